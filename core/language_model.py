@@ -1,0 +1,282 @@
+"""Next-token probabilities and step-by-step generation with SmolLM2-135M (ONNX).
+
+Two ONNX files (see models/build_lm.py): ``model`` runs a whole prompt and
+returns logits at every position, every layer's hidden state and the key/value
+cache; ``model_kv`` takes that cache plus new tokens, so each generation step
+costs one position rather than the whole text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelCorruptError
+from .onnx_runtime import OnnxModel, model_file, open_session
+from .progress import Job, Progress
+from .tokenizer import Token, Tokenizer
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    text: str  # readable token text, e.g. " time"
+    logit: float
+    prob: float  # after temperature / top-k / top-p
+
+
+@dataclass(frozen=True)
+class NextToken:
+    """The model's view of what follows a text."""
+
+    tokens: list[Token]  # the prompt as the model saw it (start token first)
+    logits: np.ndarray  # (vocab,) raw logits at the last position
+    probs: np.ndarray  # (vocab,) after temperature / top-k / top-p, sums to 1
+    top: list[Candidate]  # highest ``probs`` first
+    hidden_states: np.ndarray | None = None  # (layers + 1, seq, width) when asked for
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    m = x.max(axis=axis, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def sampling_probs(
+    logits: np.ndarray, *, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
+) -> np.ndarray:
+    """Probabilities after temperature, then top-k, then nucleus (top-p) filtering, renormalised.
+
+    ``temperature`` 0 means greedy (all mass on the arg-max).
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top-k must be >= 1, got {top_k}")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise ValueError(f"top-p must be in (0, 1], got {top_p}")
+    if temperature == 0:
+        p = np.zeros_like(logits)
+        p[int(np.argmax(logits))] = 1.0
+        return p
+    p = np.exp(log_softmax(logits / temperature))
+    order = np.argsort(-p, kind="stable")
+    keep = np.ones(len(p), dtype=bool)
+    if top_k is not None:
+        keep[order[top_k:]] = False
+    if top_p is not None:
+        cum = np.cumsum(p[order])
+        # keep the smallest prefix whose mass reaches top_p (always at least one token)
+        cut = int(np.searchsorted(cum, top_p, side="left")) + 1
+        keep[order[cut:]] = False
+    p = np.where(keep, p, 0.0)
+    return p / p.sum()
+
+
+class LanguageModel:
+    """SmolLM2-135M through onnxruntime. Thread-safe for concurrent calls (sessions are)."""
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        manifest: dict,
+        *,
+        preferred_provider: str | None = None,
+        intra_op_threads: int | None = None,
+    ) -> None:
+        self.model_dir = Path(model_dir)
+        self.manifest = manifest
+        self.name = manifest.get("name", self.model_dir.name)
+        self.display_name = manifest.get("display_name", self.name)
+        try:
+            cfg = manifest["config"]
+            tok_info = manifest["tokenizer"]
+            self.n_layers = int(cfg["n_layers"])
+            self.hidden_size = int(cfg["hidden_size"])
+            self.vocab_size = int(cfg["vocab_size"])
+            self.bos_id = int(tok_info["bos_id"])
+            self.eos_id = int(tok_info.get("eos_id", -1))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelCorruptError(f"{self.model_dir}/manifest.json: bad language-model entry ({exc!r})") from None
+        self.layer_names: list[str] = list(manifest.get("layers", []))
+        self.tokenizer = Tokenizer(model_file(self.model_dir, manifest, "tokenizer"), bos_id=self.bos_id)
+        kw = {"preferred_provider": preferred_provider, "intra_op_threads": intra_op_threads}
+        self._full: OnnxModel = open_session(self.model_dir, manifest, "model", **kw)
+        self._step: OnnxModel = open_session(self.model_dir, manifest, "model_kv", **kw)
+
+    # -- what a panel shows about the runtime
+    @property
+    def provider(self) -> str:
+        return self._full.provider
+
+    @property
+    def notice(self) -> str | None:
+        return self._full.notice
+
+    # -- raw passes
+    def tokenize(self, text: str) -> list[Token]:
+        return self.tokenizer.encode(text)
+
+    def forward(self, input_ids: np.ndarray, outputs: tuple[str, ...] = ("logits",)) -> dict[str, np.ndarray]:
+        """Run the full model on ``input_ids`` (batch, seq) int64; returns the named outputs."""
+        ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
+        return dict(zip(outputs, self._full.run(list(outputs), {"input_ids": ids})))
+
+    def forward_cached(
+        self, input_ids: np.ndarray, past_kv: np.ndarray, outputs: tuple[str, ...] = ("logits", "present_kv")
+    ) -> dict[str, np.ndarray]:
+        """Run new tokens (batch, seq) after a cache (layers, 2, batch, kv_heads, past, head_dim)."""
+        ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
+        feeds = {"input_ids": ids, "past_kv": np.ascontiguousarray(past_kv, dtype=np.float32)}
+        return dict(zip(outputs, self._step.run(list(outputs), feeds)))
+
+    # -- next-token distribution
+    def _result(self, tokens, logits, hidden, temperature, top_k, top_p, n_top) -> NextToken:
+        probs = sampling_probs(logits, temperature=temperature, top_k=top_k, top_p=top_p)
+        order = np.argsort(-probs, kind="stable")[:n_top]
+        top = [
+            Candidate(int(i), self.tokenizer.text(int(i)), float(logits[i]), float(probs[i]))
+            for i in order
+            if probs[i] > 0
+        ]
+        return NextToken(tokens, np.asarray(logits, np.float32), probs, top, hidden)
+
+    def next_token(
+        self,
+        text: str,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        n_top: int = 10,
+        hidden_states: bool = False,
+    ) -> NextToken:
+        """Distribution of the token following ``text`` (start token put first)."""
+        tokens = self.tokenize(text)
+        outs = ("logits", "hidden_states") if hidden_states else ("logits",)
+        res = self.forward(np.array([[t.id for t in tokens]]), outs)
+        hidden = res["hidden_states"][:, 0] if hidden_states else None
+        return self._result(tokens, res["logits"][0, -1], hidden, temperature, top_k, top_p, n_top)
+
+    def hidden_states(self, text: str) -> tuple[list[Token], np.ndarray]:
+        """Every layer's hidden state for every token: (layers + 1, seq, width)."""
+        tokens = self.tokenize(text)
+        res = self.forward(np.array([[t.id for t in tokens]]), ("hidden_states",))
+        return tokens, res["hidden_states"][:, 0]
+
+    # -- scoring many sequences (masked fill)
+    def score_continuations(
+        self, prefix_ids: list[int], suffixes: list[list[int]], *, batch_size: int = 64
+    ) -> Job[np.ndarray]:
+        """Sum of log-probabilities of each suffix after ``prefix_ids`` (which starts with the start token).
+
+        The prefix is run once; its key/value cache is shared by every batch of suffixes,
+        which are right-padded (padding cannot reach real tokens in a causal model).
+        """
+        if not prefix_ids:
+            raise ValueError("prefix_ids must hold at least the start token")
+        pre = self.forward(np.array([prefix_ids]), ("logits", "present_kv"))
+        first_lp = log_softmax(pre["logits"][0, -1])
+        kv = pre["present_kv"]
+        scores = np.zeros(len(suffixes))
+        n_batches = max(1, -(-len(suffixes) // batch_size))
+        for b in range(n_batches):
+            chunk = suffixes[b * batch_size : (b + 1) * batch_size]
+            if not chunk:
+                break
+            width = max(len(s) for s in chunk)
+            ids = np.zeros((len(chunk), width), np.int64)
+            for i, s in enumerate(chunk):
+                ids[i, : len(s)] = s
+            past = np.repeat(kv, len(chunk), axis=2)
+            logits = self.forward_cached(ids, past, ("logits",))["logits"]
+            lp = log_softmax(logits[:, :-1]) if width > 1 else None
+            for i, s in enumerate(chunk):
+                total = first_lp[s[0]] if s else 0.0
+                for j in range(1, len(s)):
+                    total += lp[i, j - 1, s[j]]
+                scores[b * batch_size + i] = total
+            yield Progress((b + 1) / n_batches, f"scored {min((b + 1) * batch_size, len(suffixes))}/{len(suffixes)}")
+        return scores
+
+    # -- generation
+    def start(self, text: str, **sampling) -> "Generation":
+        """Run the prompt once; the returned :class:`Generation` then steps one token at a time."""
+        return Generation(self, text, sampling)
+
+    def generate(
+        self,
+        text: str,
+        max_new_tokens: int = 20,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        stop_at_eos: bool = True,
+    ) -> Job[str]:
+        """Sample a continuation token by token (a job); returns the generated text."""
+        rng = np.random.default_rng(seed)
+        gen = self.start(text, temperature=temperature, top_k=top_k, top_p=top_p)
+        for i in range(max_new_tokens):
+            tid = gen.sample(rng)
+            if stop_at_eos and tid == self.eos_id:
+                break
+            gen.step(tid)
+            yield Progress((i + 1) / max_new_tokens, gen.generated_text, payload=tid)
+        return gen.generated_text
+
+
+@dataclass
+class Generation:
+    """Incremental decoding state: the prompt, the tokens added, and the key/value cache."""
+
+    lm: LanguageModel
+    prompt: str
+    sampling: dict
+    tokens: list[Token] = field(default_factory=list)
+    generated: list[int] = field(default_factory=list)
+    last: NextToken | None = None
+    _kv: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.tokens = self.lm.tokenize(self.prompt)
+        res = self.lm.forward(np.array([[t.id for t in self.tokens]]), ("logits", "present_kv"))
+        self._kv = res["present_kv"]
+        self.last = self._make(res["logits"][0, -1])
+
+    def _make(self, logits: np.ndarray) -> NextToken:
+        s = {"temperature": 1.0, "top_k": None, "top_p": None, "n_top": 10, **self.sampling}
+        return self.lm._result(self.tokens, logits, None, s["temperature"], s["top_k"], s["top_p"], s["n_top"])
+
+    @property
+    def length(self) -> int:
+        """Positions held in the cache."""
+        return int(self._kv.shape[4])
+
+    def step(self, token_id: int) -> NextToken:
+        """Append one token; returns the distribution of the token after it (one cached pass)."""
+        tid = int(token_id)
+        if not 0 <= tid < self.lm.vocab_size:
+            raise ValueError(f"token id {tid} is outside the vocabulary (0..{self.lm.vocab_size - 1})")
+        res = self.lm.forward_cached(np.array([[tid]]), self._kv)
+        self._kv = res["present_kv"]
+        self.generated.append(tid)
+        self.tokens = [*self.tokens, Token(tid, self.lm.tokenizer.token(tid), self.lm.tokenizer.text(tid), -1, -1)]
+        self.last = self._make(res["logits"][0, -1])
+        return self.last
+
+    def sample(self, rng: np.random.Generator | None = None) -> int:
+        """Draw the next token id from the current (filtered) distribution."""
+        rng = rng or np.random.default_rng()
+        return int(rng.choice(len(self.last.probs), p=self.last.probs))
+
+    @property
+    def generated_text(self) -> str:
+        return self.lm.tokenizer.decode(self.generated)
+
+    @property
+    def text(self) -> str:
+        return self.prompt + self.generated_text

