@@ -1,0 +1,189 @@
+"""An embedding set: a vocabulary and a float matrix, with precomputed norms.
+
+Row order is frequency rank (word2vec, GloVe and fastText files are written
+most-frequent first), so "the N most frequent words" is ``rows[:N]``.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .errors import UnknownWordError
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz'-."
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A looked-up word: its row, the vocabulary's spelling, and what was typed."""
+
+    index: int
+    word: str
+    typed: str
+
+    @property
+    def case_folded(self) -> bool:
+        return self.word != self.typed
+
+
+@dataclass(eq=False)
+class EmbeddingSet:
+    words: list[str]
+    vectors: np.ndarray  # (n, d) float32 or float16, possibly a read-only memmap
+    name: str = "embeddings"
+    source: str = ""
+    metadata: dict[str, list[str]] = field(default_factory=dict)
+    norms: np.ndarray | None = None  # (n,) float32; computed if not given
+
+    def __post_init__(self) -> None:
+        if self.vectors.ndim != 2:
+            raise ValueError(f"vectors must be 2-D, got shape {self.vectors.shape}")
+        if len(self.words) != self.vectors.shape[0]:
+            raise ValueError(f"{len(self.words)} words but {self.vectors.shape[0]} vectors")
+        if self.norms is None:
+            self.norms = row_norms(self.vectors)
+        self.index: dict[str, int] = dict(zip(self.words, range(len(self.words))))
+        if len(self.index) != len(self.words):  # duplicates: the first (most frequent) wins
+            self.index = {}
+            for i, w in enumerate(self.words):
+                self.index.setdefault(w, i)
+        self._inv_norms: np.ndarray | None = None
+        self._lower: dict[str, int] | None = None
+        self._sorted: tuple[list[str], np.ndarray] | None = None
+        self.is_lowercase = all(w == w.lower() for w in self.words[:2000])
+
+    # -- size -------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.find(word) is not None
+
+    @property
+    def inv_norms(self) -> np.ndarray:
+        """1/|v| per row (0 for a zero vector, so its cosine is 0)."""
+        if self._inv_norms is None:
+            n = np.asarray(self.norms, dtype=np.float32)
+            with np.errstate(divide="ignore"):
+                self._inv_norms = np.where(n > 0, 1.0 / n, 0.0).astype(np.float32)
+        return self._inv_norms
+
+    # -- lookup -----------------------------------------------------------
+    def _lower_index(self) -> dict[str, int]:
+        if self._lower is None:
+            low: dict[str, int] = {}
+            for i, w in enumerate(self.words):
+                low.setdefault(w.lower(), i)  # first = most frequent spelling
+            self._lower = low
+        return self._lower
+
+    def find(self, word: str) -> Resolved | None:
+        """Exact spelling first, then a case-insensitive match (most frequent spelling)."""
+        i = self.index.get(word)
+        if i is not None:
+            return Resolved(i, word, word)
+        j = self._lower_index().get(word.lower())
+        if j is not None:
+            return Resolved(j, self.words[j], word)
+        return None
+
+    def resolve(self, word: str, *, column: int | None = None) -> Resolved:
+        r = self.find(word)
+        if r is None:
+            raise UnknownWordError(word, self.suggest(word), column=column)
+        return r
+
+    def id_of(self, word: str) -> int:
+        return self.resolve(word).index
+
+    def word_of(self, index: int) -> str:
+        return self.words[index]
+
+    def rank_of(self, word: str) -> int:
+        """Frequency rank, 1 = most frequent (row order)."""
+        return self.resolve(word).index + 1
+
+    def vector(self, word: str) -> np.ndarray:
+        return np.asarray(self.vectors[self.resolve(word).index], dtype=np.float32)
+
+    def unit_vector(self, word_or_index: str | int) -> np.ndarray:
+        i = word_or_index if isinstance(word_or_index, (int, np.integer)) else self.id_of(word_or_index)
+        v = np.asarray(self.vectors[i], dtype=np.float32)
+        n = float(self.norms[i])
+        return v / n if n > 0 else v
+
+    def ids(self, words: Iterable[str]) -> np.ndarray:
+        return np.array([self.id_of(w) for w in words], dtype=np.int64)
+
+    # -- spelling suggestions ----------------------------------------------
+    def suggest(self, word: str, limit: int = 5) -> list[str]:
+        """Close spellings in the vocabulary, most frequent first (edit distance 1, then 2)."""
+        w = word.lower()
+        if not w or len(w) > 40:
+            return []
+        low = self._lower_index()
+        found = {c for c in _edits1(w) if c in low}
+        if not found and len(w) <= 12:
+            for e in _edits1(w):
+                found.update(c for c in _edits1(e) if c in low)
+                if len(found) > 50:
+                    break
+        if not found:  # a prefix match helps with typos at the end of long words
+            found = {c for c in (w[:k] for k in range(len(w) - 1, 2, -1)) if c in low}
+        ranked = sorted(found, key=lambda c: low[c])
+        return [self.words[low[c]] for c in ranked[:limit]]
+
+    # -- completion -----------------------------------------------------------
+    def complete(self, prefix: str, limit: int = 20) -> list[str]:
+        """Words starting with prefix (any case), most frequent first. O(log n + matches)."""
+        p = prefix.lower()
+        if not p:
+            return []
+        if self._sorted is None:
+            lows = [w.lower() for w in self.words]
+            order = sorted(range(len(lows)), key=lows.__getitem__)
+            self._sorted = ([lows[i] for i in order], np.asarray(order, dtype=np.int64))
+        keys, rows = self._sorted
+        lo = bisect.bisect_left(keys, p)
+        hi = bisect.bisect_left(keys, p + "\U0010ffff", lo)
+        hits = rows[lo:hi]
+        if len(hits) > limit:
+            hits = np.partition(hits, limit)[:limit]
+        return [self.words[i] for i in np.sort(hits)]
+
+    # -- subsets ------------------------------------------------------------
+    def subset(self, rows: Sequence[int] | np.ndarray, name: str | None = None) -> "EmbeddingSet":
+        rows = np.asarray(rows, dtype=np.int64)
+        meta = {k: [v[i] for i in rows] for k, v in self.metadata.items()}
+        return EmbeddingSet(
+            [self.words[i] for i in rows],
+            np.ascontiguousarray(self.vectors[rows], dtype=np.float32),
+            name=name or self.name,
+            source=self.source,
+            metadata=meta,
+            norms=np.asarray(self.norms[rows]),
+        )
+
+
+def row_norms(vectors: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    out = np.empty(vectors.shape[0], dtype=np.float32)
+    for s in range(0, vectors.shape[0], chunk):
+        block = np.asarray(vectors[s : s + chunk], dtype=np.float32)
+        out[s : s + chunk] = np.sqrt(np.einsum("ij,ij->i", block, block))
+    return out
+
+
+def _edits1(w: str) -> set[str]:
+    splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
+    inserts = [a + c + b for a, b in splits for c in _ALPHABET]
+    return set(deletes + transposes + replaces + inserts)

@@ -1,0 +1,259 @@
+"""Word-embedding benchmarks with gensim's conventions, so the numbers compare:
+the Google analogy set (``evaluate_word_analogies``), WordSim-353 and SimLex-999
+(``evaluate_word_pairs``).
+
+Conventions followed: only the first ``restrict`` words are used; with
+``case_insensitive`` every word is upper-cased and mapped to its most frequent
+spelling; a question with an out-of-vocabulary word is skipped (counted, not
+scored); the three question words are excluded from the answers; accuracy is
+correct / (correct + incorrect). The data files are read from gensim's packaged
+test data; gensim itself is never imported.
+"""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .embedding_set import EmbeddingSet
+from .errors import ExplorerError, FileFormatError
+from .progress import Job, Progress
+
+DATASETS = {
+    "analogies": "questions-words.txt",
+    "ws353": "wordsim353.tsv",
+    "simlex": "simlex999.txt",
+}
+
+
+def data_file(name: str) -> Path:
+    """Path of a gensim test-data file (the package must be installed; it is not imported)."""
+    fname = DATASETS.get(name, name)
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        raise ExplorerError(f"the evaluation data ({fname}) comes with the gensim package: pip install gensim==4.4.0")
+    p = Path(list(spec.submodule_search_locations)[0]) / "test" / "test_data" / fname
+    if not p.exists():
+        raise ExplorerError(f"{p} is missing from the installed gensim package")
+    return p
+
+
+@dataclass
+class Section:
+    name: str
+    correct: int = 0
+    incorrect: int = 0
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.correct + self.incorrect
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+@dataclass
+class Failure:
+    section: str
+    a: str
+    b: str
+    c: str
+    expected: str
+    predicted: str
+
+    @property
+    def expression(self) -> str:
+        return f"{self.b} - {self.a} + {self.c}"
+
+
+@dataclass
+class AnalogyResult:
+    sections: list[Section]
+    failures: list[Failure] = field(default_factory=list)
+    restrict: int = 0
+    method: str = "add"
+
+    @property
+    def correct(self) -> int:
+        return sum(s.correct for s in self.sections)
+
+    @property
+    def total(self) -> int:
+        return sum(s.total for s in self.sections)
+
+    @property
+    def skipped(self) -> int:
+        return sum(s.skipped for s in self.sections)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "accuracy": round(self.accuracy, 6), "correct": self.correct, "questions": self.total,
+            "skipped_oov": self.skipped, "restrict": self.restrict, "method": self.method,
+            "sections": [{"name": s.name, "accuracy": round(s.accuracy, 6), "correct": s.correct,
+                          "questions": s.total, "skipped_oov": s.skipped} for s in self.sections],
+            "failures": len(self.failures),
+        }
+
+
+def _ok_vocab(es: EmbeddingSet, restrict: int, case_insensitive: bool) -> dict[str, int]:
+    keys = es.words[:restrict]
+    if case_insensitive:
+        # reversed, so the most frequent spelling of each upper-cased word wins
+        return {w.upper(): i for i, w in reversed(list(enumerate(keys)))}
+    return {w: i for i, w in enumerate(keys)}
+
+
+def read_analogies(path: str | Path) -> list[tuple[str, list[list[str]], list[int]]]:
+    """-> [(section, [[a, b, c, d], ...], [line numbers])]"""
+    sections: list[tuple[str, list[list[str]], list[int]]] = []
+    with open(path, encoding="utf-8") as f:
+        for ln, line in enumerate(f, start=1):
+            if line.startswith(": "):
+                sections.append((line[2:].strip(), [], []))
+                continue
+            if not line.strip():
+                continue
+            parts = line.split()
+            if len(parts) != 4 or not sections:
+                raise FileFormatError(path, "bad analogy line", line=ln, expected="4 words (after a ': section' line)",
+                                      found=line.strip())
+            sections[-1][1].append(parts)
+            sections[-1][2].append(ln)
+    return sections
+
+
+def evaluate_analogies(es: EmbeddingSet, path: str | Path | None = None, *, restrict: int = 300000,
+                       case_insensitive: bool = True, method: str = "add", batch: int = 512) -> Job[AnalogyResult]:
+    """Accuracy on a word2vec-style analogy file (b - a + c = d), all questions of a batch at once."""
+    path = path or data_file("analogies")
+    data = read_analogies(path)
+    restrict = min(restrict, len(es))
+    ok = _ok_vocab(es, restrict, case_insensitive)
+    V = np.asarray(es.vectors[:restrict], dtype=np.float32)
+    U = V * es.inv_norms[:restrict, None]
+    upper = [w.upper() for w in es.words[:restrict]] if case_insensitive else es.words[:restrict]
+    by_key: dict[str, list[int]] = {}
+    for i, w in enumerate(upper):
+        by_key.setdefault(w, []).append(i)
+    result = AnalogyResult([], restrict=restrict, method=method)
+    n_total = sum(len(q) for _, q, _ in data) or 1
+    done = 0
+    for name, questions, _lines in data:
+        sec = Section(name)
+        keep: list[list[str]] = []
+        for q in questions:
+            qq = [w.upper() for w in q] if case_insensitive else q
+            if all(w in ok for w in qq):
+                keep.append(qq)
+            else:
+                sec.skipped += 1
+        for s in range(0, len(keep), batch):
+            chunk = keep[s : s + batch]
+            ids = np.array([[ok[w] for w in q[:3]] for q in chunk], dtype=np.int64)
+            a, b, c = U[ids[:, 0]], U[ids[:, 1]], U[ids[:, 2]]
+            if method == "add":
+                target = b - a + c
+                scores = target @ U.T  # ranking by cosine; the target's norm does not change the order
+            else:
+                sa, sb, sc = ((1 + x @ U.T) / 2 for x in (a, b, c))
+                scores = sb * sc / (sa + 1e-6)
+            for j, q in enumerate(chunk):
+                for w in q[:3]:
+                    scores[j, by_key[w]] = -np.inf
+            pred = np.argmax(scores, axis=1)
+            for j, q in enumerate(chunk):
+                p = upper[pred[j]]
+                if p == q[3]:
+                    sec.correct += 1
+                else:
+                    sec.incorrect += 1
+                    result.failures.append(Failure(name, *(es.words[ok[w]] for w in q[:3]),
+                                                   es.words[ok[q[3]]], es.words[pred[j]]))
+            done += len(chunk)
+            yield Progress(done / n_total, f"{name}: {sec.correct}/{sec.total}")
+        done += sec.skipped
+        result.sections.append(sec)
+    return result
+
+
+@dataclass
+class PairResult:
+    name: str
+    pearson: float
+    spearman: float
+    pairs: int
+    oov: int
+    oov_ratio: float
+    rows: list[tuple[str, str, float, float]]  # word a, word b, human score, model cosine
+
+    def to_json(self) -> dict:
+        return {"dataset": self.name, "spearman": round(self.spearman, 6), "pearson": round(self.pearson, 6),
+                "pairs": self.pairs, "oov": self.oov, "oov_ratio_percent": round(self.oov_ratio, 4)}
+
+
+def evaluate_pairs(es: EmbeddingSet, dataset: str = "ws353", *, restrict: int = 300000,
+                   case_insensitive: bool = True, path: str | Path | None = None) -> Job[PairResult]:
+    """Pearson and Spearman correlation of cosine similarity with human judgements (gensim's method)."""
+    path = Path(path) if path else data_file(dataset)
+    restrict = min(restrict, len(es))
+    ok = _ok_vocab(es, restrict, case_insensitive)
+    human, model, rows = [], [], []
+    oov = 0
+    with open(path, encoding="utf-8") as f:
+        for ln, line in enumerate(f, start=1):
+            if line.startswith("#") or not line.strip():
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3:
+                raise FileFormatError(path, "bad pair line", line=ln, expected="word<TAB>word<TAB>score", found=line)
+            a, b, score = parts
+            try:
+                sim = float(score)
+            except ValueError:
+                raise FileFormatError(path, "bad score", line=ln, expected="a number", found=score) from None
+            ka, kb = (a.upper(), b.upper()) if case_insensitive else (a, b)
+            if ka not in ok or kb not in ok:
+                oov += 1
+                continue
+            ia, ib = ok[ka], ok[kb]
+            cos = float(es.unit_vector(ia) @ es.unit_vector(ib))
+            human.append(sim)
+            model.append(cos)
+            rows.append((es.words[ia], es.words[ib], sim, cos))
+    yield Progress(1.0, f"{dataset}: {len(rows)} pairs")
+    h, m = np.array(human), np.array(model)
+    n = len(rows)
+    return PairResult(dataset, _pearson(h, m), _pearson(_rank(h), _rank(m)), n, oov,
+                      100.0 * oov / (n + oov) if n + oov else 0.0, rows)
+
+
+def _rank(x: np.ndarray) -> np.ndarray:
+    """Average ranks (ties share the mean rank), as scipy.stats.rankdata."""
+    order = np.argsort(x, kind="mergesort")
+    ranks = np.empty(len(x), dtype=np.float64)
+    xs = x[order]
+    i = 0
+    while i < len(x):
+        j = i
+        while j + 1 < len(x) and xs[j + 1] == xs[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2.0 + 1.0
+        i = j + 1
+    return ranks
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 2:
+        return float("nan")
+    a = a - a.mean()
+    b = b - b.mean()
+    d = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / d) if d else float("nan")

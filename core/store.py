@@ -1,0 +1,69 @@
+"""The app's own storage for embedding sets: a folder with a memory-mappable
+``vectors.npy``, ``norms.npy``, ``words.txt`` and ``meta.json``.
+
+Written to a temporary folder first and renamed into place, so a crash never
+leaves a half-written set that looks complete.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .embedding_set import EmbeddingSet, row_norms
+
+FORMAT_VERSION = 1
+
+
+def save(es_words: list[str], vectors: np.ndarray, folder: str | Path, *, name: str, source: str,
+         metadata: dict[str, list[str]] | None = None, extra: dict | None = None) -> Path:
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+    try:
+        np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors))
+        np.save(tmp / "norms.npy", row_norms(vectors))
+        (tmp / "words.txt").write_text("\n".join(es_words), encoding="utf-8")
+        if metadata:
+            (tmp / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+        meta = {"format_version": FORMAT_VERSION, "name": name, "source": source, "count": len(es_words),
+                "dim": int(vectors.shape[1]), "dtype": str(vectors.dtype), **(extra or {})}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def read_meta(folder: str | Path) -> dict | None:
+    try:
+        meta = json.loads((Path(folder) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if meta.get("format_version") == FORMAT_VERSION else None
+
+
+def open_set(folder: str | Path) -> EmbeddingSet:
+    """Memory-map a stored set (instant: only the word list is read)."""
+    folder = Path(folder)
+    meta = read_meta(folder)
+    if meta is None:
+        raise FileNotFoundError(f"no stored embedding set in {folder}")
+    vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
+    norms = np.load(folder / "norms.npy", mmap_mode="r", allow_pickle=False)
+    words = (folder / "words.txt").read_text(encoding="utf-8").split("\n")
+    if len(words) != vectors.shape[0]:
+        raise FileNotFoundError(f"stored set in {folder} is inconsistent; it will be rebuilt")
+    metadata = {}
+    mp = folder / "metadata.json"
+    if mp.exists():
+        metadata = json.loads(mp.read_text(encoding="utf-8"))
+    return EmbeddingSet(words, vectors, name=meta["name"], source=meta.get("source", ""), metadata=metadata,
+                        norms=np.asarray(norms))
