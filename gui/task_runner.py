@@ -1,0 +1,133 @@
+"""Run core jobs (generators yielding Progress) off the GUI thread.
+
+One slot per kind of job: starting a job of a kind cancels the running one of
+that kind, and a result that arrives after it was superseded is dropped (each
+start gets a new generation number). Cancelling is cooperative: the worker
+stops at the job's next ``yield``.
+
+    runner.run("load", lambda: loaders.load(path), on_result=session.set_embeddings)
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Callable, Generator
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from superqt.utils import GeneratorWorker
+
+from core.progress import Progress
+
+JobFactory = Callable[[], Generator[Any, None, Any]]
+
+
+@dataclass
+class _Slot:
+    generation: int
+    worker: GeneratorWorker
+    label: str
+
+
+class TaskRunner(QObject):
+    """Signals carry the job kind; `progress` also its fraction (0..1, -1 unknown) and message."""
+
+    started = Signal(str, str)  # kind, label
+    progress = Signal(str, float, str)  # kind, fraction, message
+    finished = Signal(str)  # kind: ended in any way (result, error, cancel)
+    failed = Signal(str, object)  # kind, exception
+    cancelled = Signal(str)
+    intermediate = Signal(str, object)  # kind, Progress.payload (e.g. a t-SNE layout while it runs)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._slots: dict[str, _Slot] = {}
+        self._gen = itertools.count(1)
+
+    # -- queries -------------------------------------------------------------
+    def is_running(self, kind: str | None = None) -> bool:
+        if kind is None:
+            return bool(self._slots)
+        return kind in self._slots
+
+    def running(self) -> dict[str, str]:
+        return {k: s.label for k, s in self._slots.items()}
+
+    # -- control -------------------------------------------------------------
+    def run(
+        self,
+        kind: str,
+        factory: JobFactory,
+        on_result: Callable[[Any], None] | None = None,
+        *,
+        label: str = "",
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> GeneratorWorker:
+        """Start a job of `kind`, cancelling the previous one of that kind."""
+        self.cancel(kind, emit=False)
+        generation = next(self._gen)
+
+        def body():
+            return (yield from factory())
+
+        worker = GeneratorWorker(body)
+        slot = _Slot(generation, worker, label or kind)
+        self._slots[kind] = slot
+
+        def current() -> bool:
+            s = self._slots.get(kind)
+            return s is not None and s.generation == generation
+
+        def yielded(p: Any) -> None:
+            if not current() or not isinstance(p, Progress):
+                return
+            self.progress.emit(kind, float(p.fraction), p.message)
+            if p.payload is not None:
+                self.intermediate.emit(kind, p.payload)
+            if on_progress is not None:
+                on_progress(p)
+
+        def returned(value: Any) -> None:
+            if current() and on_result is not None:
+                on_result(value)
+
+        def errored(exc: BaseException) -> None:
+            if not current():
+                return
+            if on_error is not None:
+                on_error(exc)
+            self.failed.emit(kind, exc)
+
+        def finished() -> None:
+            if current():
+                del self._slots[kind]
+                self.finished.emit(kind)
+
+        worker.yielded.connect(yielded)
+        worker.returned.connect(returned)
+        worker.errored.connect(errored)
+        worker.finished.connect(finished)
+        self.started.emit(kind, slot.label)
+        worker.start()
+        return worker
+
+    def cancel(self, kind: str, *, emit: bool = True) -> None:
+        slot = self._slots.pop(kind, None)
+        if slot is None:
+            return
+        slot.worker.quit()
+        if emit:
+            self.cancelled.emit(kind)
+            self.finished.emit(kind)
+
+    def cancel_all(self) -> None:
+        for kind in list(self._slots):
+            self.cancel(kind)
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Cancel everything and wait for the worker threads (call on close)."""
+        workers = [s.worker for s in self._slots.values()]
+        self.cancel_all()
+        for w in workers:
+            w.quit()
+        return QThreadPool.globalInstance().waitForDone(timeout_ms)
