@@ -145,7 +145,7 @@ def build(stage: Path) -> Job[dict]:
                 loss.backward()
                 opt.step()
                 sched.step()
-                total += float(loss) * len(b)
+                total += loss.detach().item() * len(b)
             net.eval()
             with torch.no_grad():
                 acc = float((net(xte)[9].argmax(1).numpy() == yte).mean())
