@@ -72,6 +72,10 @@ class Session:
     status: str = ""
     extras: dict[str, Any] = field(default_factory=dict)  # not evented; scratch for tools
 
+    # -- appended by the main window / word panels (issue 3) ----------------------
+    expression_error_column: int = 0  # 1-based column of `expression_error` (0 = none); set before it
+    direction_orthogonal: str = ""  # preset whose direction is removed from the direction ("" = none)
+
     # -- helpers -------------------------------------------------------------------
     def set_embeddings(self, es: EmbeddingSet) -> None:
         """Switch sets: selections and results that index the old set are cleared."""
