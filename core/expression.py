@@ -69,6 +69,8 @@ def parse(text: str) -> Expression:
         raise ExpressionError(text, 1, "empty expression; expected words joined by + and -, e.g. king - man + woman")
     if "::" in text:
         return _parse_analogy(text)
+    if ":" in text:
+        raise ExpressionError(text, text.index(":") + 1, "an analogy has the form a:b::c:?")
     return _parse_sum(text)
 
 
@@ -77,7 +79,7 @@ def _parse_analogy(text: str) -> Expression:
     lparts = left.split(":")
     rparts = right.split(":")
     if len(lparts) != 2 or len(rparts) != 2:
-        col = len(left) + 3 if len(lparts) == 2 else 1
+        col = len(left) + 3 if len(lparts) == 2 else text.index(":") + 1
         raise ExpressionError(text, col, "an analogy has the form a:b::c:?")
     cols = []
     offset = 0
@@ -121,6 +123,8 @@ def _parse_sum(text: str) -> Expression:
             i += 1
             continue
         if not expect_term:
+            if ch in "*?()":
+                raise ExpressionError(text, i + 1, f"unexpected {ch!r}; expected '+' or '-'")
             raise ExpressionError(text, i + 1, f"expected '+' or '-' before {text[i:].split()[0]!r}")
         coef = 1.0
         m = _NUMBER.match(text, i)

@@ -45,6 +45,8 @@ def sniff_format(path: str | Path) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "numpy"
     first, nl, rest = head.partition(b"\n")
+    if suffix == ".tsv":
+        return "projector-tsv"
     if parse_header(first) is not None:
         if b"\x00" in rest[:4096] or _mostly_binary(rest[:4096]):
             return "word2vec-binary"

@@ -40,7 +40,7 @@ def read_numpy(path: str | Path, opts: LoadOptions) -> Job[RawEmbeddings]:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
         msg = str(e)
-        if "pickle" in msg.lower():
+        if "pickle" in msg.lower() or "python objects" in msg.lower():
             msg = "it holds Python objects, which are never unpickled"
         raise FileFormatError(path, f"not a readable NumPy file: {msg}", expected="a 2-D float array") from None
     if matrix.ndim != 2:

@@ -22,6 +22,8 @@ MAX_LINE = 1 << 20
 
 
 def parse_header(line: bytes) -> tuple[int, int] | None:
+    if b"\t" in line:
+        return None
     parts = line.split()
     if len(parts) == 2 and all(p.isdigit() for p in parts):
         return int(parts[0]), int(parts[1])
