@@ -1,21 +1,120 @@
-"""Start the Qt application and the main window."""
+"""Start the Qt application and the main window (``python main.py [options]``).
+
+    --embeddings FILE [--format F]   open this file instead of the bundled GloVe
+    --query WORD / --expr EXPR       put a word into Neighbours / an expression into the calculator
+    --panel NAME                     raise that dock (neighbours, calculator, directions, benchmarks, ...)
+    --screenshot OUT.png             wait until background work is done, save the window, exit
+    --selftest                       build the window, run a neighbours query, exit (0 = fine)
+"""
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
+import time
+
+T0 = time.perf_counter()
+log = logging.getLogger("embedding_explorer")
+IDLE_CHECKS = 6  # consecutive idle polls (50 ms apart) before a scripted run counts as settled
+SCRIPT_TIMEOUT_S = 180
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    scripted = bool(args.screenshot or args.selftest)
+    if args.selftest and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from core.session import Session
+    from gui import excepthook
+    from gui.main_window import MainWindow
+    from gui.task_runner import TaskRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    win = QMainWindow()
-    win.setWindowTitle("Embedding Explorer")
-    win.setCentralWidget(QLabel("Embedding Explorer"))
-    win.resize(1200, 800)
-    win.show()
-    if args.screenshot:
-        app.processEvents()
-        win.grab().save(args.screenshot)
-        return 0
-    return app.exec()
+    app.setApplicationName("Embedding Explorer")
+    app.setOrganizationName("embedding-explorer")
+    session = Session()
+    runner = TaskRunner()
+    window = MainWindow(session, runner, persist=not scripted)
+    hook = excepthook.install(lambda message, details: window.reporter.show_message(
+        "Something went wrong (a bug)", message, details))
+    failures: list[str] = []
+    runner.failed.connect(lambda kind, exc: failures.append(f"{kind}: {exc}"))
+    if args.panel and not window.raise_panel(args.panel):
+        print(f"error: no panel named {args.panel!r}; panels: {', '.join(window.docks)}", file=sys.stderr)
+        return 2
+    window.show()
+    if args.embeddings:
+        window.open_file(args.embeddings, args.in_format)
+    else:
+        window.load_default()
+    if args.query:
+        session.query = args.query
+    elif args.selftest:
+        session.query = "king"
+    if args.expr:
+        session.expression = args.expr
+    if not scripted:
+        return app.exec()
+    return _run_scripted(app, window, args, failures, hook)
+
+
+def _run_scripted(app, window, args, failures: list[str], hook) -> int:
+    """Wait until the runner has been idle for a while, then screenshot / check, and quit."""
+    from PySide6.QtCore import QTimer
+
+    state = {"idle": 0, "code": 0}
+    started = time.perf_counter()
+
+    def finish(code: int) -> None:
+        state["code"] = code
+        timer.stop()
+        window.close()
+        app.exit(code)
+
+    def poll() -> None:
+        if time.perf_counter() - started > SCRIPT_TIMEOUT_S:
+            print(f"error: background work did not finish within {SCRIPT_TIMEOUT_S} s: "
+                  f"{', '.join(window.runner.running().values())}", file=sys.stderr)
+            finish(3)
+            return
+        state["idle"] = 0 if window.runner.is_running() else state["idle"] + 1
+        if state["idle"] < IDLE_CHECKS:
+            return
+        problems = failures + [f"{hook.count} uncaught exception(s)"] * bool(hook.count)
+        if window.session.embeddings is None:
+            problems.append("no embeddings loaded")
+        if args.selftest:
+            problems += _selftest_problems(window)
+        if args.screenshot:
+            ok = window.grab().save(args.screenshot)
+            if not ok:
+                problems.append(f"could not write {args.screenshot}")
+            else:
+                print(f"saved {args.screenshot}")
+        for p in problems:
+            print(f"error: {p}", file=sys.stderr)
+        finish(1 if problems else 0)
+
+    timer = QTimer(interval=50)
+    timer.timeout.connect(poll)
+    timer.start()
+    code = app.exec()
+    return code or state["code"]
+
+
+def _selftest_problems(window) -> list[str]:
+    s = window.session
+    problems = []
+    if len(window.docks) < 4:
+        problems.append(f"only {len(window.docks)} docks were built")
+    if not s.neighbours:
+        problems.append(f"no neighbours for {s.query!r}: {s.query_note}")
+    else:
+        es = s.embeddings
+        print(f"selftest ok: {es.name} ({len(es):,} words); {s.query} -> "
+              + ", ".join(f"{n.word} {n.score:.3f}" for n in s.neighbours[:5])
+              + f"; ready after {time.perf_counter() - T0:.2f} s")
+    return problems

@@ -1,0 +1,43 @@
+"""The dock registry: every panel of the main window, in one list.
+
+Adding a panel is one line here. A factory gets ``(session, runner)`` and returns
+the panel widget; panels are imported only when the window is built, and a
+panel that fails to build (a model not built yet) shows its error in its dock
+instead of stopping the window.
+
+    DockSpec("language_model", "Language model", _lazy("gui.panels.language_model_panel", "LanguageModelPanel"), "bottom"),
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtWidgets import QWidget
+
+from core.session import Session
+from gui.task_runner import TaskRunner
+
+PanelFactory = Callable[[Session, TaskRunner], QWidget]
+
+
+@dataclass(frozen=True)
+class DockSpec:
+    name: str  # the dock's objectName (saved layouts refer to it) and the --panel NAME
+    title: str
+    factory: PanelFactory
+    area: str = "right"  # left | right | bottom | top; docks sharing an area are tabbed
+
+
+def _lazy(module: str, cls: str) -> PanelFactory:
+    def factory(session: Session, runner: TaskRunner) -> QWidget:
+        return getattr(importlib.import_module(module), cls)(session, runner)
+    return factory
+
+
+DOCKS: list[DockSpec] = [
+    DockSpec("neighbours", "Neighbours", _lazy("gui.panels.neighbours_panel", "NeighboursPanel"), "left"),
+    DockSpec("calculator", "Word calculator", _lazy("gui.panels.calculator_panel", "CalculatorPanel"), "right"),
+    DockSpec("directions", "Directions", _lazy("gui.panels.directions_panel", "DirectionsPanel"), "bottom"),
+    DockSpec("benchmarks", "Benchmarks", _lazy("gui.panels.benchmarks_panel", "BenchmarksPanel"), "bottom"),
+]

@@ -1,0 +1,328 @@
+"""The main window: the point cloud in the middle, the panels of gui.docks around it.
+
+    window = MainWindow(session)           # builds every dock of gui.docks.DOCKS
+    window.open_file("glove.txt")          # in the background, with progress and Cancel
+
+Layout, recent files and preferences are kept in core.settings (saved on close).
+"""
+from __future__ import annotations
+
+import heapq
+import logging
+import platform
+from pathlib import Path
+
+import numpy as np
+from PySide6 import __version__ as PYSIDE_VERSION
+from PySide6.QtCore import QByteArray, Qt, qVersion
+from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+
+from core import settings as settings_io
+from core.default_set import LICENCE, NAME as DEFAULT_NAME, load_default
+from core.embedding_set import EmbeddingSet
+from core.exporters import write_projector_tsv, write_word2vec_text
+from core.loaders import LoadOptions, load
+from core.progress import Job, Progress
+from core.session import Session
+from core.settings import Settings
+from gui.docks import DOCKS, DockSpec
+from gui.error_reporter import ErrorReporter
+from gui.open_dialog import OpenDialog
+from gui.status_bar import StatusBar
+from gui.task_runner import TaskRunner
+from gui.theme import THEMES, apply_theme
+
+log = logging.getLogger(__name__)
+AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
+         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
+
+
+def warm_up_job(es: EmbeddingSet, chunk: int = 20000) -> Job[None]:
+    """Build the set's lookup indexes (completion, case folding) off the GUI thread.
+
+    EmbeddingSet.complete builds its sorted index with one sorted() call, which holds
+    the GIL for ~0.3 s on 400k words and so stalls the GUI thread. Here the same
+    index (lower-cased words in order, ties by row) is built from sorted chunks
+    merged in Python, which lets the GUI thread run every few ms.
+    """
+    yield Progress(0.0, "indexing words")
+    if getattr(es, "_sorted", False) is None and len(es) > chunk:
+        n = len(es)
+        lows = [w.lower() for w in es.words]
+        key = lows.__getitem__
+        runs = []  # lists of ints only: no tuples for the garbage collector to walk
+        for s in range(0, n, chunk):
+            runs.append(sorted(range(s, min(s + chunk, n)), key=key))
+            yield Progress(0.6 * min(s + chunk, n) / n, "indexing words")
+        rows = list(heapq.merge(*runs, key=key))  # stable: ties keep row order
+        es._sorted = ([lows[i] for i in rows], np.asarray(rows, dtype=np.int64))
+    yield Progress(0.8, "indexing words")
+    es.complete("a", 1)
+    es.find("\x00")  # a miss builds the case-folding index
+    return None
+
+
+def make_central(session: Session, runner: TaskRunner) -> QWidget:
+    """The 3D point cloud, or a placeholder while that panel is not part of the app."""
+    try:
+        from gui.panels.point_cloud_panel import PointCloudPanel
+    except ImportError as e:
+        log.info("no point cloud panel: %s", e)
+        label = QLabel("The 3D point cloud is not available in this build.")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setObjectName("point_cloud_placeholder")
+        return label
+    return PointCloudPanel(session, runner)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session, runner: TaskRunner | None = None, *, settings: Settings | None = None,
+                 settings_file: str | Path | None = None, docks: list[DockSpec] | None = None,
+                 persist: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.runner = runner if runner is not None else TaskRunner(self)
+        self._settings_file = settings_file
+        self.settings = settings if settings is not None else settings_io.load(settings_file)
+        self.persist = persist  # save layout and preferences on close
+        apply_theme(self.settings.theme)
+        self.reporter = ErrorReporter(self)
+        self.runner.failed.connect(self.reporter.job_failed)
+        self.setWindowTitle("Embedding Explorer")
+        self.setObjectName("main_window")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.setCentralWidget(make_central(session, self.runner))
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_docks(docks if docks is not None else DOCKS)
+        self.status = StatusBar(session, self.runner, self)
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self.resize(1500, 940)
+        self._default_state = self.saveState()
+
+        session.metric, session.k = self.settings.metric, self.settings.k
+        self._restore_layout()
+        session.events.embeddings.connect(self._on_embeddings_changed)
+        self._on_embeddings_changed()
+
+    # -- building ---------------------------------------------------------------------
+    def _build_docks(self, specs: list[DockSpec]) -> None:
+        first_in_area: dict[str, QDockWidget] = {}
+        for spec in specs:
+            dock = QDockWidget(spec.title, self)
+            dock.setObjectName(spec.name)
+            try:
+                widget = spec.factory(self.session, self.runner)
+            except Exception as e:  # noqa: BLE001 - one broken panel must not stop the window
+                log.exception("the %s panel could not be built", spec.name)
+                widget = QLabel(f"This panel could not be built:\n{type(e).__name__}: {e}")
+                widget.setWordWrap(True)
+            dock.setWidget(widget)
+            self.addDockWidget(AREAS[spec.area], dock)
+            if spec.area in first_in_area:
+                self.tabifyDockWidget(first_in_area[spec.area], dock)
+            else:
+                first_in_area[spec.area] = dock
+            self.docks[spec.name] = dock
+        for dock in first_in_area.values():
+            dock.raise_()
+        side = [d for a, d in first_in_area.items() if a in ("left", "right")]
+        self.resizeDocks(side, [380] * len(side), Qt.Orientation.Horizontal)
+        if "bottom" in first_in_area:
+            self.resizeDocks([first_in_area["bottom"]], [320], Qt.Orientation.Vertical)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = file_menu.addAction("&Open embeddings…", self.show_open_dialog, QKeySequence.StandardKey.Open)
+        file_menu.addAction("Open the bundled " + DEFAULT_NAME, self.load_default)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addSeparator()
+        self.export_tsv_action = file_menu.addAction("Export as Projector &TSV…", self.export_projector_tsv)
+        self.export_w2v_action = file_menu.addAction("Export as &word2vec text…", self.export_word2vec_text)
+        file_menu.addSeparator()
+        file_menu.addAction("&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction("&Reset layout", self.reset_layout)
+        theme_menu = view.addMenu("&Theme")
+        self.theme_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for name in THEMES:
+            act = theme_menu.addAction(name.capitalize(), lambda n=name: self.set_theme(n))
+            act.setCheckable(True)
+            act.setChecked(name == self.settings.theme)
+            group.addAction(act)
+            self.theme_actions[name] = act
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("&About Embedding Explorer", self.show_about)
+        self._rebuild_recent_menu()
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files:
+            self.recent_menu.addAction(path, lambda p=path: self.open_file(p))
+        self.recent_menu.setEnabled(bool(self.settings.recent_files))
+
+    # -- opening and exporting -------------------------------------------------------------
+    def show_open_dialog(self) -> None:
+        dialog = OpenDialog(self.settings, self)
+        try:
+            if dialog.exec() != OpenDialog.DialogCode.Accepted:
+                return
+            path, fmt, opts = dialog.choice()
+        finally:
+            dialog.deleteLater()
+        self.open_file(path, fmt, opts)
+
+    def open_file(self, path: str | Path, fmt: str | None = None, opts: LoadOptions | None = None) -> None:
+        """Load in the background; on failure the current set stays and the error is reported."""
+        path = str(path)
+        name = Path(path).name
+        self.session.status = f"opening {name}…"
+        self.runner.run("load", lambda: load(path, fmt, opts), lambda es: self._on_loaded(es, path),
+                        label=f"opening {name}", on_error=lambda e: self._on_load_failed(name))
+
+    def load_default(self) -> None:
+        self.session.status = f"opening {DEFAULT_NAME}…"
+        self.runner.run("load", load_default, lambda es: self._on_loaded(es, None), label=f"opening {DEFAULT_NAME}",
+                        on_error=lambda e: self._on_load_failed(DEFAULT_NAME))
+
+    def _on_loaded(self, es: EmbeddingSet, path: str | None) -> None:
+        self.session.set_embeddings(es)
+        if path is not None:
+            self.settings.add_recent(path)
+            self._rebuild_recent_menu()
+        self.session.status = f"opened {es.name}: {len(es):,} words, {es.dim} dimensions"
+        self.runner.run("index", lambda: warm_up_job(es), label="indexing words")
+
+    def _on_load_failed(self, name: str) -> None:
+        es = self.session.embeddings
+        self.session.status = f"could not open {name}" + (f"; still showing {es.name}" if es is not None else "")
+
+    def _export(self, title: str, default_name: str, job_factory) -> None:
+        es = self.session.embeddings
+        if es is None:
+            return
+        start = str(Path(self.settings.last_dir or Path.home()) / default_name)
+        path, _ = QFileDialog.getSaveFileName(self, title, start)
+        if path:
+            self.export(job_factory, path)
+
+    def export(self, job_factory, path: str | Path) -> None:
+        es = self.session.embeddings
+        name = Path(path).name
+        self.runner.run("export", lambda: job_factory(es, path), label=f"exporting {name}",
+                        on_result=lambda _r: setattr(self.session, "status", f"exported {len(es):,} words to {path}"))
+
+    def export_projector_tsv(self) -> None:
+        self._export("Export as Projector TSV", "vectors.tsv", write_projector_tsv)
+
+    def export_word2vec_text(self) -> None:
+        self._export("Export as word2vec text", "vectors.txt", write_word2vec_text)
+
+    # -- drag and drop ----------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_file(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_file(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_file(path)
+
+    # -- view -----------------------------------------------------------------------------
+    def raise_panel(self, name: str) -> bool:
+        dock = self.docks.get(name)
+        if dock is None:
+            return False
+        dock.show()
+        dock.raise_()
+        return True
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.show()
+
+    def set_theme(self, name: str) -> None:
+        self.settings.theme = apply_theme(name)
+        self.theme_actions[self.settings.theme].setChecked(True)
+
+    def about_text(self) -> str:
+        try:
+            import onnxruntime as ort
+            ort_line = f"onnxruntime {ort.__version__}; providers: {', '.join(ort.get_available_providers())}"
+        except ImportError:
+            ort_line = "onnxruntime: not installed"
+        es = self.session.embeddings
+        return "\n".join([
+            "Embedding Explorer — see embeddings and language models at work.",
+            "",
+            f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PYSIDE_VERSION} · numpy {np.__version__}",
+            ort_line,
+            "",
+            "Data sources and licences:",
+            f"• {DEFAULT_NAME}: {LICENCE}",
+            "• Benchmarks: the Google analogy set, WordSim-353 and SimLex-999 as packaged with gensim (LGPL-2.1)",
+            f"• Current set: {es.name} ({es.source or 'in memory'})" if es is not None else "• No set loaded",
+        ])
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "About Embedding Explorer", self.about_text(),
+                          QMessageBox.StandardButton.Close, self)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.show()
+        self._about_box = box
+
+    # -- session -----------------------------------------------------------------------------
+    def _on_embeddings_changed(self) -> None:
+        es = self.session.embeddings
+        self.setWindowTitle(f"Embedding Explorer — {es.name}" if es is not None else "Embedding Explorer")
+        for act in (self.export_tsv_action, self.export_w2v_action):
+            act.setEnabled(es is not None)
+
+    # -- saved state --------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        s = self.settings
+        if s.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode()))
+        if s.window_state:
+            self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+        s.window_state = bytes(self.saveState().toBase64()).decode()
+        s.metric, s.k = self.session.metric, self.session.k
+        try:
+            settings_io.save(s, self._settings_file)
+        except OSError as e:
+            log.warning("could not save the settings: %s", e)
+
+    def closeEvent(self, event) -> None:
+        if self.persist:
+            self.save_settings()
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+
+def _dropped_file(event) -> str | None:
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile() and Path(url.toLocalFile()).is_file():
+            return url.toLocalFile()
+    return None

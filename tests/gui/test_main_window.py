@@ -1,0 +1,217 @@
+"""Main window: docks, menus, opening files (valid, malformed, dropped), export, status bar, theme, layout."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
+from PySide6.QtWidgets import QApplication, QDockWidget
+
+from core.default_set import LICENCE
+from core.exporters import write_projector_tsv, write_word2vec_text
+from core.progress import Progress, run_sync
+from core.session import Session
+from core.settings import Settings
+from gui.docks import DOCKS
+from gui.main_window import MainWindow, warm_up_job
+from gui.open_dialog import OpenDialog
+from tests.gui.conftest import wait_idle
+
+
+@pytest.fixture
+def small_glove_file(tmp_path, glove_small):
+    """A real GloVe text file of the 500 most frequent words."""
+    path = tmp_path / "small.txt"
+    run_sync(write_word2vec_text(glove_small, path, header=False, rows=range(500)))
+    return path
+
+
+@pytest.fixture
+def window(qtbot, session, runner):
+    w = MainWindow(session, runner, settings=Settings(), persist=False)
+    qtbot.addWidget(w)
+    yield w
+    w.runner.shutdown()
+
+
+def test_docks_menus_and_status_bar(window, session):
+    assert set(window.docks) == {d.name for d in DOCKS}
+    for name, dock in window.docks.items():
+        assert isinstance(dock, QDockWidget) and dock.objectName() == name
+        assert window.findChild(QDockWidget, name) is dock
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles == ["&File", "&View", "&Help"]
+    view = window.menuBar().actions()[1].menu()
+    toggles = [a for a in view.actions() if a.isCheckable()]
+    assert {a.text() for a in toggles} >= {d.title for d in DOCKS}
+    assert window.centralWidget() is not None
+    label = window.status.embedding_label.text()
+    assert "GloVe 20k" in label and "20,000 words" in label and "50 dimensions" in label
+
+
+def test_panels_share_the_session(qtbot, window, session, runner):
+    session.query = "king"
+    session.expression = "paris - france + italy"
+    wait_idle(qtbot, runner)
+    neighbours = window.docks["neighbours"].widget()
+    calculator = window.docks["calculator"].widget()
+    assert neighbours.table.words()[0] == "prince"
+    assert calculator.table.words()[0] == "rome"
+    assert calculator.expression_box.text() == "paris - france + italy"
+
+
+def test_open_dialog_loads_a_file(qtbot, window, session, runner, small_glove_file):
+    old = session.embeddings
+
+    def fill():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, OpenDialog)
+        dialog.path.setText(str(small_glove_file))
+        dialog.format.setCurrentIndex(dialog.format.findData("glove"))
+        dialog.limit.setValue(300)
+        dialog.accept()
+
+    QTimer.singleShot(0, fill)
+    window.open_action.trigger()
+    qtbot.waitUntil(lambda: session.embeddings is not old, timeout=10000)
+    es = session.embeddings
+    assert es.name == "small.txt" and len(es) == 300 and es.dim == 50
+    assert "300 words" in window.status.embedding_label.text()
+    assert window.settings.recent_files[0] == str(small_glove_file)
+    assert [a.text() for a in window.recent_menu.actions()] == [str(small_glove_file)]
+    assert (window.settings.open_format, window.settings.open_limit) == ("glove", 300)
+    assert window.windowTitle().endswith("small.txt")
+    session.query = "year"
+    wait_idle(qtbot, runner)
+    assert len(session.neighbours) == session.k and all(n.index < 300 for n in session.neighbours)
+
+
+def test_malformed_file_shows_the_error_and_keeps_the_old_set(qtbot, window, session, runner, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("the 0.1 0.2 0.3\nof 0.1 0.2 0.3\nand 0.1 zero 0.3\n", encoding="utf-8")
+    old = session.embeddings
+    with qtbot.waitSignal(runner.failed, timeout=10000):
+        window.open_file(bad, "glove")
+    title, message = window.reporter.history[-1]
+    assert "Could not open" in title
+    assert f"{bad}, line 3" in message
+    assert window.reporter.box.isVisible() and not window.reporter.box.isModal()
+    assert f"{bad}, line 3" in window.reporter.box.informativeText()
+    assert session.embeddings is old
+    assert "still showing GloVe 20k" in session.status
+    session.query = "queen"  # the old set is still usable
+    wait_idle(qtbot, runner)
+    assert session.neighbours[0].word == "princess"
+
+
+def test_dropping_a_file_opens_it(qtbot, window, session, small_glove_file):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(small_glove_file))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+    qtbot.waitUntil(lambda: session.embeddings.name == "small.txt", timeout=10000)
+    assert len(session.embeddings) == 500
+
+
+def test_drag_of_no_file_is_refused(window):
+    mime = QMimeData()
+    mime.setText("king")
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    enter.ignore()
+    QApplication.sendEvent(window, enter)
+    assert not enter.isAccepted()
+
+
+def test_export(qtbot, window, session, runner, tmp_path, glove_small):
+    session.set_embeddings(glove_small.subset(range(1000), name="1k"))
+    with qtbot.waitSignal(runner.finished, timeout=10000):
+        window.export(write_word2vec_text, tmp_path / "out.txt")
+    lines = (tmp_path / "out.txt").read_text().splitlines()
+    assert lines[0] == "1000 50" and lines[1].startswith("the ")
+    with qtbot.waitSignal(runner.finished, timeout=10000):
+        window.export(write_projector_tsv, tmp_path / "vectors.tsv")
+    assert len((tmp_path / "metadata.tsv").read_text().splitlines()) == 1000
+    assert "exported 1,000 words" in session.status
+
+
+def test_status_bar_shows_a_running_job_and_cancels_it(qtbot, window, runner):
+    def slow():
+        for i in range(200):
+            yield Progress(i / 200, f"step {i}")
+            import time
+            time.sleep(0.01)
+        return "done"
+
+    results = []
+    window.show()
+    runner.run("slow", slow, results.append, label="a slow job")
+    qtbot.waitUntil(lambda: window.status.cancel_button.isVisible(), timeout=3000)
+    assert window.status.shown_job() == "slow"
+    qtbot.waitUntil(lambda: "step" in window.status.job_label.text(), timeout=3000)
+    assert window.status.job_label.text().startswith("a slow job: step")
+    with qtbot.waitSignal(runner.cancelled, timeout=3000):
+        qtbot.mouseClick(window.status.cancel_button, Qt.MouseButton.LeftButton)
+    assert not window.status.cancel_button.isVisible()
+    wait_idle(qtbot, runner)
+    assert results == []
+
+
+def test_about_lists_versions_providers_and_licences(window):
+    text = window.about_text()
+    for part in ("Python 3.", "Qt 6.", "numpy 2.", "onnxruntime 1.", "CPUExecutionProvider", LICENCE):
+        assert part in text
+    window.show_about()
+    assert window._about_box.isVisible() and not window._about_box.isModal()
+    window._about_box.close()
+
+
+def test_theme(window):
+    window.set_theme("dark")
+    assert window.settings.theme == "dark" and window.theme_actions["dark"].isChecked()
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 80
+    window.theme_actions["light"].trigger()
+    assert window.settings.theme == "light"
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() > 180
+
+
+def test_raise_panel_and_reset_layout(window):
+    assert window.raise_panel("benchmarks")
+    assert not window.raise_panel("nope")
+    window.docks["directions"].close()
+    assert window.docks["directions"].isHidden()
+    window.reset_layout()
+    assert not window.docks["directions"].isHidden()
+
+
+def test_layout_and_preferences_persist(qtbot, session, runner, tmp_path, small_glove_file):
+    path = tmp_path / "settings.json"
+    w = MainWindow(session, runner, settings_file=path)
+    qtbot.addWidget(w)
+    w.show()
+    w.docks["benchmarks"].close()
+    session.k = 7
+    w.settings.add_recent(small_glove_file)
+    w.close()
+    data = json.loads(path.read_text())
+    assert data["window_state"] and data["k"] == 7 and data["recent_files"] == [str(small_glove_file)]
+    session2 = Session()
+    w2 = MainWindow(session2, settings_file=path)
+    qtbot.addWidget(w2)
+    assert w2.docks["benchmarks"].isHidden() and not w2.docks["neighbours"].isHidden()
+    assert session2.k == 7
+    assert [a.text() for a in w2.recent_menu.actions()] == [str(small_glove_file)]
+    w2.runner.shutdown()
+
+
+def test_warm_up_builds_the_same_completion_index(glove_small):
+    fresh = glove_small.subset(range(len(glove_small)))
+    run_sync(warm_up_job(fresh, chunk=3000))
+    assert fresh.complete("kin") == glove_small.complete("kin")
+    assert fresh.complete("Par") == glove_small.complete("par")
