@@ -71,6 +71,8 @@ def _exact_top(es: EmbeddingSet, q: np.ndarray, k: int, metric: Metric, limit: i
             S += bias[lo:hi]
         return S
 
+    if m <= 4:  # one or a few queries: a single matrix-vector pass is cheapest
+        return list(_top(tile_scores(0, limit), k))
     head = min(limit, max(_HEAD, k))
     S0 = tile_scores(0, head)
     part = np.argpartition(-S0, k - 1, axis=1)[:, :k] if k < head else np.tile(np.arange(head), (m, 1))
