@@ -79,7 +79,7 @@ def make_central(session: Session, runner: TaskRunner) -> QWidget:
 class MainWindow(QMainWindow):
     def __init__(self, session: Session, runner: TaskRunner | None = None, *, settings: Settings | None = None,
                  settings_file: str | Path | None = None, docks: list[DockSpec] | None = None,
-                 persist: bool = True) -> None:
+                 central: QWidget | None = None, persist: bool = True) -> None:
         super().__init__()
         self.session = session
         self.runner = runner if runner is not None else TaskRunner(self)
@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        self.setCentralWidget(make_central(session, self.runner))
+        self.setCentralWidget(central if central is not None else make_central(session, self.runner))
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks(docks if docks is not None else DOCKS)
         self.status = StatusBar(session, self.runner, self)

@@ -36,8 +36,10 @@ def session(glove_small) -> Session:
 
 
 def wait_idle(qtbot, runner: TaskRunner, timeout: int = 10000) -> None:
-    """Until every job is done and debounced requests have fired (they start jobs)."""
-    def idle():
-        assert not runner.is_running()
-    qtbot.wait(60)  # debounce timers of requests (30 ms)
-    qtbot.waitUntil(idle, timeout=timeout)
+    """Until no job has run for 150 ms: debounced requests (30 ms) have fired and their jobs ended."""
+    waited, stable = 0, 0
+    while stable < 5:
+        qtbot.wait(30)
+        waited += 30
+        stable = 0 if runner.is_running() else stable + 1
+        assert waited < timeout, f"still running after {timeout} ms: {runner.running()}"

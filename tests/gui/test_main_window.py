@@ -6,7 +6,7 @@ import json
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QWidget
 
 from core.default_set import LICENCE
 from core.exporters import write_projector_tsv, write_word2vec_text
@@ -29,7 +29,8 @@ def small_glove_file(tmp_path, glove_small):
 
 @pytest.fixture
 def window(qtbot, session, runner):
-    w = MainWindow(session, runner, settings=Settings(), persist=False)
+    """The window around a plain central widget: the point cloud has its own tests (and one here)."""
+    w = MainWindow(session, runner, settings=Settings(), persist=False, central=QWidget())
     qtbot.addWidget(w)
     yield w
     w.runner.shutdown()
@@ -192,7 +193,7 @@ def test_raise_panel_and_reset_layout(window):
 
 def test_layout_and_preferences_persist(qtbot, session, runner, tmp_path, small_glove_file):
     path = tmp_path / "settings.json"
-    w = MainWindow(session, runner, settings_file=path)
+    w = MainWindow(session, runner, settings_file=path, central=QWidget())
     qtbot.addWidget(w)
     w.show()
     w.docks["benchmarks"].close()
@@ -202,7 +203,7 @@ def test_layout_and_preferences_persist(qtbot, session, runner, tmp_path, small_
     data = json.loads(path.read_text())
     assert data["window_state"] and data["k"] == 7 and data["recent_files"] == [str(small_glove_file)]
     session2 = Session()
-    w2 = MainWindow(session2, settings_file=path)
+    w2 = MainWindow(session2, settings_file=path, central=QWidget())
     qtbot.addWidget(w2)
     assert w2.docks["benchmarks"].isHidden() and not w2.docks["neighbours"].isHidden()
     assert session2.k == 7
@@ -215,3 +216,15 @@ def test_warm_up_builds_the_same_completion_index(glove_small):
     run_sync(warm_up_job(fresh, chunk=3000))
     assert fresh.complete("kin") == glove_small.complete("kin")
     assert fresh.complete("Par") == glove_small.complete("par")
+
+
+def test_central_is_the_point_cloud_or_a_placeholder(qtbot, session, runner):
+    w = MainWindow(session, runner, settings=Settings(), persist=False)
+    qtbot.addWidget(w)
+    try:
+        from gui.panels.point_cloud_panel import PointCloudPanel
+    except ImportError:
+        assert isinstance(w.centralWidget(), QLabel)
+    else:
+        assert isinstance(w.centralWidget(), PointCloudPanel)
+    w.runner.shutdown()
