@@ -88,10 +88,15 @@ def neighbour_mean(es: EmbeddingSet, layout: Layout, vectors: np.ndarray, k: int
 
 
 def place_vectors(es: EmbeddingSet, layout: Layout, vectors: np.ndarray, *, k: int = 10,
-                  method: str | None = None) -> np.ndarray:
-    """Coordinates of raw vectors (m, d) in the layout, by `method` (default: the layout's best)."""
+                  method: str | None = None, combination: bool = False) -> np.ndarray:
+    """Coordinates of raw vectors (m, d) in the layout, by `method` (default: the layout's best).
+
+    With ``combination=True`` the vectors are already sums of unit vectors (an arithmetic
+    target, king - man + woman) and are not renormalised, so for linear layouts the target
+    lands exactly on p(king) - p(man) + p(woman).
+    """
     method = method or method_for(layout)
-    V = unit_vectors(vectors, layout.normalize)
+    V = unit_vectors(vectors, layout.normalize and not combination)
     if method == "exact":
         return layout.transform(V)
     if method == "umap transform":
@@ -101,17 +106,22 @@ def place_vectors(es: EmbeddingSet, layout: Layout, vectors: np.ndarray, *, k: i
     return neighbour_mean(es, layout, V, k)[0]
 
 
-def place(es: EmbeddingSet, layout: Layout, rows, *, k: int = 10, neighbours: int = 10) -> Job[Placement]:
-    """Place the given rows that are not in the layout, plus their true neighbours that are not either."""
+def place(es: EmbeddingSet, layout: Layout, rows, *, k: int = 10, neighbours: int = 10,
+          link_rows=None) -> Job[Placement]:
+    """Place the given rows that are not in the layout, plus their true neighbours that are not either.
+
+    Neighbour links are computed for the placed rows in `link_rows` (default: all placed rows).
+    """
     inside = layout.index_of()
     want = [int(r) for r in dict.fromkeys(int(r) for r in rows)]
     links: list[tuple[int, int]] = []
     todo = [r for r in want if r not in inside]
-    if neighbours and todo:
-        yield Progress(0.1, f"neighbours of {len(todo)} word(s)")
-        vecs = np.asarray(es.vectors[np.asarray(todo)], dtype=np.float32)
-        found = nearest_to_vectors(es, vecs, neighbours, metric="cos", exclude=[[r] for r in todo])
-        for r, ns in zip(todo, found):
+    linked = todo if link_rows is None else [r for r in todo if r in set(int(x) for x in link_rows)]
+    if neighbours and linked:
+        yield Progress(0.1, f"neighbours of {len(linked)} word(s)")
+        vecs = np.asarray(es.vectors[np.asarray(linked)], dtype=np.float32)
+        found = nearest_to_vectors(es, vecs, neighbours, metric="cos", exclude=[[r] for r in linked])
+        for r, ns in zip(linked, found):
             links.extend((r, n.index) for n in ns)
         todo += [n for _, n in links if n not in inside and n not in set(todo)]
         todo = list(dict.fromkeys(todo))

@@ -92,3 +92,12 @@ def test_place_links_a_rare_word_to_its_true_neighbours(glove, tsne_layout):
 def test_words_already_in_the_layout_are_not_placed(glove, tsne_layout):
     pl = run_sync(placement.place(glove, tsne_layout, [glove.id_of("the")]))
     assert len(pl.rows) == 0 and pl.links == []
+
+
+def test_an_arithmetic_target_closes_the_parallelogram_in_linear_layouts(glove, pca_layout):
+    from core.arithmetic import evaluate
+
+    a = evaluate(glove, "king - man + woman")
+    got = placement.place_vectors(glove, pca_layout, a.target[None, :], combination=True)[0]
+    p = {w: placement.place_vectors(glove, pca_layout, glove.vector(w)[None, :])[0] for w in ("king", "man", "woman")}
+    np.testing.assert_allclose(got, p["king"] - p["man"] + p["woman"], atol=1e-5)

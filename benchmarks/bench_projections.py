@@ -1,0 +1,155 @@
+"""Projection and rendering figures for the README (not a test).
+
+    .venv/bin/python benchmarks/bench_projections.py                 # projections
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1280x1024x24" \\
+        .venv/bin/python benchmarks/bench_projections.py render      # frame times, GUI stalls
+    .venv/bin/python benchmarks/bench_projections.py pca tsne10k     # chosen parts
+
+Parts: pca, tsne10k, tsne50k, umap50k, render. Timings are wall-clock on this
+machine; the load average is printed with each part (other work skews them).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from core import projection as P  # noqa: E402
+from core.default_set import load_default  # noqa: E402
+from core.progress import run_sync  # noqa: E402
+
+
+def load() -> str:
+    return "load %.2f %.2f %.2f" % os.getloadavg()
+
+
+def timed_job(job):
+    """Run a job; return (result, seconds to first payload, seconds to first optimised payload, total)."""
+    t0 = time.perf_counter()
+    marks: list[float] = []
+    result = run_sync(job, lambda p: marks.append(time.perf_counter() - t0) if p.payload is not None else None)
+    total = time.perf_counter() - t0
+    return result, (marks[0] if marks else None), (marks[1] if len(marks) > 1 else None), total
+
+
+def bench_pca(es) -> None:
+    rows = np.arange(len(es))
+    t = time.perf_counter()
+    layout = run_sync(P.project(es, rows, "pca", cache=False))
+    dt = time.perf_counter() - t
+    ratio = ", ".join(f"{r:.3f}" for r in layout.info["explained_variance_ratio"])
+    print(f"PCA 3D, {len(es):,} x {es.dim}: {dt:.2f} s (explained variance {ratio}) [{load()}]", flush=True)
+
+
+def bench_tsne(es, n: int) -> None:
+    layout, first, first_opt, total = timed_job(P.project(es, P.point_rows(es, n), "tsne", cache=False))
+    its = dict(layout.params)
+    print(f"t-SNE 3D (Barnes-Hut), {n:,} points, {its['early_iterations']}+{its['iterations']} iterations: "
+          f"first layout {first:.2f} s, first optimised layout {first_opt:.2f} s, total {total:.1f} s "
+          f"(KL {layout.info['kl_divergence']:.3f}) [{load()}]", flush=True)
+
+
+def bench_umap(es, n: int) -> None:
+    t = time.perf_counter()
+    run_sync(P.project(es, P.point_rows(es, 300), "umap", cache=False))
+    warm = time.perf_counter() - t
+    layout, _, _, total = timed_job(P.project(es, P.point_rows(es, n), "umap", cache=False))
+    print(f"UMAP 3D, {n:,} points: {total:.1f} s (after a {warm:.1f} s warm-up that compiles numba) "
+          f"[{load()}]", flush=True)
+
+
+def bench_render(es) -> None:
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from core.session import Session
+    from gui.cloud.view_3d import View3D, gl_available
+    from gui.panels.point_cloud_panel import PointCloudPanel
+    from gui.task_runner import TaskRunner
+
+    if not gl_available():
+        print("render: no OpenGL on this platform (run under xvfb-run with QT_QPA_PLATFORM=xcb)")
+        return
+    view = View3D()
+    view.resize(800, 600)
+    view.show()
+    layout = run_sync(P.project(es, np.arange(len(es)), "pca", cache=False))
+    for n in (10_000, 100_000, 400_000):
+        pos = layout.coords[:n] / np.percentile(np.abs(layout.coords), 99)
+        col = np.tile(np.array([[0.4, 0.7, 1.0, 0.8]], np.float32), (n, 1))
+        view.set_points(pos, col, np.full(n, 3.0, np.float32))
+        for _ in range(3):
+            view.render_frame()
+        times = []
+        for i in range(20):
+            view.camera_orbit(3.0)
+            t = time.perf_counter()
+            view.render_frame()
+            times.append(time.perf_counter() - t)
+        print(f"frame, {n:,} points, 800x600 software GL: median {1000 * np.median(times):.1f} ms, "
+              f"max {1000 * max(times):.1f} ms [{load()}]", flush=True)
+    view.close()
+
+    # GUI-thread stalls while t-SNE 10k runs in the background and streams layouts into the panel
+    session = Session()
+    session.set_embeddings(es)
+    runner = TaskRunner()
+    panel = PointCloudPanel(session, runner)
+    panel.resize(1000, 700)
+    panel.show()
+    app.processEvents()
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def tick() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(10)
+    done = []
+    runner.finished.connect(lambda kind: done.append(kind) if kind == "projection" else None)
+    t = time.perf_counter()
+    session.projection_method = "tsne"
+    panel.controls.run_projection()
+    while "projection" not in done and time.perf_counter() - t < 600:
+        app.processEvents()
+        time.sleep(0.002)
+    timer.stop()
+    g = np.asarray(gaps[5:], dtype=float)
+    print(f"GUI thread during t-SNE 10k in the panel ({time.perf_counter() - t:.0f} s, {panel.view.frames} frames): "
+          f"longest stall {g.max():.0f} ms, stalls > 100 ms: {(g > 100).sum()} [{load()}]", flush=True)
+    runner.shutdown()
+    panel.close()
+
+
+def main(parts: list[str]) -> None:
+    es = run_sync(load_default())
+    todo = parts or ["pca", "tsne10k", "umap50k", "tsne50k"]
+    for part in todo:
+        if part == "pca":
+            bench_pca(es)
+        elif part == "tsne10k":
+            bench_tsne(es, 10_000)
+        elif part == "tsne50k":
+            bench_tsne(es, 50_000)
+        elif part == "umap50k":
+            bench_umap(es, 50_000)
+        elif part == "render":
+            bench_render(es)
+        else:
+            raise SystemExit(f"unknown part {part!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,312 @@
+"""The live point cloud: projections of the most frequent words, linked to the Session.
+
+Shows the N most frequent words (session.point_count) plus the query, its
+neighbours, pinned words and the current expression's words and result; words
+outside the projection are placed into it (core.placement). A click selects a
+word (session.selection and session.query); Session changes highlight points,
+label them and draw lines to their true neighbours and the arithmetic arrows.
+Everything slow runs on the TaskRunner (kinds in gui.cloud.jobs.KINDS);
+t-SNE streams intermediate layouts into the view as it optimises.
+Without OpenGL (the offscreen platform) a 2D view of the first two axes is used.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QFileDialog, QLabel, QToolTip, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
+
+from core.clustering import kmeans
+from core.projection import MAX_POINTS, METHOD_LABELS, Layout, point_rows, project
+from core.projection_quality import trustworthiness
+from core.session import Session
+from gui.cloud import arrows, colors, export
+from gui.cloud.controls import CloudControls
+from gui.cloud.jobs import Placed, arithmetic_key, overlay_job, placement_job, roles_of
+from gui.cloud.scene import CloudScene
+from gui.cloud.view_2d import View2D
+from gui.cloud.view_3d import View3D, gl_available
+from gui.task_runner import TaskRunner
+
+AUTO_RUN = ("pca", "axes")  # fast enough to rerun on every change; t-SNE/UMAP wait for Run
+
+
+class PointCloudPanel(QWidget):
+    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None, *,
+                 view: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("point_cloud")
+        self._session, self._runner = session, runner
+        self.view = view if view is not None else (View3D() if gl_available() else View2D())
+        self.is_3d = isinstance(self.view, View3D)
+        self.controls = CloudControls(session)
+        self.notice = QLabel(objectName="cloud_notice", wordWrap=True)
+        if not self.is_3d:
+            self.notice.setText("OpenGL is not available on this platform: showing a 2D view of the first two "
+                                "projected axes.")
+        self.notice.setVisible(not self.is_3d)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.controls)
+        lay.addWidget(self.notice)
+        lay.addWidget(self.view, 1)
+        self.scene = CloudScene()
+        self.layout_: Layout | None = None  # the finished projection on screen
+        self.placed: dict[int, np.ndarray] = {}
+        self.links: list[tuple[int, int]] = []  # placed word -> its true neighbours
+        self.overlay: list[tuple[int, int]] = []  # selected word -> its true neighbours among the points
+        self.target: tuple[str, np.ndarray] | None = None
+        self.cluster_labels: np.ndarray | None = None
+        self.trust: tuple[float, int] | None = None
+
+        self.controls.run_requested.connect(self.run_projection)
+        self.controls.cancel_requested.connect(lambda: runner.cancel("cloud.projection"))
+        self.controls.reset_camera_requested.connect(self.view.reset_camera)
+        self.controls.export_requested.connect(self._ask_export)
+        self.controls.overlay_changed.connect(self._on_selection_changed)
+        self.view.point_clicked.connect(self._on_point_clicked)
+        self.view.point_hovered.connect(self._on_point_hovered)
+        runner.intermediate.connect(self._on_intermediate)
+        runner.progress.connect(self._on_progress)
+        runner.finished.connect(lambda kind: self.controls.set_busy(False) if kind == "cloud.projection" else None)
+        ev = session.events
+        ev.embeddings.connect(self._on_embeddings_changed)
+        for e in (ev.point_count, ev.projection_method, ev.projection_params):
+            e.connect(self._on_projection_settings_changed)
+        ev.color_by.connect(self._on_color_by_changed)
+        for e in (ev.selection, ev.query, ev.neighbours, ev.pinned, ev.arithmetic):
+            e.connect(self._on_selection_changed)
+        ev.hover.connect(self.refresh_overlays)
+        self._on_embeddings_changed()
+
+    # -- projection ------------------------------------------------------------------------
+    def _on_embeddings_changed(self) -> None:
+        es = self._session.embeddings
+        self.layout_, self.placed, self.links, self.overlay, self.cluster_labels = None, {}, [], [], None
+        self.controls.set_metadata_columns(sorted(es.metadata) if es is not None else [])
+        self.scene.words = es.words if es is not None else []
+        if es is not None:
+            self.run_projection()
+
+    def _on_projection_settings_changed(self) -> None:
+        if self._session.projection_method in AUTO_RUN:
+            self.run_projection()
+        elif self.layout_ is not None:
+            self.controls.note.setText(self._note() + " — settings changed: press Run")
+
+    def run_projection(self) -> None:
+        s, es = self._session, self._session.embeddings
+        if es is None:
+            return
+        cap = MAX_POINTS[s.projection_method] or len(es)
+        rows = point_rows(es, min(s.point_count, cap), roles_of(s).all_rows())
+        method, params = s.projection_method, s.projection_params
+        self.controls.set_busy(True, 0.0, f"{METHOD_LABELS[method]} of {len(rows):,} points")
+        self.controls.note.setText(f"{METHOD_LABELS[method]} of {len(rows):,} points: running…")
+        self._live_rows = rows
+        self._runner.run("cloud.projection", lambda: project(es, rows, method, params), self.set_layout,
+                         label=f"{METHOD_LABELS[method]} projection", on_error=self._on_error)
+
+    def _on_progress(self, kind: str, fraction: float, message: str) -> None:
+        if kind == "cloud.projection":
+            self.controls.set_busy(True, fraction, message)
+            self.controls.note.setText(message)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self.controls.note.setText(f"<span style='color:#ff6e6e'>{exc}</span>")
+
+    @qthrottled(timeout=100)
+    def _on_intermediate(self, kind: str, payload: object) -> None:
+        """t-SNE's layout while it optimises: move the points (no placement or overlays yet)."""
+        rows = getattr(self, "_live_rows", None)
+        if kind != "cloud.projection" or rows is None or np.shape(payload) != (len(rows), 3):
+            return
+        self.scene.set_points(rows, np.asarray(payload, np.float32))
+        self.view.set_points(self.scene.display(), colors.frequency(rows, len(self.scene.words)),
+                             self.scene.point_size())
+
+    def set_layout(self, layout: Layout) -> None:
+        self.layout_, self.placed, self.links, self.target, self.trust = layout, {}, [], None, None
+        self.cluster_labels = None
+        self._session.projection_rows = tuple(layout.rows.tolist())
+        self._session.projection = layout.coords
+        self.view.set_axes(layout.axis_labels)
+        self.controls.note.setText(self._note())
+        self._rebuild_points(refit=True)
+        self._on_color_by_changed()
+        self._request_placement()
+        self._on_selection_changed()
+        es = self._session.embeddings
+        self._runner.run("cloud.trust", lambda: trustworthiness(es, layout), self._on_trust, label="trustworthiness")
+
+    def _on_trust(self, result: tuple[float, int]) -> None:
+        self.trust = result
+        self.controls.quality.setText(f"trustworthiness {result[0]:.3f} (k=10, {result[1]:,} points)")
+        self.controls.note.setText(self._note())
+
+    def _note(self) -> str:
+        lay = self.layout_
+        if lay is None:
+            return ""
+        text = lay.info.get("note", "")
+        if "explained_variance_ratio" in lay.info:
+            text += " · explained variance " + " + ".join(f"{100 * r:.1f}%" for r in lay.info["explained_variance_ratio"])
+        if "kl_divergence" in lay.info:
+            text += f" · KL {lay.info['kl_divergence']:.3f}"
+        if self.placed:
+            text += f" · {len(self.placed)} placed ({self._placement_method()})"
+        return text
+
+    def _placement_method(self) -> str:
+        from core.placement import method_for
+
+        return method_for(self.layout_) if self.layout_ is not None else ""
+
+    # -- points, colours ----------------------------------------------------------------------
+    def _rebuild_points(self, refit: bool = False) -> None:
+        lay = self.layout_
+        if lay is None:
+            return
+        extra = [r for r in self.placed if r not in self.scene_index_of_layout()]
+        rows = np.concatenate([lay.rows, np.asarray(extra, np.int64)])
+        coords = np.vstack([lay.coords, np.asarray([self.placed[r] for r in extra], np.float32).reshape(-1, 3)])
+        placed = np.r_[np.zeros(len(lay.rows), bool), np.ones(len(extra), bool)]
+        self.scene.set_points(rows, coords, placed, refit=refit)
+        self.scene.base_colors = self._colors(rows)
+        self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
+
+    def scene_index_of_layout(self) -> dict[int, int]:
+        if getattr(self, "_index_for", None) is not self.layout_:
+            self._index_for, self._index = self.layout_, self.layout_.index_of()
+        return self._index
+
+    def _colors(self, rows: np.ndarray) -> np.ndarray:
+        es, by = self._session.embeddings, self._session.color_by
+        if by.startswith("meta:") and es is not None and by[5:] in es.metadata:
+            col = es.metadata[by[5:]]
+            return colors.numeric_or_categories([col[r] for r in rows])[0]
+        if by == "clusters" and self.cluster_labels is not None:
+            labels = np.full(len(rows), len(colors.PALETTE), int)  # placed words: grey
+            labels[: len(self.cluster_labels)] = self.cluster_labels
+            return colors.clusters(labels)
+        return colors.frequency(rows, len(es) if es is not None else None)
+
+    def _on_color_by_changed(self) -> None:
+        lay, es = self.layout_, self._session.embeddings
+        if self._session.color_by == "clusters" and lay is not None and self.cluster_labels is None:
+            k = self.controls.clusters.value()
+            self._runner.run("cloud.clusters", lambda: kmeans(es, lay.rows, k), self._on_clusters, label="k-means")
+        self._rebuild_points()
+        self.refresh_overlays()
+
+    def _on_clusters(self, labels: np.ndarray) -> None:
+        self.cluster_labels = labels
+        self._rebuild_points()
+        self.refresh_overlays()
+
+    # -- placement, overlays ---------------------------------------------------------------
+    def _request_placement(self) -> None:
+        lay, es, s = self.layout_, self._session.embeddings, self._session
+        if lay is None or es is None:
+            return
+        inside = self.scene_index_of_layout()
+        roles = roles_of(s)
+        want = [r for r in roles.all_rows() if r not in inside and r not in self.placed]
+        key = arithmetic_key(s)
+        need_target = s.arithmetic is not None and (self.target is None or self.target[0] != key)
+        if not want and not need_target:
+            return
+        target = s.arithmetic.target if need_target else None
+        job = lambda: placement_job(es, lay, want, roles.linked_rows(), target, key)  # noqa: E731
+        self._runner.run("cloud.placement", job, self._on_placed, label="placing words")
+
+    def _on_placed(self, placed: Placed) -> None:
+        self.placed.update(placed.placement.as_dict())
+        self.links = list(dict.fromkeys(self.links + placed.placement.links))
+        if placed.target is not None:
+            self.target = (placed.target_key, placed.target)
+        self._rebuild_points()
+        self.refresh_overlays()
+        self.controls.note.setText(self._note())
+        self._request_placement()  # anything that changed while it ran
+
+    def _on_selection_changed(self) -> None:
+        if self.layout_ is None:
+            return
+        self._request_placement()
+        sel = [r for r in self._session.selection if self.scene.index_of(r) >= 0]
+        if self.controls.true_neighbours.isChecked() and sel:
+            es, cand = self._session.embeddings, self.scene.rows.copy()
+            self._runner.run("cloud.overlay", lambda: overlay_job(es, sel, cand), self._on_overlay,
+                             label="true neighbours")
+        else:
+            self.overlay = []
+        self.refresh_overlays()
+
+    def _on_overlay(self, pairs: list[tuple[int, int]]) -> None:
+        self.overlay = pairs
+        self.refresh_overlays()
+
+    def refresh_overlays(self) -> None:
+        """Highlights, labels, links and arrows from the current Session (cheap; no jobs)."""
+        if self.layout_ is None:
+            return
+        roles = roles_of(self._session).rows
+        self.scene.top_labels = self.controls.top_labels.value()
+        pos, col, size, _ = self.scene.highlights(roles)
+        self.view.set_highlight(pos, col, size)
+        self.view.set_labels(self.scene.labels(roles))
+        shown = set(roles.get("query", []) + roles.get("selection", []) + roles.get("pinned", []))
+        links = [(a, b) for a, b in self.links if a in shown] + self.overlay
+        self.view.set_links(self.scene.link_segments(links), colors.LINK)
+        self.view.set_arrows(*arrows.segments(self.arithmetic_arrows()))
+
+    def arithmetic_arrows(self) -> list[arrows.Arrow]:
+        a = self._session.arithmetic
+        if a is None:
+            return []
+        pos = [self.scene.position(r) for r in a.input_ids]
+        if any(p is None for p in pos):
+            return []
+        key = arithmetic_key(self._session)
+        target = self.scene.frame.apply(self.target[1]) if self.target and self.target[0] == key else None
+        result = self.scene.position(a.results[0].index) if a.results else None
+        coefs = [t.coef for t in a.expression.terms]
+        return arrows.arithmetic_arrows(coefs, pos, target, result)
+
+    # -- mouse --------------------------------------------------------------------------------
+    def _on_point_clicked(self, index: int) -> None:
+        if index < 0 or index >= len(self.scene.rows):
+            return
+        row = int(self.scene.rows[index])
+        self._session.selection = (row,)
+        self._session.query = self.scene.words[row]
+
+    def _on_point_hovered(self, index: int, at) -> None:
+        row = int(self.scene.rows[index]) if 0 <= index < len(self.scene.rows) else -1
+        self._session.hover = row
+        if row < 0:
+            QToolTip.hideText()
+            return
+        es = self._session.embeddings
+        lines = [f"<b>{self.scene.words[row]}</b> · rank {row + 1:,}"]
+        lines += [f"{k}: {v[row]}" for k, v in (es.metadata.items() if es is not None else [])][:4]
+        if self.scene.placed[index]:
+            lines.append(f"placed into the layout ({self._placement_method()})")
+        QToolTip.showText(at, "<br>".join(lines), self.view)
+
+    # -- export ---------------------------------------------------------------------------------
+    def _ask_export(self, kind: str) -> None:
+        filters = {"png": "PNG image (*.png)", "csv": "CSV (*.csv)", "tsv": "Projector vectors (*.tsv)"}
+        path, _ = QFileDialog.getSaveFileName(self, "Export the point cloud", f"cloud.{kind}", filters[kind])
+        if path:
+            {"png": self.export_png, "csv": self.export_csv, "tsv": self.export_tsv}[kind](path)
+
+    def export_png(self, path: str) -> bool:
+        return self.view.grab_image().save(str(path))
+
+    def export_csv(self, path: str) -> None:
+        export.write_csv(self._session.embeddings, self.scene, self.cluster_labels, path)
+
+    def export_tsv(self, path: str) -> None:
+        job = export.projector_tsv_job(self._session.embeddings, self.scene, self.cluster_labels, path)
+        self._runner.run("cloud.export", lambda: job, label="exporting Projector TSV", on_error=self._on_error)
