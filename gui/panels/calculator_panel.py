@@ -71,7 +71,7 @@ class CalculatorPanel(QWidget):
             b.setProperty("method", key)
             self._methods.addButton(b)
             method_row.addWidget(b)
-        self._exclude = QCheckBox("exclude the input words")
+        self._exclude = QCheckBox("exclude inputs", toolTip="leave the words of the expression out of the results")
         method_row.addWidget(self._exclude)
         method_row.addStretch(1)
         self._a, self._b, self._c = (QLineEdit(placeholderText=p) for p in ("man", "king", "woman"))

@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtWidgets import (QComboBox, QCompleter, QFormLayout, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout,
                                QWidget)
 from superqt.utils import qdebounced, signals_blocked
 
@@ -27,6 +27,7 @@ from gui.widgets.score_table import ScoreTable
 
 COMPLETIONS = 15
 BAR_SCALE = {"cos": "similarity", "euclid": "smaller", "dot": "larger"}
+SHORT_LABELS = {"cos": "cosine", "euclid": "euclidean", "dot": "dot product"}
 
 
 @dataclass(frozen=True)
@@ -65,23 +66,23 @@ class NeighboursPanel(QWidget):
         self._search.setCompleter(self._completer)
         self._metric = QComboBox()
         for m in METRICS:
-            self._metric.addItem(METRIC_LABELS[m], m)
+            self._metric.addItem(SHORT_LABELS.get(m, m), m)
+            self._metric.setItemData(self._metric.count() - 1, METRIC_LABELS[m], Qt.ItemDataRole.ToolTipRole)
         self._k = QSpinBox(minimum=1, maximum=200, toolTip="how many neighbours")
-        self._restrict = QSpinBox(minimum=0, maximum=10_000_000, singleStep=10000, specialValueText="all words",
+        self._restrict = QSpinBox(minimum=0, maximum=400_000, singleStep=10000, specialValueText="all words",
                                   toolTip="search only the N most frequent words")
         self._note = InlineMessage()
         self._table = ScoreTable()
 
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
+        self._k.setPrefix("k = ")
+        self._restrict.setPrefix("top ")
         options = QHBoxLayout()
-        options.addWidget(self._metric, 2)
-        options.addWidget(self._k, 1)
-        options.addWidget(self._restrict, 2)
-        form.addRow("Word", self._search)
-        form.addRow("Metric, k, among", options)
+        options.addWidget(self._metric, 3)
+        options.addWidget(self._k, 2)
+        options.addWidget(self._restrict, 3)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self._search)
+        layout.addLayout(options)
         layout.addWidget(self._note)
         layout.addWidget(self._table, 1)
 
@@ -108,6 +109,7 @@ class NeighboursPanel(QWidget):
         self._on_metric_changed()
         self._on_k_changed()
         self._on_restrict_changed()
+        self._on_embeddings_changed()
         self._on_neighbours_changed()
         self._on_query_note_changed()
         self._on_query_changed()
@@ -188,6 +190,9 @@ class NeighboursPanel(QWidget):
         self._request()
 
     def _on_embeddings_changed(self) -> None:
+        es = self._session.embeddings
+        with signals_blocked(self._restrict):
+            self._restrict.setMaximum(max(len(es) if es is not None else 0, self._session.restrict, 1))
         self._completions.setStringList([])
         self._query_index = -1
         self._request()
