@@ -1,0 +1,150 @@
+"""GUI timings (not a test). Prints:
+
+1. launch -> usable window: `python main.py --selftest` in a subprocess, with GloVe already in the
+   cache; time from spawning it to its "ready" line (window shown, 400k words loaded), and to exit
+   after a neighbours query (target: ready < 2 s).
+2. the longest GUI-thread stall while a 171 MB GloVe text file loads (written once from the bundled
+   set with core.exporters.write_word2vec_text into a temp dir, parsed with a cold cache), measured
+   with a 5 ms QTimer heartbeat (target < 100 ms); also the stall until every panel has reacted.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py [--runs 3] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def bench_launch(runs: int) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    ready, total = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--selftest"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        t_ready = None
+        for line in p.stdout:
+            if line.startswith("ready:") and t_ready is None:
+                t_ready = time.perf_counter() - t0
+        code = p.wait()
+        total.append(time.perf_counter() - t0)
+        if code != 0 or t_ready is None:
+            raise SystemExit(f"selftest failed (exit {code})")
+        ready.append(t_ready)
+    print(f"launch -> usable window (GloVe 400k cached): median {statistics.median(ready):.2f} s "
+          f"(runs: {', '.join(f'{t:.2f}' for t in ready)}); target < 2 s")
+    print(f"launch -> neighbours query answered and exited: median {statistics.median(total):.2f} s")
+
+
+def bench_load_stall(folder: Path) -> None:
+    os.environ["EMBEDDING_EXPLORER_CACHE"] = str(folder / "cache")  # cold cache: the text is parsed
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from core.default_set import load_default
+    from core.exporters import write_word2vec_text
+    from core.progress import run_sync
+
+    text = folder / "glove.6B.50d.txt"
+    if not text.exists():
+        t = time.perf_counter()
+        es = run_sync(load_default())
+        run_sync(write_word2vec_text(es, text, header=False))
+        print(f"wrote {text} ({text.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f} s")
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from core.session import Session
+    from core.settings import Settings
+    from gui.app import freeze_startup_objects
+    from gui.main_window import MainWindow
+    from gui.task_runner import TaskRunner
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    session, runner = Session(), TaskRunner()
+    window = MainWindow(session, runner, settings=Settings(), persist=False)
+    freeze_startup_objects()  # as gui.app.run_gui does
+    window.show()
+    session.query = "king"
+    session.expression = "king - man + woman"
+    beats: list[float] = []
+    marks: dict[str, float] = {}
+    heartbeat = QTimer(interval=5)
+    heartbeat.timeout.connect(lambda: beats.append(time.perf_counter()))
+
+    def on_finished(kind: str) -> None:
+        marks.setdefault(f"{kind} done", time.perf_counter())
+
+    runner.finished.connect(on_finished)
+    quiet = {"since": None}
+
+    def poll() -> None:
+        now = time.perf_counter()
+        if runner.is_running():
+            quiet["since"] = None
+        elif quiet["since"] is None:
+            quiet["since"] = now
+        elif now - quiet["since"] > 0.5 and "load done" in marks:
+            marks["idle"] = quiet["since"]
+            app.quit()
+
+    def start() -> None:
+        marks["start"] = time.perf_counter()
+        window.open_file(text, "glove")
+
+    poller = QTimer(interval=50)
+    poller.timeout.connect(poll)
+    heartbeat.start()
+    QTimer.singleShot(300, start)
+    QTimer.singleShot(500, poller.start)
+    app.exec()
+    heartbeat.stop()
+    failures = window.reporter.history
+    window.close()
+    if failures or session.embeddings is None or len(session.embeddings) != 400000:
+        raise SystemExit(f"load failed: {failures}")
+
+    def longest(t0: float, t1: float) -> tuple[float, float]:
+        gaps = [(b - a, a) for a, b in zip(beats, beats[1:]) if t0 <= b and a <= t1]
+        return max(gaps) if gaps else (0.0, t0)
+
+    load_s = marks["load done"] - marks["start"]
+    gap, _ = longest(marks["start"], marks["load done"])
+    gap_all, at = longest(marks["start"], marks["idle"])
+    print(f"loading {text.stat().st_size / 1e6:.0f} MB GloVe text (400,000 x 50, cold cache): {load_s:.1f} s")
+    print(f"longest GUI-thread stall during the load: {gap * 1000:.0f} ms; target < 100 ms")
+    print(f"longest stall from the start until every panel has reacted ({marks['idle'] - marks['start']:.1f} s): "
+          f"{gap_all * 1000:.0f} ms at +{at - marks['start']:.2f} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="GUI timings")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", help="folder for the 171 MB text file (kept between runs)")
+    parser.add_argument("--skip-launch", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_launch:
+        bench_launch(args.runs)
+    if args.keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
+        folder = Path(args.keep)
+        import shutil
+
+        shutil.rmtree(folder / "cache", ignore_errors=True)
+        bench_load_stall(folder)
+    else:
+        with tempfile.TemporaryDirectory(prefix="ee-bench-gui-") as tmp:
+            bench_load_stall(Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
