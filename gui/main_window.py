@@ -7,7 +7,6 @@ Layout, recent files and preferences are kept in core.settings (saved on close).
 """
 from __future__ import annotations
 
-import heapq
 import logging
 import platform
 from pathlib import Path
@@ -38,29 +37,9 @@ AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetAre
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
 
 
-def warm_up_job(es: EmbeddingSet, chunk: int = 20000) -> Job[None]:
-    """Build the set's lookup indexes (completion, case folding) off the GUI thread.
-
-    EmbeddingSet.complete builds its sorted index with one sorted() call, which holds
-    the GIL for ~0.3 s on 400k words and so stalls the GUI thread. Here the same
-    index (lower-cased words in order, ties by row) is built from sorted chunks
-    merged in Python, which lets the GUI thread run every few ms.
-    """
-    yield Progress(0.0, "indexing words")
-    if getattr(es, "_sorted", False) is None and len(es) > chunk:
-        n = len(es)
-        lows = [w.lower() for w in es.words]
-        key = lows.__getitem__
-        runs = []  # lists of ints only: no tuples for the garbage collector to walk
-        for s in range(0, n, chunk):
-            runs.append(sorted(range(s, min(s + chunk, n)), key=key))
-            yield Progress(0.6 * min(s + chunk, n) / n, "indexing words")
-        rows = list(heapq.merge(*runs, key=key))  # stable: ties keep row order
-        es._sorted = ([lows[i] for i in rows], np.asarray(rows, dtype=np.int64))
-    yield Progress(0.8, "indexing words")
-    es.complete("a", 1)
-    es.find("\x00")  # a miss builds the case-folding index
-    return None
+def warm_up_job(es: EmbeddingSet) -> Job[None]:
+    """Build the set's completion and case-folding indexes off the GUI thread."""
+    return (yield from es.build_indexes())
 
 
 def make_central(session: Session, runner: TaskRunner) -> QWidget:

@@ -49,3 +49,15 @@ def test_metrics_agree_with_brute_force(metric):
     assert [n.index for n in got] == want
     if metric == "euclid":
         np.testing.assert_allclose([n.score for n in got], -s[want], rtol=1e-4)
+
+
+def test_index_job_builds_the_same_completion_index(glove_small):
+    from core.progress import run_sync
+
+    fresh = glove_small.subset(range(len(glove_small)))
+    run_sync(fresh.build_indexes(chunk=3000))
+    assert fresh._sorted is not None and fresh._lower is not None
+    reference = glove_small.subset(range(len(glove_small)))
+    assert fresh.complete("kin") == reference.complete("kin")
+    assert fresh.complete("Par") == reference.complete("par")
+    assert fresh.find("KING") == reference.find("KING")

@@ -14,7 +14,7 @@ from core.progress import Progress, run_sync
 from core.session import Session
 from core.settings import Settings
 from gui.docks import DOCKS
-from gui.main_window import MainWindow, warm_up_job
+from gui.main_window import MainWindow
 from gui.open_dialog import OpenDialog
 from tests.gui.conftest import wait_idle
 
@@ -209,13 +209,6 @@ def test_layout_and_preferences_persist(qtbot, session, runner, tmp_path, small_
     assert session2.k == 7
     assert [a.text() for a in w2.recent_menu.actions()] == [str(small_glove_file)]
     w2.runner.shutdown()
-
-
-def test_warm_up_builds_the_same_completion_index(glove_small):
-    fresh = glove_small.subset(range(len(glove_small)))
-    run_sync(warm_up_job(fresh, chunk=3000))
-    assert fresh.complete("kin") == glove_small.complete("kin")
-    assert fresh.complete("Par") == glove_small.complete("par")
 
 
 def test_central_is_the_point_cloud_or_a_placeholder(qtbot, session, runner):
