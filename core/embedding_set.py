@@ -47,7 +47,9 @@ class EmbeddingSet:
             raise ValueError(f"{len(self.words)} words but {self.vectors.shape[0]} vectors")
         if self.norms is None:
             self.norms = row_norms(self.vectors)
-        self.index: dict[str, int] = dict(zip(self.words, range(len(self.words))))
+        self.index: dict[str, int] = {}
+        for s in range(0, len(self.words), 50000):  # in chunks: one huge C call would hold the GIL
+            self.index.update(zip(self.words[s : s + 50000], range(s, s + 50000)))
         if len(self.index) != len(self.words):  # duplicates: the first (most frequent) wins
             self.index = {}
             for i, w in enumerate(self.words):
