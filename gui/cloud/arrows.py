@@ -21,7 +21,7 @@ import numpy as np
 
 from gui.cloud import colors
 
-HEAD = 0.06  # head length in display units (the cloud has radius ~1)
+HEAD = 0.04  # longest head in display units (the cloud has radius ~1)
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Arrow:
     end: np.ndarray
     color: tuple[float, float, float, float]
     label: str = ""
+    head: bool = True
 
 
 def arithmetic_arrows(coefs: list[float], positions: list[np.ndarray], target: np.ndarray | None,
@@ -46,8 +47,8 @@ def arithmetic_arrows(coefs: list[float], positions: list[np.ndarray], target: n
         end = target if target is not None else pos[a] - pos[b] + pos[c]
         out.append(Arrow(pos[b], pos[a], colors.ARROW, "offset 1"))
         out.append(Arrow(pos[b], pos[c], colors.ARROW, "offset 2"))
-        out.append(Arrow(pos[a], np.asarray(end, np.float32), colors.ARROW_HELPER))
-        out.append(Arrow(pos[c], np.asarray(end, np.float32), colors.ARROW_HELPER))
+        out.append(Arrow(pos[a], np.asarray(end, np.float32), colors.ARROW_HELPER, head=False))
+        out.append(Arrow(pos[c], np.asarray(end, np.float32), colors.ARROW_HELPER, head=False))
     else:
         here = np.zeros(3, np.float32)
         for c, p in zip(coefs, pos):
@@ -56,14 +57,15 @@ def arithmetic_arrows(coefs: list[float], positions: list[np.ndarray], target: n
             here = nxt
         end = target if target is not None else here
         if target is not None and np.linalg.norm(here - target) > 1e-6:
-            out.append(Arrow(here, np.asarray(target, np.float32), colors.ARROW_HELPER))
+            out.append(Arrow(here, np.asarray(target, np.float32), colors.ARROW_HELPER, head=False))
     if result is not None and np.linalg.norm(np.asarray(result) - np.asarray(end)) > 1e-6:
         out.append(Arrow(np.asarray(end, np.float32), np.asarray(result, np.float32), colors.ARROW_RESULT, "result"))
     return out
 
 
 def segments(arrows: list[Arrow], head: float = HEAD) -> tuple[np.ndarray, np.ndarray]:
-    """Line-pair vertices (2m, 3) and colours (2m, 4): each shaft and a four-pronged head."""
+    """Line-pair vertices (2m, 3) and colours (2m, 4): each shaft and a four-pronged head
+    (12% of the arrow, at most `head` long) unless the arrow has none."""
     pts: list[np.ndarray] = []
     cols: list[tuple] = []
     for a in arrows:
@@ -73,16 +75,18 @@ def segments(arrows: list[Arrow], head: float = HEAD) -> tuple[np.ndarray, np.nd
         if length < 1e-9:
             continue
         u = d / length
-        h = min(head, 0.4 * length)
+        h = min(head, 0.12 * length)
         helper = np.array([0, 0, 1], np.float32) if abs(u[2]) < 0.9 else np.array([1, 0, 0], np.float32)
         v = np.cross(u, helper)
         v /= np.linalg.norm(v)
         w = np.cross(u, v)
         base = e - u * h
         pts += [s, e]
-        for side in (v, -v, w, -w):
-            pts += [e, base + side * (0.45 * h)]
-        cols += [a.color] * 10
+        cols += [a.color] * 2
+        if a.head:
+            for side in (v, -v, w, -w):
+                pts += [e, base + side * (0.35 * h)]
+            cols += [a.color] * 8
     if not pts:
         return np.empty((0, 3), np.float32), np.empty((0, 4), np.float32)
     return np.asarray(pts, np.float32), np.asarray(cols, np.float32)

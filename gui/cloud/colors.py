@@ -33,6 +33,7 @@ LINK = (1.0, 0.85, 0.4, 0.55)
 ARROW = (0.45, 1.0, 0.45, 1.0)
 ARROW_RESULT = (1.0, 0.35, 0.9, 1.0)
 ARROW_HELPER = (0.7, 0.7, 0.7, 0.6)
+TARGET_LABEL = (0.85, 0.87, 0.9, 0.95)
 
 
 def ramp(t: np.ndarray, alpha: float = ALPHA) -> np.ndarray:

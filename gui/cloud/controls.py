@@ -22,6 +22,7 @@ class CloudControls(QWidget):
     run_requested = Signal()
     cancel_requested = Signal()
     reset_camera_requested = Signal()
+    focus_requested = Signal()
     export_requested = Signal(str)  # "png" | "csv" | "tsv"
     overlay_changed = Signal()
 
@@ -74,6 +75,8 @@ class CloudControls(QWidget):
         self.true_neighbours = QCheckBox("true neighbours", objectName="cloud_true_neighbours", checked=True)
         self.true_neighbours.setToolTip("Lines from each selected point to its nearest neighbours in the full space")
         self.reset = QPushButton("Reset camera", objectName="cloud_reset")
+        self.focus = QPushButton("Focus", objectName="cloud_focus")
+        self.focus.setToolTip("Frame the highlighted words and arrows")
         self.export = QToolButton(text="Export", objectName="cloud_export",
                                   popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.export)
@@ -91,7 +94,7 @@ class CloudControls(QWidget):
         for w in (QLabel("colour"), self.color_by, self.clusters, self.top_labels, self.true_neighbours):
             second.addWidget(w)
         second.addStretch(1)
-        for w in (self.quality, self.reset, self.export):
+        for w in (self.quality, self.focus, self.reset, self.export):
             second.addWidget(w)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 0)
@@ -111,6 +114,7 @@ class CloudControls(QWidget):
         self.run.clicked.connect(self.run_requested)
         self.cancel.clicked.connect(self.cancel_requested)
         self.reset.clicked.connect(self.reset_camera_requested)
+        self.focus.clicked.connect(self.focus_requested)
         self.top_labels.valueChanged.connect(self.overlay_changed)
         self.true_neighbours.toggled.connect(self.overlay_changed)
         # session -> widgets

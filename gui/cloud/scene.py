@@ -115,7 +115,7 @@ class CloudScene:
                     continue
                 seen.add(r)
                 out.append(Label(self.position(r), self.words[r], colors.ROLE_COLORS[role],
-                                 bold=role in ("query", "result", "hover", "selection")))
+                                 bold=role in ("query", "result", "hover")))
         if self.top_labels:
             for i in np.argsort(self.rows[~self.placed])[: self.top_labels]:
                 r = int(self.rows[~self.placed][i])

@@ -113,6 +113,10 @@ class View2D(QWidget):
     def reset_camera(self) -> None:
         self.plot.getViewBox().setRange(xRange=(-1.1, 1.1), yRange=(-1.1, 1.1), padding=0)
 
+    def look_at(self, center: np.ndarray, radius: float) -> None:
+        c = np.asarray(center, float)
+        self.plot.getViewBox().setRange(xRange=(c[0] - radius, c[0] + radius), yRange=(c[1] - radius, c[1] + radius))
+
     def camera_orbit(self, degrees: float) -> None:  # no orbit in 2D
         pass
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph.opengl as gl
+from OpenGL import GL
 from pyqtgraph import Vector
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QImage, QOffscreenSurface, QOpenGLContext, QPainter, QPen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -22,6 +23,10 @@ from gui.cloud import picking
 from gui.cloud.scene import Label
 
 BACKGROUND = (22, 24, 28)
+# Translucent and drawn over everything (no depth test): highlights, links, arrows and labels stay visible.
+OVERLAY = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
+           "glBlendFuncSeparate": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)}
+OUTLINE = 3.0  # pixels of dark rim around highlighted points
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 
 
@@ -105,6 +110,15 @@ class _GLView(gl.GLViewWidget):
         self.frames = 0
         self._press: QPointF | None = None
 
+    def initializeGL(self) -> None:
+        """pyqtgraph caches each item class's shader program once per process. Unless the app shares
+        OpenGL contexts (Qt.AA_ShareOpenGLContexts), a new context (a second view, or this one moved
+        to another window by floating its dock) cannot use programs made in the old one: drop them."""
+        if not QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts):
+            for cls in (gl.GLScatterPlotItem, gl.GLLinePlotItem):
+                cls._shaderProgram = None
+        super().initializeGL()
+
     def paintGL(self) -> None:
         self.frames += 1
         super().paintGL()
@@ -139,19 +153,19 @@ class View3D(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.gl)
-        opts = {"glOptions": "translucent"}
-        self.axes = gl.GLLinePlotItem(mode="lines", width=1.0, **opts)
-        self.scatter = gl.GLScatterPlotItem(pxMode=True, **opts)
-        self.links = gl.GLLinePlotItem(mode="lines", width=1.5, antialias=True, **opts)
-        self.arrows = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True, **opts)
-        self.highlight = gl.GLScatterPlotItem(pxMode=True, **opts)
+        self.axes = gl.GLLinePlotItem(mode="lines", width=1.0, glOptions="translucent")
+        self.scatter = gl.GLScatterPlotItem(pxMode=True, glOptions="translucent")
+        self.links = gl.GLLinePlotItem(mode="lines", width=1.5, antialias=True, glOptions=OVERLAY)
+        self.arrows = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True, glOptions=OVERLAY)
+        self.outline = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY)
+        self.highlight = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY)
         self.labels = LabelsItem(10)
         self.axis_labels = LabelsItem(9)
-        for item in (self.axes, self.scatter, self.links, self.arrows, self.highlight, self.labels, self.axis_labels):
+        # drawn in this order (depth value): cloud, links, arrows, highlighted points, labels
+        for depth, item in enumerate((self.axes, self.scatter, self.links, self.arrows, self.outline, self.highlight,
+                                      self.labels, self.axis_labels)):
+            item.setDepthValue(depth)
             self.gl.addItem(item)
-        self.highlight.setDepthValue(10)  # drawn after the cloud: highlighted points stay visible
-        self.labels.setDepthValue(20)
-        self.axis_labels.setDepthValue(20)
         self._pos = np.empty((0, 3), np.float32)
         self._hover_at: tuple[float, float] | None = None
         self._hover_timer = QTimer(self, singleShot=True, interval=40)  # throttle picking on hover
@@ -174,8 +188,12 @@ class View3D(QWidget):
     def set_highlight(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray) -> None:
         if not len(pos):
             pos, colors, sizes = np.zeros((1, 3), np.float32), np.zeros((1, 4), np.float32), np.zeros(1, np.float32)
-        self.highlight.setData(pos=np.ascontiguousarray(pos, np.float32), color=np.ascontiguousarray(colors, np.float32),
-                               size=np.ascontiguousarray(sizes, np.float32))
+        pos = np.ascontiguousarray(pos, np.float32)
+        sizes = np.ascontiguousarray(sizes, np.float32)
+        rim = np.zeros((len(pos), 4), np.float32)
+        rim[:, 3] = 0.85 * (sizes > 0)
+        self.outline.setData(pos=pos, color=rim, size=sizes + OUTLINE)
+        self.highlight.setData(pos=pos, color=np.ascontiguousarray(colors, np.float32), size=sizes)
 
     def set_labels(self, labels: list[Label]) -> None:
         self.labels.set_labels(labels)
@@ -205,6 +223,11 @@ class View3D(QWidget):
     def reset_camera(self) -> None:
         self.gl.opts["fov"] = 60
         self.gl.setCameraPosition(pos=Vector(0, 0, 0), distance=3.4, elevation=22, azimuth=-60)
+
+    def look_at(self, center: np.ndarray, radius: float) -> None:
+        """Centre the camera on a point and frame a sphere of `radius` around it."""
+        c = np.asarray(center, float)
+        self.gl.setCameraPosition(pos=Vector(*c), distance=max(3.0 * radius, 0.05))
 
     def camera_orbit(self, degrees: float) -> None:
         self.gl.orbit(degrees, 0)

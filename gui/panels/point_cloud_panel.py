@@ -19,10 +19,10 @@ from core.clustering import kmeans
 from core.projection import MAX_POINTS, METHOD_LABELS, Layout, point_rows, project
 from core.projection_quality import trustworthiness
 from core.session import Session
-from gui.cloud import arrows, colors, export
+from gui.cloud import arrows, colors, export, overlays
 from gui.cloud.controls import CloudControls
 from gui.cloud.jobs import Placed, arithmetic_key, overlay_job, placement_job, roles_of
-from gui.cloud.scene import CloudScene
+from gui.cloud.scene import CloudScene, Label
 from gui.cloud.view_2d import View2D
 from gui.cloud.view_3d import View3D, gl_available
 from gui.task_runner import TaskRunner
@@ -61,6 +61,7 @@ class PointCloudPanel(QWidget):
         self.controls.run_requested.connect(self.run_projection)
         self.controls.cancel_requested.connect(lambda: runner.cancel("cloud.projection"))
         self.controls.reset_camera_requested.connect(self.view.reset_camera)
+        self.controls.focus_requested.connect(self.focus_highlights)
         self.controls.export_requested.connect(self._ask_export)
         self.controls.overlay_changed.connect(self._on_selection_changed)
         self.view.point_clicked.connect(self._on_point_clicked)
@@ -91,7 +92,7 @@ class PointCloudPanel(QWidget):
         if self._session.projection_method in AUTO_RUN:
             self.run_projection()
         elif self.layout_ is not None:
-            self.controls.note.setText(self._note() + " — settings changed: press Run")
+            self.controls.note.setText(overlays.note_text(self.layout_, len(self.placed), self._placement_method()) + " — settings changed: press Run")
 
     def run_projection(self) -> None:
         s, es = self._session, self._session.embeddings
@@ -103,6 +104,8 @@ class PointCloudPanel(QWidget):
         self.controls.set_busy(True, 0.0, f"{METHOD_LABELS[method]} of {len(rows):,} points")
         self.controls.note.setText(f"{METHOD_LABELS[method]} of {len(rows):,} points: running…")
         self._live_rows = rows
+        if method in ("tsne", "umap"):
+            self.view.set_axes(tuple(f"{METHOD_LABELS[method]} {i}" for i in (1, 2, 3)))
         self._runner.run("cloud.projection", lambda: project(es, rows, method, params), self.set_layout,
                          label=f"{METHOD_LABELS[method]} projection", on_error=self._on_error)
 
@@ -121,8 +124,10 @@ class PointCloudPanel(QWidget):
         if kind != "cloud.projection" or rows is None or np.shape(payload) != (len(rows), 3):
             return
         self.scene.set_points(rows, np.asarray(payload, np.float32))
-        self.view.set_points(self.scene.display(), colors.frequency(rows, len(self.scene.words)),
-                             self.scene.point_size())
+        self.scene.base_colors = colors.frequency(rows, len(self.scene.words))
+        self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
+        self.target = None  # it was placed in the previous layout
+        self.refresh_overlays()
 
     def set_layout(self, layout: Layout) -> None:
         self.layout_, self.placed, self.links, self.target, self.trust = layout, {}, [], None, None
@@ -130,7 +135,7 @@ class PointCloudPanel(QWidget):
         self._session.projection_rows = tuple(layout.rows.tolist())
         self._session.projection = layout.coords
         self.view.set_axes(layout.axis_labels)
-        self.controls.note.setText(self._note())
+        self.controls.note.setText(overlays.note_text(self.layout_, len(self.placed), self._placement_method()))
         self._rebuild_points(refit=True)
         self._on_color_by_changed()
         self._request_placement()
@@ -141,20 +146,7 @@ class PointCloudPanel(QWidget):
     def _on_trust(self, result: tuple[float, int]) -> None:
         self.trust = result
         self.controls.quality.setText(f"trustworthiness {result[0]:.3f} (k=10, {result[1]:,} points)")
-        self.controls.note.setText(self._note())
-
-    def _note(self) -> str:
-        lay = self.layout_
-        if lay is None:
-            return ""
-        text = lay.info.get("note", "")
-        if "explained_variance_ratio" in lay.info:
-            text += " · explained variance " + " + ".join(f"{100 * r:.1f}%" for r in lay.info["explained_variance_ratio"])
-        if "kl_divergence" in lay.info:
-            text += f" · KL {lay.info['kl_divergence']:.3f}"
-        if self.placed:
-            text += f" · {len(self.placed)} placed ({self._placement_method()})"
-        return text
+        self.controls.note.setText(overlays.note_text(self.layout_, len(self.placed), self._placement_method()))
 
     def _placement_method(self) -> str:
         from core.placement import method_for
@@ -171,24 +163,14 @@ class PointCloudPanel(QWidget):
         coords = np.vstack([lay.coords, np.asarray([self.placed[r] for r in extra], np.float32).reshape(-1, 3)])
         placed = np.r_[np.zeros(len(lay.rows), bool), np.ones(len(extra), bool)]
         self.scene.set_points(rows, coords, placed, refit=refit)
-        self.scene.base_colors = self._colors(rows)
+        self.scene.base_colors = overlays.point_colors(self._session.embeddings, self._session.color_by, rows,
+                                                     self.cluster_labels)
         self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
 
     def scene_index_of_layout(self) -> dict[int, int]:
         if getattr(self, "_index_for", None) is not self.layout_:
             self._index_for, self._index = self.layout_, self.layout_.index_of()
         return self._index
-
-    def _colors(self, rows: np.ndarray) -> np.ndarray:
-        es, by = self._session.embeddings, self._session.color_by
-        if by.startswith("meta:") and es is not None and by[5:] in es.metadata:
-            col = es.metadata[by[5:]]
-            return colors.numeric_or_categories([col[r] for r in rows])[0]
-        if by == "clusters" and self.cluster_labels is not None:
-            labels = np.full(len(rows), len(colors.PALETTE), int)  # placed words: grey
-            labels[: len(self.cluster_labels)] = self.cluster_labels
-            return colors.clusters(labels)
-        return colors.frequency(rows, len(es) if es is not None else None)
 
     def _on_color_by_changed(self) -> None:
         lay, es = self.layout_, self._session.embeddings
@@ -226,20 +208,23 @@ class PointCloudPanel(QWidget):
             self.target = (placed.target_key, placed.target)
         self._rebuild_points()
         self.refresh_overlays()
-        self.controls.note.setText(self._note())
+        self.controls.note.setText(overlays.note_text(self.layout_, len(self.placed), self._placement_method()))
         self._request_placement()  # anything that changed while it ran
 
     def _on_selection_changed(self) -> None:
+        """True-neighbour lines: the query's come from session.neighbours; other selected words
+        (not the query's neighbours) get their nearest displayed points, computed in the background."""
         if self.layout_ is None:
             return
         self._request_placement()
-        sel = [r for r in self._session.selection if self.scene.index_of(r) >= 0]
+        roles = roles_of(self._session).rows
+        skip = set(roles.get("query", []) + roles.get("neighbour", []))
+        sel = [r for r in self._session.selection if self.scene.index_of(r) >= 0 and r not in skip]
+        self.overlay = []
         if self.controls.true_neighbours.isChecked() and sel:
             es, cand = self._session.embeddings, self.scene.rows.copy()
-            self._runner.run("cloud.overlay", lambda: overlay_job(es, sel, cand), self._on_overlay,
+            self._runner.run("cloud.overlay", lambda: overlay_job(es, sel, cand, k=5), self._on_overlay,
                              label="true neighbours")
-        else:
-            self.overlay = []
         self.refresh_overlays()
 
     def _on_overlay(self, pairs: list[tuple[int, int]]) -> None:
@@ -254,24 +239,28 @@ class PointCloudPanel(QWidget):
         self.scene.top_labels = self.controls.top_labels.value()
         pos, col, size, _ = self.scene.highlights(roles)
         self.view.set_highlight(pos, col, size)
-        self.view.set_labels(self.scene.labels(roles))
-        shown = set(roles.get("query", []) + roles.get("selection", []) + roles.get("pinned", []))
-        links = [(a, b) for a, b in self.links if a in shown] + self.overlay
+        labels = self.scene.labels(roles)
+        target = self._target_display()
+        if target is not None:  # the fourth corner: where the expression itself lands
+            labels.insert(0, Label(target, str(self._session.arithmetic.expression), colors.TARGET_LABEL))
+        self.view.set_labels(labels)
+        links = overlays.link_pairs(roles, self.links, self.overlay, self.controls.true_neighbours.isChecked())
         self.view.set_links(self.scene.link_segments(links), colors.LINK)
         self.view.set_arrows(*arrows.segments(self.arithmetic_arrows()))
 
-    def arithmetic_arrows(self) -> list[arrows.Arrow]:
-        a = self._session.arithmetic
-        if a is None:
-            return []
-        pos = [self.scene.position(r) for r in a.input_ids]
-        if any(p is None for p in pos):
-            return []
+    def _target_display(self) -> np.ndarray | None:
         key = arithmetic_key(self._session)
-        target = self.scene.frame.apply(self.target[1]) if self.target and self.target[0] == key else None
-        result = self.scene.position(a.results[0].index) if a.results else None
-        coefs = [t.coef for t in a.expression.terms]
-        return arrows.arithmetic_arrows(coefs, pos, target, result)
+        ok = self._session.arithmetic is not None and self.target is not None and self.target[0] == key
+        return self.scene.frame.apply(self.target[1]) if ok else None
+
+    def arithmetic_arrows(self) -> list[arrows.Arrow]:
+        return overlays.arithmetic_arrows(self._session.arithmetic, self.scene, self._target_display())
+
+    def focus_highlights(self) -> None:
+        """Point the camera at the highlighted words and arrows (the whole cloud when none)."""
+        pos = self.scene.highlights(roles_of(self._session).rows)[0]
+        frame = overlays.focus(np.vstack([pos, arrows.segments(self.arithmetic_arrows())[0]]))
+        self.view.look_at(*frame) if frame else self.view.reset_camera()
 
     # -- mouse --------------------------------------------------------------------------------
     def _on_point_clicked(self, index: int) -> None:
