@@ -121,7 +121,7 @@ def bench_render(es) -> None:
     runner.finished.connect(lambda kind: done.append(kind) if kind == "projection" else None)
     t = time.perf_counter()
     session.projection_method = "tsne"
-    panel.controls.run_projection()
+    panel.run_projection()
     while "projection" not in done and time.perf_counter() - t < 600:
         app.processEvents()
         time.sleep(0.002)

@@ -34,7 +34,7 @@ MAX_POINTS = {"pca": None, "axes": None, "tsne": 100_000, "umap": 100_000}
 DEFAULTS: dict[str, dict[str, Any]] = {
     "pca": {"normalize": True},
     "tsne": {"normalize": True, "perplexity": 30.0, "learning_rate": "auto", "iterations": 500,
-             "early_iterations": 125, "theta": 0.5, "seed": 42},
+             "early_iterations": 125, "theta": 0.8, "seed": 42},
     "umap": {"normalize": True, "n_neighbors": 15, "min_dist": 0.1, "seed": 42},
     "axes": {"normalize": True, "x": "man -> woman", "y": "king -> queen", "z": ""},
 }
@@ -60,8 +60,11 @@ class Layout:
         return bool(dict(self.params).get("normalize", True))
 
     def index_of(self) -> dict[int, int]:
-        """Row of the embedding set -> position in coords."""
-        return {int(r): i for i, r in enumerate(self.rows)}
+        """Row of the embedding set -> position in coords (built once; rows never change)."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = self.__dict__["_index"] = {int(r): i for i, r in enumerate(self.rows.tolist())}
+        return index
 
     def transform(self, vectors: np.ndarray) -> np.ndarray:
         """Exact coordinates of new vectors for linear layouts (already unit-normalised if `normalize`)."""

@@ -1,7 +1,10 @@
 """t-SNE to 3D with openTSNE, yielding intermediate layouts while it optimises.
 
 openTSNE's FFT gradients support only 1-D and 2-D embeddings ("Cannot prepare
-interpolation grid for >2d embeddings"), so 3-D uses Barnes-Hut (``theta``).
+interpolation grid for >2d embeddings"), so 3-D uses Barnes-Hut. Its ``theta``
+defaults to 0.8 (not 0.5): measured here on 10,000 GloVe words, one iteration
+takes 82 ms instead of 147 ms, which brings 625 iterations under a minute; the
+layouts are visually the same (KL within a few percent).
 The steps, each cancellable between yields:
 
 1. the initial layout: PCA of the (unit) vectors, scaled to std 1e-4 as openTSNE

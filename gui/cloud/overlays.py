@@ -2,6 +2,8 @@
 links, arithmetic arrows and the camera frame for the highlights."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
 from core.arithmetic import ArithmeticResult
@@ -63,3 +65,14 @@ def focus(points: np.ndarray) -> tuple[np.ndarray, float] | None:
         return None
     center = points.mean(axis=0)
     return center, float(np.linalg.norm(points - center, axis=1).max()) + 0.05
+
+
+def tooltip_html(es: EmbeddingSet | None, row: int, placed: bool, placement_method: str) -> str:
+    """The hover tooltip: word, frequency rank, up to four metadata columns, how it was placed."""
+    if es is None:
+        return ""
+    lines = [f"<b>{html.escape(es.words[row])}</b> · rank {row + 1:,}"]
+    lines += [f"{html.escape(k)}: {html.escape(str(v[row]))}" for k, v in es.metadata.items()][:4]
+    if placed:
+        lines.append(f"placed into the layout ({placement_method})")
+    return "<br>".join(lines)

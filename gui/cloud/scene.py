@@ -63,6 +63,15 @@ class CloudScene:
             self.frame = Frame.fit(projected) if len(projected) else Frame(np.zeros(3, np.float32), 1.0)
         self._index = {int(r): i for i, r in enumerate(self.rows)}
 
+    def set_layout(self, rows: np.ndarray, coords: np.ndarray, placed: dict[int, np.ndarray],
+                   refit: bool = False) -> None:
+        """A layout's points plus the words placed into it (flagged as placed)."""
+        inside = set(rows.tolist()) if placed else set()
+        extra = [r for r in placed if r not in inside]
+        self.set_points(np.concatenate([rows, np.asarray(extra, np.int64)]),
+                        np.vstack([coords, np.asarray([placed[r] for r in extra], np.float32).reshape(-1, 3)]),
+                        np.r_[np.zeros(len(rows), bool), np.ones(len(extra), bool)], refit=refit)
+
     def index_of(self, row: int) -> int:
         return getattr(self, "_index", {}).get(int(row), -1)
 

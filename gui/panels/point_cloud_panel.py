@@ -16,12 +16,13 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QToolTip, QVBoxLayout, QWidge
 from superqt.utils import qthrottled
 
 from core.clustering import kmeans
+from core.placement import method_for
 from core.projection import MAX_POINTS, METHOD_LABELS, Layout, point_rows, project
 from core.projection_quality import trustworthiness
 from core.session import Session
 from gui.cloud import arrows, colors, export, overlays
 from gui.cloud.controls import CloudControls
-from gui.cloud.jobs import Placed, arithmetic_key, overlay_job, placement_job, roles_of
+from gui.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, roles_of
 from gui.cloud.scene import CloudScene, Label
 from gui.cloud.view_2d import View2D
 from gui.cloud.view_3d import View3D, gl_available
@@ -39,16 +40,12 @@ class PointCloudPanel(QWidget):
         self.view = view if view is not None else (View3D() if gl_available() else View2D())
         self.is_3d = isinstance(self.view, View3D)
         self.controls = CloudControls(session)
-        self.notice = QLabel(objectName="cloud_notice", wordWrap=True)
-        if not self.is_3d:
-            self.notice.setText("OpenGL is not available on this platform: showing a 2D view of the first two "
-                                "projected axes.")
-        self.notice.setVisible(not self.is_3d)
+        self.notice = QLabel("OpenGL is not available on this platform: showing a 2D view of the first two "
+                             "projected axes.", objectName="cloud_notice", wordWrap=True, visible=not self.is_3d)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.controls)
-        lay.addWidget(self.notice)
-        lay.addWidget(self.view, 1)
+        for w, stretch in ((self.controls, 0), (self.notice, 0), (self.view, 1)):
+            lay.addWidget(w, stretch)
         self.scene = CloudScene()
         self.layout_: Layout | None = None  # the finished projection on screen
         self.placed: dict[int, np.ndarray] = {}
@@ -57,6 +54,7 @@ class PointCloudPanel(QWidget):
         self.target: tuple[str, np.ndarray] | None = None
         self.cluster_labels: np.ndarray | None = None
         self.trust: tuple[float, int] | None = None
+        self._live_rows: np.ndarray | None = None  # rows of the projection running now
 
         self.controls.run_requested.connect(self.run_projection)
         self.controls.cancel_requested.connect(lambda: runner.cancel("cloud.projection"))
@@ -68,7 +66,7 @@ class PointCloudPanel(QWidget):
         self.view.point_hovered.connect(self._on_point_hovered)
         runner.intermediate.connect(self._on_intermediate)
         runner.progress.connect(self._on_progress)
-        runner.finished.connect(lambda kind: self.controls.set_busy(False) if kind == "cloud.projection" else None)
+        runner.finished.connect(self._on_job_finished)
         ev = session.events
         ev.embeddings.connect(self._on_embeddings_changed)
         for e in (ev.point_count, ev.projection_method, ev.projection_params):
@@ -79,8 +77,9 @@ class PointCloudPanel(QWidget):
         ev.hover.connect(self.refresh_overlays)
         self._on_embeddings_changed()
 
-    # -- projection ------------------------------------------------------------------------
     def _on_embeddings_changed(self) -> None:
+        for kind in KINDS:  # results for the previous set are of no use
+            self._runner.cancel(kind)
         es = self._session.embeddings
         self.layout_, self.placed, self.links, self.overlay, self.cluster_labels = None, {}, [], [], None
         self.controls.set_metadata_columns(sorted(es.metadata) if es is not None else [])
@@ -92,7 +91,10 @@ class PointCloudPanel(QWidget):
         if self._session.projection_method in AUTO_RUN:
             self.run_projection()
         elif self.layout_ is not None:
-            self.controls.note.setText(overlays.note_text(self.layout_, len(self.placed), self._placement_method()) + " — settings changed: press Run")
+            self.controls.note.setText(self._note() + " — settings changed: press Run")
+
+    def _note(self) -> str:
+        return overlays.note_text(self.layout_, len(self.placed), self._placement_method())
 
     def run_projection(self) -> None:
         s, es = self._session, self._session.embeddings
@@ -117,10 +119,21 @@ class PointCloudPanel(QWidget):
     def _on_error(self, exc: BaseException) -> None:
         self.controls.note.setText(f"<span style='color:#ff6e6e'>{exc}</span>")
 
+    def _on_job_finished(self, kind: str) -> None:
+        """A projection that ended without a result (cancelled, failed): show the last finished layout again."""
+        if kind != "cloud.projection":
+            return
+        self.controls.set_busy(False)
+        if self._live_rows is not None and self.layout_ is not None:
+            self._live_rows = None
+            self.view.set_axes(self.layout_.axis_labels)
+            self._rebuild_points(refit=True)
+            self.refresh_overlays()
+
     @qthrottled(timeout=100)
     def _on_intermediate(self, kind: str, payload: object) -> None:
         """t-SNE's layout while it optimises: move the points (no placement or overlays yet)."""
-        rows = getattr(self, "_live_rows", None)
+        rows = self._live_rows
         if kind != "cloud.projection" or rows is None or np.shape(payload) != (len(rows), 3):
             return
         self.scene.set_points(rows, np.asarray(payload, np.float32))
@@ -130,12 +143,13 @@ class PointCloudPanel(QWidget):
         self.refresh_overlays()
 
     def set_layout(self, layout: Layout) -> None:
+        self._live_rows = None  # a throttled intermediate layout arriving late is dropped
         self.layout_, self.placed, self.links, self.target, self.trust = layout, {}, [], None, None
         self.cluster_labels = None
         self._session.projection_rows = tuple(layout.rows.tolist())
         self._session.projection = layout.coords
         self.view.set_axes(layout.axis_labels)
-        self.controls.note.setText(overlays.note_text(self.layout_, len(self.placed), self._placement_method()))
+        self.controls.note.setText(self._note())
         self._rebuild_points(refit=True)
         self._on_color_by_changed()
         self._request_placement()
@@ -146,31 +160,20 @@ class PointCloudPanel(QWidget):
     def _on_trust(self, result: tuple[float, int]) -> None:
         self.trust = result
         self.controls.quality.setText(f"trustworthiness {result[0]:.3f} (k=10, {result[1]:,} points)")
-        self.controls.note.setText(overlays.note_text(self.layout_, len(self.placed), self._placement_method()))
+        self.controls.note.setText(self._note())
 
     def _placement_method(self) -> str:
-        from core.placement import method_for
-
         return method_for(self.layout_) if self.layout_ is not None else ""
 
-    # -- points, colours ----------------------------------------------------------------------
     def _rebuild_points(self, refit: bool = False) -> None:
         lay = self.layout_
         if lay is None:
             return
-        extra = [r for r in self.placed if r not in self.scene_index_of_layout()]
-        rows = np.concatenate([lay.rows, np.asarray(extra, np.int64)])
-        coords = np.vstack([lay.coords, np.asarray([self.placed[r] for r in extra], np.float32).reshape(-1, 3)])
-        placed = np.r_[np.zeros(len(lay.rows), bool), np.ones(len(extra), bool)]
-        self.scene.set_points(rows, coords, placed, refit=refit)
+        self.scene.set_layout(lay.rows, lay.coords, self.placed, refit=refit)
+        rows = self.scene.rows
         self.scene.base_colors = overlays.point_colors(self._session.embeddings, self._session.color_by, rows,
                                                      self.cluster_labels)
         self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
-
-    def scene_index_of_layout(self) -> dict[int, int]:
-        if getattr(self, "_index_for", None) is not self.layout_:
-            self._index_for, self._index = self.layout_, self.layout_.index_of()
-        return self._index
 
     def _on_color_by_changed(self) -> None:
         lay, es = self.layout_, self._session.embeddings
@@ -185,12 +188,11 @@ class PointCloudPanel(QWidget):
         self._rebuild_points()
         self.refresh_overlays()
 
-    # -- placement, overlays ---------------------------------------------------------------
     def _request_placement(self) -> None:
         lay, es, s = self.layout_, self._session.embeddings, self._session
         if lay is None or es is None:
             return
-        inside = self.scene_index_of_layout()
+        inside = lay.index_of()
         roles = roles_of(s)
         want = [r for r in roles.all_rows() if r not in inside and r not in self.placed]
         key = arithmetic_key(s)
@@ -208,7 +210,7 @@ class PointCloudPanel(QWidget):
             self.target = (placed.target_key, placed.target)
         self._rebuild_points()
         self.refresh_overlays()
-        self.controls.note.setText(overlays.note_text(self.layout_, len(self.placed), self._placement_method()))
+        self.controls.note.setText(self._note())
         self._request_placement()  # anything that changed while it ran
 
     def _on_selection_changed(self) -> None:
@@ -262,7 +264,6 @@ class PointCloudPanel(QWidget):
         frame = overlays.focus(np.vstack([pos, arrows.segments(self.arithmetic_arrows())[0]]))
         self.view.look_at(*frame) if frame else self.view.reset_camera()
 
-    # -- mouse --------------------------------------------------------------------------------
     def _on_point_clicked(self, index: int) -> None:
         if index < 0 or index >= len(self.scene.rows):
             return
@@ -276,14 +277,10 @@ class PointCloudPanel(QWidget):
         if row < 0:
             QToolTip.hideText()
             return
-        es = self._session.embeddings
-        lines = [f"<b>{self.scene.words[row]}</b> · rank {row + 1:,}"]
-        lines += [f"{k}: {v[row]}" for k, v in (es.metadata.items() if es is not None else [])][:4]
-        if self.scene.placed[index]:
-            lines.append(f"placed into the layout ({self._placement_method()})")
-        QToolTip.showText(at, "<br>".join(lines), self.view)
+        tip = overlays.tooltip_html(self._session.embeddings, row, bool(self.scene.placed[index]),
+                                    self._placement_method())
+        QToolTip.showText(at, tip, self.view)
 
-    # -- export ---------------------------------------------------------------------------------
     def _ask_export(self, kind: str) -> None:
         filters = {"png": "PNG image (*.png)", "csv": "CSV (*.csv)", "tsv": "Projector vectors (*.tsv)"}
         path, _ = QFileDialog.getSaveFileName(self, "Export the point cloud", f"cloud.{kind}", filters[kind])
