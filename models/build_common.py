@@ -66,6 +66,14 @@ def require_build_extra() -> None:
         raise ModelError(f"missing {', '.join(missing)}: {BUILD_EXTRA_HINT}")
 
 
+def quiet_build_logs() -> None:
+    """Silence progress bars and log lines of the libraries so the build's own progress is readable."""
+    import logging
+
+    os.environ.setdefault("TQDM_DISABLE", "1")  # gguf's dequantization bar
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)  # "torchvision is not installed"
+
+
 def tool_versions(*dists: str) -> dict[str, str]:
     out = {"python": platform.python_version()}
     for d in dists:

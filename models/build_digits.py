@@ -18,7 +18,7 @@ import numpy as np
 
 from core.progress import Job, Progress
 
-from .build_common import package_file, require_build_extra, sha256_file, tool_versions
+from .build_common import package_file, quiet_build_logs, require_build_extra, sha256_file, tool_versions
 
 NAME = "mnist-cnn"
 RECIPE_VERSION = 1
@@ -112,6 +112,7 @@ def _augment(x, gen):
 
 def build(stage: Path) -> Job[dict]:
     require_build_extra()
+    quiet_build_logs()
     import onnx
     import onnxruntime as ort
     import torch

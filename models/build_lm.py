@@ -20,7 +20,7 @@ import numpy as np
 
 from core.progress import Job, Progress
 
-from .build_common import package_file, require_build_extra, sha256_file, tool_versions
+from .build_common import package_file, quiet_build_logs, require_build_extra, sha256_file, tool_versions
 
 NAME = "smollm2-135m"
 RECIPE_VERSION = 1
@@ -102,6 +102,7 @@ def _export(module, args, path: Path, input_names, dynamic_shapes) -> int:
 def build(stage: Path) -> Job[dict]:
     """Write model.onnx, model_kv.onnx, tokenizer.json, reference.npz into ``stage``."""
     require_build_extra()
+    quiet_build_logs()
     import onnxruntime as ort
     import tokenizers
     import torch
