@@ -98,6 +98,7 @@ class LanguageModel:
             self.vocab_size = int(cfg["vocab_size"])
             self.bos_id = int(tok_info["bos_id"])
             self.eos_id = int(tok_info.get("eos_id", -1))
+            self.max_positions = int(cfg.get("max_positions", 8192))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelCorruptError(f"{self.model_dir}/manifest.json: bad language-model entry ({exc!r})") from None
         self.layer_names: list[str] = list(manifest.get("layers", []))
@@ -122,6 +123,7 @@ class LanguageModel:
     def forward(self, input_ids: np.ndarray, outputs: tuple[str, ...] = ("logits",)) -> dict[str, np.ndarray]:
         """Run the full model on ``input_ids`` (batch, seq) int64; returns the named outputs."""
         ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
+        self._check_length(ids.shape[1])
         return dict(zip(outputs, self._full.run(list(outputs), {"input_ids": ids})))
 
     def forward_cached(
@@ -129,8 +131,13 @@ class LanguageModel:
     ) -> dict[str, np.ndarray]:
         """Run new tokens (batch, seq) after a cache (layers, 2, batch, kv_heads, past, head_dim)."""
         ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
+        self._check_length(ids.shape[1] + past_kv.shape[4])
         feeds = {"input_ids": ids, "past_kv": np.ascontiguousarray(past_kv, dtype=np.float32)}
         return dict(zip(outputs, self._step.run(list(outputs), feeds)))
+
+    def _check_length(self, n: int) -> None:
+        if n > self.max_positions:
+            raise ValueError(f"the text is {n} tokens long; {self.display_name} reads at most {self.max_positions}")
 
     # -- next-token distribution
     def _result(self, tokens, logits, hidden, temperature, top_k, top_p, n_top) -> NextToken:

@@ -61,12 +61,13 @@ def common_words(n: int = 2000) -> list[str]:
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*$")
 
 
-def _word_guesses(lm: LanguageModel, prompt: str, n: int) -> list[str]:
+def _word_guesses(lm: LanguageModel, prompt: str, n: int, *, after_space: bool = True) -> list[str]:
+    """Whole-word next-token guesses; ``after_space``: words start with a space (not after an opening quote)."""
     res = lm.next_token(prompt, n_top=4 * n)
     out = []
     for c in res.top:
         w = c.text.strip()
-        if c.text.startswith(" ") and _WORD.match(w) and (len(w) > 1 or w in ("a", "A", "I")):
+        if c.text.startswith(" ") == after_space and _WORD.match(w) and (len(w) > 1 or w in ("a", "A", "I")):
             out.append(w)
         if len(out) >= n:
             break
@@ -91,7 +92,7 @@ def candidates(
     at_start = not left.strip() or left.rstrip()[-1] in ".!?"
     pools = [
         list(extra or []),
-        _word_guesses(lm, BLANK_PROMPT.format(blank=blank, left=left.rstrip()), 120),
+        _word_guesses(lm, BLANK_PROMPT.format(blank=blank, left=left.rstrip()), 120, after_space=bool(left.strip())),
         _word_guesses(lm, left.rstrip() if left.strip() else "", 60) if left.strip() else [],
         [w.capitalize() if at_start else w for w in common_words(3000) if len(w) > 2],
     ]

@@ -118,6 +118,11 @@ def test_cached_step_matches_reference_and_full_pass(lm, ref):
     assert gen.length == len(gen.tokens)
 
 
+def test_too_long_input_is_refused(lm):
+    with pytest.raises(ValueError, match="at most 8192"):
+        lm.forward(np.zeros((1, lm.max_positions + 1), np.int64))
+
+
 def test_step_rejects_ids_outside_vocabulary(lm):
     gen = lm.start("Hello")
     with pytest.raises(ValueError, match="outside the vocabulary"):

@@ -67,6 +67,14 @@ def test_right_context_matters(lm):
     assert bark[0].word.lower() in ("dog", "dogs", "puppy")
 
 
+def test_mask_at_either_end_of_a_sentence(lm):
+    assert run_sync(fill_mask(lm, "The capital of France is [MASK]."))[0].word == "Paris"
+    # at the start, guesses come without a leading space; whole-sentence probability of a
+    # left-to-right model favours "What is the capital of France." but Paris stays near the top
+    start = run_sync(fill_mask(lm, "[MASK] is the capital of France."))
+    assert "Paris" in [f.word for f in start[:10]]
+
+
 def test_sentence_without_mask_is_an_error(lm):
     with pytest.raises(ValueError):
         run_sync(fill_mask(lm, "Nothing to fill."))
