@@ -3,8 +3,9 @@
 - PCA and custom axes: exact. The layout is an affine map of the unit vectors,
   so a new word lands exactly where a re-run projection would put it.
 - UMAP: umap-learn's ``transform`` of the fitted model (optimises the new point
-  against the fixed layout). When the model is not at hand (a layout read from
-  the disk cache) it falls back to the neighbour mean below.
+  against the fixed layout), run in the UMAP worker process. When the model is
+  not at hand (a layout read from the disk cache, a stopped or busy worker) it
+  falls back to the neighbour mean below.
 - t-SNE: an approximation, the neighbour mean. The new point is the weighted
   mean of the layout positions of its k nearest projected points (cosine in the
   full space), with weights softmax(cos / 0.05): the closest neighbours dominate,
@@ -18,13 +19,13 @@ the view can draw lines from the word to them.
 """
 from __future__ import annotations
 
-import warnings
 import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .embedding_set import EmbeddingSet
+from .errors import ExplorerError
 from .neighbours import nearest_to_vectors
 from .progress import Job, Progress
 from .projection import Layout, unit_rows, unit_vectors
@@ -47,7 +48,7 @@ class Placement:
 def method_for(layout: Layout) -> str:
     if layout.linear is not None:
         return "exact"
-    if layout.method == "umap" and layout.model is not None:
+    if layout.method == "umap" and layout.model is not None and getattr(layout.model, "alive", True):
         return "umap transform"
     return "neighbour mean"
 
@@ -100,9 +101,10 @@ def place_vectors(es: EmbeddingSet, layout: Layout, vectors: np.ndarray, *, k: i
     if method == "exact":
         return layout.transform(V)
     if method == "umap transform":
-        with warnings.catch_warnings(record=True):
-            warnings.simplefilter("always")
+        try:
             return np.asarray(layout.model.transform(V), dtype=np.float32)
+        except ExplorerError:  # the worker is busy with another fit, or was stopped
+            pass
     return neighbour_mean(es, layout, V, k)[0]
 
 

@@ -12,12 +12,17 @@ The steps, each cancellable between yields:
 2. exact k nearest neighbours (k = 3 x perplexity) by blocked matrix products;
 3. perplexity-calibrated affinities (openTSNE);
 4. early exaggeration (12, momentum 0.5), then the normal phase (momentum 0.8),
-   run as a loop of short ``optimize`` calls. openTSNE keeps gains and momentum
-   between calls, so the result is the same optimisation; each chunk yields
-   ``Progress(payload=layout)``. Chunks last about half a second.
+   each one ``optimize`` call on a helper thread. openTSNE's callback (every
+   ``EVERY`` iterations) queues a copy of the layout and returns True to stop
+   once the job is closed; this job drains the queue every 0.1 s and yields
+   ``Progress(payload=layout)`` for each copy. (A loop of short ``optimize``
+   calls would also work, but each call ends with a full extra gradient
+   evaluation: 15-20 % more time for half-second chunks.)
 """
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from typing import Any
 
@@ -27,30 +32,41 @@ from .embedding_set import EmbeddingSet
 from .progress import Job, Progress
 
 EXAGGERATION = 12.0
-CHUNK_SECONDS = 0.5
+EVERY = 5  # iterations between intermediate layouts
 N_JOBS = 2
 
 
 def exact_knn(X: np.ndarray, k: int, *, block: int = 256, start: float = 0.0, span: float = 1.0):
-    """Exact k nearest neighbours (euclidean, self excluded) of the rows of X, by blocks.
+    """Exact k nearest neighbours (euclidean, self excluded) of the rows of X, by blocks of rows.
 
+    Ranks by 2 x.y - |y|^2 (= |x|^2 - d^2), so a block costs one matrix product and one
+    partition, both of which release the GIL; for unit rows |y|^2 = 1 is skipped.
     Yields Progress (fractions from `start` over `span`); returns (indices int64, distances float32).
     """
     n = X.shape[0]
     k = min(k, n - 1)
-    sq = np.einsum("ij,ij->i", X, X).astype(np.float32)
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    sq = np.einsum("ij,ij->i", X, X)
+    unit = bool(np.allclose(sq, 1.0, atol=1e-4))
     idx = np.empty((n, k), dtype=np.int64)
     dist = np.empty((n, k), dtype=np.float32)
+    S = np.empty((block, n), dtype=np.float32)
     t = time.perf_counter()
     for s in range(0, n, block):
         e = min(s + block, n)
-        d2 = sq[s:e, None] - 2.0 * (X[s:e] @ X.T) + sq[None, :]
-        d2[np.arange(e - s), np.arange(s, e)] = np.inf  # not its own neighbour
-        part = np.argpartition(d2, k - 1, axis=1)[:, :k]
-        pd = np.take_along_axis(d2, part, axis=1)
-        order = np.argsort(pd, axis=1, kind="stable")
+        b = S[: e - s]
+        np.matmul(X[s:e], X.T, out=b)
+        if not unit:
+            b *= 2.0
+            b -= sq[None, :]
+        b[np.arange(e - s), np.arange(s, e)] = -np.inf  # not its own neighbour
+        part = np.argpartition(b, n - k, axis=1)[:, n - k:]
+        score = np.take_along_axis(b, part, axis=1)
+        order = np.argsort(-score, axis=1, kind="stable")
         idx[s:e] = np.take_along_axis(part, order, axis=1)
-        dist[s:e] = np.sqrt(np.maximum(np.take_along_axis(pd, order, axis=1), 0.0))
+        best = np.take_along_axis(score, order, axis=1)
+        d2 = (2.0 - 2.0 * best) if unit else (sq[s:e, None] - best)
+        dist[s:e] = np.sqrt(np.maximum(d2, 0.0))
         if time.perf_counter() - t > 0.1 or e == n:
             t = time.perf_counter()
             yield Progress(start + span * e / n, f"t-SNE: nearest neighbours {e:,} of {n:,}")
@@ -61,6 +77,31 @@ def initial_layout(X: np.ndarray, seed: int) -> np.ndarray:
     from openTSNE import initialization
 
     return np.asarray(initialization.pca(X, 3, random_state=seed, verbose=False), dtype=np.float64)
+
+
+def _optimise(emb, phases, lr, slot: dict, stop: threading.Event) -> None:
+    """Run the optimisation phases (on a helper thread), publishing a copy of the layout every EVERY iterations."""
+    from openTSNE.tsne import OptimizationInterrupt
+
+    done = 0
+    try:
+        for n_iter, exaggeration, momentum in phases:
+            if n_iter <= 0:
+                continue
+
+            def publish(iteration: int, error: float, embedding: np.ndarray, base: int = done) -> bool:
+                slot.update(iteration=base + iteration, kl=float(error))
+                slot["layouts"].put((base + iteration, float(error), np.asarray(embedding, dtype=np.float32).copy()))
+                return stop.is_set()
+
+            emb.optimize(n_iter=n_iter, exaggeration=exaggeration, momentum=momentum, inplace=True,
+                         propagate_exception=True, n_jobs=N_JOBS, learning_rate=lr, callbacks=publish,
+                         callbacks_every_iters=EVERY)
+            done += n_iter
+    except OptimizationInterrupt:
+        slot["cancelled"] = True
+    except BaseException as exc:  # re-raised on the job's thread
+        slot["error"] = exc
 
 
 def tsne(es: EmbeddingSet, rows: np.ndarray, p: dict[str, Any]) -> Job:
@@ -84,26 +125,30 @@ def tsne(es: EmbeddingSet, rows: np.ndarray, p: dict[str, Any]) -> Job:
     lr = p["learning_rate"]
     emb = TSNEEmbedding(init, aff, negative_gradient_method="bh", theta=float(p["theta"]),
                         n_jobs=N_JOBS, random_state=seed)
-    n_early, n_iter = int(p["early_iterations"]), int(p["iterations"])
-    total = n_early + n_iter
-    phases = [(n_early, EXAGGERATION, 0.5), (n_iter, 1.0, 0.8)]
-    done, step = 0, 5
-    for n_phase, exaggeration, momentum in phases:
-        left = n_phase
-        while left > 0:
-            it = min(step, left)
-            t = time.perf_counter()
-            emb.optimize(n_iter=it, exaggeration=exaggeration, momentum=momentum, inplace=True,
-                         propagate_exception=True, n_jobs=N_JOBS,
-                         learning_rate=("auto" if lr == "auto" else float(lr)))
-            per_iter = (time.perf_counter() - t) / it
-            left -= it
-            done += it
-            step = int(np.clip(CHUNK_SECONDS / max(per_iter, 1e-4), 5, 50))
-            phase = "early exaggeration" if exaggeration != 1.0 else "optimising"
-            yield Progress(0.1 + 0.9 * done / total,
-                           f"t-SNE: {phase}, iteration {done} of {total} (KL {emb.kl_divergence:.3f})",
-                           payload=np.asarray(emb, dtype=np.float32).copy())
+    phases = [(int(p["early_iterations"]), EXAGGERATION, 0.5), (int(p["iterations"]), 1.0, 0.8)]
+    total = sum(n for n, _, _ in phases)
+    slot: dict[str, Any] = {"iteration": 0, "kl": float("nan"), "layouts": queue.SimpleQueue()}
+    stop = threading.Event()
+    thread = threading.Thread(target=_optimise, args=(emb, phases, "auto" if lr == "auto" else float(lr), slot, stop),
+                              name="tsne-optimise", daemon=True)
+    thread.start()
+    try:
+        while True:
+            alive = thread.is_alive()
+            thread.join(0.1)
+            fresh = []
+            while not slot["layouts"].empty():
+                fresh.append(slot["layouts"].get())
+            for done, kl, layout in fresh or [(slot["iteration"], slot["kl"], None)]:
+                phase = "early exaggeration" if done <= phases[0][0] else "optimising"
+                yield Progress(0.1 + 0.9 * done / total, f"t-SNE: {phase}, iteration {done} of {total} (KL {kl:.3f})",
+                               payload=layout)
+            if not alive:
+                break
+    finally:
+        stop.set()  # if we were closed, the optimiser stops at its next callback
+    if "error" in slot:
+        raise slot["error"]
     coords = np.asarray(emb, dtype=np.float32).copy()
     info = {"kl_divergence": float(emb.kl_divergence), "seconds": time.perf_counter() - t0,
             "first_layout_seconds": first, "perplexity": perplexity, "gradient": "Barnes-Hut (3-D)"}

@@ -61,7 +61,7 @@ class CloudScene:
         if refit:
             projected = self.coords[~self.placed] if (~self.placed).any() else self.coords
             self.frame = Frame.fit(projected) if len(projected) else Frame(np.zeros(3, np.float32), 1.0)
-        self._index = {int(r): i for i, r in enumerate(self.rows)}
+        self._index: dict[int, int] | None = None  # built on first use
 
     def set_layout(self, rows: np.ndarray, coords: np.ndarray, placed: dict[int, np.ndarray],
                    refit: bool = False) -> None:
@@ -73,7 +73,9 @@ class CloudScene:
                         np.r_[np.zeros(len(rows), bool), np.ones(len(extra), bool)], refit=refit)
 
     def index_of(self, row: int) -> int:
-        return getattr(self, "_index", {}).get(int(row), -1)
+        if getattr(self, "_index", None) is None:
+            self._index = dict(zip(self.rows.tolist(), range(len(self.rows))))
+        return self._index.get(int(row), -1)
 
     def display(self) -> np.ndarray:
         return self.frame.apply(self.coords)

@@ -104,7 +104,8 @@ class PointCloudPanel(QWidget):
         rows = point_rows(es, min(s.point_count, cap), roles_of(s).all_rows())
         method, params = s.projection_method, s.projection_params
         self.controls.set_busy(True, 0.0, f"{METHOD_LABELS[method]} of {len(rows):,} points")
-        self.controls.note.setText(f"{METHOD_LABELS[method]} of {len(rows):,} points: running…")
+        capped = f" ({METHOD_LABELS[method]} takes at most {cap:,})" if s.point_count > cap else ""
+        self.controls.note.setText(f"{METHOD_LABELS[method]} of {len(rows):,} points{capped}: running…")
         self._live_rows = rows
         if method in ("tsne", "umap"):
             self.view.set_axes(tuple(f"{METHOD_LABELS[method]} {i}" for i in (1, 2, 3)))

@@ -10,6 +10,7 @@ import pytest
 
 from core import projection as P
 from core import projection_cache
+from core import projection_tsne as tsne_module
 from core.errors import ExplorerError, UnknownWordError
 from core.progress import run_sync
 
@@ -101,7 +102,7 @@ def test_tsne_caps_the_point_count(glove):
 def test_tsne_yields_intermediate_layouts_and_is_deterministic(glove):
     rows = P.point_rows(glove, 800)
     a, payloads = _payloads(P.project(glove, rows, "tsne", SMALL_TSNE, cache=False))
-    assert len(payloads) >= 3  # the initial layout, then a chunk of iterations at a time
+    assert len(payloads) == 1 + 35 // tsne_module.EVERY  # the initial layout, then one every EVERY iterations
     assert all(p.shape == (800, 3) and p.dtype == np.float32 for p in payloads)
     assert np.std(payloads[0]) < 1e-3 < np.std(a.coords)  # it starts tiny (PCA / 1e4) and spreads out
     b = run_sync(P.project(glove, rows, "tsne", SMALL_TSNE, cache=False))
@@ -116,6 +117,9 @@ def test_tsne_neighbours_are_exact(glove):
 
     X = P.unit_rows(glove, np.arange(3000))
     idx, dist = run_sync(exact_knn(X, 5, block=700))
+    idx2, dist2 = run_sync(exact_knn(X * 3.0, 5, block=300))  # not unit length: the general formula
+    np.testing.assert_array_equal(idx2[:50], idx[:50])
+    np.testing.assert_allclose(dist2[:50], 3 * dist[:50], rtol=1e-3)
     d = np.linalg.norm(X[:50, None, :] - X[None, :, :], axis=2)
     d[np.arange(50), np.arange(50)] = np.inf
     np.testing.assert_array_equal(idx[:50], np.argsort(d, axis=1, kind="stable")[:, :5])
@@ -163,6 +167,27 @@ def test_umap_3d(glove):
     a = run_sync(P.project(glove, rows, "umap", {"n_neighbors": 10}, cache=False), lambda p: messages.append(p.message))
     assert a.coords.shape == (1500, 3) and a.coords.dtype == np.float32 and np.isfinite(a.coords).all()
     assert any("epoch" in m for m in messages)
-    assert a.model is not None
+    assert a.model is not None and a.model.alive
+    from core.placement import method_for, place_vectors
+
+    assert method_for(a) == "umap transform"
+    placed = place_vectors(glove, a, glove.vector("crocodile")[None, :])
+    assert placed.shape == (1, 3) and np.isfinite(placed).all()
     b = run_sync(P.project(glove, rows, "umap", {"n_neighbors": 10}, cache=False))
     np.testing.assert_allclose(a.coords, b.coords, atol=1e-4)  # a fixed seed: the same layout
+
+
+@pytest.mark.slow
+def test_umap_fit_can_be_cancelled_and_the_worker_restarts(glove):
+    from core import projection_umap
+
+    job = P.project(glove, P.point_rows(glove, 3000), "umap", {"seed": 5}, cache=False)
+    next(job)
+    next(job)
+    worker = projection_umap._worker
+    assert worker is not None and worker.alive
+    t = time.perf_counter()
+    job.close()  # terminates the child at once, even in the neighbour search
+    assert not worker.alive and time.perf_counter() - t < 3
+    layout = run_sync(P.project(glove, P.point_rows(glove, 300), "umap", {"n_neighbors": 5}, cache=False))
+    assert layout.coords.shape == (300, 3) and projection_umap._worker is not worker
