@@ -1,0 +1,503 @@
+"""Weight-only block quantisation of the SmolLM2 ONNX files (onnxruntime MatMulNBits).
+
+``python -m models.quantize_lm [--accuracy-level 4] [--lm-head q8] [--requantize] [--bits 4] [--force] [--no-parity]``
+
+Reads ``model.onnx`` / ``model_kv.onnx`` (fp32, from models/build_lm.py) in the
+model folder and writes ``model_q4.onnx`` / ``model_kv_q4.onnx`` (``_q8`` for
+``--bits 8``) beside them, plus ``quantized.json``: the recipe, file checksums and
+the parity of the quantised files against the fp32 ONNX files on 20 prompts.
+
+What gets quantised
+* Every MatMul with a constant weight (q/k/v/o, gate/up/down: 210 of them) becomes
+  ``com.microsoft::MatMulNBits``: asymmetric blocks of ``block_size`` along K (the
+  *input* dimension, ``quant_axes`` MatMul: 0) -- the same axis as the GGUF's Q4_1 blocks.
+  Plain re-quantisation (``--requantize``) is not exact: Q4_1 stores a float minimum per
+  block, MatMulNBits an integer zero point, so every block moves by up to half a step,
+  which ruins the output (KL 0.43, " time" 0.347 -> 0.74). By default the GGUF's own
+  4-bit codes and steps are recovered from the fp32 weights (exactly: error 0 steps) and
+  the per-block remainder is added back by a tiny fp32 MatMul on block sums of the input
+  (see _exact_q4_1); with ``--accuracy-level 0 --lm-head fp32`` the result equals fp32.
+* The tied embedding / lm_head: the exporter writes ``MatMul(x, Transpose(W_embed))``,
+  which MatMulNBitsQuantizer skips (its weight is not an initializer). ``--lm-head``
+  decides: ``fp32`` leaves it (113 MB read per pass), ``q8`` / ``q4`` first stores the
+  transposed weight as its own initializer and quantises it with 8 / 4 bits (the GGUF
+  holds it as Q8_0). The embedding Gather stays fp32 (a Gather reads only its rows).
+* ``accuracy_level`` 4 computes with int8 activations (fast on AVX512-VNNI/AVX-VNNI);
+  0 (unset) / 1 compute in fp32.
+
+Idempotent: a build is skipped when quantized.json's recipe (fp32 checksums from the
+manifest, options, onnxruntime version) matches and the files are intact.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+RECIPE_VERSION = 1
+# varied: stories, facts, code, lists, dialogue, non-English, numbers
+PARITY_PROMPTS = [
+    "Once upon a",
+    "The cat sat on the",
+    "Paris is the capital of",
+    "def fibonacci(n):",
+    "The quick brown fox jumps over the lazy",
+    "In 1492, Columbus sailed across the",
+    "Water boils at a temperature of 100 degrees",
+    "import numpy as np\nimport matplotlib.pyplot as",
+    "My favourite colours are red, green and",
+    "Q: What is the largest planet in the solar system?\nA:",
+    "The meeting has been moved to next",
+    "She opened the door and saw a",
+    "1, 2, 3, 4, 5,",
+    "Le chat est sur la",
+    "The mitochondria is the powerhouse of the",
+    "To be or not to be, that is the",
+    "for i in range(10):\n    print(",
+    "The stock market fell sharply on Monday after",
+    "Dear Sir or Madam, I am writing to",
+    "Photosynthesis converts sunlight, water and carbon dioxide into",
+]
+STEP_PROMPTS = 5  # prompts also checked through the cached (model_kv) path
+STEP_TOKENS = 8
+TIME_PROMPT = "Once upon a"
+
+
+def log(msg: str) -> None:
+    print(f"[quantize_lm] {msg}", flush=True)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            h.update(block)
+    return h.hexdigest()
+
+
+def suffix_for(bits: int) -> str:
+    return f"_q{bits}"
+
+
+def quantized_names(bits: int) -> dict[str, str]:
+    s = suffix_for(bits)
+    return {"model": f"model{s}.onnx", "model_kv": f"model_kv{s}.onnx"}
+
+
+# --------------------------------------------------------------------------- graph surgery
+
+
+def _untie_lm_head(model) -> str | None:
+    """Replace ``MatMul(x, Transpose(W))`` (W a [vocab, width] initializer) with a MatMul on a
+    stored ``W.T``, so the quantiser sees a constant weight. Returns the MatMul's name."""
+    from onnx import numpy_helper
+
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    consumers: dict[str, list] = {}
+    for n in g.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    for tr in list(g.node):
+        if tr.op_type != "Transpose" or tr.input[0] not in inits or len(inits[tr.input[0]].dims) != 2:
+            continue
+        users = consumers.get(tr.output[0], [])
+        if len(users) != 1 or users[0].op_type != "MatMul" or users[0].input[1] != tr.output[0]:
+            continue
+        perm = [a.ints for a in tr.attribute if a.name == "perm"]
+        if perm and list(perm[0]) != [1, 0]:
+            continue
+        mm = users[0]
+        w_t = np.ascontiguousarray(numpy_helper.to_array(inits[tr.input[0]]).T)
+        name = tr.input[0] + "_T"
+        g.initializer.append(numpy_helper.from_array(w_t, name))
+        mm.input[1] = name
+        g.node.remove(tr)
+        if not mm.name:
+            mm.name = "lm_head_matmul"
+        return mm.name
+    return None
+
+
+def _q4_1_grid(w: np.ndarray, block_size: int):
+    """Recover the GGUF Q4_1 grid of a dequantised weight ``w`` (K, N), blocks along K.
+
+    Returns q (N, kb, block) in 0..15, step d (N, kb) and minimum m (N, kb) with
+    ``w[k, n] == m + d * q`` (to fp32 rounding), and the largest reconstruction error
+    relative to the step (0 when ``w`` really is Q4_1 with these blocks)."""
+    k, n = w.shape
+    kb = k // block_size
+    wb = np.ascontiguousarray(w.T).reshape(n, kb, block_size).astype(np.float64)
+    m, mx = wb.min(-1), wb.max(-1)
+    d = (mx - m) / 15.0
+    safe = np.where(d > 0, d, 1.0)
+    q = np.clip(np.rint((wb - m[..., None]) / safe[..., None]), 0, 15)
+    err = np.abs(m[..., None] + d[..., None] * q - wb).max(-1) / safe
+    return q.astype(np.uint8), d, m, float(err.max())
+
+
+def _exact_q4_1(model, originals: dict[str, np.ndarray], block_size: int) -> dict:
+    """Rewrite every 4-bit MatMulNBits so it reproduces the Q4_1 weights exactly.
+
+    MatMulNBits computes ``d * (q - z)`` with an integer z; Q4_1 is ``d * q + m``. The
+    stored q and d are the GGUF's own; z = round(-m / d) and the remainder
+    ``c = m + d * z`` (a constant per block, |c| <= d / 2) is added back as
+    ``blocksum(A) @ C``: Reshape(A, [0, 0, kb, block]) -> ReduceSum -> MatMul(C[kb, N]) -> Add.
+    Block sums are shared by MatMuls reading the same A (q/k/v, gate/up)."""
+    from onnx import helper, numpy_helper
+
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    new_nodes, block_sums, worst, n_done = [], {}, 0.0, 0
+    for node in g.node:
+        bits = next((a.i for a in node.attribute if a.name == "bits"), None)
+        src_name = node.input[1][: -len("_Q4")] if node.op_type == "MatMulNBits" else None
+        if bits != 4 or src_name not in originals:
+            new_nodes.append(node)
+            continue
+        w = originals[src_name]
+        k, n = w.shape
+        kb = k // block_size
+        q, d, m, err = _q4_1_grid(w, block_size)
+        worst = max(worst, err)
+        z = np.clip(np.rint(-m / np.where(d > 0, d, 1.0)), 0, 15)
+        c = (m + d * z).astype(np.float32)  # (N, kb)
+        packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
+        zq = z.astype(np.uint8)
+        if kb % 2:
+            zq = np.concatenate([zq, np.zeros((n, 1), np.uint8)], 1)
+        zp = (zq[:, 0::2] | (zq[:, 1::2] << 4)).astype(np.uint8)
+        for name, arr in ((node.input[1], packed), (node.input[2], d.astype(np.float32)), (node.input[3], zp)):
+            assert tuple(inits[name].dims) == arr.shape, (name, tuple(inits[name].dims), arr.shape)
+            inits[name].CopyFrom(numpy_helper.from_array(arr, name))
+        a = node.input[0]
+        key = (a, kb)
+        if key not in block_sums:
+            shape_name = f"q41_shape_{kb}_{block_size}"
+            if shape_name not in inits:
+                inits[shape_name] = numpy_helper.from_array(np.array([0, 0, kb, block_size], np.int64), shape_name)
+                g.initializer.append(inits[shape_name])
+            axes_name = "q41_axes_last"
+            if axes_name not in inits:
+                inits[axes_name] = numpy_helper.from_array(np.array([-1], np.int64), axes_name)
+                g.initializer.append(inits[axes_name])
+            r, s = f"{a}_q41_blocks", f"{a}_q41_blocksum{kb}"
+            new_nodes.append(helper.make_node("Reshape", [a, shape_name], [r], name=r))
+            new_nodes.append(helper.make_node("ReduceSum", [r, axes_name], [s], name=s, keepdims=0))
+            block_sums[key] = s
+        out = node.output[0]
+        node.output[0] = out + "_q41_main"
+        new_nodes.append(node)
+        c_name = src_name + "_q41_offsets"
+        g.initializer.append(numpy_helper.from_array(np.ascontiguousarray(c.T), c_name))
+        new_nodes.append(helper.make_node("MatMul", [block_sums[key], c_name], [out + "_q41_fix"], name=out + "_q41_fix"))
+        new_nodes.append(helper.make_node("Add", [out + "_q41_main", out + "_q41_fix"], [out], name=out + "_q41_add"))
+        n_done += 1
+    g.ClearField("node")
+    g.node.extend(new_nodes)
+    return {"exact_q4_1_nodes": n_done, "max_grid_error_in_steps": worst}
+
+
+def quantize_file(
+    src: Path,
+    dst: Path,
+    *,
+    bits: int = 4,
+    block_size: int = 32,
+    accuracy_level: int = 4,
+    lm_head: str = "q8",
+    exact: bool = True,
+) -> dict:
+    """Write a MatMulNBits copy of ``src`` to ``dst``; returns counts for the record."""
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    t0 = time.perf_counter()
+    model = onnx.load(str(src))
+    n_matmul_const = sum(
+        1 for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in {t.name for t in model.graph.initializer}
+    )
+    originals = {}
+    if exact and bits == 4:
+        from onnx import numpy_helper
+
+        inits = {t.name: t for t in model.graph.initializer}
+        for n in model.graph.node:
+            if n.op_type == "MatMul" and n.input[1] in inits and len(inits[n.input[1]].dims) == 2:
+                originals[n.input[1]] = numpy_helper.to_array(inits[n.input[1]])
+    head = _untie_lm_head(model) if lm_head != "fp32" else None
+    if lm_head != "fp32" and head is None:
+        raise RuntimeError(f"{src}: no Transpose(initializer) -> MatMul lm_head found")
+    log(f"{src.name}: loaded in {time.perf_counter() - t0:.1f} s; {n_matmul_const} constant MatMuls; lm_head: {lm_head}")
+
+    head_bits = {"q8": 8, "q4": 4}.get(lm_head)
+    if head is not None and head_bits != bits:
+        # the lm_head alone, with its own bit width (op type no-op so only nodes_to_include matches)
+        q = MatMulNBitsQuantizer(
+            model, bits=head_bits, block_size=block_size, is_symmetric=False, accuracy_level=accuracy_level,
+            nodes_to_include=[head], op_types_to_quantize=("__none__",),
+        )
+        q.process()
+        model = q.model.model
+        log(f"{src.name}: lm_head quantised to {head_bits} bits ({time.perf_counter() - t0:.1f} s)")
+    q = MatMulNBitsQuantizer(
+        model, bits=bits, block_size=block_size, is_symmetric=False, accuracy_level=accuracy_level,
+        op_types_to_quantize=("MatMul",), quant_axes=(("MatMul", 0),),
+    )
+    q.process()
+    model = q.model.model
+    counts: dict = {}
+    if originals:
+        counts.update(_exact_q4_1(model, originals, block_size))
+        log(f"{src.name}: Q4_1 grid restored ({counts}) in {time.perf_counter() - t0:.1f} s")
+    for n in model.graph.node:
+        if n.op_type == "MatMulNBits":
+            b = next(a.i for a in n.attribute if a.name == "bits")
+            counts[f"MatMulNBits_{b}bit"] = counts.get(f"MatMulNBits_{b}bit", 0) + 1
+    counts["MatMul_left_fp32"] = sum(1 for n in model.graph.node if n.op_type == "MatMul")
+    log(f"{src.name}: quantised ({counts}) in {time.perf_counter() - t0:.1f} s; saving {dst.name}")
+    tmp = dst.with_name(dst.name + ".tmp")
+    onnx.save(model, str(tmp))
+    os.replace(tmp, dst)
+    log(f"{dst.name}: {dst.stat().st_size / 1e6:.0f} MB ({time.perf_counter() - t0:.1f} s)")
+    return counts
+
+
+# --------------------------------------------------------------------------- parity
+
+
+def _session(path: Path, threads: int | None):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    if threads:
+        so.intra_op_num_threads = threads
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+def _probs(logits: np.ndarray) -> np.ndarray:
+    x = logits.astype(np.float64)
+    x = np.exp(x - x.max(-1, keepdims=True))
+    return x / x.sum(-1, keepdims=True)
+
+
+def _kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return np.sum(p * (np.log(np.maximum(p, 1e-30)) - np.log(np.maximum(q, 1e-30))), -1)
+
+
+def parity(model_dir: Path, files: dict[str, str], *, threads: int | None = None) -> dict:
+    """Quantised vs fp32 ONNX: next-token distributions on PARITY_PROMPTS (+ cached steps)."""
+    from core.tokenizer import Tokenizer
+
+    tok = Tokenizer(model_dir / "tokenizer.json", bos_id=0)
+    ref, ref_kv = _session(model_dir / "model.onnx", threads), _session(model_dir / "model_kv.onnx", threads)
+    qs, qs_kv = _session(model_dir / files["model"], threads), _session(model_dir / files["model_kv"], threads)
+    time_id = tok.encode_ids(" time")[-1]
+
+    max_dp, kls, top1, top5_set, top5_overlap, rows = 0.0, [], 0, 0, 0.0, []
+    all_pos_agree, all_pos_n, all_pos_kl = 0, 0, []
+    step_agree, step_n, step_kls = 0, 0, []
+    time_probs = None
+    for i, prompt in enumerate(PARITY_PROMPTS):
+        ids = np.array([tok.encode_ids(prompt)], dtype=np.int64)
+        r_logits, _, r_kv = ref.run(None, {"input_ids": ids})
+        q_logits, _, q_kv = qs.run(None, {"input_ids": ids})
+        rp, qp = _probs(r_logits[0]), _probs(q_logits[0])  # (seq, vocab)
+        all_pos_agree += int((rp.argmax(-1) == qp.argmax(-1)).sum())
+        all_pos_n += rp.shape[0]
+        all_pos_kl.extend(_kl(rp, qp).tolist())
+        p, q = rp[-1], qp[-1]
+        max_dp = max(max_dp, float(np.abs(p - q).max()))
+        kl = float(_kl(p, q))
+        kls.append(kl)
+        r5, q5 = np.argsort(-p)[:5], np.argsort(-q)[:5]
+        top1 += int(r5[0] == q5[0])
+        top5_set += int(set(r5) == set(q5))
+        top5_overlap += len(set(r5) & set(q5)) / 5
+        if prompt == TIME_PROMPT:
+            time_probs = {"fp32": round(float(p[time_id]), 4), "quantized": round(float(q[time_id]), 4)}
+        rows.append({
+            "prompt": prompt,
+            "fp32_top": [tok.text(int(r5[0])), round(float(p[r5[0]]), 4)],
+            "quant_top": [tok.text(int(q5[0])), round(float(q[q5[0]]), 4)],
+            "kl": round(kl, 5),
+        })
+        if i < STEP_PROMPTS:  # greedy continuation chosen by fp32, each model with its own cache
+            nxt = int(r5[0])
+            for _ in range(STEP_TOKENS):
+                feed = np.array([[nxt]], dtype=np.int64)
+                r_l, _, r_kv = ref_kv.run(None, {"input_ids": feed, "past_kv": r_kv})
+                q_l, _, q_kv = qs_kv.run(None, {"input_ids": feed, "past_kv": q_kv})
+                sp, sq = _probs(r_l[0, -1]), _probs(q_l[0, -1])
+                step_agree += int(sp.argmax() == sq.argmax())
+                step_n += 1
+                step_kls.append(float(_kl(sp, sq)))
+                nxt = int(sp.argmax())
+        log(f"parity {i + 1}/{len(PARITY_PROMPTS)}: {prompt[:40]!r} KL {kl:.4f}")
+    n = len(PARITY_PROMPTS)
+    return {
+        "against": "fp32 ONNX (model.onnx / model_kv.onnx), last position unless noted",
+        "n_prompts": n,
+        "max_abs_diff_prob": round(max_dp, 5),
+        "top1_agreement": round(top1 / n, 4),
+        "top5_same_set": round(top5_set / n, 4),
+        "top5_overlap": round(top5_overlap / n, 4),
+        "kl_mean": round(float(np.mean(kls)), 5),
+        "kl_max": round(float(np.max(kls)), 5),
+        "all_positions": {
+            "n": all_pos_n,
+            "top1_agreement": round(all_pos_agree / all_pos_n, 4),
+            "kl_mean": round(float(np.mean(all_pos_kl)), 5),
+        },
+        "cached_steps": {
+            "n": step_n,
+            "top1_agreement": round(step_agree / step_n, 4),
+            "kl_mean": round(float(np.mean(step_kls)), 5),
+        },
+        "once_upon_a_time": time_probs,
+        "prompts": rows,
+    }
+
+
+def is_faithful(p: dict) -> bool:
+    t = p.get("once_upon_a_time") or {}
+    return p["top1_agreement"] >= 0.95 and abs(t.get("fp32", 0) - t.get("quantized", 1)) <= 0.02
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def recipe(model_dir: Path, *, bits: int, block_size: int, accuracy_level: int, lm_head: str, exact: bool) -> dict:
+    import onnxruntime as ort
+
+    try:
+        m = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+        src = {r: m["files"][r].get("sha256") for r in ("model", "model_kv")}
+    except (OSError, ValueError, KeyError):
+        src = {r: None for r in ("model", "model_kv")}
+    if not all(src.values()):
+        src = {r: _sha256(model_dir / f) for r, f in (("model", "model.onnx"), ("model_kv", "model_kv.onnx"))}
+    return {
+        "recipe_version": RECIPE_VERSION,
+        "source_sha256": src,
+        "bits": bits,
+        "block_size": block_size,
+        "symmetric": False,
+        "accuracy_level": accuracy_level,
+        "lm_head": lm_head,
+        "exact_q4_1": bool(exact and bits == 4),
+        "onnxruntime": ort.__version__,
+    }
+
+
+def quantize_model(
+    model_dir: Path,
+    *,
+    bits: int = 4,
+    block_size: int = 32,
+    accuracy_level: int = 4,
+    lm_head: str = "q8",
+    exact: bool = True,
+    force: bool = False,
+    check: bool = True,
+    threads: int | None = None,
+) -> dict:
+    """Build the quantised files in ``model_dir`` (skipped when up to date); returns quantized.json's content."""
+    model_dir = Path(model_dir)
+    for f in ("model.onnx", "model_kv.onnx", "tokenizer.json"):
+        if not (model_dir / f).is_file():
+            raise FileNotFoundError(f"{model_dir / f} not found; build the model first (python main.py models build)")
+    names = quantized_names(bits)
+    record_path = model_dir / "quantized.json"
+    want = recipe(
+        model_dir, bits=bits, block_size=block_size, accuracy_level=accuracy_level, lm_head=lm_head, exact=exact
+    )
+    try:
+        old = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    entry = old.get(f"q{bits}", {})
+    up_to_date = (
+        not force
+        and entry.get("recipe") == want
+        and all((model_dir / f).is_file() for f in names.values())
+        and all(entry.get("files", {}).get(r, {}).get("sha256") == _sha256(model_dir / f) for r, f in names.items())
+        and (entry.get("parity") is not None or not check)
+    )
+    if up_to_date:
+        log(f"{', '.join(names.values())} up to date (quantized.json recipe matches); --force rebuilds")
+        return entry
+    t0 = time.perf_counter()
+    counts = {}
+    for role, src in (("model", "model.onnx"), ("model_kv", "model_kv.onnx")):
+        counts[role] = quantize_file(
+            model_dir / src, model_dir / names[role],
+            bits=bits, block_size=block_size, accuracy_level=accuracy_level, lm_head=lm_head, exact=exact,
+        )
+    entry = {
+        "recipe": want,
+        "files": {
+            r: {"file": f, "sha256": _sha256(model_dir / f), "bytes": (model_dir / f).stat().st_size}
+            for r, f in names.items()
+        },
+        "nodes": counts,
+        "build_seconds": round(time.perf_counter() - t0, 1),
+        "parity": None,
+    }
+    if check:
+        log("measuring parity against the fp32 ONNX files")
+        entry["parity"] = parity(model_dir, names, threads=threads)
+        entry["faithful"] = is_faithful(entry["parity"])
+        entry["faithful_rule"] = "top-1 agreement >= 0.95 and P(' time' | 'Once upon a') within 0.02 of fp32"
+    old[f"q{bits}"] = entry
+    tmp = record_path.with_name(record_path.name + ".tmp")
+    tmp.write_text(json.dumps(old, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, record_path)
+    return entry
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model-dir", type=Path, default=None, help="default: the registry's smollm2-135m folder")
+    ap.add_argument("--bits", type=int, choices=(4, 8), default=4)
+    ap.add_argument("--block-size", type=int, default=32)
+    ap.add_argument("--accuracy-level", type=int, choices=(0, 1, 2, 3, 4), default=4,
+                    help="MatMulNBits compute type: 0 unset (fp32), 4 int8 activations")
+    ap.add_argument("--lm-head", choices=("fp32", "q8", "q4"), default="q8", help="tied output projection")
+    ap.add_argument("--requantize", action="store_true",
+                    help="plain MatMulNBitsQuantizer output (integer zero points; moves each Q4_1 block by up to "
+                    "half a step) instead of restoring the GGUF grid exactly")
+    ap.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    ap.add_argument("--no-parity", action="store_true", help="skip the parity check")
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args(argv)
+    logging.getLogger("onnxruntime.quantization").setLevel(logging.WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
+    if args.model_dir is None:
+        from models.registry import LANGUAGE_MODEL, model_dir
+
+        args.model_dir = model_dir(LANGUAGE_MODEL)
+    entry = quantize_model(
+        args.model_dir, bits=args.bits, block_size=args.block_size, accuracy_level=args.accuracy_level,
+        lm_head=args.lm_head, exact=not args.requantize, force=args.force, check=not args.no_parity, threads=args.threads,
+    )
+    p = entry.get("parity")
+    if p:
+        summary = {k: p[k] for k in ("max_abs_diff_prob", "top1_agreement", "top5_same_set", "top5_overlap", "kl_mean", "kl_max")}
+        summary.update(all_positions=p["all_positions"], cached_steps=p["cached_steps"], time=p["once_upon_a_time"])
+        log(f"parity: {json.dumps(summary)}")
+        log(f"faithful: {entry.get('faithful')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.exit(main())
