@@ -1,9 +1,11 @@
 """Model latency and throughput: ``python benchmarks/bench_models.py [--threads N] [--no-torch]``.
 
 Prints, in one run:
-* next-token latency for 5 / 20 / 100-token prompts, onnxruntime vs torch eager on the
-  same fp32 weights (the GGUF dequantized by transformers), and their ratio;
-* per-token latency of cached step-by-step generation (onnxruntime, and torch with its cache);
+* next-token latency for 5 / 20 / 100-token prompts, onnxruntime (fp32, and the 4-bit
+  model_q4.onnx when built) vs torch eager on the same fp32 weights (the GGUF dequantized by
+  transformers), and their ratios;
+* per-token latency of cached step-by-step generation (onnxruntime fp32 and 4-bit, and torch
+  with its cache);
 * encoder sentences per second; digit images per second.
 
 Torch is part of the build extra; without it the torch columns are skipped.
@@ -127,18 +129,19 @@ REPEATS = {5: 15, 20: 15, 100: 8}
 STEPS = 40
 
 
-def ort_round(lm, base) -> dict:
+def ort_round(lm, base, precision: str = "fp32") -> dict:
     out = {"forward_ms": {}}
     for length in LENGTHS:
         ids = np.array([base[:length]], dtype=np.int64)
-        out["forward_ms"][str(length)] = timed(lambda: lm.forward(ids, ("logits",)), REPEATS[length])
-    gen = lm.start(lm.tokenizer.decode(base[1:20]), temperature=0)
+        out["forward_ms"][str(length)] = timed(lambda: lm.forward(ids, ("logits",), precision=precision), REPEATS[length])
+    gen = lm.start(lm.tokenizer.decode(base[1:20]), temperature=0, precision=precision)
     per = []
     for _ in range(STEPS):
         tid = gen.sample()
         t = time.perf_counter()
-        gen.step(tid)
+        last = gen.step(tid)
         per.append((time.perf_counter() - t) * 1000)
+    assert last.precision == precision, (last.precision, precision)
     out["step_ms"] = statistics.median(per)
     return out
 
@@ -161,21 +164,26 @@ def main(argv: list[str] | None = None) -> int:
         torch_worker_loop(n)
         return 0
 
-    lm = registry.open_language_model(intra_op_threads=n)
+    lm = registry.open_language_model(intra_op_threads=n, precision="auto")
     print(f"threads: {n}; onnxruntime provider: {lm.provider}; {args.rounds} alternating rounds, best round reported")
+    has_q4 = lm.q4_available
+    if not has_q4:
+        print(f"4-bit rows skipped: {lm.notice or 'model_q4.onnx not built (python main.py models build)'}")
     base = lm.tokenizer.encode_ids(TEXT * 3)
     worker = None if args.no_torch else TorchWorker(n)
-    ort_rounds, torch_rounds = [], []
+    ort_rounds, q4_rounds, torch_rounds = [], [], []
     try:
         for i in range(args.rounds):
-            ort_rounds.append(ort_round(lm, base))
+            ort_rounds.append(ort_round(lm, base, "fp32"))
+            if has_q4:
+                q4_rounds.append(ort_round(lm, base, "q4"))
             if worker is not None and worker.ok:
                 torch_rounds.append(worker.round())
             print(f"  round {i + 1}/{args.rounds} done", file=sys.stderr, flush=True)
     finally:
         if worker is not None:
             worker.close()
-    no_cache = timed(lambda: lm.forward(np.array([base[:70]]), ("logits",)), 5)
+    no_cache = timed(lambda: lm.forward(np.array([base[:70]]), ("logits",), precision="fp32"), 5)
 
     enc = registry.open_encoder(intra_op_threads=n)
     sentences = [s.strip() + "." for s in TEXT.split(".") if s.strip()] * 40
@@ -196,20 +204,23 @@ def main(argv: list[str] | None = None) -> int:
     if not torch_rounds:
         print("torch eager: skipped (torch/transformers not installed, or --no-torch)")
 
-    print("\nnext-token latency (one forward pass over the whole prompt; ms, median within a round)")
-    print(f"{'prompt tokens':>14} {'onnxruntime':>12} {'torch eager':>12} {'ort / torch':>12}")
-    for length in LENGTHS:
-        o = best(ort_rounds, "forward_ms", length)
-        if torch_rounds:
-            t = best(torch_rounds, "forward_ms", length)
-            print(f"{length:>14} {o:>12.1f} {t:>12.1f} {o / t:>12.2f}")
-        else:
-            print(f"{length:>14} {o:>12.1f} {'-':>12} {'-':>12}")
-    print(f"\ncached generation, per token over {STEPS} greedy steps after a 20-token prompt:")
-    line = f"  onnxruntime {best(ort_rounds, 'step_ms'):.1f} ms/token"
-    if torch_rounds:
-        line += f"; torch eager with its cache {best(torch_rounds, 'step_ms'):.1f} ms/token"
-    print(line + f"; onnxruntime re-running 70 tokens without a cache {no_cache:.1f} ms/token")
+    def cell(v: float | None, fmt: str = ".1f") -> str:
+        return f"{v:>12{fmt}}" if v is not None else f"{'-':>12}"
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return a / b if a is not None and b else None
+
+    print("\nlatency (ms, median within a round): next token = one forward pass over the whole prompt;")
+    print("step = one cached generation step (per token, 40 greedy steps after a 20-token prompt)")
+    print(f"{'':>14} {'ort fp32':>12} {'ort q4':>12} {'torch eager':>12} {'fp32/torch':>12} {'q4/torch':>12} {'q4/fp32':>12}")
+    rows = [(f"{length} tokens", "forward_ms", length) for length in LENGTHS] + [("cached step", "step_ms", None)]
+    for label, key, length in rows:
+        o = best(ort_rounds, key, length)
+        q = best(q4_rounds, key, length) if q4_rounds else None
+        t = best(torch_rounds, key, length) if torch_rounds else None
+        print(f"{label:>14} {cell(o)} {cell(q)} {cell(t)} {cell(ratio(o, t), '.2f')} {cell(ratio(q, t), '.2f')}"
+              f" {cell(ratio(q, o), '.2f')}")
+    print(f"onnxruntime fp32 re-running 70 tokens without a cache: {no_cache:.1f} ms/token")
     print(f"\nencoder: {enc_rate:.0f} sentences/s in batches of 32 ({len(sentences)} sentences); one sentence alone {enc_one:.1f} ms")
     print(f"digits: {digit_rate:.0f} images/s in batches of 256; one image with all activations {digit_one:.2f} ms")
     return 0

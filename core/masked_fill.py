@@ -63,7 +63,7 @@ _WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*$")
 
 def _word_guesses(lm: LanguageModel, prompt: str, n: int, *, after_space: bool = True) -> list[str]:
     """Whole-word next-token guesses; ``after_space``: words start with a space (not after an opening quote)."""
-    res = lm.next_token(prompt, n_top=4 * n)
+    res = lm.next_token(prompt, n_top=4 * n, precision="fp32")  # inspectors: exact fp32, never the 4-bit files
     out = []
     for c in res.top:
         w = c.text.strip()

@@ -43,8 +43,11 @@ def build_model(name: str, *, force: bool = False) -> Job[dict]:
     yield Progress(0.0, f"{name}: checking sources and existing build")
     recipe = builder.recipe()
     if not force and _up_to_date(out, recipe):
-        yield Progress(1.0, f"{name}: up to date (checksums match), nothing to do")
-        return {"name": name, "status": "up to date", "seconds": time.perf_counter() - t0, "bytes": registry.disk_usage(name)}
+        yield Progress(0.9 if name == registry.LANGUAGE_MODEL else 1.0, f"{name}: up to date (checksums match), nothing to do")
+        status = "up to date"
+        if name == registry.LANGUAGE_MODEL:
+            status = yield from _quantize(name, out, force=force, status=status)
+        return {"name": name, "status": status, "seconds": time.perf_counter() - t0, "bytes": registry.disk_usage(name)}
 
     stage = out.with_name(out.name + ".partial")
     shutil.rmtree(stage, ignore_errors=True)
@@ -71,9 +74,38 @@ def build_model(name: str, *, force: bool = False) -> Job[dict]:
     stage.rename(out)
     shutil.rmtree(old, ignore_errors=True)
     clear_cache()
+    status = "built"
+    if name == registry.LANGUAGE_MODEL:
+        yield Progress(0.9, f"{name}: fp32 built in {time.perf_counter() - t0:.0f} s")
+        status = yield from _quantize(name, out, force=force, status=status)
     seconds = time.perf_counter() - t0
     yield Progress(1.0, f"{name}: built in {seconds:.0f} s")
-    return {"name": name, "status": "built", "seconds": seconds, "bytes": registry.disk_usage(name)}
+    return {"name": name, "status": status, "seconds": seconds, "bytes": registry.disk_usage(name)}
+
+
+def _quantize(name: str, out: Path, *, force: bool, status: str) -> Job[str]:
+    """The language model's 4-bit files (models/quantize_lm.py, default settings); skipped by
+    quantize_model itself when quantized.json's recipe and checksums match. A failure leaves
+    the fp32 model in place (the app then runs fp32 only) and is reported, not raised."""
+    from .quantize_lm import quantize_model
+
+    record = out / "quantized.json"
+    before = record.stat().st_mtime_ns if record.is_file() else None
+    yield Progress(0.91, f"{name}: 4-bit variant (model_q4.onnx, model_kv_q4.onnx): checking / building, parity vs fp32")
+    t0 = time.perf_counter()
+    try:
+        entry = quantize_model(out, force=force)
+    except (ImportError, OSError, RuntimeError, ValueError) as exc:
+        yield Progress(0.99, f"{name}: 4-bit variant FAILED ({type(exc).__name__}: {exc}); fp32 only")
+        return status + ", no q4"
+    clear_cache()
+    built_now = not record.is_file() or record.stat().st_mtime_ns != before
+    faithful = "faithful" if entry.get("faithful") else "NOT faithful (auto uses fp32)"
+    if built_now:
+        yield Progress(0.99, f"{name}: 4-bit variant built in {time.perf_counter() - t0:.0f} s, {faithful}")
+        return "built" if status == "built" else "q4 built"
+    yield Progress(0.99, f"{name}: 4-bit variant up to date (quantized.json recipe and checksums match), {faithful}")
+    return status
 
 
 def build_all(only: list[str] | None = None, *, force: bool = False) -> Job[list[dict]]:

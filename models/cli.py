@@ -1,6 +1,6 @@
 """Command-line access to the models: ``python main.py <subcommand>`` (or ``python -m models.cli``).
 
-    next "Once upon a" [-k N] [--temperature T] [--top-p P] [--json]
+    next "Once upon a" [-k N] [--temperature T] [--top-p P] [--precision auto|fp32|q4] [--json]
     mask "The [MASK] sat on the throne." [--json]
     encode "sentence" ... [--json]
     digit IMAGE.png [--json]
@@ -38,18 +38,21 @@ def _emit(args, data: dict, text: str) -> None:
 
 
 def cmd_next(args) -> int:
-    lm = registry.open_language_model(preferred_provider=args.provider, intra_op_threads=args.threads)
+    lm = registry.open_language_model(
+        preferred_provider=args.provider, intra_op_threads=args.threads, precision=args.precision
+    )
     _notice(lm)
     res = lm.next_token(args.text, temperature=args.temperature, top_k=args.k, top_p=args.top_p, n_top=args.show)
     data = {
         "model": lm.display_name,
         "provider": lm.provider,
+        "precision": res.precision,
         "text": args.text,
         "settings": {"temperature": args.temperature, "top_k": args.k, "top_p": args.top_p},
         "tokens": [{"id": t.id, "text": t.text} for t in res.tokens],
         "next": [{"id": c.id, "text": c.text, "prob": round(c.prob, 6), "logit": round(c.logit, 4)} for c in res.top],
     }
-    lines = [f"{lm.display_name} on {lm.provider}; tokens: " + " | ".join(repr(t.text) for t in res.tokens)]
+    lines = [f"{lm.display_name} ({res.precision}) on {lm.provider}; tokens: " + " | ".join(repr(t.text) for t in res.tokens)]
     lines += [f"{c.prob:8.4f}  {c.text!r}  (id {c.id})" for c in res.top]
     _emit(args, data, "\n".join(lines))
     return 0
@@ -143,6 +146,9 @@ def cmd_models(args) -> int:
                 extra = m.get("metrics", {}).get("heldout_accuracy")
                 acc = f", held-out accuracy {extra:.1%}" if extra is not None else ""
                 state = f"built, {registry.disk_usage(name) / 1e6:.1f} MB{acc}"
+                q4 = registry.quantized_summary(name) if name == registry.LANGUAGE_MODEL else None
+                if q4:
+                    state += f"\n{'':<15}{q4}"
             else:
                 state = f"not built ({registry.BUILD_COMMAND} --only {name})"
             print(f"{name:<14} {s.display_name:<18} {state}\n{'':<15}{s.summary}")
@@ -181,6 +187,10 @@ def add_subcommands(subparsers) -> None:
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--top-p", type=float, default=None, help="nucleus sampling: keep the smallest set with mass >= p")
     p.add_argument("--show", type=int, default=10, help="how many tokens to list (default 10)")
+    p.add_argument(
+        "--precision", choices=["auto", "fp32", "q4"], default="auto",
+        help="auto (default): the 4-bit files for prompts under 24 tokens when built and faithful; fp32; q4",
+    )
     p.add_argument("--json", action="store_true")
     _runtime_args(p)
     p.set_defaults(func=_guard(cmd_next))

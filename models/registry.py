@@ -86,8 +86,46 @@ def is_built(name: str) -> bool:
 
 
 def verify(name: str) -> list[str]:
-    """Check every file of a built model against its manifest checksums."""
-    return verify_model(model_dir(name), manifest(name))
+    """Check every file of a built model against its manifest checksums (and the language
+    model's 4-bit files against quantized.json, when they are built)."""
+    d, m = model_dir(name), manifest(name)
+    lines = verify_model(d, m)
+    if name == LANGUAGE_MODEL:
+        from core.errors import ModelCorruptError
+        from core.language_model import q4_manifest
+
+        qm, faithful, why = q4_manifest(d, m)
+        if why:
+            raise ModelCorruptError(f"{why}; rebuild with: {BUILD_COMMAND} --only {name}")
+        if qm is not None:
+            lines += [f"{line} (4-bit{'' if faithful else ', not faithful'})" for line in verify_model(d, qm)]
+    return lines
+
+
+def quantized_summary(name: str = LANGUAGE_MODEL) -> str | None:
+    """One line about the language model's 4-bit files (quantized.json), or None when there are none."""
+    from core.language_model import QUANTIZED_RECORD
+
+    d = model_dir(name)
+    if not (d / QUANTIZED_RECORD).is_file():
+        return None
+    import json
+
+    try:
+        entry = json.loads((d / QUANTIZED_RECORD).read_text(encoding="utf-8"))["q4"]
+        files = [entry["files"][r] for r in ("model", "model_kv")]
+        size = sum((d / f["file"]).stat().st_size for f in files if (d / f["file"]).is_file())
+        p = entry.get("parity") or {}
+        t = p.get("once_upon_a_time") or {}
+        parity = (
+            f"; top-1 agreement {p['top1_agreement']:.0%}, ' time' {t.get('quantized')} vs fp32 {t.get('fp32')}"
+            if "top1_agreement" in p else ""
+        )
+        missing = [f["file"] for f in files if not (d / f["file"]).is_file()]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"4-bit: unreadable {QUANTIZED_RECORD} ({exc!r})"
+    state = f"missing {', '.join(missing)}" if missing else ("faithful" if entry.get("faithful") else "NOT faithful")
+    return f"4-bit: {', '.join(f['file'] for f in files)} ({size / 1e6:.1f} MB, {state}{parity})"
 
 
 def disk_usage(name: str) -> int:
@@ -95,11 +133,18 @@ def disk_usage(name: str) -> int:
     return sum(p.stat().st_size for p in d.iterdir() if p.is_file()) if d.is_dir() else 0
 
 
-def open_language_model(*, preferred_provider: str | None = None, intra_op_threads: int | None = None):
+def open_language_model(
+    *, preferred_provider: str | None = None, intra_op_threads: int | None = None, precision: str = "auto"
+):
+    """SmolLM2-135M; ``precision`` "auto" (4-bit files for short prompts and cached steps when
+    built and faithful), "fp32" or "q4" -- see core.language_model."""
     from core.language_model import LanguageModel
 
     d = model_dir(LANGUAGE_MODEL)
-    return LanguageModel(d, load_manifest(d), preferred_provider=preferred_provider, intra_op_threads=intra_op_threads)
+    return LanguageModel(
+        d, load_manifest(d), preferred_provider=preferred_provider, intra_op_threads=intra_op_threads,
+        precision=precision,
+    )
 
 
 def open_encoder(*, preferred_provider: str | None = None, intra_op_threads: int | None = None):

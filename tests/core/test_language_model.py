@@ -19,7 +19,7 @@ NAME = registry.LANGUAGE_MODEL
 @pytest.fixture(scope="module")
 def lm() -> LanguageModel:
     built(NAME)
-    return registry.open_language_model()
+    return registry.open_language_model(precision="fp32")  # these tests check the fp32 files against their references
 
 
 @pytest.fixture(scope="module")
