@@ -188,8 +188,9 @@ def add_subcommands(subparsers) -> None:
     p.add_argument("--top-p", type=float, default=None, help="nucleus sampling: keep the smallest set with mass >= p")
     p.add_argument("--show", type=int, default=10, help="how many tokens to list (default 10)")
     p.add_argument(
-        "--precision", choices=["auto", "fp32", "q4"], default="auto",
-        help="auto (default): the 4-bit files for prompts under 24 tokens when built and faithful; fp32; q4",
+        "--precision", choices=["auto", "fp32", "q4"], default="fp32",
+        help="fp32 (default): the exact model; q4: the 4-bit files (GGUF grid, faster for short prompts); "
+             "auto: q4 for prompts under 24 tokens when built and faithful",
     )
     p.add_argument("--json", action="store_true")
     _runtime_args(p)
