@@ -69,6 +69,7 @@ def bench_render(es) -> None:
 
     app = QApplication.instance() or QApplication([])
     from core.session import Session
+    from gui.cloud.jobs import projection_job
     from gui.cloud.view_3d import View3D, gl_available
     from gui.panels.point_cloud_panel import PointCloudPanel
     from gui.task_runner import TaskRunner
@@ -83,7 +84,8 @@ def bench_render(es) -> None:
     for n in (10_000, 100_000, 400_000):
         pos = layout.coords[:n] / np.percentile(np.abs(layout.coords), 99)
         col = np.tile(np.array([[0.4, 0.7, 1.0, 0.8]], np.float32), (n, 1))
-        view.set_points(pos, col, np.full(n, 3.0, np.float32))
+        size = 4.0 if n <= 20_000 else 3.0 if n <= 120_000 else 2.0  # as the panel sizes them
+        view.set_points(pos, col, np.full(n, size, np.float32))
         for _ in range(3):
             view.render_frame()
         times = []
@@ -92,7 +94,7 @@ def bench_render(es) -> None:
             t = time.perf_counter()
             view.render_frame()
             times.append(time.perf_counter() - t)
-        print(f"frame, {n:,} points, 800x600 software GL: median {1000 * np.median(times):.1f} ms, "
+        print(f"frame, {n:,} points of {size:.0f} px, 800x600 software GL: median {1000 * np.median(times):.1f} ms, "
               f"max {1000 * max(times):.1f} ms [{load()}]", flush=True)
     view.close()
 
@@ -106,9 +108,9 @@ def bench_render(es) -> None:
     while panel.layout_ is None:
         app.processEvents()
     for n in (10_000, 400_000):
-        big = run_sync(P.project(es, np.arange(n), "pca"))
+        big, rows = run_sync(projection_job(es, np.arange(n), "pca", ()))  # as the runner delivers it
         t = time.perf_counter()
-        panel.set_layout(big)
+        panel.set_layout(big, rows)
         panel.view.render_frame()
         print(f"panel: showing a finished {n:,}-point layout takes {1000 * (time.perf_counter() - t):.0f} ms "
               f"on the GUI thread (first frame included) [{load()}]", flush=True)
@@ -133,12 +135,12 @@ def bench_render(es) -> None:
     timer.timeout.connect(tick)
     timer.start(10)
     done = []
-    runner.finished.connect(lambda kind: done.append(kind) if kind == "projection" else None)
+    runner.finished.connect(lambda kind: done.append(kind) if kind == "cloud.projection" else None)
     t = time.perf_counter()
     session.projection_method = "tsne"
     session.projection_params = (("seed", int(time.time()) % 100_000),)  # a fresh seed: never a cached layout
     panel.run_projection()
-    while "projection" not in done and time.perf_counter() - t < 600:
+    while "cloud.projection" not in done and time.perf_counter() - t < 600:
         app.processEvents()
         time.sleep(0.002)
     timer.stop()

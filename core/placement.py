@@ -114,8 +114,8 @@ def place(es: EmbeddingSet, layout: Layout, rows, *, k: int = 10, neighbours: in
 
     Neighbour links are computed for the placed rows in `link_rows` (default: all placed rows).
     """
-    inside = layout.index_of()
     want = [int(r) for r in dict.fromkeys(int(r) for r in rows)]
+    inside = set(np.asarray(want)[layout.positions(want) >= 0].tolist()) if want else set()
     links: list[tuple[int, int]] = []
     todo = [r for r in want if r not in inside]
     linked = todo if link_rows is None else [r for r in todo if r in set(int(x) for x in link_rows)]
@@ -125,7 +125,9 @@ def place(es: EmbeddingSet, layout: Layout, rows, *, k: int = 10, neighbours: in
         found = nearest_to_vectors(es, vecs, neighbours, metric="cos", exclude=[[r] for r in linked])
         for r, ns in zip(linked, found):
             links.extend((r, n.index) for n in ns)
-        todo += [n for _, n in links if n not in inside and n not in set(todo)]
+        linked_rows = [n for _, n in links]
+        outside = set(np.asarray(linked_rows)[layout.positions(linked_rows) < 0].tolist())
+        todo += [n for n in linked_rows if n in outside]
         todo = list(dict.fromkeys(todo))
     method = method_for(layout)
     if not todo:

@@ -60,11 +60,15 @@ class Layout:
         return bool(dict(self.params).get("normalize", True))
 
     def index_of(self) -> dict[int, int]:
-        """Row of the embedding set -> position in coords (built once; rows never change)."""
+        """Row of the embedding set -> position in coords (a dict, built once; see `positions` for speed)."""
         index = self.__dict__.get("_index")
         if index is None:
-            index = self.__dict__["_index"] = {int(r): i for i, r in enumerate(self.rows.tolist())}
+            index = self.__dict__["_index"] = dict(zip(self.rows.tolist(), range(len(self.rows))))
         return index
+
+    def positions(self, rows) -> np.ndarray:
+        """Positions in coords of the given rows, -1 where a row is not in the layout (O(log n) each)."""
+        return positions_in(self.rows, rows)
 
     def transform(self, vectors: np.ndarray) -> np.ndarray:
         """Exact coordinates of new vectors for linear layouts (already unit-normalised if `normalize`)."""
@@ -72,6 +76,15 @@ class Layout:
             raise ExplorerError(f"{METHOD_LABELS[self.method]} has no linear map")
         mean, matrix = self.linear
         return ((np.asarray(vectors, dtype=np.float64) - mean) @ matrix.T).astype(np.float32)
+
+
+def positions_in(sorted_rows: np.ndarray, rows) -> np.ndarray:
+    """Positions of `rows` in the sorted unique array `sorted_rows`, -1 where absent."""
+    q = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+    if not len(sorted_rows):
+        return np.full(len(q), -1, np.int64)
+    i = np.searchsorted(sorted_rows, q).clip(0, len(sorted_rows) - 1)
+    return np.where(sorted_rows[i] == q, i, -1)
 
 
 # -- parameters -------------------------------------------------------------------

@@ -36,13 +36,23 @@ ARROW_HELPER = (0.7, 0.7, 0.7, 0.6)
 TARGET_LABEL = (0.85, 0.87, 0.9, 0.95)
 
 
-def ramp(t: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
-    """Viridis colours for t in [0, 1]."""
+def _interpolate(t: np.ndarray) -> np.ndarray:
     t = np.clip(np.asarray(t, np.float32), 0, 1) * (len(_VIRIDIS) - 1)
     lo = np.floor(t).astype(int).clip(0, len(_VIRIDIS) - 2)
     f = (t - lo)[:, None]
-    rgb = _VIRIDIS[lo] * (1 - f) + _VIRIDIS[lo + 1] * f
-    return np.hstack([rgb, np.full((len(rgb), 1), alpha, np.float32)]).astype(np.float32)
+    return (_VIRIDIS[lo] * (1 - f) + _VIRIDIS[lo + 1] * f).astype(np.float32)
+
+
+_LUT = _interpolate(np.linspace(0, 1, 256))
+
+
+def ramp(t: np.ndarray, alpha: float = ALPHA) -> np.ndarray:
+    """Viridis colours for t in [0, 1] (a 256-entry table: one lookup per point)."""
+    i = (np.clip(np.asarray(t, np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
+    out = np.empty((len(i), 4), np.float32)
+    out[:, :3] = _LUT[i]
+    out[:, 3] = alpha
+    return out
 
 
 def frequency(rows: np.ndarray, vocab: int | None = None) -> np.ndarray:

@@ -25,6 +25,7 @@ class CloudControls(QWidget):
     focus_requested = Signal()
     export_requested = Signal(str)  # "png" | "csv" | "tsv"
     overlay_changed = Signal()
+    clusters_changed = Signal()  # k of k-means
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,7 +111,7 @@ class CloudControls(QWidget):
         for w in (self.learning_rate, self.axis_x, self.axis_y, self.axis_z):
             w.editingFinished.connect(self._params_edited)
         self.color_by.currentIndexChanged.connect(self._color_edited)
-        self.clusters.valueChanged.connect(self._color_edited)
+        self.clusters.valueChanged.connect(self.clusters_changed)
         self.run.clicked.connect(self.run_requested)
         self.cancel.clicked.connect(self.cancel_requested)
         self.reset.clicked.connect(self.reset_camera_requested)

@@ -9,7 +9,7 @@ import numpy as np
 from core.embedding_set import EmbeddingSet
 from core.placement import Placement, place, place_vectors
 from core.progress import Job, Progress
-from core.projection import Layout
+from core.projection import Layout, project
 from core.projection_quality import true_neighbours
 from core.session import Session
 
@@ -61,6 +61,12 @@ def roles_of(session: Session) -> Roles:
 def arithmetic_key(session: Session) -> str:
     a = session.arithmetic
     return "" if a is None else f"{a.expression.text}|{a.method}"
+
+
+def projection_job(es: EmbeddingSet, rows: np.ndarray, method: str, params) -> Job[tuple[Layout, tuple[int, ...]]]:
+    """The projection, plus its rows as the tuple session.projection_rows holds (built here, off the GUI thread)."""
+    layout = yield from project(es, rows, method, params)
+    return layout, tuple(layout.rows.tolist())
 
 
 def placement_job(es: EmbeddingSet, layout: Layout, rows: list[int], link_rows: list[int],

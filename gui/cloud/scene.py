@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.projection import positions_in
 from gui.cloud import colors
 
 LABEL_LIMIT = 60
@@ -23,7 +24,9 @@ class Frame:
     scale: float
 
     @classmethod
-    def fit(cls, coords: np.ndarray) -> "Frame":
+    def fit(cls, coords: np.ndarray, sample: int = 50_000) -> "Frame":
+        """Median centre and 99th-percentile radius, from an evenly spaced sample of at most `sample` points."""
+        coords = coords[:: max(1, len(coords) // sample)]
         c = np.median(coords, axis=0).astype(np.float32)
         r = np.linalg.norm(coords - c, axis=1)
         s = float(np.percentile(r, 99)) if len(r) else 1.0
@@ -73,9 +76,16 @@ class CloudScene:
                         np.r_[np.zeros(len(rows), bool), np.ones(len(extra), bool)], refit=refit)
 
     def index_of(self, row: int) -> int:
+        """Position of a row in `rows`: a binary search in the (sorted) projected rows, then the placed ones."""
         if getattr(self, "_index", None) is None:
-            self._index = dict(zip(self.rows.tolist(), range(len(self.rows))))
-        return self._index.get(int(row), -1)
+            head = int(np.argmax(self.placed)) if self.placed.any() else len(self.rows)
+            sorted_head = head < 2 or bool(np.all(np.diff(self.rows[:head]) > 0))
+            if not sorted_head:
+                head = 0
+            self._index = (self.rows[:head], {int(r): head + i for i, r in enumerate(self.rows[head:].tolist())})
+        sorted_rows, extra = self._index
+        i = int(positions_in(sorted_rows, [row])[0])
+        return i if i >= 0 else extra.get(int(row), -1)
 
     def display(self) -> np.ndarray:
         return self.frame.apply(self.coords)

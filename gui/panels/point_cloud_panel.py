@@ -12,17 +12,17 @@ Without OpenGL (the offscreen platform) a 2D view of the first two axes is used.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QFileDialog, QLabel, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from core.clustering import kmeans
 from core.placement import method_for
-from core.projection import MAX_POINTS, METHOD_LABELS, Layout, point_rows, project
+from core.projection import MAX_POINTS, METHOD_LABELS, Layout, point_rows
 from core.projection_quality import trustworthiness
 from core.session import Session
 from gui.cloud import arrows, colors, export, overlays
 from gui.cloud.controls import CloudControls
-from gui.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, roles_of
+from gui.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, projection_job, roles_of
 from gui.cloud.scene import CloudScene, Label
 from gui.cloud.view_2d import View2D
 from gui.cloud.view_3d import View3D, gl_available
@@ -31,7 +31,7 @@ from gui.task_runner import TaskRunner
 AUTO_RUN = ("pca", "axes")  # fast enough to rerun on every change; t-SNE/UMAP wait for Run
 
 
-class PointCloudPanel(QWidget):
+class PointCloudPanel(export.ExportActions, QWidget):
     def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None, *,
                  view: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +62,7 @@ class PointCloudPanel(QWidget):
         self.controls.focus_requested.connect(self.focus_highlights)
         self.controls.export_requested.connect(self._ask_export)
         self.controls.overlay_changed.connect(self._on_selection_changed)
+        self.controls.clusters_changed.connect(self._on_clusters_changed)
         self.view.point_clicked.connect(self._on_point_clicked)
         self.view.point_hovered.connect(self._on_point_hovered)
         runner.intermediate.connect(self._on_intermediate)
@@ -109,8 +110,9 @@ class PointCloudPanel(QWidget):
         self._live_rows = rows
         if method in ("tsne", "umap"):
             self.view.set_axes(tuple(f"{METHOD_LABELS[method]} {i}" for i in (1, 2, 3)))
-        self._runner.run("cloud.projection", lambda: project(es, rows, method, params), self.set_layout,
-                         label=f"{METHOD_LABELS[method]} projection", on_error=self._on_error)
+        self._runner.run("cloud.projection", lambda: projection_job(es, rows, method, params),
+                         lambda result: self.set_layout(*result), label=f"{METHOD_LABELS[method]} projection",
+                         on_error=self._on_error)
 
     def _on_progress(self, kind: str, fraction: float, message: str) -> None:
         if kind == "cloud.projection":
@@ -143,16 +145,16 @@ class PointCloudPanel(QWidget):
         self.target = None  # it was placed in the previous layout
         self.refresh_overlays()
 
-    def set_layout(self, layout: Layout) -> None:
+    def set_layout(self, layout: Layout, rows: tuple[int, ...] | None = None) -> None:
         self._live_rows = None  # a throttled intermediate layout arriving late is dropped
         self.layout_, self.placed, self.links, self.target, self.trust = layout, {}, [], None, None
         self.cluster_labels = None
-        self._session.projection_rows = tuple(layout.rows.tolist())
+        self._session.projection_rows = rows if rows is not None else tuple(layout.rows.tolist())
         self._session.projection = layout.coords
         self.view.set_axes(layout.axis_labels)
         self.controls.note.setText(self._note())
         self._rebuild_points(refit=True)
-        self._on_color_by_changed()
+        self._start_clusters()
         self._request_placement()
         self._on_selection_changed()
         es = self._session.embeddings
@@ -176,13 +178,20 @@ class PointCloudPanel(QWidget):
                                                      self.cluster_labels)
         self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
 
+    def _on_clusters_changed(self) -> None:
+        self.cluster_labels = None
+        self._on_color_by_changed()
+
     def _on_color_by_changed(self) -> None:
+        self._start_clusters()
+        self._rebuild_points()
+        self.refresh_overlays()
+
+    def _start_clusters(self) -> None:
         lay, es = self.layout_, self._session.embeddings
         if self._session.color_by == "clusters" and lay is not None and self.cluster_labels is None:
             k = self.controls.clusters.value()
             self._runner.run("cloud.clusters", lambda: kmeans(es, lay.rows, k), self._on_clusters, label="k-means")
-        self._rebuild_points()
-        self.refresh_overlays()
 
     def _on_clusters(self, labels: np.ndarray) -> None:
         self.cluster_labels = labels
@@ -193,9 +202,10 @@ class PointCloudPanel(QWidget):
         lay, es, s = self.layout_, self._session.embeddings, self._session
         if lay is None or es is None:
             return
-        inside = lay.index_of()
         roles = roles_of(s)
-        want = [r for r in roles.all_rows() if r not in inside and r not in self.placed]
+        rows = roles.all_rows()
+        outside = np.asarray(rows, np.int64)[lay.positions(rows) < 0].tolist() if rows else []
+        want = [r for r in outside if r not in self.placed]
         key = arithmetic_key(s)
         need_target = s.arithmetic is not None and (self.target is None or self.target[0] != key)
         if not want and not need_target:
@@ -281,19 +291,3 @@ class PointCloudPanel(QWidget):
         tip = overlays.tooltip_html(self._session.embeddings, row, bool(self.scene.placed[index]),
                                     self._placement_method())
         QToolTip.showText(at, tip, self.view)
-
-    def _ask_export(self, kind: str) -> None:
-        filters = {"png": "PNG image (*.png)", "csv": "CSV (*.csv)", "tsv": "Projector vectors (*.tsv)"}
-        path, _ = QFileDialog.getSaveFileName(self, "Export the point cloud", f"cloud.{kind}", filters[kind])
-        if path:
-            {"png": self.export_png, "csv": self.export_csv, "tsv": self.export_tsv}[kind](path)
-
-    def export_png(self, path: str) -> bool:
-        return self.view.grab_image().save(str(path))
-
-    def export_csv(self, path: str) -> None:
-        export.write_csv(self._session.embeddings, self.scene, self.cluster_labels, path)
-
-    def export_tsv(self, path: str) -> None:
-        job = export.projector_tsv_job(self._session.embeddings, self.scene, self.cluster_labels, path)
-        self._runner.run("cloud.export", lambda: job, label="exporting Projector TSV", on_error=self._on_error)

@@ -214,3 +214,12 @@ def test_exports(qtbot, panel, session, runner, tmp_path):
     meta = (tmp_path / "metadata.tsv").read_text().splitlines()
     assert len(vec) == len(panel.scene.rows) and len(vec[0].split("\t")) == 50
     assert meta[0].split("\t") == ["word", "x", "y", "z", "placed"] and len(meta) == len(vec) + 1
+
+
+def test_changing_k_reclusters(qtbot, panel, session, runner):
+    session.color_by = "clusters"
+    qtbot.waitUntil(lambda: panel.cluster_labels is not None, timeout=20000)
+    panel.controls.clusters.setValue(5)
+    qtbot.waitUntil(lambda: panel.cluster_labels is not None and len(np.unique(panel.cluster_labels)) == 5,
+                    timeout=20000)
+    wait_idle(qtbot, runner)
