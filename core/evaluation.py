@@ -131,57 +131,81 @@ def read_analogies(path: str | Path) -> list[tuple[str, list[list[str]], list[in
 
 
 def evaluate_analogies(es: EmbeddingSet, path: str | Path | None = None, *, restrict: int = 300000,
-                       case_insensitive: bool = True, method: str = "add", batch: int = 512) -> Job[AnalogyResult]:
-    """Accuracy on a word2vec-style analogy file (b - a + c = d), all questions of a batch at once."""
+                       case_insensitive: bool = True, method: str = "add", batch: int = 1024) -> Job[AnalogyResult]:
+    """Accuracy on a word2vec-style analogy file (b - a + c = d): batches of questions at once."""
     path = path or data_file("analogies")
     data = read_analogies(path)
     restrict = min(restrict, len(es))
     ok = _ok_vocab(es, restrict, case_insensitive)
-    V = np.asarray(es.vectors[:restrict], dtype=np.float32)
-    U = V * es.inv_norms[:restrict, None]
+    U = np.asarray(es.vectors[:restrict], dtype=np.float32) * es.inv_norms[:restrict, None]
     upper = [w.upper() for w in es.words[:restrict]] if case_insensitive else es.words[:restrict]
     by_key: dict[str, list[int]] = {}
     for i, w in enumerate(upper):
         by_key.setdefault(w, []).append(i)
     result = AnalogyResult([], restrict=restrict, method=method)
-    n_total = sum(len(q) for _, q, _ in data) or 1
-    done = 0
-    for name, questions, _lines in data:
+    keep: list[tuple[int, list[str]]] = []  # (section number, upper-cased question)
+    for k, (name, questions, _lines) in enumerate(data):
         sec = Section(name)
-        keep: list[list[str]] = []
+        result.sections.append(sec)
         for q in questions:
             qq = [w.upper() for w in q] if case_insensitive else q
             if all(w in ok for w in qq):
-                keep.append(qq)
+                keep.append((k, qq))
             else:
                 sec.skipped += 1
-        for s in range(0, len(keep), batch):
-            chunk = keep[s : s + batch]
-            ids = np.array([[ok[w] for w in q[:3]] for q in chunk], dtype=np.int64)
-            a, b, c = U[ids[:, 0]], U[ids[:, 1]], U[ids[:, 2]]
-            if method == "add":
-                target = b - a + c
-                scores = target @ U.T  # ranking by cosine; the target's norm does not change the order
+    for s in range(0, len(keep), batch):
+        chunk = keep[s : s + batch]
+        ids = np.array([[ok[w] for w in q[:3]] for _, q in chunk], dtype=np.int64)
+        ex_r, ex_c = [], []
+        for j, (_, q) in enumerate(chunk):
+            for w in q[:3]:
+                for i in by_key[w]:  # every spelling of an input word is excluded, as gensim does
+                    ex_r.append(j)
+                    ex_c.append(i)
+        pred = _best_answers(U, ids, np.array(ex_r), np.array(ex_c), method)
+        for j, (k, q) in enumerate(chunk):
+            sec = result.sections[k]
+            if upper[pred[j]] == q[3]:
+                sec.correct += 1
             else:
-                sa, sb, sc = ((1 + x @ U.T) / 2 for x in (a, b, c))
-                scores = sb * sc / (sa + 1e-6)
-            for j, q in enumerate(chunk):
-                for w in q[:3]:
-                    scores[j, by_key[w]] = -np.inf
-            pred = np.argmax(scores, axis=1)
-            for j, q in enumerate(chunk):
-                p = upper[pred[j]]
-                if p == q[3]:
-                    sec.correct += 1
-                else:
-                    sec.incorrect += 1
-                    result.failures.append(Failure(name, *(es.words[ok[w]] for w in q[:3]),
-                                                   es.words[ok[q[3]]], es.words[pred[j]]))
-            done += len(chunk)
-            yield Progress(done / n_total, f"{name}: {sec.correct}/{sec.total}")
-        done += sec.skipped
-        result.sections.append(sec)
+                sec.incorrect += 1
+                result.failures.append(Failure(sec.name, *(es.words[ok[w]] for w in q[:3]),
+                                               es.words[ok[q[3]]], es.words[pred[j]]))
+        done = s + len(chunk)
+        yield Progress(done / max(len(keep), 1), f"{done:,} of {len(keep):,} questions")
     return result
+
+
+def _best_answers(U: np.ndarray, ids: np.ndarray, ex_r: np.ndarray, ex_c: np.ndarray, method: str,
+                  tile: int = 1024) -> np.ndarray:
+    """Row of the best answer to each question (a, b, c) = ids[j], excluded (row, column) pairs skipped.
+
+    The score matrix is made one column tile at a time, so it stays in cache and the
+    arg-max runs there instead of over a (questions x vocabulary) array in memory.
+    """
+    a, b, c = U[ids[:, 0]], U[ids[:, 1]], U[ids[:, 2]]
+    m, n = len(ids), U.shape[0]
+    rows = np.arange(m)
+    best_val = np.full(m, -np.inf, dtype=np.float32)
+    best_idx = np.zeros(m, dtype=np.int64)
+    target = b - a + c  # 3CosAdd: cosine with the target ranks like gensim's normalised mean
+    for lo in range(0, n, tile):
+        hi = min(lo + tile, n)
+        T = U[lo:hi].T
+        if method == "add":
+            S = target @ T
+        elif method == "mul":  # 3CosMul with similarities shifted to [0, 1]
+            S = ((1 + b @ T) / 2) * ((1 + c @ T) / 2) / ((1 + a @ T) / 2 + 1e-6)
+        else:
+            raise ValueError(f"unknown method {method!r}; expected 'add' or 'mul'")
+        sel = (ex_c >= lo) & (ex_c < hi)
+        S[ex_r[sel], ex_c[sel] - lo] = -np.inf
+        idx = S.argmax(axis=1)
+        val = S[rows, idx]
+        better = val > best_val  # strict: the first of equal scores wins, as one arg-max would
+        best_val[better] = val[better]
+        best_idx[better] = idx[better] + lo
+    return best_idx
 
 
 @dataclass
