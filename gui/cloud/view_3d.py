@@ -92,10 +92,14 @@ class LabelsItem(gl.GLTextItem):
         for lb, (x, y), ok in zip(self.labels, xy, visible):
             if not ok:
                 continue
-            at = QPointF(float(x) + 5, float(y) - 4)
-            rect = QRectF(metrics[lb.bold].boundingRect(lb.text)).translated(at).adjusted(-2, -1, 2, 1)
-            if self.declutter and any(rect.intersects(t) for t in taken):
-                continue  # a label with a higher priority is already there
+            box = QRectF(metrics[lb.bold].boundingRect(lb.text)).adjusted(-2, -1, 2, 1)
+            for dx, dy in ((5, -4), (5, box.height() + 2), (-box.width() - 3, -4), (-box.width() - 3, box.height() + 2)):
+                at = QPointF(float(x) + dx, float(y) + dy)  # right above, right below, left above, left below
+                rect = box.translated(at)
+                if not self.declutter or not any(rect.intersects(t) for t in taken):
+                    break
+            else:
+                continue  # every side is taken by labels with a higher priority
             taken.append(rect)
             painter.setFont(fonts[lb.bold])
             painter.setPen(halo)
