@@ -61,6 +61,7 @@ class LabelsItem(gl.GLTextItem):
         super().__init__(glOptions="translucent")
         self.labels: list[Label] = []
         self.declutter = True
+        self._direct = True  # glDrawPixels works (compatibility profile)
         self.font = QFont("DejaVu Sans", font_size)
         self.font.setBold(bold)
 
@@ -109,9 +110,33 @@ class LabelsItem(gl.GLTextItem):
             painter.drawText(at, lb.text)
         painter.end()
         if taken:
-            painter = QPainter(view)
-            painter.drawImage(0, 0, image)
-            painter.end()
+            self._blit(view, image)
+
+    def _blit(self, view, image: QImage) -> None:
+        """Draw the label image over the frame with glDrawPixels (premultiplied alpha).
+
+        Not with QPainter(view): while QWidget.grab() renders the window, painting on the
+        widget is redirected to the grab's pixmap and then covered by the GL frame, so
+        labels vanished from window screenshots. Core-profile contexts have no
+        glDrawPixels; there QPainter is used.
+        """
+        if self._direct:
+            img = image.convertToFormat(QImage.Format.Format_RGBA8888_Premultiplied)
+            h, bpl = img.height(), img.bytesPerLine()
+            rows = np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)
+            pixels = np.ascontiguousarray(rows[::-1, : 4 * img.width()])  # GL's origin is bottom-left
+            try:
+                GL.glDisable(GL.GL_DEPTH_TEST)
+                GL.glEnable(GL.GL_BLEND)
+                GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
+                GL.glWindowPos2i(0, 0)
+                GL.glDrawPixels(img.width(), h, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, pixels)
+                return
+            except GL.GLError:
+                self._direct = False
+        painter = QPainter(view)
+        painter.drawImage(0, 0, image)
+        painter.end()
 
 
 class _GLView(gl.GLViewWidget):
@@ -267,8 +292,6 @@ class View3D(QWidget):
     # -- output ------------------------------------------------------------------------
     def render_frame(self) -> None:
         """Render one frame synchronously (for timing)."""
-        from OpenGL import GL
-
         self.gl.makeCurrent()
         self.gl.paintGL()
         GL.glFinish()

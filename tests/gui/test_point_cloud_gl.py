@@ -81,6 +81,10 @@ def test_cloud_of_10000_words_with_a_placed_query(qtbot, panel, runner):
     labels = [lb.text for lb in p.view.labels.labels]
     assert labels[0] == "crocodile" and "alligator" in labels
     shot(qtbot, p, "pca")
+    # a window screenshot (QWidget.grab, as main.py --screenshot takes) has the labels too
+    whole = pixels(p.grab().toImage())
+    orange = np.all(np.abs(whole.astype(int) - np.array(colors.ROLE_COLORS["query"][:3]) * 255) < 40, axis=2)
+    assert orange.sum() > 150  # the query's disc and its bold label
     p.focus_highlights()
     a = shot(qtbot, p, "crocodile")
     # the query's point is drawn in its highlight colour where picking says it is
