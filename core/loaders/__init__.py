@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 from .. import store
@@ -23,7 +24,8 @@ from .numpy_format import read_numpy
 from .projector_format import read_projector
 from .text_format import parse_header, read_text
 
-__all__ = ["FORMATS", "LoadOptions", "RawEmbeddings", "sniff_format", "read_raw", "load", "cache_key"]
+__all__ = ["FORMATS", "LoadOptions", "RawEmbeddings", "sniff_format", "read_raw", "load", "cache_key",
+           "wait_for_cache_writes"]
 
 
 def sniff_format(path: str | Path) -> str:
@@ -89,26 +91,51 @@ def cache_key(path: str | Path, fmt: str, opts: LoadOptions) -> str:
     return hashlib.sha1(ident.encode()).hexdigest()[:16]
 
 
+_pending: dict[str, threading.Thread] = {}  # cache folder -> the thread still writing it
+
+
+def wait_for_cache_writes() -> None:
+    """Join the threads that write converted copies (tests, and before exit)."""
+    for t in list(_pending.values()):
+        t.join()
+
+
+def _write_cache(raw: RawEmbeddings, folder: Path, name: str, source: str, fmt: str) -> None:
+    try:
+        store.save(raw.words, raw.vectors, folder, name=name, source=source, metadata=raw.metadata,
+                   extra={"format": fmt})
+    except OSError:
+        pass  # a read-only or full cache folder must not stop the user from working
+    finally:
+        _pending.pop(str(folder), None)
+
+
 def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = None, *,
          use_cache: bool = True, name: str | None = None) -> Job[EmbeddingSet]:
-    """Open a file as an EmbeddingSet; converted once into the cache, memory-mapped after."""
+    """Open a file as an EmbeddingSet; converted once into the cache, memory-mapped after.
+
+    The converted copy is written by a background thread after the set is returned, so
+    the first open costs no more than the parse.
+    """
     opts = opts or LoadOptions()
     fmt = fmt or sniff_format(path)
     name = name or Path(path).name
     folder = cache_dir() / "sets" / f"{Path(path).stem[:40]}-{cache_key(path, fmt, opts)}" if use_cache else None
-    if folder is not None and store.read_meta(folder) is not None:
-        try:
-            yield Progress(1.0, "opening the cached copy")
-            return store.open_set(folder)
-        except FileNotFoundError:
-            pass
-    raw = yield from read_raw(path, fmt, opts)
-    yield Progress(0.99, "saving a memory-mapped copy")
     if folder is not None:
-        try:
-            store.save(raw.words, raw.vectors, folder, name=name, source=str(path), metadata=raw.metadata,
-                       extra={"format": fmt})
-            return store.open_set(folder)
-        except OSError:
-            pass  # a read-only or full cache folder must not stop the user from working
-    return EmbeddingSet(raw.words, raw.vectors, name=name, source=str(path), metadata=raw.metadata)
+        writer = _pending.get(str(folder))
+        if writer is not None:
+            writer.join()
+        if store.read_meta(folder) is not None:
+            try:
+                yield Progress(1.0, "opening the cached copy")
+                return store.open_set(folder)
+            except FileNotFoundError:
+                pass
+    raw = yield from read_raw(path, fmt, opts)
+    es = EmbeddingSet(raw.words, raw.vectors, name=name, source=str(path), metadata=raw.metadata)
+    if folder is not None:
+        t = threading.Thread(target=_write_cache, args=(raw, folder, name, str(path), fmt),
+                             name="embedding-cache-writer")
+        _pending[str(folder)] = t
+        t.start()
+    return es

@@ -7,6 +7,7 @@ line and column of the problem.
 """
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from pathlib import Path
@@ -106,6 +107,51 @@ def read_text(path: str | Path, opts: LoadOptions, *, header: bool | None = None
 
 def _parse_lines(path, lines, first_line_no, dim, opts, seen, remaining):
     """Parse a block of lines -> (stop, matrix, words)."""
+    fast = _parse_fast(lines, first_line_no, dim, opts, seen, remaining)
+    if fast is not None:
+        return fast
+    return _parse_careful(path, lines, first_line_no, dim, opts, seen, remaining)
+
+
+def _parse_fast(lines, first_line_no, dim, opts, seen, remaining):
+    """The common case, checked with whole-block numpy operations: every line is a word and
+    exactly `dim` numbers, words are new and valid, values finite. Anything else returns None
+    and the block is parsed line by line, which names the line of the problem."""
+    if dim is None or opts.lowercase or not lines or not lines[0] or (remaining is not None and remaining < len(lines)):
+        return None
+    joined = b"\n".join(lines)
+    if b"\t" in joined:
+        return None
+    a = np.frombuffer(joined, dtype=np.uint8)
+    ws = (a == 32) | (a == 10) | (a == 13)
+    starts = ~ws
+    starts[1:] &= ws[:-1]
+    nl = np.flatnonzero(a == 10)
+    line_starts = np.concatenate(([0], nl + 1))
+    if line_starts[-1] >= len(a) or ws[line_starts].any():  # an empty line, or one starting with a blank
+        return None
+    if not (np.add.reduceat(starts, line_starts, dtype=np.int32) == dim + 1).all():  # tokens per line
+        return None
+    parts = [line.partition(b" ") for line in lines]
+    try:
+        words = [p[0].decode(opts.encoding) for p in parts]
+    except UnicodeDecodeError:
+        return None
+    unique = set(words)
+    if len(unique) != len(words) or not seen.keys().isdisjoint(unique) or "\r" in "".join(words):
+        return None
+    try:  # numpy's C text reader: quicker than fromstring, and strict about every value
+        block = np.loadtxt(io.BytesIO(b"\n".join(p[2] for p in parts)), dtype=np.float32, comments=None,
+                           quotechar=None, ndmin=2)
+    except ValueError:
+        return None
+    if block.shape != (len(lines), dim) or not np.isfinite(block).all():
+        return None
+    seen.update(zip(words, range(first_line_no, first_line_no + len(lines))))
+    return False, block, words
+
+
+def _parse_careful(path, lines, first_line_no, dim, opts, seen, remaining):
     words: list[str] = []
     rests: list[bytes] = []
     line_nos: list[int] = []
