@@ -55,6 +55,7 @@ class EmbeddingSet:
             for i, w in enumerate(self.words):
                 self.index.setdefault(w, i)
         self._inv_norms: np.ndarray | None = None
+        self._unit: np.ndarray | None = None
         self._lower: dict[str, int] | None = None
         self._sorted: tuple[list[str], np.ndarray] | None = None
         self.is_lowercase = all(w == w.lower() for w in self.words[:2000])
@@ -78,6 +79,16 @@ class EmbeddingSet:
             with np.errstate(divide="ignore"):
                 self._inv_norms = np.where(n > 0, 1.0 / n, 0.0).astype(np.float32)
         return self._inv_norms
+
+    def unit_matrix(self, max_bytes: int = 2 << 30) -> np.ndarray | None:
+        """Row-normalised float32 copy for batched cosine search (made once; None if too large)."""
+        if self._unit is None and len(self.words) * self.dim * 4 <= max_bytes:
+            unit = np.empty((len(self.words), self.dim), dtype=np.float32)
+            inv = self.inv_norms
+            for s in range(0, len(self.words), 65536):
+                np.multiply(self.vectors[s : s + 65536], inv[s : s + 65536, None], out=unit[s : s + 65536])
+            self._unit = unit
+        return self._unit
 
     # -- lookup -----------------------------------------------------------
     def _lower_index(self) -> dict[str, int]:

@@ -62,6 +62,10 @@ def _exact_top(es: EmbeddingSet, q: np.ndarray, k: int, metric: Metric, limit: i
     scale, bias = _column_terms(es, metric, limit)
     m = q.shape[0]
     k = min(k, limit)
+    if metric == "cos" and m > 4:
+        unit = es.unit_matrix()
+        if unit is not None:  # normalised rows: one pass less per tile
+            V, scale = unit, None
 
     def tile_scores(lo: int, hi: int, out: np.ndarray | None = None) -> np.ndarray:
         S = np.matmul(q, np.asarray(V[lo:hi], dtype=np.float32).T, out=out)
