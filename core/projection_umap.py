@@ -280,6 +280,14 @@ def umap(es: EmbeddingSet, rows: np.ndarray, p: dict[str, Any]) -> Job:
         coords, model, caught = yield from _fit_on_thread(X, kwargs)
     else:
         worker = _get_worker()
+        for _ in range(20):  # a previous fit whose job was abandoned (not closed) may still hold it
+            if not worker.lock.locked():
+                break
+            yield Progress(0.0, "UMAP: stopping the previous run")
+            time.sleep(0.1)
+        else:
+            _drop(worker)
+            worker = _get_worker()
         coords, key, caught = yield from worker.fit(X, kwargs)
         model = RemoteModel(worker, key)
     info = {"seconds": time.perf_counter() - t0, "n_neighbors": n_neighbors, "warnings": caught}
