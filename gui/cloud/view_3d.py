@@ -110,9 +110,12 @@ class LabelsItem(gl.GLTextItem):
             painter.drawText(at, lb.text)
         painter.end()
         if taken:
-            self._blit(view, image)
+            box = taken[0]
+            for r in taken[1:]:
+                box = box.united(r)
+            self._blit(view, image, box.adjusted(-2, -2, 2, 2))
 
-    def _blit(self, view, image: QImage) -> None:
+    def _blit(self, view, image: QImage, box: QRectF) -> None:
         """Draw the label image over the frame with glDrawPixels (premultiplied alpha).
 
         Not with QPainter(view): while QWidget.grab() renders the window, painting on the
@@ -122,15 +125,20 @@ class LabelsItem(gl.GLTextItem):
         """
         if self._direct:
             img = image.convertToFormat(QImage.Format.Format_RGBA8888_Premultiplied)
-            h, bpl = img.height(), img.bytesPerLine()
+            h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+            dpr = image.devicePixelRatio()
+            x0, x1 = (int(np.clip(v * dpr, 0, w)) for v in (box.left(), box.right()))
+            y0, y1 = (int(np.clip(v * dpr, 0, h)) for v in (box.top(), box.bottom()))
+            if x1 <= x0 or y1 <= y0:
+                return
             rows = np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)
-            pixels = np.ascontiguousarray(rows[::-1, : 4 * img.width()])  # GL's origin is bottom-left
+            pixels = np.ascontiguousarray(rows[y0:y1][::-1, 4 * x0: 4 * x1])  # only the labels' box; GL is bottom-up
             try:
                 GL.glDisable(GL.GL_DEPTH_TEST)
                 GL.glEnable(GL.GL_BLEND)
                 GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
-                GL.glWindowPos2i(0, 0)
-                GL.glDrawPixels(img.width(), h, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, pixels)
+                GL.glWindowPos2i(x0, h - y1)
+                GL.glDrawPixels(x1 - x0, y1 - y0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, pixels)
                 return
             except GL.GLError:
                 self._direct = False
