@@ -41,6 +41,11 @@ def run_gui(args: argparse.Namespace) -> int:
     from gui.main_window import MainWindow
     from gui.task_runner import TaskRunner
 
+    from PySide6.QtCore import QCoreApplication, Qt
+
+    if QApplication.instance() is None:
+        # pyqtgraph shares shader programs between GL widgets; a floated dock makes a new context
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Embedding Explorer")
     app.setOrganizationName("embedding-explorer")

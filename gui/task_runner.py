@@ -67,10 +67,22 @@ class TaskRunner(QObject):
         self.cancel(kind, emit=False)
         generation = next(self._gen)
 
+        jobs: list = []
+
         def body():
-            return (yield from factory())
+            job = factory()
+            jobs.append(job)
+            return (yield from job)
+
+        def close_job() -> None:  # runs on the worker thread after it stopped iterating
+            for job in jobs:
+                try:
+                    job.close()  # the job's finally blocks run now, not when it is garbage-collected
+                except ValueError:
+                    pass
 
         worker = GeneratorWorker(body)
+        worker.aborted.connect(close_job)
         slot = _Slot(generation, worker, label or kind)
         self._slots[kind] = slot
 

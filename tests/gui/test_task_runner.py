@@ -1,0 +1,80 @@
+"""The task runner: results, progress, one slot per kind, stale results dropped, cancel closes the job."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from core.errors import FileFormatError
+from core.progress import Progress
+from gui.task_runner import TaskRunner
+
+
+@pytest.fixture
+def runner(qtbot):
+    r = TaskRunner()
+    yield r
+    r.shutdown()
+
+
+def counting_job(n, delay=0.01, closed=None, gate=None):
+    try:
+        for i in range(n):
+            if gate is not None:
+                gate.wait(5)
+            time.sleep(delay)
+            yield Progress((i + 1) / n, f"step {i + 1}")
+        return n
+    finally:
+        if closed is not None:
+            closed.set()
+
+
+def test_result_and_progress_reach_the_gui_thread(qtbot, runner):
+    got, progress = [], []
+    runner.progress.connect(lambda kind, f, msg: progress.append((kind, f)))
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.run("count", lambda: counting_job(5), got.append)
+    assert got == [5]
+    assert progress[-1] == ("count", 1.0)
+    assert not runner.is_running()
+
+
+def test_a_new_job_of_the_same_kind_cancels_the_old_and_its_result_is_dropped(qtbot, runner):
+    got = []
+    closed = threading.Event()
+    with qtbot.waitSignal(runner.progress, timeout=5000):  # the first job is running
+        runner.run("count", lambda: counting_job(200, 0.01, closed), got.append)
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.run("count", lambda: counting_job(3), got.append)
+    qtbot.waitUntil(closed.is_set, timeout=5000)
+    qtbot.wait(50)
+    assert got == [3]
+
+
+def test_cancel_stops_the_job_and_runs_its_cleanup(qtbot, runner):
+    got = []
+    closed = threading.Event()
+    gate = threading.Event()
+    gate.set()
+    with qtbot.waitSignal(runner.progress, timeout=5000):
+        runner.run("slow", lambda: counting_job(10_000, 0.005, closed, gate), got.append)
+    with qtbot.waitSignal(runner.cancelled, timeout=2000):
+        runner.cancel("slow")
+    qtbot.waitUntil(closed.is_set, timeout=5000)  # the finally block ran
+    qtbot.wait(50)
+    assert got == [] and not runner.is_running("slow")
+
+
+def test_an_error_is_reported_once_with_its_kind(qtbot, runner):
+    def bad():
+        yield Progress(0.5, "half")
+        raise FileFormatError("x.txt", "broken", line=3)
+
+    errors = []
+    with qtbot.waitSignal(runner.failed, timeout=5000) as sig:
+        runner.run("load", bad, lambda v: None, on_error=errors.append)
+    kind, exc = sig.args
+    assert kind == "load" and isinstance(exc, FileFormatError) and errors == [exc]
+    assert "x.txt, line 3" in str(exc)
