@@ -86,15 +86,23 @@ def _exact_top(es: EmbeddingSet, q: np.ndarray, k: int, metric: Metric, limit: i
     vals = [np.take_along_axis(S0, part, axis=1).ravel()]
     buf = np.empty((m, _TILE), dtype=np.float32)
     mask = np.empty((m, _TILE), dtype=bool)
+    pending = 0
     for lo in range(head, limit, _TILE):
         hi = min(lo + _TILE, limit)
         S = tile_scores(lo, hi, buf[:, : hi - lo])
         M = np.greater_equal(S, thresh, out=mask[:, : hi - lo])
-        if M.any():
-            r, c = np.nonzero(M)
+        hit = np.flatnonzero(M.any(axis=1))  # few queries have a score above their threshold in a tile
+        if len(hit):
+            rr, c = np.nonzero(M[hit])
+            r = hit[rr]
             rows.append(r)
             cols.append(c + lo)
             vals.append(S[r, c])
+            pending += len(r)
+            if pending > 4 * k * m:  # raise each query's threshold to its k-th best so far
+                rows, cols, vals = _keep_best(rows, cols, vals, m, k)
+                thresh = _kth(rows[0], vals[0], m, k, thresh)
+                pending = 0
     r = np.concatenate(rows)
     c = np.concatenate(cols)
     v = np.concatenate(vals)
@@ -102,6 +110,27 @@ def _exact_top(es: EmbeddingSet, q: np.ndarray, k: int, metric: Metric, limit: i
     r, c = r[order], c[order]
     starts = np.searchsorted(r, np.arange(m + 1))
     return [c[starts[i] : min(starts[i] + k, starts[i + 1])] for i in range(m)]
+
+
+def _keep_best(rows, cols, vals, m: int, k: int):
+    """Keep only each query's k best candidates (sorted by query, then score)."""
+    r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    order = np.lexsort((c, -v, r))
+    r, c, v = r[order], c[order], v[order]
+    starts = np.searchsorted(r, np.arange(m))
+    rank = np.arange(len(r)) - starts[r]
+    keep = rank < k
+    return [r[keep]], [c[keep]], [v[keep]]
+
+
+def _kth(r: np.ndarray, v: np.ndarray, m: int, k: int, thresh: np.ndarray) -> np.ndarray:
+    """Per query, the k-th best candidate score (rows sorted by query then score); never lowered."""
+    counts = np.bincount(r, minlength=m)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    out = thresh.copy()
+    full = counts >= k
+    out[full, 0] = np.maximum(thresh[full, 0], v[starts[full] + k - 1])
+    return out
 
 
 def nearest_to_vectors(
