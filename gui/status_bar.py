@@ -5,13 +5,54 @@ A job shows only if it is still running after a short delay, so quick lookups
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+from PySide6.QtCore import QSize, QTimer
+from PySide6.QtWidgets import (QLabel, QPushButton, QStatusBar, QStyle, QStyleOptionProgressBar, QStylePainter,
+                               QWidget)
 
 from core.session import Session
 from gui.task_runner import TaskRunner
 
 SHOW_AFTER_MS = 250
+REFRESH_MS = 100  # progress repaints are coalesced: a repaint of a window holding a GL view is not free
+
+
+class LazyProgressBar(QWidget):
+    """A progress bar that repaints with the next frame (update()), never synchronously.
+
+    QProgressBar.setValue repaints at once; in a window that holds an OpenGL view that
+    costs 10-20 ms a call under software GL, which adds up to visible stalls.
+    """
+
+    def __init__(self, parent: QWidget | None = None, maximum_width: int = 180) -> None:
+        super().__init__(parent)
+        self.setMaximumWidth(maximum_width)
+        self._min, self._max, self._value = 0, 100, 0
+
+    def setRange(self, lo: int, hi: int) -> None:  # noqa: N802 (Qt naming)
+        if (lo, hi) != (self._min, self._max):
+            self._min, self._max = lo, hi
+            self.update()
+
+    def setValue(self, v: int) -> None:  # noqa: N802
+        if v != self._value:
+            self._value = v
+            self.update()
+
+    def value(self) -> int:
+        return self._value
+
+    def maximum(self) -> int:
+        return self._max
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.maximumWidth(), self.fontMetrics().height() + 2)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        opt = QStyleOptionProgressBar()
+        opt.initFrom(self)
+        opt.minimum, opt.maximum, opt.progress = self._min, self._max, self._value
+        opt.textVisible = False
+        QStylePainter(self).drawControl(QStyle.ControlElement.CE_ProgressBar, opt)
 
 
 class StatusBar(QStatusBar):
@@ -23,7 +64,7 @@ class StatusBar(QStatusBar):
         self._messages: dict[str, tuple[float, str]] = {}  # kind -> last (fraction, message)
 
         self.job_label = QLabel()
-        self.job_progress = QProgressBar(maximumWidth=180, textVisible=False)
+        self.job_progress = LazyProgressBar()
         self.cancel_button = QPushButton("Cancel", toolTip="stop this job", flat=True)
         self.embedding_label = QLabel()
         self.embedding_label.setObjectName("embedding_label")
@@ -32,6 +73,8 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.embedding_label)
         self._delay = QTimer(self, singleShot=True, interval=SHOW_AFTER_MS)
         self._delay.timeout.connect(self._refresh)
+        self._coalesce = QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._coalesce.timeout.connect(self._refresh)
 
         self.cancel_button.clicked.connect(self._cancel_shown)
         runner.started.connect(self._on_job_started)
@@ -53,8 +96,8 @@ class StatusBar(QStatusBar):
     def _on_job_progress(self, kind: str, fraction: float, message: str) -> None:
         label = self._runner.running().get(kind, kind)
         self._messages[kind] = (fraction, f"{label}: {message}" if message and message != label else label)
-        if kind == self._shown_kind:
-            self._refresh()
+        if kind == self._shown_kind and not self._coalesce.isActive():
+            self._coalesce.start()
 
     def _refresh(self) -> None:
         running = self._runner.running()
@@ -75,10 +118,13 @@ class StatusBar(QStatusBar):
         self.job_label.setText(text + (f"  (+{others} more)" if others else ""))
         self.job_label.setToolTip("\n".join(running.values()))
         if fraction < 0:
-            self.job_progress.setRange(0, 0)  # busy
+            if self.job_progress.maximum() != 0:
+                self.job_progress.setRange(0, 0)  # busy
         else:
-            self.job_progress.setRange(0, 1000)
-            self.job_progress.setValue(int(fraction * 1000))
+            if self.job_progress.maximum() != 100:
+                self.job_progress.setRange(0, 100)
+            if self.job_progress.value() != int(fraction * 100):
+                self.job_progress.setValue(int(fraction * 100))
         self.cancel_button.setToolTip(f"stop: {running[kind]}")
         for w in (self.job_label, self.job_progress, self.cancel_button):
             w.show()

@@ -1,7 +1,7 @@
 """Streaming reader for text embedding files: GloVe (no header), word2vec text
 and fastText .vec (an "N D" header line). One word and D numbers per line.
 
-The file is read in 2 MB blocks; each block's numbers are parsed by numpy in one
+The file is read in 1 MB blocks; each block's numbers are parsed by numpy in one
 call, and only a block that fails is re-read line by line to find the exact
 line and column of the problem.
 """
@@ -18,7 +18,7 @@ from ..errors import FileFormatError
 from ..progress import Job, Progress
 from .common import LoadOptions, RawEmbeddings, decode_word
 
-BLOCK = 2 << 20  # ~20 ms of parsing per block: the GIL is released between blocks
+BLOCK = 1 << 20  # ~30 ms of parsing per block: numpy holds the GIL that long at most
 MAX_LINE = 1 << 20
 
 
