@@ -12,6 +12,7 @@ test data; gensim itself is never imported.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,9 @@ DATASETS = {
 def data_file(name: str) -> Path:
     """Path of a gensim test-data file (the package must be installed; it is not imported)."""
     fname = DATASETS.get(name, name)
+    bundled = Path(getattr(sys, "_MEIPASS", "")) / "evaluation_data" / fname  # the desktop build
+    if getattr(sys, "frozen", False) and bundled.exists():
+        return bundled
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
         raise ExplorerError(f"the evaluation data ({fname}) comes with the gensim package: pip install gensim==4.4.0")
