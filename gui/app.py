@@ -24,9 +24,15 @@ SCRIPT_TIMEOUT_S = 180
 def freeze_startup_objects() -> None:
     """Move everything built so far (modules, widgets: ~120k objects) out of the garbage collector's
     sight. A full collection walks every tracked object and holds the GIL: 60-130 ms on this app,
-    a visible stall whenever a background job allocates enough to trigger one."""
+    a visible stall whenever a background job allocates enough to trigger one.
+
+    Also shortens the GIL switch interval: every OpenGL call (PyOpenGL, through ctypes)
+    gives the GIL away, and while a worker computes in Python the GUI thread waits up to
+    one interval to get it back, so a frame of ~100 GL calls could wait 0.5 s at the
+    default 5 ms."""
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(0.0005)
 
 
 def run_gui(args: argparse.Namespace) -> int:
