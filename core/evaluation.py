@@ -12,11 +12,14 @@ test data; gensim itself is never imported.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .embedding_set import EmbeddingSet
 from .errors import ExplorerError, FileFormatError
@@ -157,27 +160,36 @@ def evaluate_analogies(es: EmbeddingSet, path: str | Path | None = None, *, rest
                 keep.append((k, qq))
             else:
                 sec.skipped += 1
-    for s in range(0, len(keep), batch):
-        chunk = keep[s : s + batch]
-        ids = np.array([[ok[w] for w in q[:3]] for _, q in chunk], dtype=np.int64)
-        ex_r, ex_c = [], []
-        for j, (_, q) in enumerate(chunk):
-            for w in q[:3]:
-                for i in by_key[w]:  # every spelling of an input word is excluded, as gensim does
-                    ex_r.append(j)
-                    ex_c.append(i)
-        pred = _best_answers(U, ids, np.array(ex_r), np.array(ex_c), method)
-        for j, (k, q) in enumerate(chunk):
-            sec = result.sections[k]
-            if upper[pred[j]] == q[3]:
-                sec.correct += 1
-            else:
-                sec.incorrect += 1
-                result.failures.append(Failure(sec.name, *(es.words[ok[w]] for w in q[:3]),
-                                               es.words[ok[q[3]]], es.words[pred[j]]))
-        done = s + len(chunk)
-        yield Progress(done / max(len(keep), 1), f"{done:,} of {len(keep):,} questions")
+    chunks = [keep[s : s + batch] for s in range(0, len(keep), batch)]
+    workers = max(1, min(os.cpu_count() or 1, 8))
+    done = 0
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        for g in range(0, len(chunks), workers):  # a round of chunks side by side, then progress
+            group = chunks[g : g + workers]
+            preds = pool.map(lambda ch: _answer_chunk(U, ok, by_key, ch, method), group)
+            for chunk, pred in zip(group, preds):
+                for j, (k, q) in enumerate(chunk):
+                    sec = result.sections[k]
+                    if upper[pred[j]] == q[3]:
+                        sec.correct += 1
+                    else:
+                        sec.incorrect += 1
+                        result.failures.append(Failure(sec.name, *(es.words[ok[w]] for w in q[:3]),
+                                                       es.words[ok[q[3]]], es.words[pred[j]]))
+                done += len(chunk)
+            yield Progress(done / max(len(keep), 1), f"{done:,} of {len(keep):,} questions")
     return result
+
+
+def _answer_chunk(U: np.ndarray, ok: dict[str, int], by_key: dict[str, list[int]], chunk: list, method: str):
+    ids = np.array([[ok[w] for w in q[:3]] for _, q in chunk], dtype=np.int64)
+    ex_r, ex_c = [], []
+    for j, (_, q) in enumerate(chunk):
+        for w in q[:3]:
+            for i in by_key[w]:  # every spelling of an input word is excluded, as gensim does
+                ex_r.append(j)
+                ex_c.append(i)
+    return _best_answers(U, ids, np.array(ex_r, dtype=np.int64), np.array(ex_c, dtype=np.int64), method)
 
 
 def _best_answers(U: np.ndarray, ids: np.ndarray, ex_r: np.ndarray, ex_c: np.ndarray, method: str,

@@ -6,10 +6,13 @@ precomputed norms, so no normalised copy of the matrix is kept.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Literal, Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .embedding_set import EmbeddingSet
 
@@ -133,6 +136,16 @@ def _kth(r: np.ndarray, v: np.ndarray, m: int, k: int, thresh: np.ndarray) -> np
     return out
 
 
+def _run_chunks(fn, starts: list[int]) -> list:
+    """Query chunks on one thread per core, each with single-threaded BLAS: the matrix
+    products then run side by side with the selection work, which numpy does on one core."""
+    workers = min(len(starts), os.cpu_count() or 1, 8)
+    if workers < 2:
+        return [fn(s) for s in starts]
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(fn, starts))
+
+
 def nearest_to_vectors(
     es: EmbeddingSet,
     queries: np.ndarray,
@@ -156,9 +169,10 @@ def nearest_to_vectors(
     qq = np.einsum("ij,ij->i", q, q)
     qn = np.sqrt(qq)
     out: list[list[Neighbour]] = []
-    for s in range(0, q.shape[0], _QCHUNK):
-        block = q[s : s + _QCHUNK]
-        tops = _exact_top(es, block * 2.0 if metric == "euclid" else block, k + extra, metric, limit)
+    scaled = q * 2.0 if metric == "euclid" else q
+    starts = list(range(0, q.shape[0], _QCHUNK))
+    tops_all = _run_chunks(lambda s: _exact_top(es, scaled[s : s + _QCHUNK], k + extra, metric, limit), starts)
+    for s, tops in zip(starts, tops_all):
         for j, idx in enumerate(tops):
             i = s + j
             idx = [int(x) for x in idx if int(x) not in skips[i]][:k]
