@@ -13,7 +13,7 @@ from core.session import Session
 from gui.task_runner import TaskRunner
 
 SHOW_AFTER_MS = 250
-REFRESH_MS = 100  # progress repaints are coalesced: a repaint of a window holding a GL view is not free
+REFRESH_MS = 250  # progress repaints are coalesced: under software GL a window repaint is not free
 
 
 class LazyProgressBar(QWidget):
