@@ -39,6 +39,7 @@ class EmbeddingSet:
     source: str = ""
     metadata: dict[str, list[str]] = field(default_factory=dict)
     norms: np.ndarray | None = None  # (n,) float32; computed if not given
+    word_index: dict[str, int] | None = field(default=None, repr=False)  # word -> row, if already built
 
     def __post_init__(self) -> None:
         if self.vectors.ndim != 2:
@@ -47,18 +48,26 @@ class EmbeddingSet:
             raise ValueError(f"{len(self.words)} words but {self.vectors.shape[0]} vectors")
         if self.norms is None:
             self.norms = row_norms(self.vectors)
-        self.index: dict[str, int] = {}
-        for s in range(0, len(self.words), 50000):  # in chunks: one huge C call would hold the GIL
-            self.index.update(zip(self.words[s : s + 50000], range(s, s + 50000)))
-        if len(self.index) != len(self.words):  # duplicates: the first (most frequent) wins
-            self.index = {}
-            for i, w in enumerate(self.words):
-                self.index.setdefault(w, i)
+        if self.word_index is not None and len(self.word_index) == len(self.words):
+            self.index: dict[str, int] = self.word_index
+        else:
+            self.index = self._build_index()
+        self.word_index = None
         self._inv_norms: np.ndarray | None = None
         self._unit: np.ndarray | None = None
         self._lower: dict[str, int] | None = None
         self._sorted: tuple[list[str], np.ndarray] | None = None
         self.is_lowercase = all(w == w.lower() for w in self.words[:2000])
+
+    def _build_index(self) -> dict[str, int]:
+        index: dict[str, int] = {}
+        for s in range(0, len(self.words), 50000):  # in chunks: one huge C call would hold the GIL
+            index.update(zip(self.words[s : s + 50000], range(s, s + 50000)))
+        if len(index) != len(self.words):  # duplicates: the first (most frequent) wins
+            index = {}
+            for i, w in enumerate(self.words):
+                index.setdefault(w, i)
+        return index
 
     # -- size -------------------------------------------------------------
     def __len__(self) -> int:

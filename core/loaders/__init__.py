@@ -8,9 +8,11 @@ converted copy in the cache folder instead of parsing the text again.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from .. import store
@@ -110,6 +112,29 @@ def _write_cache(raw: RawEmbeddings, folder: Path, name: str, source: str, fmt: 
         _pending.pop(str(folder), None)
 
 
+_gc_lock = threading.Lock()
+_gc_state = {"pausers": 0, "was_enabled": True}
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while a file is parsed: its hundreds of thousands
+    of new objects would otherwise trigger full collections that hold the GIL (and stall
+    the window) without ever finding garbage. Reference counting still frees memory."""
+    with _gc_lock:
+        if _gc_state["pausers"] == 0:
+            _gc_state["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _gc_state["pausers"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_state["pausers"] -= 1
+            if _gc_state["pausers"] == 0 and _gc_state["was_enabled"]:
+                gc.enable()
+
+
 def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = None, *,
          use_cache: bool = True, name: str | None = None) -> Job[EmbeddingSet]:
     """Open a file as an EmbeddingSet; converted once into the cache, memory-mapped after.
@@ -131,8 +156,10 @@ def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = No
                 return store.open_set(folder)
             except FileNotFoundError:
                 pass
-    raw = yield from read_raw(path, fmt, opts)
-    es = EmbeddingSet(raw.words, raw.vectors, name=name, source=str(path), metadata=raw.metadata)
+    with _gc_paused():
+        raw = yield from read_raw(path, fmt, opts)
+        es = EmbeddingSet(raw.words, raw.vectors, name=name, source=str(path), metadata=raw.metadata,
+                          word_index=raw.index)
     if folder is not None:
         t = threading.Thread(target=_write_cache, args=(raw, folder, name, str(path), fmt),
                              name="embedding-cache-writer")

@@ -42,6 +42,7 @@ class RawEmbeddings:
     words: list[str]
     vectors: np.ndarray
     metadata: dict[str, list[str]] = field(default_factory=dict)
+    index: dict[str, int] | None = None  # word -> row, when the reader built it already
 
 
 def decode_word(path: str, raw: bytes, line: int, encoding: str) -> str:

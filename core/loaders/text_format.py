@@ -38,7 +38,8 @@ def read_text(path: str | Path, opts: LoadOptions, *, header: bool | None = None
     if total == 0 or os.path.getsize(path) == 0:
         raise FileFormatError(path, "the file is empty", line=1, expected="a word followed by numbers on each line")
     words: list[str] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # word -> row: becomes the set's word index, so it is not built again
+    row_lines: list[int] = []  # row -> line number, for error messages
     blocks: list[np.ndarray] = []
     dim: int | None = None
     declared: int | None = None
@@ -83,7 +84,7 @@ def read_text(path: str | Path, opts: LoadOptions, *, header: bool | None = None
                         raise FileFormatError(path, "dimension in header is 0", line=1, expected="a positive dimension")
                     lines = lines[1:]
                     line_no = 1
-            stop, block, new_words = _parse_lines(path, lines, line_no + 1, dim, opts, seen,
+            stop, block, new_words = _parse_lines(path, lines, line_no + 1, dim, opts, (seen, row_lines),
                                                   remaining=None if opts.limit is None else opts.limit - len(words))
             if block is not None and block.size:
                 dim = block.shape[1]
@@ -102,10 +103,11 @@ def read_text(path: str | Path, opts: LoadOptions, *, header: bool | None = None
         raise FileFormatError(path, f"the header declares {declared:,} words but the file holds {len(words):,}",
                               line=line_no, expected=f"{declared:,} lines of vectors after the header")
     vectors = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-    return RawEmbeddings(words, vectors)
+    return RawEmbeddings(words, vectors, index=seen if len(seen) == len(words) else None)
 
 
 def _parse_lines(path, lines, first_line_no, dim, opts, seen, remaining):
+    # seen = (word -> row, row -> line)
     """Parse a block of lines -> (stop, matrix, words)."""
     fast = _parse_fast(lines, first_line_no, dim, opts, seen, remaining)
     if fast is not None:
@@ -113,10 +115,11 @@ def _parse_lines(path, lines, first_line_no, dim, opts, seen, remaining):
     return _parse_careful(path, lines, first_line_no, dim, opts, seen, remaining)
 
 
-def _parse_fast(lines, first_line_no, dim, opts, seen, remaining):
+def _parse_fast(lines, first_line_no, dim, opts, seen_rows, remaining):
     """The common case: every line is a word, a space and exactly `dim` numbers (numpy's C
     reader checks the count on every row), words new and valid, values finite. Anything else
     returns None and the block is parsed line by line, which names the line of the problem."""
+    seen, row_lines = seen_rows
     if dim is None or opts.lowercase or not lines or not lines[0] or (remaining is not None and remaining < len(lines)):
         return None
     parts = [line.partition(b" ") for line in lines]
@@ -134,11 +137,14 @@ def _parse_fast(lines, first_line_no, dim, opts, seen, remaining):
         return None
     if block.shape != (len(lines), dim) or not np.isfinite(block).all():
         return None
-    seen.update(zip(words, range(first_line_no, first_line_no + len(lines))))
+    r0 = len(row_lines)
+    seen.update(zip(words, range(r0, r0 + len(lines))))
+    row_lines.extend(range(first_line_no, first_line_no + len(lines)))
     return False, block, words
 
 
-def _parse_careful(path, lines, first_line_no, dim, opts, seen, remaining):
+def _parse_careful(path, lines, first_line_no, dim, opts, seen_rows, remaining):
+    seen, row_lines = seen_rows
     words: list[str] = []
     rests: list[bytes] = []
     line_nos: list[int] = []
@@ -163,9 +169,10 @@ def _parse_careful(path, lines, first_line_no, dim, opts, seen, remaining):
             if word in seen:
                 continue  # keep the first (most frequent) spelling
         elif word in seen:
-            raise FileFormatError(path, f"duplicate word {word!r} (first on line {seen[word]})", line=ln,
+            raise FileFormatError(path, f"duplicate word {word!r} (first on line {row_lines[seen[word]]})", line=ln,
                                   expected="each word once")
-        seen[word] = ln
+        seen[word] = len(row_lines)
+        row_lines.append(ln)
         words.append(word)
         rests.append(rest)
         line_nos.append(ln)

@@ -146,3 +146,19 @@ def test_glove_text_of_20k_words_matches(tmp_path, glove_small):
     es = load(p)
     assert es.words == glove_small.words
     np.testing.assert_allclose(np.asarray(es.vectors), np.asarray(glove_small.vectors), atol=5e-6)
+
+
+def test_gc_is_paused_during_a_load_and_restored_after_cancel(tmp_path, glove_small):
+    import gc
+
+    p = tmp_path / "g.txt"
+    run_sync(exporters.write_word2vec_text(glove_small, p, header=False))
+    assert gc.isenabled()
+    job = loaders.load(p, use_cache=False)
+    next(job)
+    next(job)
+    assert not gc.isenabled()  # parsing: no full collections holding the GIL
+    job.close()
+    assert gc.isenabled()
+    es = run_sync(loaders.load(p, use_cache=False))
+    assert gc.isenabled() and es.index["king"] == glove_small.index["king"]
