@@ -20,13 +20,14 @@ FORMAT_VERSION = 1
 
 
 def save(es_words: list[str], vectors: np.ndarray, folder: str | Path, *, name: str, source: str,
-         metadata: dict[str, list[str]] | None = None, extra: dict | None = None) -> Path:
+         metadata: dict[str, list[str]] | None = None, extra: dict | None = None,
+         norms: np.ndarray | None = None) -> Path:
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     try:
         np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors))
-        np.save(tmp / "norms.npy", row_norms(vectors))
+        np.save(tmp / "norms.npy", row_norms(vectors) if norms is None else np.asarray(norms, dtype=np.float32))
         (tmp / "words.txt").write_text("\n".join(es_words), encoding="utf-8")
         if metadata:
             (tmp / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")

@@ -15,6 +15,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from .. import store
 from ..embedding_set import EmbeddingSet
 from ..errors import FileFormatError
@@ -102,9 +104,9 @@ def wait_for_cache_writes() -> None:
         t.join()
 
 
-def _write_cache(raw: RawEmbeddings, folder: Path, name: str, source: str, fmt: str) -> None:
+def _write_cache(raw: RawEmbeddings, norms: np.ndarray, folder: Path, name: str, source: str, fmt: str) -> None:
     try:
-        store.save(raw.words, raw.vectors, folder, name=name, source=source, metadata=raw.metadata,
+        store.save(raw.words, raw.vectors, folder, name=name, source=source, metadata=raw.metadata, norms=norms,
                    extra={"format": fmt})
     except OSError:
         pass  # a read-only or full cache folder must not stop the user from working
@@ -161,7 +163,7 @@ def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = No
         es = EmbeddingSet(raw.words, raw.vectors, name=name, source=str(path), metadata=raw.metadata,
                           word_index=raw.index)
     if folder is not None:
-        t = threading.Thread(target=_write_cache, args=(raw, folder, name, str(path), fmt),
+        t = threading.Thread(target=_write_cache, args=(raw, es.norms, folder, name, str(path), fmt),
                              name="embedding-cache-writer")
         _pending[str(folder)] = t
         t.start()
