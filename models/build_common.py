@@ -123,3 +123,24 @@ def file_entry(path: Path, **extra) -> dict:
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+# torch.onnx.export (dynamo) stores per-node stack traces and source locations -- absolute
+# paths of the checkout and the venv -- in metadata_props. They would make a file's bytes
+# (and sha256) depend on the folder it was built in; the graph and numbers do not need them.
+DEBUG_KEYS = ("pkg.torch.onnx.stack_trace", "pkg.torch.onnx.fx_node", "pkg.torch.onnx.class_hierarchy",
+              "pkg.torch.onnx.name_scopes", "namespace", "pkg.onnxscript.rewriter.rule_name")
+
+
+def strip_debug_info(path: str | Path) -> None:
+    import onnx
+
+    path = Path(path)
+    model = onnx.load(str(path), load_external_data=False)
+    graphs = [model.graph] + [f for f in model.functions]
+    for g in graphs:
+        for node in g.node:
+            keep = [p for p in node.metadata_props if p.key not in DEBUG_KEYS]
+            del node.metadata_props[:]
+            node.metadata_props.extend(keep)
+    onnx.save(model, str(path))

@@ -16,7 +16,8 @@ import numpy as np
 
 from core.progress import Job, Progress
 
-from .build_common import package_file, quiet_build_logs, require_build_extra, sha256_file, tool_versions
+from .build_common import (package_file, quiet_build_logs, require_build_extra, sha256_file, strip_debug_info,
+                           tool_versions)
 
 NAME = "minilm-l6-v2"
 RECIPE_VERSION = 1
@@ -128,6 +129,7 @@ def build(stage: Path) -> Job[dict]:
             output_names=["hidden_states", "mean_pooled", "sentence_embedding"],
             dynamic_shapes=({0: b, 1: s}, {0: b, 1: s}),
         )
+    strip_debug_info(stage / "model.onnx")  # no checkout paths: the same bytes from any clone
     opset = next(o.version for o in onnx.load(str(stage / "model.onnx")).opset_import if o.domain in ("", "ai.onnx"))
     yield Progress(0.75, f"exported in {time.perf_counter() - t0:.0f} s; measuring parity against torch")
 

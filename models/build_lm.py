@@ -20,7 +20,8 @@ import numpy as np
 
 from core.progress import Job, Progress
 
-from .build_common import package_file, quiet_build_logs, require_build_extra, sha256_file, tool_versions
+from .build_common import (package_file, quiet_build_logs, require_build_extra, sha256_file, strip_debug_info,
+                           tool_versions)
 
 NAME = "smollm2-135m"
 RECIPE_VERSION = 1
@@ -95,6 +96,7 @@ def _export(module, args, path: Path, input_names, dynamic_shapes) -> int:
             output_names=["logits", "hidden_states", "present_kv"],
             dynamic_shapes=dynamic_shapes,
         )
+    strip_debug_info(path)
     m = onnx.load(str(path), load_external_data=False)
     return next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
 
