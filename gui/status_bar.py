@@ -5,54 +5,15 @@ A job shows only if it is still running after a short delay, so quick lookups
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, QTimer
-from PySide6.QtWidgets import (QLabel, QPushButton, QStatusBar, QStyle, QStyleOptionProgressBar, QStylePainter,
-                               QWidget)
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
 from core.session import Session
 from gui.task_runner import TaskRunner
+from gui.widgets.progress_bar import LazyProgressBar
 
 SHOW_AFTER_MS = 250
 REFRESH_MS = 250  # progress repaints are coalesced: under software GL a window repaint is not free
-
-
-class LazyProgressBar(QWidget):
-    """A progress bar that repaints with the next frame (update()), never synchronously.
-
-    QProgressBar.setValue repaints at once; in a window that holds an OpenGL view that
-    costs 10-20 ms a call under software GL, which adds up to visible stalls.
-    """
-
-    def __init__(self, parent: QWidget | None = None, maximum_width: int = 180) -> None:
-        super().__init__(parent)
-        self.setMaximumWidth(maximum_width)
-        self._min, self._max, self._value = 0, 100, 0
-
-    def setRange(self, lo: int, hi: int) -> None:  # noqa: N802 (Qt naming)
-        if (lo, hi) != (self._min, self._max):
-            self._min, self._max = lo, hi
-            self.update()
-
-    def setValue(self, v: int) -> None:  # noqa: N802
-        if v != self._value:
-            self._value = v
-            self.update()
-
-    def value(self) -> int:
-        return self._value
-
-    def maximum(self) -> int:
-        return self._max
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(self.maximumWidth(), self.fontMetrics().height() + 2)
-
-    def paintEvent(self, event) -> None:  # noqa: N802
-        opt = QStyleOptionProgressBar()
-        opt.initFrom(self)
-        opt.minimum, opt.maximum, opt.progress = self._min, self._max, self._value
-        opt.textVisible = False
-        QStylePainter(self).drawControl(QStyle.ControlElement.CE_ProgressBar, opt)
 
 
 class StatusBar(QStatusBar):
@@ -64,7 +25,7 @@ class StatusBar(QStatusBar):
         self._messages: dict[str, tuple[float, str]] = {}  # kind -> last (fraction, message)
 
         self.job_label = QLabel()
-        self.job_progress = LazyProgressBar()
+        self.job_progress = LazyProgressBar(maximum_width=180)
         self.cancel_button = QPushButton("Cancel", toolTip="stop this job", flat=True)
         self.embedding_label = QLabel()
         self.embedding_label.setObjectName("embedding_label")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-                               QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget,
+                               QListWidgetItem, QPushButton, QSpinBox, QSplitter, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core.errors import Cancelled
@@ -17,6 +17,7 @@ from core.progress import Progress
 from core.session import Session
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
+from gui.widgets.progress_bar import LazyProgressBar
 
 DATASETS = {"analogies": "Google analogies (19,544)", "ws353": "WordSim-353", "simlex": "SimLex-999"}
 MAX_FAILURES_SHOWN = 2000
@@ -41,9 +42,7 @@ class BenchmarksPanel(QWidget):
         self._method.addItem("3CosMul", "mul")
         self._run = QPushButton("Run")
         self._cancel = QPushButton("Cancel", enabled=False)
-        self._progress = QProgressBar(textVisible=True)
-        self._progress.setRange(0, 1000)
-        self._progress.setValue(0)
+        self._progress = LazyProgressBar(maximum=1000, text_visible=True)
         self._status = QLabel("Not run yet.", wordWrap=True)
         self._message = InlineMessage()
         self._table = QTableWidget(0, 0)
