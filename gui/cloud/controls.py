@@ -6,16 +6,44 @@ signals_blocked. Buttons that start work emit signals the panel handles.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
-                               QMenu, QProgressBar, QPushButton, QSpinBox, QStackedWidget, QToolButton, QVBoxLayout,
+                               QMenu, QPushButton, QSpinBox, QStackedWidget, QToolButton, QVBoxLayout,
                                QWidget)
+from superqt import QFlowLayout
 from superqt.utils import qdebounced, signals_blocked
 
 from core.projection import DEFAULTS, METHOD_LABELS, METHODS
 from core.session import Session
+from gui.widgets.progress_bar import LazyProgressBar
 
 PAGE = {"pca": 0, "tsne": 1, "umap": 2, "axes": 3}
+
+
+class CurrentPageStack(QStackedWidget):
+    """A stack as large as the page it shows (QStackedWidget takes the largest page's size)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else QSize(0, 0)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else QSize(0, 0)
+
+
+def _group(*widgets: QWidget) -> QWidget:
+    """Widgets kept side by side on one line of the flow."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        row.addWidget(w)
+    return box
 
 
 class CloudControls(QWidget):
@@ -38,8 +66,10 @@ class CloudControls(QWidget):
         self.count.setToolTip("The N most frequent words are projected (t-SNE and UMAP: at most 100,000)")
         self.run = QPushButton("Run", objectName="cloud_run")
         self.cancel = QPushButton("Cancel", objectName="cloud_cancel", enabled=False)
-        self.progress = QProgressBar(objectName="cloud_progress", maximum=1000, textVisible=False)
-        self.progress.setMaximumWidth(140)
+        self.progress = LazyProgressBar(object_name="cloud_progress", maximum=1000, maximum_width=140)
+        keep = self.progress.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # showing it must not widen the panel (and so the window)
+        self.progress.setSizePolicy(keep)
         self.progress.hide()
 
         # per-method parameters
@@ -54,7 +84,7 @@ class CloudControls(QWidget):
         self.axis_x = QLineEdit(d["axes"]["x"], objectName="axis_x")
         self.axis_y = QLineEdit(d["axes"]["y"], objectName="axis_y")
         self.axis_z = QLineEdit(d["axes"]["z"], objectName="axis_z", placeholderText="optional, e.g. good - bad")
-        self.pages = QStackedWidget()
+        self.pages = CurrentPageStack()
         for rows in ([], [("perplexity", self.perplexity), ("learning rate", self.learning_rate),
                           ("iterations", self.iterations)],
                      [("neighbours", self.n_neighbors), ("min dist", self.min_dist)],
@@ -84,23 +114,26 @@ class CloudControls(QWidget):
         for kind, text in (("png", "View as PNG…"), ("csv", "Coordinates as CSV…"), ("tsv", "Projector TSV…")):
             menu.addAction(text, lambda k=kind: self.export_requested.emit(k))
         self.export.setMenu(menu)
+        # Texts that change with every job keep a fixed size: a label that grows would resize the
+        # 3D view below it, and a resized GL view is a full re-render (tens of ms on software GL).
         self.note = QLabel(objectName="cloud_note", wordWrap=True)
+        self.note.setFixedHeight(2 * self.note.fontMetrics().lineSpacing() + 2)
         self.quality = QLabel(objectName="cloud_quality")
+        self.quality.setFixedWidth(self.quality.fontMetrics().horizontalAdvance(
+            "trustworthiness 0.000 (k=10, 20,000 points)") + 8)
 
-        top = QHBoxLayout()
-        for w in (QLabel("Projection"), self.method, QLabel("points"), self.count, self.pages, self.run, self.cancel,
-                  self.progress):
-            top.addWidget(w)
-        second = QHBoxLayout()
-        for w in (QLabel("colour"), self.color_by, self.clusters, self.top_labels, self.true_neighbours):
-            second.addWidget(w)
-        second.addStretch(1)
-        for w in (self.quality, self.focus, self.reset, self.export):
-            second.addWidget(w)
+        # One flow of small groups that wraps with the panel's width: the panel's minimum width
+        # is that of its widest group, so no text or page shown here can widen the window.
+        flow = QFlowLayout()
+        flow.setContentsMargins(0, 0, 0, 0)
+        for items in ((QLabel("Projection"), self.method), (QLabel("points"), self.count), (self.pages,),
+                      (self.run, self.cancel, self.progress),
+                      (QLabel("colour"), self.color_by, self.clusters), (self.top_labels, self.true_neighbours),
+                      (self.focus, self.reset, self.export), (self.quality,)):
+            flow.addWidget(_group(*items))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 0)
-        lay.addLayout(top)
-        lay.addLayout(second)
+        lay.addLayout(flow)
         lay.addWidget(self.note)
 
         # widgets -> session
