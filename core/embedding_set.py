@@ -6,7 +6,6 @@ most-frequent first), so "the N most frequent words" is ``rows[:N]``.
 from __future__ import annotations
 
 import bisect
-import heapq
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -171,9 +170,8 @@ class EmbeddingSet:
         if not p:
             return []
         if self._sorted is None:
-            lows = [w.lower() for w in self.words]
-            order = sorted(range(len(lows)), key=lows.__getitem__)
-            self._sorted = ([lows[i] for i in order], np.asarray(order, dtype=np.int64))
+            for _ in self.build_indexes():
+                pass
         keys, rows = self._sorted
         lo = bisect.bisect_left(keys, p)
         hi = bisect.bisect_left(keys, p + "\U0010ffff", lo)
@@ -182,30 +180,38 @@ class EmbeddingSet:
             hits = np.partition(hits, limit)[:limit]
         return [self.words[i] for i in np.sort(hits)]
 
-    def build_indexes(self, chunk: int = 20000) -> Job[None]:
+    def build_indexes(self, chunk: int = 50000) -> Job[None]:
         """Build the completion and case-folding indexes as a job, for a worker thread.
 
-        One sorted() over 400k words would hold the GIL for ~0.5 s and stall the GUI
-        thread; sorting chunks and merging them in Python lets other threads run
-        every few milliseconds. The result equals what complete() builds itself.
+        The words are sorted by numpy on a fixed-width copy of their first KEY_CHARS
+        characters (a sort that runs without the GIL, so the window keeps painting);
+        only runs of equal prefixes that hold a longer word are sorted again in Python.
+        Python work is cut into chunks: no step holds the GIL for more than a few ms.
+        Ties keep row order (most frequent first), as complete() expects.
         """
         n = len(self.words)
-        if self._sorted is None:
-            lows = [w.lower() for w in self.words]
-            key = lows.__getitem__
-            runs = []
+        if self._sorted is None or self._lower is None:
+            lows: list[str] = []
             for s in range(0, n, chunk):
-                runs.append(sorted(range(s, min(s + chunk, n)), key=key))
-                yield Progress(0.6 * min(s + chunk, n) / max(n, 1), "indexing words")
-            rows = list(heapq.merge(*runs, key=key))  # stable: ties keep row order
-            self._sorted = ([lows[i] for i in rows], np.asarray(rows, dtype=np.int64))
-        if self._lower is None:
-            low: dict[str, int] = {}
-            for s in range(0, n, chunk):
-                for i in range(s, min(s + chunk, n)):
-                    low.setdefault(self.words[i].lower(), i)
-                yield Progress(0.6 + 0.4 * min(s + chunk, n) / max(n, 1), "indexing words")
-            self._lower = low
+                lows += [w.lower() for w in self.words[s : s + chunk]]
+            yield Progress(0.1, "indexing words")
+            if self._sorted is None:
+                rows = yield from _sorted_rows(lows, chunk)
+                keys: list[str] = []
+                for s in range(0, n, chunk):
+                    keys += [lows[i] for i in rows[s : s + chunk].tolist()]
+                self._sorted = (keys, rows)
+            yield Progress(0.8, "indexing words")
+            if self._lower is None:
+                if all(lows[s : s + chunk] == self.words[s : s + chunk] for s in range(0, n, chunk)):
+                    self._lower = self.index  # all lower case already: the same map (first spelling wins)
+                else:
+                    low: dict[str, int] = {}
+                    for s in range(0, n, chunk):
+                        for i in range(s, min(s + chunk, n)):
+                            low.setdefault(lows[i], i)
+                        yield Progress(0.8 + 0.2 * min(s + chunk, n) / max(n, 1), "indexing words")
+                    self._lower = low
         yield Progress(1.0, "indexing words")
 
     # -- subsets ------------------------------------------------------------
@@ -228,6 +234,34 @@ def row_norms(vectors: np.ndarray, chunk: int = 65536) -> np.ndarray:
         block = np.asarray(vectors[s : s + chunk], dtype=np.float32)
         out[s : s + chunk] = np.sqrt(np.einsum("ij,ij->i", block, block))
     return out
+
+
+KEY_CHARS = 16  # sort-key width: 99% of GloVe's words are at most this long
+
+
+def _sorted_rows(lows: list[str], chunk: int) -> Job[np.ndarray]:
+    """Row numbers ordered by `lows` (code point order, ties in row order), as int64."""
+    n = len(lows)
+    keys = np.empty(n, dtype=f"U{KEY_CHARS}")
+    lengths = np.empty(n, dtype=np.int32)
+    for s in range(0, n, chunk):
+        part = lows[s : s + chunk]
+        keys[s : s + len(part)] = part  # longer words are cut to KEY_CHARS
+        lengths[s : s + len(part)] = [len(w) + (KEY_CHARS + 1) * ("\0" in w) for w in part]  # numpy drops trailing NULs
+    yield Progress(0.3, "indexing words")
+    rows = np.argsort(keys, kind="stable")  # releases the GIL
+    yield Progress(0.6, "indexing words")
+    sk = keys[rows]
+    new_run = np.ones(n + 1, dtype=bool)
+    new_run[1:n] = sk[1:] != sk[:-1]
+    starts = np.flatnonzero(new_run)
+    # runs of equal prefixes with a word longer than the prefix need the full comparison
+    long_rows = lengths[rows] > KEY_CHARS
+    has_long = np.add.reduceat(long_rows.astype(np.int32), starts[:-1]) > 0 if n else np.zeros(0, bool)
+    for a, b in zip(starts[:-1][has_long].tolist(), starts[1:][has_long].tolist()):
+        if b - a > 1:
+            rows[a:b] = sorted(rows[a:b].tolist(), key=lows.__getitem__)  # stable: row order kept
+    return rows.astype(np.int64, copy=False)
 
 
 def _edits1(w: str) -> set[str]:

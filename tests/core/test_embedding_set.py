@@ -51,13 +51,44 @@ def test_metrics_agree_with_brute_force(metric):
         np.testing.assert_allclose([n.score for n in got], -s[want], rtol=1e-4)
 
 
-def test_index_job_builds_the_same_completion_index(glove_small):
+def _python_indexes(words):
+    """The indexes written the plain way: one Python sort, one dict."""
+    lows = [w.lower() for w in words]
+    order = sorted(range(len(words)), key=lows.__getitem__)
+    low = {}
+    for i, w in enumerate(lows):
+        low.setdefault(w, i)
+    return [lows[i] for i in order], order, low
+
+
+@pytest.mark.parametrize("chunk", [7, 3000])
+def test_index_job_sorts_like_python(glove_small, chunk):
+    from core.progress import run_sync
+
+    rng = np.random.default_rng(3)
+    tricky = ["internationalization", "internationalisation", "Internationalization", "internationa",
+              "internationalizations", "a" * 40, "a" * 39 + "b", "a" * 16, "a" * 17, "ab\0", "ab", "ab\0\0",
+              "Éclair", "éclair", "ÉCLAIR", "straße", "STRASSE", "", "King", "KING", "zebra", "ZEBRA", "zebra"]
+    words = glove_small.words[:5000] + tricky + ["".join(rng.choice(list("abAB"), rng.integers(12, 22)))
+                                                 for _ in range(3000)]
+    es = EmbeddingSet(words, rng.normal(size=(len(words), 4)).astype(np.float32))
+    run_sync(es.build_indexes(chunk=chunk))
+    keys, order, low = _python_indexes(words)
+    assert es._sorted[0] == keys
+    assert es._sorted[1].tolist() == order
+    assert es._lower == low
+    for prefix in ("internation", "INTERNATIONALIZ", "a" * 16, "éc", "ab"):
+        assert es.complete(prefix, 10) == [w for w in words if w.lower().startswith(prefix.lower())][:10]
+    assert es.find("Zebra").word == "zebra" and es.find("straSSE").word == "STRASSE"
+    assert es.find("ab\0").index == words.index("ab\0")
+
+
+def test_all_lowercase_sets_share_the_word_index(glove_small):
     from core.progress import run_sync
 
     fresh = glove_small.subset(range(len(glove_small)))
-    run_sync(fresh.build_indexes(chunk=3000))
-    assert fresh._sorted is not None and fresh._lower is not None
-    reference = glove_small.subset(range(len(glove_small)))
-    assert fresh.complete("kin") == reference.complete("kin")
-    assert fresh.complete("Par") == reference.complete("par")
-    assert fresh.find("KING") == reference.find("KING")
+    run_sync(fresh.build_indexes())
+    assert fresh._lower is fresh.index
+    keys, order, _ = _python_indexes(fresh.words)
+    assert fresh._sorted[1].tolist() == order
+    assert fresh.complete("Par")[:3] == glove_small.complete("par")[:3]
