@@ -191,3 +191,29 @@ def test_umap_fit_can_be_cancelled_and_the_worker_restarts(glove):
     assert not worker.alive and time.perf_counter() - t < 3
     layout = run_sync(P.project(glove, P.point_rows(glove, 300), "umap", {"n_neighbors": 5}, cache=False))
     assert layout.coords.shape == (300, 3) and projection_umap._worker is not worker
+
+
+@pytest.mark.parametrize("n,k", [(60, 5), (300, 10), (41, 1)])
+def test_trustworthiness_matches_sklearn(n, k):
+    from sklearn.manifold import trustworthiness as sk_trustworthiness
+
+    from core.projection_quality import trustworthiness_of
+
+    rng = np.random.default_rng(n)
+    X = rng.normal(size=(n, 20))
+    for Y in (X[:, :3] + 0.3 * rng.normal(size=(n, 3)), rng.normal(size=(n, 3)), X[:, :3]):
+        assert trustworthiness_of(X, Y, k) == pytest.approx(sk_trustworthiness(X, Y, n_neighbors=k), abs=1e-12)
+    assert trustworthiness_of(X, X, k) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="k must be"):
+        trustworthiness_of(X, X, (n + 1) // 2)
+
+
+def test_trustworthiness_job_does_not_import_sklearn(glove_small):
+    code = ("import sys; from core.default_set import load_default; from core.progress import run_sync; "
+            "from core.projection import project; from core.projection_quality import trustworthiness; "
+            "es = run_sync(load_default()).subset(range(3000)); "
+            "lay = run_sync(project(es, range(1000), 'pca')); "
+            "t, m = run_sync(trustworthiness(es, lay, sample=500)); "
+            "assert 0.5 < t <= 1 and m == 500, t; "
+            "assert 'sklearn' not in sys.modules, 'sklearn was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[2]))
