@@ -53,3 +53,26 @@ def run_sync(job: Job[T], callback: Callable[[Progress], None] | None = None) ->
             return stop.value
         if callback is not None:
             callback(p)
+
+
+BACKGROUND_NICE = 10
+
+
+def background_priority() -> None:
+    """Lower the calling thread's scheduling priority (Linux: nice +10 for this thread only).
+
+    With two cores and several jobs at once, the window's thread would otherwise get a
+    third of a core while it paints. A thread that is lowered already is left alone;
+    elsewhere than Linux this does nothing."""
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        base = os.getpriority(os.PRIO_PROCESS, os.getpid())
+        if os.getpriority(os.PRIO_PROCESS, tid) < base + BACKGROUND_NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, min(base + BACKGROUND_NICE, 19))
+    except OSError:
+        pass

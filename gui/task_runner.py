@@ -3,7 +3,9 @@
 One slot per kind of job: starting a job of a kind cancels the running one of
 that kind, and a result that arrives after it was superseded is dropped (each
 start gets a new generation number). Cancelling is cooperative: the worker
-stops at the job's next ``yield``.
+stops at the job's next ``yield``. Worker threads run at a lower priority than
+the window's thread (core.progress.background_priority), so painting keeps its
+share of the CPU while jobs run.
 
     runner.run("load", lambda: loaders.load(path), on_result=session.set_embeddings)
 """
@@ -16,7 +18,7 @@ from typing import Any, Callable, Generator
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
-from core.progress import Progress
+from core.progress import Progress, background_priority
 
 JobFactory = Callable[[], Generator[Any, None, Any]]
 
@@ -70,6 +72,7 @@ class TaskRunner(QObject):
         jobs: list = []
 
         def body():
+            background_priority()  # and the threads it starts (cache writer, t-SNE, UMAP) inherit it
             job = factory()
             jobs.append(job)
             return (yield from job)
