@@ -58,6 +58,12 @@ class DirectionsPanel(QWidget):
         self._plot.showGrid(y=True, alpha=0.3)
         self._plot.setLabel("left", "cosine")
         self._plot.getAxis("left").enableAutoSIPrefix(False)
+        # Fixed axis sizes and no auto-range: every change of a pyqtgraph scene makes Qt repaint the
+        # window at once, and an axis that resizes itself to new tick labels (or an auto-range) makes
+        # a second change while painting, then a third: four window repaints for one new chart.
+        self._plot.getAxis("left").setWidth(52)
+        self._plot.getAxis("bottom").setHeight(30)
+        self._plot.disableAutoRange()
         self._bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.6)
         self._plot.addItem(self._bars)
         self._plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(128, 128, 128)))
