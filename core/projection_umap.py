@@ -22,6 +22,7 @@ With a fixed ``random_state`` umap runs single-threaded (its own rule); we pass
 """
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import socket
@@ -207,6 +208,15 @@ def _drop(worker: _Worker) -> None:
     with _worker_lock:
         if _worker is worker:
             _worker = None
+
+
+@atexit.register
+def stop_worker() -> None:
+    """End the child process (at exit, so no UMAP process outlives the app)."""
+    with _worker_lock:
+        worker = _worker
+    if worker is not None and worker.alive:
+        _drop(worker)
 
 
 class RemoteModel:
