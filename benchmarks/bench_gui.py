@@ -45,7 +45,58 @@ def bench_launch(runs: int) -> None:
     print(f"launch -> neighbours query answered and exited: median {statistics.median(total):.2f} s")
 
 
-def bench_load_stall(folder: Path) -> None:
+class StackSampler:
+    """Samples the GUI thread's Python stack every 2 ms (and what the other threads run), to say
+    where a stall went: `--stacks` prints the samples that fall inside each gap over 50 ms."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.main = threading.get_ident()
+        self.samples: list[tuple[float, list[str], list[str]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import threading
+        import traceback
+
+        me = threading.get_ident()
+
+        def short(f) -> str:
+            return f"{f.filename.split('site-packages/')[-1].replace(str(ROOT) + '/', '')}:{f.lineno} {f.name}"
+
+        while not self._stop.wait(0.002):
+            frames = sys._current_frames()
+            main = frames.get(self.main)
+            if main is None:
+                continue
+            stack = [short(f) for f in traceback.extract_stack(main)[-7:]]
+            others = [short(traceback.extract_stack(f)[-1]) for tid, f in frames.items() if tid not in (me, self.main)]
+            self.samples.append((time.perf_counter(), stack, others))
+
+    def report(self, beats: list[float], t0: float, threshold: float = 0.05) -> None:
+        from collections import Counter
+
+        for a, b in zip(beats, beats[1:]):
+            if b - a < threshold:
+                continue
+            inside = [s for s in self.samples if a <= s[0] <= b]
+            print(f"\n-- stall {1000 * (b - a):.0f} ms at +{a - t0:.2f} s, {len(inside)} samples")
+            for stack, n in Counter(" <- ".join(reversed(s[1][-4:])) for s in inside).most_common(4):
+                print(f"   {n:3d}x GUI: {stack}")
+            for other, n in Counter(o for s in inside for o in s[2]).most_common(4):
+                print(f"   {n:3d}x worker: {other}")
+
+
+def bench_load_stall(folder: Path, stacks: bool = False) -> None:
     os.environ["EMBEDDING_EXPLORER_CACHE"] = str(folder / "cache")  # cold cache: the text is parsed
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from core.default_set import load_default
@@ -105,8 +156,13 @@ def bench_load_stall(folder: Path) -> None:
     heartbeat.start()
     QTimer.singleShot(300, start)
     QTimer.singleShot(500, poller.start)
+    sampler = StackSampler() if stacks else None
+    if sampler:
+        sampler.start()
     app.exec()
     heartbeat.stop()
+    if sampler:
+        sampler.stop()
     failures = window.reporter.history
     window.close()
     if failures or session.embeddings is None or len(session.embeddings) != 400000:
@@ -117,12 +173,15 @@ def bench_load_stall(folder: Path) -> None:
         return max(gaps) if gaps else (0.0, t0)
 
     load_s = marks["load done"] - marks["start"]
-    gap, _ = longest(marks["start"], marks["load done"])
+    gap, gap_at = longest(marks["start"], marks["load done"])
     gap_all, at = longest(marks["start"], marks["idle"])
     print(f"loading {text.stat().st_size / 1e6:.0f} MB GloVe text (400,000 x 50, cold cache): {load_s:.1f} s")
-    print(f"longest GUI-thread stall during the load: {gap * 1000:.0f} ms; target < 100 ms")
+    print(f"longest GUI-thread stall during the load: {gap * 1000:.0f} ms at +{gap_at - marks['start']:.2f} s "
+          f"(the load ends at +{load_s:.2f} s); target < 100 ms")
     print(f"longest stall from the start until every panel has reacted ({marks['idle'] - marks['start']:.1f} s): "
           f"{gap_all * 1000:.0f} ms at +{at - marks['start']:.2f} s")
+    if sampler:
+        sampler.report([b for b in beats if marks["start"] <= b <= marks["idle"]], marks["start"])
 
 
 def main() -> int:
@@ -130,6 +189,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", help="folder for the 171 MB text file (kept between runs)")
     parser.add_argument("--skip-launch", action="store_true")
+    parser.add_argument("--stacks", action="store_true", help="say where each GUI stall over 50 ms went")
     args = parser.parse_args()
     if not args.skip_launch:
         bench_launch(args.runs)
@@ -139,10 +199,10 @@ def main() -> int:
         import shutil
 
         shutil.rmtree(folder / "cache", ignore_errors=True)
-        bench_load_stall(folder)
+        bench_load_stall(folder, args.stacks)
     else:
         with tempfile.TemporaryDirectory(prefix="ee-bench-gui-") as tmp:
-            bench_load_stall(Path(tmp))
+            bench_load_stall(Path(tmp), args.stacks)
     return 0
 
 
