@@ -1,5 +1,9 @@
 """An inline message under an input: hidden when empty, red for errors, links clickable.
 
+It wraps, and asks for little width: a long message makes it taller, never its panel
+wider (a wider dock would widen the window). Monospace messages keep their leading lines
+(an expression and a caret under its column) unwrapped and wrap the last line.
+
 Links use the ``word:`` scheme (``<a href="word:king">king</a>``); clicking one
 emits ``word_clicked("king")``.
 """
@@ -18,7 +22,8 @@ class InlineMessage(QLabel):
 
     def __init__(self, parent=None, *, monospace: bool = False) -> None:
         super().__init__(parent)
-        self.setWordWrap(not monospace)
+        self.setWordWrap(True)
+        self.setMinimumWidth(80)  # the layout uses this instead of the text's width
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.setOpenExternalLinks(False)
@@ -44,7 +49,10 @@ class InlineMessage(QLabel):
             return
         self.kind, self.plain = kind, text
         body = rich if rich is not None else html.escape(text)
-        if self._monospace:
+        if self._monospace and rich is None:
+            *fixed, last = text.split("\n")
+            body = (f"<pre style='margin:0'>{html.escape(chr(10).join(fixed))}</pre>" if fixed else "") + html.escape(last)
+        elif self._monospace:
             body = f"<pre style='margin:0'>{body}</pre>"
         color = error_color() if kind == "error" else None
         self.setText(f"<span style='color:{color}'>{body}</span>" if color else body)

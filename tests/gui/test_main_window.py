@@ -221,3 +221,27 @@ def test_central_is_the_point_cloud_or_a_placeholder(qtbot, session, runner):
     else:
         assert isinstance(w.centralWidget(), PointCloudPanel)
     w.runner.shutdown()
+
+
+def test_the_window_keeps_its_size_while_a_set_loads_and_panels_react(qtbot, session, runner, small_glove_file):
+    """Panels' texts change with every job; none may widen the window (a resize re-exposes it whole)."""
+    w = MainWindow(session, runner, settings=Settings(), persist=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 820)
+    w.show()
+    qtbot.waitExposed(w)
+    wait_idle(qtbot, runner)
+    size = w.size()
+    assert size.width() == 1280 and w.minimumSizeHint().width() < 1280
+    w.open_file(small_glove_file, "glove")
+    session.query = "king"
+    session.expression = "king - man + woman"
+    wait_idle(qtbot, runner)
+    assert len(session.embeddings) == 500 and "trustworthiness" in w.centralWidget().controls.quality.text()
+    for method in ("tsne", "axes", "pca"):  # every page of the cloud's parameters
+        session.projection_method = method
+        qtbot.wait(20)
+        assert w.size() == size, (method, {n: d.minimumSizeHint().width() for n, d in w.docks.items()})
+    wait_idle(qtbot, runner)
+    assert w.size() == size
+    w.runner.shutdown()

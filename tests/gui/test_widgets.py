@@ -1,0 +1,46 @@
+"""Small widgets: the lazy progress bar."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QEvent
+
+from gui.widgets.progress_bar import BUSY_STEP_MS, LazyProgressBar
+
+
+class PaintCounter(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def test_progress_bar_paints_later_and_rarely(qtbot):
+    bar = LazyProgressBar(maximum=1000, text_visible=True)
+    qtbot.addWidget(bar)
+    counter = PaintCounter()
+    bar.installEventFilter(counter)
+    bar.show()
+    qtbot.waitExposed(bar)
+    qtbot.wait(50)
+    before = counter.count
+    for v in range(0, 1000, 10):  # a hundred reports: no paint until the event loop runs
+        bar.setValue(v)
+    assert counter.count == before and bar.value() == 990 and bar.text() == "99 %"
+    qtbot.waitUntil(lambda: counter.count > before)
+    assert counter.count - before <= 2
+
+    bar.setRange(0, 0)  # busy: the block steps BUSY_STEP_MS apart, not at the style's 60 fps
+    assert bar.is_busy() and bar.text() == ""
+    qtbot.wait(50)
+    start = counter.count
+    qtbot.wait(6 * BUSY_STEP_MS)
+    steps = counter.count - start
+    assert 3 <= steps <= 8, steps
+    bar.hide()  # a hidden bar stops its timer
+    qtbot.wait(50)
+    hidden = counter.count
+    qtbot.wait(3 * BUSY_STEP_MS)
+    assert counter.count == hidden
