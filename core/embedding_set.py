@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import UnknownWordError
-from .progress import Job, Progress
+from .progress import Job, Progress, run_sync
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz'-."
 
@@ -101,11 +101,18 @@ class EmbeddingSet:
     # -- lookup -----------------------------------------------------------
     def _lower_index(self) -> dict[str, int]:
         if self._lower is None:
-            low: dict[str, int] = {}
-            for i, w in enumerate(self.words):
-                low.setdefault(w.lower(), i)  # first = most frequent spelling
-            self._lower = low
+            self._lower = self._case_index([w.lower() for w in self.words])
         return self._lower
+
+    def _case_index(self, lows: list[str], chunk: int = 50000) -> dict[str, int]:
+        """Lower-cased word -> row of its most frequent spelling (`lows`: the words lower-cased)."""
+        n = len(lows)
+        if all(lows[s : s + chunk] == self.words[s : s + chunk] for s in range(0, n, chunk)):
+            return self.index  # all lower case already: the same map (first spelling wins)
+        low: dict[str, int] = {}
+        for i, w in enumerate(lows):
+            low.setdefault(w, i)
+        return low
 
     def find(self, word: str) -> Resolved | None:
         """Exact spelling first, then a case-insensitive match (most frequent spelling)."""
@@ -170,8 +177,7 @@ class EmbeddingSet:
         if not p:
             return []
         if self._sorted is None:
-            for _ in self.build_indexes():
-                pass
+            run_sync(self.build_indexes())
         keys, rows = self._sorted
         lo = bisect.bisect_left(keys, p)
         hi = bisect.bisect_left(keys, p + "\U0010ffff", lo)
@@ -203,15 +209,7 @@ class EmbeddingSet:
                 self._sorted = (keys, rows)
             yield Progress(0.8, "indexing words")
             if self._lower is None:
-                if all(lows[s : s + chunk] == self.words[s : s + chunk] for s in range(0, n, chunk)):
-                    self._lower = self.index  # all lower case already: the same map (first spelling wins)
-                else:
-                    low: dict[str, int] = {}
-                    for s in range(0, n, chunk):
-                        for i in range(s, min(s + chunk, n)):
-                            low.setdefault(lows[i], i)
-                        yield Progress(0.8 + 0.2 * min(s + chunk, n) / max(n, 1), "indexing words")
-                    self._lower = low
+                self._lower = self._case_index(lows, chunk)
         yield Progress(1.0, "indexing words")
 
     # -- subsets ------------------------------------------------------------
