@@ -22,11 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="wait until background work is done, save a PNG of the window and exit")
     parser.add_argument("--selftest", action="store_true", help="open the window offscreen, check it, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from core import cli as core_cli
+    from core.cli import words as core_cli
 
     core_cli.add_subcommands(sub)
     try:
-        from models import cli as models_cli
+        from core.cli import models as models_cli
     except ImportError:  # model commands need the models package's build side only for `models build`
         models_cli = None
     if models_cli is not None:
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command:
-        from core.cli import run
+        from core.cli.words import run
 
         return run(args)
     from gui.app import run_gui  # Qt is imported only for the window

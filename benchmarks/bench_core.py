@@ -22,10 +22,10 @@ warnings.filterwarnings("ignore")
 
 import numpy as np  # noqa: E402
 
-from core import exporters, loaders  # noqa: E402
-from core.default_set import load_default  # noqa: E402
-from core.evaluation import data_file, evaluate_analogies  # noqa: E402
-from core.neighbours import nearest, nearest_batch  # noqa: E402
+from core.embeddings import exporters, loaders  # noqa: E402
+from core.embeddings.default_set import load_default  # noqa: E402
+from core.embeddings.evaluation import data_file, evaluate_analogies  # noqa: E402
+from core.embeddings.neighbours import nearest, nearest_batch  # noqa: E402
 from core.progress import run_sync  # noqa: E402
 
 

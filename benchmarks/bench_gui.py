@@ -99,8 +99,8 @@ class StackSampler:
 def bench_load_stall(folder: Path, stacks: bool = False) -> None:
     os.environ["EMBEDDING_EXPLORER_CACHE"] = str(folder / "cache")  # cold cache: the text is parsed
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from core.default_set import load_default
-    from core.exporters import write_word2vec_text
+    from core.embeddings.default_set import load_default
+    from core.embeddings.exporters import write_word2vec_text
     from core.progress import run_sync
 
     text = folder / "glove.6B.50d.txt"
@@ -113,8 +113,8 @@ def bench_load_stall(folder: Path, stacks: bool = False) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from core.session import Session
-    from core.settings import Settings
+    from core.state.session import Session
+    from core.state.settings import Settings
     from gui.app import freeze_startup_objects
     from gui.main_window import MainWindow
     from gui.task_runner import TaskRunner

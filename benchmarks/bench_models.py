@@ -25,9 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.onnx_runtime import default_threads  # noqa: E402
+from core.inference.runtime import default_threads  # noqa: E402
 from core.progress import run_sync  # noqa: E402
-from models import registry  # noqa: E402
+from core.inference import registry  # noqa: E402
 
 TEXT = (
     "The history of the city begins in the early middle ages, when a small group of farmers settled on the "
@@ -98,7 +98,7 @@ def torch_worker_loop(threads: int) -> None:
         return
     from transformers.cache_utils import DynamicCache
 
-    from core.tokenizer import Tokenizer
+    from core.inference.tokenizer import Tokenizer
 
     tok = Tokenizer(registry.model_dir(registry.LANGUAGE_MODEL) / "tokenizer.json", bos_id=0)
     base = tok.encode_ids(TEXT * 3)

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from core import projection as P  # noqa: E402
-from core.default_set import load_default  # noqa: E402
+from core.projections import layout as P  # noqa: E402
+from core.embeddings.default_set import load_default  # noqa: E402
 from core.progress import run_sync  # noqa: E402
 
 
@@ -68,10 +68,10 @@ def bench_render(es) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from core.session import Session
-    from gui.cloud.jobs import projection_job
-    from gui.cloud.view_3d import View3D, gl_available
-    from gui.panels.point_cloud_panel import PointCloudPanel
+    from core.state.session import Session
+    from gui.panels.cloud.jobs import projection_job
+    from gui.canvas.view_3d import View3D, gl_available
+    from gui.panels.cloud.point_cloud_panel import PointCloudPanel
     from gui.task_runner import TaskRunner
 
     if not gl_available():

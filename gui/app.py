@@ -42,7 +42,7 @@ def run_gui(args: argparse.Namespace) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
-    from core.session import Session
+    from core.state.session import Session
     from gui import excepthook
     from gui.main_window import MainWindow
     from gui.task_runner import TaskRunner

@@ -15,7 +15,7 @@ from typing import Callable
 
 from PySide6.QtWidgets import QWidget
 
-from core.session import Session
+from core.state.session import Session
 from gui.task_runner import TaskRunner
 
 PanelFactory = Callable[[Session, TaskRunner], QWidget]
@@ -36,8 +36,8 @@ def _lazy(module: str, cls: str) -> PanelFactory:
 
 
 DOCKS: list[DockSpec] = [
-    DockSpec("neighbours", "Neighbours", _lazy("gui.panels.neighbours_panel", "NeighboursPanel"), "left"),
-    DockSpec("calculator", "Word calculator", _lazy("gui.panels.calculator_panel", "CalculatorPanel"), "right"),
-    DockSpec("directions", "Directions", _lazy("gui.panels.directions_panel", "DirectionsPanel"), "bottom"),
-    DockSpec("benchmarks", "Benchmarks", _lazy("gui.panels.benchmarks_panel", "BenchmarksPanel"), "bottom"),
+    DockSpec("neighbours", "Neighbours", _lazy("gui.panels.words.neighbours_panel", "NeighboursPanel"), "left"),
+    DockSpec("calculator", "Word calculator", _lazy("gui.panels.words.calculator_panel", "CalculatorPanel"), "right"),
+    DockSpec("directions", "Directions", _lazy("gui.panels.words.directions_panel", "DirectionsPanel"), "bottom"),
+    DockSpec("benchmarks", "Benchmarks", _lazy("gui.panels.words.benchmarks_panel", "BenchmarksPanel"), "bottom"),
 ]

@@ -17,14 +17,14 @@ from PySide6.QtCore import QByteArray, Qt, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
-from core import settings as settings_io
-from core.default_set import LICENCE, NAME as DEFAULT_NAME, load_default
-from core.embedding_set import EmbeddingSet
-from core.exporters import write_projector_tsv, write_word2vec_text
-from core.loaders import LoadOptions, load
+from core.state import settings as settings_io
+from core.embeddings.default_set import LICENCE, NAME as DEFAULT_NAME, load_default
+from core.embeddings.embedding_set import EmbeddingSet
+from core.embeddings.exporters import write_projector_tsv, write_word2vec_text
+from core.embeddings.loaders import LoadOptions, load
 from core.progress import Job, Progress
-from core.session import Session
-from core.settings import Settings
+from core.state.session import Session
+from core.state.settings import Settings
 from gui.docks import DOCKS, DockSpec
 from gui.error_reporter import ErrorReporter
 from gui.open_dialog import OpenDialog
@@ -45,7 +45,7 @@ def warm_up_job(es: EmbeddingSet) -> Job[None]:
 def make_central(session: Session, runner: TaskRunner) -> QWidget:
     """The 3D point cloud, or a placeholder while that panel is not part of the app."""
     try:
-        from gui.panels.point_cloud_panel import PointCloudPanel
+        from gui.panels.cloud.point_cloud_panel import PointCloudPanel
     except ImportError as e:
         log.info("no point cloud panel: %s", e)
         label = QLabel("The 3D point cloud is not available in this build.")

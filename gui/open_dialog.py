@@ -6,8 +6,8 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QPushButton, QSpinBox, QWidget)
 
-from core.loaders import FORMATS, LoadOptions
-from core.settings import Settings
+from core.embeddings.loaders import FORMATS, LoadOptions
+from core.state.settings import Settings
 
 FILTERS = "Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz);;All files (*)"
 COMPANION = {"numpy": "vocabulary file (one word a line)", "projector-tsv": "metadata.tsv (optional)"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
-from core.session import Session
+from core.state.session import Session
 from gui.task_runner import TaskRunner
 from gui.widgets.progress_bar import LazyProgressBar
 

@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 from core.errors import ExplorerError, ModelError
-from core.onnx_runtime import clear_cache, load_manifest, verify_model
+from core.inference.runtime import clear_cache, load_manifest, verify_model
 from core.progress import Job, Progress, run_sync
 
-from . import registry
-from .build_common import file_entry, write_json_atomic
+from core.inference import registry
+from models.build_common import file_entry, write_json_atomic
 
 
 def _up_to_date(out: Path, recipe: dict) -> bool:
@@ -87,7 +87,7 @@ def _quantize(name: str, out: Path, *, force: bool, status: str) -> Job[str]:
     """The language model's 4-bit files (models/quantize_lm.py, default settings); skipped by
     quantize_model itself when quantized.json's recipe and checksums match. A failure leaves
     the fp32 model in place (the app then runs fp32 only) and is reported, not raised."""
-    from .quantize_lm import quantize_model
+    from models.quantize_lm import quantize_model
 
     record = out / "quantized.json"
     before = record.stat().st_mtime_ns if record.is_file() else None

@@ -16,7 +16,7 @@ import numpy as np
 
 from core.progress import Job, Progress
 
-from .build_common import (package_file, quiet_build_logs, require_build_extra, sha256_file, strip_debug_info,
+from models.build_common import (package_file, quiet_build_logs, require_build_extra, sha256_file, strip_debug_info,
                            tool_versions)
 
 NAME = "minilm-l6-v2"

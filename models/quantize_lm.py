@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .quantize_parity import is_faithful, log, parity
+from models.quantize_parity import is_faithful, log, parity
 
 RECIPE_VERSION = 1
 def _sha256(path: Path) -> str:
@@ -347,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("onnxruntime.quantization").setLevel(logging.WARNING)
     logging.getLogger().setLevel(logging.WARNING)
     if args.model_dir is None:
-        from models.registry import LANGUAGE_MODEL, model_dir
+        from core.inference.registry import LANGUAGE_MODEL, model_dir
 
         args.model_dir = model_dir(LANGUAGE_MODEL)
     entry = quantize_model(

@@ -64,7 +64,7 @@ def _kl(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 def parity(model_dir: Path, files: dict[str, str], *, threads: int | None = None) -> dict:
     """Quantised vs fp32 ONNX: next-token distributions on PARITY_PROMPTS (+ cached steps)."""
-    from core.tokenizer import Tokenizer
+    from core.inference.tokenizer import Tokenizer
 
     tok = Tokenizer(model_dir / "tokenizer.json", bos_id=0)
     ref, ref_kv = _session(model_dir / "model.onnx", threads), _session(model_dir / "model_kv.onnx", threads)

@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from core.session import Session  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from core.state.session import Session  # noqa: E402
+from core.state.settings import Settings  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.task_runner import TaskRunner  # noqa: E402
 

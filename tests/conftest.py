@@ -14,8 +14,8 @@ os.environ["EMBEDDING_EXPLORER_TESTING"] = "1"
 
 import pytest  # noqa: E402
 
-from core.default_set import load_default  # noqa: E402
-from core.embedding_set import EmbeddingSet  # noqa: E402
+from core.embeddings.default_set import load_default  # noqa: E402
+from core.embeddings.embedding_set import EmbeddingSet  # noqa: E402
 from core.progress import run_sync  # noqa: E402
 
 

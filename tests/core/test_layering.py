@@ -29,7 +29,7 @@ for n in names:
     importlib.import_module(n)
 leaked = [m for m in sys.modules if m.split(".")[0] in BLOCKED]
 assert not leaked, leaked
-from core.cli import add_subcommands  # the CLI works headless too
+from core.cli.words import add_subcommands  # the CLI works headless too
 import main
 rc = main.main(["neighbours", "king", "-k", "3", "--json"])
 assert rc == 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.session import Session
+from core.state.session import Session
 from gui.task_runner import TaskRunner
 
 # The offscreen platform plugin says these when a window or popup is shown; they are harmless

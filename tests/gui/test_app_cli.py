@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from core.exporters import write_word2vec_text
+from core.embeddings.exporters import write_word2vec_text
 from core.progress import run_sync
 
 ROOT = Path(__file__).resolve().parents[2]

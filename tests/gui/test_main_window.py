@@ -8,11 +8,11 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QWidget
 
-from core.default_set import LICENCE
-from core.exporters import write_projector_tsv, write_word2vec_text
+from core.embeddings.default_set import LICENCE
+from core.embeddings.exporters import write_projector_tsv, write_word2vec_text
 from core.progress import Progress, run_sync
-from core.session import Session
-from core.settings import Settings
+from core.state.session import Session
+from core.state.settings import Settings
 from gui.docks import DOCKS
 from gui.main_window import MainWindow
 from gui.open_dialog import OpenDialog
@@ -215,7 +215,7 @@ def test_central_is_the_point_cloud_or_a_placeholder(qtbot, session, runner):
     w = MainWindow(session, runner, settings=Settings(), persist=False)
     qtbot.addWidget(w)
     try:
-        from gui.panels.point_cloud_panel import PointCloudPanel
+        from gui.panels.cloud.point_cloud_panel import PointCloudPanel
     except ImportError:
         assert isinstance(w.centralWidget(), QLabel)
     else:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import registry
+from core.inference import registry
 
 
 def built(name: str) -> Path:

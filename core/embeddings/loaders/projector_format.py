@@ -1,0 +1,132 @@
+"""TensorFlow Embedding Projector TSV: vectors.tsv (tab-separated numbers, one
+row per point) and an optional metadata.tsv (one label per line; with several
+columns the first line is a header)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import FileFormatError
+from ...progress import Job, Progress
+from .common import LoadOptions, RawEmbeddings, decode_word
+
+LABEL_COLUMNS = ("word", "label", "name", "token", "text")
+
+
+def guess_metadata(path: str | Path) -> str | None:
+    p = Path(path)
+    for cand in (p.with_name("metadata.tsv") if p.name.startswith("vectors") else None,
+                 p.with_name(p.stem + "_metadata.tsv"), p.with_name(p.stem + ".metadata.tsv"),
+                 p.with_name(p.stem.replace("vectors", "metadata") + ".tsv") if "vectors" in p.stem else None):
+        if cand is not None and cand.exists() and cand != p:
+            return str(cand)
+    return None
+
+
+def read_projector(path: str | Path, opts: LoadOptions) -> Job[RawEmbeddings]:
+    path = str(path)
+    size = os.path.getsize(path)
+    if size == 0:
+        raise FileFormatError(path, "the file is empty", line=1, expected="tab-separated numbers")
+    rows: list[np.ndarray] = []
+    dim = None
+    with open(path, "rb") as f:
+        for ln, raw in enumerate(f, start=1):
+            if len(raw) > (1 << 20):
+                raise FileFormatError(path, "line is longer than 1,048,576 bytes", line=ln,
+                                      expected="one row of tab-separated numbers")
+            line = raw.rstrip(b"\r\n")
+            if not line.strip():
+                continue
+            if b"\x00" in line:
+                raise FileFormatError(path, "binary data (NUL bytes)", line=ln, expected="tab-separated numbers")
+            fields = line.split(b"\t")
+            try:
+                vals = np.array([float(x) for x in fields], dtype=np.float32)
+            except ValueError:
+                bad = next(i for i, x in enumerate(fields) if not _isfloat(x))
+                raise FileFormatError(path, f"value {bad + 1} is not a number", line=ln, expected="a decimal number",
+                                      found=fields[bad].decode("utf-8", "replace")) from None
+            if dim is None:
+                dim = len(vals)
+            elif len(vals) != dim:
+                raise FileFormatError(path, f"wrong number of values: {len(vals)}", line=ln,
+                                      expected=f"{dim} tab-separated numbers like the first row")
+            if not np.isfinite(vals).all():
+                raise FileFormatError(path, "NaN or inf value", line=ln, expected="finite numbers")
+            rows.append(vals)
+            if len(rows) % 5000 == 0:
+                yield Progress(f.tell() / size * 0.9, f"read {len(rows):,} rows")
+            if opts.limit is not None and len(rows) >= opts.limit:
+                break
+    if not rows:
+        raise FileFormatError(path, "no rows found", line=1, expected="tab-separated numbers")
+    vectors = np.stack(rows)
+    meta_path = opts.metadata_path or guess_metadata(path)
+    metadata: dict[str, list[str]] = {}
+    if meta_path:
+        metadata = read_metadata(meta_path, len(rows), opts, limited=opts.limit is not None)
+        key = next((c for c in metadata if c.lower() in LABEL_COLUMNS), next(iter(metadata)))
+        labels = metadata[key]
+    else:
+        labels = [str(i) for i in range(len(rows))]
+    words = unique_labels([lab.lower() if opts.lowercase else lab for lab in labels])
+    yield Progress(1.0, f"read {len(rows):,} rows")
+    return RawEmbeddings(words, vectors.astype(opts.dtype, copy=False), metadata)
+
+
+def read_metadata(path: str, n_rows: int, opts: LoadOptions, limited: bool = False) -> dict[str, list[str]]:
+    with open(path, "rb") as f:
+        raw_lines = f.read().split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    lines = [decode_word(path, r.rstrip(b"\r"), i + 1, opts.encoding) for i, r in enumerate(raw_lines)]
+    if not lines:
+        raise FileFormatError(path, "the metadata file is empty", line=1, expected=f"{n_rows} labels")
+    multi = "\t" in lines[0]
+    if multi:
+        header = lines[0].split("\t")
+        body = lines[1:]
+        first = 2
+    else:
+        header = ["label"]
+        body = lines
+        first = 1
+    if limited:
+        body = body[:n_rows]
+    if len(body) != n_rows:
+        raise FileFormatError(path, f"{len(body):,} metadata rows for {n_rows:,} vectors",
+                              line=first + min(len(body), n_rows),
+                              expected=f"one metadata row per vector ({n_rows:,})" + (", after a header row" if multi else ""))
+    cols: dict[str, list[str]] = {h or f"column {i + 1}": [] for i, h in enumerate(header)}
+    names = list(cols)
+    for i, line in enumerate(body):
+        parts = line.split("\t") if multi else [line]
+        if len(parts) != len(names):
+            raise FileFormatError(path, f"{len(parts)} columns", line=first + i,
+                                  expected=f"{len(names)} tab-separated columns as in the header")
+        for name, val in zip(names, parts):
+            cols[name].append(val)
+    return cols
+
+
+def unique_labels(labels: list[str]) -> list[str]:
+    """Projector labels may repeat (e.g. digit classes); make word keys unique: '7', '7#2', ..."""
+    seen: dict[str, int] = {}
+    out = []
+    for lab in labels:
+        lab = lab if lab else "(empty)"
+        n = seen.get(lab, 0) + 1
+        seen[lab] = n
+        out.append(lab if n == 1 else f"{lab}#{n}")
+    return out
+
+
+def _isfloat(x: bytes) -> bool:
+    try:
+        float(x)
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,373 @@
+"""Next-token probabilities and step-by-step generation with SmolLM2-135M (ONNX).
+
+Two ONNX files (see models/build_lm.py): ``model`` runs a whole prompt and
+returns logits at every position, every layer's hidden state and the key/value
+cache; ``model_kv`` takes that cache plus new tokens, so each generation step
+costs one position rather than the whole text.
+
+Precision (``precision=``): models/quantize_lm.py may have written 4-bit copies
+(``model_q4.onnx`` / ``model_kv_q4.onnx``, GGUF Q4_1 grid, listed with their sha256
+in ``quantized.json``). ``"auto"`` (default) answers cached steps (``start`` /
+``step`` / ``generate``) and full passes over prompts shorter than
+:data:`Q4_MAX_PROMPT` tokens with them -- about twice as fast there, slower on long
+prompts -- but only when their checksums match and quantized.json calls them
+faithful. ``"fp32"`` never uses them, ``"q4"`` always where it can. Hidden states,
+``hidden_states()``, ``score_continuations`` and the raw ``forward`` /
+``forward_cached`` (unless asked) stay fp32: the inspectors show exact numbers.
+A missing or corrupt 4-bit file means fp32 everywhere and a line in :attr:`notice`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ExplorerError, ModelCorruptError
+from .runtime import OnnxModel, model_file, open_session
+from ..progress import Job, Progress
+from .sampling import log_softmax, sampling_probs  # noqa: F401 (part of this module's API)
+from .tokenizer import Token, Tokenizer
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    text: str  # readable token text, e.g. " time"
+    logit: float
+    prob: float  # after temperature / top-k / top-p
+
+
+@dataclass(frozen=True)
+class NextToken:
+    """The model's view of what follows a text."""
+
+    tokens: list[Token]  # the prompt as the model saw it (start token first)
+    logits: np.ndarray  # (vocab,) raw logits at the last position
+    probs: np.ndarray  # (vocab,) after temperature / top-k / top-p, sums to 1
+    top: list[Candidate]  # highest ``probs`` first
+    hidden_states: np.ndarray | None = None  # (layers + 1, seq, width) when asked for
+    precision: str = "fp32"  # which files answered: "fp32" (model.onnx / model_kv.onnx) or "q4"
+
+
+PRECISIONS = ("auto", "fp32", "q4")
+Q4_MAX_PROMPT = 24  # "auto": full passes over fewer tokens than this use the 4-bit file
+QUANTIZED_RECORD = "quantized.json"
+Q4_ROLES = ("model", "model_kv")
+
+
+def q4_manifest(model_dir: str | Path, manifest: dict) -> tuple[dict | None, bool, str | None]:
+    """The 4-bit files as a manifest for :func:`open_session`: ``(manifest, faithful, why_not)``.
+
+    Built from quantized.json's ``q4`` entry (file names, sha256) and the fp32 entries'
+    input / output names; ``(None, False, reason)`` when there is no usable record.
+    """
+    path = Path(model_dir) / QUANTIZED_RECORD
+    if not path.is_file():
+        return None, False, None
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))["q4"]
+        files = {
+            role: {
+                "file": entry["files"][role]["file"],
+                "sha256": entry["files"][role]["sha256"],
+                "inputs": manifest["files"][role].get("inputs", []),
+                "outputs": manifest["files"][role].get("outputs", []),
+            }
+            for role in Q4_ROLES
+        }
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return None, False, f"{path}: unreadable 4-bit record ({exc!r})"
+    name = manifest.get("name", Path(model_dir).name)
+    return {"name": name, "files": files}, bool(entry.get("faithful")), None
+
+
+class LanguageModel:
+    """SmolLM2-135M through onnxruntime. Thread-safe for concurrent calls (sessions are)."""
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        manifest: dict,
+        *,
+        preferred_provider: str | None = None,
+        intra_op_threads: int | None = None,
+        precision: str = "auto",
+    ) -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        self.model_dir = Path(model_dir)
+        self.manifest = manifest
+        self.name = manifest.get("name", self.model_dir.name)
+        self.display_name = manifest.get("display_name", self.name)
+        try:
+            cfg = manifest["config"]
+            tok_info = manifest["tokenizer"]
+            self.n_layers = int(cfg["n_layers"])
+            self.hidden_size = int(cfg["hidden_size"])
+            self.vocab_size = int(cfg["vocab_size"])
+            self.bos_id = int(tok_info["bos_id"])
+            self.eos_id = int(tok_info.get("eos_id", -1))
+            self.max_positions = int(cfg.get("max_positions", 8192))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelCorruptError(f"{self.model_dir}/manifest.json: bad language-model entry ({exc!r})") from None
+        self.layer_names: list[str] = list(manifest.get("layers", []))
+        self.tokenizer = Tokenizer(model_file(self.model_dir, manifest, "tokenizer"), bos_id=self.bos_id)
+        kw = {"preferred_provider": preferred_provider, "intra_op_threads": intra_op_threads}
+        self._full: OnnxModel = open_session(self.model_dir, manifest, "model", **kw)
+        self._step: OnnxModel = open_session(self.model_dir, manifest, "model_kv", **kw)
+        self.precision = precision
+        self.last_precision: str | None = None  # "fp32" / "q4": the latest pass (per call: NextToken.precision)
+        self._q4: dict[str, OnnxModel] | None = None
+        self._q4_faithful = False
+        self._q4_notice: str | None = None
+        if precision != "fp32":
+            self._open_q4(kw)
+
+    def _open_q4(self, kw: dict) -> None:
+        qm, faithful, why = q4_manifest(self.model_dir, self.manifest)
+        if qm is None:
+            if why or self.precision == "q4":
+                self._q4_notice = f"{why or 'no 4-bit files built (python main.py models build)'}; using fp32"
+            return
+        try:
+            self._q4 = {role: open_session(self.model_dir, qm, role, **kw) for role in Q4_ROLES}
+        except ExplorerError as exc:  # missing / corrupt (sha256, unloadable, wrong signature)
+            self._q4_notice = f"4-bit files unusable, using fp32: {exc}"
+            return
+        self._q4_faithful = faithful
+        if not faithful and self.precision == "auto":
+            self._q4_notice = "4-bit files are not faithful to fp32 (quantized.json); auto uses fp32"
+
+    @property
+    def q4_available(self) -> bool:
+        """Whether "auto" answers short prompts and cached steps with the 4-bit files."""
+        return self._q4 is not None and self._q4_faithful
+
+    def _pick(self, role: str, n_tokens: int, precision: str | None) -> str:
+        """"fp32" or "q4" for a pass of ``n_tokens`` new tokens through ``role``."""
+        mode = precision or self.precision
+        if mode not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {mode!r}")
+        if mode == "fp32" or self._q4 is None:
+            return "fp32"
+        if mode == "q4":
+            return "q4"
+        if not self._q4_faithful:
+            return "fp32"
+        return "q4" if role == "model_kv" or n_tokens < Q4_MAX_PROMPT else "fp32"
+
+    def _session(self, role: str, label: str) -> OnnxModel:
+        if label == "q4":
+            return self._q4[role]
+        return self._full if role == "model" else self._step
+
+    # -- what a panel shows about the runtime
+    @property
+    def provider(self) -> str:
+        return self._full.provider
+
+    @property
+    def notice(self) -> str | None:
+        parts = [n for n in (self._full.notice, self._q4_notice) if n]
+        return "; ".join(parts) or None
+
+    # -- raw passes
+    def tokenize(self, text: str) -> list[Token]:
+        return self.tokenizer.encode(text)
+
+    def forward(
+        self, input_ids: np.ndarray, outputs: tuple[str, ...] = ("logits",), *, precision: str = "fp32"
+    ) -> dict[str, np.ndarray]:
+        """Run the full model on ``input_ids`` (batch, seq) int64; returns the named outputs.
+
+        fp32 unless ``precision`` says otherwise; hidden states are always fp32."""
+        return self._forward(input_ids, outputs, precision)[0]
+
+    def forward_cached(
+        self,
+        input_ids: np.ndarray,
+        past_kv: np.ndarray,
+        outputs: tuple[str, ...] = ("logits", "present_kv"),
+        *,
+        precision: str = "fp32",
+    ) -> dict[str, np.ndarray]:
+        """Run new tokens (batch, seq) after a cache (layers, 2, batch, kv_heads, past, head_dim)."""
+        return self._forward_cached(input_ids, past_kv, outputs, precision)[0]
+
+    def _forward(self, input_ids, outputs, precision) -> tuple[dict[str, np.ndarray], str]:
+        ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
+        self._check_length(ids.shape[1])
+        label = "fp32" if "hidden_states" in outputs else self._pick("model", ids.shape[1], precision)
+        res = self._session("model", label).run(list(outputs), {"input_ids": ids})
+        self.last_precision = label
+        return dict(zip(outputs, res)), label
+
+    def _forward_cached(self, input_ids, past_kv, outputs, precision) -> tuple[dict[str, np.ndarray], str]:
+        ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
+        self._check_length(ids.shape[1] + past_kv.shape[4])
+        feeds = {"input_ids": ids, "past_kv": np.ascontiguousarray(past_kv, dtype=np.float32)}
+        label = "fp32" if "hidden_states" in outputs else self._pick("model_kv", ids.shape[1], precision)
+        res = self._session("model_kv", label).run(list(outputs), feeds)
+        self.last_precision = label
+        return dict(zip(outputs, res)), label
+
+    def _check_length(self, n: int) -> None:
+        if n > self.max_positions:
+            raise ValueError(f"the text is {n} tokens long; {self.display_name} reads at most {self.max_positions}")
+
+    # -- next-token distribution
+    def _result(self, tokens, logits, hidden, temperature, top_k, top_p, n_top, precision="fp32") -> NextToken:
+        probs = sampling_probs(logits, temperature=temperature, top_k=top_k, top_p=top_p)
+        order = np.argsort(-probs, kind="stable")[:n_top]
+        top = [
+            Candidate(int(i), self.tokenizer.text(int(i)), float(logits[i]), float(probs[i]))
+            for i in order
+            if probs[i] > 0
+        ]
+        return NextToken(tokens, np.asarray(logits, np.float32), probs, top, hidden, precision)
+
+    def next_token(
+        self,
+        text: str,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        n_top: int = 10,
+        hidden_states: bool = False,
+        precision: str | None = None,
+    ) -> NextToken:
+        """Distribution of the token following ``text`` (start token put first).
+
+        ``precision`` overrides the model's choice for this call; hidden states are always fp32."""
+        tokens = self.tokenize(text)
+        outs = ("logits", "hidden_states") if hidden_states else ("logits",)
+        res, label = self._forward(np.array([[t.id for t in tokens]]), outs, precision or self.precision)
+        hidden = res["hidden_states"][:, 0] if hidden_states else None
+        return self._result(tokens, res["logits"][0, -1], hidden, temperature, top_k, top_p, n_top, label)
+
+    def hidden_states(self, text: str) -> tuple[list[Token], np.ndarray]:
+        """Every layer's hidden state for every token: (layers + 1, seq, width)."""
+        tokens = self.tokenize(text)
+        res = self.forward(np.array([[t.id for t in tokens]]), ("hidden_states",))
+        return tokens, res["hidden_states"][:, 0]
+
+    # -- scoring many sequences (masked fill)
+    def score_continuations(
+        self, prefix_ids: list[int], suffixes: list[list[int]], *, batch_size: int = 64
+    ) -> Job[np.ndarray]:
+        """Sum of log-probabilities of each suffix after ``prefix_ids`` (which starts with the start token).
+
+        The prefix is run once; its key/value cache is shared by every batch of suffixes,
+        which are right-padded (padding cannot reach real tokens in a causal model).
+        """
+        if not prefix_ids:
+            raise ValueError("prefix_ids must hold at least the start token")
+        pre = self.forward(np.array([prefix_ids]), ("logits", "present_kv"), precision="fp32")
+        first_lp = log_softmax(pre["logits"][0, -1])
+        kv = pre["present_kv"]
+        scores = np.zeros(len(suffixes))
+        n_batches = max(1, -(-len(suffixes) // batch_size))
+        for b in range(n_batches):
+            chunk = suffixes[b * batch_size : (b + 1) * batch_size]
+            if not chunk:
+                break
+            width = max(len(s) for s in chunk)
+            ids = np.zeros((len(chunk), width), np.int64)
+            for i, s in enumerate(chunk):
+                ids[i, : len(s)] = s
+            past = np.repeat(kv, len(chunk), axis=2)
+            logits = self.forward_cached(ids, past, ("logits",), precision="fp32")["logits"]
+            lp = log_softmax(logits[:, :-1]) if width > 1 else None
+            for i, s in enumerate(chunk):
+                total = first_lp[s[0]] if s else 0.0
+                for j in range(1, len(s)):
+                    total += lp[i, j - 1, s[j]]
+                scores[b * batch_size + i] = total
+            yield Progress((b + 1) / n_batches, f"scored {min((b + 1) * batch_size, len(suffixes))}/{len(suffixes)}")
+        return scores
+
+    # -- generation
+    def start(self, text: str, *, precision: str | None = None, **sampling) -> "Generation":
+        """Run the prompt once; the returned :class:`Generation` then steps one token at a time."""
+        return Generation(self, text, sampling, precision=precision or self.precision)
+
+    def generate(
+        self,
+        text: str,
+        max_new_tokens: int = 20,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        seed: int | None = None,
+        stop_at_eos: bool = True,
+        precision: str | None = None,
+    ) -> Job[str]:
+        """Sample a continuation token by token (a job); returns the generated text."""
+        rng = np.random.default_rng(seed)
+        gen = self.start(text, temperature=temperature, top_k=top_k, top_p=top_p, precision=precision)
+        for i in range(max_new_tokens):
+            tid = gen.sample(rng)
+            if stop_at_eos and tid == self.eos_id:
+                break
+            gen.step(tid)
+            yield Progress((i + 1) / max_new_tokens, gen.generated_text, payload=tid)
+        return gen.generated_text
+
+
+@dataclass
+class Generation:
+    """Incremental decoding state: the prompt, the tokens added, and the key/value cache."""
+
+    lm: LanguageModel
+    prompt: str
+    sampling: dict
+    tokens: list[Token] = field(default_factory=list)
+    generated: list[int] = field(default_factory=list)
+    last: NextToken | None = None
+    _kv: np.ndarray | None = None
+    precision: str = "auto"  # requested: "auto" / "fp32" / "q4"; each NextToken says what answered
+
+    def __post_init__(self) -> None:
+        self.tokens = self.lm.tokenize(self.prompt)
+        ids = np.array([[t.id for t in self.tokens]])
+        res, label = self.lm._forward(ids, ("logits", "present_kv"), self.precision)
+        self._kv = res["present_kv"]
+        self.last = self._make(res["logits"][0, -1], label)
+
+    def _make(self, logits: np.ndarray, label: str) -> NextToken:
+        s = {"temperature": 1.0, "top_k": None, "top_p": None, "n_top": 10, **self.sampling}
+        return self.lm._result(self.tokens, logits, None, s["temperature"], s["top_k"], s["top_p"], s["n_top"], label)
+
+    @property
+    def length(self) -> int:
+        """Positions held in the cache."""
+        return int(self._kv.shape[4])
+
+    def step(self, token_id: int) -> NextToken:
+        """Append one token; returns the distribution of the token after it (one cached pass)."""
+        tid = int(token_id)
+        if not 0 <= tid < self.lm.vocab_size:
+            raise ValueError(f"token id {tid} is outside the vocabulary (0..{self.lm.vocab_size - 1})")
+        res, label = self.lm._forward_cached(np.array([[tid]]), self._kv, ("logits", "present_kv"), self.precision)
+        self._kv = res["present_kv"]
+        self.generated.append(tid)
+        self.tokens = [*self.tokens, Token(tid, self.lm.tokenizer.token(tid), self.lm.tokenizer.text(tid), -1, -1)]
+        self.last = self._make(res["logits"][0, -1], label)
+        return self.last
+
+    def sample(self, rng: np.random.Generator | None = None) -> int:
+        """Draw the next token id from the current (filtered) distribution."""
+        rng = rng or np.random.default_rng()
+        return int(rng.choice(len(self.last.probs), p=self.last.probs))
+
+    @property
+    def generated_text(self) -> str:
+        return self.lm.tokenizer.decode(self.generated)
+
+    @property
+    def text(self) -> str:
+        return self.prompt + self.generated_text

@@ -1,0 +1,259 @@
+"""The one place that opens onnxruntime sessions.
+
+* Providers: whatever ``onnxruntime.get_available_providers()`` offers, minus
+  ``AzureExecutionProvider`` (it runs nothing locally; it is listed *first* by
+  the stock wheel, which is why ``providers=`` is always passed explicitly).
+* The user's preferred provider is a parameter; when it is not available, or
+  fails to initialise, the session runs on ``CPUExecutionProvider`` and
+  :attr:`OnnxModel.notice` says why, in one line a panel or the CLI can show.
+* Sessions are created once per (file, provider, threads) and reused.
+* Files are checked against their manifest (sha256, input and output names)
+  before a session is created: a missing file raises ModelMissingError, a
+  mismatch ModelCorruptError; both name the rebuild command.
+
+GPU: install ``onnxruntime-gpu`` *instead of* ``onnxruntime`` (same import
+name ``onnxruntime``; never install both, the second one silently shadows the
+first). ``CUDAExecutionProvider`` then appears in :func:`available_providers`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from ..errors import ModelCorruptError, ModelMissingError
+
+CPU = "CPUExecutionProvider"
+REBUILD_COMMAND = "python main.py models build"
+GPU_HINT = (
+    "for an NVIDIA GPU, replace onnxruntime with onnxruntime-gpu "
+    "(pip uninstall onnxruntime && pip install onnxruntime-gpu; same import name, never both)"
+)
+_NOT_LOCAL = {"AzureExecutionProvider"}
+MANIFEST_NAME = "manifest.json"
+
+
+def available_providers() -> list[str]:
+    """Execution providers this onnxruntime build can run locally, best first."""
+    found = [p for p in ort.get_available_providers() if p not in _NOT_LOCAL]
+    if CPU not in found:
+        found.append(CPU)
+    return found
+
+
+def choose_providers(preferred: str | None) -> tuple[list[str], str | None]:
+    """The ``providers=`` list for a session, and a notice when falling back."""
+    if not preferred or preferred == CPU:
+        return [CPU], None
+    offered = available_providers()
+    if preferred not in offered:
+        notice = (
+            f"{preferred} is not available in this onnxruntime build "
+            f"(available: {', '.join(offered)}); running on {CPU}"
+        )
+        if preferred in ("CUDAExecutionProvider", "TensorrtExecutionProvider"):
+            notice += "; " + GPU_HINT
+        return [CPU], notice
+    return [preferred, CPU], None
+
+
+def rebuild_hint(name: str | None) -> str:
+    return f"{REBUILD_COMMAND} --only {name}" if name else REBUILD_COMMAND
+
+
+# --------------------------------------------------------------------------- files
+
+_verified: dict[tuple[str, int, int], str] = {}
+_verified_lock = threading.Lock()
+
+
+def _sha256(path: Path) -> str:
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    with _verified_lock:
+        if key in _verified:
+            return _verified[key]
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            h.update(block)
+    digest = h.hexdigest()
+    with _verified_lock:
+        _verified[key] = digest
+    return digest
+
+
+def load_manifest(model_dir: str | Path) -> dict:
+    """Read ``model_dir/manifest.json``; missing -> ModelMissingError."""
+    model_dir = Path(model_dir)
+    path = model_dir / MANIFEST_NAME
+    name = model_dir.name
+    if not path.is_file():
+        raise ModelMissingError(f"model {name!r} is not built ({path} not found); build it with: {rebuild_hint(name)}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelCorruptError(f"{path}: unreadable manifest ({exc}); rebuild with: {rebuild_hint(name)}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise ModelCorruptError(f"{path}: manifest has no 'files' table; rebuild with: {rebuild_hint(name)}")
+    return manifest
+
+
+def model_file(model_dir: str | Path, manifest: dict, role: str, *, verify: bool = True) -> Path:
+    """Path of the file playing ``role`` (``model``, ``tokenizer``, ...), checked by sha256."""
+    name = manifest.get("name")
+    entry = manifest["files"].get(role)
+    if not isinstance(entry, dict) or "file" not in entry:
+        raise ModelCorruptError(f"manifest of {name!r} lists no {role!r} file; rebuild with: {rebuild_hint(name)}")
+    path = Path(model_dir) / entry["file"]
+    if not path.is_file():
+        raise ModelMissingError(f"{path} is missing ({name} {role}); rebuild with: {rebuild_hint(name)}")
+    if verify and entry.get("sha256") and _sha256(path) != entry["sha256"]:
+        raise ModelCorruptError(
+            f"{path}: sha256 does not match the manifest (expected {entry['sha256'][:12]}..., "
+            f"found {_sha256(path)[:12]}...); rebuild with: {rebuild_hint(name)}"
+        )
+    return path
+
+
+def verify_model(model_dir: str | Path, manifest: dict | None = None) -> list[str]:
+    """Check every file of a model; return one line per file checked. Raises on the first problem."""
+    manifest = manifest if manifest is not None else load_manifest(model_dir)
+    lines = []
+    for role, entry in manifest["files"].items():
+        path = model_file(model_dir, manifest, role)
+        lines.append(f"{path.name}: sha256 {entry.get('sha256', '')[:12]}... ok ({path.stat().st_size:,} bytes)")
+    return lines
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+@dataclass
+class OnnxModel:
+    """An open session plus what a caller needs to show about it."""
+
+    session: ort.InferenceSession
+    path: Path
+    requested: str | None
+    notice: str | None
+    input_names: list[str] = field(default_factory=list)
+    output_names: list[str] = field(default_factory=list)
+
+    @property
+    def provider(self) -> str:
+        """The provider actually running this session."""
+        return self.session.get_providers()[0]
+
+    def run(self, outputs: list[str] | None, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        return self.session.run(outputs, feeds)
+
+
+_sessions: dict[tuple, OnnxModel] = {}
+_sessions_lock = threading.Lock()
+
+
+def _check_signature(sess: ort.InferenceSession, path: Path, entry: dict, name: str | None) -> None:
+    for kind, got in (("inputs", sess.get_inputs()), ("outputs", sess.get_outputs())):
+        want = [io["name"] for io in entry.get(kind, [])]
+        have = [io.name for io in got]
+        if want and want != have:
+            raise ModelCorruptError(
+                f"{path}: {kind} are {have}, the manifest expects {want}; rebuild with: {rebuild_hint(name)}"
+            )
+
+
+def _create(path: Path, providers: list[str], threads: int | None) -> ort.InferenceSession:
+    so = ort.SessionOptions()
+    if threads:
+        so.intra_op_num_threads = int(threads)
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3  # errors only; provider fallbacks are reported through `notice`
+    return ort.InferenceSession(str(path), sess_options=so, providers=providers)
+
+
+def open_session(
+    model_dir: str | Path,
+    manifest: dict,
+    role: str = "model",
+    *,
+    preferred_provider: str | None = None,
+    intra_op_threads: int | None = None,
+) -> OnnxModel:
+    """Open (once) the ONNX file playing ``role`` in ``manifest``, checked and cached."""
+    name = manifest.get("name")
+    path = model_file(model_dir, manifest, role)  # raises Missing / Corrupt
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, preferred_provider or CPU, intra_op_threads)
+    with _sessions_lock:
+        cached = _sessions.get(key)
+        if cached is not None:
+            return cached
+        providers, notice = choose_providers(preferred_provider)
+        try:
+            try:
+                sess = _create(path, providers, intra_op_threads)
+            except (RuntimeError, ValueError) as exc:
+                if providers == [CPU] or "INVALID_PROTOBUF" in str(exc) or "Protobuf parsing" in str(exc):
+                    raise
+                notice = f"{preferred_provider} failed to start ({str(exc).splitlines()[0]}); running on {CPU}"
+                providers = [CPU]
+                sess = _create(path, providers, intra_op_threads)
+        except Exception as exc:  # onnxruntime raises its own exception types for bad files
+            if isinstance(exc, (ModelCorruptError, ModelMissingError)):
+                raise
+            raise ModelCorruptError(
+                f"{path}: onnxruntime cannot load it ({str(exc).splitlines()[0][:200]}); "
+                f"rebuild with: {rebuild_hint(name)}"
+            ) from None
+        active = sess.get_providers()[0]
+        if preferred_provider and active != preferred_provider and notice is None:
+            notice = f"{preferred_provider} could not take this model; running on {active}"
+        _check_signature(sess, path, manifest["files"][role], name)
+        model = OnnxModel(
+            session=sess,
+            path=path,
+            requested=preferred_provider,
+            notice=notice,
+            input_names=[i.name for i in sess.get_inputs()],
+            output_names=[o.name for o in sess.get_outputs()],
+        )
+        _sessions[key] = model
+        return model
+
+
+def clear_cache() -> None:
+    """Forget every cached session (tests; after a rebuild)."""
+    with _sessions_lock:
+        _sessions.clear()
+    with _verified_lock:
+        _verified.clear()
+
+
+def default_threads() -> int:
+    """A sensible intra-op thread count: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+__all__ = [
+    "CPU",
+    "GPU_HINT",
+    "OnnxModel",
+    "available_providers",
+    "choose_providers",
+    "clear_cache",
+    "default_threads",
+    "load_manifest",
+    "model_file",
+    "open_session",
+    "verify_model",
+]

@@ -1,0 +1,136 @@
+"""Cache of finished projections: an in-memory LRU plus .npz files in cache_dir()/projections.
+
+The key is (embedding-set fingerprint, point-set hash, method, resolved parameters).
+The fingerprint hashes the set's size, name, source, a sample of words and the
+first and last vectors, so a re-opened memmap of the same set hits the disk cache.
+The fitted UMAP model lives only in memory: a layout read from disk places new
+words by its neighbours (see placement).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import weakref
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..embeddings.embedding_set import EmbeddingSet
+from ..paths import cache_dir
+
+MEMORY_ENTRIES = 8
+_lock = threading.Lock()
+_memory: "OrderedDict[str, Any]" = OrderedDict()
+_fingerprints: "weakref.WeakKeyDictionary[EmbeddingSet, str]" = weakref.WeakKeyDictionary()
+
+
+def fingerprint(es: EmbeddingSet) -> str:
+    with _lock:
+        fp = _fingerprints.get(es)
+    if fp is not None:
+        return fp
+    h = hashlib.sha1()
+    h.update(f"{len(es)}|{es.dim}|{es.name}|{es.source}".encode())
+    h.update("\n".join(es.words[:200] + es.words[-200:]).encode("utf-8"))
+    h.update(np.ascontiguousarray(es.vectors[:64], dtype=np.float32).tobytes())
+    h.update(np.ascontiguousarray(es.vectors[-64:], dtype=np.float32).tobytes())
+    fp = h.hexdigest()[:20]
+    with _lock:
+        _fingerprints[es] = fp
+    return fp
+
+
+def key(es: EmbeddingSet, rows: np.ndarray, method: str, params: tuple) -> str:
+    h = hashlib.sha1()
+    h.update(fingerprint(es).encode())
+    h.update(np.ascontiguousarray(rows, dtype=np.int64).tobytes())
+    h.update(method.encode())
+    h.update(repr(params).encode())
+    return h.hexdigest()
+
+
+def folder() -> Path:
+    return cache_dir() / "projections"
+
+
+def lookup(es: EmbeddingSet, rows: np.ndarray, method: str, params: tuple):
+    k = key(es, rows, method, params)
+    with _lock:
+        if k in _memory:
+            _memory.move_to_end(k)
+            return _memory[k]
+    layout = _read(folder() / f"{k}.npz", method, params)
+    if layout is not None:
+        _remember(k, layout)
+    return layout
+
+
+def store(es: EmbeddingSet, rows: np.ndarray, method: str, params: tuple, layout) -> None:
+    k = key(es, rows, method, params)
+    _remember(k, layout)
+    try:
+        _write(folder() / f"{k}.npz", layout)
+    except OSError:  # a read-only or full cache folder only costs a recomputation
+        pass
+
+
+def clear_memory() -> None:
+    with _lock:
+        _memory.clear()
+
+
+def _remember(k: str, layout) -> None:
+    with _lock:
+        _memory[k] = layout
+        _memory.move_to_end(k)
+        while len(_memory) > MEMORY_ENTRIES:
+            _memory.popitem(last=False)
+
+
+def _jsonable(info: dict) -> dict:
+    out = {}
+    for k, v in info.items():
+        try:
+            json.dumps(v)
+            out[k] = v
+        except TypeError:
+            continue
+    return out
+
+
+def _write(path: Path, layout) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {"rows": layout.rows, "coords": layout.coords}
+    if layout.linear is not None:
+        arrays["mean"], arrays["matrix"] = layout.linear
+    meta = {"axis_labels": list(layout.axis_labels), "info": _jsonable(layout.info)}
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read(path: Path, method: str, params: tuple):
+    from .layout import Layout
+
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            linear = (z["mean"], z["matrix"]) if "mean" in z else None
+            layout = Layout(method, params, z["rows"].astype(np.int64), z["coords"].astype(np.float32),
+                            tuple(meta["axis_labels"]), dict(meta["info"]), linear=linear)
+    except (OSError, ValueError, KeyError):
+        return None
+    layout.info["cached"] = True
+    return layout

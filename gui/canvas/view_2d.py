@@ -1,0 +1,154 @@
+"""The 2D fallback view (first two projected axes) for platforms without OpenGL.
+
+Same interface as View3D. Items are created once: a ScatterPlotItem for the
+cloud and one for highlights, a pool of TextItems for labels, and a few
+PlotCurveItems (connect='pairs') for links and arrows, one per colour.
+Per-point colours are quantised to 8 bits per channel so points share QBrush
+objects (a few hundred at most), which keeps setData fast.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, Signal
+from PySide6.QtGui import QBrush, QColor, QCursor, QImage
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gui.canvas import picking
+from gui.canvas.scene import LABEL_LIMIT, Label
+from gui.canvas.view_3d import BACKGROUND
+
+CURVES = 6
+
+
+def brushes(colors: np.ndarray) -> np.ndarray:
+    """An object array of QBrush, one per row of RGBA floats, shared between equal colours."""
+    q = np.clip(np.asarray(colors) * 255 + 0.5, 0, 255).astype(np.uint8)
+    keys = q.view(np.uint32).ravel() if q.flags.c_contiguous else np.ascontiguousarray(q).view(np.uint32).ravel()
+    uniq, inv = np.unique(keys, return_inverse=True)
+    table = np.empty(len(uniq), dtype=object)
+    for i, k in enumerate(uniq):
+        r, g, b, a = np.frombuffer(np.uint32(k).tobytes(), np.uint8)
+        table[i] = QBrush(QColor(int(r), int(g), int(b), int(a)))
+    return table[inv]
+
+
+class View2D(QWidget):
+    point_clicked = Signal(int)
+    point_hovered = Signal(int, QPoint)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(background=BACKGROUND)
+        self.plot.setAspectLocked(True)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot)
+        self.scatter = pg.ScatterPlotItem(pxMode=True, pen=None)
+        self.highlight = pg.ScatterPlotItem(pxMode=True, pen=pg.mkPen(0, 0, 0, 200, width=1))
+        self.highlight.setZValue(10)
+        self.curves = [pg.PlotCurveItem(connect="pairs") for _ in range(CURVES)]
+        for c in self.curves:
+            c.setZValue(5)
+            self.plot.addItem(c)
+        self.plot.addItem(self.scatter)
+        self.plot.addItem(self.highlight)
+        self.texts = [pg.TextItem(anchor=(0, 1)) for _ in range(LABEL_LIMIT)]
+        for t in self.texts:
+            t.setZValue(20)
+            t.hide()
+            self.plot.addItem(t)
+        self._pos = np.empty((0, 2), np.float32)
+        self._links = (np.empty((0, 3), np.float32), (1, 1, 1, 1))
+        self._arrows = (np.empty((0, 3), np.float32), np.empty((0, 4), np.float32))
+        self.frames = 0
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+        self.plot.scene().sigMouseMoved.connect(self._on_move)
+
+    # -- data --------------------------------------------------------------------------
+    def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
+        self._pos = np.ascontiguousarray(np.asarray(pos)[:, :2], np.float32)
+        self.scatter.setData(pos=self._pos, brush=brushes(colors), size=sizes)
+        self.frames += 1
+
+    def set_highlight(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray) -> None:
+        self.highlight.setData(pos=np.asarray(pos, np.float32)[:, :2].reshape(-1, 2), brush=brushes(colors), size=sizes)
+
+    def set_labels(self, labels: list[Label]) -> None:
+        for t, lb in zip(self.texts, labels):
+            t.setText(lb.text, color=QColor.fromRgbF(*lb.color))
+            t.setPos(float(lb.pos[0]), float(lb.pos[1]))
+            t.show()
+        for t in self.texts[len(labels):]:
+            t.hide()
+
+    def set_links(self, segments: np.ndarray, color: tuple) -> None:
+        self._links = (np.asarray(segments, np.float32).reshape(-1, 3), color)
+        self._draw_lines()
+
+    def set_arrows(self, segments: np.ndarray, colors: np.ndarray) -> None:
+        self._arrows = (np.asarray(segments, np.float32).reshape(-1, 3), np.asarray(colors, np.float32).reshape(-1, 4))
+        self._draw_lines()
+
+    def _draw_lines(self) -> None:
+        """Group segments by colour; one curve per colour (the links use the first curve)."""
+        groups: list[tuple[np.ndarray, tuple]] = [self._links]
+        seg, col = self._arrows
+        for c in np.unique(col[::2], axis=0) if len(col) else []:
+            mask = np.repeat(np.all(col[::2] == c, axis=1), 2)
+            groups.append((seg[mask], tuple(c)))
+        for curve, (s, c) in zip(self.curves, groups + [(np.empty((0, 3)), (0, 0, 0, 0))] * CURVES):
+            if len(s):
+                curve.setData(s[:, 0], s[:, 1], pen=pg.mkPen(QColor.fromRgbF(*c), width=2))
+                curve.show()
+            else:
+                curve.hide()
+
+    def set_axes(self, names: tuple[str, str, str]) -> None:
+        self.plot.setLabel("bottom", names[0])
+        self.plot.setLabel("left", names[1])
+
+    # -- camera ---------------------------------------------------------------------------
+    def reset_camera(self) -> None:
+        self.plot.getViewBox().setRange(xRange=(-1.1, 1.1), yRange=(-1.1, 1.1), padding=0)
+
+    def look_at(self, center: np.ndarray, radius: float) -> None:
+        c = np.asarray(center, float)
+        self.plot.getViewBox().setRange(xRange=(c[0] - radius, c[0] + radius), yRange=(c[1] - radius, c[1] + radius))
+
+    def camera_orbit(self, degrees: float) -> None:  # no orbit in 2D
+        pass
+
+    def camera(self) -> dict:
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        return {"x": (x0, x1), "y": (y0, y1)}
+
+    # -- picking ------------------------------------------------------------------------
+    def pick_scene(self, scene_pos: QPointF) -> int:
+        vb = self.plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(scene_pos) or not len(self._pos):
+            return -1
+        p = vb.mapSceneToView(scene_pos)
+        px, py = vb.viewPixelSize()
+        xy = np.column_stack([(self._pos[:, 0] - p.x()) / px, (self._pos[:, 1] - p.y()) / py]).astype(np.float32)
+        return picking.nearest(xy, np.zeros(len(xy), np.float32), np.ones(len(xy), bool), 0.0, 0.0)
+
+    def pick(self, x: float, y: float) -> int:
+        """Pick at widget coordinates (as View3D.pick)."""
+        scene = self.plot.mapToScene(self.plot.mapFrom(self, QPoint(int(x), int(y))))
+        return self.pick_scene(scene)
+
+    def _on_click(self, ev) -> None:
+        if ev.button() == pg.QtCore.Qt.MouseButton.LeftButton:  # the scatter may have accepted it: still ours
+            self.point_clicked.emit(self.pick_scene(ev.scenePos()))
+
+    def _on_move(self, scene_pos: QPointF) -> None:
+        self.point_hovered.emit(self.pick_scene(scene_pos), QCursor.pos())
+
+    # -- output ---------------------------------------------------------------------------
+    def render_frame(self) -> None:
+        self.grab_image()
+
+    def grab_image(self) -> QImage:
+        return self.plot.grab().toImage()

@@ -1,0 +1,309 @@
+"""The 3D view: a pyqtgraph GLViewWidget with items created once and updated with setData.
+
+Items: the cloud (GLScatterPlotItem), highlighted points drawn on top, neighbour
+links and arithmetic arrows (GLLinePlotItem, mode 'lines'), axes, and labels
+(one GLTextItem subclass that paints many labels with a single QPainter, with a
+dark halo so they stay readable over the points). All use glOptions
+'translucent': 'additive' burns dense clusters to white.
+
+Picking projects the points with the view's own matrices (see picking.py).
+Left-drag orbits, middle-drag (or Ctrl+left) pans, the wheel zooms.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph.opengl as gl
+from OpenGL import GL
+from pyqtgraph import Vector
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QImage, QOffscreenSurface, QOpenGLContext, QPainter, QPen
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gui.canvas import picking
+from gui.canvas.scene import Label
+
+BACKGROUND = (22, 24, 28)
+# Translucent and drawn over everything (no depth test): highlights, links, arrows and labels stay visible.
+OVERLAY = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
+           "glBlendFuncSeparate": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)}
+OUTLINE = 3.0  # pixels of dark rim around highlighted points
+CLICK_SLOP = 4  # pixels a press may move and still count as a click
+
+
+def gl_available() -> bool:
+    """False on the offscreen platform (no OpenGL) or when no context can be created."""
+    if QGuiApplication.platformName() in ("offscreen", "minimal"):
+        return False
+    ctx = QOpenGLContext()
+    if not ctx.create():
+        return False
+    surface = QOffscreenSurface()
+    surface.create()
+    ok = ctx.makeCurrent(surface)
+    if ok:
+        ctx.doneCurrent()
+    surface.destroy()
+    return bool(ok)
+
+
+def mvp_of(view: gl.GLViewWidget) -> np.ndarray:
+    """projection x view matrix of a GLViewWidget as a numpy (4, 4) array (row-major)."""
+    w, h = max(view.width(), 1), max(view.height(), 1)
+    m = view.projectionMatrix((0, 0, w, h), (0, 0, w, h)) * view.viewMatrix()
+    return np.array(m.data(), np.float32).reshape(4, 4).T
+
+
+class LabelsItem(gl.GLTextItem):
+    """Many labels, one QPainter per frame, in priority order: a label that would overlap
+    an earlier one is skipped (declutter), as are labels behind the camera."""
+
+    def __init__(self, font_size: int = 10, bold: bool = False) -> None:
+        super().__init__(glOptions="translucent")
+        self.labels: list[Label] = []
+        self.declutter = True
+        self._direct = True  # glDrawPixels works (compatibility profile)
+        self.font = QFont("DejaVu Sans", font_size)
+        self.font.setBold(bold)
+
+    def set_labels(self, labels: list[Label]) -> None:
+        self.labels = list(labels)
+        self.update()
+
+    def paint(self) -> None:
+        view = self.view()
+        if not self.labels or view is None:
+            return
+        self.setupGLState()
+        pts = np.array([lb.pos for lb in self.labels], np.float32)
+        xy, _, visible = picking.project(pts, mvp_of(view), view.width(), view.height())
+        # Text is drawn with the raster engine into one image, then blitted: drawText through the
+        # OpenGL paint engine costs ~1 ms a call on software GL (5 calls a label with its halo).
+        dpr = view.devicePixelRatioF()
+        image = QImage(int(view.width() * dpr), int(view.height() * dpr), QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(dpr)
+        image.fill(0)
+        painter = QPainter(image)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        halo = QPen(QColor(0, 0, 0, 210))
+        fonts = {False: self.font, True: QFont(self.font)}
+        fonts[True].setBold(True)
+        fonts[True].setPointSize(self.font.pointSize() + 1)
+        metrics = {b: QFontMetrics(f) for b, f in fonts.items()}
+        taken: list[QRectF] = []
+        for lb, (x, y), ok in zip(self.labels, xy, visible):
+            if not ok:
+                continue
+            box = QRectF(metrics[lb.bold].boundingRect(lb.text)).adjusted(-2, -1, 2, 1)
+            for dx, dy in ((5, -4), (5, box.height() + 2), (-box.width() - 3, -4), (-box.width() - 3, box.height() + 2)):
+                at = QPointF(float(x) + dx, float(y) + dy)  # right above, right below, left above, left below
+                rect = box.translated(at)
+                if not self.declutter or not any(rect.intersects(t) for t in taken):
+                    break
+            else:
+                continue  # every side is taken by labels with a higher priority
+            taken.append(rect)
+            painter.setFont(fonts[lb.bold])
+            painter.setPen(halo)
+            for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+                painter.drawText(at + QPointF(dx, dy), lb.text)
+            painter.setPen(QColor.fromRgbF(*lb.color))
+            painter.drawText(at, lb.text)
+        painter.end()
+        if taken:
+            box = taken[0]
+            for r in taken[1:]:
+                box = box.united(r)
+            self._blit(view, image, box.adjusted(-2, -2, 2, 2))
+
+    def _blit(self, view, image: QImage, box: QRectF) -> None:
+        """Draw the label image over the frame with glDrawPixels (premultiplied alpha).
+
+        Not with QPainter(view): while QWidget.grab() renders the window, painting on the
+        widget is redirected to the grab's pixmap and then covered by the GL frame, so
+        labels vanished from window screenshots. Core-profile contexts have no
+        glDrawPixels; there QPainter is used.
+        """
+        if self._direct:
+            img = image.convertToFormat(QImage.Format.Format_RGBA8888_Premultiplied)
+            h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+            dpr = image.devicePixelRatio()
+            x0, x1 = (int(np.clip(v * dpr, 0, w)) for v in (box.left(), box.right()))
+            y0, y1 = (int(np.clip(v * dpr, 0, h)) for v in (box.top(), box.bottom()))
+            if x1 <= x0 or y1 <= y0:
+                return
+            rows = np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)
+            pixels = np.ascontiguousarray(rows[y0:y1][::-1, 4 * x0: 4 * x1])  # only the labels' box; GL is bottom-up
+            try:
+                GL.glDisable(GL.GL_DEPTH_TEST)
+                GL.glEnable(GL.GL_BLEND)
+                GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
+                GL.glWindowPos2i(x0, h - y1)
+                GL.glDrawPixels(x1 - x0, y1 - y0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, pixels)
+                return
+            except GL.GLError:
+                self._direct = False
+        painter = QPainter(view)
+        painter.drawImage(0, 0, image)
+        painter.end()
+
+
+class _GLView(gl.GLViewWidget):
+    clicked = Signal(float, float)
+    hovered = Signal(float, float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.frames = 0
+        self._press: QPointF | None = None
+
+    def initializeGL(self) -> None:
+        """pyqtgraph caches each item class's shader program once per process. Unless the app shares
+        OpenGL contexts (Qt.AA_ShareOpenGLContexts), a new context (a second view, or this one moved
+        to another window by floating its dock) cannot use programs made in the old one: drop them."""
+        if not QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts):
+            for cls in (gl.GLScatterPlotItem, gl.GLLinePlotItem):
+                cls._shaderProgram = None
+        super().initializeGL()
+
+    def paintGL(self) -> None:
+        self.frames += 1
+        super().paintGL()
+
+    def mousePressEvent(self, ev) -> None:
+        self._press = ev.position()
+        super().mousePressEvent(ev)
+
+    def mouseMoveEvent(self, ev) -> None:
+        if ev.buttons() == Qt.MouseButton.NoButton:
+            self.hovered.emit(ev.position().x(), ev.position().y())
+            return
+        super().mouseMoveEvent(ev)
+
+    def mouseReleaseEvent(self, ev) -> None:
+        p = ev.position()
+        if (self._press is not None and ev.button() == Qt.MouseButton.LeftButton
+                and (p - self._press).manhattanLength() <= CLICK_SLOP):
+            self.clicked.emit(p.x(), p.y())
+        self._press = None
+
+
+class View3D(QWidget):
+    point_clicked = Signal(int)  # index into the points given to set_points, -1 for empty space
+    point_hovered = Signal(int, QPoint)  # index (or -1) and the global cursor position
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.gl = _GLView(self)
+        self.gl.setMinimumSize(320, 240)  # a zero-sized GL widget gives "Framebuffer incomplete"
+        self.gl.setBackgroundColor(BACKGROUND)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.gl)
+        self.axes = gl.GLLinePlotItem(mode="lines", width=1.0, glOptions="translucent")
+        self.scatter = gl.GLScatterPlotItem(pxMode=True, glOptions="translucent")
+        self.links = gl.GLLinePlotItem(mode="lines", width=1.5, antialias=True, glOptions=OVERLAY)
+        self.arrows = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True, glOptions=OVERLAY)
+        self.outline = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY)
+        self.highlight = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY)
+        self.labels = LabelsItem(10)
+        self.axis_labels = LabelsItem(9)
+        # drawn in this order (depth value): cloud, links, arrows, highlighted points, labels
+        for depth, item in enumerate((self.axes, self.scatter, self.links, self.arrows, self.outline, self.highlight,
+                                      self.labels, self.axis_labels)):
+            item.setDepthValue(depth)
+            self.gl.addItem(item)
+        self._pos = np.empty((0, 3), np.float32)
+        self._hover_at: tuple[float, float] | None = None
+        self._hover_timer = QTimer(self, singleShot=True, interval=40)  # throttle picking on hover
+        self._hover_timer.timeout.connect(self._do_hover)
+        self.gl.clicked.connect(lambda x, y: self.point_clicked.emit(self.pick(x, y)))
+        self.gl.hovered.connect(self._on_hover)
+        self.set_axes(("x", "y", "z"))
+        self.reset_camera()
+
+    # -- data ----------------------------------------------------------------------
+    @property
+    def frames(self) -> int:
+        return self.gl.frames
+
+    def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
+        self._pos = np.ascontiguousarray(pos, np.float32)
+        self.scatter.setData(pos=self._pos, color=np.ascontiguousarray(colors, np.float32),
+                             size=sizes if np.isscalar(sizes) else np.ascontiguousarray(sizes, np.float32))
+
+    def set_highlight(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray) -> None:
+        if not len(pos):
+            pos, colors, sizes = np.zeros((1, 3), np.float32), np.zeros((1, 4), np.float32), np.zeros(1, np.float32)
+        pos = np.ascontiguousarray(pos, np.float32)
+        sizes = np.ascontiguousarray(sizes, np.float32)
+        rim = np.zeros((len(pos), 4), np.float32)
+        rim[:, 3] = 0.85 * (sizes > 0)
+        self.outline.setData(pos=pos, color=rim, size=sizes + OUTLINE)
+        self.highlight.setData(pos=pos, color=np.ascontiguousarray(colors, np.float32), size=sizes)
+
+    def set_labels(self, labels: list[Label]) -> None:
+        self.labels.set_labels(labels)
+
+    def set_links(self, segments: np.ndarray, color: tuple) -> None:
+        self._set_lines(self.links, segments, color)
+
+    def set_arrows(self, segments: np.ndarray, colors: np.ndarray) -> None:
+        self._set_lines(self.arrows, segments, colors)
+
+    def _set_lines(self, item: gl.GLLinePlotItem, segments: np.ndarray, color) -> None:
+        if not len(segments):
+            item.setData(pos=np.zeros((2, 3), np.float32), color=(0.0, 0.0, 0.0, 0.0))
+            return
+        item.setData(pos=np.ascontiguousarray(segments, np.float32),
+                     color=np.ascontiguousarray(color, np.float32) if isinstance(color, np.ndarray) else color)
+
+    def set_axes(self, names: tuple[str, str, str], length: float = 1.15) -> None:
+        ends = np.eye(3, dtype=np.float32) * length
+        pos = np.zeros((6, 3), np.float32)
+        pos[1::2] = ends
+        col = np.repeat(np.array([[0.9, 0.4, 0.4, 0.6], [0.4, 0.9, 0.4, 0.6], [0.45, 0.6, 1.0, 0.6]], np.float32), 2, 0)
+        self.axes.setData(pos=pos, color=col)
+        self.axis_labels.set_labels([Label(ends[i], names[i], tuple(col[2 * i, :3]) + (0.9,)) for i in range(3)])
+
+    # -- camera ------------------------------------------------------------------------
+    def reset_camera(self) -> None:
+        self.gl.opts["fov"] = 60
+        self.gl.setCameraPosition(pos=Vector(0, 0, 0), distance=3.4, elevation=22, azimuth=-60)
+
+    def look_at(self, center: np.ndarray, radius: float) -> None:
+        """Centre the camera on a point and frame a sphere of `radius` around it."""
+        c = np.asarray(center, float)
+        self.gl.setCameraPosition(pos=Vector(*c), distance=max(3.0 * radius, 0.05))
+
+    def camera_orbit(self, degrees: float) -> None:
+        self.gl.orbit(degrees, 0)
+
+    def camera(self) -> dict:
+        return dict(self.gl.cameraParams())
+
+    # -- picking -----------------------------------------------------------------------
+    def pick(self, x: float, y: float) -> int:
+        return picking.pick(self._pos, mvp_of(self.gl), self.gl.width(), self.gl.height(), x, y)
+
+    def _on_hover(self, x: float, y: float) -> None:
+        self._hover_at = (x, y)
+        if not self._hover_timer.isActive():
+            self._hover_timer.start()
+
+    def _do_hover(self) -> None:
+        if self._hover_at is None:
+            return
+        x, y = self._hover_at
+        self.point_hovered.emit(self.pick(x, y), self.gl.mapToGlobal(QPoint(int(x), int(y))))
+
+    # -- output ------------------------------------------------------------------------
+    def render_frame(self) -> None:
+        """Render one frame synchronously (for timing)."""
+        self.gl.makeCurrent()
+        self.gl.paintGL()
+        GL.glFinish()
+        self.gl.doneCurrent()
+
+    def grab_image(self) -> QImage:
+        return self.gl.grabFramebuffer()

@@ -1,0 +1,238 @@
+"""The cloud's controls: method, point count, method parameters, colouring, labels, export.
+
+Widgets write to the Session (projection_method, projection_params,
+point_count, color_by); Session changes update the widgets inside
+signals_blocked. Buttons that start work emit signals the panel handles.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
+                               QMenu, QPushButton, QSpinBox, QStackedWidget, QToolButton, QVBoxLayout,
+                               QWidget)
+from superqt import QFlowLayout
+from superqt.utils import qdebounced, signals_blocked
+
+from core.projections.layout import DEFAULTS, METHOD_LABELS, METHODS
+from core.state.session import Session
+from gui.widgets.progress_bar import LazyProgressBar
+
+PAGE = {"pca": 0, "tsne": 1, "umap": 2, "axes": 3}
+
+
+class CurrentPageStack(QStackedWidget):
+    """A stack as large as the page it shows (QStackedWidget takes the largest page's size)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _i: self.updateGeometry())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        page = self.currentWidget()
+        return page.sizeHint() if page is not None else QSize(0, 0)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        page = self.currentWidget()
+        return page.minimumSizeHint() if page is not None else QSize(0, 0)
+
+
+def _group(*widgets: QWidget) -> QWidget:
+    """Widgets kept side by side on one line of the flow."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        row.addWidget(w)
+    return box
+
+
+class CloudControls(QWidget):
+    run_requested = Signal()
+    cancel_requested = Signal()
+    reset_camera_requested = Signal()
+    focus_requested = Signal()
+    export_requested = Signal(str)  # "png" | "csv" | "tsv"
+    overlay_changed = Signal()
+    clusters_changed = Signal()  # k of k-means
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.method = QComboBox(objectName="cloud_method")
+        for m in METHODS:
+            self.method.addItem(METHOD_LABELS[m], m)
+        self.count = QSpinBox(objectName="cloud_count", minimum=10, maximum=400_000, singleStep=1000)
+        self.count.setGroupSeparatorShown(True)
+        self.count.setToolTip("The N most frequent words are projected (t-SNE and UMAP: at most 100,000)")
+        self.run = QPushButton("Run", objectName="cloud_run")
+        self.cancel = QPushButton("Cancel", objectName="cloud_cancel", enabled=False)
+        self.progress = LazyProgressBar(object_name="cloud_progress", maximum=1000, maximum_width=140)
+        keep = self.progress.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # showing it must not widen the panel (and so the window)
+        self.progress.setSizePolicy(keep)
+        self.progress.hide()
+
+        # per-method parameters
+        d = DEFAULTS
+        self.perplexity = QDoubleSpinBox(minimum=2, maximum=200, value=d["tsne"]["perplexity"], objectName="perplexity")
+        self.learning_rate = QLineEdit(str(d["tsne"]["learning_rate"]), objectName="learning_rate")
+        self.learning_rate.setToolTip("'auto' (N / exaggeration) or a number")
+        self.iterations = QSpinBox(minimum=50, maximum=10_000, value=d["tsne"]["iterations"], objectName="iterations")
+        self.n_neighbors = QSpinBox(minimum=2, maximum=200, value=d["umap"]["n_neighbors"], objectName="n_neighbors")
+        self.min_dist = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, value=d["umap"]["min_dist"],
+                                       objectName="min_dist")
+        self.axis_x = QLineEdit(d["axes"]["x"], objectName="axis_x")
+        self.axis_y = QLineEdit(d["axes"]["y"], objectName="axis_y")
+        self.axis_z = QLineEdit(d["axes"]["z"], objectName="axis_z", placeholderText="optional, e.g. good - bad")
+        self.pages = CurrentPageStack()
+        for rows in ([], [("perplexity", self.perplexity), ("learning rate", self.learning_rate),
+                          ("iterations", self.iterations)],
+                     [("neighbours", self.n_neighbors), ("min dist", self.min_dist)],
+                     [("x", self.axis_x), ("y", self.axis_y), ("z", self.axis_z)]):
+            page = QWidget()
+            form = QHBoxLayout(page)
+            form.setContentsMargins(0, 0, 0, 0)
+            for label, w in rows:
+                form.addWidget(QLabel(label))
+                form.addWidget(w)
+            form.addStretch(1)
+            self.pages.addWidget(page)
+
+        # colouring, labels, overlays, export
+        self.color_by = QComboBox(objectName="cloud_color_by")
+        self.clusters = QSpinBox(minimum=2, maximum=40, value=12, objectName="cloud_clusters", prefix="k = ")
+        self.top_labels = QSpinBox(minimum=0, maximum=50, value=20, objectName="cloud_top_labels",
+                                   prefix="labels: top ")
+        self.true_neighbours = QCheckBox("true neighbours", objectName="cloud_true_neighbours", checked=True)
+        self.true_neighbours.setToolTip("Lines from each selected point to its nearest neighbours in the full space")
+        self.reset = QPushButton("Reset camera", objectName="cloud_reset")
+        self.focus = QPushButton("Focus", objectName="cloud_focus")
+        self.focus.setToolTip("Frame the highlighted words and arrows")
+        self.export = QToolButton(text="Export", objectName="cloud_export",
+                                  popupMode=QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export)
+        for kind, text in (("png", "View as PNG…"), ("csv", "Coordinates as CSV…"), ("tsv", "Projector TSV…")):
+            menu.addAction(text, lambda k=kind: self.export_requested.emit(k))
+        self.export.setMenu(menu)
+        # Texts that change with every job keep a fixed size: a label that grows would resize the
+        # 3D view below it, and a resized GL view is a full re-render (tens of ms on software GL).
+        self.note = QLabel(objectName="cloud_note", wordWrap=True)
+        self.note.setFixedHeight(2 * self.note.fontMetrics().lineSpacing() + 2)
+        self.quality = QLabel(objectName="cloud_quality")
+        self.quality.setFixedWidth(self.quality.fontMetrics().horizontalAdvance(
+            "trustworthiness 0.000 (k=10, 20,000 points)") + 8)
+
+        # One flow of small groups that wraps with the panel's width: the panel's minimum width
+        # is that of its widest group, so no text or page shown here can widen the window.
+        flow = QFlowLayout()
+        flow.setContentsMargins(0, 0, 0, 0)
+        for items in ((QLabel("Projection"), self.method), (QLabel("points"), self.count), (self.pages,),
+                      (self.run, self.cancel, self.progress),
+                      (QLabel("colour"), self.color_by, self.clusters), (self.top_labels, self.true_neighbours),
+                      (self.focus, self.reset, self.export), (self.quality,)):
+            flow.addWidget(_group(*items))
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 0)
+        lay.addLayout(flow)
+        lay.addWidget(self.note)
+
+        # widgets -> session
+        self.method.currentIndexChanged.connect(lambda: setattr(session, "projection_method", self.method.currentData()))
+        self.count.valueChanged.connect(self._count_edited)
+        for w in (self.perplexity, self.iterations, self.n_neighbors, self.min_dist):
+            w.valueChanged.connect(self._params_edited)
+        for w in (self.learning_rate, self.axis_x, self.axis_y, self.axis_z):
+            w.editingFinished.connect(self._params_edited)
+        self.color_by.currentIndexChanged.connect(self._color_edited)
+        self.clusters.valueChanged.connect(self.clusters_changed)
+        self.run.clicked.connect(self.run_requested)
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.reset.clicked.connect(self.reset_camera_requested)
+        self.focus.clicked.connect(self.focus_requested)
+        self.top_labels.valueChanged.connect(self.overlay_changed)
+        self.true_neighbours.toggled.connect(self.overlay_changed)
+        # session -> widgets
+        session.events.projection_method.connect(self._on_projection_method_changed)
+        session.events.projection_params.connect(self._on_projection_params_changed)
+        session.events.point_count.connect(self._on_point_count_changed)
+        session.events.color_by.connect(self._on_color_by_changed)
+        self._on_projection_params_changed()
+        self._show_method()
+        self._on_point_count_changed()
+
+    # -- widgets -> session -----------------------------------------------------------
+    @qdebounced(timeout=400)
+    def _count_edited(self) -> None:
+        self._session.point_count = self.count.value()
+
+    def params(self) -> tuple:
+        m = self._session.projection_method
+        if m == "tsne":
+            lr = self.learning_rate.text().strip() or "auto"
+            try:
+                lr = "auto" if lr == "auto" else float(lr)
+            except ValueError:
+                lr = "auto"
+            return (("learning_rate", lr), ("perplexity", self.perplexity.value()), ("iterations", self.iterations.value()))
+        if m == "umap":
+            return (("min_dist", self.min_dist.value()), ("n_neighbors", self.n_neighbors.value()))
+        if m == "axes":
+            return (("x", self.axis_x.text()), ("y", self.axis_y.text()), ("z", self.axis_z.text()))
+        return ()
+
+    def _params_edited(self) -> None:
+        self._session.projection_params = self.params()
+
+    def _color_edited(self) -> None:
+        value = self.color_by.currentData() or "frequency"
+        self.clusters.setVisible(value == "clusters")
+        self._session.color_by = value
+
+    def set_metadata_columns(self, columns: list[str]) -> None:
+        with signals_blocked(self.color_by):
+            self.color_by.clear()
+            self.color_by.addItem("frequency", "frequency")
+            self.color_by.addItem("k-means clusters", "clusters")
+            for c in columns:
+                self.color_by.addItem(f"metadata: {c}", f"meta:{c}")
+        self._on_color_by_changed()
+
+    # -- session -> widgets -----------------------------------------------------------
+    def _show_method(self) -> None:
+        m = self._session.projection_method
+        with signals_blocked(self.method):
+            self.method.setCurrentIndex(max(0, self.method.findData(m)))
+        self.pages.setCurrentIndex(PAGE.get(m, 0))
+
+    def _on_projection_method_changed(self) -> None:
+        self._show_method()
+        self._session.projection_params = self.params()  # the new method's parameters, from its widgets
+
+    def _on_projection_params_changed(self) -> None:
+        widgets = {"perplexity": self.perplexity, "iterations": self.iterations, "n_neighbors": self.n_neighbors,
+                   "min_dist": self.min_dist, "learning_rate": self.learning_rate, "x": self.axis_x,
+                   "y": self.axis_y, "z": self.axis_z}
+        for name, value in self._session.projection_params:
+            w = widgets.get(name)
+            if w is None:
+                continue
+            with signals_blocked(w):
+                w.setText(str(value)) if isinstance(w, QLineEdit) else w.setValue(value)
+
+    def _on_point_count_changed(self) -> None:
+        with signals_blocked(self.count):
+            self.count.setValue(self._session.point_count)
+
+    def _on_color_by_changed(self) -> None:
+        with signals_blocked(self.color_by):
+            i = self.color_by.findData(self._session.color_by)
+            self.color_by.setCurrentIndex(max(i, 0))
+        self.clusters.setVisible(self._session.color_by == "clusters")
+
+    def set_busy(self, busy: bool, fraction: float = -1, message: str = "") -> None:
+        self.cancel.setEnabled(busy)
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setRange(0, 0 if fraction < 0 else 1000)
+            self.progress.setValue(int(max(fraction, 0) * 1000))
+            self.progress.setToolTip(message)

@@ -1,0 +1,86 @@
+"""Background jobs of the cloud, composed from core jobs (no Qt): placement with the arithmetic
+target, the neighbour overlay, and the roles (query, neighbours, ...) read from the Session."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.embeddings.embedding_set import EmbeddingSet
+from core.projections.placement import Placement, place, place_vectors
+from core.progress import Job, Progress
+from core.projections.layout import Layout, project
+from core.projections.quality import true_neighbours
+from core.state.session import Session
+
+KINDS = ("cloud.projection", "cloud.placement", "cloud.clusters", "cloud.trust", "cloud.overlay", "cloud.export")
+OVERLAY_SELECTION = 25  # neighbour lines for at most this many selected points
+
+
+@dataclass
+class Placed:
+    placement: Placement
+    target: np.ndarray | None = None  # layout coords of the arithmetic target vector
+    target_key: str = ""
+
+
+@dataclass
+class Roles:
+    """Rows of the embedding set by highlight role (see colors.ROLE_ORDER)."""
+
+    rows: dict[str, list[int]] = field(default_factory=dict)
+
+    def linked_rows(self) -> list[int]:
+        """Words a placed point is linked to its true neighbours for: the query and pinned words."""
+        return self.rows.get("query", []) + self.rows.get("pinned", [])
+
+    def all_rows(self) -> list[int]:
+        return list(dict.fromkeys(r for rs in self.rows.values() for r in rs))
+
+
+def roles_of(session: Session) -> Roles:
+    es = session.embeddings
+    if es is None:
+        return Roles()
+    q = es.find(session.query) if session.query.strip() else None
+    pinned = [r.index for r in (es.find(w) for w in session.pinned) if r is not None]
+    out: dict[str, list[int]] = {
+        "selection": [int(r) for r in session.selection if 0 <= int(r) < len(es)],
+        "neighbour": [n.index for n in session.neighbours],
+        "pinned": pinned,
+        "query": [q.index] if q is not None else [],
+        "hover": [session.hover] if 0 <= session.hover < len(es) else [],
+    }
+    a = session.arithmetic
+    if a is not None:
+        out["expression"] = list(a.input_ids)
+        out["result"] = [a.results[0].index] if a.results else []
+    return Roles(out)
+
+
+def arithmetic_key(session: Session) -> str:
+    a = session.arithmetic
+    return "" if a is None else f"{a.expression.text}|{a.method}"
+
+
+def projection_job(es: EmbeddingSet, rows: np.ndarray, method: str, params) -> Job[tuple[Layout, tuple[int, ...]]]:
+    """The projection, plus its rows as the tuple session.projection_rows holds (built here, off the GUI thread)."""
+    layout = yield from project(es, rows, method, params)
+    return layout, tuple(layout.rows.tolist())
+
+
+def placement_job(es: EmbeddingSet, layout: Layout, rows: list[int], link_rows: list[int],
+                  target: np.ndarray | None, target_key: str) -> Job[Placed]:
+    """Place `rows`; the placed ones in `link_rows` (the query, pinned words) also get lines to their true neighbours."""
+    pl = yield from place(es, layout, rows, neighbours=10, link_rows=link_rows)
+    t = None
+    if target is not None:
+        yield Progress(0.9, "placing the arithmetic target")
+        t = place_vectors(es, layout, np.asarray(target, np.float32)[None, :], combination=True)[0]
+    return Placed(pl, t, target_key)
+
+
+def overlay_job(es: EmbeddingSet, rows: list[int], candidates: np.ndarray, k: int = 8) -> Job[list[tuple[int, int]]]:
+    yield Progress(-1, "true neighbours of the selection")
+    found = true_neighbours(es, rows[:OVERLAY_SELECTION], candidates, k)
+    return [(r, n) for r, ns in found.items() for n in ns]

@@ -1,0 +1,252 @@
+"""Word arithmetic: an expression box evaluated live, 3CosAdd / 3CosMul, an analogy form.
+
+The expression goes into ``session.expression`` (after a pause in typing); any
+change of it, the method, the inputs option or the embeddings evaluates it off
+the GUI thread (runner kind "arithmetic"). The result goes into
+``session.arithmetic`` (the point cloud draws arrows from it); a problem goes
+into ``session.expression_error`` with its column, shown under the box with a caret.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton,
+                               QVBoxLayout, QWidget)
+from superqt import QFlowLayout
+from superqt.utils import qdebounced, signals_blocked
+
+from core.embeddings.arithmetic import ArithmeticResult, evaluate
+from core.embeddings.embedding_set import EmbeddingSet
+from core.errors import ExpressionError, UnknownWordError
+from core.embeddings.expression import parse
+from core.progress import Job, Progress
+from core.state.session import Session
+from gui.task_runner import TaskRunner
+from gui.theme import error_color
+from gui.widgets.inline_message import InlineMessage
+from gui.widgets.score_table import ScoreTable
+
+SEEDS = ("king - man + woman", "paris - france + italy", "sushi - japan + germany", "italy - germany + hitler")
+RESULTS = 15
+METHODS = {"add": "3CosAdd", "mul": "3CosMul"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str
+    result: ArithmeticResult | None = None
+    error: str = ""
+    column: int = 0
+    length: int = 1  # characters to underline at `column`
+
+
+def arithmetic_job(es: EmbeddingSet, text: str, method: str, exclude_inputs: bool, restrict: int) -> Job[Outcome]:
+    yield Progress(-1, f"evaluating {text}")
+    try:
+        res = evaluate(es, text, RESULTS, method=method, exclude_inputs=exclude_inputs, restrict=restrict or None)
+    except ExpressionError as e:
+        return Outcome(text, error=f"column {e.column}: {e.reason}", column=e.column)
+    except UnknownWordError as e:
+        return Outcome(text, error=str(e), column=e.column or 1, length=max(len(e.word), 1))
+    return Outcome(text, res)
+
+
+class CalculatorPanel(QWidget):
+    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._runner = runner
+        self._error_length = 1
+
+        # -- widgets ---------------------------------------------------------------
+        self._expr = QLineEdit(placeholderText="king - man + woman   or   man : king :: woman : ?",
+                               clearButtonEnabled=True)
+        self._expr.setObjectName("expression")
+        self._methods = QButtonGroup(self)
+        method_row = QHBoxLayout()
+        for key, label in METHODS.items():
+            b = QRadioButton(label)
+            b.setProperty("method", key)
+            self._methods.addButton(b)
+            method_row.addWidget(b)
+        self._exclude = QCheckBox("exclude inputs", toolTip="leave the words of the expression out of the results")
+        method_row.addWidget(self._exclude)
+        method_row.addStretch(1)
+        self._a, self._b, self._c = (QLineEdit(placeholderText=p) for p in ("man", "king", "woman"))
+        self._solve = QPushButton("Solve")
+        analogy = QHBoxLayout()
+        for w in (self._a, QLabel(":"), self._b, QLabel("::"), self._c, QLabel(": ?"), self._solve):
+            analogy.addWidget(w)
+        seeds = QFlowLayout()
+        seeds.addWidget(QLabel("Try:"))
+        self._seed_buttons = []
+        for text in SEEDS:
+            b = QPushButton(text, flat=True, toolTip="evaluate this example")
+            b.clicked.connect(lambda _=False, t=text: self._set_expression(t))
+            self._seed_buttons.append(b)
+            seeds.addWidget(b)
+        self._error = InlineMessage(monospace=True)
+        self._error.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._summary = QLabel(wordWrap=True)
+        self._table = ScoreTable()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._expr)
+        layout.addWidget(self._error)
+        layout.addLayout(method_row)
+        layout.addLayout(analogy)
+        layout.addLayout(seeds)
+        layout.addWidget(self._summary)
+        layout.addWidget(self._table, 1)
+
+        # -- widgets -> session ----------------------------------------------------
+        self._expr.textEdited.connect(lambda _t: self._commit_typed())
+        self._expr.returnPressed.connect(self._commit_now)
+        self._methods.buttonToggled.connect(self._on_method_toggled)
+        self._exclude.toggled.connect(lambda on: setattr(session, "exclude_inputs", on))
+        self._solve.clicked.connect(self._solve_analogy)
+        for w in (self._a, self._b, self._c):
+            w.returnPressed.connect(self._solve_analogy)
+        self._table.word_activated.connect(lambda w: setattr(session, "query", w))
+
+        # -- session -> widgets ----------------------------------------------------
+        ev = session.events
+        ev.expression.connect(self._on_expression_changed)
+        ev.arithmetic_method.connect(self._on_arithmetic_method_changed)
+        ev.exclude_inputs.connect(self._on_exclude_inputs_changed)
+        ev.embeddings.connect(self._request)
+        ev.restrict.connect(self._request)
+        ev.arithmetic.connect(self._on_arithmetic_changed)
+        ev.expression_error.connect(self._on_expression_error_changed)
+        self._on_arithmetic_method_changed()
+        self._on_exclude_inputs_changed()
+        self._on_arithmetic_changed()
+        self._on_expression_error_changed()
+        self._on_expression_changed()
+
+    # -- widgets -> session --------------------------------------------------------------
+    @qdebounced(timeout=300)
+    def _commit_typed(self) -> None:
+        self._set_expression(self._expr.text())
+
+    def _commit_now(self) -> None:
+        self._commit_typed.cancel()
+        self._set_expression(self._expr.text())
+
+    def _set_expression(self, text: str) -> None:
+        self._session.expression = text.strip()
+
+    def _on_method_toggled(self, button, checked: bool) -> None:
+        if checked:
+            self._session.arithmetic_method = button.property("method")
+
+    def _solve_analogy(self) -> None:
+        a, b, c = (w.text().strip() or w.placeholderText() for w in (self._a, self._b, self._c))
+        self._set_expression(f"{a} : {b} :: {c} : ?")
+
+    # -- evaluation ------------------------------------------------------------------------
+    @qdebounced(timeout=30)
+    def _request(self) -> None:
+        s = self._session
+        es, text = s.embeddings, s.expression
+        if es is None or not text:
+            self._runner.cancel("arithmetic", emit=False)
+            self._apply(Outcome(text))
+            return
+        method, exclude, restrict = s.arithmetic_method, s.exclude_inputs, s.restrict
+        self._runner.run("arithmetic", lambda: arithmetic_job(es, text, method, exclude, restrict),
+                         on_result=self._apply, label=f"evaluating {text}")
+
+    def _apply(self, out: Outcome) -> None:
+        s = self._session
+        if out.text != s.expression:
+            return
+        self._error_length = out.length
+        s.arithmetic = out.result
+        s.expression_error_column = out.column
+        if s.expression_error == out.error:  # same message for a new text: redraw the caret line
+            self._on_expression_error_changed()
+        s.expression_error = out.error
+
+    # -- session -> widgets --------------------------------------------------------------
+    def _on_expression_changed(self) -> None:
+        text = self._session.expression
+        if self._expr.text().strip() != text:
+            with signals_blocked(self._expr):
+                self._expr.setText(text)
+        try:
+            expr = parse(text) if "::" in text else None
+        except ExpressionError:
+            expr = None
+        if expr is not None:  # b - a + c: show a, b, c in the form
+            b, a, c = expr.words
+            for w, v in ((self._a, a), (self._b, b), (self._c, c)):
+                with signals_blocked(w):
+                    w.setText(v)
+        self._request()
+
+    def _on_arithmetic_method_changed(self) -> None:
+        for b in self._methods.buttons():
+            if b.property("method") == self._session.arithmetic_method:
+                with signals_blocked(self._methods):
+                    b.setChecked(True)
+        self._request()
+
+    def _on_exclude_inputs_changed(self) -> None:
+        with signals_blocked(self._exclude):
+            self._exclude.setChecked(self._session.exclude_inputs)
+        self._request()
+
+    def _on_arithmetic_changed(self) -> None:
+        res = self._session.arithmetic
+        if res is None:
+            self._table.set_rows([])
+            self._summary.setText("")
+            return
+        self._table.set_score_label("cosine" if res.method == "add" else "3CosMul score")
+        self._table.set_rows([(n.word, n.score) for n in res.results], "similarity" if res.method == "add" else "larger")
+        best = res.best
+        shown = html.escape(str(res.expression))
+        self._summary.setText(f"{shown} ≈ <b>{html.escape(best.word)}</b> ({best.score:.3f}, {METHODS[res.method]})"
+                              if best else f"{shown}: no result")
+
+    def _on_expression_error_changed(self) -> None:
+        s = self._session
+        err, col = s.expression_error, s.expression_error_column
+        if not err:
+            self._error.clear_message()
+            self._expr.setStyleSheet("")
+            self._expr.setToolTip("")
+            return
+        self._expr.setStyleSheet(f"QLineEdit {{ border: 1px solid {error_color()}; }}")
+        self._expr.setToolTip(err)
+        text = s.expression
+        if col > 0:
+            length = max(1, min(self._error_length, len(text) - col + 1))
+            caret = " " * (col - 1) + "^" * length
+            plain = f"{text}\n{caret}\n{err}"
+        else:
+            plain = err
+        self._error.show_message(plain, "error")
+
+    # -- for tests ------------------------------------------------------------------------
+    @property
+    def expression_box(self) -> QLineEdit:
+        return self._expr
+
+    @property
+    def error(self) -> InlineMessage:
+        return self._error
+
+    @property
+    def table(self) -> ScoreTable:
+        return self._table
+
+    @property
+    def seed_buttons(self) -> list[QPushButton]:
+        return list(self._seed_buttons)
+
+    def method_button(self, key: str) -> QRadioButton:
+        return next(b for b in self._methods.buttons() if b.property("method") == key)

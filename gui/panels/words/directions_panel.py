@@ -1,0 +1,207 @@
+"""Semantic directions: a direction from word pairs, and a bar chart of words along it.
+
+Pairs and probe words live in ``session.direction_pairs`` / ``direction_probes``;
+``session.direction_orthogonal`` names a preset whose direction is removed first
+(e.g. plural with gender taken out). The maths is core.directions; scoring a
+handful of words takes well under a millisecond, so it runs here, debounced.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from superqt.utils import qdebounced, signals_blocked
+
+from core.embeddings.directions import PRESET_PROBES, PRESETS, direction, orthogonalize, parse_pairs, scores
+from core.errors import ExplorerError
+from core.state.session import Session
+from gui.task_runner import TaskRunner
+from gui.theme import plot_colors
+from gui.widgets.inline_message import InlineMessage
+
+CUSTOM = "custom"
+
+
+def pairs_text(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{a} -> {b}" for a, b in pairs)
+
+
+def split_words(text: str) -> list[str]:
+    return [w for w in (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")) if w]
+
+
+class DirectionsPanel(QWidget):
+    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._runner = runner
+        self.scores: list[tuple[str, float]] = []  # the chart's data, probe order
+
+        # -- widgets ---------------------------------------------------------------
+        self._preset = QComboBox()
+        self._preset.addItem(CUSTOM)
+        self._preset.addItems(list(PRESETS))
+        self._pairs = QLineEdit(placeholderText="cat -> cats, dog -> dogs", clearButtonEnabled=True)
+        self._probes = QLineEdit(placeholderText="one, two, three, four", clearButtonEnabled=True)
+        self._ortho_on = QCheckBox("orthogonalise against")
+        self._ortho = QComboBox()
+        self._ortho.addItems(list(PRESETS))
+        self._ortho.setCurrentText("gender")
+        self._info = QLabel(wordWrap=True)
+        self._message = InlineMessage()
+        self._plot = pg.PlotWidget()
+        self._plot.setMinimumHeight(160)
+        self._plot.setMenuEnabled(False)
+        self._plot.setMouseEnabled(x=False, y=False)
+        self._plot.hideButtons()
+        self._plot.showGrid(y=True, alpha=0.3)
+        self._plot.setLabel("left", "cosine")
+        self._plot.getAxis("left").enableAutoSIPrefix(False)
+        # Fixed axis sizes and no auto-range: every change of a pyqtgraph scene makes Qt repaint the
+        # window at once, and an axis that resizes itself to new tick labels (or an auto-range) makes
+        # a second change while painting, then a third: four window repaints for one new chart.
+        self._plot.getAxis("left").setWidth(52)
+        self._plot.getAxis("bottom").setHeight(30)
+        self._plot.disableAutoRange()
+        self._bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.6)
+        self._plot.addItem(self._bars)
+        self._plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(128, 128, 128)))
+
+        form = QFormLayout()
+        form.addRow("Preset", self._preset)
+        form.addRow("Pairs (from -> to)", self._pairs)
+        form.addRow("Words to place", self._probes)
+        ortho_row = QHBoxLayout()
+        ortho_row.addWidget(self._ortho_on)
+        ortho_row.addWidget(self._ortho, 1)
+        form.addRow(ortho_row)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self._message)
+        layout.addWidget(self._info)
+        layout.addWidget(self._plot, 1)
+        self._apply_plot_colors()
+
+        # -- widgets -> session ----------------------------------------------------
+        self._preset.currentTextChanged.connect(self._on_preset_chosen)
+        self._pairs.textEdited.connect(lambda _t: self._commit_typed())
+        self._probes.textEdited.connect(lambda _t: self._commit_typed())
+        self._pairs.returnPressed.connect(self._commit_typed.flush)
+        self._probes.returnPressed.connect(self._commit_typed.flush)
+        self._ortho_on.toggled.connect(self._on_ortho_edited)
+        self._ortho.currentTextChanged.connect(self._on_ortho_edited)
+
+        # -- session -> widgets ----------------------------------------------------
+        ev = session.events
+        ev.direction_pairs.connect(self._on_direction_pairs_changed)
+        ev.direction_probes.connect(self._on_direction_probes_changed)
+        ev.direction_orthogonal.connect(self._on_direction_orthogonal_changed)
+        ev.embeddings.connect(self._recompute)
+        self._on_direction_pairs_changed()
+        self._on_direction_probes_changed()
+        self._on_direction_orthogonal_changed()
+
+    # -- widgets -> session --------------------------------------------------------------
+    def _on_preset_chosen(self, name: str) -> None:
+        if name in PRESETS:
+            self._session.direction_pairs = pairs_text(PRESETS[name])
+            self._session.direction_probes = ", ".join(PRESET_PROBES[name])
+
+    @qdebounced(timeout=300)
+    def _commit_typed(self) -> None:
+        self._session.direction_pairs = self._pairs.text().strip()
+        self._session.direction_probes = self._probes.text().strip()
+
+    def _on_ortho_edited(self, *_args) -> None:
+        self._session.direction_orthogonal = self._ortho.currentText() if self._ortho_on.isChecked() else ""
+
+    # -- session -> widgets --------------------------------------------------------------
+    def _on_direction_pairs_changed(self) -> None:
+        text = self._session.direction_pairs
+        if self._pairs.text().strip() != text:
+            with signals_blocked(self._pairs):
+                self._pairs.setText(text)
+        try:
+            pairs = parse_pairs(text)
+        except ExplorerError:
+            pairs = None
+        match = next((n for n, p in PRESETS.items() if p == pairs), CUSTOM)
+        with signals_blocked(self._preset):
+            self._preset.setCurrentText(match)
+        self._recompute()
+
+    def _on_direction_probes_changed(self) -> None:
+        text = self._session.direction_probes
+        if self._probes.text().strip() != text:
+            with signals_blocked(self._probes):
+                self._probes.setText(text)
+        self._recompute()
+
+    def _on_direction_orthogonal_changed(self) -> None:
+        name = self._session.direction_orthogonal
+        with signals_blocked(self._ortho_on), signals_blocked(self._ortho):
+            self._ortho_on.setChecked(bool(name))
+            if name in PRESETS:
+                self._ortho.setCurrentText(name)
+        self._recompute()
+
+    @qdebounced(timeout=20)
+    def _recompute(self) -> None:
+        s = self._session
+        es = s.embeddings
+        self.scores = []
+        if es is None:
+            self._show([], "", "")
+            return
+        try:
+            d = direction(es, parse_pairs(s.direction_pairs))
+            if s.direction_orthogonal in PRESETS:
+                d = orthogonalize(d, direction(es, PRESETS[s.direction_orthogonal], s.direction_orthogonal))
+        except (ExplorerError, KeyError) as e:
+            self._show([], str(e), "")
+            return
+        probes = split_words(s.direction_probes)
+        known = [w for w in probes if w in es]
+        unknown = [w for w in probes if w not in es]
+        agree = np.mean(d.pair_cosines) if d.pair_cosines else float("nan")
+        info = f"direction: {d.name}; pairs agree with it at cosine {agree:.2f} on average" if d.pair_cosines \
+            else f"direction: {d.name}"
+        self.scores = scores(es, d, known)
+        self._show(self.scores, f"not in the vocabulary: {', '.join(unknown)}" if unknown else "", info)
+
+    def _show(self, data: list[tuple[str, float]], message: str, info: str) -> None:
+        self._message.show_message(message, "error")
+        self._info.setText(info)
+        x = np.arange(len(data), dtype=float)
+        h = np.array([v for _, v in data], dtype=float)
+        brushes = [pg.mkBrush(66, 133, 244) if v >= 0 else pg.mkBrush(234, 67, 53) for v in h]
+        self._bars.setOpts(x=x, height=h, brushes=brushes)
+        self._plot.getAxis("bottom").setTicks([[(i, w) for i, (w, _) in enumerate(data)]])
+        if len(data):
+            lim = max(0.1, float(np.abs(h).max()) * 1.15)
+            self._plot.setXRange(-0.6, len(data) - 0.4, padding=0)
+            self._plot.setYRange(-lim if (h < 0).any() else 0, lim, padding=0)
+
+    # -- theme ------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_plot_colors()
+        super().changeEvent(event)
+
+    def _apply_plot_colors(self) -> None:
+        bg, fg = plot_colors(self)
+        self._plot.setBackground(bg)
+        for name in ("left", "bottom"):
+            axis = self._plot.getAxis(name)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
+
+    # -- for tests ------------------------------------------------------------------------
+    @property
+    def plot(self) -> pg.PlotWidget:
+        return self._plot
+
+    @property
+    def message(self) -> InlineMessage:
+        return self._message

@@ -1,0 +1,128 @@
+"""models.cli: each subcommand end to end on the built models (in process, through main(argv))."""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.cli import models as cli
+from core.inference import registry
+from tests.models.helpers import built, copy_model, reference
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(capsys, *argv):
+    rc = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_add_subcommands_registers_handlers():
+    ap = argparse.ArgumentParser()
+    cli.add_subcommands(ap.add_subparsers(dest="command"))
+    for argv in (["next", "x"], ["mask", "[MASK]"], ["encode", "a", "b"], ["digit", "x.png"], ["models", "verify"]):
+        args = ap.parse_args(argv)
+        assert callable(args.func)
+
+
+def test_next_json_ranks_time_first(capsys):
+    built(registry.LANGUAGE_MODEL)
+    rc, out, _ = run(capsys, "next", "Once upon a", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["model"] == "SmolLM2-135M"
+    assert data["tokens"][0] == {"id": 0, "text": "<|endoftext|>"}
+    assert data["next"][0]["text"] == " time"
+    assert data["next"][0]["prob"] == pytest.approx(0.347, abs=0.02)
+    rc, out, _ = run(capsys, "next", "Once upon a", "-k", "2", "--temperature", "0.8", "--json")
+    probs = [n["prob"] for n in json.loads(out)["next"]]
+    assert len(probs) == 2 and sum(probs) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_next_with_unavailable_provider_prints_notice(capsys):
+    built(registry.LANGUAGE_MODEL)
+    rc, out, err = run(capsys, "next", "Hello", "--provider", "CUDAExecutionProvider", "--show", "3")
+    assert rc == 0
+    if "CUDAExecutionProvider" not in registry.open_language_model().provider:
+        assert "notice: CUDAExecutionProvider is not available" in err
+        assert "on CPUExecutionProvider" in out
+
+
+def test_mask_json(capsys):
+    built(registry.LANGUAGE_MODEL)
+    rc, out, _ = run(capsys, "mask", "The [MASK] sat on the throne.", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    top3 = {f["word"].lower() for f in data["fills"][:3]}
+    assert {"king", "queen"} <= top3
+    assert "BERT" in data["method"]
+
+
+def test_mask_without_mask_exits_2(capsys):
+    built(registry.LANGUAGE_MODEL)
+    rc, out, err = run(capsys, "mask", "no gap here")
+    assert rc == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_encode_json(capsys):
+    built(registry.ENCODER)
+    rc, out, _ = run(capsys, "encode", "A man plays guitar.", "Someone plays an instrument.", "Stocks fell.", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    sim = np.array(data["cosine_similarity"])
+    assert sim.shape == (3, 3) and sim[0, 1] > sim[0, 2]
+    assert len(data["sentences"][0]["vector"]) == 384
+    assert data["sentences"][0]["tokens"][0] == "[CLS]"
+
+
+def test_digit_classifies_heldout_png(capsys, tmp_path):
+    ref = reference(registry.DIGITS)
+    i = int(np.where(ref["probs"].argmax(1) == ref["labels"])[0][0])
+    path = tmp_path / "heldout.png"
+    Image.fromarray(np.round(ref["images"][i] * 255).astype(np.uint8), mode="L").save(path)
+    rc, out, _ = run(capsys, "digit", str(path), "--json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["digit"] == int(ref["labels"][i])
+    assert data["layers"]["fc1"] == [500] and data["layers"]["logits"] == [10]
+    rc, out, err = run(capsys, "digit", str(tmp_path / "nope.png"))
+    assert rc == 2 and "not found" in err
+
+
+def test_models_list_and_verify(capsys):
+    built(registry.DIGITS)
+    rc, out, _ = run(capsys, "models", "list")
+    assert rc == 0 and "mnist-cnn" in out and "SmolLM2-135M" in out
+    rc, out, _ = run(capsys, "models", "verify", "--only", "mnist-cnn")
+    assert rc == 0 and "mnist-cnn: ok" in out and "model.onnx: sha256" in out
+
+
+def test_verify_detects_corruption_and_missing_models(capsys, tmp_path, monkeypatch):
+    d = copy_model(registry.DIGITS, tmp_path / "models")
+    monkeypatch.setenv(registry.DATA_ENV, str(tmp_path))
+    data = bytearray((d / "model.onnx").read_bytes())
+    data[100] ^= 0x01
+    (d / "model.onnx").write_bytes(bytes(data))
+    rc, out, err = run(capsys, "models", "verify", "--only", "mnist-cnn")
+    assert rc == 2 and "sha256 does not match" in err and "python main.py models build" in err
+    rc, out, err = run(capsys, "next", "Once upon a")
+    assert rc == 2 and out == ""
+    assert err.count("\n") == 1 and "python main.py models build --only smollm2-135m" in err
+
+
+def test_module_entry_point_runs():
+    built(registry.DIGITS)
+    r = subprocess.run(
+        [sys.executable, "-m", "core.cli.models", "models", "verify", "--only", "mnist-cnn"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "mnist-cnn: ok" in r.stdout

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from core.embeddings.embedding_set import EmbeddingSet
+from core.errors import UnknownWordError
+from core.embeddings.neighbours import nearest
+
+
+def test_case_folding_says_so(glove):
+    r = glove.resolve("King")
+    assert r.word == "king" and r.case_folded
+    assert not glove.resolve("king").case_folded
+
+
+def test_unknown_word_suggestions(glove):
+    with pytest.raises(UnknownWordError) as info:
+        glove.resolve("crocodyle")
+    assert "crocodile" in info.value.suggestions
+
+
+def test_frequency_rank_and_ids(glove):
+    assert glove.rank_of("the") == 1
+    assert glove.word_of(glove.id_of("queen")) == "queen"
+
+
+def test_completion_is_prefix_and_frequency_ordered(glove):
+    c = glove.complete("cro", 5)
+    assert all(w.startswith("cro") for w in c)
+    assert [glove.id_of(w) for w in c] == sorted(glove.id_of(w) for w in c)
+    assert glove.complete("zzzzqx") == []
+
+
+@pytest.mark.parametrize("metric", ["cos", "euclid", "dot"])
+def test_metrics_agree_with_brute_force(metric):
+    rng = np.random.default_rng(3)
+    V = rng.normal(size=(30000, 8)).astype(np.float32)
+    V[5] = 0  # a zero vector must not break anything
+    es = EmbeddingSet([f"w{i}" for i in range(len(V))], V)
+    q = V[7]
+    if metric == "cos":
+        s = V @ q / np.maximum(np.linalg.norm(V, axis=1), 1e-30) / np.linalg.norm(q)
+    elif metric == "dot":
+        s = V @ q
+    else:
+        s = -np.linalg.norm(V - q, axis=1)
+    s[7] = -np.inf
+    want = list(np.argsort(-s, kind="stable")[:10])
+    got = nearest(es, "w7", 10, metric=metric)
+    assert [n.index for n in got] == want
+    if metric == "euclid":
+        np.testing.assert_allclose([n.score for n in got], -s[want], rtol=1e-4)
+
+
+def _python_indexes(words):
+    """The indexes written the plain way: one Python sort, one dict."""
+    lows = [w.lower() for w in words]
+    order = sorted(range(len(words)), key=lows.__getitem__)
+    low = {}
+    for i, w in enumerate(lows):
+        low.setdefault(w, i)
+    return [lows[i] for i in order], order, low
+
+
+@pytest.mark.parametrize("chunk", [7, 3000])
+def test_index_job_sorts_like_python(glove_small, chunk):
+    from core.progress import run_sync
+
+    rng = np.random.default_rng(3)
+    tricky = ["internationalization", "internationalisation", "Internationalization", "internationa",
+              "internationalizations", "a" * 40, "a" * 39 + "b", "a" * 16, "a" * 17, "ab\0", "ab", "ab\0\0",
+              "Éclair", "éclair", "ÉCLAIR", "straße", "STRASSE", "", "King", "KING", "zebra", "ZEBRA", "zebra"]
+    words = glove_small.words[:5000] + tricky + ["".join(rng.choice(list("abAB"), rng.integers(12, 22)))
+                                                 for _ in range(3000)]
+    es = EmbeddingSet(words, rng.normal(size=(len(words), 4)).astype(np.float32))
+    run_sync(es.build_indexes(chunk=chunk))
+    keys, order, low = _python_indexes(words)
+    assert es._sorted[0] == keys
+    assert es._sorted[1].tolist() == order
+    assert es._lower == low
+    for prefix in ("internation", "INTERNATIONALIZ", "a" * 16, "éc", "ab"):
+        assert es.complete(prefix, 10) == [w for w in words if w.lower().startswith(prefix.lower())][:10]
+    assert es.find("Zebra").word == "zebra" and es.find("straSSE").word == "STRASSE"
+    assert es.find("ab\0").index == words.index("ab\0")
+
+
+def test_all_lowercase_sets_share_the_word_index(glove_small):
+    from core.progress import run_sync
+
+    fresh = glove_small.subset(range(len(glove_small)))
+    run_sync(fresh.build_indexes())
+    assert fresh._lower is fresh.index
+    keys, order, _ = _python_indexes(fresh.words)
+    assert fresh._sorted[1].tolist() == order
+    assert fresh.complete("Par")[:3] == glove_small.complete("par")[:3]

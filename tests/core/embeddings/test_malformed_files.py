@@ -1,0 +1,153 @@
+"""Every malformed file gets a FileFormatError that names the file, the line and what was expected.
+Nothing crashes, hangs or unpickles."""
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from core.embeddings import loaders
+from core.errors import FileFormatError
+from core.embeddings.loaders import LoadOptions
+from core.progress import run_sync
+
+GOOD = "the 0.1 0.2 0.3\ncat 0.4 0.5 0.6\n"
+
+
+def fails(path, fmt=None, **kw) -> FileFormatError:
+    with pytest.raises(FileFormatError) as info:
+        run_sync(loaders.load(path, fmt, LoadOptions(**kw), use_cache=False))
+    err = info.value
+    assert str(path) in str(err)  # names the file
+    return err
+
+
+def write(tmp_path, name, data):
+    p = tmp_path / name
+    (p.write_bytes if isinstance(data, bytes) else p.write_text)(data)
+    return p
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("the 0.1 0.2 0.3\ncat 0.4 0.5\n", 2, "wrong number of values"),  # truncated line
+    ("the 0.1 0.2 0.3\ncat 0.4 0.5 0.6 0.7\n", 2, "wrong number of values"),  # one value too many
+    ("the 0.1 0.2 0.3\ncat 0.4 x 0.6\n", 2, "number 2 after the word is not a number"),
+    ("the 0.1 0.2 0.3\ncat 0.4 nan 0.6\n", 2, "nan"),
+    ("the 0.1 0.2 0.3\ncat 0.4 inf 0.6\n", 2, "inf"),
+    ("the 0.1 0.2 0.3\ncat 0.4 0.5 0.6\nthe 1 2 3\n", 3, "duplicate word 'the' (first on line 1)"),
+    ("the\n", 1, "a line needs a word and at least one number"),
+])
+def test_glove_text_errors(tmp_path, text, line, words):
+    err = fails(write(tmp_path, "g.txt", text), "glove")
+    assert err.line == line
+    assert words in str(err)
+    assert "expected" in str(err)
+
+
+def test_truncated_last_line_without_newline(tmp_path):
+    err = fails(write(tmp_path, "g.txt", GOOD + "dog 0.7 0."), "glove")
+    assert err.line == 3
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("3 3\n" + GOOD, 3, "declares 3 words but the file holds 2"),
+    ("1 3\n" + GOOD, 3, "more vectors than the header's 1"),
+    ("2 x\n" + GOOD, 1, "bad header"),
+])
+def test_word2vec_header_errors(tmp_path, text, line, words):
+    err = fails(write(tmp_path, "w.txt", text), "word2vec-text")
+    assert err.line == line and words in str(err)
+
+
+def test_empty_file(tmp_path):
+    err = fails(write(tmp_path, "e.txt", ""))
+    assert "empty" in str(err) and err.line == 1
+
+
+def test_binary_garbage(tmp_path):
+    rng = np.random.default_rng(1)
+    err = fails(write(tmp_path, "garbage.txt", rng.integers(0, 256, 5000, dtype=np.uint8).tobytes()), "glove")
+    assert err.line is not None and ("binary" in str(err) or "not" in str(err))
+
+
+def test_wrong_encoding_names_line_and_byte(tmp_path):
+    err = fails(write(tmp_path, "l1.txt", GOOD.encode() + "café 1 2 3\n".encode("latin-1")))
+    assert err.line == 3 and "not valid utf-8" in str(err) and "latin-1" in str(err)
+    es = run_sync(loaders.load(tmp_path / "l1.txt", None, LoadOptions(encoding="latin-1"), use_cache=False))
+    assert es.words[-1] == "café"
+
+
+def test_ten_megabyte_single_line_fails_fast(tmp_path):
+    p = write(tmp_path, "long.txt", b"word " + b"0.1 " * (10 * 1024 * 1024 // 4))
+    err = fails(p, "glove")
+    assert "longer than" in str(err) and err.line == 1
+
+
+def test_word2vec_binary_truncated(tmp_path):
+    p = tmp_path / "t.bin"
+    with open(p, "wb") as f:
+        f.write(b"2 3\n")
+        f.write(b"the " + struct.pack("<3f", 1, 2, 3) + b"\n")
+        f.write(b"cat " + struct.pack("<2f", 1, 2))
+    err = fails(p, "word2vec-binary")
+    assert "ends inside the vector of 'cat'" in str(err)
+
+
+def test_word2vec_binary_fewer_entries_than_header(tmp_path):
+    p = tmp_path / "t.bin"
+    p.write_bytes(b"3 2\nthe " + struct.pack("<2f", 1, 2) + b"\n")
+    err = fails(p, "word2vec-binary")
+    assert "declares 3 words but the file ends after 1" in str(err)
+
+
+def test_vocabulary_that_disagrees_with_the_matrix(tmp_path):
+    np.save(tmp_path / "m.npy", np.zeros((3, 4), np.float32))
+    (tmp_path / "m.vocab").write_text("a\nb\n")
+    with pytest.raises(FileFormatError) as info:
+        run_sync(loaders.load(tmp_path / "m.npy", use_cache=False))
+    assert "m.vocab" in str(info.value) and "2 words but the matrix has 3 rows" in str(info.value)
+    assert info.value.line == 3
+
+
+def test_npz_with_objects_is_never_unpickled(tmp_path):
+    np.savez(tmp_path / "evil.npz", vectors=np.zeros((2, 2)), words=np.array(["a", {"b": 1}], dtype=object))
+    err = fails(tmp_path / "evil.npz")
+    assert "never unpickled" in str(err)
+
+
+def test_npy_object_array_refused(tmp_path):
+    np.save(tmp_path / "o.npy", np.array([[1, "x"]], dtype=object), allow_pickle=True)
+    (tmp_path / "o.vocab").write_text("a\n")
+    err = fails(tmp_path / "o.npy")
+    assert "never unpickled" in str(err)
+
+
+def test_npy_corrupt_header(tmp_path):
+    err = fails(write(tmp_path, "c.npy", b"\x93NUMPY\x01\x00garbage"))
+    assert "not a readable NumPy file" in str(err)
+
+
+def test_npy_without_vocabulary(tmp_path):
+    np.save(tmp_path / "lonely.npy", np.zeros((2, 2), np.float32))
+    err = fails(tmp_path / "lonely.npy")
+    assert "no vocabulary file" in str(err)
+
+
+def test_projector_metadata_row_count(tmp_path):
+    (tmp_path / "vectors.tsv").write_text("1\t2\n3\t4\n")
+    (tmp_path / "metadata.tsv").write_text("word\tpos\na\tN\n")
+    with pytest.raises(FileFormatError) as info:
+        run_sync(loaders.load(tmp_path / "vectors.tsv", use_cache=False))
+    err = info.value
+    assert err.path == str(tmp_path / "metadata.tsv") and err.line == 3 and "1 metadata rows for 2 vectors" in str(err)
+
+
+def test_projector_ragged_rows(tmp_path):
+    err = fails(write(tmp_path, "v.tsv", "1\t2\n3\t4\t5\n"))
+    assert err.line == 2 and "wrong number of values" in str(err)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileFormatError, match="no such file"):
+        run_sync(loaders.load(tmp_path / "nope.txt"))

@@ -1,0 +1,77 @@
+"""models.registry: where models live, and what every manifest records."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+import pytest
+
+from core.errors import ModelMissingError
+from core.inference import registry
+from tests.models.helpers import built
+
+
+def test_data_dir_defaults_to_platformdirs(monkeypatch):
+    monkeypatch.delenv(registry.DATA_ENV, raising=False)
+    assert registry.data_dir() == Path(platformdirs.user_data_dir("embedding-explorer"))
+    assert registry.model_dir("mnist-cnn") == registry.data_dir() / "models" / "mnist-cnn"
+
+
+def test_data_dir_env_override(monkeypatch, tmp_path):
+    monkeypatch.setenv(registry.DATA_ENV, str(tmp_path))
+    assert registry.models_dir() == tmp_path / "models"
+    assert not registry.is_built("smollm2-135m")
+    with pytest.raises(ModelMissingError, match=r"not built.*python main.py models build --only smollm2-135m"):
+        registry.open_language_model()
+    with pytest.raises(ModelMissingError, match="python main.py models build"):
+        registry.open_encoder()
+    with pytest.raises(ModelMissingError, match="python main.py models build"):
+        registry.open_digit_classifier()
+
+
+def test_unknown_model_name():
+    with pytest.raises(ModelMissingError, match="unknown model 'gpt2'"):
+        registry.model_dir("gpt2")
+
+
+@pytest.mark.parametrize("name", list(registry.MODELS))
+def test_manifest_records_everything(name):
+    built(name)
+    m = registry.manifest(name)
+    assert m["name"] == name
+    assert m["display_name"] == registry.MODELS[name].display_name
+    assert m["licence"]
+    src = m["source"]
+    assert src["package"] and src["version"] and len(src["sha256"]) == 64
+    assert m["build"]["script"].startswith("models/build_") and m["build"]["recipe"]["source_sha256"] == src["sha256"]
+    assert m["build"]["tools"]["onnxruntime"]
+    assert m["parity"]["against"].startswith("torch")
+    assert "reference" in m["files"] and m["reference"]["tolerance"] == 1e-4
+    for role, entry in m["files"].items():
+        assert len(entry["sha256"]) == 64 and entry["bytes"] > 0, role
+        if entry["file"].endswith(".onnx"):
+            assert entry["inputs"] and entry["outputs"], role
+            assert all({"name", "shape", "dtype"} <= set(io) for io in entry["inputs"] + entry["outputs"])
+    if name != registry.DIGITS:
+        assert m["tokenizer"]["file"] == "tokenizer.json" and "tokenizer" in m["files"]
+    assert registry.disk_usage(name) >= sum(e["bytes"] for e in m["files"].values())
+
+
+def test_language_model_manifest_specifics():
+    built(registry.LANGUAGE_MODEL)
+    m = registry.manifest(registry.LANGUAGE_MODEL)
+    assert m["display_name"] == "SmolLM2-135M" and "GPT-style" in m["description"]
+    assert m["tokenizer"]["bos_id"] == 0 and m["tokenizer"]["prepend_bos"] is True
+    outs = {o["name"]: o["shape"] for o in m["files"]["model"]["outputs"]}
+    assert outs["logits"] == ["batch", "seq", 49152]
+    assert outs["hidden_states"] == [31, "batch", "seq", 576]
+    ins = {i["name"]: i["shape"] for i in m["files"]["model_kv"]["inputs"]}
+    assert ins["past_kv"] == [30, 2, "batch", 3, "past", 64]
+    assert m["parity"]["top5_agreement"].split("/")[0] == m["parity"]["top5_agreement"].split("/")[1]
+    assert m["parity"]["max_abs_diff_logits"] < 1e-3
+
+
+def test_verify_passes_on_built_models():
+    for name in registry.MODELS:
+        if registry.is_built(name):
+            assert registry.verify(name)

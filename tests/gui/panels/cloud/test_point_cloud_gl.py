@@ -1,0 +1,144 @@
+"""Real OpenGL rendering of the cloud (Mesa llvmpipe under Xvfb). Saves cloud_*.png screenshots.
+
+    QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1400x1000x24" .venv/bin/python -m pytest -m gl \\
+        tests/gui/test_point_cloud_gl.py
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+
+from core.embeddings.arithmetic import evaluate
+from core.embeddings.neighbours import nearest
+from core.state.session import Session
+from gui.canvas import colors, picking
+from gui.canvas.view_3d import View3D, gl_available, mvp_of
+from gui.panels.cloud.point_cloud_panel import PointCloudPanel
+from tests.gui.conftest import wait_idle
+
+pytestmark = pytest.mark.gl
+# Screenshots go to a temporary folder, so a test run leaves the checkout clean; set
+# EMBEDDING_EXPLORER_SHOTS=docs/screenshots to refresh the ones in the repository.
+SHOTS = Path(os.environ.get("EMBEDDING_EXPLORER_SHOTS") or Path(tempfile.gettempdir()) / "ee-gl-screenshots")
+BACKGROUND = np.array([22, 24, 28])
+
+
+@pytest.fixture
+def panel(qtbot, glove, runner):
+    if not gl_available():
+        pytest.skip("no OpenGL: run under xvfb-run with QT_QPA_PLATFORM=xcb")
+    s = Session()
+    p = PointCloudPanel(s, runner)
+    qtbot.addWidget(p)
+    p.resize(1200, 850)
+    p.show()
+    qtbot.waitExposed(p)
+    s.set_embeddings(glove)
+    qtbot.waitUntil(lambda: p.layout_ is not None, timeout=20000)
+    wait_idle(qtbot, runner)
+    return p
+
+
+def pixels(img: QImage) -> np.ndarray:
+    img = img.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    return np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+def shot(qtbot, p: PointCloudPanel, name: str, min_drawn: float = 0.02) -> np.ndarray:
+    qtbot.wait(100)
+    img = p.view.grab_image()
+    assert not img.isNull()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert img.save(str(SHOTS / f"cloud_{name}.png"))
+    a = pixels(img)
+    drawn = np.abs(a.astype(int) - BACKGROUND).sum(axis=2) > 30
+    assert drawn.mean() > min_drawn, f"{name}: only {drawn.mean():.3%} of the pixels are drawn"
+    assert len(np.unique(a[drawn].reshape(-1, 3), axis=0)) > 50  # colours, not a flat fill
+    return a
+
+
+def screen_of(p: PointCloudPanel, row: int) -> tuple[float, float]:
+    xy, _, visible = picking.project(p.scene.position(row)[None, :], mvp_of(p.view.gl), p.view.gl.width(),
+                                     p.view.gl.height())
+    assert visible[0]
+    return float(xy[0, 0]), float(xy[0, 1])
+
+
+def test_cloud_of_10000_words_with_a_placed_query(qtbot, panel, runner):
+    p, s = panel, panel._session
+    assert isinstance(p.view, View3D) and p.is_3d and not p.notice.isVisible()
+    assert len(p.scene.rows) == 10_000
+    croc = s.embeddings.id_of("crocodile")
+    s.query = "crocodile"
+    s.neighbours = tuple(nearest(s.embeddings, "crocodile", 10))
+    s.selection = (croc,) + tuple(n.index for n in s.neighbours)
+    assert "alligator" in [n.word for n in s.neighbours]
+    qtbot.waitUntil(lambda: croc in p.placed, timeout=10000)
+    wait_idle(qtbot, runner)
+    labels = [lb.text for lb in p.view.labels.labels]
+    assert labels[0] == "crocodile" and "alligator" in labels
+    shot(qtbot, p, "pca")
+    # a window screenshot (QWidget.grab, as main.py --screenshot takes) has the labels too
+    whole = pixels(p.grab().toImage())
+    orange = np.all(np.abs(whole.astype(int) - np.array(colors.ROLE_COLORS["query"][:3]) * 255) < 40, axis=2)
+    assert orange.sum() > 150  # the query's disc and its bold label
+    p.focus_highlights()
+    a = shot(qtbot, p, "crocodile")
+    # the query's point is drawn in its highlight colour where picking says it is
+    x, y = screen_of(p, croc)
+    patch = a[int(y) - 3: int(y) + 4, int(x) - 3: int(x) + 4].reshape(-1, 3).astype(int)
+    want = np.array(colors.ROLE_COLORS["query"][:3]) * 255
+    assert np.min(np.abs(patch - want).sum(axis=1)) < 60
+
+
+def test_clicking_a_rendered_point_selects_it(qtbot, panel):
+    p, s = panel, panel._session
+    king = s.embeddings.id_of("king")
+    s.selection = (king,)
+    p.focus_highlights()
+    qtbot.wait(50)
+    x, y = screen_of(p, king)
+    qtbot.mouseClick(p.view.gl, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    qtbot.waitUntil(lambda: s.query != "", timeout=2000)
+    picked = s.selection[0]
+    assert s.query == s.embeddings.words[picked]
+    assert np.linalg.norm(np.subtract(screen_of(p, picked), (x, y))) <= picking.RADIUS
+
+
+def test_arithmetic_arrows(qtbot, panel, runner):
+    p, s = panel, panel._session
+    s.arithmetic = evaluate(s.embeddings, "king - man + woman")
+    qtbot.waitUntil(lambda: p.target is not None, timeout=10000)
+    wait_idle(qtbot, runner)
+    assert len(p.arithmetic_arrows()) == 5
+    p.focus_highlights()
+    a = shot(qtbot, p, "arithmetic")
+    green = np.all(np.abs(a.astype(int) - np.array(colors.ARROW[:3]) * 255) < 40, axis=2)
+    assert green.sum() > 100  # the arrows are drawn
+
+
+def test_tsne_forms_in_the_view(qtbot, panel, runner):
+    p, s = panel, panel._session
+    s.point_count = 3000
+    qtbot.waitUntil(lambda: len(p.layout_.rows) == 3000, timeout=10000)
+    s.projection_method = "tsne"
+    s.projection_params = (("iterations", 250), ("perplexity", 30.0))
+    frames: list[np.ndarray] = []
+    runner.intermediate.connect(lambda kind, payload: frames.append(np.array(payload)))
+    p.run_projection()
+    qtbot.waitUntil(lambda: len(frames) >= 3, timeout=60000)
+    a = shot(qtbot, p, "tsne_forming", 0.01)
+    assert p.view.axis_labels.labels[0].text == "t-SNE 1"
+    qtbot.waitUntil(lambda: p.layout_.method == "tsne", timeout=180000)
+    wait_idle(qtbot, runner, timeout=30000)
+    assert len(frames) >= 5
+    p.view.reset_camera()
+    b = shot(qtbot, p, "tsne", 0.01)
+    assert np.abs(a.astype(int) - b).sum() > 0  # the layout moved between the two frames
