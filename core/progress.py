@@ -76,3 +76,22 @@ def background_priority() -> None:
             os.setpriority(os.PRIO_PROCESS, tid, min(base + BACKGROUND_NICE, 19))
     except OSError:
         pass
+
+
+def scaled(job: Job[T], start: float, end: float, prefix: str = "") -> Job[T]:
+    """Run a nested job as part of a larger one: its fractions are mapped into ``start..end``
+    (unknown stays unknown), its messages get ``prefix``, and its result is returned.
+
+        result = yield from scaled(build_one(name), i / n, (i + 1) / n, f"{name}: ")
+
+    Closing the outer job closes the nested one at once (its cleanup runs now)."""
+    try:
+        while True:
+            try:
+                p = next(job)
+            except StopIteration as stop:
+                return stop.value
+            f = p.fraction if p.fraction < 0 else start + (end - start) * p.fraction
+            yield Progress(f, prefix + p.message, p.payload)
+    finally:
+        job.close()

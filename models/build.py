@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import shutil
 import sys
 import time
 from pathlib import Path
 
 from core.errors import ExplorerError, ModelError
 from core.inference.runtime import clear_cache, load_manifest, verify_model
-from core.progress import Job, Progress, run_sync
+from core.io import atomic_folder, atomic_write_json
+from core.progress import Job, Progress, run_sync, scaled
 
 from core.inference import registry
-from models.build_common import file_entry, write_json_atomic
+from models.build_common import file_entry
 
 
 def _up_to_date(out: Path, recipe: dict) -> bool:
@@ -49,30 +49,13 @@ def build_model(name: str, *, force: bool = False) -> Job[dict]:
             status = yield from _quantize(name, out, force=force, status=status)
         return {"name": name, "status": status, "seconds": time.perf_counter() - t0, "bytes": registry.disk_usage(name)}
 
-    stage = out.with_name(out.name + ".partial")
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
-    job = builder.build(stage)
-    while True:
-        try:
-            p = next(job)
-        except StopIteration as stop:
-            manifest = stop.value
-            break
-        yield Progress(0.95 * p.fraction, f"{name}: {p.message}")
-
-    yield Progress(0.96, f"{name}: checksumming files")
-    manifest["files"] = {role: file_entry(stage / fn) for role, fn in manifest["files"].items()}
-    manifest["build"]["recipe"] = recipe
-    manifest["build"]["seconds"] = round(time.perf_counter() - t0, 1)
-    write_json_atomic(stage / "manifest.json", manifest)
-
-    old = out.with_name(out.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
-    stage.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    with atomic_folder(out) as stage:  # an interrupted build leaves the previous model (or none)
+        manifest = yield from scaled(builder.build(stage), 0.0, 0.95, f"{name}: ")
+        yield Progress(0.96, f"{name}: checksumming files")
+        manifest["files"] = {role: file_entry(stage / fn) for role, fn in manifest["files"].items()}
+        manifest["build"]["recipe"] = recipe
+        manifest["build"]["seconds"] = round(time.perf_counter() - t0, 1)
+        atomic_write_json(stage / "manifest.json", manifest, indent=2)
     clear_cache()
     status = "built"
     if name == registry.LANGUAGE_MODEL:
@@ -114,14 +97,7 @@ def build_all(only: list[str] | None = None, *, force: bool = False) -> Job[list
         registry.spec(n)  # unknown name -> error before any work
     results = []
     for i, n in enumerate(names):
-        job = build_model(n, force=force)
-        while True:
-            try:
-                p = next(job)
-            except StopIteration as stop:
-                results.append(stop.value)
-                break
-            yield Progress((i + p.fraction) / len(names), p.message)
+        results.append((yield from scaled(build_model(n, force=force), i / len(names), (i + 1) / len(names))))
     return results
 
 

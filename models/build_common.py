@@ -5,7 +5,6 @@ Nothing here imports torch; the build scripts import it lazily so that
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -14,20 +13,13 @@ import sys
 from pathlib import Path
 
 from core.errors import ModelError
+from core.io import sha256_file  # noqa: F401 (the build scripts' checksum)
 
 BUILD_HINT = "python main.py models build"
 BUILD_EXTRA_HINT = (
     "the model build needs the build extra: pip install -e '.[build]' "
     "(torch==2.13.0 from /opt/wheels, transformers, gguf, onnx, onnxscript, safetensors, accelerate)"
 )
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def package_file(dist: str, version: str, relpath: str) -> Path:
@@ -82,12 +74,6 @@ def tool_versions(*dists: str) -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             out[d] = "not installed"
     return out
-
-
-def write_json_atomic(path: Path, obj: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def onnx_signature(path: Path) -> tuple[list[dict], list[dict]]:

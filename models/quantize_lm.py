@@ -31,7 +31,6 @@ manifest, options, onnxruntime version) matches and the files are intact.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -41,17 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
+from core.io import atomic_path, atomic_write_json, sha256_file
 from models.quantize_parity import is_faithful, log, parity
 
 RECIPE_VERSION = 1
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 22):
-            h.update(block)
-    return h.hexdigest()
-
-
 def suffix_for(bits: int) -> str:
     return f"_q{bits}"
 
@@ -233,9 +225,8 @@ def quantize_file(
             counts[f"MatMulNBits_{b}bit"] = counts.get(f"MatMulNBits_{b}bit", 0) + 1
     counts["MatMul_left_fp32"] = sum(1 for n in model.graph.node if n.op_type == "MatMul")
     log(f"{src.name}: quantised ({counts}) in {time.perf_counter() - t0:.1f} s; saving {dst.name}")
-    tmp = dst.with_name(dst.name + ".tmp")
-    onnx.save(model, str(tmp))
-    os.replace(tmp, dst)
+    with atomic_path(dst, suffix=".onnx") as tmp:
+        onnx.save(model, str(tmp))
     log(f"{dst.name}: {dst.stat().st_size / 1e6:.0f} MB ({time.perf_counter() - t0:.1f} s)")
     return counts
 
@@ -249,7 +240,7 @@ def recipe(model_dir: Path, *, bits: int, block_size: int, accuracy_level: int, 
     except (OSError, ValueError, KeyError):
         src = {r: None for r in ("model", "model_kv")}
     if not all(src.values()):
-        src = {r: _sha256(model_dir / f) for r, f in (("model", "model.onnx"), ("model_kv", "model_kv.onnx"))}
+        src = {r: sha256_file(model_dir / f) for r, f in (("model", "model.onnx"), ("model_kv", "model_kv.onnx"))}
     return {
         "recipe_version": RECIPE_VERSION,
         "source_sha256": src,
@@ -294,7 +285,7 @@ def quantize_model(
         not force
         and entry.get("recipe") == want
         and all((model_dir / f).is_file() for f in names.values())
-        and all(entry.get("files", {}).get(r, {}).get("sha256") == _sha256(model_dir / f) for r, f in names.items())
+        and all(entry.get("files", {}).get(r, {}).get("sha256") == sha256_file(model_dir / f) for r, f in names.items())
         and (entry.get("parity") is not None or not check)
     )
     if up_to_date:
@@ -310,7 +301,7 @@ def quantize_model(
     entry = {
         "recipe": want,
         "files": {
-            r: {"file": f, "sha256": _sha256(model_dir / f), "bytes": (model_dir / f).stat().st_size}
+            r: {"file": f, "sha256": sha256_file(model_dir / f), "bytes": (model_dir / f).stat().st_size}
             for r, f in names.items()
         },
         "nodes": counts,
@@ -323,9 +314,7 @@ def quantize_model(
         entry["faithful"] = is_faithful(entry["parity"])
         entry["faithful_rule"] = "top-1 agreement >= 0.95 and P(' time' | 'Once upon a') within 0.02 of fp32"
     old[f"q{bits}"] = entry
-    tmp = record_path.with_name(record_path.name + ".tmp")
-    tmp.write_text(json.dumps(old, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, record_path)
+    atomic_write_json(record_path, old)
     return entry
 
 

@@ -1,23 +1,16 @@
 """Write embedding sets as Embedding Projector TSV (+ metadata) and word2vec/GloVe text."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from .embedding_set import EmbeddingSet
+from ..io import atomic_open, atomic_write_bytes
 from ..progress import Job, Progress
 
 CHUNK = 20000
-
-
-def _atomic_writer(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    return os.fdopen(fd, "wb"), tmp
 
 
 def _rows(es: EmbeddingSet, rows: Sequence[int] | None) -> np.ndarray:
@@ -33,21 +26,15 @@ def write_word2vec_text(es: EmbeddingSet, path: str | Path, *, header: bool = Tr
     """word2vec text ("N D" header) or, with header=False, GloVe text."""
     path = Path(path)
     idx = _rows(es, rows)
-    f, tmp = _atomic_writer(path)
-    try:
-        with f:
-            if header:
-                f.write(f"{len(idx)} {es.dim}\n".encode())
-            for s in range(0, len(idx), CHUNK):
-                sel = idx[s : s + CHUNK]
-                block = np.asarray(es.vectors[sel], dtype=np.float32)
-                lines = [f"{es.words[i]} {v}" for i, v in zip(sel.tolist(), _fmt(block, " "))]
-                f.write(("\n".join(lines) + "\n").encode("utf-8"))
-                yield Progress(min((s + CHUNK) / max(len(idx), 1), 1.0), f"wrote {min(s + CHUNK, len(idx)):,} words")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as f:
+        if header:
+            f.write(f"{len(idx)} {es.dim}\n".encode())
+        for s in range(0, len(idx), CHUNK):
+            sel = idx[s : s + CHUNK]
+            block = np.asarray(es.vectors[sel], dtype=np.float32)
+            lines = [f"{es.words[i]} {v}" for i, v in zip(sel.tolist(), _fmt(block, " "))]
+            f.write(("\n".join(lines) + "\n").encode("utf-8"))
+            yield Progress(min((s + CHUNK) / max(len(idx), 1), 1.0), f"wrote {min(s + CHUNK, len(idx)):,} words")
     return path
 
 
@@ -64,26 +51,17 @@ def write_projector_tsv(es: EmbeddingSet, vectors_path: str | Path, metadata_pat
             cols[k] = [v[i] for i in idx]
     for k, v in (extra_columns or {}).items():
         cols[k] = list(v)
-    f, tmp = _atomic_writer(vpath)
-    try:
-        with f:
-            for s in range(0, len(idx), CHUNK):
-                block = np.asarray(es.vectors[idx[s : s + CHUNK]], dtype=np.float32)
-                f.write(("\n".join(_fmt(block, "\t")) + "\n").encode())
-                yield Progress(min((s + CHUNK) / max(len(idx), 1), 1.0) * 0.9, "writing vectors")
-        os.replace(tmp, vpath)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(vpath, "wb") as f:
+        for s in range(0, len(idx), CHUNK):
+            block = np.asarray(es.vectors[idx[s : s + CHUNK]], dtype=np.float32)
+            f.write(("\n".join(_fmt(block, "\t")) + "\n").encode())
+            yield Progress(min((s + CHUNK) / max(len(idx), 1), 1.0) * 0.9, "writing vectors")
     clean = {k: [str(x).replace("\t", " ").replace("\n", " ") for x in v] for k, v in cols.items()}
     names = list(clean)
     if len(names) == 1:
         text = "\n".join(clean["word"]) + "\n"
     else:
         text = "\t".join(names) + "\n" + "\n".join("\t".join(clean[n][i] for n in names) for i in range(len(idx))) + "\n"
-    f, tmp = _atomic_writer(mpath)
-    with f:
-        f.write(text.encode("utf-8"))
-    os.replace(tmp, mpath)
+    atomic_write_bytes(mpath, text.encode("utf-8"))
     yield Progress(1.0, "done")
     return vpath, mpath

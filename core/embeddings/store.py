@@ -7,13 +7,11 @@ leaves a half-written set that looks complete.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..io import atomic_folder
 from .embedding_set import EmbeddingSet, row_norms
 
 FORMAT_VERSION = 1
@@ -23,9 +21,7 @@ def save(es_words: list[str], vectors: np.ndarray, folder: str | Path, *, name: 
          metadata: dict[str, list[str]] | None = None, extra: dict | None = None,
          norms: np.ndarray | None = None) -> Path:
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as tmp:
         np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors))
         np.save(tmp / "norms.npy", row_norms(vectors) if norms is None else np.asarray(norms, dtype=np.float32))
         (tmp / "words.txt").write_text("\n".join(es_words), encoding="utf-8")
@@ -34,12 +30,6 @@ def save(es_words: list[str], vectors: np.ndarray, folder: str | Path, *, name: 
         meta = {"format_version": FORMAT_VERSION, "name": name, "source": source, "count": len(es_words),
                 "dim": int(vectors.shape[1]), "dtype": str(vectors.dtype), **(extra or {})}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 

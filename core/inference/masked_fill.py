@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .language_model import LanguageModel
-from ..progress import Job, Progress
+from ..progress import Job, Progress, scaled
 
 MASK = "[MASK]"
 MASKED_FILL_EXPLAINED = (
@@ -130,13 +130,7 @@ def fill_mask(
     n = max(n, 1)
     yield Progress(0.05, f"scoring {len(words)} candidate sentences")
     job = lm.score_continuations(ids[0][:n], [s[n:] for s in ids], batch_size=batch_size)
-    while True:
-        try:
-            p = next(job)
-        except StopIteration as stop:
-            scores = stop.value
-            break
-        yield Progress(0.05 + 0.95 * p.fraction, p.message)
+    scores = yield from scaled(job, 0.05, 1.0)
     probs = np.exp(scores - scores.max())
     probs /= probs.sum()
     merged: dict[str, list] = {}

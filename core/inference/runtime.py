@@ -17,7 +17,6 @@ first). ``CUDAExecutionProvider`` then appears in :func:`available_providers`.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -28,6 +27,7 @@ import numpy as np
 import onnxruntime as ort
 
 from ..errors import ModelCorruptError, ModelMissingError
+from ..io import sha256_file
 
 CPU = "CPUExecutionProvider"
 REBUILD_COMMAND = "python main.py models build"
@@ -79,11 +79,7 @@ def _sha256(path: Path) -> str:
     with _verified_lock:
         if key in _verified:
             return _verified[key]
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 22):
-            h.update(block)
-    digest = h.hexdigest()
+    digest = sha256_file(path)
     with _verified_lock:
         _verified[key] = digest
     return digest

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 import weakref
 from collections import OrderedDict
@@ -21,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..embeddings.embedding_set import EmbeddingSet
+from ..io import atomic_open
 from ..paths import cache_dir
 
 MEMORY_ENTRIES = 8
@@ -109,14 +108,8 @@ def _write(path: Path, layout) -> None:
     if layout.linear is not None:
         arrays["mean"], arrays["matrix"] = layout.linear
     meta = {"axis_labels": list(layout.axis_labels), "info": _jsonable(layout.info)}
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as f:
+        np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
 
 
 def _read(path: Path, method: str, params: tuple):

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from ..embeddings.embedding_set import EmbeddingSet
+from ..io import atomic_open
 
 
 def write_layout_csv(es: EmbeddingSet, rows: Sequence[int], coords: np.ndarray, path: str | Path, *,
@@ -23,17 +22,10 @@ def write_layout_csv(es: EmbeddingSet, rows: Sequence[int], coords: np.ndarray, 
         raise ValueError(f"coords must be ({len(rows)}, 3), got {coords.shape}")
     meta = {k: v for k, v in es.metadata.items() if k.lower() not in ("word", "label")}
     extra = dict(extra_columns or {})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["word", *axis_names, *meta, *extra])
-            for i, r in enumerate(rows.tolist()):
-                w.writerow([es.words[r], *(f"{c:.6g}" for c in coords[i]), *(meta[k][r] for k in meta),
-                            *(extra[k][i] for k in extra)])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["word", *axis_names, *meta, *extra])
+        for i, r in enumerate(rows.tolist()):
+            w.writerow([es.words[r], *(f"{c:.6g}" for c in coords[i]), *(meta[k][r] for k in meta),
+                        *(extra[k][i] for k in extra)])
     return path

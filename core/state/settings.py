@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
+from ..io import atomic_write_json
 from ..paths import config_dir
 
 SCHEMA_VERSION = 2
@@ -135,15 +135,4 @@ def load(path: str | os.PathLike | None = None) -> Settings:
 def save(settings: Settings, path: str | os.PathLike | None = None) -> Path:
     """Write atomically: a temporary file in the same folder, then os.replace."""
     p = Path(path) if path is not None else settings_path()
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(settings.to_json(), f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    return atomic_write_json(p, settings.to_json(), fsync=True)
