@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from core.projections import layout as P  # noqa: E402
+from core.projections.project import project
 from core.embeddings.default_set import load_default  # noqa: E402
 from core.progress import run_sync  # noqa: E402
 
@@ -40,14 +41,14 @@ def timed_job(job):
 def bench_pca(es) -> None:
     rows = np.arange(len(es))
     t = time.perf_counter()
-    layout = run_sync(P.project(es, rows, "pca", cache=False))
+    layout = run_sync(project(es, rows, "pca", cache=False))
     dt = time.perf_counter() - t
     ratio = ", ".join(f"{r:.3f}" for r in layout.info["explained_variance_ratio"])
     print(f"PCA 3D, {len(es):,} x {es.dim}: {dt:.2f} s (explained variance {ratio}) [{load()}]", flush=True)
 
 
 def bench_tsne(es, n: int) -> None:
-    layout, first, first_opt, total = timed_job(P.project(es, P.point_rows(es, n), "tsne", cache=False))
+    layout, first, first_opt, total = timed_job(project(es, P.point_rows(es, n), "tsne", cache=False))
     its = dict(layout.params)
     print(f"t-SNE 3D (Barnes-Hut), {n:,} points, {its['early_iterations']}+{its['iterations']} iterations: "
           f"first layout {first:.2f} s, first optimised layout {first_opt:.2f} s, total {total:.1f} s "
@@ -56,9 +57,9 @@ def bench_tsne(es, n: int) -> None:
 
 def bench_umap(es, n: int) -> None:
     t = time.perf_counter()
-    run_sync(P.project(es, P.point_rows(es, 300), "umap", cache=False))
+    run_sync(project(es, P.point_rows(es, 300), "umap", cache=False))
     warm = time.perf_counter() - t
-    layout, _, _, total = timed_job(P.project(es, P.point_rows(es, n), "umap", cache=False))
+    layout, _, _, total = timed_job(project(es, P.point_rows(es, n), "umap", cache=False))
     print(f"UMAP 3D, {n:,} points: {total:.1f} s (after a {warm:.1f} s warm-up that compiles numba) "
           f"[{load()}]", flush=True)
 
@@ -80,7 +81,7 @@ def bench_render(es) -> None:
     view = View3D()
     view.resize(800, 600)
     view.show()
-    layout = run_sync(P.project(es, np.arange(len(es)), "pca", cache=False))
+    layout = run_sync(project(es, np.arange(len(es)), "pca", cache=False))
     for n in (10_000, 100_000, 400_000):
         pos = layout.coords[:n] / np.percentile(np.abs(layout.coords), 99)
         col = np.tile(np.array([[0.4, 0.7, 1.0, 0.8]], np.float32), (n, 1))

@@ -21,6 +21,7 @@ import numpy as np
 from ..embeddings.embedding_set import EmbeddingSet
 from ..io import atomic_open
 from ..paths import cache_dir
+from .layout import Layout
 
 MEMORY_ENTRIES = 8
 _lock = threading.Lock()
@@ -113,8 +114,6 @@ def _write(path: Path, layout) -> None:
 
 
 def _read(path: Path, method: str, params: tuple):
-    from .layout import Layout
-
     if not path.exists():
         return None
     try:

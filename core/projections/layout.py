@@ -1,17 +1,10 @@
-"""Projections of an embedding set to 3D: PCA, t-SNE, UMAP and custom axes (Qt-free).
+"""What every projection shares: the :class:`Layout` it returns, the methods and their
+parameters, and the point set (which rows of an embedding set are projected).
 
-Every projection is a job (a generator yielding :class:`~core.progress.Progress`
-and returning a :class:`Layout`), cancellable between yields by closing it:
-
-    layout = run_sync(project(es, point_rows(es, 10000), "pca"))
-    layout.coords            # (n, 3) float32, row i places es.words[layout.rows[i]]
-    layout.info["explained_variance_ratio"]
-
-Vectors are unit-normalised before projecting (``normalize=True``, the
-default), so distances in every method agree with the cosine similarity the
-neighbour lists use. Seeds are fixed; results are cached per (embedding set,
-point set, method, parameters), in memory and on disk (see projection_cache).
-Long methods live in projection_tsne / projection_umap.
+Vectors are unit-normalised before projecting (``normalize=True``, the default), so
+distances in every method agree with the cosine similarity the neighbour lists use.
+The methods themselves live in linear (PCA, custom axes), tsne and umap; project.py
+runs one of them as a job, through the cache.
 """
 from __future__ import annotations
 
@@ -20,12 +13,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..embeddings.arithmetic import resolve_terms
-from ..embeddings.directions import direction, parse_pairs
 from ..embeddings.embedding_set import EmbeddingSet
 from ..errors import ExplorerError
-from ..embeddings.expression import parse
-from ..progress import Job, Progress
 
 METHODS = ("pca", "tsne", "umap", "axes")
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP", "axes": "Custom axes"}
@@ -148,122 +137,3 @@ def unit_vectors(vectors: np.ndarray, normalize: bool = True) -> np.ndarray:
         return v
     n = np.linalg.norm(v, axis=1, keepdims=True)
     return v / np.where(n > 0, n, 1.0)
-
-
-# -- the job -------------------------------------------------------------------------
-def project(es: EmbeddingSet, rows: Sequence[int] | np.ndarray, method: str,
-            params: Iterable[tuple[str, Any]] | dict | None = (), *, cache: bool = True) -> Job[Layout]:
-    """Project `rows` of `es` to 3D. Yields Progress (t-SNE/UMAP with intermediate layouts)."""
-    from . import cache as projection_cache
-
-    key_params = resolve_params(method, params)
-    rows = np.asarray(rows, dtype=np.int64)
-    if len(rows) < 4:
-        raise ExplorerError(f"{METHOD_LABELS[method]} needs at least 4 points, got {len(rows)}")
-    cap = MAX_POINTS[method]
-    if cap is not None and len(rows) > cap:
-        raise ExplorerError(f"{METHOD_LABELS[method]} takes at most {cap:,} points here, got {len(rows):,}; "
-                            f"lower the point count or use PCA")
-    if cache:
-        hit = projection_cache.lookup(es, rows, method, key_params)
-        if hit is not None:
-            yield Progress(1.0, f"{METHOD_LABELS[method]}: cached")
-            return hit
-    p = dict(key_params)
-    if method == "pca":
-        layout = yield from pca(es, rows, normalize=p["normalize"])
-    elif method == "axes":
-        layout = yield from custom_axes(es, rows, [p["x"], p["y"], p["z"]], normalize=p["normalize"])
-    elif method == "tsne":
-        from .tsne import tsne
-
-        layout = yield from tsne(es, rows, p)
-    else:
-        from .umap import umap
-
-        layout = yield from umap(es, rows, p)
-    layout.params = key_params
-    layout.info.setdefault("note", subset_note(method, len(rows), len(es)))
-    if cache:
-        projection_cache.store(es, rows, method, key_params, layout)
-    return layout
-
-
-# -- PCA ----------------------------------------------------------------------------
-def pca(es: EmbeddingSet, rows: np.ndarray, *, normalize: bool = True) -> Job[Layout]:
-    """Exact PCA to 3 components by the covariance matrix, accumulated in chunks (float64).
-
-    Signs are fixed so each component's largest loading is positive (deterministic).
-    """
-    n, d = len(rows), es.dim
-    total = np.zeros(d, dtype=np.float64)
-    gram = np.zeros((d, d), dtype=np.float64)
-    for s in range(0, n, CHUNK):
-        X = unit_rows(es, rows[s: s + CHUNK], normalize).astype(np.float64)
-        total += X.sum(axis=0)
-        gram += X.T @ X
-        yield Progress(0.8 * min(1.0, (s + CHUNK) / n), f"PCA: {min(s + CHUNK, n):,} of {n:,} rows")
-    mean = total / n
-    cov = (gram - n * np.outer(mean, mean)) / max(n - 1, 1)
-    evals, evecs = np.linalg.eigh(cov)
-    order = np.argsort(evals)[::-1]
-    evals = np.clip(evals[order], 0.0, None)
-    comps = evecs[:, order[:3]].T  # (3, d)
-    k = comps.shape[0]
-    if k < 3:
-        comps = np.vstack([comps, np.zeros((3 - k, d))])
-    signs = np.sign(comps[np.arange(3), np.argmax(np.abs(comps), axis=1)])
-    comps *= np.where(signs == 0, 1.0, signs)[:, None]
-    coords = np.empty((n, 3), dtype=np.float32)
-    for s in range(0, n, CHUNK):
-        coords[s: s + CHUNK] = (unit_rows(es, rows[s: s + CHUNK], normalize) - mean) @ comps.T
-    yield Progress(1.0, "PCA done")
-    ratio = evals[:3] / evals.sum() if evals.sum() > 0 else np.zeros(3)
-    labels = tuple(f"PC{i + 1} ({100 * r:.1f}%)" for i, r in enumerate(ratio))
-    info = {"explained_variance_ratio": ratio.astype(float).tolist(), "explained_variance": evals[:3].tolist()}
-    return Layout("pca", (("normalize", normalize),), rows, coords, labels, info, linear=(mean, comps))
-
-
-# -- custom axes ------------------------------------------------------------------------
-def axis_vector(es: EmbeddingSet, spec: str) -> tuple[np.ndarray, str]:
-    """A unit direction from 'man -> woman, king -> queen' (mean pair difference),
-    or from an expression / word ('king - man + woman', 'good'): sum of coef * unit vectors."""
-    text = spec.strip()
-    if not text:
-        raise ExplorerError("empty axis")
-    if "->" in text or "→" in text:
-        d = direction(es, parse_pairs(text), name=text)
-        return d.vector.astype(np.float64), text
-    expr = parse(text)
-    ids = resolve_terms(es, expr)
-    v = sum(t.coef * es.unit_vector(i).astype(np.float64) for t, i in zip(expr.terms, ids))
-    n = float(np.linalg.norm(v))
-    if n == 0:
-        raise ExplorerError(f"axis {text!r} has zero length")
-    return v / n, text
-
-
-def custom_axes(es: EmbeddingSet, rows: np.ndarray, specs: Sequence[str], *, normalize: bool = True) -> Job[Layout]:
-    """Coordinates are dot products of each (unit) word vector with up to three unit directions.
-
-    An empty spec gives a zero axis. The directions are not orthogonalised: x and y show
-    exactly each word's cosine with each direction (3Blue1Brown's "slice").
-    """
-    dirs = np.zeros((3, es.dim), dtype=np.float64)
-    labels = []
-    for i, spec in enumerate(list(specs)[:3] + [""] * (3 - len(list(specs)[:3]))):
-        if spec and spec.strip():
-            dirs[i], label = axis_vector(es, spec)
-        else:
-            label = "(none)"
-        labels.append(label)
-    if not np.any(dirs):
-        raise ExplorerError("custom axes need at least one direction, e.g. x = man -> woman")
-    n = len(rows)
-    coords = np.empty((n, 3), dtype=np.float32)
-    for s in range(0, n, CHUNK):
-        coords[s: s + CHUNK] = unit_rows(es, rows[s: s + CHUNK], normalize) @ dirs.T
-        yield Progress(min(1.0, (s + CHUNK) / n), f"axes: {min(s + CHUNK, n):,} of {n:,} rows")
-    cos = dirs @ dirs.T
-    info = {"axis_cosines": cos.tolist()}
-    return Layout("axes", (), rows, coords, tuple(labels), info, linear=(np.zeros(es.dim), dirs))

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..embeddings.embedding_set import EmbeddingSet
 from ..progress import Job, Progress
+from .layout import Layout, unit_rows
 
 EXAGGERATION = 12.0
 EVERY = 5  # iterations between intermediate layouts
@@ -107,8 +108,6 @@ def _optimise(emb, phases, lr, slot: dict, stop: threading.Event) -> None:
 def tsne(es: EmbeddingSet, rows: np.ndarray, p: dict[str, Any]) -> Job:
     from openTSNE import TSNEEmbedding, affinity
     from openTSNE.nearest_neighbors import PrecomputedNeighbors
-
-    from .layout import Layout, unit_rows
 
     t0 = time.perf_counter()
     X = unit_rows(es, rows, p["normalize"])

@@ -12,7 +12,7 @@ output turns "n/total" into progress messages. umap-learn exposes no
 intermediate layouts. The fitted model stays in the child; the layout gets a
 :class:`RemoteModel` whose ``transform`` places new words there. If the child
 was terminated (a later fit was cancelled), or is busy fitting, placement falls
-back to the neighbour mean (core.placement).
+back to the neighbour mean (core.projections.placement).
 
 In a frozen app (PyInstaller: no ``python -c``) or on Windows (a Connection
 needs a POSIX socket here) the fit runs on a thread instead; large sets may then
@@ -41,6 +41,7 @@ import numpy as np
 from ..embeddings.embedding_set import EmbeddingSet
 from ..errors import Cancelled, ExplorerError
 from ..progress import Job, Progress
+from .layout import Layout, unit_rows
 
 KEEP_MODELS = 3  # fitted models the child keeps for placement
 
@@ -279,8 +280,6 @@ def _fit_on_thread(X: np.ndarray, kwargs: dict) -> Job[tuple[np.ndarray, Any, li
 
 
 def umap(es: EmbeddingSet, rows: np.ndarray, p: dict[str, Any]) -> Job:
-    from .layout import Layout, unit_rows
-
     t0 = time.perf_counter()
     X = unit_rows(es, rows, p["normalize"])
     n_neighbors = min(int(p["n_neighbors"]), len(X) - 1)

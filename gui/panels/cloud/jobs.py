@@ -9,7 +9,8 @@ import numpy as np
 from core.embeddings.embedding_set import EmbeddingSet
 from core.projections.placement import Placement, place, place_vectors
 from core.progress import Job, Progress
-from core.projections.layout import Layout, project
+from core.projections.layout import Layout
+from core.projections.project import project
 from core.projections.quality import true_neighbours
 from core.state.session import Session
 

@@ -2,7 +2,7 @@
 
 Shows the N most frequent words (session.point_count) plus the query, its
 neighbours, pinned words and the current expression's words and result; words
-outside the projection are placed into it (core.placement). A click selects a
+outside the projection are placed into it (core.projections.placement). A click selects a
 word (session.selection and session.query); Session changes highlight points,
 label them and draw lines to their true neighbours and the arithmetic arrows.
 Everything slow runs on the TaskRunner (kinds in gui.cloud.jobs.KINDS);

@@ -6,18 +6,19 @@ import pytest
 
 from core.projections import placement
 from core.projections import layout as P
+from core.projections.project import project
 from core.progress import run_sync
 
 
 @pytest.fixture(scope="module")
 def pca_layout(glove):
-    return run_sync(P.project(glove, P.point_rows(glove, 5000), "pca", cache=False))
+    return run_sync(project(glove, P.point_rows(glove, 5000), "pca", cache=False))
 
 
 @pytest.fixture(scope="module")
 def tsne_layout(glove):
     rows = P.point_rows(glove, 1500)
-    return run_sync(P.project(glove, rows, "tsne", {"iterations": 150, "early_iterations": 60}, cache=False))
+    return run_sync(project(glove, rows, "tsne", {"iterations": 150, "early_iterations": 60}, cache=False))
 
 
 def test_pca_placement_is_exact(glove, pca_layout):
@@ -38,14 +39,14 @@ def test_pca_placement_is_exact(glove, pca_layout):
 def test_pca_placement_agrees_with_a_projection_that_included_the_word(glove, pca_layout):
     """PCA fitted without the word and with it differ only by that one point's influence."""
     rare = glove.id_of("crocodile")
-    with_it = run_sync(P.project(glove, P.point_rows(glove, 5000, [rare]), "pca", cache=False))
+    with_it = run_sync(project(glove, P.point_rows(glove, 5000, [rare]), "pca", cache=False))
     placed = placement.place_vectors(glove, pca_layout, glove.vector("crocodile")[None, :])[0]
     truth = with_it.coords[with_it.index_of()[rare]]
     assert np.linalg.norm(placed - truth) < 0.01 * np.linalg.norm(truth) + 1e-3
 
 
 def test_axes_placement_is_the_dot_product(glove):
-    layout = run_sync(P.project(glove, np.arange(1000), "axes", {"x": "man -> woman", "y": "big -> small"},
+    layout = run_sync(project(glove, np.arange(1000), "axes", {"x": "man -> woman", "y": "big -> small"},
                                 cache=False))
     got = placement.place_vectors(glove, layout, glove.vector("actress")[None, :])[0]
     d = glove.unit_vector("woman") - glove.unit_vector("man")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core.projections import layout as P
+from core.projections.project import project
 from core.projections import cache as projection_cache
 from core.projections import tsne as tsne_module
 from core.errors import ExplorerError, UnknownWordError
@@ -34,7 +35,7 @@ def test_pca_matches_sklearn(glove):
     from sklearn.decomposition import PCA
 
     rows = P.point_rows(glove, 5000, extra=[200_000])
-    layout = run_sync(P.project(glove, rows, "pca", cache=False))
+    layout = run_sync(project(glove, rows, "pca", cache=False))
     assert layout.coords.shape == (len(rows), 3) and layout.coords.dtype == np.float32
     X = P.unit_rows(glove, rows)
     ref = PCA(n_components=3).fit(X)
@@ -50,9 +51,9 @@ def test_pca_matches_sklearn(glove):
 def test_pca_of_the_whole_vocabulary_is_fast_and_deterministic(glove):
     rows = np.arange(len(glove))
     t = time.perf_counter()
-    a = run_sync(P.project(glove, rows, "pca", cache=False))
+    a = run_sync(project(glove, rows, "pca", cache=False))
     assert time.perf_counter() - t < 10
-    b = run_sync(P.project(glove, rows, "pca", cache=False))
+    b = run_sync(project(glove, rows, "pca", cache=False))
     assert a.coords.shape == (400_000, 3)
     np.testing.assert_array_equal(a.coords, b.coords)
     assert a.info["note"] == "PCA of all 400,000 words"
@@ -60,7 +61,7 @@ def test_pca_of_the_whole_vocabulary_is_fast_and_deterministic(glove):
 
 def test_custom_axes_are_exact_dot_products(glove):
     rows = P.point_rows(glove, 2000, [glove.id_of(w) for w in ("she", "he", "queen", "the")])
-    layout = run_sync(P.project(glove, rows, "axes", {"x": "man -> woman", "y": "king - man + woman", "z": ""},
+    layout = run_sync(project(glove, rows, "axes", {"x": "man -> woman", "y": "king - man + woman", "z": ""},
                                 cache=False))
     gender = glove.unit_vector("woman") - glove.unit_vector("man")
     gender /= np.linalg.norm(gender)
@@ -79,9 +80,9 @@ def test_custom_axes_are_exact_dot_products(glove):
 
 def test_custom_axes_report_unknown_words(glove):
     with pytest.raises(UnknownWordError, match="womann"):
-        run_sync(P.project(glove, np.arange(100), "axes", {"x": "man -> womann"}, cache=False))
+        run_sync(project(glove, np.arange(100), "axes", {"x": "man -> womann"}, cache=False))
     with pytest.raises(ExplorerError, match="at least one direction"):
-        run_sync(P.project(glove, np.arange(100), "axes", {"x": "", "y": "", "z": ""}, cache=False))
+        run_sync(project(glove, np.arange(100), "axes", {"x": "", "y": "", "z": ""}, cache=False))
 
 
 def test_parameters_are_checked():
@@ -96,18 +97,18 @@ def test_parameters_are_checked():
 
 def test_tsne_caps_the_point_count(glove):
     with pytest.raises(ExplorerError, match="at most 100,000"):
-        run_sync(P.project(glove, np.arange(100_001), "tsne", cache=False))
+        run_sync(project(glove, np.arange(100_001), "tsne", cache=False))
 
 
 def test_tsne_yields_intermediate_layouts_and_is_deterministic(glove):
     rows = P.point_rows(glove, 800)
-    a, payloads = _payloads(P.project(glove, rows, "tsne", SMALL_TSNE, cache=False))
+    a, payloads = _payloads(project(glove, rows, "tsne", SMALL_TSNE, cache=False))
     assert len(payloads) == 1 + 35 // tsne_module.EVERY  # the initial layout, then one every EVERY iterations
     assert all(p.shape == (800, 3) and p.dtype == np.float32 for p in payloads)
     assert np.std(payloads[0]) < 1e-3 < np.std(a.coords)  # it starts tiny (PCA / 1e4) and spreads out
-    b = run_sync(P.project(glove, rows, "tsne", SMALL_TSNE, cache=False))
+    b = run_sync(project(glove, rows, "tsne", SMALL_TSNE, cache=False))
     np.testing.assert_array_equal(a.coords, b.coords)
-    c = run_sync(P.project(glove, rows, "tsne", {**SMALL_TSNE, "seed": 7}, cache=False))
+    c = run_sync(project(glove, rows, "tsne", {**SMALL_TSNE, "seed": 7}, cache=False))
     assert not np.array_equal(a.coords, c.coords)
     assert a.coords.shape == (800, 3) and np.isfinite(a.coords).all()
 
@@ -127,7 +128,7 @@ def test_tsne_neighbours_are_exact(glove):
 
 
 def test_tsne_can_be_cancelled(glove):
-    job = P.project(glove, P.point_rows(glove, 3000), "tsne", {"iterations": 5000}, cache=False)
+    job = project(glove, P.point_rows(glove, 3000), "tsne", {"iterations": 5000}, cache=False)
     t = time.perf_counter()
     first = next(p for p in job if p.payload is not None)
     assert time.perf_counter() - t < 5  # the first layout comes at once
@@ -140,14 +141,14 @@ def test_tsne_can_be_cancelled(glove):
 def test_results_are_cached_in_memory_and_on_disk(glove):
     rows = P.point_rows(glove, 1000)
     projection_cache.clear_memory()
-    a = run_sync(P.project(glove, rows, "pca"))
-    assert run_sync(P.project(glove, rows, "pca")) is a
+    a = run_sync(project(glove, rows, "pca"))
+    assert run_sync(project(glove, rows, "pca")) is a
     projection_cache.clear_memory()
-    b = run_sync(P.project(glove, rows, "pca"))
+    b = run_sync(project(glove, rows, "pca"))
     assert b is not a and b.info.get("cached")
     np.testing.assert_array_equal(a.coords, b.coords)
     np.testing.assert_allclose(b.transform(P.unit_rows(glove, rows[:5])), a.coords[:5], atol=1e-6)
-    other = run_sync(P.project(glove, P.point_rows(glove, 1001), "pca"))
+    other = run_sync(project(glove, P.point_rows(glove, 1001), "pca"))
     assert other.coords.shape[0] == 1001
 
 
@@ -164,7 +165,7 @@ def test_core_does_not_import_qt():
 def test_umap_3d(glove):
     rows = P.point_rows(glove, 1500)
     messages = []
-    a = run_sync(P.project(glove, rows, "umap", {"n_neighbors": 10}, cache=False), lambda p: messages.append(p.message))
+    a = run_sync(project(glove, rows, "umap", {"n_neighbors": 10}, cache=False), lambda p: messages.append(p.message))
     assert a.coords.shape == (1500, 3) and a.coords.dtype == np.float32 and np.isfinite(a.coords).all()
     assert any("epoch" in m for m in messages)
     assert a.model is not None and a.model.alive
@@ -173,7 +174,7 @@ def test_umap_3d(glove):
     assert method_for(a) == "umap transform"
     placed = place_vectors(glove, a, glove.vector("crocodile")[None, :])
     assert placed.shape == (1, 3) and np.isfinite(placed).all()
-    b = run_sync(P.project(glove, rows, "umap", {"n_neighbors": 10}, cache=False))
+    b = run_sync(project(glove, rows, "umap", {"n_neighbors": 10}, cache=False))
     np.testing.assert_allclose(a.coords, b.coords, atol=1e-4)  # a fixed seed: the same layout
 
 
@@ -181,7 +182,7 @@ def test_umap_3d(glove):
 def test_umap_fit_can_be_cancelled_and_the_worker_restarts(glove):
     from core.projections import umap as projection_umap
 
-    job = P.project(glove, P.point_rows(glove, 3000), "umap", {"seed": 5}, cache=False)
+    job = project(glove, P.point_rows(glove, 3000), "umap", {"seed": 5}, cache=False)
     next(job)
     next(job)
     worker = projection_umap._worker
@@ -189,7 +190,7 @@ def test_umap_fit_can_be_cancelled_and_the_worker_restarts(glove):
     t = time.perf_counter()
     job.close()  # terminates the child at once, even in the neighbour search
     assert not worker.alive and time.perf_counter() - t < 3
-    layout = run_sync(P.project(glove, P.point_rows(glove, 300), "umap", {"n_neighbors": 5}, cache=False))
+    layout = run_sync(project(glove, P.point_rows(glove, 300), "umap", {"n_neighbors": 5}, cache=False))
     assert layout.coords.shape == (300, 3) and projection_umap._worker is not worker
 
 
@@ -210,7 +211,7 @@ def test_trustworthiness_matches_sklearn(n, k):
 
 def test_trustworthiness_job_does_not_import_sklearn(glove_small):
     code = ("import sys; from core.embeddings.default_set import load_default; from core.progress import run_sync; "
-            "from core.projections.layout import project; from core.projections.quality import trustworthiness; "
+            "from core.projections.project import project; from core.projections.quality import trustworthiness; "
             "es = run_sync(load_default()).subset(range(3000)); "
             "lay = run_sync(project(es, range(1000), 'pca')); "
             "t, m = run_sync(trustworthiness(es, lay, sample=500)); "
