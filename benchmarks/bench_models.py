@@ -25,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.inference.generation import start
 from core.inference.runtime import default_threads  # noqa: E402
 from core.progress import run_sync  # noqa: E402
 from core.inference import registry  # noqa: E402
@@ -134,7 +135,7 @@ def ort_round(lm, base, precision: str = "fp32") -> dict:
     for length in LENGTHS:
         ids = np.array([base[:length]], dtype=np.int64)
         out["forward_ms"][str(length)] = timed(lambda: lm.forward(ids, ("logits",), precision=precision), REPEATS[length])
-    gen = lm.start(lm.tokenizer.decode(base[1:20]), temperature=0, precision=precision)
+    gen = start(lm, lm.tokenizer.decode(base[1:20]), temperature=0, precision=precision)
     per = []
     for _ in range(STEPS):
         tid = gen.sample()
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         torch_worker_loop(n)
         return 0
 
-    lm = registry.open_language_model(intra_op_threads=n, precision="auto")
+    lm = registry.open(registry.LANGUAGE_MODEL, intra_op_threads=n, precision="auto")
     print(f"threads: {n}; onnxruntime provider: {lm.provider}; {args.rounds} alternating rounds, best round reported")
     has_q4 = lm.q4_available
     if not has_q4:
@@ -185,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             worker.close()
     no_cache = timed(lambda: lm.forward(np.array([base[:70]]), ("logits",), precision="fp32"), 5)
 
-    enc = registry.open_encoder(intra_op_threads=n)
+    enc = registry.open(registry.ENCODER, intra_op_threads=n)
     sentences = [s.strip() + "." for s in TEXT.split(".") if s.strip()] * 40
     run_sync(enc.encode(sentences[:32], layers=False))
     t = time.perf_counter()
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     enc_rate = len(sentences) / (time.perf_counter() - t)
     enc_one = timed(lambda: enc.embed(sentences[:1]), 20)
 
-    clf = registry.open_digit_classifier(intra_op_threads=n)
+    clf = registry.open(registry.DIGITS, intra_op_threads=n)
     images = np.random.default_rng(0).random((5000, 28, 28), dtype=np.float32)
     clf.predict(images[:256])
     t = time.perf_counter()

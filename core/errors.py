@@ -70,6 +70,11 @@ class UnknownWordError(ExplorerError, KeyError):
         return self.args[0]
 
 
+class InputError(ExplorerError, ValueError):
+    """A value the user gave cannot be used: a setting out of range, a text too long for a
+    model, a sentence without its [MASK], a blank picture. The message says what was expected."""
+
+
 class ExpressionError(ExplorerError):
     """A word-arithmetic expression could not be parsed."""
 

@@ -21,7 +21,29 @@ def config_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_config_dir(APP))
 
 
+DATA_ENV = "EMBEDDING_EXPLORER_DATA"
+
+
 def data_dir() -> Path:
     """Built models. EMBEDDING_EXPLORER_DATA overrides."""
-    env = os.environ.get("EMBEDDING_EXPLORER_DATA")
-    return Path(env) if env else Path(platformdirs.user_data_dir(APP))
+    env = os.environ.get(DATA_ENV)
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP))
+
+
+def is_frozen() -> bool:
+    """True in the installed desktop build (PyInstaller sets ``sys.frozen``)."""
+    import sys
+
+    return bool(getattr(sys, "frozen", False))
+
+
+def launch_command() -> str | None:
+    """The command that runs this app's command line the way it was started:
+    ``python main.py`` from a source checkout, ``embedding-explorer`` for the installed
+    launcher, None for the frozen app (which cannot build models: they ship inside it)."""
+    import sys
+
+    if is_frozen():
+        return None
+    argv0 = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "embedding-explorer" if argv0 == "embedding-explorer" else "python main.py"

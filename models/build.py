@@ -34,10 +34,14 @@ def _up_to_date(out: Path, recipe: dict) -> bool:
     return True
 
 
+# The script that builds each model: a module under models/ with recipe() and build(stage).
+BUILDERS = {registry.LANGUAGE_MODEL: "build_lm", registry.ENCODER: "build_encoder", registry.DIGITS: "build_digits"}
+
+
 def build_model(name: str, *, force: bool = False) -> Job[dict]:
     """Build one model (a job); returns ``{"name", "status", "seconds", "bytes"}``."""
-    spec = registry.spec(name)
-    builder = importlib.import_module(f"models.{spec.builder}")
+    registry.spec(name)  # an unknown name is a ModelMissingError naming the known ones
+    builder = importlib.import_module(f"models.{BUILDERS[name]}")
     out = registry.model_dir(name)
     t0 = time.perf_counter()
     yield Progress(0.0, f"{name}: checking sources and existing build")

@@ -15,7 +15,6 @@ from pathlib import Path
 from core.errors import ModelError
 from core.io import sha256_file  # noqa: F401 (the build scripts' checksum)
 
-BUILD_HINT = "python main.py models build"
 BUILD_EXTRA_HINT = (
     "the model build needs the build extra: pip install -e '.[build]' "
     "(torch==2.13.0 from /opt/wheels, transformers, gguf, onnx, onnxscript, safetensors, accelerate)"

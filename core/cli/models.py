@@ -38,7 +38,8 @@ def _emit(args, data: dict, text: str) -> None:
 
 
 def cmd_next(args) -> int:
-    lm = registry.open_language_model(
+    lm = registry.open(
+        registry.LANGUAGE_MODEL,
         preferred_provider=args.provider, intra_op_threads=args.threads, precision=args.precision
     )
     _notice(lm)
@@ -62,7 +63,7 @@ def cmd_mask(args) -> int:
     from ..inference.masked_fill import MASKED_FILL_EXPLAINED, fill_mask
     from ..progress import run_sync
 
-    lm = registry.open_language_model(preferred_provider=args.provider, intra_op_threads=args.threads)
+    lm = registry.open(registry.LANGUAGE_MODEL, preferred_provider=args.provider, intra_op_threads=args.threads)
     _notice(lm)
     show = None if args.json or not sys.stderr.isatty() else (lambda p: print(f"\r{p.message:<60}", end="", file=sys.stderr))
     fills = run_sync(fill_mask(lm, args.sentence, max_candidates=args.candidates, top=args.top), show)
@@ -83,7 +84,7 @@ def cmd_mask(args) -> int:
 def cmd_encode(args) -> int:
     from ..progress import run_sync
 
-    enc = registry.open_encoder(preferred_provider=args.provider, intra_op_threads=args.threads)
+    enc = registry.open(registry.ENCODER, preferred_provider=args.provider, intra_op_threads=args.threads)
     _notice(enc)
     out = run_sync(enc.encode(args.sentences, layers=False))
     vecs = np.stack([e.vector for e in out])
@@ -111,7 +112,7 @@ def cmd_encode(args) -> int:
 def cmd_digit(args) -> int:
     from ..inference.digit_classifier import load_png
 
-    clf = registry.open_digit_classifier(preferred_provider=args.provider, intra_op_threads=args.threads)
+    clf = registry.open(registry.DIGITS, preferred_provider=args.provider, intra_op_threads=args.threads)
     _notice(clf)
     image = load_png(args.image)
     res = clf.classify(image)
@@ -150,7 +151,7 @@ def cmd_models(args) -> int:
                 if q4:
                     state += f"\n{'':<15}{q4}"
             else:
-                state = f"not built ({registry.BUILD_COMMAND} --only {name})"
+                state = f"not built ({registry.build_command(name) or 'reinstall the app'})"
             print(f"{name:<14} {s.display_name:<18} {state}\n{'':<15}{s.summary}")
         return 0
     failed = 0

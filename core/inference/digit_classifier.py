@@ -11,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FileFormatError, ModelCorruptError
-from .runtime import OnnxModel, open_session
+from ..errors import FileFormatError, InputError, ModelCorruptError
 from ..progress import Job, Progress
+from .model import OnnxModel
+from .runtime import repair_hint
 
 SIDE = 28
 BOX = 20
@@ -26,33 +27,18 @@ class Classification:
     activations: dict[str, np.ndarray]  # layer -> activation for this one image (batch axis removed)
 
 
-class DigitClassifier:
-    def __init__(
-        self,
-        model_dir: str | Path,
-        manifest: dict,
-        *,
-        preferred_provider: str | None = None,
-        intra_op_threads: int | None = None,
-    ) -> None:
-        self.model_dir = Path(model_dir)
-        self.manifest = manifest
-        self.name = manifest.get("name", self.model_dir.name)
-        self.display_name = manifest.get("display_name", self.name)
-        self.layers: list[str] = list(manifest.get("layers", []))
-        if "logits" not in self.layers or "probs" not in self.layers:
-            raise ModelCorruptError(f"{self.model_dir}/manifest.json: layers {self.layers} lack logits/probs")
-        self._session: OnnxModel = open_session(
-            self.model_dir, manifest, "model", preferred_provider=preferred_provider, intra_op_threads=intra_op_threads
-        )
+class DigitClassifier(OnnxModel):
+    kind = "image-classifier"
+
+    def __init__(self, model_dir: str | Path, manifest: dict, **runtime) -> None:
+        super().__init__(model_dir, manifest, **runtime)
+        if "logits" not in self.layer_names or "probs" not in self.layer_names:
+            raise ModelCorruptError(f"{self.model_dir}/manifest.json: layers {self.layer_names} lack logits/probs; "
+                                    f"{repair_hint(self.name)}")
 
     @property
-    def provider(self) -> str:
-        return self._session.provider
-
-    @property
-    def notice(self) -> str | None:
-        return self._session.notice
+    def layers(self) -> list[str]:
+        return self.layer_names
 
     @staticmethod
     def as_batch(images: np.ndarray) -> np.ndarray:
@@ -63,19 +49,15 @@ class DigitClassifier:
         if x.ndim == 3:
             x = x[:, None]
         if x.ndim != 4 or x.shape[1:] != (1, SIDE, SIDE):
-            raise ValueError(f"expected 28x28 images, got an array of shape {np.shape(images)}")
+            raise InputError(f"expected 28x28 images, got an array of shape {np.shape(images)}")
         if x.size and (x.min() < -1e-6 or x.max() > 1 + 1e-6):
-            raise ValueError(f"pixel values must lie in 0..1, found {x.min():.3g}..{x.max():.3g}")
+            raise InputError(f"pixel values must lie in 0..1, found {x.min():.3g}..{x.max():.3g}")
         return np.ascontiguousarray(x)
 
     def activations(self, images: np.ndarray, layers: list[str] | None = None) -> dict[str, np.ndarray]:
         """Every (or the named) layer's output for a batch, each with a leading batch axis."""
-        names = list(layers) if layers else self.layers
-        unknown = [n for n in names if n not in self.layers]
-        if unknown:
-            raise KeyError(f"unknown layers {unknown}; the model has {self.layers}")
-        res = self._session.run(names, {"image": self.as_batch(images)})
-        return dict(zip(names, res))
+        names = list(layers) if layers else self.layer_names
+        return self.run(names, {"image": self.as_batch(images)})
 
     def predict(self, images: np.ndarray, *, batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
         """Predicted digits (n,) and probabilities (n, 10)."""
@@ -112,7 +94,7 @@ def to_mnist(gray: np.ndarray) -> np.ndarray:
 
     g = np.asarray(gray, dtype=np.float32)
     if g.ndim != 2 or min(g.shape) < 2:
-        raise ValueError(f"expected a 2-D grey image, got shape {g.shape}")
+        raise InputError(f"expected a 2-D grey image, got shape {g.shape}")
     def border_level(a: np.ndarray) -> float:
         return float(np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])))
 
@@ -120,7 +102,7 @@ def to_mnist(gray: np.ndarray) -> np.ndarray:
         g = 1.0 - g
     g = np.clip(g - border_level(g), 0.0, None)
     if g.max() <= 0.05:
-        raise ValueError("no digit found: the picture is blank")
+        raise InputError("no digit found: the picture is blank")
     g = g / g.max()
     rows = np.where(g.max(1) > 0.05)[0]
     cols = np.where(g.max(0) > 0.05)[0]
@@ -168,5 +150,5 @@ def load_png(path: str | Path, *, normalize: str = "auto") -> np.ndarray:
         return gray.astype(np.float32)
     try:
         return to_mnist(gray)
-    except ValueError as exc:
+    except InputError as exc:
         raise FileFormatError(path, str(exc)) from None

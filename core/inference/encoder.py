@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelCorruptError
-from .runtime import OnnxModel, model_file, open_session
 from ..progress import Job, Progress, run_sync
+from .model import OnnxModel
 from .tokenizer import Token, Tokenizer
 
 
@@ -27,38 +26,15 @@ class EncodedSentence:
     vector: np.ndarray  # (width,) unit length: the sentence vector
 
 
-class SentenceEncoder:
-    def __init__(
-        self,
-        model_dir: str | Path,
-        manifest: dict,
-        *,
-        preferred_provider: str | None = None,
-        intra_op_threads: int | None = None,
-    ) -> None:
-        self.model_dir = Path(model_dir)
-        self.manifest = manifest
-        self.name = manifest.get("name", self.model_dir.name)
-        self.display_name = manifest.get("display_name", self.name)
-        try:
-            self.width = int(manifest["config"]["hidden_size"])
-            self.n_layers = int(manifest["config"]["n_layers"])
-            self.pad_id = int(manifest["tokenizer"].get("pad_id", 0))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelCorruptError(f"{self.model_dir}/manifest.json: bad encoder entry ({exc!r})") from None
-        self.layer_names: list[str] = list(manifest.get("layers", []))
-        self.tokenizer = Tokenizer(model_file(self.model_dir, manifest, "tokenizer"))
-        self._session: OnnxModel = open_session(
-            self.model_dir, manifest, "model", preferred_provider=preferred_provider, intra_op_threads=intra_op_threads
-        )
+class SentenceEncoder(OnnxModel):
+    kind = "sentence-encoder"
 
-    @property
-    def provider(self) -> str:
-        return self._session.provider
-
-    @property
-    def notice(self) -> str | None:
-        return self._session.notice
+    def __init__(self, model_dir: str | Path, manifest: dict, **runtime) -> None:
+        super().__init__(model_dir, manifest, **runtime)
+        self.width = self.setting("config", "hidden_size")
+        self.n_layers = self.setting("config", "n_layers")
+        self.pad_id = self.setting("tokenizer", "pad_id", default=0)
+        self.tokenizer = Tokenizer(self.file("tokenizer"))
 
     def run_batch(self, id_lists: list[list[int]], outputs=("hidden_states", "mean_pooled", "sentence_embedding")):
         """One padded pass; returns the named outputs and the attention mask."""
@@ -68,8 +44,7 @@ class SentenceEncoder:
         for i, row in enumerate(id_lists):
             ids[i, : len(row)] = row
             mask[i, : len(row)] = 1
-        res = self._session.run(list(outputs), {"input_ids": ids, "attention_mask": mask})
-        return dict(zip(outputs, res)), mask
+        return self.run(outputs, {"input_ids": ids, "attention_mask": mask}), mask
 
     def encode(self, sentences: list[str], *, batch_size: int = 32, layers: bool = True) -> Job[list[EncodedSentence]]:
         """Encode sentences in batches of similar length (a job); results keep the input order."""

@@ -1,4 +1,4 @@
-"""Next-token probabilities and step-by-step generation with SmolLM2-135M (ONNX).
+"""Next-token probabilities with SmolLM2-135M (ONNX); step-by-step decoding is in generation.py.
 
 Two ONNX files (see models/build_lm.py): ``model`` runs a whole prompt and
 returns logits at every position, every layer's hidden state and the key/value
@@ -18,16 +18,17 @@ A missing or corrupt 4-bit file means fp32 everywhere and a line in :attr:`notic
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ExplorerError, ModelCorruptError
-from .runtime import OnnxModel, model_file, open_session
+from ..errors import ExplorerError, InputError
 from ..progress import Job, Progress
-from .sampling import log_softmax, sampling_probs  # noqa: F401 (part of this module's API)
+from .model import OnnxModel
+from .runtime import OnnxSession, build_command, open_session
+from .sampling import log_softmax, sampling_probs
 from .tokenizer import Token, Tokenizer
 
 
@@ -83,53 +84,37 @@ def q4_manifest(model_dir: str | Path, manifest: dict) -> tuple[dict | None, boo
     return {"name": name, "files": files}, bool(entry.get("faithful")), None
 
 
-class LanguageModel:
+class LanguageModel(OnnxModel):
     """SmolLM2-135M through onnxruntime. Thread-safe for concurrent calls (sessions are)."""
 
-    def __init__(
-        self,
-        model_dir: str | Path,
-        manifest: dict,
-        *,
-        preferred_provider: str | None = None,
-        intra_op_threads: int | None = None,
-        precision: str = "auto",
-    ) -> None:
+    kind = "causal-lm"
+
+    def __init__(self, model_dir: str | Path, manifest: dict, *, precision: str = "auto", **runtime) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-        self.model_dir = Path(model_dir)
-        self.manifest = manifest
-        self.name = manifest.get("name", self.model_dir.name)
-        self.display_name = manifest.get("display_name", self.name)
-        try:
-            cfg = manifest["config"]
-            tok_info = manifest["tokenizer"]
-            self.n_layers = int(cfg["n_layers"])
-            self.hidden_size = int(cfg["hidden_size"])
-            self.vocab_size = int(cfg["vocab_size"])
-            self.bos_id = int(tok_info["bos_id"])
-            self.eos_id = int(tok_info.get("eos_id", -1))
-            self.max_positions = int(cfg.get("max_positions", 8192))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelCorruptError(f"{self.model_dir}/manifest.json: bad language-model entry ({exc!r})") from None
-        self.layer_names: list[str] = list(manifest.get("layers", []))
-        self.tokenizer = Tokenizer(model_file(self.model_dir, manifest, "tokenizer"), bos_id=self.bos_id)
-        kw = {"preferred_provider": preferred_provider, "intra_op_threads": intra_op_threads}
-        self._full: OnnxModel = open_session(self.model_dir, manifest, "model", **kw)
-        self._step: OnnxModel = open_session(self.model_dir, manifest, "model_kv", **kw)
+        super().__init__(model_dir, manifest, **runtime)
+        self.n_layers = self.setting("config", "n_layers")
+        self.hidden_size = self.setting("config", "hidden_size")
+        self.vocab_size = self.setting("config", "vocab_size")
+        self.max_positions = self.setting("config", "max_positions", default=8192)
+        self.bos_id = self.setting("tokenizer", "bos_id")
+        self.eos_id = self.setting("tokenizer", "eos_id", default=-1)
+        self.tokenizer = Tokenizer(self.file("tokenizer"), bos_id=self.bos_id)
+        self._step: OnnxSession = self.open_role("model_kv")
         self.precision = precision
         self.last_precision: str | None = None  # "fp32" / "q4": the latest pass (per call: NextToken.precision)
-        self._q4: dict[str, OnnxModel] | None = None
+        self._q4: dict[str, OnnxSession] | None = None
         self._q4_faithful = False
         self._q4_notice: str | None = None
         if precision != "fp32":
-            self._open_q4(kw)
+            self._open_q4(self.runtime)
 
     def _open_q4(self, kw: dict) -> None:
         qm, faithful, why = q4_manifest(self.model_dir, self.manifest)
         if qm is None:
             if why or self.precision == "q4":
-                self._q4_notice = f"{why or 'no 4-bit files built (python main.py models build)'}; using fp32"
+                hint = build_command(self.name)
+                self._q4_notice = f"{why or 'no 4-bit files built' + (f' ({hint})' if hint else '')}; using fp32"
             return
         try:
             self._q4 = {role: open_session(self.model_dir, qm, role, **kw) for role in Q4_ROLES}
@@ -158,19 +143,14 @@ class LanguageModel:
             return "fp32"
         return "q4" if role == "model_kv" or n_tokens < Q4_MAX_PROMPT else "fp32"
 
-    def _session(self, role: str, label: str) -> OnnxModel:
+    def _session(self, role: str, label: str) -> OnnxSession:
         if label == "q4":
             return self._q4[role]
-        return self._full if role == "model" else self._step
-
-    # -- what a panel shows about the runtime
-    @property
-    def provider(self) -> str:
-        return self._full.provider
+        return self.session if role == "model" else self._step
 
     @property
     def notice(self) -> str | None:
-        parts = [n for n in (self._full.notice, self._q4_notice) if n]
+        parts = [n for n in (self.session.notice, self._q4_notice) if n]
         return "; ".join(parts) or None
 
     # -- raw passes
@@ -183,7 +163,7 @@ class LanguageModel:
         """Run the full model on ``input_ids`` (batch, seq) int64; returns the named outputs.
 
         fp32 unless ``precision`` says otherwise; hidden states are always fp32."""
-        return self._forward(input_ids, outputs, precision)[0]
+        return self.full_pass(input_ids, outputs, precision)[0]
 
     def forward_cached(
         self,
@@ -194,31 +174,34 @@ class LanguageModel:
         precision: str = "fp32",
     ) -> dict[str, np.ndarray]:
         """Run new tokens (batch, seq) after a cache (layers, 2, batch, kv_heads, past, head_dim)."""
-        return self._forward_cached(input_ids, past_kv, outputs, precision)[0]
+        return self.cached_pass(input_ids, past_kv, outputs, precision)[0]
 
-    def _forward(self, input_ids, outputs, precision) -> tuple[dict[str, np.ndarray], str]:
+    def full_pass(self, input_ids, outputs, precision) -> tuple[dict[str, np.ndarray], str]:
+        """A pass over whole sequences; also returns which files answered ("fp32" / "q4")."""
         ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
         self._check_length(ids.shape[1])
         label = "fp32" if "hidden_states" in outputs else self._pick("model", ids.shape[1], precision)
-        res = self._session("model", label).run(list(outputs), {"input_ids": ids})
+        res = self.run(outputs, {"input_ids": ids}, self._session("model", label))
         self.last_precision = label
-        return dict(zip(outputs, res)), label
+        return res, label
 
-    def _forward_cached(self, input_ids, past_kv, outputs, precision) -> tuple[dict[str, np.ndarray], str]:
+    def cached_pass(self, input_ids, past_kv, outputs, precision) -> tuple[dict[str, np.ndarray], str]:
+        """A pass over new tokens after a key/value cache; also returns which files answered."""
         ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
         self._check_length(ids.shape[1] + past_kv.shape[4])
         feeds = {"input_ids": ids, "past_kv": np.ascontiguousarray(past_kv, dtype=np.float32)}
         label = "fp32" if "hidden_states" in outputs else self._pick("model_kv", ids.shape[1], precision)
-        res = self._session("model_kv", label).run(list(outputs), feeds)
+        res = self.run(outputs, feeds, self._session("model_kv", label))
         self.last_precision = label
-        return dict(zip(outputs, res)), label
+        return res, label
 
     def _check_length(self, n: int) -> None:
         if n > self.max_positions:
-            raise ValueError(f"the text is {n} tokens long; {self.display_name} reads at most {self.max_positions}")
+            raise InputError(f"the text is {n} tokens long; {self.display_name} reads at most {self.max_positions}")
 
     # -- next-token distribution
-    def _result(self, tokens, logits, hidden, temperature, top_k, top_p, n_top, precision="fp32") -> NextToken:
+    def distribution(self, tokens, logits, hidden, temperature, top_k, top_p, n_top, precision="fp32") -> NextToken:
+        """A :class:`NextToken` from raw logits at the last position, with the sampling settings applied."""
         probs = sampling_probs(logits, temperature=temperature, top_k=top_k, top_p=top_p)
         order = np.argsort(-probs, kind="stable")[:n_top]
         top = [
@@ -244,9 +227,9 @@ class LanguageModel:
         ``precision`` overrides the model's choice for this call; hidden states are always fp32."""
         tokens = self.tokenize(text)
         outs = ("logits", "hidden_states") if hidden_states else ("logits",)
-        res, label = self._forward(np.array([[t.id for t in tokens]]), outs, precision or self.precision)
+        res, label = self.full_pass(np.array([[t.id for t in tokens]]), outs, precision or self.precision)
         hidden = res["hidden_states"][:, 0] if hidden_states else None
-        return self._result(tokens, res["logits"][0, -1], hidden, temperature, top_k, top_p, n_top, label)
+        return self.distribution(tokens, res["logits"][0, -1], hidden, temperature, top_k, top_p, n_top, label)
 
     def hidden_states(self, text: str) -> tuple[list[Token], np.ndarray]:
         """Every layer's hidden state for every token: (layers + 1, seq, width)."""
@@ -288,86 +271,3 @@ class LanguageModel:
                 scores[b * batch_size + i] = total
             yield Progress((b + 1) / n_batches, f"scored {min((b + 1) * batch_size, len(suffixes))}/{len(suffixes)}")
         return scores
-
-    # -- generation
-    def start(self, text: str, *, precision: str | None = None, **sampling) -> "Generation":
-        """Run the prompt once; the returned :class:`Generation` then steps one token at a time."""
-        return Generation(self, text, sampling, precision=precision or self.precision)
-
-    def generate(
-        self,
-        text: str,
-        max_new_tokens: int = 20,
-        *,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        seed: int | None = None,
-        stop_at_eos: bool = True,
-        precision: str | None = None,
-    ) -> Job[str]:
-        """Sample a continuation token by token (a job); returns the generated text."""
-        rng = np.random.default_rng(seed)
-        gen = self.start(text, temperature=temperature, top_k=top_k, top_p=top_p, precision=precision)
-        for i in range(max_new_tokens):
-            tid = gen.sample(rng)
-            if stop_at_eos and tid == self.eos_id:
-                break
-            gen.step(tid)
-            yield Progress((i + 1) / max_new_tokens, gen.generated_text, payload=tid)
-        return gen.generated_text
-
-
-@dataclass
-class Generation:
-    """Incremental decoding state: the prompt, the tokens added, and the key/value cache."""
-
-    lm: LanguageModel
-    prompt: str
-    sampling: dict
-    tokens: list[Token] = field(default_factory=list)
-    generated: list[int] = field(default_factory=list)
-    last: NextToken | None = None
-    _kv: np.ndarray | None = None
-    precision: str = "auto"  # requested: "auto" / "fp32" / "q4"; each NextToken says what answered
-
-    def __post_init__(self) -> None:
-        self.tokens = self.lm.tokenize(self.prompt)
-        ids = np.array([[t.id for t in self.tokens]])
-        res, label = self.lm._forward(ids, ("logits", "present_kv"), self.precision)
-        self._kv = res["present_kv"]
-        self.last = self._make(res["logits"][0, -1], label)
-
-    def _make(self, logits: np.ndarray, label: str) -> NextToken:
-        s = {"temperature": 1.0, "top_k": None, "top_p": None, "n_top": 10, **self.sampling}
-        return self.lm._result(self.tokens, logits, None, s["temperature"], s["top_k"], s["top_p"], s["n_top"], label)
-
-    @property
-    def length(self) -> int:
-        """Positions held in the cache."""
-        return int(self._kv.shape[4])
-
-    def step(self, token_id: int) -> NextToken:
-        """Append one token; returns the distribution of the token after it (one cached pass)."""
-        tid = int(token_id)
-        if not 0 <= tid < self.lm.vocab_size:
-            raise ValueError(f"token id {tid} is outside the vocabulary (0..{self.lm.vocab_size - 1})")
-        res, label = self.lm._forward_cached(np.array([[tid]]), self._kv, ("logits", "present_kv"), self.precision)
-        self._kv = res["present_kv"]
-        self.generated.append(tid)
-        self.tokens = [*self.tokens, Token(tid, self.lm.tokenizer.token(tid), self.lm.tokenizer.text(tid), -1, -1)]
-        self.last = self._make(res["logits"][0, -1], label)
-        return self.last
-
-    def sample(self, rng: np.random.Generator | None = None) -> int:
-        """Draw the next token id from the current (filtered) distribution."""
-        rng = rng or np.random.default_rng()
-        return int(rng.choice(len(self.last.probs), p=self.last.probs))
-
-    @property
-    def generated_text(self) -> str:
-        return self.lm.tokenizer.decode(self.generated)
-
-    @property
-    def text(self) -> str:
-        return self.prompt + self.generated_text

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from .language_model import LanguageModel
 from ..progress import Job, Progress, scaled
 
@@ -75,10 +76,10 @@ def _word_guesses(lm: LanguageModel, prompt: str, n: int, *, after_space: bool =
 
 
 def split_mask(sentence: str) -> tuple[str, str]:
-    """The text left and right of the single ``[MASK]``; ValueError unless there is exactly one."""
+    """The text left and right of the single ``[MASK]``; InputError unless there is exactly one."""
     count = sentence.count(MASK)
     if count != 1:
-        raise ValueError(f"the sentence must contain exactly one {MASK}, found {count}: {sentence!r}")
+        raise InputError(f"the sentence must contain exactly one {MASK}, found {count}: {sentence!r}")
     left, right = sentence.split(MASK)
     return left, right
 

@@ -1,23 +1,24 @@
-"""Where the built models live, and how to open them.
+"""Where the built models live, and how to open them: ``registry.open(name)``.
 
-Models are built into ``platformdirs.user_data_dir("embedding-explorer")/models/<name>/``,
-or ``$EMBEDDING_EXPLORER_DATA/models/<name>/`` when that variable is set. Each
-folder holds the ONNX file(s), a ``manifest.json`` and small reference outputs.
+Models are built (by the scripts in models/, never imported by the app) into
+``platformdirs.user_data_dir("embedding-explorer")/models/<name>/``, or
+``$EMBEDDING_EXPLORER_DATA/models/<name>/`` when that variable is set. Each folder
+holds the ONNX file(s), a ``manifest.json`` and small reference outputs.
 
-``core`` never imports this module: the registry hands a model folder and its
-manifest to the ``core`` classes (import direction models -> core only).
+    lm = registry.open(registry.LANGUAGE_MODEL, precision="auto")   # a LanguageModel
+    clf = registry.open(registry.DIGITS, preferred_provider="CUDAExecutionProvider")
 """
 from __future__ import annotations
 
-import os
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .runtime import load_manifest, verify_model
-
-APP_NAME = "embedding-explorer"
-DATA_ENV = "EMBEDDING_EXPLORER_DATA"
-BUILD_COMMAND = "python main.py models build"
+from ..errors import ModelCorruptError, ModelMissingError
+from ..paths import DATA_ENV, data_dir
+from .language_model import QUANTIZED_RECORD, LanguageModel, q4_manifest
+from .model import OnnxModel
+from .runtime import build_command, load_manifest, repair_hint, verify_model
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,6 @@ class ModelSpec:
     name: str
     display_name: str
     kind: str
-    builder: str  # module under models/ with recipe() and build(stage)
     summary: str
 
 
@@ -35,28 +35,18 @@ DIGITS = "mnist-cnn"
 
 MODELS: dict[str, ModelSpec] = {
     LANGUAGE_MODEL: ModelSpec(
-        LANGUAGE_MODEL, "SmolLM2-135M", "causal-lm", "build_lm",
+        LANGUAGE_MODEL, "SmolLM2-135M", "causal-lm",
         "GPT-style decoder (Llama architecture), 30 layers, width 576; next-word probabilities",
     ),
     ENCODER: ModelSpec(
-        ENCODER, "all-MiniLM-L6-v2", "sentence-encoder", "build_encoder",
+        ENCODER, "all-MiniLM-L6-v2", "sentence-encoder",
         "BERT-style encoder, 6 layers, width 384; contextual token vectors and sentence vectors",
     ),
     DIGITS: ModelSpec(
-        DIGITS, "MNIST CNN", "image-classifier", "build_digits",
+        DIGITS, "MNIST CNN", "image-classifier",
         "small convolutional network trained here on 4,000 real MNIST digits; layer activations",
     ),
 }
-
-
-def data_dir() -> Path:
-    """The user's data folder (``$EMBEDDING_EXPLORER_DATA`` overrides it)."""
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME))
 
 
 def models_dir() -> Path:
@@ -67,8 +57,6 @@ def spec(name: str) -> ModelSpec:
     try:
         return MODELS[name]
     except KeyError:
-        from ..errors import ModelMissingError
-
         raise ModelMissingError(f"unknown model {name!r}; known models: {', '.join(MODELS)}") from None
 
 
@@ -91,12 +79,9 @@ def verify(name: str) -> list[str]:
     d, m = model_dir(name), manifest(name)
     lines = verify_model(d, m)
     if name == LANGUAGE_MODEL:
-        from ..errors import ModelCorruptError
-        from .language_model import q4_manifest
-
         qm, faithful, why = q4_manifest(d, m)
         if why:
-            raise ModelCorruptError(f"{why}; rebuild with: {BUILD_COMMAND} --only {name}")
+            raise ModelCorruptError(f"{why}; {repair_hint(name)}")
         if qm is not None:
             lines += [f"{line} (4-bit{'' if faithful else ', not faithful'})" for line in verify_model(d, qm)]
     return lines
@@ -104,13 +89,9 @@ def verify(name: str) -> list[str]:
 
 def quantized_summary(name: str = LANGUAGE_MODEL) -> str | None:
     """One line about the language model's 4-bit files (quantized.json), or None when there are none."""
-    from .language_model import QUANTIZED_RECORD
-
     d = model_dir(name)
     if not (d / QUANTIZED_RECORD).is_file():
         return None
-    import json
-
     try:
         entry = json.loads((d / QUANTIZED_RECORD).read_text(encoding="utf-8"))["q4"]
         files = [entry["files"][r] for r in ("model", "model_kv")]
@@ -133,29 +114,22 @@ def disk_usage(name: str) -> int:
     return sum(p.stat().st_size for p in d.iterdir() if p.is_file()) if d.is_dir() else 0
 
 
-def open_language_model(
-    *, preferred_provider: str | None = None, intra_op_threads: int | None = None, precision: str = "auto"
-):
-    """SmolLM2-135M; ``precision`` "auto" (4-bit files for short prompts and cached steps when
-    built and faithful), "fp32" or "q4" -- see core.language_model."""
-    from .language_model import LanguageModel
-
-    d = model_dir(LANGUAGE_MODEL)
-    return LanguageModel(
-        d, load_manifest(d), preferred_provider=preferred_provider, intra_op_threads=intra_op_threads,
-        precision=precision,
-    )
-
-
-def open_encoder(*, preferred_provider: str | None = None, intra_op_threads: int | None = None):
+def model_class(name: str) -> type[OnnxModel]:
+    """The class that opens a model of this name (by its kind)."""
+    from .digit_classifier import DigitClassifier
     from .encoder import SentenceEncoder
 
-    d = model_dir(ENCODER)
-    return SentenceEncoder(d, load_manifest(d), preferred_provider=preferred_provider, intra_op_threads=intra_op_threads)
+    kind = spec(name).kind
+    return next(c for c in (LanguageModel, SentenceEncoder, DigitClassifier) if c.kind == kind)
 
 
-def open_digit_classifier(*, preferred_provider: str | None = None, intra_op_threads: int | None = None):
-    from .digit_classifier import DigitClassifier
+def open(name: str, **options) -> OnnxModel:  # noqa: A001 - registry.open(name) reads as intended
+    """Open a built model by name: a LanguageModel, SentenceEncoder or DigitClassifier.
 
-    d = model_dir(DIGITS)
-    return DigitClassifier(d, load_manifest(d), preferred_provider=preferred_provider, intra_op_threads=intra_op_threads)
+    ``options``: ``preferred_provider``, ``intra_op_threads``, and for the language model
+    ``precision`` ("auto", "fp32", "q4"; see core.inference.language_model)."""
+    d = model_dir(name)
+    return model_class(name)(d, load_manifest(d), **options)
+
+
+__all__ = ["DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "ModelSpec", "build_command", "data_dir", "open"]

@@ -9,7 +9,10 @@
 * Sessions are created once per (file, provider, threads) and reused.
 * Files are checked against their manifest (sha256, input and output names)
   before a session is created: a missing file raises ModelMissingError, a
-  mismatch ModelCorruptError; both name the rebuild command.
+  mismatch ModelCorruptError; both say how to repair it (:func:`repair_hint`:
+  the build command as this app was started, or "reinstall" in the installed app).
+* A graph changed in memory (intermediate tensors exposed as outputs, see
+  core.inference.graph) opens through :func:`open_graph`, cached the same way.
 
 GPU: install ``onnxruntime-gpu`` *instead of* ``onnxruntime`` (same import
 name ``onnxruntime``; never install both, the second one silently shadows the
@@ -28,9 +31,9 @@ import onnxruntime as ort
 
 from ..errors import ModelCorruptError, ModelMissingError
 from ..io import sha256_file
+from ..paths import launch_command
 
 CPU = "CPUExecutionProvider"
-REBUILD_COMMAND = "python main.py models build"
 GPU_HINT = (
     "for an NVIDIA GPU, replace onnxruntime with onnxruntime-gpu "
     "(pip uninstall onnxruntime && pip install onnxruntime-gpu; same import name, never both)"
@@ -63,8 +66,22 @@ def choose_providers(preferred: str | None) -> tuple[list[str], str | None]:
     return [preferred, CPU], None
 
 
-def rebuild_hint(name: str | None) -> str:
-    return f"{REBUILD_COMMAND} --only {name}" if name else REBUILD_COMMAND
+def build_command(name: str | None = None) -> str | None:
+    """The command that builds the models (one model with ``name``) for the way this app was
+    started; None in the installed app, which cannot build them."""
+    cmd = launch_command()
+    if cmd is None:
+        return None
+    return f"{cmd} models build" + (f" --only {name}" if name else "")
+
+
+def repair_hint(name: str | None = None, *, verb: str = "rebuild") -> str:
+    """What to do about a missing or damaged model: "rebuild with: python main.py models build
+    --only NAME" from source, "reinstall Embedding Explorer" in the installed app."""
+    cmd = build_command(name)
+    if cmd is None:
+        return "the installed app is incomplete or damaged: reinstall Embedding Explorer"
+    return f"{verb} with: {cmd}"
 
 
 # --------------------------------------------------------------------------- files
@@ -91,13 +108,13 @@ def load_manifest(model_dir: str | Path) -> dict:
     path = model_dir / MANIFEST_NAME
     name = model_dir.name
     if not path.is_file():
-        raise ModelMissingError(f"model {name!r} is not built ({path} not found); build it with: {rebuild_hint(name)}")
+        raise ModelMissingError(f"model {name!r} is not built ({path} not found); {repair_hint(name, verb='build it')}")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelCorruptError(f"{path}: unreadable manifest ({exc}); rebuild with: {rebuild_hint(name)}") from None
+        raise ModelCorruptError(f"{path}: unreadable manifest ({exc}); {repair_hint(name)}") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        raise ModelCorruptError(f"{path}: manifest has no 'files' table; rebuild with: {rebuild_hint(name)}")
+        raise ModelCorruptError(f"{path}: manifest has no 'files' table; {repair_hint(name)}")
     return manifest
 
 
@@ -106,14 +123,14 @@ def model_file(model_dir: str | Path, manifest: dict, role: str, *, verify: bool
     name = manifest.get("name")
     entry = manifest["files"].get(role)
     if not isinstance(entry, dict) or "file" not in entry:
-        raise ModelCorruptError(f"manifest of {name!r} lists no {role!r} file; rebuild with: {rebuild_hint(name)}")
+        raise ModelCorruptError(f"manifest of {name!r} lists no {role!r} file; {repair_hint(name)}")
     path = Path(model_dir) / entry["file"]
     if not path.is_file():
-        raise ModelMissingError(f"{path} is missing ({name} {role}); rebuild with: {rebuild_hint(name)}")
+        raise ModelMissingError(f"{path} is missing ({name} {role}); {repair_hint(name)}")
     if verify and entry.get("sha256") and _sha256(path) != entry["sha256"]:
         raise ModelCorruptError(
             f"{path}: sha256 does not match the manifest (expected {entry['sha256'][:12]}..., "
-            f"found {_sha256(path)[:12]}...); rebuild with: {rebuild_hint(name)}"
+            f"found {_sha256(path)[:12]}...); {repair_hint(name)}"
         )
     return path
 
@@ -132,8 +149,8 @@ def verify_model(model_dir: str | Path, manifest: dict | None = None) -> list[st
 
 
 @dataclass
-class OnnxModel:
-    """An open session plus what a caller needs to show about it."""
+class OnnxSession:
+    """An open onnxruntime session plus what a caller needs to show about it."""
 
     session: ort.InferenceSession
     path: Path
@@ -151,7 +168,7 @@ class OnnxModel:
         return self.session.run(outputs, feeds)
 
 
-_sessions: dict[tuple, OnnxModel] = {}
+_sessions: dict[tuple, OnnxSession] = {}
 _sessions_lock = threading.Lock()
 
 
@@ -161,17 +178,46 @@ def _check_signature(sess: ort.InferenceSession, path: Path, entry: dict, name: 
         have = [io.name for io in got]
         if want and want != have:
             raise ModelCorruptError(
-                f"{path}: {kind} are {have}, the manifest expects {want}; rebuild with: {rebuild_hint(name)}"
+                f"{path}: {kind} are {have}, the manifest expects {want}; {repair_hint(name)}"
             )
 
 
-def _create(path: Path, providers: list[str], threads: int | None) -> ort.InferenceSession:
+def _create(model: Path | bytes, providers: list[str], threads: int | None) -> ort.InferenceSession:
     so = ort.SessionOptions()
     if threads:
         so.intra_op_num_threads = int(threads)
     so.inter_op_num_threads = 1
     so.log_severity_level = 3  # errors only; provider fallbacks are reported through `notice`
-    return ort.InferenceSession(str(path), sess_options=so, providers=providers)
+    return ort.InferenceSession(model if isinstance(model, bytes) else str(model), sess_options=so,
+                                providers=providers)
+
+
+def _start(model: Path | bytes, path: Path, preferred_provider: str | None, threads: int | None,
+           name: str | None) -> tuple[ort.InferenceSession, str | None]:
+    """A session on the preferred provider, else on the CPU with a notice saying why."""
+    providers, notice = choose_providers(preferred_provider)
+    try:
+        try:
+            sess = _create(model, providers, threads)
+        except (RuntimeError, ValueError) as exc:
+            if providers == [CPU] or "INVALID_PROTOBUF" in str(exc) or "Protobuf parsing" in str(exc):
+                raise
+            notice = f"{preferred_provider} failed to start ({str(exc).splitlines()[0]}); running on {CPU}"
+            sess = _create(model, [CPU], threads)
+    except Exception as exc:  # onnxruntime raises its own exception types for bad files
+        raise ModelCorruptError(
+            f"{path}: onnxruntime cannot load it ({str(exc).splitlines()[0][:200]}); {repair_hint(name)}"
+        ) from None
+    active = sess.get_providers()[0]
+    if preferred_provider and active != preferred_provider and notice is None:
+        notice = f"{preferred_provider} could not take this model; running on {active}"
+    return sess, notice
+
+
+def _wrap(sess: ort.InferenceSession, path: Path, preferred_provider: str | None, notice: str | None) -> OnnxSession:
+    return OnnxSession(session=sess, path=path, requested=preferred_provider, notice=notice,
+                       input_names=[i.name for i in sess.get_inputs()],
+                       output_names=[o.name for o in sess.get_outputs()])
 
 
 def open_session(
@@ -181,7 +227,7 @@ def open_session(
     *,
     preferred_provider: str | None = None,
     intra_op_threads: int | None = None,
-) -> OnnxModel:
+) -> OnnxSession:
     """Open (once) the ONNX file playing ``role`` in ``manifest``, checked and cached."""
     name = manifest.get("name")
     path = model_file(model_dir, manifest, role)  # raises Missing / Corrupt
@@ -191,37 +237,31 @@ def open_session(
         cached = _sessions.get(key)
         if cached is not None:
             return cached
-        providers, notice = choose_providers(preferred_provider)
-        try:
-            try:
-                sess = _create(path, providers, intra_op_threads)
-            except (RuntimeError, ValueError) as exc:
-                if providers == [CPU] or "INVALID_PROTOBUF" in str(exc) or "Protobuf parsing" in str(exc):
-                    raise
-                notice = f"{preferred_provider} failed to start ({str(exc).splitlines()[0]}); running on {CPU}"
-                providers = [CPU]
-                sess = _create(path, providers, intra_op_threads)
-        except Exception as exc:  # onnxruntime raises its own exception types for bad files
-            if isinstance(exc, (ModelCorruptError, ModelMissingError)):
-                raise
-            raise ModelCorruptError(
-                f"{path}: onnxruntime cannot load it ({str(exc).splitlines()[0][:200]}); "
-                f"rebuild with: {rebuild_hint(name)}"
-            ) from None
-        active = sess.get_providers()[0]
-        if preferred_provider and active != preferred_provider and notice is None:
-            notice = f"{preferred_provider} could not take this model; running on {active}"
+        sess, notice = _start(path, path, preferred_provider, intra_op_threads, name)
         _check_signature(sess, path, manifest["files"][role], name)
-        model = OnnxModel(
-            session=sess,
-            path=path,
-            requested=preferred_provider,
-            notice=notice,
-            input_names=[i.name for i in sess.get_inputs()],
-            output_names=[o.name for o in sess.get_outputs()],
-        )
-        _sessions[key] = model
+        _sessions[key] = model = _wrap(sess, path, preferred_provider, notice)
         return model
+
+
+def open_graph(
+    graph: bytes,
+    path: Path,
+    variant: str,
+    *,
+    name: str | None = None,
+    preferred_provider: str | None = None,
+    intra_op_threads: int | None = None,
+) -> OnnxSession:
+    """Open (once per ``variant``) a graph changed in memory from the file at ``path``
+    (for example with intermediate tensors added as outputs)."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, variant, preferred_provider or CPU, intra_op_threads)
+    with _sessions_lock:
+        cached = _sessions.get(key)
+        if cached is None:
+            sess, notice = _start(graph, path, preferred_provider, intra_op_threads, name)
+            _sessions[key] = cached = _wrap(sess, path, preferred_provider, notice)
+        return cached
 
 
 def clear_cache() -> None:
@@ -243,13 +283,15 @@ def default_threads() -> int:
 __all__ = [
     "CPU",
     "GPU_HINT",
-    "OnnxModel",
+    "OnnxSession",
     "available_providers",
     "choose_providers",
     "clear_cache",
     "default_threads",
     "load_manifest",
     "model_file",
+    "open_graph",
     "open_session",
+    "repair_hint",
     "verify_model",
 ]

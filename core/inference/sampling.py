@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
+
 
 def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
@@ -19,11 +21,11 @@ def sampling_probs(
     """
     logits = np.asarray(logits, dtype=np.float64)
     if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
+        raise InputError(f"temperature must be >= 0, got {temperature}")
     if top_k is not None and top_k < 1:
-        raise ValueError(f"top-k must be >= 1, got {top_k}")
+        raise InputError(f"top-k must be >= 1, got {top_k}")
     if top_p is not None and not 0 < top_p <= 1:
-        raise ValueError(f"top-p must be in (0, 1], got {top_p}")
+        raise InputError(f"top-p must be in (0, 1], got {top_p}")
     if temperature == 0:
         p = np.zeros_like(logits)
         p[int(np.argmax(logits))] = 1.0

@@ -13,6 +13,7 @@ from pathlib import Path
 import tokenizers
 
 from ..errors import ModelCorruptError, ModelMissingError
+from .runtime import repair_hint
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Tokenizer:
     def __init__(self, path: str | Path, *, bos_id: int | None = None) -> None:
         path = Path(path)
         if not path.is_file():
-            raise ModelMissingError(f"{path}: tokenizer file not found; build it with: python main.py models build")
+            raise ModelMissingError(f"{path}: tokenizer file not found; {repair_hint(verb='build it')}")
         try:
             self._tok = tokenizers.Tokenizer.from_file(str(path))
         except Exception as exc:  # tokenizers raises a bare Exception on malformed JSON

@@ -50,7 +50,7 @@ def test_next_with_unavailable_provider_prints_notice(capsys):
     built(registry.LANGUAGE_MODEL)
     rc, out, err = run(capsys, "next", "Hello", "--provider", "CUDAExecutionProvider", "--show", "3")
     assert rc == 0
-    if "CUDAExecutionProvider" not in registry.open_language_model().provider:
+    if "CUDAExecutionProvider" not in registry.open(registry.LANGUAGE_MODEL).provider:
         assert "notice: CUDAExecutionProvider is not available" in err
         assert "on CPUExecutionProvider" in out
 

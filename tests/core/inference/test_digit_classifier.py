@@ -1,4 +1,4 @@
-"""core.digit_classifier against the built MNIST CNN and its held-out reference digits."""
+"""core.inference.digit_classifier against the built MNIST CNN and its held-out reference digits."""
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +16,7 @@ NAME = registry.DIGITS
 @pytest.fixture(scope="module")
 def clf() -> DigitClassifier:
     built(NAME)
-    return registry.open_digit_classifier()
+    return registry.open(registry.DIGITS)
 
 
 @pytest.fixture(scope="module")

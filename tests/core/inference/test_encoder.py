@@ -1,4 +1,4 @@
-"""core.encoder against the built all-MiniLM-L6-v2 ONNX file and its build-time references."""
+"""core.inference.encoder against the built all-MiniLM-L6-v2 ONNX file and its build-time references."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +15,7 @@ NAME = registry.ENCODER
 @pytest.fixture(scope="module")
 def enc() -> SentenceEncoder:
     built(NAME)
-    return registry.open_encoder()
+    return registry.open(registry.ENCODER)
 
 
 def test_reference_outputs_reproduced(enc):
@@ -60,7 +60,7 @@ def test_similar_sentences_are_closer(enc):
 
 
 def test_unavailable_provider_falls_back(enc):
-    other = registry.open_encoder(preferred_provider="CUDAExecutionProvider")
+    other = registry.open(registry.ENCODER, preferred_provider="CUDAExecutionProvider")
     assert other.provider in ("CPUExecutionProvider", "CUDAExecutionProvider")
     if other.provider == "CPUExecutionProvider":
         assert other.notice and "CUDAExecutionProvider" in other.notice

@@ -1,4 +1,4 @@
-"""core.language_model against the built SmolLM2-135M ONNX files and their build-time references."""
+"""core.inference.language_model against the built SmolLM2-135M ONNX files and their build-time references."""
 from __future__ import annotations
 
 import shutil
@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
+from core.inference.generation import generate, start
 from core.errors import ModelCorruptError, ModelMissingError
 from core.inference.language_model import LanguageModel, log_softmax, sampling_probs
 from core.inference.runtime import load_manifest
@@ -19,7 +20,7 @@ NAME = registry.LANGUAGE_MODEL
 @pytest.fixture(scope="module")
 def lm() -> LanguageModel:
     built(NAME)
-    return registry.open_language_model(precision="fp32")  # these tests check the fp32 files against their references
+    return registry.open(registry.LANGUAGE_MODEL, precision="fp32")  # these tests check the fp32 files against their references
 
 
 @pytest.fixture(scope="module")
@@ -106,11 +107,11 @@ def test_sampling_settings_reach_the_result(lm):
 def test_cached_step_matches_reference_and_full_pass(lm, ref):
     for k in _ref_prompts(ref):
         ids = [int(i) for i in ref[k + "input_ids"]]
-        gen = lm.start(lm.tokenizer.decode(ids[1:]))
+        gen = start(lm, lm.tokenizer.decode(ids[1:]))
         assert [t.id for t in gen.tokens] == ids
         after = gen.step(int(ref[k + "step_token"][0]))
         np.testing.assert_allclose(after.logits, ref[k + "step_logits"], atol=1e-4, rtol=0)
-    gen = lm.start("The cat sat", temperature=0)
+    gen = start(lm, "The cat sat", temperature=0)
     for _ in range(4):
         gen.step(gen.sample())
     full = lm.forward(np.array([[t.id for t in gen.tokens]]))["logits"][0, -1]
@@ -124,18 +125,18 @@ def test_too_long_input_is_refused(lm):
 
 
 def test_step_rejects_ids_outside_vocabulary(lm):
-    gen = lm.start("Hello")
+    gen = start(lm, "Hello")
     with pytest.raises(ValueError, match="outside the vocabulary"):
         gen.step(lm.vocab_size)
 
 
 def test_greedy_generation_job_is_deterministic(lm):
-    job = lm.generate("Once upon a", 6, temperature=0)
+    job = generate(lm, "Once upon a", 6, temperature=0)
     seen = []
     text = run_sync(job, seen.append)
     assert text.startswith(" time")
     assert [round(p.fraction, 3) for p in seen] == [round((i + 1) / 6, 3) for i in range(len(seen))]
-    assert run_sync(lm.generate("Once upon a", 6, temperature=0)) == text
+    assert run_sync(generate(lm, "Once upon a", 6, temperature=0)) == text
 
 
 def test_score_continuations_equals_full_sequence_logprob(lm):

@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
+from core.inference.generation import start
 from core.inference.language_model import Q4_MAX_PROMPT, LanguageModel, q4_manifest
 from core.inference.runtime import load_manifest
 from core.inference import registry
@@ -28,7 +29,7 @@ def _q4_dir():
 @pytest.fixture(scope="module")
 def lm() -> LanguageModel:
     _q4_dir()
-    model = registry.open_language_model(precision="auto")
+    model = registry.open(registry.LANGUAGE_MODEL, precision="auto")
     if not model.q4_available:
         pytest.skip(f"4-bit files present but not used by auto: {model.notice}")
     return model
@@ -47,13 +48,13 @@ def test_q4_and_fp32_agree_on_top1_and_time(lm):
 
 
 def test_q4_cached_steps_follow_fp32_greedy(lm):
-    gf = lm.start("Once upon a", temperature=0, precision="fp32")
-    gq = lm.start("Once upon a", temperature=0, precision="q4")
+    gf = start(lm, "Once upon a", temperature=0, precision="fp32")
+    gq = start(lm, "Once upon a", temperature=0, precision="q4")
     for _ in range(3):
         tid = gf.sample()  # both follow the fp32 greedy path
         assert gq.step(tid).precision == "q4" and gf.step(tid).precision == "fp32"
         # cached steps agree on top-1 ~90% of the time (quantized.json), so only ask for the top 5
-        assert gf.last.top[0].id in [c.id for c in lm._result(gq.tokens, gq.last.logits, None, 1.0, None, None, 5).top]
+        assert gf.last.top[0].id in [c.id for c in lm.distribution(gq.tokens, gq.last.logits, None, 1.0, None, None, 5).top]
 
 
 def test_auto_picks_q4_for_short_prompts_and_fp32_otherwise(lm):
@@ -66,12 +67,12 @@ def test_auto_picks_q4_for_short_prompts_and_fp32_otherwise(lm):
     hidden = lm.next_token("Once upon a", hidden_states=True)
     assert hidden.precision == "fp32" and hidden.hidden_states is not None
     # cached generation steps with the 4-bit model_kv even after a long (fp32) prompt
-    gen = lm.start(long_text, temperature=0)
+    gen = start(lm, long_text, temperature=0)
     assert gen.last.precision == "fp32"
     assert gen.step(gen.sample()).precision == "q4"
     # forced fp32 never touches the 4-bit files
     assert lm.next_token("Once upon a", precision="fp32").precision == "fp32"
-    gen = lm.start("Once upon a", precision="fp32")
+    gen = start(lm, "Once upon a", precision="fp32")
     assert gen.step(gen.sample()).precision == "fp32"
 
 
@@ -107,7 +108,7 @@ def test_corrupt_q4_file_falls_back_to_fp32_with_notice(tmp_path):
     res = lm.next_token("Once upon a")
     assert res.precision == "fp32" and res.top[0].text == " time"
     assert 0.34 < res.top[0].prob < 0.36
-    gen = lm.start("Once upon a")
+    gen = start(lm, "Once upon a")
     assert gen.step(gen.sample()).precision == "fp32"
     forced = LanguageModel(d, load_manifest(d), precision="q4")
     assert forced.notice and forced.next_token("Once upon a").precision == "fp32"

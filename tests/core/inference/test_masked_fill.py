@@ -1,4 +1,4 @@
-"""core.masked_fill: the causal-model stand-in for a masked language model."""
+"""core.inference.masked_fill: the causal-model stand-in for a masked language model."""
 from __future__ import annotations
 
 import pytest
@@ -12,7 +12,7 @@ from tests.models.helpers import built
 @pytest.fixture(scope="module")
 def lm():
     built(registry.LANGUAGE_MODEL)
-    return registry.open_language_model()
+    return registry.open(registry.LANGUAGE_MODEL)
 
 
 def test_split_mask_needs_exactly_one_mask():

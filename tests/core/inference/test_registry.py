@@ -1,4 +1,4 @@
-"""models.registry: where models live, and what every manifest records."""
+"""core.inference.registry: where models live, and what every manifest records."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
+from core.paths import data_dir
 from core.errors import ModelMissingError
 from core.inference import registry
 from tests.models.helpers import built
@@ -13,8 +14,8 @@ from tests.models.helpers import built
 
 def test_data_dir_defaults_to_platformdirs(monkeypatch):
     monkeypatch.delenv(registry.DATA_ENV, raising=False)
-    assert registry.data_dir() == Path(platformdirs.user_data_dir("embedding-explorer"))
-    assert registry.model_dir("mnist-cnn") == registry.data_dir() / "models" / "mnist-cnn"
+    assert data_dir() == Path(platformdirs.user_data_dir("embedding-explorer"))
+    assert registry.model_dir("mnist-cnn") == data_dir() / "models" / "mnist-cnn"
 
 
 def test_data_dir_env_override(monkeypatch, tmp_path):
@@ -22,11 +23,11 @@ def test_data_dir_env_override(monkeypatch, tmp_path):
     assert registry.models_dir() == tmp_path / "models"
     assert not registry.is_built("smollm2-135m")
     with pytest.raises(ModelMissingError, match=r"not built.*python main.py models build --only smollm2-135m"):
-        registry.open_language_model()
+        registry.open(registry.LANGUAGE_MODEL)
     with pytest.raises(ModelMissingError, match="python main.py models build"):
-        registry.open_encoder()
+        registry.open(registry.ENCODER)
     with pytest.raises(ModelMissingError, match="python main.py models build"):
-        registry.open_digit_classifier()
+        registry.open(registry.DIGITS)
 
 
 def test_unknown_model_name():

@@ -1,4 +1,4 @@
-"""core.onnx_runtime: providers, fallback, caching, and the named errors for missing / corrupt models.
+"""core.inference.runtime: providers, fallback, caching, and the named errors for missing / corrupt models.
 
 Corruption is always done on a copy in tmp_path (the small digit model); the real files are never touched.
 """

@@ -1,4 +1,4 @@
-"""core.tokenizer on the two built tokenizer files."""
+"""core.inference.tokenizer on the two built tokenizer files."""
 from __future__ import annotations
 
 import pytest
