@@ -1,45 +1,30 @@
-"""Embedding Explorer: start the desktop app, or run a command-line subcommand.
+"""Embedding Explorer: start the desktop app, or run a command (one parser: core.cli).
 
     python main.py                       # the window, on the bundled GloVe 6B 50d
     python main.py neighbours king       # scripting, same engine (see --help)
+    python main.py models build          # build the ONNX models (from a source checkout)
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="embedding-explorer",
-        description="See embeddings and language models at work. With no subcommand, opens the window.")
-    parser.add_argument("--embeddings", metavar="FILE", help="open this embedding file instead of the bundled GloVe")
-    parser.add_argument("--format", dest="in_format", help="format of --embeddings (default: guess)")
-    parser.add_argument("--query", metavar="WORD", help="look up this word at start")
-    parser.add_argument("--expr", metavar="EXPR", help="evaluate this word-arithmetic expression at start")
-    parser.add_argument("--panel", metavar="NAME", help="raise this dock (e.g. neighbours, calculator) at start")
-    parser.add_argument("--screenshot", metavar="OUT.png",
-                        help="wait until background work is done, save a PNG of the window and exit")
-    parser.add_argument("--selftest", action="store_true", help="open the window offscreen, check it, and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from core.cli import words as core_cli
-
-    core_cli.add_subcommands(sub)
+def build_models(only: list[str] | None, force: bool) -> int:
+    """``models build``: the torch-side build scripts, present only in a source checkout."""
     try:
-        from core.cli import models as models_cli
-    except ImportError:  # model commands need the models package's build side only for `models build`
-        models_cli = None
-    if models_cli is not None:
-        models_cli.add_subcommands(sub)
-    return parser
+        from models.build import run_build
+    except ImportError as exc:
+        print(f"error: the model build scripts cannot run here ({exc}); "
+              "install the build extra: pip install -e '.[build]'", file=sys.stderr)
+        return 2
+    return run_build(only, force)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command:
-        from core.cli.words import run
+    from core.cli import build_parser, run
 
+    args = build_parser(build_models=build_models).parse_args(argv)
+    if args.command:
         return run(args)
     from gui.app import run_gui  # Qt is imported only for the window
 
@@ -47,8 +32,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stderr.close()
-        sys.exit(0)
+    sys.exit(main())

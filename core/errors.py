@@ -11,6 +11,10 @@ from pathlib import Path
 class ExplorerError(Exception):
     """Base class of every expected problem the user can cause."""
 
+    def one_line(self) -> str:
+        """The message on one line (the command line prints this)."""
+        return " ".join(str(self).split())
+
 
 class Cancelled(ExplorerError):
     """Raised inside a job when the user cancelled it."""
@@ -84,6 +88,9 @@ class ExpressionError(ExplorerError):
         self.reason = message
         pointer = " " * (column - 1) + "^"
         super().__init__(f"column {column}: {message}\n  {expression}\n  {pointer}")
+
+    def one_line(self) -> str:
+        return f"column {self.column} of {self.expression!r}: {self.reason}"
 
 
 class ModelError(ExplorerError):

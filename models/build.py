@@ -1,4 +1,4 @@
-"""Build every model into the user's data folder: ``python -m models.build [--only NAME] [--force]``.
+"""Build every model into the user's data folder: ``python main.py models build [--only NAME] [--force]``.
 
 Installs nothing: the setup script installs the ``build`` extra first. A model
 whose manifest records the same recipe (source checksum, recipe version) and
@@ -8,13 +8,12 @@ an interrupted build never leaves a half-written model behind.
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 import time
 from pathlib import Path
 
-from core.errors import ExplorerError, ModelError
+from core.errors import ModelError
 from core.inference.runtime import clear_cache, load_manifest, verify_model
 from core.io import atomic_folder, atomic_write_json
 from core.progress import Job, Progress, run_sync, scaled
@@ -110,26 +109,11 @@ def print_progress(p: Progress, _t0: list[float] = [time.perf_counter()]) -> Non
 
 
 def run_build(only: list[str] | None, force: bool) -> int:
+    """``python main.py models build``: build with progress on stderr, then a table of what was done."""
     t0 = time.perf_counter()
-    try:
-        results = run_sync(build_all(only, force=force), print_progress)
-    except ExplorerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    results = run_sync(build_all(only, force=force), print_progress)
     total = sum(r["bytes"] for r in results)
     for r in results:
         print(f"{r['name']:<14} {r['status']:<11} {r['seconds']:7.1f} s {r['bytes'] / 1e6:9.1f} MB")
     print(f"{'total':<14} {'':<11} {time.perf_counter() - t0:7.1f} s {total / 1e6:9.1f} MB in {registry.models_dir()}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m models.build", description=__doc__.splitlines()[0])
-    ap.add_argument("--only", action="append", choices=list(registry.MODELS), help="build only this model (repeatable)")
-    ap.add_argument("--force", action="store_true", help="rebuild even when the checksums match")
-    args = ap.parse_args(argv)
-    return run_build(args.only, args.force)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,7 +6,6 @@ Nothing here imports torch; the build scripts import it lazily so that
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import os
 import platform
 import sys

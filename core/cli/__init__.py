@@ -1,0 +1,59 @@
+"""The one command line: ``python main.py [COMMAND] ...`` (``embedding-explorer`` when installed).
+
+With no command the window opens (main.py hands the parsed options to gui.app).
+Commands share one parser and one error policy (:func:`run`):
+
+* a user's mistake (an unknown word, a bad expression, a missing model, a malformed
+  file: any ExplorerError) prints one line, ``error: ...``, to stderr and exits 2;
+* a bug prints its traceback and exits 1;
+* Ctrl-C exits 130, a closed pipe (``| head``) exits 0.
+
+Word commands are in words.py, model commands in models.py; ``models build`` runs the
+build scripts through a callable main.py passes in, since core never imports them.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+
+from ..errors import ExplorerError
+from . import models, words
+from .common import BuildModels
+
+
+def build_parser(*, build_models: BuildModels | None = None) -> argparse.ArgumentParser:
+    """The whole command line: the window's options and every command."""
+    parser = argparse.ArgumentParser(
+        prog="embedding-explorer",
+        description="See embeddings and language models at work. With no command, opens the window.")
+    parser.add_argument("--embeddings", metavar="FILE", help="open this embedding file instead of the bundled GloVe")
+    parser.add_argument("--format", dest="in_format", help="format of --embeddings (default: guess)")
+    parser.add_argument("--query", metavar="WORD", help="look up this word at start")
+    parser.add_argument("--expr", metavar="EXPR", help="evaluate this word-arithmetic expression at start")
+    parser.add_argument("--panel", metavar="NAME", help="raise this dock (e.g. neighbours, calculator) at start")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="wait until background work is done, save a PNG of the window and exit")
+    parser.add_argument("--selftest", action="store_true", help="open the window offscreen, check it, and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    words.add_subcommands(sub)
+    models.add_subcommands(sub)
+    parser.set_defaults(build_models=build_models)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command under the one error policy (see the module's docstring)."""
+    try:
+        return int(args.func(args) or 0)
+    except ExplorerError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+    except Exception:  # noqa: BLE001 - a bug: say everything
+        traceback.print_exc()
+        return 1

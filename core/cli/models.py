@@ -1,48 +1,25 @@
-"""Command-line access to the models: ``python main.py <subcommand>`` (or ``python -m core.cli.models``).
+"""Model commands: ``python main.py <command>``.
 
     next "Once upon a" [-k N] [--temperature T] [--top-p P] [--precision auto|fp32|q4] [--json]
     mask "The [MASK] sat on the throne." [--json]
     encode "sentence" ... [--json]
     digit IMAGE.png [--json]
     models build|list|verify [--only NAME] [--force]
-
-Expected problems (a model not built, a corrupt file, a bad image) print one
-line to stderr and exit with status 2.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from typing import Callable
 
 import numpy as np
 
 from ..errors import ExplorerError
-
 from ..inference import registry
-
-
-def _runtime_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--provider", default=None, help="preferred onnxruntime execution provider (default CPU)")
-    p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: onnxruntime's choice)")
-
-
-def _notice(model) -> None:
-    if model.notice:
-        print(f"notice: {model.notice}", file=sys.stderr)
-
-
-def _emit(args, data: dict, text: str) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else text)
+from .common import add_runtime_args, emit, print_notice, runtime_options
 
 
 def cmd_next(args) -> int:
-    lm = registry.open(
-        registry.LANGUAGE_MODEL,
-        preferred_provider=args.provider, intra_op_threads=args.threads, precision=args.precision
-    )
-    _notice(lm)
+    lm = registry.open(registry.LANGUAGE_MODEL, precision=args.precision, **runtime_options(args))
+    print_notice(lm)
     res = lm.next_token(args.text, temperature=args.temperature, top_k=args.k, top_p=args.top_p, n_top=args.show)
     data = {
         "model": lm.display_name,
@@ -55,7 +32,7 @@ def cmd_next(args) -> int:
     }
     lines = [f"{lm.display_name} ({res.precision}) on {lm.provider}; tokens: " + " | ".join(repr(t.text) for t in res.tokens)]
     lines += [f"{c.prob:8.4f}  {c.text!r}  (id {c.id})" for c in res.top]
-    _emit(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines))
     return 0
 
 
@@ -63,8 +40,8 @@ def cmd_mask(args) -> int:
     from ..inference.masked_fill import MASKED_FILL_EXPLAINED, fill_mask
     from ..progress import run_sync
 
-    lm = registry.open(registry.LANGUAGE_MODEL, preferred_provider=args.provider, intra_op_threads=args.threads)
-    _notice(lm)
+    lm = registry.open(registry.LANGUAGE_MODEL, **runtime_options(args))
+    print_notice(lm)
     show = None if args.json or not sys.stderr.isatty() else (lambda p: print(f"\r{p.message:<60}", end="", file=sys.stderr))
     fills = run_sync(fill_mask(lm, args.sentence, max_candidates=args.candidates, top=args.top), show)
     if show:
@@ -77,15 +54,15 @@ def cmd_mask(args) -> int:
         "fills": [{"word": f.word, "prob": round(f.prob, 6), "sentence_logprob": round(f.logprob, 4)} for f in fills],
     }
     lines = [f"{f.prob:8.4f}  {f.word}" for f in fills] + ["", MASKED_FILL_EXPLAINED]
-    _emit(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines))
     return 0
 
 
 def cmd_encode(args) -> int:
     from ..progress import run_sync
 
-    enc = registry.open(registry.ENCODER, preferred_provider=args.provider, intra_op_threads=args.threads)
-    _notice(enc)
+    enc = registry.open(registry.ENCODER, **runtime_options(args))
+    print_notice(enc)
     out = run_sync(enc.encode(args.sentences, layers=False))
     vecs = np.stack([e.vector for e in out])
     sim = vecs @ vecs.T
@@ -105,15 +82,15 @@ def cmd_encode(args) -> int:
     if len(out) > 1:
         lines.append("cosine similarity:")
         lines += ["  " + " ".join(f"{v:6.3f}" for v in row) for row in sim]
-    _emit(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines))
     return 0
 
 
 def cmd_digit(args) -> int:
     from ..inference.digit_classifier import load_png
 
-    clf = registry.open(registry.DIGITS, preferred_provider=args.provider, intra_op_threads=args.threads)
-    _notice(clf)
+    clf = registry.open(registry.DIGITS, **runtime_options(args))
+    print_notice(clf)
     image = load_png(args.image)
     res = clf.classify(image)
     order = np.argsort(-res.probs)
@@ -128,16 +105,17 @@ def cmd_digit(args) -> int:
     lines = [f"{args.image}: {res.digit}  ({clf.display_name} on {clf.provider})"]
     lines += [f"  {d}: {res.probs[d]:.4f}" for d in order[:3]]
     lines += [f"  layer {k:<8} {tuple(v.shape)}" for k, v in res.activations.items()]
-    _emit(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines))
     return 0
 
 
 def cmd_models(args) -> int:
     only = args.only or list(registry.MODELS)
     if args.action == "build":
-        from models.build import run_build
-
-        return run_build(args.only, args.force)
+        if args.build_models is None:
+            raise ExplorerError("this installed app cannot build models (they ship inside it); "
+                                "build them from a source checkout: python main.py models build")
+        return args.build_models(args.only, args.force)
     if args.action == "list":
         print(f"models folder: {registry.models_dir()}")
         for name in registry.MODELS:
@@ -168,18 +146,6 @@ def cmd_models(args) -> int:
     return 2 if failed else 0
 
 
-def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def handler(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except (ExplorerError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-
-    handler.__name__ = func.__name__
-    return handler
-
-
 def add_subcommands(subparsers) -> None:
     """Register next / mask / encode / digit / models on an argparse subparsers object."""
     p = subparsers.add_parser("next", help="next-token probabilities for a text (SmolLM2-135M)")
@@ -194,43 +160,31 @@ def add_subcommands(subparsers) -> None:
              "auto: q4 for prompts under 24 tokens when built and faithful",
     )
     p.add_argument("--json", action="store_true")
-    _runtime_args(p)
-    p.set_defaults(func=_guard(cmd_next))
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_next)
 
     p = subparsers.add_parser("mask", help="rank words for the [MASK] in a sentence")
     p.add_argument("sentence")
     p.add_argument("--top", type=int, default=15)
     p.add_argument("--candidates", type=int, default=300, help="at most this many candidate words (default 300)")
     p.add_argument("--json", action="store_true")
-    _runtime_args(p)
-    p.set_defaults(func=_guard(cmd_mask))
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_mask)
 
     p = subparsers.add_parser("encode", help="sentence vectors (all-MiniLM-L6-v2) and their cosine similarities")
     p.add_argument("sentences", nargs="+")
     p.add_argument("--json", action="store_true")
-    _runtime_args(p)
-    p.set_defaults(func=_guard(cmd_encode))
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_encode)
 
     p = subparsers.add_parser("digit", help="classify a picture of a digit (MNIST CNN)")
     p.add_argument("image")
     p.add_argument("--json", action="store_true")
-    _runtime_args(p)
-    p.set_defaults(func=_guard(cmd_digit))
+    add_runtime_args(p)
+    p.set_defaults(func=cmd_digit)
 
     p = subparsers.add_parser("models", help="build, list or verify the ONNX models")
     p.add_argument("action", choices=["build", "list", "verify"])
     p.add_argument("--only", action="append", choices=list(registry.MODELS), help="only this model (repeatable)")
     p.add_argument("--force", action="store_true", help="build: rebuild even when the checksums match")
-    p.set_defaults(func=_guard(cmd_models))
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m core.cli.models", description="Embedding Explorer models")
-    sub = ap.add_subparsers(dest="command", required=True)
-    add_subcommands(sub)
-    args = ap.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    p.set_defaults(func=cmd_models)

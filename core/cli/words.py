@@ -1,4 +1,4 @@
-"""Command line for scripting: the same engine as the GUI, optional JSON output.
+"""Word commands: the same engine as the window, optional JSON output.
 
     python main.py neighbours king -k 10 --metric cos --json
     python main.py calc "king - man + woman" --cosmul
@@ -8,40 +8,20 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from typing import Callable
 
 from ..embeddings import exporters, loaders
 from ..embeddings.arithmetic import evaluate
 from ..embeddings.default_set import load_default
 from ..embeddings.embedding_set import EmbeddingSet
-from ..errors import ExplorerError
 from ..embeddings.evaluation import evaluate_analogies, evaluate_pairs
 from ..embeddings.neighbours import METRICS, nearest
-from ..progress import Progress, run_sync
-
-
-def _progress_printer(quiet: bool) -> Callable[[Progress], None] | None:
-    if quiet or not sys.stderr.isatty():
-        return None
-    last = [-1]
-
-    def show(p: Progress) -> None:
-        pct = int(p.fraction * 100)
-        if pct != last[0]:
-            last[0] = pct
-            sys.stderr.write(f"\r{pct:3d}% {p.message[:60]:<60}")
-            sys.stderr.flush()
-            if pct >= 100:
-                sys.stderr.write("\n")
-
-    return show
+from ..progress import run_sync
+from .common import emit, progress_printer
 
 
 def open_embeddings(path: str | None, fmt: str | None = None, quiet: bool = False,
                     opts: loaders.LoadOptions | None = None) -> EmbeddingSet:
-    cb = _progress_printer(quiet)
+    cb = progress_printer(quiet)
     if path:
         return run_sync(loaders.load(path, fmt, opts), cb)
     return run_sync(load_default(), cb)
@@ -93,11 +73,6 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_convert)
 
 
-def _emit(args: argparse.Namespace, data: dict, text: str) -> int:
-    print(json.dumps(data, ensure_ascii=False, indent=1) if args.json else text)
-    return 0
-
-
 def cmd_neighbours(args: argparse.Namespace) -> int:
     es = open_embeddings(args.embeddings, args.in_format, quiet=args.json)
     resolved = [es.resolve(w) for w in args.words]
@@ -106,7 +81,7 @@ def cmd_neighbours(args: argparse.Namespace) -> int:
     data = {"query": [r.word for r in resolved], "metric": args.metric, "embeddings": es.name, "notes": notes,
             "neighbours": [{"word": n.word, "score": round(n.score, 6), "rank": n.index + 1} for n in res]}
     lines = notes + [f"{i + 1:3d}. {n.word:<20} {n.score:.4f}" for i, n in enumerate(res)]
-    return _emit(args, data, "\n".join(lines))
+    return emit(args, data, "\n".join(lines))
 
 
 def cmd_calc(args: argparse.Namespace) -> int:
@@ -118,12 +93,12 @@ def cmd_calc(args: argparse.Namespace) -> int:
             "results": [{"word": n.word, "score": round(n.score, 6)} for n in r.results]}
     lines = [f"{r.expression}  ({data['method']})"] + [f"{i + 1:3d}. {n.word:<20} {n.score:.4f}"
                                                        for i, n in enumerate(r.results)]
-    return _emit(args, data, "\n".join(lines))
+    return emit(args, data, "\n".join(lines))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     es = open_embeddings(args.embeddings, args.in_format, quiet=args.json)
-    cb = _progress_printer(args.json)
+    cb = progress_printer(args.json)
     if args.dataset == "analogies":
         r = run_sync(evaluate_analogies(es, restrict=args.restrict, method="mul" if args.cosmul else "add"), cb)
         data = r.to_json()
@@ -132,9 +107,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         lines = [f"{s.name:<30} {s.accuracy:7.2%}  {s.correct}/{s.total}  (skipped {s.skipped})" for s in r.sections]
         lines.append(f"{'total':<30} {r.accuracy:7.2%}  {r.correct}/{r.total}  (skipped {r.skipped})")
         lines += [f"  {f.expression} -> {f.predicted} (expected {f.expected})" for f in r.failures[: args.failures]]
-        return _emit(args, data, "\n".join(lines))
+        return emit(args, data, "\n".join(lines))
     p = run_sync(evaluate_pairs(es, args.dataset, restrict=args.restrict), cb)
-    return _emit(args, p.to_json(), f"{args.dataset}: Spearman {p.spearman:.4f}, Pearson {p.pearson:.4f}, "
+    return emit(args, p.to_json(), f"{args.dataset}: Spearman {p.spearman:.4f}, Pearson {p.pearson:.4f}, "
                                     f"{p.pairs} pairs, {p.oov} out of vocabulary")
 
 
@@ -143,22 +118,11 @@ def cmd_convert(args: argparse.Namespace) -> int:
                                metadata_path=args.metadata)
     es = open_embeddings(args.input, args.in_format, quiet=args.json, opts=opts)
     fmt = args.out_format or ("projector-tsv" if args.output.lower().endswith(".tsv") else "word2vec-text")
-    cb = _progress_printer(args.json)
+    cb = progress_printer(args.json)
     if fmt == "projector-tsv":
         v, m = run_sync(exporters.write_projector_tsv(es, args.output), cb)
         outs = [str(v), str(m)]
     else:
         outs = [str(run_sync(exporters.write_word2vec_text(es, args.output, header=fmt == "word2vec-text"), cb))]
-    return _emit(args, {"words": len(es), "dim": es.dim, "format": fmt, "files": outs},
+    return emit(args, {"words": len(es), "dim": es.dim, "format": fmt, "files": outs},
                  f"wrote {len(es):,} words x {es.dim} as {fmt}: {', '.join(outs)}")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run a parsed subcommand; expected problems print one line and exit 2."""
-    try:
-        return int(args.func(args) or 0)
-    except ExplorerError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelCorruptError, ModelMissingError
-from ..paths import DATA_ENV, data_dir
+from ..paths import DATA_ENV, data_dir  # noqa: F401 (DATA_ENV: where tests point the models)
 from .language_model import QUANTIZED_RECORD, LanguageModel, q4_manifest
 from .model import OnnxModel
 from .runtime import build_command, load_manifest, repair_hint, verify_model

@@ -1,25 +1,21 @@
-"""models.cli: each subcommand end to end on the built models (in process, through main(argv))."""
+"""Model commands end to end on the built models (in process, through main.main(argv))."""
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import main
 from core.cli import models as cli
 from core.inference import registry
 from tests.models.helpers import built, copy_model, reference
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 def run(capsys, *argv):
-    rc = cli.main(list(argv))
+    rc = main.main(list(argv))
     out, err = capsys.readouterr()
     return rc, out, err
 
@@ -116,13 +112,3 @@ def test_verify_detects_corruption_and_missing_models(capsys, tmp_path, monkeypa
     rc, out, err = run(capsys, "next", "Once upon a")
     assert rc == 2 and out == ""
     assert err.count("\n") == 1 and "python main.py models build --only smollm2-135m" in err
-
-
-def test_module_entry_point_runs():
-    built(registry.DIGITS)
-    r = subprocess.run(
-        [sys.executable, "-m", "core.cli.models", "models", "verify", "--only", "mnist-cnn"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
-    assert r.returncode == 0, r.stderr
-    assert "mnist-cnn: ok" in r.stdout
