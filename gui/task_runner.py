@@ -8,6 +8,11 @@ the window's thread (core.progress.background_priority), so painting keeps its
 share of the CPU while jobs run.
 
     runner.run("load", lambda: loaders.load(path), on_result=session.set_embeddings)
+
+Errors are shown once: an expected problem (core's ExplorerError) goes to the job's
+``on_error`` when it has one, which shows it inline where it arose; a bug, or an
+expected problem of a job without ``on_error``, is emitted on ``failed``, which the
+window's ErrorReporter shows. Never both.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from typing import Any, Callable, Generator
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
+from core.errors import ExplorerError
 from core.progress import Progress, background_priority
 
 JobFactory = Callable[[], Generator[Any, None, Any]]
@@ -109,9 +115,10 @@ class TaskRunner(QObject):
         def errored(exc: BaseException) -> None:
             if not current():
                 return
-            if on_error is not None:
-                on_error(exc)
-            self.failed.emit(kind, exc)
+            if on_error is not None and isinstance(exc, ExplorerError):
+                on_error(exc)  # an expected problem, shown where it arose (inline)
+            else:
+                self.failed.emit(kind, exc)  # a bug, or a problem no panel shows: the error reporter
 
         def finished() -> None:
             if current():

@@ -67,14 +67,32 @@ def test_cancel_stops_the_job_and_runs_its_cleanup(qtbot, runner):
     assert got == [] and not runner.is_running("slow")
 
 
-def test_an_error_is_reported_once_with_its_kind(qtbot, runner):
+def test_an_expected_error_goes_to_on_error_only(qtbot, runner):
     def bad():
         yield Progress(0.5, "half")
         raise FileFormatError("x.txt", "broken", line=3)
 
+    errors, failed = [], []
+    runner.failed.connect(lambda kind, exc: failed.append(kind))
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.run("load", bad, lambda v: None, on_error=errors.append)
+    assert len(errors) == 1 and isinstance(errors[0], FileFormatError) and "x.txt, line 3" in str(errors[0])
+    assert failed == []  # shown inline by the job's owner, not by the error reporter too
+
+
+def test_a_bug_or_an_unhandled_error_goes_to_failed_only(qtbot, runner):
+    def buggy():
+        yield Progress(0.5, "half")
+        return 1 / 0
+
+    def expected():
+        yield Progress(0.5, "half")
+        raise FileFormatError("y.txt", "broken")
+
     errors = []
     with qtbot.waitSignal(runner.failed, timeout=5000) as sig:
-        runner.run("load", bad, lambda v: None, on_error=errors.append)
-    kind, exc = sig.args
-    assert kind == "load" and isinstance(exc, FileFormatError) and errors == [exc]
-    assert "x.txt, line 3" in str(exc)
+        runner.run("job", buggy, lambda v: None, on_error=errors.append)
+    assert sig.args[0] == "job" and isinstance(sig.args[1], ZeroDivisionError) and errors == []
+    with qtbot.waitSignal(runner.failed, timeout=5000) as sig:
+        runner.run("other", expected, lambda v: None)  # no on_error: the reporter shows it
+    assert sig.args[0] == "other" and isinstance(sig.args[1], FileFormatError)
