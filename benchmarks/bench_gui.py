@@ -124,8 +124,8 @@ def bench_load_stall(folder: Path, stacks: bool = False) -> None:
     window = MainWindow(session, runner, settings=Settings(), persist=False)
     freeze_startup_objects()  # as gui.app.run_gui does
     window.show()
-    session.query = "king"
-    session.expression = "king - man + woman"
+    session.neighbours.query = "king"
+    session.arithmetic.expression = "king - man + woman"
     beats: list[float] = []
     marks: dict[str, float] = {}
     heartbeat = QTimer(interval=5)

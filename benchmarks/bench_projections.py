@@ -109,9 +109,9 @@ def bench_render(es) -> None:
     while panel.layout_ is None:
         app.processEvents()
     for n in (10_000, 400_000):
-        big, rows = run_sync(projection_job(es, np.arange(n), "pca", ()))  # as the runner delivers it
+        big = run_sync(projection_job(es, np.arange(n), "pca", ()))  # as the runner delivers it
         t = time.perf_counter()
-        panel.set_layout(big, rows)
+        panel.set_layout(big)
         t1 = time.perf_counter()
         panel.view.render_frame()
         t2 = time.perf_counter()
@@ -119,7 +119,7 @@ def bench_render(es) -> None:
         print(f"panel: a finished {n:,}-point layout: set_layout {1000 * (t1 - t):.0f} ms, first frame "
               f"{1000 * (t2 - t1):.0f} ms, next frame {1000 * (time.perf_counter() - t2):.0f} ms "
               f"on the GUI thread [{load()}]", flush=True)
-    session.point_count = 10_000
+    session.cloud.point_count = 10_000
     panel.run_projection()
     while panel.layout_ is None or len(panel.layout_.rows) != 10_000 or runner.is_running():
         app.processEvents()
@@ -142,8 +142,8 @@ def bench_render(es) -> None:
     done = []
     runner.finished.connect(lambda kind: done.append(kind) if kind == "cloud.projection" else None)
     t = time.perf_counter()
-    session.projection_method = "tsne"
-    session.projection_params = (("seed", int(time.time()) % 100_000),)  # a fresh seed: never a cached layout
+    session.cloud.method = "tsne"
+    session.cloud.params = (("seed", int(time.time()) % 100_000),)  # a fresh seed: never a cached layout
     panel.run_projection()
     while "cloud.projection" not in done and time.perf_counter() - t < 600:
         app.processEvents()

@@ -72,11 +72,11 @@ def run_gui(args: argparse.Namespace) -> int:
     else:
         window.load_default()
     if args.query:
-        session.query = args.query
+        session.neighbours.query = args.query
     elif args.selftest:
-        session.query = "king"
+        session.neighbours.query = "king"
     if args.expr:
-        session.expression = args.expr
+        session.arithmetic.expression = args.expr
     if not scripted:
         return app.exec()
     return _run_scripted(app, window, args, failures, hook)
@@ -139,11 +139,12 @@ def _selftest_problems(window) -> list[str]:
     problems = []
     if len(window.docks) < 4:
         problems.append(f"only {len(window.docks)} docks were built")
-    if not s.neighbours:
-        problems.append(f"no neighbours for {s.query!r}: {s.query_note}")
+    found = s.neighbours.lookup
+    if found is None or not found.neighbours:
+        problems.append(f"no neighbours for {s.neighbours.query!r}: {found.note if found else 'no lookup'}")
     else:
         es = s.embeddings
-        print(f"selftest ok: {es.name} ({len(es):,} words); {s.query} -> "
-              + ", ".join(f"{n.word} {n.score:.3f}" for n in s.neighbours[:5])
+        print(f"selftest ok: {es.name} ({len(es):,} words); {s.neighbours.query} -> "
+              + ", ".join(f"{n.word} {n.score:.3f}" for n in found.neighbours[:5])
               + f"; ready after {time.perf_counter() - T0:.2f} s")
     return problems

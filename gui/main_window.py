@@ -22,11 +22,12 @@ from core.embeddings.default_set import LICENCE, NAME as DEFAULT_NAME, load_defa
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.exporters import write_projector_tsv, write_word2vec_text
 from core.embeddings.loaders import LoadOptions, load
-from core.progress import Job, Progress
+from core.progress import Job
 from core.state.session import Session
 from core.state.settings import Settings
+from gui.controllers import Controllers
 from gui.docks import DOCKS, DockSpec
-from gui.error_reporter import ErrorReporter
+from gui.error_reporter import JOB_TITLES, ErrorReporter
 from gui.open_dialog import OpenDialog
 from gui.status_bar import StatusBar
 from gui.task_runner import TaskRunner
@@ -84,7 +85,8 @@ class MainWindow(QMainWindow):
         self.resize(1500, 940)
         self._default_state = self.saveState()
 
-        session.metric, session.k = self.settings.metric, self.settings.k
+        session.neighbours.metric, session.neighbours.k = self.settings.metric, self.settings.k
+        self.controllers = Controllers(session, self.runner, self)
         self._restore_layout()
         session.events.embeddings.connect(self._on_embeddings_changed)
         self._on_embeddings_changed()
@@ -169,12 +171,12 @@ class MainWindow(QMainWindow):
         name = Path(path).name
         self.session.status = f"opening {name}…"
         self.runner.run("load", lambda: load(path, fmt, opts), lambda es: self._on_loaded(es, path),
-                        label=f"opening {name}", on_error=lambda e: self._on_load_failed(name))
+                        label=f"opening {name}", on_error=lambda e: self._on_load_failed(name, e))
 
     def load_default(self) -> None:
         self.session.status = f"opening {DEFAULT_NAME}…"
         self.runner.run("load", load_default, lambda es: self._on_loaded(es, None), label=f"opening {DEFAULT_NAME}",
-                        on_error=lambda e: self._on_load_failed(DEFAULT_NAME))
+                        on_error=lambda e: self._on_load_failed(DEFAULT_NAME, e))
 
     def _on_loaded(self, es: EmbeddingSet, path: str | None) -> None:
         self.session.set_embeddings(es)
@@ -184,9 +186,12 @@ class MainWindow(QMainWindow):
         self.session.status = f"opened {es.name}: {len(es):,} words, {es.dim} dimensions"
         self.runner.run("index", lambda: warm_up_job(es), label="indexing words")
 
-    def _on_load_failed(self, name: str) -> None:
+    def _on_load_failed(self, name: str, exc: BaseException) -> None:
+        """A file that cannot be read (an expected problem): the set that was open stays, and the
+        precise message is shown (no panel caused it, so the error reporter shows it, once)."""
         es = self.session.embeddings
         self.session.status = f"could not open {name}" + (f"; still showing {es.name}" if es is not None else "")
+        self.reporter.report(JOB_TITLES["load"], exc)
 
     def _export(self, title: str, default_name: str, job_factory) -> None:
         es = self.session.embeddings
@@ -284,7 +289,7 @@ class MainWindow(QMainWindow):
         s = self.settings
         s.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         s.window_state = bytes(self.saveState().toBase64()).decode()
-        s.metric, s.k = self.session.metric, self.session.k
+        s.metric, s.k = self.session.neighbours.metric, self.session.neighbours.k
         try:
             settings_io.save(s, self._settings_file)
         except OSError as e:

@@ -57,9 +57,9 @@ def main() -> int:
     window.show()
     window.load_default()
     settle(app, runner)
-    session.query = "king"
-    session.expression = "king - man + woman"
-    session.direction_probes = "one, two, three, four, five, cat, cats, dog, dogs, many"
+    session.neighbours.query = "king"
+    session.arithmetic.expression = "king - man + woman"
+    session.directions.probes = "one, two, three, four, five, cat, cats, dog, dogs, many"
     settle(app, runner)
     bench = window.docks["benchmarks"].widget()
     bench._restrict.setValue(30000)

@@ -94,3 +94,26 @@ def evaluate(
     top = _top(scores[None, :], k)[0]
     results = [Neighbour(int(i), es.words[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
     return ArithmeticResult(expr, method, tuple(ids), tuple(es.words[i] for i in ids), target, results)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What evaluating a typed expression gave: a result, or a problem at a column."""
+
+    text: str
+    result: ArithmeticResult | None = None
+    error: str = ""
+    column: int = 0  # 1-based column of the problem, 0 = none
+    length: int = 1  # characters to underline at `column`
+
+
+def evaluate_text(es: EmbeddingSet, text: str, k: int = 10, *, method: Method = "add", exclude_inputs: bool = True,
+                  restrict: int | None = None) -> Outcome:
+    """:func:`evaluate`, with a parse error or an unknown word turned into an Outcome's problem."""
+    try:
+        res = evaluate(es, text, k, method=method, exclude_inputs=exclude_inputs, restrict=restrict or None)
+    except ExpressionError as e:
+        return Outcome(text, error=f"column {e.column}: {e.reason}", column=e.column)
+    except UnknownWordError as e:
+        return Outcome(text, error=str(e), column=e.column or 1, length=max(len(e.word), 1))
+    return Outcome(text, res)

@@ -103,3 +103,41 @@ def project_all(es: EmbeddingSet, d: Direction, limit: int | None = None) -> np.
     V = np.asarray(es.vectors[:limit], dtype=np.float32)
     norms = np.where(es.norms[: V.shape[0]] > 0, es.norms[: V.shape[0]], 1.0)
     return (V @ d.vector) / norms
+
+
+@dataclass(frozen=True)
+class DirectionScores:
+    """A direction built from typed pairs and the typed words placed along it, or why not."""
+
+    direction: Direction | None
+    scores: tuple[tuple[str, float], ...] = ()  # (vocabulary spelling, cosine), in the order typed
+    unknown: tuple[str, ...] = ()  # typed words that are not in the vocabulary
+    error: str = ""
+
+    @property
+    def info(self) -> str:
+        d = self.direction
+        if d is None:
+            return ""
+        if not d.pair_cosines:
+            return f"direction: {d.name}"
+        return f"direction: {d.name}; pairs agree with it at cosine {np.mean(d.pair_cosines):.2f} on average"
+
+
+def split_words(text: str) -> list[str]:
+    """'one, two; three' (commas, semicolons or new lines) -> ['one', 'two', 'three']."""
+    return [w for w in (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")) if w]
+
+
+def score_words(es: EmbeddingSet, pairs_text: str, probes_text: str, orthogonal: str = "") -> DirectionScores:
+    """The direction of ``pairs_text`` (minus the ``orthogonal`` preset's, if named) and the cosine of
+    each known word of ``probes_text`` with it. Problems become the result's ``error``."""
+    try:
+        d = direction(es, parse_pairs(pairs_text))
+        if orthogonal in PRESETS:
+            d = orthogonalize(d, direction(es, PRESETS[orthogonal], orthogonal))
+    except (ExplorerError, KeyError) as e:
+        return DirectionScores(None, error=str(e))
+    probes = split_words(probes_text)
+    known = [w for w in probes if w in es]
+    return DirectionScores(d, tuple(scores(es, d, known)), tuple(w for w in probes if w not in es))

@@ -14,7 +14,8 @@ from typing import Iterable, Literal, Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .embedding_set import EmbeddingSet
+from ..errors import UnknownWordError
+from .embedding_set import EmbeddingSet, Resolved
 
 Metric = Literal["cos", "euclid", "dot"]
 METRICS: tuple[Metric, ...] = ("cos", "euclid", "dot")
@@ -234,3 +235,36 @@ def nearest_batch(
 
 def similarity(es: EmbeddingSet, a: str, b: str) -> float:
     return float(np.dot(es.unit_vector(a), es.unit_vector(b)))
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The neighbours of what the user typed: the word it resolved to (or why it did not), and its
+    neighbours. What the window shows and highlights for a query."""
+
+    query: str
+    resolved: Resolved | None
+    neighbours: tuple[Neighbour, ...]
+    error: UnknownWordError | None = None
+
+    @property
+    def rows(self) -> tuple[int, ...]:
+        """The query's row and its neighbours' rows (what the cloud highlights)."""
+        return (self.resolved.index, *(n.index for n in self.neighbours)) if self.resolved is not None else ()
+
+    @property
+    def note(self) -> str:
+        """"showing king for King", or the unknown-word message with its suggestions; "" otherwise."""
+        if self.error is not None:
+            return str(self.error)
+        r = self.resolved
+        return f"showing {r.word} for {r.typed}" if r is not None and r.case_folded else ""
+
+
+def lookup(es: EmbeddingSet, query: str, k: int = 10, metric: Metric = "cos", restrict: int | None = None) -> Lookup:
+    """Resolve ``query`` (exact spelling, else case-folded) and find its neighbours; an unknown word
+    is a Lookup with an error that suggests close spellings, not an exception."""
+    r = es.find(query)
+    if r is None:
+        return Lookup(query, None, (), UnknownWordError(query, es.suggest(query)))
+    return Lookup(query, r, tuple(nearest(es, r.word, k, metric=metric, restrict=restrict or None)))

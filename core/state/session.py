@@ -1,99 +1,110 @@
-"""The one evented state every panel observes (Qt-free).
+"""The one evented state every panel observes (Qt-free): small models nested in a Session.
 
-    session.events.query.connect(on_query_changed)
-    session.query = "king"        # fires only if the value really changed
+    session.neighbours.events.query.connect(on_query_changed)
+    session.neighbours.query = "king"     # fires only if the value really changed
+    session.embeddings = es               # or set_embeddings(es): also clears what indexed the old set
 
-Only the GUI thread changes the Session. Results of background work (neighbours,
-arithmetic, projections) are stored here by whoever computed them, so panels
-never call each other.
+Each room keeps its own model (neighbours, arithmetic, directions, cloud); what they share
+(the active set, the selection, the hovered word, the status line) sits on the Session.
+Inputs are plain fields that panels write. Results (``lookup``, ``outcome``, ``layout``) are
+computed by controllers (gui/controllers) and by the cloud, and stored here whole: one
+field per result, so no field has to be set before another, and a result exists whether
+or not the panel that shows it is open. Only the GUI thread changes the Session.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from psygnal import evented
 
-from ..embeddings.arithmetic import ArithmeticResult
+from ..embeddings.arithmetic import ArithmeticResult, Outcome
+from ..embeddings.directions import DirectionScores
 from ..embeddings.embedding_set import EmbeddingSet
-from ..embeddings.neighbours import Neighbour
+from ..embeddings.neighbours import Lookup
+from ..projections.layout import Layout
 
 
-def _same_array(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a is b or (np.shape(a) == np.shape(b) and np.array_equal(a, b))
+def _same(a: Any, b: Any) -> bool:
+    """Results compare by identity: a new result object is news even if it holds equal values."""
+    return a is b
 
 
-@evented(equality_operators={"projection": _same_array, "embeddings": lambda a, b: a is b})
+@evented(equality_operators={"lookup": _same})
 @dataclass
-class Session:
-    # -- the active embedding set -------------------------------------------------
-    embeddings: EmbeddingSet | None = None
+class NeighboursModel:
+    """Nearest neighbours of a typed word."""
 
-    # -- neighbours ---------------------------------------------------------------
     query: str = ""  # what the user typed
     metric: str = "cos"  # cos | euclid | dot
     k: int = 10
-    restrict: int = 0  # 0 = the whole vocabulary
-    neighbours: tuple[Neighbour, ...] = ()  # result for `query`
-    query_note: str = ""  # "showing king for King", or the error for an unknown word
+    restrict: int = 0  # search only the N most frequent words; 0 = the whole vocabulary
+    lookup: Lookup | None = None  # result for `query` with these settings (NeighboursController)
 
-    # -- selection (row ids into `embeddings`), linked across panels --------------
-    selection: tuple[int, ...] = ()
-    hover: int = -1
-    pinned: tuple[str, ...] = ()
 
-    # -- word arithmetic ----------------------------------------------------------
+@evented(equality_operators={"outcome": _same})
+@dataclass
+class ArithmeticModel:
+    """Word arithmetic: ``king - man + woman`` or ``man : king :: woman : ?``."""
+
     expression: str = ""
-    arithmetic_method: str = "add"  # add (3CosAdd) | mul (3CosMul)
+    method: str = "add"  # add (3CosAdd) | mul (3CosMul)
     exclude_inputs: bool = True
-    arithmetic: ArithmeticResult | None = None
-    expression_error: str = ""
+    outcome: Outcome | None = None  # result or problem for `expression` (ArithmeticController)
 
-    # -- semantic directions --------------------------------------------------------
-    direction_pairs: str = "cat -> cats, dog -> dogs, car -> cars, house -> houses"
-    direction_probes: str = "one, two, three, four, five"
+    @property
+    def result(self) -> ArithmeticResult | None:
+        return self.outcome.result if self.outcome is not None else None
 
-    # -- 3D point cloud -------------------------------------------------------------
-    point_count: int = 10000  # the N most frequent words
-    projection_method: str = "pca"  # pca | tsne | umap | axes
-    projection_params: tuple[tuple[str, Any], ...] = ()
-    projection_rows: tuple[int, ...] = ()  # rows of `embeddings` that `projection` places
-    projection: np.ndarray | None = None  # (len(projection_rows), 3) float32
-    color_by: str = "frequency"
 
-    # -- models ----------------------------------------------------------------
-    provider: str = ""  # preferred onnxruntime execution provider ("" = best available)
-    lm_text: str = "Once upon a"
+@evented(equality_operators={"outcome": _same})
+@dataclass
+class DirectionsModel:
+    """A semantic direction from word pairs, and words placed along it."""
 
-    # -- status ------------------------------------------------------------------
-    status: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)  # not evented; scratch for tools
+    pairs: str = "cat -> cats, dog -> dogs, car -> cars, house -> houses"
+    probes: str = "one, two, three, four, five"
+    orthogonal: str = ""  # a preset whose direction is removed from this one ("" = none)
+    outcome: DirectionScores | None = None  # (DirectionsController)
 
-    # -- appended by the main window / word panels (issue 3) ----------------------
-    expression_error_column: int = 0  # 1-based column of `expression_error` (0 = none); set before it
-    direction_orthogonal: str = ""  # preset whose direction is removed from the direction ("" = none)
 
-    # -- helpers -------------------------------------------------------------------
-    def set_embeddings(self, es: EmbeddingSet) -> None:
-        """Switch sets: selections and results that index the old set are cleared."""
+@evented(equality_operators={"layout": _same})
+@dataclass
+class CloudModel:
+    """The 3D point cloud: which words, how they are projected and coloured, and the layout shown."""
+
+    point_count: int = 10000  # the N most frequent words (plus words in use)
+    method: str = "pca"  # pca | tsne | umap | axes
+    params: tuple[tuple[str, Any], ...] = ()
+    color_by: str = "frequency"  # frequency | clusters | meta:<column>
+    layout: Layout | None = None  # the finished projection on screen (the cloud panel)
+
+
+@evented(equality_operators={"embeddings": _same})
+@dataclass
+class Session:
+    embeddings: EmbeddingSet | None = None  # the active set
+    selection: tuple[int, ...] = ()  # rows of `embeddings`, linked across panels
+    hover: int = -1  # the row under the pointer, -1 for none
+    status: str = ""  # the status bar's message
+    neighbours: NeighboursModel = field(default_factory=NeighboursModel)
+    arithmetic: ArithmeticModel = field(default_factory=ArithmeticModel)
+    directions: DirectionsModel = field(default_factory=DirectionsModel)
+    cloud: CloudModel = field(default_factory=CloudModel)
+
+    def set_embeddings(self, es: EmbeddingSet | None) -> None:
+        """Switch sets: selections and results that index the old set are cleared first."""
         self.selection = ()
         self.hover = -1
-        self.neighbours = ()
-        self.arithmetic = None
-        self.projection = None
-        self.projection_rows = ()
+        self.neighbours.lookup = None
+        self.arithmetic.outcome = None
+        self.directions.outcome = None
+        self.cloud.layout = None
         self.embeddings = es
 
     def select_words(self, words: list[str]) -> None:
+        """Select these words (those in the vocabulary)."""
         es = self.embeddings
         if es is None:
             return
-        ids = []
-        for w in words:
-            r = es.find(w)
-            if r is not None:
-                ids.append(r.index)
-        self.selection = tuple(ids)
+        self.selection = tuple(r.index for r in (es.find(w) for w in words) if r is not None)

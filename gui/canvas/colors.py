@@ -21,10 +21,10 @@ PALETTE = np.array([[0.35, 0.62, 0.95], [1.00, 0.60, 0.20], [0.40, 0.80, 0.40], 
 OTHER = np.array([0.45, 0.45, 0.45], np.float32)
 
 # Highlight roles, weakest first: a word in several roles shows the last one.
-ROLE_ORDER = ("placed", "neighbour", "selection", "pinned", "expression", "result", "query", "hover")
+ROLE_ORDER = ("placed", "neighbour", "selection", "expression", "result", "query", "hover")
 ROLE_COLORS = {
     "placed": (1.0, 1.0, 1.0, 0.9), "neighbour": (1.0, 0.78, 0.35, 1.0), "selection": (1.0, 1.0, 1.0, 1.0),
-    "pinned": (0.35, 0.95, 1.0, 1.0), "expression": (0.45, 1.0, 0.45, 1.0), "result": (1.0, 0.35, 0.9, 1.0),
+    "expression": (0.45, 1.0, 0.45, 1.0), "result": (1.0, 0.35, 0.9, 1.0),
     "query": (1.0, 0.55, 0.1, 1.0), "hover": (1.0, 1.0, 0.4, 1.0),
 }
 ROLE_SIZE = {"query": 1.4, "result": 1.4, "hover": 1.3, "placed": 1.0}

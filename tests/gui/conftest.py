@@ -1,9 +1,12 @@
-"""GUI fixtures: a Session on the 20k GloVe subset, a TaskRunner shut down after each test."""
+"""GUI fixtures: a Session on the 20k GloVe subset, a TaskRunner shut down after each test, the
+window's controllers, and ``show(PanelClass)`` to build and show a panel on them; helpers that read
+results out of the Session."""
 from __future__ import annotations
 
 import pytest
 
 from core.state.session import Session
+from gui.controllers import Controllers
 from gui.task_runner import TaskRunner
 
 # The offscreen platform plugin says these when a window or popup is shown; they are harmless
@@ -33,6 +36,47 @@ def session(glove_small) -> Session:
     s = Session()
     s.set_embeddings(glove_small)
     return s
+
+
+@pytest.fixture
+def controllers(qtbot, session, runner) -> Controllers:
+    """What computes neighbours, arithmetic and directions in the window (panels only show them)."""
+    return Controllers(session, runner)
+
+
+@pytest.fixture
+def show(qtbot, session, runner, controllers):
+    """``show(PanelClass)``: the panel on the session and runner, shown, closed after the test."""
+    def make(cls, *args, **kwargs):
+        panel = cls(session, runner, *args, **kwargs)
+        qtbot.addWidget(panel)
+        panel.show()
+        return panel
+
+    return make
+
+
+def found(session: Session) -> tuple:
+    """The neighbours of the current lookup (empty when there is none)."""
+    lk = session.neighbours.lookup
+    return lk.neighbours if lk is not None else ()
+
+
+def note(session: Session) -> str:
+    lk = session.neighbours.lookup
+    return lk.note if lk is not None else ""
+
+
+def problem(session: Session):
+    """The arithmetic outcome (``.error``, ``.column``), or an empty one."""
+    from core.embeddings.arithmetic import Outcome
+
+    return session.arithmetic.outcome or Outcome(session.arithmetic.expression)
+
+
+def scores(session: Session) -> list:
+    out = session.directions.outcome
+    return list(out.scores) if out is not None else []
 
 
 def wait_idle(qtbot, runner: TaskRunner, timeout: int = 10000) -> None:

@@ -16,7 +16,7 @@ from core.state.settings import Settings
 from gui.docks import DOCKS
 from gui.main_window import MainWindow
 from gui.open_dialog import OpenDialog
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import found, wait_idle
 
 
 @pytest.fixture
@@ -52,8 +52,8 @@ def test_docks_menus_and_status_bar(window, session):
 
 
 def test_panels_share_the_session(qtbot, window, session, runner):
-    session.query = "king"
-    session.expression = "paris - france + italy"
+    session.neighbours.query = "king"
+    session.arithmetic.expression = "paris - france + italy"
     wait_idle(qtbot, runner)
     neighbours = window.docks["neighbours"].widget()
     calculator = window.docks["calculator"].widget()
@@ -83,17 +83,20 @@ def test_open_dialog_loads_a_file(qtbot, window, session, runner, small_glove_fi
     assert [a.text() for a in window.recent_menu.actions()] == [str(small_glove_file)]
     assert (window.settings.open_format, window.settings.open_limit) == ("glove", 300)
     assert window.windowTitle().endswith("small.txt")
-    session.query = "year"
+    session.neighbours.query = "year"
     wait_idle(qtbot, runner)
-    assert len(session.neighbours) == session.k and all(n.index < 300 for n in session.neighbours)
+    assert len(found(session)) == session.neighbours.k and all(n.index < 300 for n in found(session))
 
 
 def test_malformed_file_shows_the_error_and_keeps_the_old_set(qtbot, window, session, runner, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("the 0.1 0.2 0.3\nof 0.1 0.2 0.3\nand 0.1 zero 0.3\n", encoding="utf-8")
     old = session.embeddings
-    with qtbot.waitSignal(runner.failed, timeout=10000):
-        window.open_file(bad, "glove")
+    reports = len(window.reporter.history)
+    window.open_file(bad, "glove")
+    qtbot.waitUntil(lambda: len(window.reporter.history) > reports, timeout=10000)
+    wait_idle(qtbot, runner)
+    assert len(window.reporter.history) == reports + 1  # shown once
     title, message = window.reporter.history[-1]
     assert "Could not open" in title
     assert f"{bad}, line 3" in message
@@ -101,9 +104,9 @@ def test_malformed_file_shows_the_error_and_keeps_the_old_set(qtbot, window, ses
     assert f"{bad}, line 3" in window.reporter.box.informativeText()
     assert session.embeddings is old
     assert "still showing GloVe 20k" in session.status
-    session.query = "queen"  # the old set is still usable
+    session.neighbours.query = "queen"  # the old set is still usable
     wait_idle(qtbot, runner)
-    assert session.neighbours[0].word == "princess"
+    assert found(session)[0].word == "princess"
 
 
 def test_dropping_a_file_opens_it(qtbot, window, session, small_glove_file):
@@ -197,7 +200,7 @@ def test_layout_and_preferences_persist(qtbot, session, runner, tmp_path, small_
     qtbot.addWidget(w)
     w.show()
     w.docks["benchmarks"].close()
-    session.k = 7
+    session.neighbours.k = 7
     w.settings.add_recent(small_glove_file)
     w.close()
     data = json.loads(path.read_text())
@@ -206,7 +209,7 @@ def test_layout_and_preferences_persist(qtbot, session, runner, tmp_path, small_
     w2 = MainWindow(session2, settings_file=path, central=QWidget())
     qtbot.addWidget(w2)
     assert w2.docks["benchmarks"].isHidden() and not w2.docks["neighbours"].isHidden()
-    assert session2.k == 7
+    assert session2.neighbours.k == 7
     assert [a.text() for a in w2.recent_menu.actions()] == [str(small_glove_file)]
     w2.runner.shutdown()
 
@@ -234,14 +237,45 @@ def test_the_window_keeps_its_size_while_a_set_loads_and_panels_react(qtbot, ses
     size = w.size()
     assert size.width() == 1280 and w.minimumSizeHint().width() < 1280
     w.open_file(small_glove_file, "glove")
-    session.query = "king"
-    session.expression = "king - man + woman"
+    session.neighbours.query = "king"
+    session.arithmetic.expression = "king - man + woman"
     wait_idle(qtbot, runner)
     assert len(session.embeddings) == 500 and "trustworthiness" in w.centralWidget().controls.quality.text()
     for method in ("tsne", "axes", "pca"):  # every page of the cloud's parameters
-        session.projection_method = method
+        session.cloud.method = method
         qtbot.wait(20)
         assert w.size() == size, (method, {n: d.minimumSizeHint().width() for n, d in w.docks.items()})
     wait_idle(qtbot, runner)
     assert w.size() == size
+    w.runner.shutdown()
+
+
+@pytest.mark.parametrize("docks", [None, []], ids=["neighbours dock closed", "no docks at all"])
+def test_neighbours_are_highlighted_with_their_dock_closed(qtbot, session, runner, docks):
+    """The controllers belong to the window, not to the docks: a query set another way (as --query does,
+    or a click on a word in the cloud) still gets its neighbours, which the cloud highlights."""
+    from gui.panels.cloud.jobs import roles_of
+    from gui.panels.cloud.point_cloud_panel import PointCloudPanel
+
+    session.cloud.point_count = 3000
+    w = MainWindow(session, runner, settings=Settings(), persist=False, docks=docks)
+    qtbot.addWidget(w)
+    w.show()
+    if "neighbours" in w.docks:
+        w.docks["neighbours"].close()
+        assert not w.docks["neighbours"].isVisible()
+    cloud = w.centralWidget()
+    assert isinstance(cloud, PointCloudPanel)
+    qtbot.waitUntil(lambda: cloud.layout_ is not None, timeout=10000)
+    session.neighbours.query = "queen"  # what --query does
+    wait_idle(qtbot, runner)
+    roles = roles_of(session).rows
+    assert roles["query"] == [session.embeddings.id_of("queen")]
+    assert roles["neighbour"] == [n.index for n in found(session)] and len(roles["neighbour"]) == 10
+    assert len(cloud.view.highlight.data) == len(cloud.scene.highlights(roles)[0]) >= 11  # drawn
+    i = cloud.scene.index_of(session.embeddings.id_of("paris"))
+    cloud.view.point_clicked.emit(i)  # a click on "paris" in the cloud
+    wait_idle(qtbot, runner)
+    assert session.neighbours.query == "paris" and found(session)[0].word == "france"
+    assert session.selection[0] == session.embeddings.id_of("paris") and len(session.selection) == 11
     w.runner.shutdown()

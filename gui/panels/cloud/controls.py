@@ -1,6 +1,6 @@
 """The cloud's controls: method, point count, method parameters, colouring, labels, export.
 
-Widgets write to the Session (projection_method, projection_params,
+Widgets write to the Session's cloud model (method, params,
 point_count, color_by); Session changes update the widgets inside
 signals_blocked. Buttons that start work emit signals the panel handles.
 """
@@ -137,7 +137,7 @@ class CloudControls(QWidget):
         lay.addWidget(self.note)
 
         # widgets -> session
-        self.method.currentIndexChanged.connect(lambda: setattr(session, "projection_method", self.method.currentData()))
+        self.method.currentIndexChanged.connect(lambda: setattr(session.cloud, "method", self.method.currentData()))
         self.count.valueChanged.connect(self._count_edited)
         for w in (self.perplexity, self.iterations, self.n_neighbors, self.min_dist):
             w.valueChanged.connect(self._params_edited)
@@ -152,10 +152,10 @@ class CloudControls(QWidget):
         self.top_labels.valueChanged.connect(self.overlay_changed)
         self.true_neighbours.toggled.connect(self.overlay_changed)
         # session -> widgets
-        session.events.projection_method.connect(self._on_projection_method_changed)
-        session.events.projection_params.connect(self._on_projection_params_changed)
-        session.events.point_count.connect(self._on_point_count_changed)
-        session.events.color_by.connect(self._on_color_by_changed)
+        session.cloud.events.method.connect(self._on_projection_method_changed)
+        session.cloud.events.params.connect(self._on_projection_params_changed)
+        session.cloud.events.point_count.connect(self._on_point_count_changed)
+        session.cloud.events.color_by.connect(self._on_color_by_changed)
         self._on_projection_params_changed()
         self._show_method()
         self._on_point_count_changed()
@@ -163,10 +163,10 @@ class CloudControls(QWidget):
     # -- widgets -> session -----------------------------------------------------------
     @qdebounced(timeout=400)
     def _count_edited(self) -> None:
-        self._session.point_count = self.count.value()
+        self._session.cloud.point_count = self.count.value()
 
     def params(self) -> tuple:
-        m = self._session.projection_method
+        m = self._session.cloud.method
         if m == "tsne":
             lr = self.learning_rate.text().strip() or "auto"
             try:
@@ -181,12 +181,12 @@ class CloudControls(QWidget):
         return ()
 
     def _params_edited(self) -> None:
-        self._session.projection_params = self.params()
+        self._session.cloud.params = self.params()
 
     def _color_edited(self) -> None:
         value = self.color_by.currentData() or "frequency"
         self.clusters.setVisible(value == "clusters")
-        self._session.color_by = value
+        self._session.cloud.color_by = value
 
     def set_metadata_columns(self, columns: list[str]) -> None:
         with signals_blocked(self.color_by):
@@ -199,20 +199,20 @@ class CloudControls(QWidget):
 
     # -- session -> widgets -----------------------------------------------------------
     def _show_method(self) -> None:
-        m = self._session.projection_method
+        m = self._session.cloud.method
         with signals_blocked(self.method):
             self.method.setCurrentIndex(max(0, self.method.findData(m)))
         self.pages.setCurrentIndex(PAGE.get(m, 0))
 
     def _on_projection_method_changed(self) -> None:
         self._show_method()
-        self._session.projection_params = self.params()  # the new method's parameters, from its widgets
+        self._session.cloud.params = self.params()  # the new method's parameters, from its widgets
 
     def _on_projection_params_changed(self) -> None:
         widgets = {"perplexity": self.perplexity, "iterations": self.iterations, "n_neighbors": self.n_neighbors,
                    "min_dist": self.min_dist, "learning_rate": self.learning_rate, "x": self.axis_x,
                    "y": self.axis_y, "z": self.axis_z}
-        for name, value in self._session.projection_params:
+        for name, value in self._session.cloud.params:
             w = widgets.get(name)
             if w is None:
                 continue
@@ -221,13 +221,13 @@ class CloudControls(QWidget):
 
     def _on_point_count_changed(self) -> None:
         with signals_blocked(self.count):
-            self.count.setValue(self._session.point_count)
+            self.count.setValue(self._session.cloud.point_count)
 
     def _on_color_by_changed(self) -> None:
         with signals_blocked(self.color_by):
-            i = self.color_by.findData(self._session.color_by)
+            i = self.color_by.findData(self._session.cloud.color_by)
             self.color_by.setCurrentIndex(max(i, 0))
-        self.clusters.setVisible(self._session.color_by == "clusters")
+        self.clusters.setVisible(self._session.cloud.color_by == "clusters")
 
     def set_busy(self, busy: bool, fraction: float = -1, message: str = "") -> None:
         self.cancel.setEnabled(busy)

@@ -32,8 +32,8 @@ class Roles:
     rows: dict[str, list[int]] = field(default_factory=dict)
 
     def linked_rows(self) -> list[int]:
-        """Words a placed point is linked to its true neighbours for: the query and pinned words."""
-        return self.rows.get("query", []) + self.rows.get("pinned", [])
+        """Words a placed point is linked to its true neighbours for: the query."""
+        return self.rows.get("query", [])
 
     def all_rows(self) -> list[int]:
         return list(dict.fromkeys(r for rs in self.rows.values() for r in rs))
@@ -43,16 +43,15 @@ def roles_of(session: Session) -> Roles:
     es = session.embeddings
     if es is None:
         return Roles()
-    q = es.find(session.query) if session.query.strip() else None
-    pinned = [r.index for r in (es.find(w) for w in session.pinned) if r is not None]
+    found = session.neighbours.lookup
+    q = found.resolved if found is not None and found.query == session.neighbours.query else None
     out: dict[str, list[int]] = {
         "selection": [int(r) for r in session.selection if 0 <= int(r) < len(es)],
-        "neighbour": [n.index for n in session.neighbours],
-        "pinned": pinned,
+        "neighbour": [n.index for n in found.neighbours] if q is not None else [],
         "query": [q.index] if q is not None else [],
         "hover": [session.hover] if 0 <= session.hover < len(es) else [],
     }
-    a = session.arithmetic
+    a = session.arithmetic.result
     if a is not None:
         out["expression"] = list(a.input_ids)
         out["result"] = [a.results[0].index] if a.results else []
@@ -60,19 +59,17 @@ def roles_of(session: Session) -> Roles:
 
 
 def arithmetic_key(session: Session) -> str:
-    a = session.arithmetic
+    a = session.arithmetic.result
     return "" if a is None else f"{a.expression.text}|{a.method}"
 
 
-def projection_job(es: EmbeddingSet, rows: np.ndarray, method: str, params) -> Job[tuple[Layout, tuple[int, ...]]]:
-    """The projection, plus its rows as the tuple session.projection_rows holds (built here, off the GUI thread)."""
-    layout = yield from project(es, rows, method, params)
-    return layout, tuple(layout.rows.tolist())
+def projection_job(es: EmbeddingSet, rows: np.ndarray, method: str, params) -> Job[Layout]:
+    return (yield from project(es, rows, method, params))
 
 
 def placement_job(es: EmbeddingSet, layout: Layout, rows: list[int], link_rows: list[int],
                   target: np.ndarray | None, target_key: str) -> Job[Placed]:
-    """Place `rows`; the placed ones in `link_rows` (the query, pinned words) also get lines to their true neighbours."""
+    """Place `rows`; the placed ones in `link_rows` (the query) also get lines to their true neighbours."""
     pl = yield from place(es, layout, rows, neighbours=10, link_rows=link_rows)
     t = None
     if target is not None:

@@ -42,10 +42,10 @@ def note_text(layout: Layout | None, n_placed: int, placement_method: str) -> st
 
 def link_pairs(roles: dict[str, list[int]], placed_links: list[tuple[int, int]],
                overlay: list[tuple[int, int]], show_true: bool) -> list[tuple[int, int]]:
-    """Lines: the query to its neighbours, placed query/pinned words to theirs, the selection overlay."""
+    """Lines: the query to its neighbours, a placed query to its own, the selection overlay."""
     query = roles.get("query", [])
     links = [(q, n) for q in query for n in roles.get("neighbour", [])] if show_true else []
-    shown = set(query + roles.get("pinned", []))
+    shown = set(query)
     return list(dict.fromkeys(links + [(a, b) for a, b in placed_links if a in shown] + overlay))
 
 

@@ -1,13 +1,14 @@
 """The live point cloud: projections of the most frequent words, linked to the Session.
 
-Shows the N most frequent words (session.point_count) plus the query, its
-neighbours, pinned words and the current expression's words and result; words
-outside the projection are placed into it (core.projections.placement). A click selects a
-word (session.selection and session.query); Session changes highlight points,
+Shows the N most frequent words (session.cloud.point_count) plus the query, its
+neighbours and the current expression's words and result; words outside the
+projection are placed into it (core.projections.placement). A click selects a
+word (session.selection and the neighbours' query); Session changes highlight points,
 label them and draw lines to their true neighbours and the arithmetic arrows.
 Everything slow runs on the TaskRunner (kinds in gui.cloud.jobs.KINDS);
 t-SNE streams intermediate layouts into the view as it optimises.
-Without OpenGL (the offscreen platform) a 2D view of the first two axes is used.
+Without OpenGL (the offscreen platform) a 2D view of the first two axes is used; the panel
+talks to either through the one view protocol (gui/canvas/protocol.py).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from gui.canvas import arrows, colors
 from gui.panels.cloud import export, overlays
 from gui.panels.cloud.controls import CloudControls
 from gui.panels.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, projection_job, roles_of
+from gui.canvas.protocol import CloudView
 from gui.canvas.scene import CloudScene, Label
 from gui.canvas.view_2d import View2D
 from gui.canvas.view_3d import View3D, gl_available
@@ -38,7 +40,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         super().__init__(parent)
         self.setObjectName("point_cloud")
         self._session, self._runner = session, runner
-        self.view = view if view is not None else (View3D() if gl_available() else View2D())
+        self.view: CloudView = view if view is not None else (View3D() if gl_available() else View2D())
         self.is_3d = isinstance(self.view, View3D)
         self.controls = CloudControls(session)
         self.notice = QLabel("OpenGL is not available on this platform: showing a 2D view of the first two "
@@ -69,12 +71,12 @@ class PointCloudPanel(export.ExportActions, QWidget):
         runner.intermediate.connect(self._on_intermediate)
         runner.progress.connect(self._on_progress)
         runner.finished.connect(self._on_job_finished)
-        ev = session.events
+        ev, cloud = session.events, session.cloud.events
         ev.embeddings.connect(self._on_embeddings_changed)
-        for e in (ev.point_count, ev.projection_method, ev.projection_params):
+        for e in (cloud.point_count, cloud.method, cloud.params):
             e.connect(self._on_projection_settings_changed)
-        ev.color_by.connect(self._on_color_by_changed)
-        for e in (ev.selection, ev.query, ev.neighbours, ev.pinned, ev.arithmetic):
+        cloud.color_by.connect(self._on_color_by_changed)
+        for e in (ev.selection, session.neighbours.events.lookup, session.arithmetic.events.outcome):
             e.connect(self._on_selection_changed)
         ev.hover.connect(self.refresh_overlays)
         self._on_embeddings_changed()
@@ -90,7 +92,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
             self.run_projection()
 
     def _on_projection_settings_changed(self) -> None:
-        if self._session.projection_method in AUTO_RUN:
+        if self._session.cloud.method in AUTO_RUN:
             self.run_projection()
         elif self.layout_ is not None:
             self.controls.note.setText(self._note() + " — settings changed: press Run")
@@ -99,20 +101,20 @@ class PointCloudPanel(export.ExportActions, QWidget):
         return overlays.note_text(self.layout_, len(self.placed), self._placement_method())
 
     def run_projection(self) -> None:
-        s, es = self._session, self._session.embeddings
+        s, es, c = self._session, self._session.embeddings, self._session.cloud
         if es is None:
             return
-        cap = MAX_POINTS[s.projection_method] or len(es)
-        rows = point_rows(es, min(s.point_count, cap), roles_of(s).all_rows())
-        method, params = s.projection_method, s.projection_params
+        cap = MAX_POINTS[c.method] or len(es)
+        rows = point_rows(es, min(c.point_count, cap), roles_of(s).all_rows())
+        method, params = c.method, c.params
         self.controls.set_busy(True, 0.0, f"{METHOD_LABELS[method]} of {len(rows):,} points")
-        capped = f" ({METHOD_LABELS[method]} takes at most {cap:,})" if s.point_count > cap else ""
+        capped = f" ({METHOD_LABELS[method]} takes at most {cap:,})" if c.point_count > cap else ""
         self.controls.note.setText(f"{METHOD_LABELS[method]} of {len(rows):,} points{capped}: running…")
         self._live_rows = rows
         if method in ("tsne", "umap"):
             self.view.set_axes(tuple(f"{METHOD_LABELS[method]} {i}" for i in (1, 2, 3)))
         self._runner.run("cloud.projection", lambda: projection_job(es, rows, method, params),
-                         lambda result: self.set_layout(*result), label=f"{METHOD_LABELS[method]} projection",
+                         self.set_layout, label=f"{METHOD_LABELS[method]} projection",
                          on_error=self._on_error)
 
     def _on_progress(self, kind: str, fraction: float, message: str) -> None:
@@ -146,12 +148,11 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.target = None  # it was placed in the previous layout
         self.refresh_overlays()
 
-    def set_layout(self, layout: Layout, rows: tuple[int, ...] | None = None) -> None:
+    def set_layout(self, layout: Layout) -> None:
         self._live_rows = None  # a throttled intermediate layout arriving late is dropped
         self.layout_, self.placed, self.links, self.target, self.trust = layout, {}, [], None, None
         self.cluster_labels = None
-        self._session.projection_rows = rows if rows is not None else tuple(layout.rows.tolist())
-        self._session.projection = layout.coords
+        self._session.cloud.layout = layout
         self.view.set_axes(layout.axis_labels)
         self.controls.note.setText(self._note())
         self._rebuild_points(refit=True)
@@ -175,7 +176,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
             return
         self.scene.set_layout(lay.rows, lay.coords, self.placed, refit=refit)
         rows = self.scene.rows
-        self.scene.base_colors = overlays.point_colors(self._session.embeddings, self._session.color_by, rows,
+        self.scene.base_colors = overlays.point_colors(self._session.embeddings, self._session.cloud.color_by, rows,
                                                      self.cluster_labels)
         self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
 
@@ -190,7 +191,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
 
     def _start_clusters(self) -> None:
         lay, es = self.layout_, self._session.embeddings
-        if self._session.color_by == "clusters" and lay is not None and self.cluster_labels is None:
+        if self._session.cloud.color_by == "clusters" and lay is not None and self.cluster_labels is None:
             k = self.controls.clusters.value()
             self._runner.run("cloud.clusters", lambda: kmeans(es, lay.rows, k), self._on_clusters, label="k-means")
 
@@ -208,10 +209,10 @@ class PointCloudPanel(export.ExportActions, QWidget):
         outside = np.asarray(rows, np.int64)[lay.positions(rows) < 0].tolist() if rows else []
         want = [r for r in outside if r not in self.placed]
         key = arithmetic_key(s)
-        need_target = s.arithmetic is not None and (self.target is None or self.target[0] != key)
+        need_target = s.arithmetic.result is not None and (self.target is None or self.target[0] != key)
         if not want and not need_target:
             return
-        target = s.arithmetic.target if need_target else None
+        target = s.arithmetic.result.target if need_target else None
         job = lambda: placement_job(es, lay, want, roles.linked_rows(), target, key)  # noqa: E731
         self._runner.run("cloud.placement", job, self._on_placed, label="placing words")
 
@@ -226,7 +227,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self._request_placement()  # anything that changed while it ran
 
     def _on_selection_changed(self) -> None:
-        """True-neighbour lines: the query's come from session.neighbours; other selected words
+        """True-neighbour lines: the query's come from its lookup; other selected words
         (not the query's neighbours) get their nearest displayed points, computed in the background."""
         if self.layout_ is None:
             return
@@ -256,7 +257,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         labels = self.scene.labels(roles)
         target = self._target_display()
         if target is not None:  # the fourth corner: where the expression itself lands
-            labels.insert(0, Label(target, str(self._session.arithmetic.expression), colors.TARGET_LABEL))
+            labels.insert(0, Label(target, str(self._session.arithmetic.result.expression), colors.TARGET_LABEL))
         self.view.set_labels(labels)
         links = overlays.link_pairs(roles, self.links, self.overlay, self.controls.true_neighbours.isChecked())
         self.view.set_links(self.scene.link_segments(links), colors.LINK)
@@ -264,11 +265,11 @@ class PointCloudPanel(export.ExportActions, QWidget):
 
     def _target_display(self) -> np.ndarray | None:
         key = arithmetic_key(self._session)
-        ok = self._session.arithmetic is not None and self.target is not None and self.target[0] == key
+        ok = self._session.arithmetic.result is not None and self.target is not None and self.target[0] == key
         return self.scene.frame.apply(self.target[1]) if ok else None
 
     def arithmetic_arrows(self) -> list[arrows.Arrow]:
-        return overlays.arithmetic_arrows(self._session.arithmetic, self.scene, self._target_display())
+        return overlays.arithmetic_arrows(self._session.arithmetic.result, self.scene, self._target_display())
 
     def focus_highlights(self) -> None:
         """Point the camera at the highlighted words and arrows (the whole cloud when none)."""
@@ -281,7 +282,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
             return
         row = int(self.scene.rows[index])
         self._session.selection = (row,)
-        self._session.query = self.scene.words[row]
+        self._session.neighbours.query = self.scene.words[row]
 
     def _on_point_hovered(self, index: int, at) -> None:
         row = int(self.scene.rows[index]) if 0 <= index < len(self.scene.rows) else -1

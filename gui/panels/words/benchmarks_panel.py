@@ -2,7 +2,7 @@
 
 Runs through the runner (kind "benchmark") with its own progress bar and Cancel.
 Analogies show a table per section and the list of failures; clicking a failure
-puts it into ``session.expression``, where the calculator picks it up.
+puts it into ``session.arithmetic.expression``, where the calculator picks it up.
 """
 from __future__ import annotations
 
@@ -181,7 +181,7 @@ class BenchmarksPanel(QWidget):
         self._failures_label.setText(f"Failures: {len(failures):,}{more} (click one to open it in the calculator)")
 
     def _on_failure_clicked(self, item: QListWidgetItem) -> None:
-        self._session.expression = item.data(FAILURE_ROLE)
+        self._session.arithmetic.expression = item.data(FAILURE_ROLE)
 
     # -- session -> widgets --------------------------------------------------------------
     def _on_embeddings_changed(self) -> None:

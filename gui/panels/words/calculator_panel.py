@@ -1,15 +1,13 @@
 """Word arithmetic: an expression box evaluated live, 3CosAdd / 3CosMul, an analogy form.
 
-The expression goes into ``session.expression`` (after a pause in typing); any
-change of it, the method, the inputs option or the embeddings evaluates it off
-the GUI thread (runner kind "arithmetic"). The result goes into
-``session.arithmetic`` (the point cloud draws arrows from it); a problem goes
-into ``session.expression_error`` with its column, shown under the box with a caret.
+The expression goes into ``session.arithmetic.expression`` (after a pause in typing);
+the ArithmeticController evaluates it off the GUI thread and stores the outcome in
+``session.arithmetic.outcome``: this panel shows its results, or its problem under the
+box with a caret at the column.
 """
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton,
@@ -17,11 +15,8 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QLi
 from superqt import QFlowLayout
 from superqt.utils import qdebounced, signals_blocked
 
-from core.embeddings.arithmetic import ArithmeticResult, evaluate
-from core.embeddings.embedding_set import EmbeddingSet
-from core.errors import ExpressionError, UnknownWordError
 from core.embeddings.expression import parse
-from core.progress import Job, Progress
+from core.errors import ExpressionError
 from core.state.session import Session
 from gui.task_runner import TaskRunner
 from gui.theme import error_color
@@ -29,36 +24,14 @@ from gui.widgets.inline_message import InlineMessage
 from gui.widgets.score_table import ScoreTable
 
 SEEDS = ("king - man + woman", "paris - france + italy", "sushi - japan + germany", "italy - germany + hitler")
-RESULTS = 15
 METHODS = {"add": "3CosAdd", "mul": "3CosMul"}
 
 
-@dataclass(frozen=True)
-class Outcome:
-    text: str
-    result: ArithmeticResult | None = None
-    error: str = ""
-    column: int = 0
-    length: int = 1  # characters to underline at `column`
-
-
-def arithmetic_job(es: EmbeddingSet, text: str, method: str, exclude_inputs: bool, restrict: int) -> Job[Outcome]:
-    yield Progress(-1, f"evaluating {text}")
-    try:
-        res = evaluate(es, text, RESULTS, method=method, exclude_inputs=exclude_inputs, restrict=restrict or None)
-    except ExpressionError as e:
-        return Outcome(text, error=f"column {e.column}: {e.reason}", column=e.column)
-    except UnknownWordError as e:
-        return Outcome(text, error=str(e), column=e.column or 1, length=max(len(e.word), 1))
-    return Outcome(text, res)
-
-
 class CalculatorPanel(QWidget):
-    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
-        self._runner = runner
-        self._error_length = 1
+        self._model = model = session.arithmetic
 
         # -- widgets ---------------------------------------------------------------
         self._expr = QLineEdit(placeholderText="king - man + woman   or   man : king :: woman : ?",
@@ -105,25 +78,21 @@ class CalculatorPanel(QWidget):
         self._expr.textEdited.connect(lambda _t: self._commit_typed())
         self._expr.returnPressed.connect(self._commit_now)
         self._methods.buttonToggled.connect(self._on_method_toggled)
-        self._exclude.toggled.connect(lambda on: setattr(session, "exclude_inputs", on))
+        self._exclude.toggled.connect(lambda on: setattr(model, "exclude_inputs", on))
         self._solve.clicked.connect(self._solve_analogy)
         for w in (self._a, self._b, self._c):
             w.returnPressed.connect(self._solve_analogy)
-        self._table.word_activated.connect(lambda w: setattr(session, "query", w))
+        self._table.word_activated.connect(lambda w: setattr(session.neighbours, "query", w))
 
         # -- session -> widgets ----------------------------------------------------
-        ev = session.events
+        ev = model.events
         ev.expression.connect(self._on_expression_changed)
-        ev.arithmetic_method.connect(self._on_arithmetic_method_changed)
+        ev.method.connect(self._on_method_changed)
         ev.exclude_inputs.connect(self._on_exclude_inputs_changed)
-        ev.embeddings.connect(self._request)
-        ev.restrict.connect(self._request)
-        ev.arithmetic.connect(self._on_arithmetic_changed)
-        ev.expression_error.connect(self._on_expression_error_changed)
-        self._on_arithmetic_method_changed()
+        ev.outcome.connect(self._on_outcome_changed)
+        self._on_method_changed()
         self._on_exclude_inputs_changed()
-        self._on_arithmetic_changed()
-        self._on_expression_error_changed()
+        self._on_outcome_changed()
         self._on_expression_changed()
 
     # -- widgets -> session --------------------------------------------------------------
@@ -136,43 +105,19 @@ class CalculatorPanel(QWidget):
         self._set_expression(self._expr.text())
 
     def _set_expression(self, text: str) -> None:
-        self._session.expression = text.strip()
+        self._model.expression = text.strip()
 
     def _on_method_toggled(self, button, checked: bool) -> None:
         if checked:
-            self._session.arithmetic_method = button.property("method")
+            self._model.method = button.property("method")
 
     def _solve_analogy(self) -> None:
         a, b, c = (w.text().strip() or w.placeholderText() for w in (self._a, self._b, self._c))
         self._set_expression(f"{a} : {b} :: {c} : ?")
 
-    # -- evaluation ------------------------------------------------------------------------
-    @qdebounced(timeout=30)
-    def _request(self) -> None:
-        s = self._session
-        es, text = s.embeddings, s.expression
-        if es is None or not text:
-            self._runner.cancel("arithmetic", emit=False)
-            self._apply(Outcome(text))
-            return
-        method, exclude, restrict = s.arithmetic_method, s.exclude_inputs, s.restrict
-        self._runner.run("arithmetic", lambda: arithmetic_job(es, text, method, exclude, restrict),
-                         on_result=self._apply, label=f"evaluating {text}")
-
-    def _apply(self, out: Outcome) -> None:
-        s = self._session
-        if out.text != s.expression:
-            return
-        self._error_length = out.length
-        s.arithmetic = out.result
-        s.expression_error_column = out.column
-        if s.expression_error == out.error:  # same message for a new text: redraw the caret line
-            self._on_expression_error_changed()
-        s.expression_error = out.error
-
     # -- session -> widgets --------------------------------------------------------------
     def _on_expression_changed(self) -> None:
-        text = self._session.expression
+        text = self._model.expression
         if self._expr.text().strip() != text:
             with signals_blocked(self._expr):
                 self._expr.setText(text)
@@ -185,50 +130,47 @@ class CalculatorPanel(QWidget):
             for w, v in ((self._a, a), (self._b, b), (self._c, c)):
                 with signals_blocked(w):
                     w.setText(v)
-        self._request()
 
-    def _on_arithmetic_method_changed(self) -> None:
+    def _on_method_changed(self) -> None:
         for b in self._methods.buttons():
-            if b.property("method") == self._session.arithmetic_method:
+            if b.property("method") == self._model.method:
                 with signals_blocked(self._methods):
                     b.setChecked(True)
-        self._request()
 
     def _on_exclude_inputs_changed(self) -> None:
         with signals_blocked(self._exclude):
-            self._exclude.setChecked(self._session.exclude_inputs)
-        self._request()
+            self._exclude.setChecked(self._model.exclude_inputs)
 
-    def _on_arithmetic_changed(self) -> None:
-        res = self._session.arithmetic
+    def _on_outcome_changed(self) -> None:
+        out = self._model.outcome
+        res = out.result if out is not None else None
         if res is None:
             self._table.set_rows([])
             self._summary.setText("")
-            return
-        self._table.set_score_label("cosine" if res.method == "add" else "3CosMul score")
-        self._table.set_rows([(n.word, n.score) for n in res.results], "similarity" if res.method == "add" else "larger")
-        best = res.best
-        shown = html.escape(str(res.expression))
-        self._summary.setText(f"{shown} ≈ <b>{html.escape(best.word)}</b> ({best.score:.3f}, {METHODS[res.method]})"
-                              if best else f"{shown}: no result")
+        else:
+            self._table.set_score_label("cosine" if res.method == "add" else "3CosMul score")
+            self._table.set_rows([(n.word, n.score) for n in res.results],
+                                 "similarity" if res.method == "add" else "larger")
+            best = res.best
+            shown = html.escape(str(res.expression))
+            self._summary.setText(f"{shown} ≈ <b>{html.escape(best.word)}</b> ({best.score:.3f}, "
+                                  f"{METHODS[res.method]})" if best else f"{shown}: no result")
+        self._show_problem(out)
 
-    def _on_expression_error_changed(self) -> None:
-        s = self._session
-        err, col = s.expression_error, s.expression_error_column
-        if not err:
+    def _show_problem(self, out) -> None:
+        if out is None or not out.error:
             self._error.clear_message()
             self._expr.setStyleSheet("")
             self._expr.setToolTip("")
             return
         self._expr.setStyleSheet(f"QLineEdit {{ border: 1px solid {error_color()}; }}")
-        self._expr.setToolTip(err)
-        text = s.expression
-        if col > 0:
-            length = max(1, min(self._error_length, len(text) - col + 1))
-            caret = " " * (col - 1) + "^" * length
-            plain = f"{text}\n{caret}\n{err}"
+        self._expr.setToolTip(out.error)
+        if out.column > 0:
+            length = max(1, min(out.length, len(out.text) - out.column + 1))
+            caret = " " * (out.column - 1) + "^" * length
+            plain = f"{out.text}\n{caret}\n{out.error}"
         else:
-            plain = err
+            plain = out.error
         self._error.show_message(plain, "error")
 
     # -- for tests ------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Semantic directions: a direction from word pairs, and a bar chart of words along it.
 
-Pairs and probe words live in ``session.direction_pairs`` / ``direction_probes``;
-``session.direction_orthogonal`` names a preset whose direction is removed first
-(e.g. plural with gender taken out). The maths is core.directions; scoring a
-handful of words takes well under a millisecond, so it runs here, debounced.
+Pairs and probe words live in ``session.directions.pairs`` / ``probes``; ``orthogonal``
+names a preset whose direction is removed first (e.g. plural with gender taken out).
+The DirectionsController scores them (core.embeddings.directions) into
+``session.directions.outcome``, which this panel draws.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 from superqt.utils import qdebounced, signals_blocked
 
-from core.embeddings.directions import PRESET_PROBES, PRESETS, direction, orthogonalize, parse_pairs, scores
+from core.embeddings.directions import PRESET_PROBES, PRESETS, parse_pairs
 from core.errors import ExplorerError
 from core.state.session import Session
 from gui.task_runner import TaskRunner
@@ -27,16 +27,10 @@ def pairs_text(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{a} -> {b}" for a, b in pairs)
 
 
-def split_words(text: str) -> list[str]:
-    return [w for w in (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")) if w]
-
-
 class DirectionsPanel(QWidget):
-    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._session = session
-        self._runner = runner
-        self.scores: list[tuple[str, float]] = []  # the chart's data, probe order
+        self._model = model = session.directions
 
         # -- widgets ---------------------------------------------------------------
         self._preset = QComboBox()
@@ -93,32 +87,33 @@ class DirectionsPanel(QWidget):
         self._ortho.currentTextChanged.connect(self._on_ortho_edited)
 
         # -- session -> widgets ----------------------------------------------------
-        ev = session.events
-        ev.direction_pairs.connect(self._on_direction_pairs_changed)
-        ev.direction_probes.connect(self._on_direction_probes_changed)
-        ev.direction_orthogonal.connect(self._on_direction_orthogonal_changed)
-        ev.embeddings.connect(self._recompute)
-        self._on_direction_pairs_changed()
-        self._on_direction_probes_changed()
-        self._on_direction_orthogonal_changed()
+        ev = model.events
+        ev.pairs.connect(self._on_pairs_changed)
+        ev.probes.connect(self._on_probes_changed)
+        ev.orthogonal.connect(self._on_orthogonal_changed)
+        ev.outcome.connect(self._on_outcome_changed)
+        self._on_pairs_changed()
+        self._on_probes_changed()
+        self._on_orthogonal_changed()
+        self._on_outcome_changed()
 
     # -- widgets -> session --------------------------------------------------------------
     def _on_preset_chosen(self, name: str) -> None:
         if name in PRESETS:
-            self._session.direction_pairs = pairs_text(PRESETS[name])
-            self._session.direction_probes = ", ".join(PRESET_PROBES[name])
+            self._model.pairs = pairs_text(PRESETS[name])
+            self._model.probes = ", ".join(PRESET_PROBES[name])
 
     @qdebounced(timeout=300)
     def _commit_typed(self) -> None:
-        self._session.direction_pairs = self._pairs.text().strip()
-        self._session.direction_probes = self._probes.text().strip()
+        self._model.pairs = self._pairs.text().strip()
+        self._model.probes = self._probes.text().strip()
 
     def _on_ortho_edited(self, *_args) -> None:
-        self._session.direction_orthogonal = self._ortho.currentText() if self._ortho_on.isChecked() else ""
+        self._model.orthogonal = self._ortho.currentText() if self._ortho_on.isChecked() else ""
 
     # -- session -> widgets --------------------------------------------------------------
-    def _on_direction_pairs_changed(self) -> None:
-        text = self._session.direction_pairs
+    def _on_pairs_changed(self) -> None:
+        text = self._model.pairs
         if self._pairs.text().strip() != text:
             with signals_blocked(self._pairs):
                 self._pairs.setText(text)
@@ -129,46 +124,29 @@ class DirectionsPanel(QWidget):
         match = next((n for n, p in PRESETS.items() if p == pairs), CUSTOM)
         with signals_blocked(self._preset):
             self._preset.setCurrentText(match)
-        self._recompute()
 
-    def _on_direction_probes_changed(self) -> None:
-        text = self._session.direction_probes
+    def _on_probes_changed(self) -> None:
+        text = self._model.probes
         if self._probes.text().strip() != text:
             with signals_blocked(self._probes):
                 self._probes.setText(text)
-        self._recompute()
 
-    def _on_direction_orthogonal_changed(self) -> None:
-        name = self._session.direction_orthogonal
+    def _on_orthogonal_changed(self) -> None:
+        name = self._model.orthogonal
         with signals_blocked(self._ortho_on), signals_blocked(self._ortho):
             self._ortho_on.setChecked(bool(name))
             if name in PRESETS:
                 self._ortho.setCurrentText(name)
-        self._recompute()
 
-    @qdebounced(timeout=20)
-    def _recompute(self) -> None:
-        s = self._session
-        es = s.embeddings
-        self.scores = []
-        if es is None:
+    def _on_outcome_changed(self) -> None:
+        out = self._model.outcome
+        if out is None:
             self._show([], "", "")
-            return
-        try:
-            d = direction(es, parse_pairs(s.direction_pairs))
-            if s.direction_orthogonal in PRESETS:
-                d = orthogonalize(d, direction(es, PRESETS[s.direction_orthogonal], s.direction_orthogonal))
-        except (ExplorerError, KeyError) as e:
-            self._show([], str(e), "")
-            return
-        probes = split_words(s.direction_probes)
-        known = [w for w in probes if w in es]
-        unknown = [w for w in probes if w not in es]
-        agree = np.mean(d.pair_cosines) if d.pair_cosines else float("nan")
-        info = f"direction: {d.name}; pairs agree with it at cosine {agree:.2f} on average" if d.pair_cosines \
-            else f"direction: {d.name}"
-        self.scores = scores(es, d, known)
-        self._show(self.scores, f"not in the vocabulary: {', '.join(unknown)}" if unknown else "", info)
+        elif out.error:
+            self._show([], out.error, "")
+        else:
+            self._show(list(out.scores), f"not in the vocabulary: {', '.join(out.unknown)}" if out.unknown else "",
+                       out.info)
 
     def _show(self, data: list[tuple[str, float]], message: str, info: str) -> None:
         self._message.show_message(message, "error")

@@ -1,25 +1,20 @@
 """Nearest neighbours of a word: search box with completion, metric, k, ranked results.
 
 Typing updates a small completion list from ``EmbeddingSet.complete`` (never a
-400k-item model) and, after a pause, sets ``session.query``. A query change
-runs the lookup off the GUI thread (runner kind "neighbours"); the result goes
-into ``session.neighbours`` / ``session.query_note`` and ``session.selection``
-(the query and its neighbours, so the point cloud highlights them).
+400k-item model) and, after a pause, sets ``session.neighbours.query``. The lookup
+itself is the NeighboursController's (gui/controllers): this panel shows
+``session.neighbours.lookup``.
 """
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout,
                                QWidget)
 from superqt.utils import qdebounced, signals_blocked
 
-from core.embeddings.embedding_set import EmbeddingSet, Resolved
-from core.errors import UnknownWordError
-from core.embeddings.neighbours import METRIC_LABELS, METRICS, Neighbour, nearest
-from core.progress import Job, Progress
+from core.embeddings.neighbours import METRIC_LABELS, METRICS
 from core.state.session import Session
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage, word_links
@@ -30,30 +25,11 @@ BAR_SCALE = {"cos": "similarity", "euclid": "smaller", "dot": "larger"}
 SHORT_LABELS = {"cos": "cosine", "euclid": "euclidean", "dot": "dot product"}
 
 
-@dataclass(frozen=True)
-class Lookup:
-    query: str
-    resolved: Resolved | None
-    neighbours: tuple[Neighbour, ...]
-    error: UnknownWordError | None = None
-
-
-def lookup_job(es: EmbeddingSet, query: str, k: int, metric: str, restrict: int) -> Job[Lookup]:
-    yield Progress(-1, f"neighbours of {query}")
-    r = es.find(query)
-    if r is None:
-        return Lookup(query, None, (), UnknownWordError(query, es.suggest(query)))
-    found = nearest(es, r.word, k, metric=metric, restrict=restrict or None)
-    return Lookup(query, r, tuple(found))
-
-
 class NeighboursPanel(QWidget):
-    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
-        self._runner = runner
-        self._query_index = -1  # row of the looked-up query, -1 when none
-        self._suggestions: list[str] = []
+        self._model = model = session.neighbours
 
         # -- widgets ---------------------------------------------------------------
         self._search = QLineEdit(placeholderText="Type a word, e.g. king", clearButtonEnabled=True)
@@ -90,28 +66,25 @@ class NeighboursPanel(QWidget):
         self._search.textEdited.connect(self._on_text_edited)
         self._search.returnPressed.connect(self._commit_now)
         self._completer.activated.connect(self._set_query)
-        self._metric.currentIndexChanged.connect(lambda i: setattr(session, "metric", self._metric.itemData(i)))
-        self._k.valueChanged.connect(lambda v: setattr(session, "k", v))
-        self._restrict.valueChanged.connect(lambda v: setattr(session, "restrict", v))
+        self._metric.currentIndexChanged.connect(lambda i: setattr(model, "metric", self._metric.itemData(i)))
+        self._k.valueChanged.connect(lambda v: setattr(model, "k", v))
+        self._restrict.valueChanged.connect(lambda v: setattr(model, "restrict", v))
         self._table.word_clicked.connect(self._set_query)
         self._note.word_clicked.connect(self._set_query)
 
         # -- session -> widgets ----------------------------------------------------
-        ev = session.events
+        ev = model.events
         ev.query.connect(self._on_query_changed)
         ev.metric.connect(self._on_metric_changed)
         ev.k.connect(self._on_k_changed)
         ev.restrict.connect(self._on_restrict_changed)
-        ev.embeddings.connect(self._on_embeddings_changed)
-        ev.neighbours.connect(self._on_neighbours_changed)
-        ev.query_note.connect(self._on_query_note_changed)
-        ev.selection.connect(self._on_selection_changed)
+        ev.lookup.connect(self._on_lookup_changed)
+        session.events.embeddings.connect(self._on_embeddings_changed)
         self._on_metric_changed()
         self._on_k_changed()
         self._on_restrict_changed()
         self._on_embeddings_changed()
-        self._on_neighbours_changed()
-        self._on_query_note_changed()
+        self._on_lookup_changed()
         self._on_query_changed()
 
     # -- typing ----------------------------------------------------------------------
@@ -134,88 +107,47 @@ class NeighboursPanel(QWidget):
         self._set_query(self._search.text())
 
     def _set_query(self, word: str) -> None:
-        self._session.query = word.strip()
-
-    # -- lookups ---------------------------------------------------------------------
-    @qdebounced(timeout=30)
-    def _request(self) -> None:
-        s = self._session
-        es, query = s.embeddings, s.query
-        if es is None or not query:
-            self._runner.cancel("neighbours", emit=False)
-            self._query_index = -1
-            s.neighbours = ()
-            s.query_note = ""
-            return
-        k, metric, restrict = s.k, s.metric, s.restrict
-        self._runner.run("neighbours", lambda: lookup_job(es, query, k, metric, restrict),
-                         on_result=self._on_lookup, label=f"neighbours of {query}")
-
-    def _on_lookup(self, result: Lookup) -> None:
-        s = self._session
-        if result.query != s.query:
-            return
-        r = result.resolved
-        self._query_index = r.index if r is not None else -1
-        self._suggestions = result.error.suggestions if result.error is not None else []
-        s.neighbours = result.neighbours
-        if result.error is not None:
-            s.query_note = str(result.error)
-        else:
-            s.query_note = f"showing {r.word} for {r.typed}" if r.case_folded else ""
-        s.selection = (r.index, *(n.index for n in result.neighbours)) if r is not None else ()
+        self._model.query = word.strip()
 
     # -- session -> widgets --------------------------------------------------------------
     def _on_query_changed(self) -> None:
-        q = self._session.query
+        q = self._model.query
         if self._search.text().strip() != q:
             with signals_blocked(self._search):
                 self._search.setText(q)
-        self._request()
 
     def _on_metric_changed(self) -> None:
         with signals_blocked(self._metric):
-            self._metric.setCurrentIndex(max(self._metric.findData(self._session.metric), 0))
-        self._table.set_score_label(METRIC_LABELS.get(self._session.metric, "score"))
-        self._request()
+            self._metric.setCurrentIndex(max(self._metric.findData(self._model.metric), 0))
+        self._table.set_score_label(METRIC_LABELS.get(self._model.metric, "score"))
 
     def _on_k_changed(self) -> None:
         with signals_blocked(self._k):
-            self._k.setValue(self._session.k)
-        self._request()
+            self._k.setValue(self._model.k)
 
     def _on_restrict_changed(self) -> None:
         with signals_blocked(self._restrict):
-            self._restrict.setValue(self._session.restrict)
-        self._request()
+            self._restrict.setValue(self._model.restrict)
 
     def _on_embeddings_changed(self) -> None:
         es = self._session.embeddings
         with signals_blocked(self._restrict):
-            self._restrict.setMaximum(max(len(es) if es is not None else 0, self._session.restrict, 1))
+            self._restrict.setMaximum(max(len(es) if es is not None else 0, self._model.restrict, 1))
         self._completions.setStringList([])
-        self._query_index = -1
-        self._request()
 
-    def _on_neighbours_changed(self) -> None:
-        ns = self._session.neighbours
-        self._table.set_rows([(n.word, n.score) for n in ns], BAR_SCALE.get(self._session.metric, "larger"))
-
-    def _on_query_note_changed(self) -> None:
-        note = self._session.query_note
-        if note.startswith("unknown word"):
+    def _on_lookup_changed(self) -> None:
+        found = self._model.lookup
+        ns = found.neighbours if found is not None else ()
+        self._table.set_rows([(n.word, n.score) for n in ns], BAR_SCALE.get(self._model.metric, "larger"))
+        note = found.note if found is not None else ""
+        if found is not None and found.error is not None:
             rich = None
-            if self._suggestions:
+            if found.error.suggestions:
                 head = note.split("; did you mean")[0]
-                rich = f"{html.escape(head)}; did you mean {word_links(self._suggestions)}?"
+                rich = f"{html.escape(head)}; did you mean {word_links(found.error.suggestions)}?"
             self._note.show_message(note, "error", rich=rich)
         else:
             self._note.show_message(note, "info")
-
-    def _on_selection_changed(self) -> None:
-        sel, es = self._session.selection, self._session.embeddings
-        if es is not None and len(sel) == 1 and 0 <= sel[0] < len(es) and sel[0] != self._query_index:
-            self._set_query(es.words[sel[0]])
 
     # -- for tests and the main window --------------------------------------------------------
     @property

@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
-from core.embeddings.arithmetic import evaluate
-from core.embeddings.neighbours import nearest
+from core.embeddings.arithmetic import Outcome, evaluate
+from core.embeddings.neighbours import lookup
 from core.state.session import Session
 from gui.canvas import colors, picking
 from gui.canvas.view_3d import View3D, gl_available, mvp_of
@@ -76,10 +76,10 @@ def test_cloud_of_10000_words_with_a_placed_query(qtbot, panel, runner):
     assert isinstance(p.view, View3D) and p.is_3d and not p.notice.isVisible()
     assert len(p.scene.rows) == 10_000
     croc = s.embeddings.id_of("crocodile")
-    s.query = "crocodile"
-    s.neighbours = tuple(nearest(s.embeddings, "crocodile", 10))
-    s.selection = (croc,) + tuple(n.index for n in s.neighbours)
-    assert "alligator" in [n.word for n in s.neighbours]
+    s.neighbours.query = "crocodile"
+    s.neighbours.lookup = lookup(s.embeddings, "crocodile", 10)
+    s.selection = s.neighbours.lookup.rows
+    assert "alligator" in [n.word for n in s.neighbours.lookup.neighbours]
     qtbot.waitUntil(lambda: croc in p.placed, timeout=10000)
     wait_idle(qtbot, runner)
     labels = [lb.text for lb in p.view.labels.labels]
@@ -106,15 +106,15 @@ def test_clicking_a_rendered_point_selects_it(qtbot, panel):
     qtbot.wait(50)
     x, y = screen_of(p, king)
     qtbot.mouseClick(p.view.gl, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
-    qtbot.waitUntil(lambda: s.query != "", timeout=2000)
+    qtbot.waitUntil(lambda: s.neighbours.query != "", timeout=2000)
     picked = s.selection[0]
-    assert s.query == s.embeddings.words[picked]
+    assert s.neighbours.query == s.embeddings.words[picked]
     assert np.linalg.norm(np.subtract(screen_of(p, picked), (x, y))) <= picking.RADIUS
 
 
 def test_arithmetic_arrows(qtbot, panel, runner):
     p, s = panel, panel._session
-    s.arithmetic = evaluate(s.embeddings, "king - man + woman")
+    s.arithmetic.outcome = Outcome("king - man + woman", evaluate(s.embeddings, "king - man + woman"))
     qtbot.waitUntil(lambda: p.target is not None, timeout=10000)
     wait_idle(qtbot, runner)
     assert len(p.arithmetic_arrows()) == 5
@@ -126,10 +126,10 @@ def test_arithmetic_arrows(qtbot, panel, runner):
 
 def test_tsne_forms_in_the_view(qtbot, panel, runner):
     p, s = panel, panel._session
-    s.point_count = 3000
+    s.cloud.point_count = 3000
     qtbot.waitUntil(lambda: len(p.layout_.rows) == 3000, timeout=10000)
-    s.projection_method = "tsne"
-    s.projection_params = (("iterations", 250), ("perplexity", 30.0))
+    s.cloud.method = "tsne"
+    s.cloud.params = (("iterations", 250), ("perplexity", 30.0))
     frames: list[np.ndarray] = []
     runner.intermediate.connect(lambda kind, payload: frames.append(np.array(payload)))
     p.run_projection()

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from core.embeddings.arithmetic import evaluate
+from core.embeddings.arithmetic import Outcome, evaluate
 from core.embeddings.embedding_set import EmbeddingSet
-from core.embeddings.neighbours import nearest
-from core.state.session import Session
+from core.embeddings.neighbours import lookup, nearest
+from core.state.session import CloudModel, Session
 from gui.canvas import colors
 from gui.canvas.view_2d import View2D
 from gui.panels.cloud.point_cloud_panel import PointCloudPanel
@@ -19,8 +19,8 @@ from tests.gui.conftest import wait_idle
 
 
 @pytest.fixture
-def panel(qtbot, session, runner):
-    session.point_count = 5000
+def panel(qtbot, session, runner, controllers):
+    session.cloud.point_count = 5000
     p = PointCloudPanel(session, runner)
     qtbot.addWidget(p)
     p.resize(900, 700)
@@ -44,7 +44,7 @@ def test_offscreen_uses_the_2d_view_and_says_so(panel, session):
     assert isinstance(panel.view, View2D) and not panel.is_3d
     assert "OpenGL is not available" in panel.notice.text() and panel.notice.isVisible()
     assert scatter_xy(panel).shape == (5000, 2)
-    assert len(session.projection_rows) == 5000 and session.projection.shape == (5000, 3)
+    assert len(session.cloud.layout.rows) == 5000 and session.cloud.layout.coords.shape == (5000, 3)
     np.testing.assert_allclose(scatter_xy(panel), panel.scene.display()[:, :2], atol=1e-6)
     assert panel.view.plot.getAxis("bottom").labelText.startswith("PC1 (")
     assert "PCA of 5,000 of 20,000 words" in panel.controls.note.text()
@@ -52,7 +52,7 @@ def test_offscreen_uses_the_2d_view_and_says_so(panel, session):
 
 
 def test_point_count_reprojects(qtbot, panel, session, runner):
-    session.point_count = 1200
+    session.cloud.point_count = 1200
     qtbot.waitUntil(lambda: len(panel.layout_.rows) == 1200, timeout=5000)
     assert scatter_xy(panel).shape == (1200, 2)
 
@@ -62,7 +62,7 @@ def test_colours_follow_frequency_and_clusters(qtbot, panel, session, runner):
     first, last = brush[0].color(), brush[-1].color()
     assert first.greenF() > last.greenF()  # the most frequent word is bright, the rarest dark
     np.testing.assert_allclose(panel.scene.base_colors, colors.frequency(panel.scene.rows, 20000))
-    session.color_by = "clusters"
+    session.cloud.color_by = "clusters"
     qtbot.waitUntil(lambda: panel.cluster_labels is not None, timeout=20000)
     assert len(np.unique(panel.cluster_labels)) == panel.controls.clusters.value()
     np.testing.assert_allclose(panel.scene.base_colors[:5000], colors.clusters(panel.cluster_labels))
@@ -72,13 +72,13 @@ def test_colours_follow_frequency_and_clusters(qtbot, panel, session, runner):
 def test_colour_by_a_metadata_column(qtbot, glove_small, runner):
     vowels = ["vowel" if w[0] in "aeiou" else "consonant" for w in glove_small.words]
     es = EmbeddingSet(glove_small.words, glove_small.vectors, name="with metadata", metadata={"initial": vowels})
-    s = Session(point_count=800)
+    s = Session(cloud=CloudModel(point_count=800))
     p = PointCloudPanel(s, runner)
     qtbot.addWidget(p)
     s.set_embeddings(es)
     qtbot.waitUntil(lambda: p.layout_ is not None, timeout=10000)
     assert p.controls.color_by.findData("meta:initial") >= 0
-    s.color_by = "meta:initial"
+    s.cloud.color_by = "meta:initial"
     cols = {tuple(np.round(c, 3)) for c in p.scene.base_colors}
     assert len(cols) == 2
     a = p.scene.base_colors[np.flatnonzero([es.words[r][0] in "aeiou" for r in p.scene.rows])]
@@ -107,7 +107,7 @@ def test_clicking_a_point_sets_selection_and_query(qtbot, panel, session):
     qtbot.mouseClick(panel.view.plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(widget_pt.x(), widget_pt.y()))
     qtbot.waitUntil(lambda: session.selection != (), timeout=2000)
     picked = session.selection[0]
-    assert session.query == session.embeddings.words[picked]
+    assert session.neighbours.query == session.embeddings.words[picked]
     assert np.linalg.norm(panel.scene.position(picked)[:2] - xy) < 0.02  # it, or a point drawn on top of it
 
 
@@ -122,9 +122,9 @@ def test_a_rare_query_is_placed_with_lines_to_its_true_neighbours(qtbot, panel, 
     es = session.embeddings
     croc = es.id_of("crocodile")
     assert croc not in panel.layout_.index_of()
-    session.query = "crocodile"
-    session.neighbours = tuple(nearest(es, "crocodile", 10))
-    session.selection = (croc,) + tuple(n.index for n in session.neighbours)
+    session.neighbours.query = "crocodile"
+    session.neighbours.lookup = lookup(es, "crocodile", 10)
+    session.selection = session.neighbours.lookup.rows
     qtbot.waitUntil(lambda: croc in panel.placed, timeout=5000)
     wait_idle(qtbot, runner)
     i = panel.scene.index_of(croc)
@@ -145,13 +145,13 @@ def test_a_rare_query_is_placed_with_lines_to_its_true_neighbours(qtbot, panel, 
 
 def test_arithmetic_draws_the_parallelogram(qtbot, panel, session, runner):
     es = session.embeddings
-    session.arithmetic = evaluate(es, "king - man + woman")
+    session.arithmetic.outcome = Outcome("king - man + woman", evaluate(es, "king - man + woman"))
     qtbot.waitUntil(lambda: panel.target is not None, timeout=5000)
     wait_idle(qtbot, runner)
     arrows = panel.arithmetic_arrows()
     king, man, woman = (panel.scene.position(es.id_of(w)) for w in ("king", "man", "woman"))
-    queen = panel.scene.position(session.arithmetic.results[0].index)
-    assert session.arithmetic.results[0].word == "queen"
+    queen = panel.scene.position(session.arithmetic.result.results[0].index)
+    assert session.arithmetic.result.results[0].word == "queen"
     np.testing.assert_allclose(arrows[0].start, man, atol=1e-6)
     np.testing.assert_allclose(arrows[0].end, king, atol=1e-6)
     np.testing.assert_allclose(arrows[1].end, woman, atol=1e-6)
@@ -160,14 +160,14 @@ def test_arithmetic_draws_the_parallelogram(qtbot, panel, session, runner):
     np.testing.assert_allclose(arrows[-1].end, queen, atol=1e-6)
     drawn = [c for c in panel.view.curves if c.isVisible() and c.getData()[0] is not None]
     assert len(drawn) >= 3  # arrow colours: terms, helpers, result
-    session.arithmetic = None
+    session.arithmetic.outcome = None
     assert panel.arithmetic_arrows() == []
 
 
 def test_tsne_streams_layouts_and_finishes(qtbot, session, runner):
-    session.point_count = 600
-    session.projection_method = "tsne"
-    session.projection_params = (("iterations", 60),)
+    session.cloud.point_count = 600
+    session.cloud.method = "tsne"
+    session.cloud.params = (("iterations", 60),)
     p = PointCloudPanel(session, runner)
     qtbot.addWidget(p)
     frames = []
@@ -181,8 +181,8 @@ def test_tsne_streams_layouts_and_finishes(qtbot, session, runner):
 
 def test_cancel_stops_a_projection(qtbot, panel, session, runner):
     before = panel.layout_
-    session.projection_method = "tsne"
-    session.point_count = 5000
+    session.cloud.method = "tsne"
+    session.cloud.point_count = 5000
     panel.run_projection()
     assert runner.is_running("cloud.projection") and panel.controls.cancel.isEnabled()
     qtbot.mouseClick(panel.controls.cancel, Qt.MouseButton.LeftButton)
@@ -192,7 +192,7 @@ def test_cancel_stops_a_projection(qtbot, panel, session, runner):
 
 
 def test_exports(qtbot, panel, session, runner, tmp_path):
-    session.query = "crocodile"
+    session.neighbours.query = "crocodile"
     qtbot.waitUntil(lambda: session.embeddings.id_of("crocodile") in panel.placed, timeout=5000)
     wait_idle(qtbot, runner)
     assert panel.export_png(str(tmp_path / "cloud.png"))
@@ -217,7 +217,7 @@ def test_exports(qtbot, panel, session, runner, tmp_path):
 
 
 def test_changing_k_reclusters(qtbot, panel, session, runner):
-    session.color_by = "clusters"
+    session.cloud.color_by = "clusters"
     qtbot.waitUntil(lambda: panel.cluster_labels is not None, timeout=20000)
     panel.controls.clusters.setValue(5)
     qtbot.waitUntil(lambda: panel.cluster_labels is not None and len(np.unique(panel.cluster_labels)) == 5,

@@ -8,15 +8,9 @@ from gui.panels.words.benchmarks_panel import BenchmarksPanel
 from tests.gui.conftest import wait_idle
 
 
-def make(qtbot, session, runner):
-    panel = BenchmarksPanel(session, runner)
-    qtbot.addWidget(panel)
-    panel.show()
-    return panel
 
-
-def test_analogies_run_and_failures_load_into_the_calculator(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
+def test_analogies_run_and_failures_load_into_the_calculator(qtbot, session, runner, show):
+    panel = show(BenchmarksPanel)
     panel._restrict.setValue(3000)
     with qtbot.waitSignal(runner.finished, timeout=30000):
         qtbot.mouseClick(panel._run, Qt.MouseButton.LeftButton)
@@ -29,14 +23,14 @@ def test_analogies_run_and_failures_load_into_the_calculator(qtbot, session, run
     item = panel.failures.item(0)
     rect = panel.failures.visualItemRect(item)
     qtbot.mouseClick(panel.failures.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert session.expression == res.failures[0].expression
+    assert session.arithmetic.expression == res.failures[0].expression
     # picking a section shows only its failures
     panel.table.selectRow(0)
     assert panel.failures.count() == min(sum(f.section == res.sections[0].name for f in res.failures), 2000)
 
 
-def test_cancel(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
+def test_cancel(qtbot, session, runner, show):
+    panel = show(BenchmarksPanel)
     panel._restrict.setValue(20000)
     qtbot.mouseClick(panel._run, Qt.MouseButton.LeftButton)
     assert runner.is_running("benchmark") and panel._cancel.isEnabled()
@@ -50,8 +44,8 @@ def test_cancel(qtbot, session, runner):
     assert panel.result is None
 
 
-def test_word_pairs(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
+def test_word_pairs(qtbot, session, runner, show):
+    panel = show(BenchmarksPanel)
     panel._dataset.setCurrentIndex(panel._dataset.findData("ws353"))
     assert not panel._method.isEnabled()
     with qtbot.waitSignal(runner.finished, timeout=10000):

@@ -4,39 +4,34 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from core.state.session import Session
+from gui.controllers import Controllers
 from gui.panels.words.neighbours_panel import NeighboursPanel
-from tests.gui.conftest import wait_idle
+from tests.gui.conftest import found, note, wait_idle
 
 
-def make(qtbot, session, runner):
-    panel = NeighboursPanel(session, runner)
-    qtbot.addWidget(panel)
-    panel.show()
-    return panel
 
-
-def test_typing_a_word_sets_the_query_and_fills_the_table(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
+def test_typing_a_word_sets_the_query_and_fills_the_table(qtbot, session, runner, show):
+    panel = show(NeighboursPanel)
     qtbot.keyClicks(panel.search, "king")
-    qtbot.waitUntil(lambda: session.query == "king", timeout=3000)
+    qtbot.waitUntil(lambda: session.neighbours.query == "king", timeout=3000)
     wait_idle(qtbot, runner)
-    words = [n.word for n in session.neighbours]
+    words = [n.word for n in found(session)]
     assert words[:2] == ["prince", "queen"]
     assert panel.table.words() == words
     assert session.selection[0] == session.embeddings.id_of("king")
-    assert len(session.selection) == 1 + session.k
+    assert len(session.selection) == 1 + session.neighbours.k
     assert not panel.note.is_shown()
 
 
-def test_enter_commits_at_once(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
+def test_enter_commits_at_once(qtbot, session, runner, show):
+    panel = show(NeighboursPanel)
     qtbot.keyClicks(panel.search, "paris")
     qtbot.keyClick(panel.search, Qt.Key.Key_Return)
-    assert session.query == "paris"
+    assert session.neighbours.query == "paris"
 
 
-def test_completion_is_fed_from_the_prefix(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
+def test_completion_is_fed_from_the_prefix(qtbot, session, runner, show):
+    panel = show(NeighboursPanel)
     panel.search.setFocus()
     qtbot.keyClicks(panel.search, "kin")
     model = panel.completer.model()
@@ -45,85 +40,95 @@ def test_completion_is_fed_from_the_prefix(qtbot, session, runner):
     assert 0 < len(items) <= 15
 
 
-def test_session_query_updates_the_widgets(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
-    session.query = "france"
+def test_session_query_updates_the_widgets(qtbot, session, runner, show):
+    panel = show(NeighboursPanel)
+    session.neighbours.query = "france"
     assert panel.search.text() == "france"
     wait_idle(qtbot, runner)
     assert "spain" in panel.table.words()
 
 
-def test_metric_and_k(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
-    session.query = "king"
+def test_metric_and_k(qtbot, session, runner, show):
+    panel = show(NeighboursPanel)
+    session.neighbours.query = "king"
     panel._k.setValue(5)
-    assert session.k == 5
+    assert session.neighbours.k == 5
     panel._metric.setCurrentIndex(panel._metric.findData("euclid"))
-    assert session.metric == "euclid"
+    assert session.neighbours.metric == "euclid"
     wait_idle(qtbot, runner)
-    scores = [n.score for n in session.neighbours]
+    scores = [n.score for n in found(session)]
     assert len(scores) == 5 and scores == sorted(scores)  # distances rise
-    session.metric = "dot"
+    session.neighbours.metric = "dot"
     assert panel._metric.currentData() == "dot"
-    session.k = 3
+    session.neighbours.k = 3
     assert panel._k.value() == 3
     wait_idle(qtbot, runner)
     assert len(panel.table.words()) == 3
 
 
-def test_clicking_a_result_makes_it_the_query(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
-    session.query = "king"
+def test_clicking_a_result_makes_it_the_query(qtbot, session, runner, show):
+    panel = show(NeighboursPanel)
+    session.neighbours.query = "king"
     wait_idle(qtbot, runner)
     rect = panel.table.visualItemRect(panel.table.item(1, 1))
     qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert session.query == "queen"
+    assert session.neighbours.query == "queen"
     assert panel.search.text() == "queen"
 
 
-def test_unknown_word_shows_close_spellings(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
-    session.query = "kingg"
+def test_unknown_word_shows_close_spellings(qtbot, session, runner, show):
+    panel = show(NeighboursPanel)
+    session.neighbours.query = "kingg"
     wait_idle(qtbot, runner)
-    assert session.neighbours == ()
+    assert found(session) == ()
     assert panel.note.is_shown() and panel.note.kind == "error"
-    assert "did you mean" in session.query_note and "king" in session.query_note
+    assert "did you mean" in note(session) and "king" in note(session)
     assert 'href="word:king"' in panel.note.text()
     panel.note.linkActivated.emit("word:king")  # what a click on the link does
-    assert session.query == "king"
+    assert session.neighbours.query == "king"
 
 
-def test_case_folding_is_shown(qtbot, session, runner):
-    panel = make(qtbot, session, runner)
-    session.query = "King"
+def test_case_folding_is_shown(qtbot, session, runner, show):
+    panel = show(NeighboursPanel)
+    session.neighbours.query = "King"
     wait_idle(qtbot, runner)
-    assert session.query_note == "showing king for King"
+    assert note(session) == "showing king for King"
     assert panel.note.is_shown() and panel.note.kind == "info"
-    assert session.neighbours[0].word == "prince"
+    assert found(session)[0].word == "prince"
 
 
-def test_a_single_selected_point_becomes_the_query(qtbot, session, runner):
-    make(qtbot, session, runner)
-    session.query = "king"
+def test_a_single_selected_point_becomes_the_query(qtbot, session, runner, show):
+    show(NeighboursPanel)
+    session.neighbours.query = "king"
     wait_idle(qtbot, runner)
     session.selection = (session.embeddings.id_of("paris"),)
-    assert session.query == "paris"
+    assert session.neighbours.query == "paris"
     wait_idle(qtbot, runner)
     assert session.selection[0] == session.embeddings.id_of("paris") and len(session.selection) > 1
 
 
-def test_stale_results_are_dropped(qtbot, session, runner):
-    make(qtbot, session, runner)
+def test_stale_results_are_dropped(qtbot, session, runner, show):
+    show(NeighboursPanel)
     for w in ("cat", "dog", "house", "river"):
-        session.query = w
+        session.neighbours.query = w
     wait_idle(qtbot, runner)
-    assert session.neighbours and session.selection[0] == session.embeddings.id_of("river")
+    assert found(session) and session.selection[0] == session.embeddings.id_of("river")
 
 
 def test_no_embeddings_yet(qtbot, runner):
     s = Session()
-    panel = make(qtbot, s, runner)
+    Controllers(s, runner)
+    panel = NeighboursPanel(s, runner)
+    qtbot.addWidget(panel)
     qtbot.keyClicks(panel.search, "king")
     qtbot.keyClick(panel.search, Qt.Key.Key_Return)
     wait_idle(qtbot, runner)
-    assert s.neighbours == ()
+    assert s.neighbours.query == "king" and s.neighbours.lookup is None
+
+
+def test_results_exist_without_the_panel(qtbot, session, runner, controllers):
+    """The controller computes neighbours whether or not the panel is open."""
+    session.neighbours.query = "queen"
+    wait_idle(qtbot, runner)
+    assert found(session)[0].word == "princess"
+    assert session.selection[0] == session.embeddings.id_of("queen")

@@ -1,0 +1,24 @@
+"""Controllers: they observe the Session, compute derived state (off the GUI thread when it takes
+time) and store it back in the Session, whether or not a panel that shows it is open.
+
+    controllers = Controllers(session, runner)   # the main window keeps them for its lifetime
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from core.state.session import Session
+from gui.controllers.arithmetic_controller import ArithmeticController
+from gui.controllers.directions_controller import DirectionsController
+from gui.controllers.neighbours_controller import NeighboursController
+from gui.task_runner import TaskRunner
+
+
+class Controllers(QObject):
+    """Every controller of the window, created together."""
+
+    def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.neighbours = NeighboursController(session, runner, self)
+        self.arithmetic = ArithmeticController(session, runner, self)
+        self.directions = DirectionsController(session, self)

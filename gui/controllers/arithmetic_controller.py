@@ -1,0 +1,48 @@
+"""Word arithmetic: the expression is evaluated on a worker whenever it, its method, its options, the
+restriction or the set change; the outcome (result or problem) goes into ``session.arithmetic.outcome``,
+where the calculator shows it and the point cloud draws its arrows."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from core.embeddings.arithmetic import Outcome, evaluate_text
+from core.embeddings.embedding_set import EmbeddingSet
+from core.progress import Job, Progress
+from core.state.session import Session
+from gui.controllers.debounce import Debouncer
+from gui.task_runner import TaskRunner
+
+KIND = "arithmetic"
+RESULTS = 15
+
+
+def arithmetic_job(es: EmbeddingSet, text: str, method: str, exclude_inputs: bool, restrict: int) -> Job[Outcome]:
+    yield Progress(-1, f"evaluating {text}")
+    return evaluate_text(es, text, RESULTS, method=method, exclude_inputs=exclude_inputs, restrict=restrict)
+
+
+class ArithmeticController(QObject):
+    def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session, self._runner = session, runner
+        self.request = Debouncer(30, self._request, self)
+        model = session.arithmetic
+        for signal in (session.events.embeddings, model.events.expression, model.events.method,
+                       model.events.exclude_inputs, session.neighbours.events.restrict):
+            signal.connect(self.request)
+        self.request()
+
+    def _request(self) -> None:
+        s, model = self._session, self._session.arithmetic
+        es, text = s.embeddings, model.expression
+        if es is None or not text:
+            self._runner.cancel(KIND, emit=False)
+            model.outcome = None
+            return
+        method, exclude, restrict = model.method, model.exclude_inputs, s.neighbours.restrict
+        self._runner.run(KIND, lambda: arithmetic_job(es, text, method, exclude, restrict), self._on_outcome,
+                         label=f"evaluating {text}")
+
+    def _on_outcome(self, outcome: Outcome) -> None:
+        if outcome.text == self._session.arithmetic.expression:
+            self._session.arithmetic.outcome = outcome

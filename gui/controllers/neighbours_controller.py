@@ -1,0 +1,59 @@
+"""Neighbours of the query: computed on a worker whenever the query, its settings or the set change,
+stored in ``session.neighbours.lookup``, and selected (``session.selection``: the query and its
+neighbours, which the point cloud highlights). A single selected word that is not the query (a
+click elsewhere) becomes the query."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from core.embeddings.embedding_set import EmbeddingSet
+from core.embeddings.neighbours import Lookup, lookup
+from core.progress import Job, Progress
+from core.state.session import Session
+from gui.controllers.debounce import Debouncer
+from gui.task_runner import TaskRunner
+
+KIND = "neighbours"
+
+
+def lookup_job(es: EmbeddingSet, query: str, k: int, metric: str, restrict: int) -> Job[Lookup]:
+    yield Progress(-1, f"neighbours of {query}")
+    return lookup(es, query, k, metric, restrict)
+
+
+class NeighboursController(QObject):
+    def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session, self._runner = session, runner
+        self.request = Debouncer(30, self._request, self)
+        model = session.neighbours
+        for signal in (session.events.embeddings, model.events.query, model.events.metric, model.events.k,
+                       model.events.restrict):
+            signal.connect(self.request)
+        session.events.selection.connect(self._on_selection_changed)
+        self.request()
+
+    def _request(self) -> None:
+        s, model = self._session, self._session.neighbours
+        es, query = s.embeddings, model.query
+        if es is None or not query:
+            self._runner.cancel(KIND, emit=False)
+            model.lookup = None
+            return
+        k, metric, restrict = model.k, model.metric, model.restrict
+        self._runner.run(KIND, lambda: lookup_job(es, query, k, metric, restrict), self._on_lookup,
+                         label=f"neighbours of {query}")
+
+    def _on_lookup(self, result: Lookup) -> None:
+        s = self._session
+        if result.query != s.neighbours.query:
+            return
+        s.neighbours.lookup = result
+        s.selection = result.rows
+
+    def _on_selection_changed(self) -> None:
+        s = self._session
+        sel, es, found = s.selection, s.embeddings, s.neighbours.lookup
+        query_row = found.resolved.index if found is not None and found.resolved is not None else -1
+        if es is not None and len(sel) == 1 and 0 <= sel[0] < len(es) and sel[0] != query_row:
+            s.neighbours.query = es.words[sel[0]]

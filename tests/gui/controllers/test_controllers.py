@@ -1,0 +1,62 @@
+"""Controllers compute results into the Session with no panel built: neighbours (and the selection),
+arithmetic outcomes, directions; a burst of changes makes one request and stale results are dropped."""
+from __future__ import annotations
+
+from tests.gui.conftest import found, scores, wait_idle
+
+
+def test_neighbours_arithmetic_and_directions_without_panels(qtbot, session, runner, controllers):
+    session.neighbours.query = "paris"
+    session.arithmetic.expression = "king - man + woman"
+    session.directions.probes = "one, two, zzzqx"
+    wait_idle(qtbot, runner)
+    assert found(session)[0].word == "france"
+    assert session.selection == session.neighbours.lookup.rows and len(session.selection) == 11
+    assert session.arithmetic.result.best.word == "queen"
+    assert [w for w, _ in scores(session)] == ["one", "two"]
+    assert session.directions.outcome.unknown == ("zzzqx",)
+
+
+def test_settings_reach_the_results(qtbot, session, runner, controllers):
+    session.neighbours.query = "king"
+    session.neighbours.k = 3
+    session.neighbours.metric = "euclid"
+    wait_idle(qtbot, runner)
+    ns = found(session)
+    assert len(ns) == 3 and [n.score for n in ns] == sorted(n.score for n in ns)
+    session.arithmetic.expression = "man : king :: woman : ?"
+    session.arithmetic.method = "mul"
+    wait_idle(qtbot, runner)
+    assert session.arithmetic.result.method == "mul" and session.arithmetic.result.best.word == "queen"
+
+
+def test_a_burst_makes_one_request_and_the_last_query_wins(qtbot, session, runner, controllers):
+    started = []
+    runner.started.connect(lambda kind, label: started.append(kind))
+    for w in ("cat", "dog", "house", "river"):
+        session.neighbours.query = w
+    wait_idle(qtbot, runner)
+    assert started.count("neighbours") == 1
+    assert session.neighbours.lookup.query == "river" and session.selection[0] == session.embeddings.id_of("river")
+
+
+def test_problems_are_results_too(qtbot, session, runner, controllers):
+    session.arithmetic.expression = "king - - woman"
+    session.directions.pairs = "cat cats"
+    session.neighbours.query = "kingg"
+    wait_idle(qtbot, runner)
+    assert session.arithmetic.result is None and session.arithmetic.outcome.column == 8
+    assert "expected 'from -> to'" in session.directions.outcome.error
+    assert session.neighbours.lookup.error is not None and session.selection == ()
+
+
+def test_a_new_set_recomputes_everything(qtbot, session, runner, controllers, glove_small):
+    session.neighbours.query = "king"
+    session.arithmetic.expression = "king - man + woman"
+    wait_idle(qtbot, runner)
+    small = glove_small.subset(range(3000), name="GloVe 3k")
+    session.set_embeddings(small)
+    assert session.neighbours.lookup is None
+    wait_idle(qtbot, runner)
+    assert session.neighbours.lookup is not None and all(n.index < 3000 for n in found(session))
+    assert session.arithmetic.result is not None
