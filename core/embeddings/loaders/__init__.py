@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import store
 from ..embedding_set import EmbeddingSet
-from ...errors import FileFormatError
+from ...errors import FileFormatError, InputError
 from ...paths import cache_dir
 from ...progress import Job, Progress
 from .binary_format import read_binary
@@ -75,7 +75,7 @@ def read_raw(path: str | Path, fmt: str | None = None, opts: LoadOptions | None 
     opts = opts or LoadOptions()
     fmt = fmt or sniff_format(path)
     if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if not Path(path).exists():
         raise FileFormatError(path, "no such file")
     if fmt == "glove":

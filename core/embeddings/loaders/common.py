@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...errors import FileFormatError
+from ...errors import FileFormatError, InputError
 
 FORMATS = {
     "glove": "GloVe text (word and numbers per line, no header)",
@@ -28,9 +28,9 @@ class LoadOptions:
 
     def __post_init__(self) -> None:
         if self.dtype not in ("float32", "float16"):
-            raise ValueError(f"dtype must be float32 or float16, not {self.dtype!r}")
+            raise InputError(f"dtype must be float32 or float16, not {self.dtype!r}")
         if self.limit is not None and self.limit <= 0:
-            raise ValueError("limit must be positive")
+            raise InputError(f"the vocabulary limit must be a positive number of words, got {self.limit}")
 
     def key(self) -> str:
         return f"limit={self.limit};lower={self.lowercase};dtype={self.dtype};enc={self.encoding};" \
