@@ -4,7 +4,7 @@
    cache; time from spawning it to its "ready" line (window shown, 400k words loaded), and to exit
    after a neighbours query (target: ready < 2 s).
 2. the longest GUI-thread stall while a 171 MB GloVe text file loads (written once from the bundled
-   set with core.exporters.write_word2vec_text into a temp dir, parsed with a cold cache), measured
+   set with core.embeddings.exporters.write_word2vec_text into a temp dir, parsed with a cold cache), measured
    with a 5 ms QTimer heartbeat (target < 100 ms); also the stall until every panel has reacted.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py [--runs 3] [--keep DIR]
