@@ -3,7 +3,8 @@
     next "Once upon a" [-k N] [--temperature T] [--top-p P] [--precision auto|fp32|q4] [--json]
     mask "The [MASK] sat on the throne." [--json]
     encode "sentence" ... [--json]
-    digit IMAGE.png [--json]
+    digit IMAGE.png [--layers] [--json]
+    layers MODEL.onnx [--json]
     models build|list|verify [--only NAME] [--force]
 """
 from __future__ import annotations
@@ -87,24 +88,61 @@ def cmd_encode(args) -> int:
 
 
 def cmd_digit(args) -> int:
-    from ..inference.digit_classifier import load_png
+    from ..inference.digit_classifier import read_image
+    from ..inference.digit_layers import summary
 
     clf = registry.open(registry.DIGITS, **runtime_options(args))
     print_notice(clf)
-    image = load_png(args.image)
-    res = clf.classify(image)
+    prepared = read_image(args.image)
+    res = clf.classify(prepared.image)
     order = np.argsort(-res.probs)
     data = {
         "model": clf.display_name,
         "provider": clf.provider,
         "image": args.image,
+        "prepared": prepared.note or "used as it is (28x28, dark background)",
         "digit": res.digit,
         "probs": [round(float(p), 6) for p in res.probs],
-        "layers": {k: list(v.shape) for k, v in res.activations.items()},
+        "logits": [round(float(v), 6) for v in res.activations["logits"]],
+        "layers": ({k: summary(v) for k, v in res.activations.items()} if args.layers
+                   else {k: list(v.shape) for k, v in res.activations.items()}),
     }
     lines = [f"{args.image}: {res.digit}  ({clf.display_name} on {clf.provider})"]
+    if prepared.note:
+        lines.append(f"  prepared: {prepared.note}")
     lines += [f"  {d}: {res.probs[d]:.4f}" for d in order[:3]]
-    lines += [f"  layer {k:<8} {tuple(v.shape)}" for k, v in res.activations.items()]
+    for k, v in res.activations.items():
+        line = f"  layer {k:<8} {str(tuple(v.shape)):<16}"
+        if args.layers:
+            s = summary(v, top=3)
+            line += (f" min {s['min']:9.4f}  max {s['max']:9.4f}  mean {s['mean']:9.4f}  top "
+                     + ", ".join(f"{t['unit']}={t['value']:.3f}" for t in s["top"]))
+        lines.append(line)
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+def cmd_layers(args) -> int:
+    from ..inference.any_model import AnyModel
+
+    model = AnyModel(args.model)
+
+    def shape(t) -> list | None:
+        return None if t.shape is None else [d if d not in ("", None) else "?" for d in t.shape]
+
+    data = {
+        "model": args.model,
+        "inputs": [{"name": s.name, "dtype": s.dtype, "shape": shape(s), "kind": s.kind or None,
+                    "problem": s.problem or None} for s in model.inputs],
+        "outputs": model.outputs,
+        "tensors": [{"name": t.name, "op": t.op_type, "shape": shape(t), "dtype": t.dtype} for t in model.tensors],
+    }
+    lines = [f"{args.model}: {len(model.tensors)} tensors; outputs {', '.join(model.outputs)}"]
+    lines += [f"  input  {s.describe()}" for s in model.inputs]
+    width = min(60, max((len(t.name) for t in model.tensors), default=10))
+    for t in model.tensors:
+        dims = "?" if t.shape is None else "×".join(str(d) if d not in ("", None) else "?" for d in t.shape)
+        lines.append(f"  {t.name:<{width}} {t.op_type:<20} {dims:<20} {t.dtype}")
     emit(args, data, "\n".join(lines))
     return 0
 
@@ -147,7 +185,7 @@ def cmd_models(args) -> int:
 
 
 def add_subcommands(subparsers) -> None:
-    """Register next / mask / encode / digit / models on an argparse subparsers object."""
+    """Register next / mask / encode / digit / layers / models on an argparse subparsers object."""
     p = subparsers.add_parser("next", help="next-token probabilities for a text (SmolLM2-135M)")
     p.add_argument("text")
     p.add_argument("-k", "--top-k", dest="k", type=int, default=None, help="keep only the k most likely tokens")
@@ -179,9 +217,15 @@ def add_subcommands(subparsers) -> None:
 
     p = subparsers.add_parser("digit", help="classify a picture of a digit (MNIST CNN)")
     p.add_argument("image")
+    p.add_argument("--layers", action="store_true", help="each layer's shape, min, max, mean and top units")
     p.add_argument("--json", action="store_true")
     add_runtime_args(p)
     p.set_defaults(func=cmd_digit)
+
+    p = subparsers.add_parser("layers", help="list every tensor inside any ONNX model (name, operator, shape)")
+    p.add_argument("model", metavar="MODEL.onnx")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_layers)
 
     p = subparsers.add_parser("models", help="build, list or verify the ONNX models")
     p.add_argument("action", choices=["build", "list", "verify"])

@@ -4,7 +4,7 @@
     session.neighbours.query = "king"     # fires only if the value really changed
     session.embeddings = es               # or set_embeddings(es): also clears what indexed the old set
 
-Each room keeps its own model (neighbours, arithmetic, directions, cloud); what they share
+Each room keeps its own model (neighbours, arithmetic, directions, cloud, activations); what they share
 (the active set, the selection, the hovered word, the status line) sits on the Session.
 Inputs are plain fields that panels write. Results (``lookup``, ``outcome``, ``layout``) are
 computed by controllers (gui/controllers) and by the cloud, and stored here whole: one
@@ -22,6 +22,9 @@ from ..embeddings.arithmetic import ArithmeticResult, Outcome
 from ..embeddings.directions import DirectionScores
 from ..embeddings.embedding_set import EmbeddingSet
 from ..embeddings.neighbours import Lookup
+from ..inference.any_model import AnyModel, InputChoice, TensorValues
+from ..inference.digit_embeddings import ImageSet, Nearest
+from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
 from ..projections.layout import Layout
 
 
@@ -68,7 +71,7 @@ class DirectionsModel:
     outcome: DirectionScores | None = None  # (DirectionsController)
 
 
-@evented(equality_operators={"layout": _same})
+@evented(equality_operators={"layout": _same, "probes": _same})
 @dataclass
 class CloudModel:
     """The 3D point cloud: which words, how they are projected and coloured, and the layout shown."""
@@ -78,6 +81,38 @@ class CloudModel:
     params: tuple[tuple[str, Any], ...] = ()
     color_by: str = "frequency"  # frequency | clusters | meta:<column>
     layout: Layout | None = None  # the finished projection on screen (the cloud panel)
+    # Vectors that are no row of the set, placed live into the layout and drawn highlighted with
+    # their label: ((label, vector of the set's width), ...) (a drawn digit in the image cloud).
+    probes: tuple[tuple[str, Any], ...] = ()
+    marked: tuple[int, ...] = ()  # rows drawn marked (misclassified digits)
+
+
+@evented(equality_operators={"graph": _same, "choice": _same, "values": _same})
+@dataclass
+class OnnxLayersModel:
+    """Any ONNX model's tensors (File > Open ONNX model...)."""
+
+    path: str = ""  # the model file
+    chosen: tuple[str, ...] = ()  # the tensors to fetch and draw
+    choice: InputChoice = field(default_factory=InputChoice)  # what is fed to it
+    graph: AnyModel | None = None  # the opened model (OnnxLayersController)
+    values: TensorValues | None = None  # the chosen tensors for `choice` (OnnxLayersController)
+    problem: str = ""  # why the model could not be opened or run ("" when all is well)
+
+
+@evented(equality_operators={"digit": _same, "layers": _same, "exciting": _same, "images": _same,
+                             "nearest": _same})
+@dataclass
+class ActivationsModel:
+    """Inside the digit CNN: the pad's input, every layer, units, and the image-embedding cloud."""
+
+    digit: DigitInput | None = None  # drawn, picked from MNIST, or a file (the draw pad); None = empty pad
+    unit: tuple[str, int] | None = None  # a clicked unit: (layer, index)
+    layers: DigitLayers | None = None  # every layer for `digit`, or its problem (ActivationsController)
+    exciting: Exciting | None = None  # the held-out digits that excite `unit` most (ActivationsController)
+    images: ImageSet | None = None  # the 5,000 digits in the 500-wide layer (the image cloud panel)
+    nearest: Nearest | None = None  # digits nearest to the pad's digit in that layer (ActivationsController)
+    onnx: OnnxLayersModel = field(default_factory=OnnxLayersModel)
 
 
 @evented(equality_operators={"embeddings": _same})
@@ -91,6 +126,7 @@ class Session:
     arithmetic: ArithmeticModel = field(default_factory=ArithmeticModel)
     directions: DirectionsModel = field(default_factory=DirectionsModel)
     cloud: CloudModel = field(default_factory=CloudModel)
+    activations: ActivationsModel = field(default_factory=ActivationsModel)
 
     def set_embeddings(self, es: EmbeddingSet | None) -> None:
         """Switch sets: selections and results that index the old set are cleared first."""
@@ -100,6 +136,8 @@ class Session:
         self.arithmetic.outcome = None
         self.directions.outcome = None
         self.cloud.layout = None
+        self.cloud.probes = ()
+        self.cloud.marked = ()
         self.embeddings = es
 
     def select_words(self, words: list[str]) -> None:
