@@ -40,4 +40,11 @@ DOCKS: list[DockSpec] = [
     DockSpec("calculator", "Word calculator", _lazy("gui.panels.words.calculator_panel", "CalculatorPanel"), "right"),
     DockSpec("directions", "Directions", _lazy("gui.panels.words.directions_panel", "DirectionsPanel"), "bottom"),
     DockSpec("benchmarks", "Benchmarks", _lazy("gui.panels.words.benchmarks_panel", "BenchmarksPanel"), "bottom"),
+    DockSpec("draw_pad", "Draw a digit", _lazy("gui.panels.activations.draw_pad_panel", "DrawPadPanel"), "left"),
+    DockSpec("digit_layers", "Digit layers", _lazy("gui.panels.activations.digit_layers_panel", "DigitLayersPanel"),
+             "bottom"),
+    DockSpec("image_cloud", "Image embeddings", _lazy("gui.panels.activations.image_cloud_panel", "ImageCloudPanel"),
+             "right"),
+    DockSpec("onnx_layers", "ONNX layers", _lazy("gui.panels.activations.onnx_layers_panel", "OnnxLayersPanel"),
+             "bottom"),
 ]

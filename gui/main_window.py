@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.open_action = file_menu.addAction("&Open embeddings…", self.show_open_dialog, QKeySequence.StandardKey.Open)
         file_menu.addAction("Open the bundled " + DEFAULT_NAME, self.load_default)
         self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addAction("Open O&NNX model…", self.show_open_onnx_dialog)
         file_menu.addSeparator()
         self.export_tsv_action = file_menu.addAction("Export as Projector &TSV…", self.export_projector_tsv)
         self.export_w2v_action = file_menu.addAction("Export as &word2vec text…", self.export_word2vec_text)
@@ -172,6 +173,17 @@ class MainWindow(QMainWindow):
         self.session.status = f"opening {name}…"
         self.runner.run("load", lambda: load(path, fmt, opts), lambda es: self._on_loaded(es, path),
                         label=f"opening {name}", on_error=lambda e: self._on_load_failed(name, e))
+
+    def show_open_onnx_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an ONNX model", self.settings.last_dir or "",
+                                              "ONNX models (*.onnx);;All files (*)")
+        if path:
+            self.open_onnx_model(path)
+
+    def open_onnx_model(self, path: str | Path) -> None:
+        """List and draw the layers of any ONNX model (the ONNX layers panel)."""
+        self.session.activations.onnx.path = str(path)
+        self.raise_panel("onnx_layers")
 
     def load_default(self) -> None:
         self.session.status = f"opening {DEFAULT_NAME}…"

@@ -53,13 +53,19 @@ class InputSpec:
 
 @dataclass(frozen=True, eq=False)
 class InputChoice:
-    """What the user chose to feed: the text, a picture (grey (h, w) or RGB (h, w, 3) in 0..1), and
-    arrays of numbers by input name (read from .npy files with :func:`read_numbers`)."""
+    """What the user chose to feed: the text, a picture (an array, grey (h, w) or RGB (h, w, 3) in
+    0..1, or a file read when the model runs), and .npy files of numbers by input name."""
 
     text: str = "The cat sat on the mat."
     image: np.ndarray | None = None
     image_name: str = ""
-    numbers: tuple[tuple[str, np.ndarray], ...] = ()
+    image_path: str = ""
+    numbers: tuple[tuple[str, str], ...] = ()  # (input name, .npy path)
+
+    def replace(self, **changes) -> "InputChoice":
+        from dataclasses import replace
+
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,18 +173,23 @@ class AnyModel:
         """Arrays for every input, and one note per input on how it was made."""
         given = dict(choice.numbers)
         ids = self.tokenizer.encode_ids(choice.text) if self.tokenizer is not None else []
+        image, image_name = choice.image, choice.image_name
+        if image is None and choice.image_path and any(s.kind == "image" for s in self.inputs):
+            from .digit_images import read_gray
+
+            image, image_name = read_gray(choice.image_path), image_name or Path(choice.image_path).name
         feeds, notes = {}, []
         for s in self.inputs:
             if s.name in given:
-                feeds[s.name] = given[s.name]
-                notes.append(f"{s.name}: numbers from a file, shape {tuple(given[s.name].shape)}")
+                feeds[s.name] = read_numbers(given[s.name], s)
+                notes.append(f"{s.name}: {Path(given[s.name]).name}, shape {tuple(feeds[s.name].shape)}")
             elif s.kind == "image":
-                if choice.image is None:
+                if image is None:
                     feeds[s.name] = np.zeros(self._zeros_shape(s), s.dtype)
                     notes.append(f"{s.name}: no picture chosen, zeros")
                 else:
-                    feeds[s.name] = _resized(choice.image, s)
-                    notes.append(f"{s.name}: {choice.image_name or 'the picture'} as {s.channels}×{s.height}×{s.width}")
+                    feeds[s.name] = _resized(image, s)
+                    notes.append(f"{s.name}: {image_name or 'the picture'} as {s.channels}×{s.height}×{s.width}")
             elif s.kind == "text":
                 feeds[s.name] = self._text_input(s, ids)
                 notes.append(f"{s.name}: {len(ids)} tokens of {choice.text[:40]!r}")

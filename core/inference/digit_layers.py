@@ -158,6 +158,12 @@ class Exciting:
     unit: int
     rows: np.ndarray  # rows among the 5,000 digits, strongest first
     values: np.ndarray  # the unit's score for each
+    images: np.ndarray | None = None  # (k, 28, 28) uint8, for thumbnails
+    labels: np.ndarray | None = None  # their true labels
+
+
+def with_pictures(ex: Exciting, digits: Digits) -> Exciting:
+    return Exciting(ex.layer, ex.unit, ex.rows, ex.values, digits.uint8(ex.rows), digits.labels[ex.rows])
 
 
 def top_units(table: dict[str, np.ndarray], layer: str, unit: int, rows: np.ndarray, k: int = 9) -> Exciting:

@@ -112,8 +112,6 @@ def read_untrusted(path: str | Path) -> "onnx.ModelProto":
 
     FileFormatError for: no file, a file over 2 GB, bytes that are not an ONNX model, external
     data outside the folder, missing or shorter than it claims."""
-    import onnx
-
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(path, "file not found")

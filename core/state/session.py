@@ -112,6 +112,7 @@ class ActivationsModel:
     exciting: Exciting | None = None  # the held-out digits that excite `unit` most (ActivationsController)
     images: ImageSet | None = None  # the 5,000 digits in the 500-wide layer (the image cloud panel)
     nearest: Nearest | None = None  # digits nearest to the pad's digit in that layer (ActivationsController)
+    trust: tuple[tuple[str, float, int], ...] = ()  # (method, trustworthiness, sample) of each layout of them
     onnx: OnnxLayersModel = field(default_factory=OnnxLayersModel)
 
 

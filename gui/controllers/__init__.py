@@ -8,9 +8,11 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 
 from core.state.session import Session
+from gui.controllers.activations_controller import ActivationsController
 from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.directions_controller import DirectionsController
 from gui.controllers.neighbours_controller import NeighboursController
+from gui.controllers.onnx_layers_controller import OnnxLayersController
 from gui.task_runner import TaskRunner
 
 
@@ -22,3 +24,5 @@ class Controllers(QObject):
         self.neighbours = NeighboursController(session, runner, self)
         self.arithmetic = ArithmeticController(session, runner, self)
         self.directions = DirectionsController(session, self)
+        self.activations = ActivationsController(session, runner, self)
+        self.onnx_layers = OnnxLayersController(session, runner, self)

@@ -279,3 +279,16 @@ def test_neighbours_are_highlighted_with_their_dock_closed(qtbot, session, runne
     assert session.neighbours.query == "paris" and found(session)[0].word == "france"
     assert session.selection[0] == session.embeddings.id_of("paris") and len(session.selection) == 11
     w.runner.shutdown()
+
+
+def test_file_open_onnx_model_lists_its_layers_in_the_onnx_dock(qtbot, window, session, runner, tmp_path):
+    from tests.models.helpers import cnn_with_outputs
+
+    file_menu = window.menuBar().actions()[0].menu()
+    assert "Open O&NNX model…" in [a.text() for a in file_menu.actions()]
+    window.docks["onnx_layers"].close()
+    window.open_onnx_model(cnn_with_outputs(tmp_path))
+    assert not window.docks["onnx_layers"].isHidden()
+    qtbot.waitUntil(lambda: session.activations.onnx.values is not None, timeout=20000)
+    assert window.docks["onnx_layers"].widget().tree.topLevelItemCount() == 11
+    assert session.embeddings is not None and session.activations.onnx.problem == ""

@@ -14,7 +14,8 @@ from core.projections.project import project
 from core.projections.quality import true_neighbours
 from core.state.session import Session
 
-KINDS = ("cloud.projection", "cloud.placement", "cloud.clusters", "cloud.trust", "cloud.overlay", "cloud.export")
+KINDS = ("cloud.projection", "cloud.placement", "cloud.clusters", "cloud.trust", "cloud.overlay", "cloud.export",
+         "cloud.probes")
 OVERLAY_SELECTION = 25  # neighbour lines for at most this many selected points
 
 
@@ -46,6 +47,7 @@ def roles_of(session: Session) -> Roles:
     found = session.neighbours.lookup
     q = found.resolved if found is not None and found.query == session.neighbours.query else None
     out: dict[str, list[int]] = {
+        "marked": [int(r) for r in session.cloud.marked if 0 <= int(r) < len(es)],
         "selection": [int(r) for r in session.selection if 0 <= int(r) < len(es)],
         "neighbour": [n.index for n in found.neighbours] if q is not None else [],
         "query": [q.index] if q is not None else [],

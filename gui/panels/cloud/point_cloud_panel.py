@@ -25,6 +25,7 @@ from gui.canvas import arrows, colors
 from gui.panels.cloud import export, overlays
 from gui.panels.cloud.controls import CloudControls
 from gui.panels.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, projection_job, roles_of
+from gui.panels.cloud.probes import Probes
 from gui.canvas.protocol import CloudView
 from gui.canvas.scene import CloudScene, Label
 from gui.canvas.view_2d import View2D
@@ -58,6 +59,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.cluster_labels: np.ndarray | None = None
         self.trust: tuple[float, int] | None = None
         self._live_rows: np.ndarray | None = None  # rows of the projection running now
+        self.probes = Probes(session, runner, self.refresh_overlays)  # vectors placed live (session.cloud.probes)
 
         self.controls.run_requested.connect(self.run_projection)
         self.controls.cancel_requested.connect(lambda: runner.cancel("cloud.projection"))
@@ -76,7 +78,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         for e in (cloud.point_count, cloud.method, cloud.params):
             e.connect(self._on_projection_settings_changed)
         cloud.color_by.connect(self._on_color_by_changed)
-        for e in (ev.selection, session.neighbours.events.lookup, session.arithmetic.events.outcome):
+        cloud.probes.connect(lambda *_: self.probes.request(self.layout_))
+        for e in (ev.selection, session.neighbours.events.lookup, session.arithmetic.events.outcome, cloud.marked):
             e.connect(self._on_selection_changed)
         ev.hover.connect(self.refresh_overlays)
         self._on_embeddings_changed()
@@ -134,6 +137,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
             self._live_rows = None
             self.view.set_axes(self.layout_.axis_labels)
             self._rebuild_points(refit=True)
+            self.probes.request(self.layout_)
             self.refresh_overlays()
 
     @qthrottled(timeout=100)
@@ -145,7 +149,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.scene.set_points(rows, np.asarray(payload, np.float32))
         self.scene.base_colors = colors.frequency(rows, len(self.scene.words))
         self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
-        self.target = None  # it was placed in the previous layout
+        self.target, self.probes.placed = None, []  # they were placed in the previous layout
         self.refresh_overlays()
 
     def set_layout(self, layout: Layout) -> None:
@@ -158,6 +162,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self._rebuild_points(refit=True)
         self._start_clusters()
         self._request_placement()
+        self.probes.request(layout)
         self._on_selection_changed()
         es = self._session.embeddings
         self._runner.run("cloud.trust", lambda: trustworthiness(es, layout), self._on_trust, label="trustworthiness")
@@ -253,8 +258,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         roles = roles_of(self._session).rows
         self.scene.top_labels = self.controls.top_labels.value()
         pos, col, size, _ = self.scene.highlights(roles)
-        self.view.set_highlight(pos, col, size)
         labels = self.scene.labels(roles)
+        self.view.set_highlight(*self.probes.add_to(self.scene, pos, col, size, labels))
         target = self._target_display()
         if target is not None:  # the fourth corner: where the expression itself lands
             labels.insert(0, Label(target, str(self._session.arithmetic.result.expression), colors.TARGET_LABEL))

@@ -45,13 +45,21 @@ def test_the_cnn_without_extra_outputs_lists_and_fetches_every_layer(cnn):
     np.testing.assert_allclose(probs, ref["probs"][:1], atol=1e-5)
 
 
-def test_an_rgb_picture_is_made_grey_and_no_picture_gives_zeros(cnn):
+def test_an_rgb_picture_is_made_grey_and_no_picture_gives_zeros(cnn, tmp_path):
+    from PIL import Image
+
     m = AnyModel(cnn)
     rgb = np.zeros((100, 80, 3), np.float32)
     feeds, notes = m.feeds(InputChoice(image=rgb))
     assert feeds["image"].shape == (1, 1, 28, 28)
     feeds, notes = m.feeds(InputChoice())
     assert not feeds["image"].any() and "zeros" in notes[0]
+    Image.new("RGB", (300, 200), (255, 255, 255)).save(tmp_path / "white.png")
+    feeds, notes = m.feeds(InputChoice(image_path=str(tmp_path / "white.png")))
+    assert feeds["image"].min() == 1.0 and notes == ["image: white.png as 1×28×28"]
+    (tmp_path / "bad.png").write_text("no picture")
+    with pytest.raises(FileFormatError, match="not an image"):
+        m.feeds(InputChoice(image_path=str(tmp_path / "bad.png")))
 
 
 def test_external_weights_beside_the_model_are_used_in_place(cnn, tmp_path):
@@ -95,8 +103,10 @@ def test_other_inputs_are_zeros_or_numbers_from_a_file(tmp_path):
     assert out.values["r"].shape == (1, 3) and not out.values["y"].any()
     np.save(tmp_path / "x.npy", np.array([[-1.0, 2.0, 3.0]]))
     arr = read_numbers(tmp_path / "x.npy", m.inputs[0])
-    out = run_sync(run_job(m, ["y"], InputChoice(numbers=(("x", arr),))))
+    assert arr.dtype == np.float32 and arr.shape == (1, 3)
+    out = run_sync(run_job(m, ["y"], InputChoice(numbers=(("x", str(tmp_path / "x.npy")),))))
     np.testing.assert_allclose(out.values["y"], [[0, 4, 6]])
+    assert out.notes == ("x: x.npy, shape (1, 3)",)
     np.save(tmp_path / "wrong.npy", np.ones((2, 5)))
     with pytest.raises(FileFormatError, match=r"does not fit input 'x'; expected \('\?', 3\)"):
         read_numbers(tmp_path / "wrong.npy", m.inputs[0])
