@@ -12,14 +12,16 @@ from typing import Sequence
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from gui.widgets.hover import HoverReadout
 
 BAR = QColor(90, 140, 220)
 NEGATIVE = QColor(220, 110, 90)
 TOP = QColor(250, 170, 40)
 
 
-class BarChart(QWidget):
+class BarChart(HoverReadout, QWidget):
     hovered = Signal(str)
     bar_clicked = Signal(int)
 
@@ -118,17 +120,8 @@ class BarChart(QWidget):
         label = self.labels[i] if i < len(self.labels) else str(i)
         return f"{self.title + ' · ' if self.title else ''}{label}: {self.fmt.format(float(self.values[i]))}"
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        text = self.describe(self.bar_at(event.position().x()))
-        self.hovered.emit(text)
-        if text:
-            QToolTip.showText(event.globalPosition().toPoint(), text, self)
-        else:
-            QToolTip.hideText()
-
-    def leaveEvent(self, event) -> None:  # noqa: N802
-        self.hovered.emit("")
-        super().leaveEvent(event)
+    def readout_at(self, pos: QPointF) -> str:
+        return self.describe(self.bar_at(pos.x()))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         i = self.bar_at(event.position().x())

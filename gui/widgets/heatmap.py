@@ -17,7 +17,9 @@ import math
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from gui.widgets.hover import HoverReadout
 
 GAP = 1  # pixels of background between maps (in map pixels)
 _ANCHORS = {  # colour tables by anchor colours, dark to bright
@@ -69,7 +71,7 @@ def mosaic(maps: np.ndarray, cols: int, low: float, high: float, table: np.ndarr
     return out
 
 
-class HeatmapGrid(QWidget):
+class HeatmapGrid(HoverReadout, QWidget):
     hovered = Signal(str)  # a readable line about the unit under the pointer ("" when none)
     unit_clicked = Signal(int)  # tile mode: the map; cell mode: the cell (row * columns + column)
 
@@ -208,18 +210,9 @@ class HeatmapGrid(QWidget):
         return QRect(int(t.x() + col * (w + GAP) * sx) - 1, int(t.y() + row * (h + GAP) * sy) - 1,
                      int(w * sx) + 2, int(h * sy) + 2)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        tile, y, x = self.unit_at(event.position().toPoint())
-        text = self.describe(tile, y, x) if tile >= 0 else ""
-        self.hovered.emit(text)
-        if text:
-            QToolTip.showText(event.globalPosition().toPoint(), text, self)
-        else:
-            QToolTip.hideText()
-
-    def leaveEvent(self, event) -> None:  # noqa: N802
-        self.hovered.emit("")
-        super().leaveEvent(event)
+    def readout_at(self, pos) -> str:
+        tile, y, x = self.unit_at(pos.toPoint())
+        return self.describe(tile, y, x) if tile >= 0 else ""
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         tile, y, x = self.unit_at(event.position().toPoint())
