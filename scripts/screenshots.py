@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from core.state.session import Session  # noqa: E402
@@ -39,6 +40,60 @@ def settle(app: QApplication, runner: TaskRunner, quiet_ms: int = 400, timeout_s
             return
         if now - start > timeout_s:
             raise TimeoutError(f"still running: {runner.running()}")
+
+
+def draw_seven(app: QApplication, canvas) -> None:
+    """A 7 drawn with mouse events, as a person would (pad coordinates 0..280)."""
+    def at(x, y):
+        return QPoint(round(canvas.width() * x / 280), round(canvas.height() * y / 280))
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    for stroke in ([(70, 72), (205, 68)], [(205, 68), (128, 232)]):
+        QTest.mousePress(canvas, left, none, at(*stroke[0]))
+        for i in range(1, 13):
+            (x0, y0), (x1, y1) = stroke
+            QTest.mouseMove(canvas, at(x0 + (x1 - x0) * i / 12, y0 + (y1 - y0) * i / 12))
+            app.processEvents()
+        QTest.mouseRelease(canvas, left, none, at(*stroke[1]))
+
+
+def digits_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save) -> None:
+    """The activations room: the pad with every layer, a unit's exciting digits, the image cloud
+    with the drawn digit placed in it, and an ONNX model's layers."""
+    from core.inference import registry
+
+    session = window.session
+    pad, layers = window.docks["draw_pad"].widget(), window.docks["digit_layers"].widget()
+    for name in ("draw_pad", "digit_layers"):
+        window.raise_panel(name)
+    window.resizeDocks([window.docks["digit_layers"]], [470], Qt.Orientation.Vertical)
+    settle(app, runner)
+    draw_seven(app, pad.canvas)
+    settle(app, runner)
+    session.activations.unit = ("relu2", 17)
+    settle(app, runner)
+    save(window, "window-digits")
+    save(window.docks["draw_pad"], "draw_pad")
+    save(window.docks["digit_layers"], "digit_layers")
+    images = window.docks["image_cloud"].widget()
+    window.raise_panel("image_cloud")
+    images.show_images()
+    settle(app, runner)
+    draw_seven(app, pad.canvas)
+    settle(app, runner)
+    save(window, "window-image-cloud")
+    save(window.centralWidget(), "image_cloud_3d")
+    save(window.docks["image_cloud"], "image_cloud")
+    model = registry.model_dir(registry.DIGITS) / "model.onnx"
+    if model.is_file():
+        window.open_onnx_model(model)
+        settle(app, runner)
+        onnx = session.activations.onnx
+        onnx.chosen = ("relu1", "relu2", "logits", "relu3")
+        window.docks["onnx_layers"].widget().use_pad_digit()
+        settle(app, runner)
+        save(window.docks["onnx_layers"], "onnx_layers")
+    images.go_back()
+    settle(app, runner)
 
 
 def main() -> int:
@@ -79,6 +134,7 @@ def main() -> int:
 
     save(window, "window")
     save(window.centralWidget(), "point_cloud")
+    digits_shots(app, window, runner, save)
     for name, dock in window.docks.items():
         window.raise_panel(name)
         settle(app, runner, quiet_ms=150)

@@ -2,17 +2,18 @@
 500-wide vector), placed live into the layout on screen and drawn as labelled highlights.
 
 Placement is the layout's own (core.projections.placement.place_vectors: exact for PCA, the
-fitted UMAP's transform, the neighbour mean for t-SNE), on the task runner (kind "cloud.probes"):
-a newer request supersedes an older one, so placement keeps up with a stream of probes.
+fitted UMAP's transform, the neighbour mean for t-SNE). An exact placement is a small matrix
+product and runs at once; the others run on the task runner (kind "cloud.probes"), where a newer
+request supersedes an older one, so placement keeps up with a stream of probes.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from core.embeddings.embedding_set import EmbeddingSet
-from core.progress import Job, Progress
+from core.progress import Job, Progress, run_sync
 from core.projections.layout import Layout
-from core.projections.placement import place_vectors
+from core.projections.placement import method_for, place_vectors
 from core.state.session import Session
 from gui.canvas import colors
 from gui.canvas.scene import HIGHLIGHT_SIZE, CloudScene, Label
@@ -43,6 +44,10 @@ class Probes:
             self._runner.cancel(KIND, emit=False)
             self.placed = []
             self._on_placed()
+            return
+        if method_for(layout) == "exact":  # microseconds: no thread hop
+            self._runner.cancel(KIND, emit=False)
+            self._done(run_sync(probe_job(es, layout, probes)))
             return
         self._runner.run(KIND, lambda: probe_job(es, layout, probes), self._done, label="placing probes")
 
