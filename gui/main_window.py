@@ -104,12 +104,15 @@ class MainWindow(QMainWindow):
                 widget = QLabel(f"This panel could not be built:\n{type(e).__name__}: {e}")
                 widget.setWordWrap(True)
             dock.setWidget(widget)
+            dock.hide()  # tabified while hidden: Qt leaves a stray tab bar behind otherwise (two tabbed areas)
             self.addDockWidget(AREAS[spec.area], dock)
             if spec.area in first_in_area:
                 self.tabifyDockWidget(first_in_area[spec.area], dock)
             else:
                 first_in_area[spec.area] = dock
             self.docks[spec.name] = dock
+        for dock in self.docks.values():
+            dock.show()
         for dock in first_in_area.values():
             dock.raise_()
         side = [d for a, d in first_in_area.items() if a in ("left", "right")]

@@ -65,8 +65,9 @@ class DrawCanvas(QWidget):
 
     # -- drawing ----------------------------------------------------------------------------
     def _target(self) -> QRectF:
+        """The pad on screen: the largest square, at the top, centred across."""
         s = min(self.width(), self.height())
-        return QRectF((self.width() - s) / 2, (self.height() - s) / 2, s, s)
+        return QRectF((self.width() - s) / 2, 0, s, s)
 
     def to_pad(self, pos: QPointF) -> QPointF:
         t = self._target()

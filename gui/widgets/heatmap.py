@@ -141,8 +141,8 @@ class HeatmapGrid(HoverReadout, QWidget):
         if not self.keep_aspect:
             return self.rect()
         s = min(self.width() / iw, self.height() / ih)
-        if s >= 1:
-            s = math.floor(s)  # whole pixels per map pixel when there is room: crisp maps
+        if s >= 3:
+            s = math.floor(s)  # whole screen pixels per map pixel when that costs little room: even cells
         tw, th = max(1, int(iw * s)), max(1, int(ih * s))
         return QRect((self.width() - tw) // 2, (self.height() - th) // 2, tw, th)
 

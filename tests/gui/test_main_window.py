@@ -292,3 +292,17 @@ def test_file_open_onnx_model_lists_its_layers_in_the_onnx_dock(qtbot, window, s
     qtbot.waitUntil(lambda: session.activations.onnx.values is not None, timeout=20000)
     assert window.docks["onnx_layers"].widget().tree.topLevelItemCount() == 11
     assert session.embeddings is not None and session.activations.onnx.problem == ""
+
+
+def test_tabbed_areas_leave_no_stray_tab_bar(qtbot, session, runner):
+    """Docks tabbed in several areas before the window shows: each set of tabs has one tab bar."""
+    from PySide6.QtWidgets import QTabBar
+
+    w = MainWindow(session, runner, settings=Settings(), persist=False, central=QWidget())
+    qtbot.addWidget(w)
+    w.resize(1500, 940)
+    w.show()
+    qtbot.waitExposed(w)
+    bars = [tuple(tb.tabText(i) for i in range(tb.count())) for tb in w.findChildren(QTabBar)
+            if tb.isVisible() and tb.count() and w.rect().intersects(tb.geometry())]
+    assert len(bars) == len(set(bars)) >= 3  # left, right and bottom each tabbed once
