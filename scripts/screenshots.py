@@ -136,6 +136,8 @@ def main() -> int:
     save(window.centralWidget(), "point_cloud")
     digits_shots(app, window, runner, save)
     for name, dock in window.docks.items():
+        if out / f"{name}.png" in saved:  # shot with its content shown (digits_shots)
+            continue
         window.raise_panel(name)
         settle(app, runner, quiet_ms=150)
         save(dock, name)

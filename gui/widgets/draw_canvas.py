@@ -31,7 +31,9 @@ class DrawCanvas(QWidget):
         self._last: QPointF | None = None
         self._empty = True
         self.setMinimumSize(140, 140)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # square: as tall as it is wide
+        self.setSizePolicy(policy)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
@@ -115,6 +117,12 @@ class DrawCanvas(QWidget):
     # -- Qt -----------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(280, 280)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return width
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)

@@ -48,8 +48,7 @@ class ImageCloudPanel(QWidget):
         self.summary = QLabel(wordWrap=True, objectName="images_summary")
         self.knn = QLabel(wordWrap=True, objectName="images_knn")
         self.trust = QLabel(wordWrap=True, objectName="images_trust")
-        self.nearest_title = QLabel("Draw a digit on the pad: it is placed in the cloud, and its nearest digits "
-                                    "in the 500-wide layer appear here.", wordWrap=True)
+        self.nearest_title = QLabel(wordWrap=True)
         self.nearest = DigitThumbs(size=36)
         self.nearest.setObjectName("images_nearest")
 
@@ -74,7 +73,6 @@ class ImageCloudPanel(QWidget):
         for e in (self._a.events.images, self._a.events.trust, self._a.events.nearest):
             e.connect(self._on_results_changed)
         self._on_embeddings_changed()
-        self._on_results_changed()
 
     # -- actions -------------------------------------------------------------------------------
     def show_images(self) -> None:
@@ -120,6 +118,7 @@ class ImageCloudPanel(QWidget):
 
     # -- session ---------------------------------------------------------------------------------
     def _on_embeddings_changed(self) -> None:
+        self._on_results_changed()
         imgs = self._a.images
         active = imgs is not None and self._session.embeddings is imgs.embeddings
         self.show_button.setEnabled(not active)
@@ -136,9 +135,11 @@ class ImageCloudPanel(QWidget):
             self.trust.setText("")
         else:
             es = imgs.embeddings
+            shown = ("coloured by true label; {} misclassified digits are marked. Click a point to load that digit "
+                     "into the pad.".format(len(imgs.misclassified)) if self._session.embeddings is es
+                     else "not shown now: press the button to see them in the cloud.")
             self.summary.setText(f"{len(es):,} digits × {es.dim} dimensions, computed in {imgs.layer_seconds:.2f} s; "
-                                 f"coloured by true label; {len(imgs.misclassified)} misclassified digits are marked. "
-                                 f"Click a point to load that digit into the pad.")
+                                 + shown)
             k = imgs.knn
             self.knn.setText(f"<b>{k.k}-nearest-neighbour accuracy</b> of the {k.n_test:,} held-out digits among the "
                              f"{k.n_train:,} training digits: raw pixels <b>{k.pixels:.1%}</b>, 500-wide layer "
@@ -148,6 +149,8 @@ class ImageCloudPanel(QWidget):
             self.trust.setText(f"<b>Trustworthiness</b> of the 3D layouts (k = 10, {n:,} digits): {trust}" if trust else "")
         near = self._a.nearest
         if near is None or imgs is None:
+            self.nearest_title.setText("Draw a digit on the pad while the digits are shown: it is placed in the cloud, "
+                                       "and its nearest digits in the 500-wide layer appear here.")
             self.nearest.clear()
             return
         labels = imgs.digits.labels[near.rows]

@@ -59,7 +59,8 @@ class OnnxLayersPanel(QWidget):
         top.addWidget(self.path_label, 1)
         feeds = QHBoxLayout()
         for w in (self.text, self.picture_button, self.pad_button, self.numbers_button):
-            feeds.addWidget(w)
+            feeds.addWidget(w, 1 if w is self.text else 0)
+        feeds.addStretch(0)
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
@@ -180,6 +181,7 @@ class OnnxLayersPanel(QWidget):
                 it.setToolTip(0, t.name)
                 self.tree.addTopLevelItem(it)
             self.tree.resizeColumnToContents(1)
+            self.tree.resizeColumnToContents(2)
         self._apply_filter(self.filter.text())
 
     def _on_chosen_changed(self) -> None:
