@@ -173,7 +173,7 @@ def torch_layer(images: np.ndarray):
 
     m = onnx.load(str(registry.model_dir(registry.DIGITS) / "model.onnx"))
     w = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in m.graph.initializer}
-    x = torch.from_numpy(np.ascontiguousarray(images[:, None]))
+    x = torch.from_numpy(images[:, None].copy())
 
     def run():
         with torch.no_grad():

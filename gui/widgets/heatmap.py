@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -180,6 +180,11 @@ class HeatmapGrid(HoverReadout, QWidget):
             c, h, w = self.maps.shape
             if best_columns(c, h, w, max(self.width(), 1), max(self.height(), 1)) != self._cols:
                 self._render()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.PaletteChange and len(self.maps):
+            self._render()  # the gaps between maps take the new background
+        super().changeEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802
         if self._image is None:
