@@ -12,7 +12,9 @@
 4. live placement of the pad's digit into the 5,000-digit cloud: from ``session.cloud.probes``
    set to the point drawn (PCA layout, exact placement, on the task runner), and the neighbour
    mean t-SNE layouts use; target 30 ms, against re-projecting all 5,000 digits with PCA.
-5. with ``--quality``: kNN accuracy (pixels vs the 500-wide layer, k = 1, 5, 10) and the
+5. opening MiniLM (90 MB) in the ONNX layers panel and fetching one of its tensors: the longest
+   GUI stall with the model in its child process, against the same work on a thread in-process.
+6. with ``--quality``: kNN accuracy (pixels vs the 500-wide layer, k = 1, 5, 10) and the
    trustworthiness of PCA, t-SNE and UMAP layouts of the 5,000 digits, in the 500-wide layer and
    in raw pixel space (minutes: t-SNE and UMAP).
 
@@ -254,6 +256,69 @@ def bench_placement(app, imgs) -> None:
     cloud.close()
 
 
+def heartbeat_gap(app, start, done, timeout: float = 120.0) -> tuple[float, float]:
+    """(longest gap between 5 ms heartbeats in ms, seconds) while `start()`'s work runs until `done()`."""
+    from PySide6.QtCore import QTimer
+
+    beats: list[float] = []
+    timer = QTimer(interval=5)
+    timer.timeout.connect(lambda: beats.append(time.perf_counter()))
+    timer.start()
+    pump(app, lambda: len(beats) > 5, 5)
+    t0 = time.perf_counter()
+    start()
+    pump(app, done, timeout)
+    seconds = time.perf_counter() - t0
+    pump(app, lambda: time.perf_counter() - t0 > seconds + 0.05, 5)
+    timer.stop()
+    return float(np.diff(beats).max() * 1000), seconds
+
+
+def bench_onnx_open(app) -> None:
+    import threading
+
+    from core.inference import registry
+    from core.inference.any_model import AnyModel, InputChoice
+    from core.progress import background_priority
+    from core.state.session import Session
+    from gui.controllers import Controllers
+    from gui.task_runner import TaskRunner
+
+    path = registry.model_dir(registry.ENCODER) / "model.onnx"
+    if not path.is_file():
+        print("5. (MiniLM is not built)")
+        return
+    s, runner = Session(), TaskRunner()
+    controllers = Controllers(s, runner)  # noqa: F841 (kept alive for the run)
+    m = s.activations.onnx
+
+    def open_and_fetch():
+        m.path = str(path)
+
+    want: list[str] = []
+
+    def fetched() -> bool:
+        if m.graph is not None and not want:
+            want.append(next(t.name for t in m.graph.tensors if t.op_type == "LayerNormalization"))
+            m.chosen = (want[0], "sentence_embedding")
+        return bool(want) and m.values is not None and want[0] in m.values.values
+    worker_gap, worker_s = heartbeat_gap(app, open_and_fetch, fetched)
+    runner.shutdown()
+    box: dict = {}
+
+    def in_thread():
+        def work():
+            background_priority()  # as the task runner's threads (and the child they start) run
+            model = AnyModel(path)
+            name = next(t.name for t in model.tensors if t.op_type == "LayerNormalization")
+            box["out"] = model.run([name, "sentence_embedding"], model.feeds(InputChoice())[0])
+        threading.Thread(target=work, daemon=True).start()
+    thread_gap, thread_s = heartbeat_gap(app, in_thread, lambda: "out" in box)
+    print(f"5. opening MiniLM in the ONNX layers panel and fetching a tensor ({worker_s:.1f} s): longest GUI stall "
+          f"{worker_gap:.0f} ms with the model in a child process; the same on a thread in-process "
+          f"({thread_s:.1f} s): {thread_gap:.0f} ms")
+
+
 def bench_quality(imgs) -> None:
     from core.embeddings.embedding_set import EmbeddingSet
     from core.inference.digit_embeddings import knn_accuracy
@@ -265,7 +330,7 @@ def bench_quality(imgs) -> None:
     X, y, tr, te = imgs.embeddings.vectors, d.labels, d.train, d.heldout
     P = d.images.reshape(len(d), -1)
     for k in (1, 5, 10):
-        print(f"5. {k}-NN accuracy of the 1,000 held-out digits: pixels {knn_accuracy(P[tr], y[tr], P[te], y[te], k):.1%}, "
+        print(f"6. {k}-NN accuracy of the 1,000 held-out digits: pixels {knn_accuracy(P[tr], y[tr], P[te], y[te], k):.1%}, "
               f"500-wide layer {knn_accuracy(X[tr], y[tr], X[te], y[te], k):.1%}")
     pixels = EmbeddingSet(imgs.embeddings.words, P.astype(np.float32), name="MNIST pixels", source="bench pixels")
     rows = np.arange(len(d))
@@ -296,6 +361,7 @@ def main() -> int:
     bench_strokes(app, args.strokes)
     imgs = bench_layer()
     bench_placement(app, imgs)
+    bench_onnx_open(app)
     if args.quality:
         bench_quality(imgs)
     return 0

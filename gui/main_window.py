@@ -185,7 +185,9 @@ class MainWindow(QMainWindow):
 
     def open_onnx_model(self, path: str | Path) -> None:
         """List and draw the layers of any ONNX model (the ONNX layers panel)."""
-        self.session.activations.onnx.path = str(path)
+        onnx = self.session.activations.onnx
+        onnx.path = ""  # the same file again is read again (it may have been fixed)
+        onnx.path = str(path)
         self.raise_panel("onnx_layers")
 
     def load_default(self) -> None:

@@ -22,9 +22,10 @@ from ..embeddings.arithmetic import ArithmeticResult, Outcome
 from ..embeddings.directions import DirectionScores
 from ..embeddings.embedding_set import EmbeddingSet
 from ..embeddings.neighbours import Lookup
-from ..inference.any_model import AnyModel, InputChoice, TensorValues
+from ..inference.any_model import InputChoice, TensorValues
 from ..inference.digit_embeddings import ImageSet, Nearest
 from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
+from ..inference.onnx_worker import Listing
 from ..projections.layout import Layout
 
 
@@ -95,7 +96,7 @@ class OnnxLayersModel:
     path: str = ""  # the model file
     chosen: tuple[str, ...] = ()  # the tensors to fetch and draw
     choice: InputChoice = field(default_factory=InputChoice)  # what is fed to it
-    graph: AnyModel | None = None  # the opened model (OnnxLayersController)
+    graph: Listing | None = None  # the opened model's tensors and inputs (OnnxLayersController)
     values: TensorValues | None = None  # the chosen tensors for `choice` (OnnxLayersController)
     problem: str = ""  # why the model could not be opened or run ("" when all is well)
 

@@ -1,12 +1,15 @@
 """Any ONNX model's layers (File > Open ONNX model...): open the file set in
 ``session.activations.onnx.path`` (checked, listed), then fetch the chosen tensors for the chosen
 input whenever either changes, into ``onnx.graph`` and ``onnx.values``; an expected problem (not
-an ONNX file, missing external data, an input it cannot make) goes into ``onnx.problem``."""
+an ONNX file, missing external data, an input it cannot make) goes into ``onnx.problem``.
+The model lives in a child process (core.inference.onnx_worker): reading a large graph holds
+the GIL for seconds, which the window would feel."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from core.inference.any_model import AnyModel, TensorValues, open_model_job, run_job
+from core.inference.any_model import TensorValues
+from core.inference.onnx_worker import Listing, OnnxWorker
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
 from gui.task_runner import TaskRunner
@@ -19,6 +22,7 @@ class OnnxLayersController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._model, self._runner = session.activations.onnx, runner
+        self.worker = OnnxWorker()
         self.request = Debouncer(40, self._run, self)
         m = self._model
         m.events.path.connect(self._open)
@@ -33,7 +37,7 @@ class OnnxLayersController(QObject):
             self._runner.cancel(OPEN, emit=False)
             return
 
-        def opened(model: AnyModel) -> None:
+        def opened(model: Listing) -> None:
             if m.path != path:
                 return
             m.chosen = tuple(model.outputs[:FIRST_SHOWN])
@@ -43,7 +47,7 @@ class OnnxLayersController(QObject):
             if m.path == path:
                 m.problem = str(exc)
 
-        self._runner.run(OPEN, lambda: open_model_job(path), opened, label=f"opening {path}", on_error=failed)
+        self._runner.run(OPEN, lambda: self.worker.open(path), opened, label=f"opening {path}", on_error=failed)
 
     def _run(self) -> None:
         m = self._model
@@ -63,5 +67,5 @@ class OnnxLayersController(QObject):
             if m.graph is model:
                 m.values, m.problem = None, str(exc)
 
-        self._runner.run(RUN, lambda: run_job(model, list(chosen), choice), done,
+        self._runner.run(RUN, lambda: self.worker.run(model, list(chosen), choice), done,
                          label=f"running {model.path.name}", on_error=failed)

@@ -78,11 +78,15 @@ class DrawPadPanel(QWidget):
         self.more_button.clicked.connect(lambda: self._offer(self._pick + 1))
         self._a.events.digit.connect(self._on_digit_changed)
         self._a.events.layers.connect(self._on_layers_changed)
-        if runner is not None:
-            runner.run("activations.digits", digits_job, self._on_digits, label="reading the MNIST digits",
-                       on_error=lambda exc: self.message.show_message(str(exc), "error"))
         self._on_digit_changed()
         self._on_layers_changed()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        """The held-out digits are read when the pad is first shown (not at every start of the app)."""
+        super().showEvent(event)
+        if self.digits is None and self._runner is not None and not self._runner.is_running("activations.digits"):
+            self._runner.run("activations.digits", digits_job, self._on_digits, label="reading the MNIST digits",
+                             on_error=lambda exc: self.message.show_message(str(exc), "error"))
 
     # -- inputs ------------------------------------------------------------------------------
     def _on_stroked(self) -> None:

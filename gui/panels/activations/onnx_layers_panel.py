@@ -99,6 +99,7 @@ class OnnxLayersPanel(QWidget):
     def _ask_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open an ONNX model", "", MODEL_FILTER)
         if path:
+            self._m.path = ""  # the same file again is read again
             self._m.path = path
 
     @qdebounced(timeout=300)
