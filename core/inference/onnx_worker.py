@@ -19,8 +19,6 @@ the model is opened on the calling thread instead (as before: the window may sta
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import threading
 import traceback
@@ -29,6 +27,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from .. import children
 from ..errors import ExplorerError, FileFormatError, InputError, ModelCorruptError
 from ..progress import Job, Progress
 from .any_model import AnyModel, InputChoice, InputSpec, TensorValues, run_job
@@ -88,28 +87,14 @@ def _finish(job):
 # -- the parent --------------------------------------------------------------------------------
 class _Child:
     def __init__(self) -> None:
-        parent, child = socket.socketpair()
-        root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-        code = "import sys; from core.inference.onnx_worker import serve_fd; serve_fd(int(sys.argv[1]))"
-        self.process = subprocess.Popen([sys.executable, "-c", code, str(child.fileno())], pass_fds=(child.fileno(),),
-                                        env=env, stdin=subprocess.DEVNULL)
-        child.close()
-        self.conn = Connection(parent.detach())
+        self.process, self.conn = children.start("core.inference.onnx_worker", "serve_fd")
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        if self.alive:
-            self.process.terminate()
-            try:
-                self.process.wait(2)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(2)
-        self.conn.close()
+        children.stop(self.process, self.conn)
 
 
 def rebuilt(kind: str, text: str) -> ExplorerError:

@@ -25,19 +25,17 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
 import warnings
 from collections import OrderedDict
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import children
 from ..embeddings.embedding_set import EmbeddingSet
 from ..errors import Cancelled, ExplorerError
 from ..progress import Job, Progress
@@ -125,14 +123,7 @@ class _Worker:
     _ids = itertools.count(1)
 
     def __init__(self) -> None:
-        parent, child = socket.socketpair()
-        root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-        code = "import sys; from core.projections.umap import serve_fd; serve_fd(int(sys.argv[1]))"
-        self.process = subprocess.Popen([sys.executable, "-c", code, str(child.fileno())], pass_fds=(child.fileno(),),
-                                        env=env, stdin=subprocess.DEVNULL)
-        child.close()
-        self.conn = Connection(parent.detach())
+        self.process, self.conn = children.start("core.projections.umap", "serve_fd")
         self.lock = threading.Lock()
 
     @property
@@ -140,13 +131,7 @@ class _Worker:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(2)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(2)
-        self.conn.close()
+        children.stop(self.process, self.conn)
 
     def fit(self, X: np.ndarray, kwargs: dict) -> Job[tuple[np.ndarray, int, list[str]]]:
         key = next(self._ids)
