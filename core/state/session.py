@@ -4,7 +4,7 @@
     session.neighbours.query = "king"     # fires only if the value really changed
     session.embeddings = es               # or set_embeddings(es): also clears what indexed the old set
 
-Each room keeps its own model (neighbours, arithmetic, directions, cloud); what they share
+Each room keeps its own model (neighbours, arithmetic, directions, cloud, training); what they share
 (the active set, the selection, the hovered word, the status line) sits on the Session.
 Inputs are plain fields that panels write. Results (``lookup``, ``outcome``, ``layout``) are
 computed by controllers (gui/controllers) and by the cloud, and stored here whole: one
@@ -22,6 +22,7 @@ from ..embeddings.arithmetic import ArithmeticResult, Outcome
 from ..embeddings.directions import DirectionScores
 from ..embeddings.embedding_set import EmbeddingSet
 from ..embeddings.neighbours import Lookup
+from ..embeddings.training import TrainingRun, TrainingSettings
 from ..projections.layout import Layout
 
 
@@ -80,6 +81,31 @@ class CloudModel:
     layout: Layout | None = None  # the finished projection on screen (the cloud panel)
 
 
+@dataclass(frozen=True, eq=False)
+class TrainingRequest:
+    """A press of Train (or Compare): what to train, as it was when pressed."""
+
+    corpus: str
+    settings: TrainingSettings
+    probes: tuple[str, ...] = ()  # () = the corpus's own probe words
+    compare: bool = False  # also train the other architecture (same corpus and seed)
+
+
+@evented(equality_operators={"request": _same, "run": _same, "other": _same})
+@dataclass
+class TrainingModel:
+    """Training word2vec: the settings, the request (Train / Compare), and the runs with one record per epoch."""
+
+    corpus: str = "lee"  # lee | head500 (gensim's test data) | the path of a text file
+    settings: TrainingSettings = TrainingSettings()
+    probes: str = ""  # words whose neighbours are followed, comma-separated ("" = the corpus's defaults)
+    request: TrainingRequest | None = None  # the TrainingController starts it
+    run: TrainingRun | None = None  # the run in progress or finished (its architecture drives the cloud)
+    other: TrainingRun | None = None  # the other architecture, after Compare
+    epoch: int = -1  # the epoch on show as the active set; -1 follows the latest
+    problem: str = ""  # why the last request failed ("" = none); the train panel shows it
+
+
 @evented(equality_operators={"embeddings": _same})
 @dataclass
 class Session:
@@ -91,6 +117,7 @@ class Session:
     arithmetic: ArithmeticModel = field(default_factory=ArithmeticModel)
     directions: DirectionsModel = field(default_factory=DirectionsModel)
     cloud: CloudModel = field(default_factory=CloudModel)
+    training: TrainingModel = field(default_factory=TrainingModel)
 
     def set_embeddings(self, es: EmbeddingSet | None) -> None:
         """Switch sets: selections and results that index the old set are cleared first."""
