@@ -40,4 +40,5 @@ DOCKS: list[DockSpec] = [
     DockSpec("calculator", "Word calculator", _lazy("gui.panels.words.calculator_panel", "CalculatorPanel"), "right"),
     DockSpec("directions", "Directions", _lazy("gui.panels.words.directions_panel", "DirectionsPanel"), "bottom"),
     DockSpec("benchmarks", "Benchmarks", _lazy("gui.panels.words.benchmarks_panel", "BenchmarksPanel"), "bottom"),
+    DockSpec("train", "Train word2vec", _lazy("gui.panels.words.train_panel", "TrainPanel"), "bottom"),
 ]

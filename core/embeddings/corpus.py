@@ -37,20 +37,22 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 class Shipped:
     file: str
     title: str
+    summary: str  # one short line
     about: str
     probes: tuple[str, ...]
 
 
 SHIPPED: dict[str, Shipped] = {
     "lee": Shipped(
-        "lee_background.cor", "Lee news corpus",
-        "gensim's test data: 300 Australian news stories from 2001, one per line: about 59,000 words as written (capitals, "
-        "punctuation), the background corpus of Lee, Pincombe & Welsh (2005)",
+        "lee_background.cor", "Lee news corpus", "300 Australian news stories (2001), 60,000 words",
+        "gensim's test data: 300 Australian news stories from 2001, one per line: about 59,000 words as written "
+        "(capitals, punctuation), the background corpus of Lee, Pincombe & Welsh (2005)",
         ("government", "fire", "police", "president", "israeli", "afghanistan", "australia")),
     "head500": Shipped(
-        "head500.noblanks.cor", "Wikipedia, stemmed",
-        "gensim's test data: the first 250 articles of an English Wikipedia dump (Anarchism, Autism, Albedo, Abu Dhabi, ...), one per "
-        "line: 331,000 words, lower-cased, stop words removed and Porter-stemmed (philosophy -> philosophi)",
+        "head500.noblanks.cor", "Wikipedia, stemmed", "250 Wikipedia articles, stemmed, 331,000 words",
+        "gensim's test data: the first 250 articles of an English Wikipedia dump (Anarchism, Autism, Albedo, "
+        "Abu Dhabi, ...), one per line: 331,000 words, lower-cased, stop words removed and Porter-stemmed "
+        "(philosophy -> philosophi)",
         ("war", "film", "languag", "king", "music", "citi", "church")),
 }
 

@@ -11,6 +11,7 @@ from core.state.session import Session
 from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.directions_controller import DirectionsController
 from gui.controllers.neighbours_controller import NeighboursController
+from gui.controllers.training_controller import TrainingController
 from gui.task_runner import TaskRunner
 
 
@@ -22,3 +23,4 @@ class Controllers(QObject):
         self.neighbours = NeighboursController(session, runner, self)
         self.arithmetic = ArithmeticController(session, runner, self)
         self.directions = DirectionsController(session, self)
+        self.training = TrainingController(session, runner, self)
