@@ -51,6 +51,7 @@ from .probes import Neighbours, ProbeScores, ProbeSet, probe_neighbours
 MIN_WORDS = 10  # a vocabulary smaller than this teaches nothing (and cannot be projected)
 SNAPSHOT_BUDGET = 512 << 20  # bytes of per-epoch vectors kept for the replay
 PROBE_K = 5
+PROGRESS_S = 0.25  # between progress reports within an epoch (a cancel is seen at the next one)
 LIMITS = {"dimensions": (1, 1000), "window": (1, 50), "negative": (1, 50), "min_count": (1, 100_000),
           "epochs": (1, 500), "seed": (0, 2**31 - 1), "workers": (1, 64)}
 WHY = {"negative": " (negative sampling needs at least one noise word per example)"}
@@ -226,34 +227,38 @@ def train(settings: TrainingSettings, corpus: Corpus, probes: list[str] | tuple[
     thread.start()
     run: TrainingRun | None = None
     probe_set: ProbeSet | None = None
-    words: list[str] = []
-    index: dict[str, int] = {}
-    keep = 0
+    vocab: dict[str, tuple[list[str], dict[str, int]]] = {}
+    said = time.perf_counter()
     try:
         while True:
-            thread.join(0.1)
+            thread.join(0.05)
             items = []
             while not out.empty():
                 items.append(out.get())
             for item in items:
                 if item[0] == "vocabulary":
                     _, words, distinct, tokens, documents = item
-                    index = dict(zip(words, range(len(words))))
                     chosen = tuple(probes) or tuple(default_probes(corpus.info.key, words))
                     run = TrainingRun(settings, corpus.info, len(words), distinct, tokens, documents, chosen)
                     if run.tokens == 0 or run.vocabulary < MIN_WORDS:
                         raise _too_small(run)
                     probe_set = ProbeSet.build(words)
                     keep = _rows_kept(len(words), settings)
+                    for part, these in (("all", words), ("head", words[:keep])):
+                        if part == "all" or keep < len(words):  # one word list (and index) for all epochs
+                            vocab[part] = (these, dict(zip(these, range(len(these)))))
                 elif item[0] == "epoch":
-                    run = run.with_epoch(_record(run, item, words, index, keep, probe_set))
+                    run = run.with_epoch(_record(run, item, vocab, probe_set))
                     done = run.epochs[-1].epoch
                     yield Progress(done / settings.epochs, f"{label}: epoch {done} of {settings.epochs}"
                                    + _loss_text(run.epochs[-1].loss), payload=run)
                 elif item[1] is not None:  # ("end", error)
                     raise item[1]
-            if not items:
+            if not items and time.perf_counter() - said > PROGRESS_S:  # each report repaints the window: few
+                said = time.perf_counter()
                 yield Progress(_fraction(run, corpus, settings), _phase(run, corpus, label, settings))
+            elif items:
+                said = time.perf_counter()
             if not thread.is_alive() and out.empty():
                 break
     except BaseException:  # closed (cancelled) or failed: gensim stops at the end of this (now short) pass
@@ -272,17 +277,22 @@ def _rows_kept(n: int, settings: TrainingSettings) -> int:
     return n if n * per_row <= SNAPSHOT_BUDGET else max(min(n, 1000), SNAPSHOT_BUDGET // per_row)
 
 
-def _record(run: TrainingRun, item: tuple, words: list[str], index: dict[str, int], keep: int,
+def _record(run: TrainingRun, item: tuple, vocab: dict[str, tuple[list[str], dict[str, int]]],
             probe_set: ProbeSet) -> EpochRecord:
+    """An epoch's snapshot (the vocabulary's "head" only when the replay cannot keep it all; the last
+    epoch always whole) and its probe figures, measured on all the words."""
     _, epoch, vectors, loss, seconds = item
-    final = epoch == run.settings.epochs
     name = f"word2vec {run.settings.architecture} · {run.corpus.name} · epoch {epoch}"
-    if final or keep >= len(words):
-        es = EmbeddingSet(words, vectors, name=name, source=run.corpus.path, word_index=index)
-    else:  # a large vocabulary: the replay keeps the most frequent words (see _rows_kept)
-        es = EmbeddingSet(words[:keep], np.ascontiguousarray(vectors[:keep]), name=name, source=run.corpus.path)
+    words, index = vocab["all"]
+    full = EmbeddingSet(words, vectors, name=name, source=run.corpus.path, word_index=index)
     with threadpool_limits(1, user_api="blas"):  # tiny products: threads would only fight gensim for the cores
-        return EpochRecord(epoch, es, loss, seconds, probe_neighbours(es, run.probes, PROBE_K), probe_set.scores(es))
+        neighbours, scores = probe_neighbours(full, run.probes, PROBE_K), probe_set.scores(full)
+    es = full
+    if "head" in vocab and epoch < run.settings.epochs:  # see _rows_kept
+        head, head_index = vocab["head"]
+        es = EmbeddingSet(head, np.ascontiguousarray(vectors[: len(head)]), name=name, source=run.corpus.path,
+                          word_index=head_index)
+    return EpochRecord(epoch, es, loss, seconds, neighbours, scores)
 
 
 def _loss_text(loss: float | None) -> str:

@@ -22,7 +22,7 @@ from gui.task_runner import TaskRunner
 
 KIND = "training"
 PROBES_KIND = "training.probes"
-SWITCH_MS = 250
+SWITCH_MS = 400
 
 
 def training_job(request: TrainingRequest) -> Job:
@@ -115,8 +115,8 @@ class TrainingController(QObject):
         first = s.embeddings is None or s.embeddings.words is not es.words
         self._last_switch = time.perf_counter()
         s.set_embeddings(es)
-        if first and run.probes and s.neighbours.query not in es:
-            s.neighbours.query = run.probes[0]  # a word this corpus knows, so its neighbours show
+        if first and run.probes and s.neighbours.query not in run.probes:
+            s.neighbours.query = run.probes[0]  # a probe word: the cloud highlights it and its neighbours
 
     # -- probe words -----------------------------------------------------------------------
     def _reprobe(self) -> None:

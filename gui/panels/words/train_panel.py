@@ -253,7 +253,7 @@ class TrainPanel(QWidget):
         epochs = runs[0].settings.epochs if runs else 1
         self._epoch_label.setText(f"epoch {shown} / {epochs}" if runs else "epoch –")
         self._table.show_epoch(runs, shown)
-        self._scores_text.setText(score_text(runs[0], shown) if runs else "Not trained yet.")
+        self._scores_text.setText(score_text(runs, shown) if runs else "Not trained yet.")
         self._loss.show_runs(runs, "loss", epochs, scale=1000.0)
         self._score.show_runs(runs, self._score_kind.currentData(), epochs)
         for chart in (self._loss, self._score):

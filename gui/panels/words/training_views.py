@@ -120,7 +120,7 @@ class LearningChart(QWidget):
                 line.setData([], [])
         key = "".join(f" <span style='color:rgb{COLORS[r.settings.architecture]}'>━ {r.settings.architecture}</span>"
                       for r in runs) if len(runs) > 1 else ""
-        self.title.setText(self._text + key)
+        self.title.setText(self._text + ("<br>" + key if key else ""))
         self.plot.setXRange(0, max(epochs, 1), padding=0.02)
         values = np.concatenate(ys) if ys else np.zeros(0)
         if len(values):
@@ -185,19 +185,27 @@ class ProbeTable(QTableWidget):
         return line.split(": ", 1)[-1].split(", ") if "\n" in item.text() else line.split(", ")
 
 
-def score_text(run: TrainingRun, epoch: int) -> str:
-    """The figures of `epoch` (-1: the latest) and what the probe scores are measured on."""
-    if not run.epochs:
+def score_text(runs: list[TrainingRun], epoch: int) -> str:
+    """The figures at `epoch` (-1: the latest): in full for one run, the main ones per run for several."""
+    pairs = [(run, run.epochs[epoch if 0 <= epoch < len(run.epochs) else -1]) for run in runs if run.epochs]
+    if not pairs:
         return ""
-    rec = run.epochs[epoch if 0 <= epoch < len(run.epochs) else -1]
-    s = rec.scores
 
     def fmt(x: float) -> str:
         return "–" if math.isnan(x) else f"{x:.3f}"
 
-    loss = "" if rec.loss is None else f"loss {rec.loss:,.0f}{'' if run.loss_exact else ' (approx.)'} · "
-    return (f"{run.settings.architecture}, epoch {rec.epoch}: {loss}WordSim-353 ρ {fmt(s.ws353)} ({s.ws353_pairs} "
-            f"pairs) · related − unrelated {fmt(s.related_gap)} · analogies {s.analogy_correct}/{s.analogy_total}")
+    def loss(run: TrainingRun, rec) -> str:
+        return "" if rec.loss is None else f"loss {rec.loss:,.0f}{'' if run.loss_exact else ' (approx.)'}, "
+
+    if len(pairs) > 1:
+        return f"epoch {pairs[0][1].epoch} · " + " · ".join(
+            f"{run.settings.architecture}: {loss(run, rec)}ρ {fmt(rec.scores.ws353)}, analogies "
+            f"{rec.scores.analogy_correct}/{rec.scores.analogy_total}" for run, rec in pairs)
+    run, rec = pairs[0]
+    s = rec.scores
+    return (f"{run.settings.architecture}, epoch {rec.epoch}: {loss(run, rec).replace(', ', ' · ')}WordSim-353 ρ "
+            f"{fmt(s.ws353)} ({s.ws353_pairs} pairs) · related − unrelated {fmt(s.related_gap)} · analogies "
+            f"{s.analogy_correct}/{s.analogy_total}")
 
 
 SCORE_TIP = ("Probe scores use the test items whose words are all in the vocabulary: WordSim-353 pairs "

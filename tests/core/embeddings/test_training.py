@@ -185,6 +185,18 @@ def test_large_vocabularies_keep_fewer_rows_per_epoch_for_the_replay():
     assert n * 300 * 4 * 21 <= SNAPSHOT_BUDGET and n >= 1000
 
 
+def test_the_replay_keeps_the_most_frequent_words_when_the_budget_is_short(lee, monkeypatch):
+    from core.embeddings import training
+
+    monkeypatch.setattr(training, "SNAPSHOT_BUDGET", 1000 * 50 * 4 * 3)  # 1,000 rows for 3 snapshots
+    r = run_sync(train(dataclasses.replace(FAST, epochs=2), lee, ["police"]))
+    sizes = [len(e.embeddings) for e in r.epochs]
+    assert sizes == [1000, 1000, 1799]  # the last epoch is always whole
+    assert r.epochs[0].embeddings.words is r.epochs[1].embeddings.words == r.final.words[:1000]
+    assert r.epochs[1].scores.analogy_total == 146  # figures are measured on every word
+    assert dict(r.epochs[1].neighbours)["police"]
+
+
 def test_save_as_word2vec_text_or_the_apps_folder_format(run, tmp_path):
     from core.embeddings.loaders import load
 

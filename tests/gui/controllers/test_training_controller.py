@@ -25,13 +25,13 @@ def test_a_request_trains_and_every_room_gets_the_trained_set(qtbot, session, ru
     failed, sets = [], []
     runner.failed.connect(lambda kind, exc: failed.append(exc))
     session.events.embeddings.connect(lambda *_: sets.append(session.embeddings))
-    session.neighbours.query = "crocodile"  # not in the Lee corpus's vocabulary
+    session.neighbours.query = "king"  # in the Lee corpus too, but not a probe word
     train(qtbot, session, runner, TrainingRequest("lee", FAST))
     run = session.training.run
     assert not failed and run.finished and [r.epoch for r in run.epochs] == [0, 1, 2, 3]
     assert session.embeddings is run.final and "epoch 3" in session.embeddings.name
     assert all(s.words is run.final.words for s in sets)  # only snapshots of this run were shown
-    assert session.neighbours.query == run.probes[0] == "government"  # a word it knows
+    assert session.neighbours.query == run.probes[0] == "government"  # the first probe word
     assert session.neighbours.lookup.error is None and len(session.neighbours.lookup.neighbours) == 10
     assert session.status.startswith("trained skip-gram on Lee news corpus")
 

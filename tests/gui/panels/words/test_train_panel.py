@@ -81,6 +81,7 @@ def test_compare_shows_both_side_by_side(qtbot, session, runner, show):
     run, other = session.training.run, session.training.other
     assert panel._table.horizontalHeaderItem(0).text() == "epoch 2: skip-gram | CBOW"
     assert "━ CBOW" in panel._loss.title.text()
+    assert panel._scores_text.text().startswith("epoch 2 · skip-gram: loss") and " · CBOW: loss " in panel._scores_text.text()
     assert panel._table.item(0, 0).text().split("\n")[1].startswith("CBOW: ")
     assert panel._table.cell_words(0, 1) == [w for w, _ in other.epochs[-1].neighbours[0][1]]
     assert panel._table.cell_words(0, 0) == [w for w, _ in run.epochs[-1].neighbours[0][1]]
