@@ -63,7 +63,8 @@ def _text(run: TrainingRun, out: str | None) -> list[str]:
              f"{'epoch':>5} {'loss':>12} {'ws353':>7} {'gap':>7} {'analogies':>10} {'seconds':>8}"]
     for r in run.epochs:
         s = r.scores
-        lines.append(f"{r.epoch:>5} {_num(r.loss, ',.0f'):>12} {_num(s.ws353, '.3f'):>7} {_num(s.related_gap, '.3f'):>7} "
+        lines.append(f"{r.epoch:>5} {_num(r.loss, ',.0f'):>12} {_num(s.ws353, '.3f'):>7} "
+                     f"{_num(s.related_gap, '.3f'):>7} "
                      f"{s.analogy_correct:>5}/{s.analogy_total:<4} {r.seconds:>8.2f}")
     if not run.loss_exact:
         lines.append("loss: approximate with several worker threads (gensim issue 2743); --workers 1 is exact")

@@ -6,7 +6,8 @@ cancels. Expected problems (a binary file, too few words) go to ``.problem``, wh
 shows inline. Edited probe words are looked up at every epoch of a finished run.
 
 The active set changes at most every SWITCH_MS while epochs stream in (a small corpus trains an
-epoch in 30 ms), so each snapshot's projection has time to reach the cloud."""
+epoch in 30 ms) or the epoch slider is dragged: every room reacts to each switch, and each
+snapshot's projection needs time to reach the cloud."""
 from __future__ import annotations
 
 import time
@@ -50,7 +51,7 @@ class TrainingController(QObject):
         model = session.training
         model.events.request.connect(self._on_request_changed)
         model.events.run.connect(self._on_run_changed)
-        model.events.epoch.connect(self._show_epoch)
+        model.events.epoch.connect(self._on_run_changed)  # a dragged slider switches sets every SWITCH_MS too
         model.events.probes.connect(self.reprobe)
 
     @property
@@ -94,7 +95,7 @@ class TrainingController(QObject):
 
     # -- the epoch on show ---------------------------------------------------------------
     def _on_run_changed(self) -> None:
-        """A new epoch: show it now, or once SWITCH_MS have passed since the last switch."""
+        """A new epoch, or another one chosen: show it now, or once SWITCH_MS have passed since the last switch."""
         if self._switch.isActive():
             return
         wait = SWITCH_MS - 1000 * (time.perf_counter() - self._last_switch)

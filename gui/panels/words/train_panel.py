@@ -62,7 +62,8 @@ class TrainPanel(QWidget):
         self._train = QPushButton("Train")
         self._compare = QPushButton("Compare", toolTip="train CBOW too, on the same corpus and seed")
         self._cancel = QPushButton("Cancel", enabled=False)
-        self._save = QToolButton(text="Save…", enabled=False, toolTip="the epoch on show: word2vec text or the app's folder")
+        self._save = QToolButton(text="Save…", enabled=False,
+                                 toolTip="the epoch on show: word2vec text or the app's folder")
         self._progress = LazyProgressBar(maximum=1000, text_visible=True)
         self._status = QLabel(objectName="training_status", wordWrap=True)
         self._message = InlineMessage()
@@ -280,7 +281,8 @@ class TrainPanel(QWidget):
                                  f"({run.tokens:,} words in {run.documents:,} documents).")
             self._status.setToolTip(run.corpus.describe())
         elif not self._model.problem:
-            self._status.setText(f"Cancelled after epoch {run.epochs[-1].epoch}." if run and run.epochs else "Cancelled.")
+            done = f" after epoch {run.epochs[-1].epoch}" if run and run.epochs else ""
+            self._status.setText(f"Cancelled{done}.")
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:

@@ -35,7 +35,8 @@ def test_two_processes_give_identical_vectors_equal_to_gensims(tmp_path):
     assert np.array_equal(outs[0], outs[1])
     from gensim.models import Word2Vec
 
-    model = Word2Vec(list(open_corpus("lee")), **TrainingSettings(sg=True, dimensions=50, epochs=3, seed=1).gensim_kwargs())
+    same = TrainingSettings(sg=True, dimensions=50, epochs=3, seed=1)
+    model = Word2Vec(list(open_corpus("lee")), **same.gensim_kwargs())
     assert (tmp_path / "set1" / "words.txt").read_text(encoding="utf-8").split("\n") == model.wv.index_to_key
     assert np.array_equal(outs[0], model.wv.vectors)
 

@@ -50,7 +50,8 @@ def test_tokens_are_lower_case_words(text, tokens):
 
 
 def test_wrapped_prose_is_read_by_paragraph(tmp_path):
-    text = "It was a bright cold day\nin April, and the clocks\nwere striking thirteen.\n\nWinston Smith\nslipped in.\n\n"
+    text = ("It was a bright cold day\nin April, and the clocks\nwere striking thirteen.\n\n"
+            "Winston Smith\nslipped in.\n\n")
     path = tmp_path / "novel.txt"
     path.write_text(text * 3, encoding="utf-8")
     corpus = open_corpus(str(path))

@@ -39,12 +39,15 @@ def test_a_request_trains_and_every_room_gets_the_trained_set(qtbot, session, ru
 def test_the_epoch_on_show_is_the_active_set(qtbot, session, runner, controllers):
     train(qtbot, session, runner, TrainingRequest("lee", FAST))
     run = session.training.run
-    session.training.epoch = 1
-    assert session.embeddings is run.epochs[1].embeddings
-    session.training.epoch = 0
-    assert session.embeddings is run.epochs[0].embeddings
-    session.training.epoch = -1
-    assert session.embeddings is run.final
+    for epoch, shown in ((1, run.epochs[1]), (0, run.epochs[0]), (-1, run.epochs[-1])):
+        session.training.epoch = epoch  # shown at once, or SWITCH_MS after the last switch
+        qtbot.waitUntil(lambda: session.embeddings is shown.embeddings, timeout=2000)
+    switches = []
+    session.events.embeddings.connect(lambda *_: switches.append(session.embeddings))
+    for epoch in (0, 1, 2, 3, 2, 1):  # a dragged slider
+        session.training.epoch = epoch
+    qtbot.waitUntil(lambda: session.embeddings is run.epochs[1].embeddings, timeout=2000)
+    assert len(switches) <= 2
 
 
 def test_none_cancels_and_keeps_the_epochs_so_far(qtbot, session, runner, controllers):

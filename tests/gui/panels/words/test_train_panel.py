@@ -64,14 +64,16 @@ def test_train_then_replay_the_epochs(qtbot, session, runner, show):
     x, y = panel._loss.lines["skip-gram"].getData()
     assert list(x) == [1, 2, 3] and np.allclose(y, [r.loss / 1000 for r in run.epochs[1:]])
     panel._slider.setValue(1)
-    assert session.training.epoch == 1 and session.embeddings is run.epochs[1].embeddings
-    assert panel._loss.marker.value() == 1 and panel._table.cell_words(0) == [w for w, _ in run.epochs[1].neighbours[0][1]]
+    assert session.training.epoch == 1
+    qtbot.waitUntil(lambda: session.embeddings is run.epochs[1].embeddings, timeout=2000)
+    assert panel._loss.marker.value() == 1
+    assert panel._table.cell_words(0) == [w for w, _ in run.epochs[1].neighbours[0][1]]
     panel._score_kind.setCurrentIndex(panel._score_kind.findData("gap"))
     assert np.allclose(panel._score.lines["skip-gram"].getData()[1], [r.scores.related_gap for r in run.epochs])
     qtbot.mouseClick(panel._play, Qt.MouseButton.LeftButton)  # replays from here to the end
     assert panel._play.text() == "■ Stop"
     qtbot.waitUntil(lambda: panel._play.text() == "▶ Replay", timeout=10000)
-    assert session.embeddings is run.final
+    qtbot.waitUntil(lambda: session.embeddings is run.final, timeout=2000)
 
 
 def test_compare_shows_both_side_by_side(qtbot, session, runner, show):
@@ -81,7 +83,8 @@ def test_compare_shows_both_side_by_side(qtbot, session, runner, show):
     run, other = session.training.run, session.training.other
     assert panel._table.horizontalHeaderItem(0).text() == "epoch 2: skip-gram | CBOW"
     assert "━ CBOW" in panel._loss.title.text()
-    assert panel._scores_text.text().startswith("epoch 2 · skip-gram: loss") and " · CBOW: loss " in panel._scores_text.text()
+    text = panel._scores_text.text()
+    assert text.startswith("epoch 2 · skip-gram: loss") and " · CBOW: loss " in text
     assert panel._table.item(0, 0).text().split("\n")[1].startswith("CBOW: ")
     assert panel._table.cell_words(0, 1) == [w for w, _ in other.epochs[-1].neighbours[0][1]]
     assert panel._table.cell_words(0, 0) == [w for w, _ in run.epochs[-1].neighbours[0][1]]
