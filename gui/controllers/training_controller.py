@@ -3,7 +3,7 @@ each epoch's run goes into ``session.training.run`` (or ``.other``, the second a
 comparison), and the epoch on show (``.epoch``, -1 = the latest) becomes the active set, so every
 room (neighbours, calculator, directions, the cloud) works on it as it learns. A request of None
 cancels. Expected problems (a binary file, too few words) go to ``.problem``, which the train panel
-shows inline. Edited probe words are looked up at every epoch of a finished run.
+shows inline. Edited probe words are looked up at every epoch of a finished or cancelled run.
 
 The active set changes at most every SWITCH_MS while epochs stream in (a small corpus trains an
 epoch in 30 ms) or the epoch slider is dragged: every room reacts to each switch, and each
@@ -123,8 +123,8 @@ class TrainingController(QObject):
     def _reprobe(self) -> None:
         model = self._session.training
         run, words = model.run, parse_probes(model.probes)
-        if run is None or not run.finished or not words or words == run.probes:
-            return
+        if run is None or self.running or not words or words == run.probes:
+            return  # while training, the job's probe words stay (the panel does not let them change)
         other = model.other
         self._runner.run(PROBES_KIND, lambda: reprobe_job(run, other, words), self._on_reprobed,
                          label="neighbours of the probe words")
