@@ -87,7 +87,7 @@ def corpus_path(spec: str) -> tuple[str, Path]:
             return key, data_file(shipped.file)
     if not spec.strip():
         raise InputError("no corpus given; expected lee, head500 or a text file")
-    return "file", Path(spec).expanduser()
+    return "file", Path(spec).expanduser().absolute()
 
 
 def open_corpus(spec: str, *, in_memory_bytes: int = IN_MEMORY_BYTES) -> "Corpus":
