@@ -8,8 +8,9 @@ Commands share one parser and one error policy (:func:`run`):
 * a bug prints its traceback and exits 1;
 * Ctrl-C exits 130, a closed pipe (``| head``) exits 0.
 
-Word commands are in words.py, model commands in models.py, ``train`` in training.py; ``models build`` runs the
-build scripts through a callable main.py passes in, since core never imports them.
+Word commands are in words.py, model commands in models.py, ``train`` in training.py;
+``models build`` runs the build scripts through a callable main.py passes in, since core never
+imports them.
 """
 from __future__ import annotations
 
