@@ -47,4 +47,5 @@ DOCKS: list[DockSpec] = [
              "right"),
     DockSpec("onnx_layers", "ONNX layers", _lazy("gui.panels.activations.onnx_layers_panel", "OnnxLayersPanel"),
              "bottom"),
+    DockSpec("train", "Train word2vec", _lazy("gui.panels.words.train_panel", "TrainPanel"), "bottom"),
 ]

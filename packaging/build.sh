@@ -4,8 +4,9 @@
 #
 #   packaging/build.sh            -> dist/embedding-explorer/embedding-explorer
 #
-# The bundle carries the app, Qt, the bundled GloVe package and gensim's three evaluation
-# files. Built models stay in the user data folder (python main.py models build).
+# The bundle carries the app, Qt, the bundled GloVe package, gensim (it trains word2vec) and five
+# files of gensim's test data: three evaluation sets and the two corpora the Train panel ships.
+# Built models stay in the user data folder (python main.py models build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VPY=${EE_VENV:-.venv}/bin/python
@@ -18,7 +19,9 @@ GENSIM_DATA=$("$VPY" -c 'import importlib.util, pathlib; s = importlib.util.find
   --add-data "$GENSIM_DATA/questions-words.txt:evaluation_data" \
   --add-data "$GENSIM_DATA/wordsim353.tsv:evaluation_data" \
   --add-data "$GENSIM_DATA/simlex999.txt:evaluation_data" \
-  --exclude-module torch --exclude-module transformers --exclude-module gensim \
+  --add-data "$GENSIM_DATA/lee_background.cor:evaluation_data" \
+  --add-data "$GENSIM_DATA/head500.noblanks.cor:evaluation_data" \
+  --exclude-module torch --exclude-module transformers \
   main.py
 du -sh dist/embedding-explorer
 QT_QPA_PLATFORM=offscreen dist/embedding-explorer/embedding-explorer --selftest

@@ -94,6 +94,22 @@ def digits_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save
         save(window.docks["onnx_layers"], "onnx_layers")
     images.go_back()
     settle(app, runner)
+def train_screenshots(app: QApplication, runner: TaskRunner, window: MainWindow, save) -> None:
+    """word2vec skip-gram trained on the Lee corpus in the window: the last epoch and an early one
+    (the cloud, the neighbours and the charts follow the epoch slider), then CBOW beside it."""
+    panel = window.docks["train"].widget()
+    window.session.arithmetic.expression = ""  # GloVe's example means little on 1,799 news words
+    window.raise_panel("train")
+    panel.start()
+    settle(app, runner)
+    save(window, "train-late")
+    save(window.docks["train"], "train")
+    panel._slider.setValue(1)
+    settle(app, runner)
+    save(window, "train-early")
+    panel.start(compare=True)
+    settle(app, runner)
+    save(window.docks["train"], "train-compare")
 
 
 def main() -> int:
@@ -146,6 +162,7 @@ def main() -> int:
     settle(app, runner, quiet_ms=150)
     save(window, "window-dark")
     window.set_theme("light")
+    train_screenshots(app, runner, window, save)
     QTimer.singleShot(0, window.close)
     app.processEvents()
     runner.shutdown()

@@ -4,7 +4,8 @@
     session.neighbours.query = "king"     # fires only if the value really changed
     session.embeddings = es               # or set_embeddings(es): also clears what indexed the old set
 
-Each room keeps its own model (neighbours, arithmetic, directions, cloud, activations); what they share
+Each room keeps its own model (neighbours, arithmetic, directions, cloud, activations, training); what
+they share
 (the active set, the selection, the hovered word, the status line) sits on the Session.
 Inputs are plain fields that panels write. Results (``lookup``, ``outcome``, ``layout``) are
 computed by controllers (gui/controllers) and by the cloud, and stored here whole: one
@@ -26,6 +27,7 @@ from ..inference.any_model import InputChoice, TensorValues
 from ..inference.digit_embeddings import ImageSet, Nearest
 from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
 from ..inference.onnx_worker import Listing
+from ..embeddings.training import TrainingRun, TrainingSettings
 from ..projections.layout import Layout
 
 
@@ -117,6 +119,31 @@ class ActivationsModel:
     onnx: OnnxLayersModel = field(default_factory=OnnxLayersModel)
 
 
+@dataclass(frozen=True, eq=False)
+class TrainingRequest:
+    """A press of Train (or Compare): what to train, as it was when pressed."""
+
+    corpus: str
+    settings: TrainingSettings
+    probes: tuple[str, ...] = ()  # () = the corpus's own probe words
+    compare: bool = False  # also train the other architecture (same corpus and seed)
+
+
+@evented(equality_operators={"request": _same, "run": _same, "other": _same})
+@dataclass
+class TrainingModel:
+    """Training word2vec: the settings, the request (Train / Compare), and the runs with one record per epoch."""
+
+    corpus: str = "lee"  # lee | head500 (gensim's test data) | the path of a text file
+    settings: TrainingSettings = TrainingSettings()
+    probes: str = ""  # words whose neighbours are followed, comma-separated ("" = the corpus's defaults)
+    request: TrainingRequest | None = None  # the TrainingController starts it
+    run: TrainingRun | None = None  # the run in progress or finished (its architecture drives the cloud)
+    other: TrainingRun | None = None  # the other architecture, after Compare
+    epoch: int = -1  # the epoch on show as the active set; -1 follows the latest
+    problem: str = ""  # why the last request failed ("" = none); the train panel shows it
+
+
 @evented(equality_operators={"embeddings": _same})
 @dataclass
 class Session:
@@ -129,6 +156,7 @@ class Session:
     directions: DirectionsModel = field(default_factory=DirectionsModel)
     cloud: CloudModel = field(default_factory=CloudModel)
     activations: ActivationsModel = field(default_factory=ActivationsModel)
+    training: TrainingModel = field(default_factory=TrainingModel)
 
     def set_embeddings(self, es: EmbeddingSet | None) -> None:
         """Switch sets: selections and results that index the old set are cleared first."""

@@ -13,6 +13,7 @@ from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.directions_controller import DirectionsController
 from gui.controllers.neighbours_controller import NeighboursController
 from gui.controllers.onnx_layers_controller import OnnxLayersController
+from gui.controllers.training_controller import TrainingController
 from gui.task_runner import TaskRunner
 
 
@@ -26,3 +27,4 @@ class Controllers(QObject):
         self.directions = DirectionsController(session, self)
         self.activations = ActivationsController(session, runner, self)
         self.onnx_layers = OnnxLayersController(session, runner, self)
+        self.training = TrainingController(session, runner, self)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.embeddings.embedding_set import EmbeddingSet
+from core.projections.align import align_layout
 from core.projections.placement import Placement, place, place_vectors
 from core.progress import Job, Progress
 from core.projections.layout import Layout
@@ -65,8 +66,11 @@ def arithmetic_key(session: Session) -> str:
     return "" if a is None else f"{a.expression.text}|{a.method}"
 
 
-def projection_job(es: EmbeddingSet, rows: np.ndarray, method: str, params) -> Job[Layout]:
-    return (yield from project(es, rows, method, params))
+def projection_job(es: EmbeddingSet, rows: np.ndarray, method: str, params,
+                   reference: tuple[list[str], Layout] | None = None) -> Job[Layout]:
+    """Project; with a `reference` (the previous set's words and layout), keep its orientation."""
+    layout = yield from project(es, rows, method, params)
+    return align_layout(layout, es.words, reference[1], reference[0]) if reference is not None else layout
 
 
 def placement_job(es: EmbeddingSet, layout: Layout, rows: list[int], link_rows: list[int],

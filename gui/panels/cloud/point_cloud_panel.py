@@ -60,6 +60,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.trust: tuple[float, int] | None = None
         self._live_rows: np.ndarray | None = None  # rows of the projection running now
         self.probes = Probes(session, runner, self.refresh_overlays)  # vectors placed live (session.cloud.probes)
+        # the last layout shown and its set's words: a new set's layout is rotated onto it (align.py)
+        self._reference: tuple[list[str], Layout] | None = None
 
         self.controls.run_requested.connect(self.run_projection)
         self.controls.cancel_requested.connect(lambda: runner.cancel("cloud.projection"))
@@ -88,6 +90,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         for kind in KINDS:  # results for the previous set are of no use
             self._runner.cancel(kind)
         es = self._session.embeddings
+        if self.layout_ is not None:
+            self._reference = (self.scene.words, self.layout_)
         self.layout_, self.placed, self.links, self.overlay, self.cluster_labels = None, {}, [], [], None
         self.controls.set_metadata_columns(sorted(es.metadata) if es is not None else [])
         self.scene.words = es.words if es is not None else []
@@ -116,7 +120,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self._live_rows = rows
         if method in ("tsne", "umap"):
             self.view.set_axes(tuple(f"{METHOD_LABELS[method]} {i}" for i in (1, 2, 3)))
-        self._runner.run("cloud.projection", lambda: projection_job(es, rows, method, params),
+        ref = self._reference
+        self._runner.run("cloud.projection", lambda: projection_job(es, rows, method, params, ref),
                          self.set_layout, label=f"{METHOD_LABELS[method]} projection",
                          on_error=self._on_error)
 
@@ -154,6 +159,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
 
     def set_layout(self, layout: Layout) -> None:
         self._live_rows = None  # a throttled intermediate layout arriving late is dropped
+        self._reference = None  # only a new set's first layout is aligned to the previous set's
         self.layout_, self.placed, self.links, self.target, self.trust = layout, {}, [], None, None
         self.cluster_labels = None
         self._session.cloud.layout = layout
