@@ -40,4 +40,6 @@ DOCKS: list[DockSpec] = [
     DockSpec("calculator", "Word calculator", _lazy("gui.panels.words.calculator_panel", "CalculatorPanel"), "right"),
     DockSpec("directions", "Directions", _lazy("gui.panels.words.directions_panel", "DirectionsPanel"), "bottom"),
     DockSpec("benchmarks", "Benchmarks", _lazy("gui.panels.words.benchmarks_panel", "BenchmarksPanel"), "bottom"),
+    DockSpec("next_word", "Next word", _lazy("gui.panels.language.next_word_panel", "NextWordPanel"), "right"),
+    DockSpec("masked_word", "Masked word", _lazy("gui.panels.language.masked_word_panel", "MaskedWordPanel"), "right"),
 ]

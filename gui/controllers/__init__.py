@@ -10,6 +10,8 @@ from PySide6.QtCore import QObject
 from core.state.session import Session
 from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.directions_controller import DirectionsController
+from gui.controllers.language_controller import LanguageController
+from gui.controllers.masked_word_controller import MaskedWordController
 from gui.controllers.neighbours_controller import NeighboursController
 from gui.task_runner import TaskRunner
 
@@ -22,3 +24,5 @@ class Controllers(QObject):
         self.neighbours = NeighboursController(session, runner, self)
         self.arithmetic = ArithmeticController(session, runner, self)
         self.directions = DirectionsController(session, self)
+        self.language = LanguageController(session, runner, self)
+        self.masked_word = MaskedWordController(session, runner, self)

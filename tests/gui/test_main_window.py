@@ -279,3 +279,21 @@ def test_neighbours_are_highlighted_with_their_dock_closed(qtbot, session, runne
     assert session.neighbours.query == "paris" and found(session)[0].word == "france"
     assert session.selection[0] == session.embeddings.id_of("paris") and len(session.selection) == 11
     w.runner.shutdown()
+
+
+def test_language_menu_opens_a_decoder_folder_and_the_token_embeddings(qtbot, window, session, runner, tiny_decoder):
+    file_menu = window.menuBar().actions()[0].menu()
+    texts = [a.text() for a in file_menu.actions()]
+    assert "Open &language model…" in texts and "Open the language model's token &embeddings" in texts
+    assert {"next_word", "masked_word"} <= set(window.docks)
+    folder = tiny_decoder("past")
+    window.open_language_model(folder)
+    assert session.language.model_path == folder
+    qtbot.waitUntil(lambda: session.language.view is not None, timeout=60000)  # the raised panel opened it
+    window.open_token_embeddings()
+    qtbot.waitUntil(lambda: session.embeddings is not None and session.embeddings.name.endswith("token embeddings"),
+                    timeout=60000)
+    assert len(session.embeddings) == 320 and session.embeddings.dim == 32
+    session.neighbours.query = session.embeddings.words[50]
+    wait_idle(qtbot, runner)
+    assert len(found(session)) == session.neighbours.k
