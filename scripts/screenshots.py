@@ -41,6 +41,21 @@ def settle(app: QApplication, runner: TaskRunner, quiet_ms: int = 400, timeout_s
             raise TimeoutError(f"still running: {runner.running()}")
 
 
+def show_language(app: QApplication, runner: TaskRunner, session: Session) -> None:
+    """The language room as a user leaves it: "Once upon a" read, the top bar clicked three times
+    (" time", ",", " there"), and the masked-word example scored with its best word filled in."""
+    lang = session.language
+    lang.active = lang.masked.active = True
+    lang.prompt = "Once upon a"
+    settle(app, runner)
+    for _ in range(3):
+        lang.appended = (*lang.appended, lang.view.bars[0].id)
+        settle(app, runner)
+    fills = lang.masked.fills
+    if fills is not None and fills.fills:
+        lang.masked.chosen = fills.fills[0].word
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -67,6 +82,7 @@ def main() -> int:
     settle(app, runner)
     window.raise_panel("directions")
     settle(app, runner)
+    show_language(app, runner, session)
 
     saved = []
 
@@ -78,6 +94,10 @@ def main() -> int:
         saved.append(path)
 
     save(window, "window")
+    window.raise_panel("next_word")
+    settle(app, runner, quiet_ms=150)
+    save(window, "window-language")
+    window.raise_panel("calculator")
     save(window.centralWidget(), "point_cloud")
     for name, dock in window.docks.items():
         window.raise_panel(name)

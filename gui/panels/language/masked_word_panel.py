@@ -10,12 +10,14 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from core.inference.masked_fill import MASK, MASKED_FILL_EXPLAINED, fill_in
 from core.state.session import Session
 from gui.controllers.masked_word_controller import KIND
 from gui.panels.language.busy_row import BusyRow
+from gui.panels.language.pickable import faint
 from gui.panels.language.token_bars import BarRow, TokenBars
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
@@ -32,7 +34,9 @@ class MaskedWordPanel(QWidget):
         self.sentence.setObjectName("sentence")
         self.fill = QPushButton("Fill", toolTip="score the words that could stand in the gap")
         self.explanation = QLabel(MASKED_FILL_EXPLAINED, wordWrap=True)
-        self.explanation.setEnabled(False)  # drawn in the muted text colour
+        muted = self.explanation.palette()
+        muted.setColor(QPalette.ColorRole.WindowText, faint(muted, 170))
+        self.explanation.setPalette(muted)
         self.note = InlineMessage()
         self.busy = BusyRow(delay_ms=0)
         self.progress, self.cancel = self.busy.progress, self.busy.cancel

@@ -11,15 +11,16 @@ import html
 import random
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QScrollArea, QSizePolicy, QSpinBox,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QSpinBox, QToolButton,
+                               QVBoxLayout, QWidget)
 from superqt.utils import qdebounced, signals_blocked
 
 from core.state.session import Session
 from gui.controllers.language_controller import KIND
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.sampling_controls import SamplingControls
-from gui.panels.language.token_bars import BarRow, TokenBars
+from gui.panels.language.pickable import FitScroll
+from gui.panels.language.token_bars import ROW_H, BarRow, TokenBars
 from gui.panels.language.token_chips import Chip, TokenChips
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
@@ -35,12 +36,9 @@ def button(text: str, tip: str) -> QToolButton:
     return b
 
 
-def scrolled(widget: QWidget, max_height: int) -> QScrollArea:
-    area = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setWidget(widget)
-    area.setMaximumHeight(max_height)
-    return area
+def percent(p: float) -> str:
+    """35%, 2.4%, 0.13%, <0.01%: small probabilities stay readable."""
+    return f"{p:.0%}" if p >= 0.1 else f"{p:.1%}" if p >= 0.01 else f"{p:.2%}" if p >= 0.0001 else "<0.01%"
 
 
 class NextWordPanel(QWidget):
@@ -74,7 +72,7 @@ class NextWordPanel(QWidget):
         self.progress, self.cancel = self.busy.progress, self.busy.cancel
         self.cancel.setToolTip("stop reading the prompt, or stop generating")
         self.text = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
-        self.history = TokenChips(empty="Click a bar to append its token.", clickable=True)
+        self.history = TokenChips(empty="Click a bar below to append its token.", clickable=True)
 
         top = QHBoxLayout()
         top.addWidget(self.model_label, 1)
@@ -90,18 +88,18 @@ class NextWordPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.prompt)
-        layout.addWidget(scrolled(self.chips, 110))
+        layout.addWidget(FitScroll(self.chips, 110))
+        layout.addWidget(self.text)
+        layout.addWidget(FitScroll(self.history, 110))
         layout.addWidget(self.note)
-        layout.addWidget(self.header)
-        layout.addWidget(scrolled(self.bars, 10_000))
-        layout.addWidget(self.footer)
-        layout.addWidget(self.controls)
         layout.addLayout(actions)
         layout.addLayout(seeding)
         layout.addWidget(self.busy)  # its own row: shown only while busy, it must not widen the dock
-        layout.addWidget(self.text)
-        layout.addWidget(scrolled(self.history, 110))
-        layout.addStretch(1)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.header)
+        layout.addWidget(self.footer)
+        layout.addWidget(FitScroll(self.bars, 10_000, min_height=5 * ROW_H), 1)
+        layout.addStretch(0)
 
         self.prompt.textChanged.connect(self._on_text_edited)
         self.precision.currentIndexChanged.connect(lambda i: setattr(m, "precision", self.precision.itemData(i)))
@@ -194,7 +192,7 @@ class NextWordPanel(QWidget):
                      for x in t.tokens]
         self.chips.set_chips(chips)
         steps = t.steps if t is not None else ()
-        self.history.set_chips([Chip(t.decoder.tokenizer.readable(s.token.id), f"{s.prob:.2f} · #{s.rank}",
+        self.history.set_chips([Chip(t.decoder.tokenizer.readable(s.token.id), f"{percent(s.prob)} · #{s.rank}",
                                      tip=f"id {s.token.id}; probability {s.prob:.4f} and rank {s.rank} when chosen; "
                                          "click to go back to before it") for s in steps])
         if t is not None and steps:
@@ -218,11 +216,11 @@ class NextWordPanel(QWidget):
                        f"softmax; logit {b.logit:.3f}" + ("" if b.kept else "; cut by top-k / top-p") + ". Click to append.")
                 rows.append(BarRow(b.id, b.text, frac, value, f"id {b.id}", b.kept, tip))
             kind = "logits (before the softmax; bars from the lowest shown)" if m.show_logits else "probabilities"
-            self.header.setText(f"Next token: top {len(rows)} of {view.vocab:,} · {kind}")
+            self.header.setText(f"<b>Next token</b>: top {len(rows)} of {view.vocab:,} · {kind}")
             self.footer.setText(f"everything else: {view.rest:.3f} · entropy {view.entropy:.2f} bits · "
                                 f"{view.kept:,} tokens kept")
         else:
-            self.header.setText("Next token")
+            self.header.setText("<b>Next token</b>")
             self.footer.setText("")
         self.bars.set_rows(rows, clickable=m.current)
 

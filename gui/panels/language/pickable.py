@@ -1,13 +1,23 @@
 """What the painted token widgets share: the item under the pointer is highlighted and shows its
-tooltip, and a click emits ``picked`` with the item's key. Subclasses say where items are."""
+tooltip, a click emits ``picked`` with the item's key (subclasses say where items are), and
+:class:`FitScroll` shows one as tall as its content, scrolling only past a limit."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtWidgets import QToolTip, QWidget
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QScrollArea, QSizePolicy, QToolTip, QWidget
+
+
+def faint(palette: QPalette, alpha: int = 150) -> QColor:
+    """The text colour, see-through: secondary text that stays readable in both themes."""
+    color = QColor(palette.color(QPalette.ColorRole.Text))
+    color.setAlpha(alpha)
+    return color
 
 
 class Pickable(QWidget):
     picked = Signal(int)
+    content_resized = Signal()  # the height the content needs changed
 
     def __init__(self, parent: QWidget | None = None, *, clickable: bool = True) -> None:
         super().__init__(parent)
@@ -49,3 +59,23 @@ class Pickable(QWidget):
         i = self.item_at(event.position().toPoint())
         if event.button() == Qt.MouseButton.LeftButton and i >= 0 and self._clickable:
             self.picked.emit(self.item_key(i))
+
+
+class FitScroll(QScrollArea):
+    """A scroll area as tall as its Pickable's content, up to ``max_height`` (then it scrolls)."""
+
+    def __init__(self, widget: Pickable, max_height: int, *, min_height: int = 0) -> None:
+        super().__init__(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)
+        self._max, self._min = max_height, min_height
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum if max_height > 2000 else
+                           QSizePolicy.Policy.Fixed)
+        widget.content_resized.connect(self.updateGeometry)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        h = min(max(self.widget().minimumHeight(), self._min), self._max)
+        return QSize(super().sizeHint().width(), h)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(super().minimumSizeHint().width(), min(self.sizeHint().height(), max(self._min, 24)))

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.panels.language.pickable import Pickable
+from gui.panels.language.pickable import Pickable, faint
 
 ROW_H = 24
 
@@ -38,8 +38,10 @@ class TokenBars(Pickable):
 
     def set_rows(self, rows: list[BarRow], *, clickable: bool = True) -> None:
         self._rows, self._clickable = list(rows), clickable
-        self.setMinimumHeight(max(len(self._rows), 1) * ROW_H + 2)
-        self.updateGeometry()
+        height = max(len(self._rows), 1) * ROW_H + 2
+        if height != self.minimumHeight():
+            self.setMinimumHeight(height)
+            self.content_resized.emit()
         self.update()
 
     def rows(self) -> list[BarRow]:
@@ -64,7 +66,7 @@ class TokenBars(Pickable):
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
         pal = self.palette()
-        dim = pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        dim = faint(pal, 120)
         if not self._rows:
             p.setPen(dim)
             p.drawText(self.rect().adjusted(4, 0, 0, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.panels.language.pickable import Pickable
+from gui.panels.language.pickable import Pickable, faint
 
 PAD, GAP, RADIUS = 5, 4, 4
 
@@ -76,6 +76,7 @@ class TokenChips(Pickable):
         height = (y + chip_h) if rects else chip_h
         if self.minimumHeight() != height:
             self.setMinimumHeight(height)
+            self.content_resized.emit()
         return height
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt naming)
@@ -115,13 +116,12 @@ class TokenChips(Pickable):
             p.setPen(pal.color(QPalette.ColorRole.Mid))
             p.setBrush(fill)
             p.drawRoundedRect(r.adjusted(0, 0, -1, -1), RADIUS, RADIUS)
-            group = QPalette.ColorGroup.Disabled if chip.muted else QPalette.ColorGroup.Active
-            p.setPen(pal.color(group, QPalette.ColorRole.Text))
+            p.setPen(faint(pal, 110) if chip.muted else pal.color(QPalette.ColorRole.Text))
             p.setFont(self.font())
             inner = r.adjusted(PAD, PAD - 2, -PAD, 0)
             p.drawText(QRect(inner.left(), inner.top(), inner.width(), big), int(Qt.AlignmentFlag.AlignLeft), chip.text)
             p.setFont(self._small)
-            p.setPen(pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+            p.setPen(faint(pal))
             p.drawText(QRect(inner.left(), inner.top() + big - 1, inner.width(), r.height() - big),
                        int(Qt.AlignmentFlag.AlignLeft), chip.sub)
 

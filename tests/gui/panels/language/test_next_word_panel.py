@@ -92,7 +92,7 @@ def test_click_time_appends_it_and_undo_restores(lm_built, qtbot, show, session,
     assert session.language.appended == (655,)
     wait_current(qtbot, session)
     history = panel.history.chips()
-    assert [c.text for c in history] == [TIME] and history[0].sub == "0.35 · #1"
+    assert [c.text for c in history] == [TIME] and history[0].sub == "35% · #1"
     after = [(r.text, r.value) for r in panel.bars.rows()]
     assert after[0][0] == "," and after != before
     assert "time" in panel.text.text()
