@@ -46,6 +46,7 @@ class NextWordPanel(QWidget):
         super().__init__(parent)
         self._model = m = session.language
         self._runner = runner
+        self._chips_of: tuple = ()
 
         self.model_label = QLabel(wordWrap=True)
         self.precision = QComboBox(toolTip="which ONNX files answer: fp32 (exact), the 4-bit files (faster on short "
@@ -185,12 +186,12 @@ class NextWordPanel(QWidget):
         where = f" on {info.provider.removesuffix('ExecutionProvider')}" if info is not None else ""
         self.model_label.setText(f"<b>{html.escape(name)}</b>{where}" + (f" · last pass: {answered}" if t else ""))
         self.model_label.setToolTip(info.description if info is not None else "")
-        chips = []
-        if t is not None:
-            tok, bos = t.decoder.tokenizer, t.decoder.bos_id
-            chips = [Chip(tok.readable(x.id), str(x.id), muted=x.id == bos and x.start < 0, tip=f"id {x.id}: {x.token!r}")
-                     for x in t.tokens]
-        self.chips.set_chips(chips)
+        tokens = t.tokens if t is not None else ()
+        if tokens is not self._chips_of:  # a generated token leaves the prompt's chips as they are
+            self._chips_of = tokens
+            tok, bos = (t.decoder.tokenizer, t.decoder.bos_id) if t is not None else (None, None)
+            self.chips.set_chips([Chip(tok.readable(x.id), str(x.id), muted=x.id == bos and x.start < 0,
+                                       tip=f"id {x.id}: {x.token!r}") for x in tokens])
         steps = t.steps if t is not None else ()
         self.history.set_chips([Chip(t.decoder.tokenizer.readable(s.token.id), f"{percent(s.prob)} · #{s.rank}",
                                      tip=f"id {s.token.id}; probability {s.prob:.4f} and rank {s.rank} when chosen; "
