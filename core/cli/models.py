@@ -56,11 +56,11 @@ def cmd_generate(args) -> int:
         "steps": [{"id": s.token.id, "text": s.token.text, "prob": round(s.prob, 6),
                    "model_prob": round(s.model_prob, 6), "rank": s.rank} for s in trace.steps],
         "text": trace.generated_text,
-        "note": trace.note,
+        "note": "; ".join(n for n in (trace.note, trace.stopped) if n),
     }
     lines = [f"{dec.display_name} ({trace.answered}) on {dec.provider}, seed {args.seed}", args.text + trace.generated_text]
     lines += [f"{s.prob:8.4f}  #{s.rank:<5d} {s.token.text!r}  (id {s.token.id})" for s in trace.steps]
-    lines += [trace.note] if trace.note else []
+    lines += [n for n in (trace.note, trace.stopped) if n]
     emit(args, data, "\n".join(lines))
     return 0
 

@@ -94,7 +94,8 @@ class Trace:
     precision: str = "auto"  # asked for
     answered: str = "fp32"  # the files that computed ``logits``
     cut: int = 0  # prompt tokens left out at the start to fit the model's context
-    note: str = ""  # what the user should know (a cut prompt, a stop at the end-of-text token)
+    note: str = ""  # how the prompt was cut to the context ("" when it was not)
+    stopped: str = ""  # why generating stopped early (the end-of-text token); cleared by the next step
 
     @property
     def appended(self) -> tuple[int, ...]:
@@ -181,7 +182,7 @@ def append(trace: Trace, ids: Sequence[int], settings: Settings = Settings()) ->
         steps.append(Step(Token(tid, tok.token(tid), tok.text(tid), -1, -1), float(p[tid]), rank_of(before, tid),
                           before))
         before = np.asarray(out[i], np.float32)
-    return replace(trace, steps=tuple(steps), logits=before, cache=cache, answered=label, note="")
+    return replace(trace, steps=tuple(steps), logits=before, cache=cache, answered=label, stopped="")
 
 
 def undo(trace: Trace, n: int = 1) -> Trace:
@@ -192,7 +193,7 @@ def undo(trace: Trace, n: int = 1) -> Trace:
         return trace
     back = trace.steps[-n]
     cache = trace.decoder.truncate(trace.cache, trace.length - n)
-    return replace(trace, steps=trace.steps[:-n], logits=back.logits, cache=cache, note="")
+    return replace(trace, steps=trace.steps[:-n], logits=back.logits, cache=cache, stopped="")
 
 
 def settle(decoder: Decoder, trace: Trace | None, prompt: str, appended: Sequence[int], *, precision: str = "auto",
@@ -216,7 +217,7 @@ def generate_steps(trace: Trace, n: int, *, seed: int = 0, settings: Settings = 
         tid = draw(settings.probs(trace.logits), seed, len(trace.steps))
         if stop_at_eos and tid == trace.decoder.eos_id:
             name = trace.decoder.tokenizer.readable(tid)
-            return replace(trace, note=f"stopped at the end-of-text token {name}")
+            return replace(trace, stopped=f"stopped at the end-of-text token {name}")
         trace = append(trace, [tid], settings)
         yield Progress((i + 1) / n, trace.steps[-1].token.text, payload=trace)
     return trace

@@ -245,6 +245,6 @@ class NextWordPanel(QWidget):
         if m.problem:
             self.note.show_message(m.problem, "error")
             return
-        notes = [t.note] if t is not None and t.note else []
+        notes = [n for n in (t.note, t.stopped) if n] if t is not None else []
         notes += [info.notice] if info is not None and info.notice else []
         self.note.show_message("; ".join(notes), "info")

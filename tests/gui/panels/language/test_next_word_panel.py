@@ -184,6 +184,14 @@ def test_the_tiny_optimum_decoder_opens_and_cuts_a_long_prompt(qtbot, show, sess
     assert not panel.precision.model().item(panel.precision.findData("q4")).isEnabled()
     _type(qtbot, panel, session, "Once upon a time there was a king. " * 300, paste=True)
     assert m.trace.cut > 0 and "reads at most 64" in panel.note.plain and panel.note.kind == "info"
+    room = 64 - m.trace.length
+    m.temperature = 0.05  # the tiny model's likeliest token is not its end-of-text token
+    panel.count.setValue(room + 5)
+    qtbot.mouseClick(panel.generate, Qt.MouseButton.LeftButton)  # past the context: stops with a message
+    qtbot.waitUntil(lambda: m.generating == 0 and m.activity is None, timeout=30000)
+    assert len(m.appended) == room and m.trace.length == 64
+    assert "context is full" in panel.note.plain and panel.note.kind == "error"
+    assert "reads at most 64" in m.trace.note  # the cut is still said once the error is gone
 
 
 def test_problems_are_inline(qtbot, show, session, tmp_path, monkeypatch):
