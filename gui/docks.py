@@ -48,4 +48,6 @@ DOCKS: list[DockSpec] = [
     DockSpec("onnx_layers", "ONNX layers", _lazy("gui.panels.activations.onnx_layers_panel", "OnnxLayersPanel"),
              "bottom"),
     DockSpec("train", "Train word2vec", _lazy("gui.panels.words.train_panel", "TrainPanel"), "bottom"),
+    DockSpec("next_word", "Next word", _lazy("gui.panels.language.next_word_panel", "NextWordPanel"), "right"),
+    DockSpec("masked_word", "Masked word", _lazy("gui.panels.language.masked_word_panel", "MaskedWordPanel"), "right"),
 ]

@@ -125,6 +125,9 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.open_action = file_menu.addAction("&Open embeddings…", self.show_open_dialog, QKeySequence.StandardKey.Open)
         file_menu.addAction("Open the bundled " + DEFAULT_NAME, self.load_default)
+        self.open_lm_action = file_menu.addAction("Open &language model…", self.show_open_language_model)
+        file_menu.addAction("Use the built language model (SmolLM2-135M)", lambda: self.open_language_model(""))
+        file_menu.addAction("Open the language model's token &embeddings", self.open_token_embeddings)
         self.recent_menu = file_menu.addMenu("Open &recent")
         file_menu.addAction("Open O&NNX model…", self.show_open_onnx_dialog)
         file_menu.addSeparator()
@@ -209,6 +212,28 @@ class MainWindow(QMainWindow):
         es = self.session.embeddings
         self.session.status = f"could not open {name}" + (f"; still showing {es.name}" if es is not None else "")
         self.reporter.report(JOB_TITLES["load"], exc)
+
+    def show_open_language_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a decoder folder (ONNX in Optimum's layout + tokenizer.json)",
+                                                  self.settings.last_dir or str(Path.home()))
+        if folder:
+            self.open_language_model(folder)
+
+    def open_language_model(self, folder: str) -> None:
+        """Use the decoder in ``folder`` ("" = the built one) in the Next word panel; problems show there."""
+        self.session.language.model_path = str(folder)
+        self.session.language.active = True  # asked for: open it now, drawn or not
+        self.raise_panel("next_word")
+
+    def open_token_embeddings(self) -> None:
+        """The language model's input embedding matrix as the active embedding set (converted once)."""
+        from core.inference.token_embeddings import token_embeddings
+
+        path = self.session.language.model_path
+        name = f"{Path(path).name if path else 'SmolLM2-135M'} token embeddings"
+        self.session.status = f"opening {name}…"
+        self.runner.run("load", lambda: token_embeddings(path), lambda es: self._on_loaded(es, None),
+                        label=f"opening {name}", on_error=lambda e: self._on_load_failed(name, e))
 
     def _export(self, title: str, default_name: str, job_factory) -> None:
         es = self.session.embeddings

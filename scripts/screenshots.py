@@ -62,7 +62,7 @@ def digits_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save
     from core.inference import registry
 
     session = window.session
-    pad, layers = window.docks["draw_pad"].widget(), window.docks["digit_layers"].widget()
+    pad = window.docks["draw_pad"].widget()
     for name in ("draw_pad", "digit_layers"):
         window.raise_panel(name)
     window.resizeDocks([window.docks["digit_layers"]], [470], Qt.Orientation.Vertical)
@@ -94,6 +94,8 @@ def digits_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save
         save(window.docks["onnx_layers"], "onnx_layers")
     images.go_back()
     settle(app, runner)
+
+
 def train_screenshots(app: QApplication, runner: TaskRunner, window: MainWindow, save) -> None:
     """word2vec skip-gram trained on the Lee corpus in the window: the last epoch and an early one
     (the cloud, the neighbours and the charts follow the epoch slider), then CBOW beside it."""
@@ -110,6 +112,21 @@ def train_screenshots(app: QApplication, runner: TaskRunner, window: MainWindow,
     panel.start(compare=True)
     settle(app, runner)
     save(window.docks["train"], "train-compare")
+
+
+def show_language(app: QApplication, runner: TaskRunner, session: Session) -> None:
+    """The language room as a user leaves it: "Once upon a" read, the top bar clicked three times
+    (" time", ",", " there"), and the masked-word example scored with its best word filled in."""
+    lang = session.language
+    lang.active = lang.masked.active = True
+    lang.prompt = "Once upon a"
+    settle(app, runner)
+    for _ in range(3):
+        lang.appended = (*lang.appended, lang.view.bars[0].id)
+        settle(app, runner)
+    fills = lang.masked.fills
+    if fills is not None and fills.fills:
+        lang.masked.chosen = fills.fills[0].word
 
 
 def main() -> int:
@@ -138,6 +155,7 @@ def main() -> int:
     settle(app, runner)
     window.raise_panel("directions")
     settle(app, runner)
+    show_language(app, runner, session)
 
     saved = []
 
@@ -149,6 +167,10 @@ def main() -> int:
         saved.append(path)
 
     save(window, "window")
+    window.raise_panel("next_word")
+    settle(app, runner, quiet_ms=150)
+    save(window, "window-language")
+    window.raise_panel("calculator")
     save(window.centralWidget(), "point_cloud")
     digits_shots(app, window, runner, save)
     for name, dock in window.docks.items():

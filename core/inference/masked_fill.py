@@ -145,3 +145,23 @@ def fill_mask(
             entry[0], entry[1], entry[3] = w, float(s), sent
     ranked = sorted(merged.values(), key=lambda e: -e[2])[:top]
     return [Fill(word=w, prob=p, logprob=s, sentence=sent) for w, s, p, sent in ranked]
+
+
+@dataclass(frozen=True)
+class Fills:
+    """The ranked candidates for one sentence (what the masked-word panel shows)."""
+
+    sentence: str
+    fills: tuple[Fill, ...]
+    explanation: str = MASKED_FILL_EXPLAINED
+
+
+def fill_in(sentence: str, word: str) -> str:
+    """The sentence with ``word`` in place of its ``[MASK]``."""
+    return sentence.replace(MASK, word, 1)
+
+
+def fills_job(lm: LanguageModel, sentence: str, **options) -> Job[Fills]:
+    """:func:`fill_mask` as a job that returns a :class:`Fills`."""
+    fills = yield from fill_mask(lm, sentence, **options)
+    return Fills(sentence, tuple(fills))

@@ -15,7 +15,7 @@ or not the panel that shows it is open. Only the GUI thread changes the Session.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psygnal import evented
 
@@ -29,6 +29,11 @@ from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
 from ..inference.onnx_worker import Listing
 from ..embeddings.training import TrainingRun, TrainingSettings
 from ..projections.layout import Layout
+
+if TYPE_CHECKING:  # the language room's results; onnxruntime is imported only when a model opens
+    from ..inference.distribution import Distribution
+    from ..inference.masked_fill import Fills
+    from ..inference.trace import Trace
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -144,6 +149,73 @@ class TrainingModel:
     problem: str = ""  # why the last request failed ("" = none); the train panel shows it
 
 
+@dataclass(frozen=True)
+class Activity:
+    """What a room's model is doing now, for a progress bar: ``fraction`` 0..1, or -1 when unknown."""
+
+    message: str
+    fraction: float = -1.0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The language model in use, as the panels show it."""
+
+    name: str
+    provider: str
+    precisions: tuple[str, ...]  # what the precision choice offers ("auto", "fp32", "q4") or ("fp32",)
+    description: str = ""
+    notice: str = ""  # a provider fallback or unusable 4-bit files, in one line
+    vocab_size: int = 0
+    max_positions: int | None = None
+
+
+@evented(equality_operators={"fills": _same})
+@dataclass
+class MaskedWordModel:
+    """A sentence with one [MASK]: candidate words scored by the causal model (MaskedWordController)."""
+
+    active: bool = False  # the panel has been shown: scoring starts only then
+    sentence: str = "The [MASK] sat on the throne."  # the committed sentence (Enter / Fill)
+    chosen: str = ""  # the candidate clicked, shown filled in
+    fills: Fills | None = None
+    activity: Activity | None = None
+    problem: str = ""  # an expected problem ([MASK] missing or twice, no model), shown inline
+
+
+@evented(equality_operators={"trace": _same, "view": _same, "info": _same})
+@dataclass
+class LanguageModelState:
+    """The next word: a prompt read by a language model, tokens appended one step at a time, and
+    the next token's distribution under the sampling settings (LanguageController)."""
+
+    active: bool = False  # a language panel has been shown: the model is opened only then
+    model_path: str = ""  # "" = the built SmolLM2-135M; else a folder with an Optimum-layout decoder
+    precision: str = "auto"  # auto | fp32 | q4 (auto: the 4-bit files for short passes when faithful)
+    prompt: str = ""
+    appended: tuple[int, ...] = ()  # token ids after the prompt (bar clicks, Sample, Generate); Undo drops one
+    generating: int = 0  # tokens still to sample (Sample: 1, Generate: N); set 0 to stop
+    seed: int = 0
+    temperature: float = 1.0
+    top_k: int = 0  # 0 = off
+    top_p: float = 1.0  # 1 = off
+    n_top: int = 10
+    show_logits: bool = False  # bars show logits (before the softmax) instead of probabilities
+    info: ModelInfo | None = None
+    trace: Trace | None = None  # the prompt and the appended tokens as read, with their key/value cache
+    view: Distribution | None = None  # trace's next token under the settings (re-rendered without the model)
+    activity: Activity | None = None
+    problem: str = ""  # an expected problem (model not built, prompt unreadable), shown inline
+    masked: MaskedWordModel = field(default_factory=MaskedWordModel)
+
+    @property
+    def current(self) -> bool:
+        """The trace answers the inputs as they are now (bars can be clicked)."""
+        t = self.trace
+        return (t is not None and t.prompt == self.prompt and t.appended == self.appended
+                and t.precision == self.precision and not self.generating)
+
+
 @evented(equality_operators={"embeddings": _same})
 @dataclass
 class Session:
@@ -157,6 +229,7 @@ class Session:
     cloud: CloudModel = field(default_factory=CloudModel)
     activations: ActivationsModel = field(default_factory=ActivationsModel)
     training: TrainingModel = field(default_factory=TrainingModel)
+    language: LanguageModelState = field(default_factory=LanguageModelState)
 
     def set_embeddings(self, es: EmbeddingSet | None) -> None:
         """Switch sets: selections and results that index the old set are cleared first."""

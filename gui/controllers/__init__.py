@@ -11,6 +11,8 @@ from core.state.session import Session
 from gui.controllers.activations_controller import ActivationsController
 from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.directions_controller import DirectionsController
+from gui.controllers.language_controller import LanguageController
+from gui.controllers.masked_word_controller import MaskedWordController
 from gui.controllers.neighbours_controller import NeighboursController
 from gui.controllers.onnx_layers_controller import OnnxLayersController
 from gui.controllers.training_controller import TrainingController
@@ -28,3 +30,5 @@ class Controllers(QObject):
         self.activations = ActivationsController(session, runner, self)
         self.onnx_layers = OnnxLayersController(session, runner, self)
         self.training = TrainingController(session, runner, self)
+        self.language = LanguageController(session, runner, self)
+        self.masked_word = MaskedWordController(session, runner, self)

@@ -148,3 +148,35 @@ def test_verify_detects_corruption_and_missing_models(capsys, tmp_path, monkeypa
     rc, out, err = run(capsys, "next", "Once upon a")
     assert rc == 2 and out == ""
     assert err.count("\n") == 1 and "python main.py models build --only smollm2-135m" in err
+
+
+def test_generate_is_seeded_and_greedy_follows_the_top_token(capsys):
+    built(registry.LANGUAGE_MODEL)
+    rc, out, _ = run(capsys, "generate", "Once upon a", "-n", "8", "--seed", "3", "--json")
+    assert rc == 0
+    first = json.loads(out)
+    assert first["model"] == "SmolLM2-135M" and first["seed"] == 3 and len(first["steps"]) <= 8
+    assert all({"id", "text", "prob", "model_prob", "rank"} <= set(s) for s in first["steps"])
+    assert first["text"] == "".join(s["text"] for s in first["steps"])
+    _, out, _ = run(capsys, "generate", "Once upon a", "-n", "8", "--seed", "3", "--json")
+    assert json.loads(out)["text"] == first["text"]
+    _, out, _ = run(capsys, "generate", "Once upon a", "-n", "6", "--temperature", "0", "--json")
+    greedy = json.loads(out)
+    assert all(s["rank"] == 1 and s["prob"] == 1.0 for s in greedy["steps"])
+    # the same as taking the top token of `next` again and again
+    text = "Once upon a"
+    for step in greedy["steps"]:
+        _, out, _ = run(capsys, "next", text, "--precision", greedy["precision"], "--show", "1", "--json")
+        top = json.loads(out)["next"][0]
+        assert top["id"] == step["id"]
+        text += top["text"]
+    assert text == "Once upon a" + greedy["text"]
+
+
+def test_generate_reads_an_optimum_folder_and_names_a_bad_one(capsys, tiny_decoder, tmp_path):
+    rc, out, _ = run(capsys, "generate", "Once upon", "-n", "4", "--model", tiny_decoder("past"), "--no-stop", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["model"].endswith("(gpt2)") and len(data["steps"]) == 4
+    rc, _, err = run(capsys, "generate", "x", "--model", str(tmp_path))
+    assert rc == 2 and "no tokenizer.json" in err and "expected" in err
