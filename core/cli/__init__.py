@@ -29,6 +29,7 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
         description="See embeddings and language models at work. With no command, opens the window.")
     parser.add_argument("--embeddings", metavar="FILE", help="open this embedding file instead of the bundled GloVe")
     parser.add_argument("--format", dest="in_format", help="format of --embeddings (default: guess)")
+    words.add_member_arg(parser)
     parser.add_argument("--query", metavar="WORD", help="look up this word at start")
     parser.add_argument("--expr", metavar="EXPR", help="evaluate this word-arithmetic expression at start")
     parser.add_argument("--panel", metavar="NAME", help="raise this dock (e.g. neighbours, calculator) at start")

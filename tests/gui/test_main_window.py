@@ -93,15 +93,18 @@ def test_malformed_file_shows_the_error_and_keeps_the_old_set(qtbot, window, ses
     bad.write_text("the 0.1 0.2 0.3\nof 0.1 0.2 0.3\nand 0.1 zero 0.3\n", encoding="utf-8")
     old = session.embeddings
     reports = len(window.reporter.history)
+    window.show()
     window.open_file(bad, "glove")
-    qtbot.waitUntil(lambda: len(window.reporter.history) > reports, timeout=10000)
+    qtbot.waitUntil(lambda: bool(window.message_bar.messages()), timeout=10000)
     wait_idle(qtbot, runner)
-    assert len(window.reporter.history) == reports + 1  # shown once
-    title, message = window.reporter.history[-1]
-    assert "Could not open" in title
-    assert f"{bad}, line 3" in message
-    assert window.reporter.box.isVisible() and not window.reporter.box.isModal()
-    assert f"{bad}, line 3" in window.reporter.box.informativeText()
+    assert len(window.reporter.history) == reports  # shown once: in the window, not in a dialog too
+    [(kind, message)] = window.message_bar.messages()
+    assert kind == "error" and message.startswith("Could not open bad.txt: ")
+    assert f"{bad}, line 3: number 2 after the word is not a number" in message
+    assert message.endswith("still showing GloVe 20k")
+    assert window.message_bar.isVisible()  # until dismissed
+    qtbot.mouseClick(window.message_bar.rows[0].dismiss_button, Qt.MouseButton.LeftButton)
+    assert window.message_bar.messages() == [] and not window.message_bar.isVisible()
     assert session.embeddings is old
     assert "still showing GloVe 20k" in session.status
     session.neighbours.query = "queen"  # the old set is still usable

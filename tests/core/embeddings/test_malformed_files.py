@@ -2,6 +2,7 @@
 Nothing crashes, hangs or unpickles."""
 from __future__ import annotations
 
+import gzip
 import struct
 
 import numpy as np
@@ -35,7 +36,6 @@ def write(tmp_path, name, data):
     ("the 0.1 0.2 0.3\ncat 0.4 x 0.6\n", 2, "number 2 after the word is not a number"),
     ("the 0.1 0.2 0.3\ncat 0.4 nan 0.6\n", 2, "nan"),
     ("the 0.1 0.2 0.3\ncat 0.4 inf 0.6\n", 2, "inf"),
-    ("the 0.1 0.2 0.3\ncat 0.4 0.5 0.6\nthe 1 2 3\n", 3, "duplicate word 'the' (first on line 1)"),
     ("the\n", 1, "a line needs a word and at least one number"),
 ])
 def test_glove_text_errors(tmp_path, text, line, words):
@@ -43,6 +43,24 @@ def test_glove_text_errors(tmp_path, text, line, words):
     assert err.line == line
     assert words in str(err)
     assert "expected" in str(err)
+
+
+def test_repeated_words_keep_the_first_vector_and_say_so(tmp_path):
+    """Our rule for repeated words (as gensim and fastText do): the first (most frequent) vector is
+    kept, later ones are skipped, and a note names the first repeat and how many there were."""
+    p = write(tmp_path, "g.txt", "the 0.1 0.2 0.3\ncat 0.4 0.5 0.6\nthe 1 2 3\ncat 7 8 9\ndog 1 1 1\n")
+    es = run_sync(loaders.load(p, "glove", use_cache=False))
+    assert es.words == ["the", "cat", "dog"]
+    np.testing.assert_allclose(es.vectors[0], [0.1, 0.2, 0.3])
+    assert es.notes == ["2 repeated words skipped (the first vector is kept): 'the' on line 1 and again on line 3 "
+                        "and 1 more"]
+    w2v = write(tmp_path, "w.txt", "3 3\nthe 0.1 0.2 0.3\ncat 0.4 0.5 0.6\nthe 1 2 3\n")
+    es = run_sync(loaders.load(w2v, use_cache=False))  # the header counts entries, repeats included
+    assert es.words == ["the", "cat"] and "on line 2 and again on line 4" in es.notes[0]
+    b = tmp_path / "d.bin"
+    b.write_bytes(b"2 2\nthe " + struct.pack("<2f", 1, 2) + b"\nthe " + struct.pack("<2f", 3, 4) + b"\n")
+    es = run_sync(loaders.load(b, use_cache=False))
+    assert es.words == ["the"] and list(es.vectors[0]) == [1, 2] and "entry 1 and again on entry 2" in es.notes[0]
 
 
 def test_truncated_last_line_without_newline(tmp_path):
@@ -97,8 +115,13 @@ def test_word2vec_binary_truncated(tmp_path):
 def test_word2vec_binary_fewer_entries_than_header(tmp_path):
     p = tmp_path / "t.bin"
     p.write_bytes(b"3 2\nthe " + struct.pack("<2f", 1, 2) + b"\n")
-    err = fails(p, "word2vec-binary")
-    assert "declares 3 words but the file ends after 1" in str(err)
+    err = fails(p, "word2vec-binary")  # the size is checked before reading
+    assert "declares 3 words of 2 dimensions (at least 30 bytes) but the file holds 13 bytes" in str(err)
+    assert err.line == 1
+    gz = tmp_path / "t.bin.gz"
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    err = fails(gz, "word2vec-binary")  # a stream's size is not known ahead: found while reading
+    assert "declares 3 words but the file ends after 1" in str(err) and err.line == 3
 
 
 def test_vocabulary_that_disagrees_with_the_matrix(tmp_path):
