@@ -27,7 +27,9 @@ import lzma
 import os
 import re
 import shutil
+import stat
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,11 +49,16 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
 
+_held: dict[tuple[int, int], int] = {}  # (device, inode) of temporary folders this process is writing
+_held_guard = threading.Lock()
+
+
 @contextmanager
 def folder_lock(folder: Path, *, blocking: bool = True) -> Iterator[bool]:
     """An exclusive lock on a folder (flock on the folder itself): writers create their temporary
     files and publish them under it, and a clean-up looks at leftovers under it. Yields whether
-    the lock is held (False where locks are not supported: everything still works, unguarded)."""
+    the lock is held (False where locks are not supported: everything still works, unguarded).
+    A temporary folder this process is writing is locked already (no other process may enter)."""
     if fcntl is None:
         yield False
         return
@@ -61,6 +68,12 @@ def folder_lock(folder: Path, *, blocking: bool = True) -> Iterator[bool]:
         yield False
         return
     try:
+        st = os.fstat(fd)
+        with _held_guard:
+            own = (st.st_dev, st.st_ino) in _held
+        if own:
+            yield True
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
             held = True
@@ -82,12 +95,21 @@ def _hold(fd: int) -> int | None:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         pass
+    st = os.fstat(fd)
+    if stat.S_ISDIR(st.st_mode):
+        with _held_guard:
+            _held[(st.st_dev, st.st_ino)] = fd
     return fd
 
 
 def _release(fd: int | None) -> None:
-    if fd is not None:
-        os.close(fd)
+    if fd is None:
+        return
+    with _held_guard:
+        for key, held in list(_held.items()):
+            if held == fd:
+                del _held[key]
+    os.close(fd)
 
 
 def _mode(target: Path, folder: bool) -> int:
@@ -100,6 +122,8 @@ def _mode(target: Path, folder: bool) -> int:
 
 def _publish_error(exc: OSError, target: Path) -> OSError:
     """The same kind of OSError, naming the target instead of a temporary name."""
+    if exc.errno is None:  # numpy's "N requested and M written": a write cut short
+        return type(exc)(f"cannot write {target}: a write stopped short ({exc}); is the disk full?")
     err = type(exc)(exc.errno, f"cannot write {target}: {exc.strerror or exc}")
     err.filename = str(target)
     return err
@@ -181,15 +205,17 @@ def _compressor(kind: str, fh: IO[bytes], path: Path) -> IO[bytes]:
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, fsync: bool = False) -> Path:
-    with atomic_open(path, "wb", fsync=fsync) as fh:
-        fh.write(data)
+    """Write ``data`` atomically; a full disk or a read-only folder raises OSError naming ``path``."""
+    try:
+        with atomic_open(path, "wb", fsync=fsync) as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise exc if exc.filename == str(path) else _publish_error(exc, Path(path)) from None
     return Path(path)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str, *, fsync: bool = False) -> Path:
-    with atomic_open(path, "w", encoding="utf-8", newline="", fsync=fsync) as fh:
-        fh.write(text)
-    return Path(path)
+    return atomic_write_bytes(path, text.encode("utf-8"), fsync=fsync)
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any, *, indent: int = 1, fsync: bool = False) -> Path:

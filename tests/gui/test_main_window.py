@@ -282,3 +282,79 @@ def test_neighbours_are_highlighted_with_their_dock_closed(qtbot, session, runne
     assert session.neighbours.query == "paris" and found(session)[0].word == "france"
     assert session.selection[0] == session.embeddings.id_of("paris") and len(session.selection) == 11
     w.runner.shutdown()
+
+
+@pytest.fixture(scope="module")
+def packed_files(tmp_path_factory, glove_small):
+    """From the 20k GloVe: a .txt.gz GloVe, a .bin.gz word2vec binary and a .zip holding a .vec, with the
+    plain files they came from."""
+    import gzip
+    import zipfile
+
+    import numpy as np
+
+    d = tmp_path_factory.mktemp("packed")
+    txt, vec, binf = d / "glove.20k.txt", d / "wiki.20k.vec", d / "w2v.20k.bin"
+    run_sync(write_word2vec_text(glove_small, txt, header=False))
+    run_sync(write_word2vec_text(glove_small, vec, header=True))
+    with open(binf, "wb") as f:
+        f.write(f"{len(glove_small)} {glove_small.dim}\n".encode())
+        for w, v in zip(glove_small.words, np.asarray(glove_small.vectors, dtype="<f4")):
+            f.write(w.encode() + b" " + v.tobytes() + b"\n")
+    (d / "glove.20k.txt.gz").write_bytes(gzip.compress(txt.read_bytes(), 6))
+    (d / "w2v.20k.bin.gz").write_bytes(gzip.compress(binf.read_bytes(), 6))
+    with zipfile.ZipFile(d / "wiki.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(vec, "wiki.20k.vec")
+        zf.writestr("README.txt", "fastText-style vectors")
+    return {"glove.20k.txt.gz": txt, "w2v.20k.bin.gz": binf, "wiki.zip": vec}
+
+
+@pytest.mark.parametrize("name", ["glove.20k.txt.gz", "w2v.20k.bin.gz", "wiki.zip"])
+def test_compressed_and_zipped_files_open_with_progress_and_the_plain_files_neighbours(
+        qtbot, window, session, runner, packed_files, name):
+    from core.embeddings.loaders import load
+    from core.embeddings.neighbours import nearest
+
+    plain = run_sync(load(packed_files[name], use_cache=False))
+    path = packed_files[name].parent / name
+    fractions = []
+    runner.progress.connect(lambda kind, f, _m: fractions.append(f) if kind == "load" else None)
+    window.open_file(path)
+    qtbot.waitUntil(lambda: session.embeddings.name in (name, "wiki.20k.vec"), timeout=30000)
+    assert len(session.embeddings) == 20000
+    assert len([f for f in fractions if 0 < f < 1]) >= 2 and fractions == sorted(fractions)
+    for query in ("king", "paris", "frog"):
+        session.neighbours.query = query
+        wait_idle(qtbot, runner)
+        want = [(n.word, round(n.score, 5)) for n in nearest(plain, query, session.neighbours.k)]
+        assert [(n.word, round(n.score, 5)) for n in found(session)] == want
+    assert window.message_bar.messages() == []
+
+
+def test_a_zip_of_several_files_asks_which_one(qtbot, window, session, runner, tmp_path, small_glove_file):
+    import zipfile
+
+    z = tmp_path / "two.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(small_glove_file, "a/small.txt")
+        zf.writestr("b.txt", "x 1 2\ny 3 4\n")
+    window.asks = True  # a person at the window: the Open dialog lists the files inside
+    shown = []
+
+    def choose():  # once the failed load has opened the dialog
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, OpenDialog):
+            QTimer.singleShot(20, choose)
+            return
+        shown.append([dialog.members.itemText(i) for i in range(dialog.members.count())])
+        dialog.members.setCurrentText("b.txt")
+        dialog.accept()
+
+    QTimer.singleShot(0, choose)
+    window.open_file(z)  # as a drop or a recent file would: no member given
+    qtbot.waitUntil(lambda: session.embeddings.words == ["x", "y"], timeout=10000)
+    assert shown == [["a/small.txt", "b.txt"]] and session.embeddings.name == "b.txt"
+    window.asks = False  # a scripted window says so in the message bar instead
+    window.open_file(z)
+    qtbot.waitUntil(lambda: bool(window.message_bar.messages()), timeout=10000)
+    assert "holds 2 embedding files: a/small.txt, b.txt" in window.message_bar.messages()[0][1]

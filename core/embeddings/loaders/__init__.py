@@ -64,8 +64,9 @@ def sniff_format(path: str | Path | Source, member: str | None = None) -> str:
     first, nl, rest = head.partition(b"\n")
     if suffix == ".tsv":
         return "projector-tsv"
-    if parse_header(first) is not None:
-        if b"\x00" in rest[:4096] or _mostly_binary(rest[:4096]):
+    header = parse_header(first)
+    if header is not None:
+        if not _text_entry(rest, header[1]):
             return "word2vec-binary"
         return "fasttext-vec" if suffix == ".vec" else "word2vec-text"
     if suffix == ".bin":
@@ -75,11 +76,20 @@ def sniff_format(path: str | Path | Source, member: str | None = None) -> str:
     return "glove"
 
 
-def _mostly_binary(b: bytes) -> bool:
-    if not b:
+def _text_entry(rest: bytes, dim: int) -> bool:
+    """Whether what follows a "<count> <dim>" header reads as text: a first line of a word and
+    `dim` numbers (a binary file's float bytes almost never do)."""
+    line = rest.split(b"\n", 1)[0]
+    if b"\x00" in line or (len(rest) < len(line) + 1 and len(line) >= 65535):
         return False
-    text = sum(32 <= c < 127 or c in (9, 10, 13) for c in b)
-    return text / len(b) < 0.7
+    fields = line.split()
+    if len(fields) < 2 or len(fields) - 1 < dim:
+        return not rest.strip()  # a header alone: say text, whose reader reports it plainly
+    try:
+        [float(x) for x in fields[-dim:]]
+    except ValueError:
+        return False
+    return True
 
 
 def read_raw(path: str | Path | Source, fmt: str | None = None, opts: LoadOptions | None = None,
@@ -134,8 +144,8 @@ def _write_cache(raw: RawEmbeddings, norms: np.ndarray, folder: Path, name: str,
         store.save(raw.words, raw.vectors, folder, name=name, source=source, metadata=raw.metadata, norms=norms,
                    extra={"format": fmt, "notes": raw.notes})
     except OSError as exc:  # a read-only or full cache folder must not stop the user from working
-        outcome["error"] = f"the converted copy could not be kept ({exc.strerror or exc}); the next open reads " \
-                           "the file again"
+        why = exc.strerror or f"a write stopped short: {exc}; is the disk full?"
+        outcome["error"] = f"the converted copy could not be kept ({why}); the next open reads the file again"
     finally:
         _pending.pop(str(folder), None)
 

@@ -13,7 +13,7 @@ from ...errors import FileFormatError
 from ...progress import Job, Progress
 from .common import Duplicates, LoadOptions, RawEmbeddings, decode_word, located
 from .source import Source
-from .text_format import parse_header
+from .text_format import MAX_DIM, parse_header
 
 MAX_WORD = 1000
 BLOCK = 1 << 20
@@ -74,6 +74,9 @@ def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
         count, dim = h
         if dim <= 0:
             raise FileFormatError(path, "dimension in header is 0", line=1, expected="a positive dimension")
+        if dim > MAX_DIM:
+            raise FileFormatError(path, f"the header declares {dim:,} dimensions", line=1,
+                                  expected=f"at most {MAX_DIM:,} (a word2vec header: '<word count> <dimension>')")
         want = count if opts.limit is None else min(count, opts.limit)
         vec_bytes = 4 * dim
         body = None if src.content_size is None else src.content_size - len(head)
@@ -136,7 +139,14 @@ def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
         if opts.limit is None and not opts.lowercase and r.need(1) > 0:
             raise FileFormatError(path, f"more data after the {count:,} declared entries", line=count + 2,
                                   expected="the file to end after the declared words")
-    return RawEmbeddings(words, out[:row].astype(opts.dtype, copy=False), notes=dups.notes())
+    with np.errstate(over="ignore"):
+        vectors = out[:row].astype(opts.dtype, copy=False)
+    if not np.isfinite(vectors).all():
+        r, c = (int(x) for x in np.argwhere(~np.isfinite(vectors))[0])
+        raise FileFormatError(path, f"number {c + 1} of {words[r]!r} (entry {seen[words[r]]}) is {out[r, c]:g}, too "
+                              f"large for {opts.dtype}", line=seen[words[r]] + 1,
+                              expected="numbers within float16's range (+-65504): open it as float32")
+    return RawEmbeddings(words, vectors, notes=dups.notes())
 
 
 def _matrix(path: str, rows: int, dim: int) -> np.ndarray:

@@ -78,7 +78,8 @@ def located(err: FileFormatError, line: int | None) -> FileFormatError:
     """The same error at a line (a stream's damage found while reading that line)."""
     if err.line is not None or line is None:
         return err
-    return FileFormatError(err.path, err.reason, line=line, column=err.column, expected=err.expected, found=err.found)
+    return FileFormatError(err.path, err.reason, line=line, column=err.column, expected=err.expected, found=err.found,
+                           offset=err.offset)
 
 
 def decode_word(path: str, raw: bytes, line: int, encoding: str) -> str:

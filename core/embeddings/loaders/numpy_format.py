@@ -7,7 +7,10 @@ declares is checked against the bytes that hold it before anything is allocated.
 """
 from __future__ import annotations
 
+import lzma
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from math import prod
 from typing import IO
@@ -18,13 +21,15 @@ from numpy.lib import format as npformat
 from ...errors import FileFormatError
 from ...progress import Job, Progress
 from .common import Duplicates, LoadOptions, RawEmbeddings, decode_word
-from .source import Source, describe
+from .source import Source, check_zip_member, describe
 
 MATRIX_NAMES = ("vectors", "embeddings", "embedding", "weights", "matrix", "W", "E", "arr_0")
 WORD_NAMES = ("words", "vocab", "vocabulary", "tokens", "labels", "index", "keys")
 VOCAB_NAMES = ("{stem}.vocab", "{stem}.txt", "{stem}.tsv", "{stem}_vocab.txt", "{stem}.vocab.txt", "vocab.txt",
                "words.txt")
 BLOCK = 1 << 20
+ZIP_DAMAGE = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error,
+              lzma.LZMAError, struct.error, OverflowError, UnicodeDecodeError, IndexError)
 OBJECTS = "it holds Python objects, which are never unpickled"
 
 
@@ -50,14 +55,16 @@ def read_header(f: IO[bytes], where: str) -> Header:
             shape, fortran, dtype = npformat.read_array_header_2_0(f)
         else:
             raise ValueError(f"unknown format version {version}")
-    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError, OverflowError, EOFError,
-            KeyError) as e:
-        raise FileFormatError(where, f"not a readable NumPy file: {str(e)[:200]}", line=None,
+    except Exception as e:  # noqa: BLE001 - numpy's header parser (tokenize, literal_eval) on untrusted bytes
+        if isinstance(e, FileFormatError):  # a damaged compressed stream, already placed
+            raise
+        raise FileFormatError(where, f"not a readable NumPy file: {str(e)[:200]}", offset=0,
                               expected="a .npy array header") from None
     if dtype.hasobject:
-        raise FileFormatError(where, OBJECTS, expected="numbers (float)")
+        raise FileFormatError(where, OBJECTS, expected="numbers (float)", offset=0)
     if any(not isinstance(n, int) or n < 0 for n in shape):
-        raise FileFormatError(where, f"the header declares the shape {shape}", expected="a shape of sizes >= 0")
+        raise FileFormatError(where, f"the header declares the shape {shape}", expected="a shape of sizes >= 0",
+                              offset=0)
     return Header(tuple(shape), bool(fortran), dtype, f.tell())
 
 
@@ -80,12 +87,16 @@ def read_numpy(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
     elif magic == b"\x93NUMPY":
         matrix = _from_npy(src)
     else:
-        raise FileFormatError(path, "not a NumPy file" if magic else "the file is empty",
+        raise FileFormatError(path, "not a NumPy file" if magic else "the file is empty", offset=0,
                               expected="a .npy array or an .npz archive")
     if matrix.ndim != 2:
-        raise FileFormatError(path, f"the array has shape {matrix.shape}", expected="a 2-D matrix (words x dimensions)")
+        raise FileFormatError(path, f"the array has shape {matrix.shape}", expected="a 2-D matrix (words x dimensions)",
+                              offset=0)
     if matrix.dtype.kind not in "fiu":
-        raise FileFormatError(path, f"the array has dtype {matrix.dtype}", expected="numbers (float)")
+        raise FileFormatError(path, f"the array has dtype {matrix.dtype}", expected="numbers (float)", offset=0)
+    if 0 in matrix.shape:
+        raise FileFormatError(path, f"the array has shape {matrix.shape}: no vectors", offset=0,
+                              expected="at least one row and one column")
     n = matrix.shape[0] if opts.limit is None else min(matrix.shape[0], opts.limit)
     if words is None:
         vocab = describe(opts.vocab_path) if opts.vocab_path else guess_vocab(src)
@@ -93,16 +104,17 @@ def read_numpy(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
             raise FileFormatError(path, "no vocabulary file", expected=f"a vocabulary file with {matrix.shape[0]:,} "
                                   "words, one per line (choose it, or put it beside the matrix as <name>.vocab/.txt)")
         words = _read_vocab(vocab, matrix.shape[0], opts)
-    elif len(words) != matrix.shape[0]:
-        raise FileFormatError(path, f"{len(words):,} words for {matrix.shape[0]:,} matrix rows",
-                              expected="one word per row")
     yield Progress(0.3, "checking values")
-    vectors = np.asarray(matrix[:n], dtype=opts.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):  # too large for the dtype: inf, found just below
+        vectors = np.asarray(matrix[:n], dtype=opts.dtype)
     bad = ~np.isfinite(vectors)
     if bad.any():
         r, c = (int(x) for x in np.argwhere(bad)[0])
-        raise FileFormatError(path, f"row {r + 1} ({words[r]!r}) holds {vectors[r, c]} as number {c + 1}",
-                              line=r + 1, column=c + 1, expected="finite numbers (no NaN or inf)")
+        value = matrix[r, c]
+        what = f"{value}, too large for {opts.dtype}" if np.isfinite(value) else f"{value}"
+        raise FileFormatError(path, f"row {r + 1} ({words[r]!r}) holds {what} as number {c + 1}",
+                              line=r + 1, column=c + 1, expected="finite numbers (no NaN or inf)" +
+                              (" within float16's range (+-65504): open it as float32" if np.isfinite(value) else ""))
     words = words[:n]
     keep, first, dups = [], {}, Duplicates()
     for i, w in enumerate(words):
@@ -138,7 +150,8 @@ def _from_npy(src: Source) -> np.ndarray:
 
 def _short(path: str, h: Header, have: int) -> FileFormatError:
     return FileFormatError(path, f"the header declares {h.shape} {h.dtype} ({h.nbytes:,} bytes) but the file "
-                           f"holds {max(have, 0):,} bytes of data", expected="a complete file (is it cut short?)")
+                           f"holds {max(have, 0):,} bytes of data", expected="a complete file (is it cut short?)",
+                           offset=h.offset + max(have, 0))
 
 
 def _read_data(f, h: Header, path: str, bound: int | None) -> np.ndarray:
@@ -160,8 +173,9 @@ def _from_npz(src: Source) -> tuple[np.ndarray, list[str] | None]:
     with src.open_seekable() as fh:
         try:
             zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
-            raise FileFormatError(path, f"not a readable NumPy file: {e}", expected="an .npz archive") from None
+        except ZIP_DAMAGE as e:
+            raise FileFormatError(path, f"not a readable .npz archive: its directory at the end cannot be read "
+                                  f"({str(e)[:200]})", expected="an .npz archive", offset=0) from None
         with zf:
             heads: dict[str, tuple[Header, zipfile.ZipInfo]] = {}
             for info in zf.infolist():
@@ -169,17 +183,19 @@ def _from_npz(src: Source) -> tuple[np.ndarray, list[str] | None]:
                     continue
                 name = info.filename[:-4]
                 where = f"{path} (array {name!r})"
-                with _member(zf, info, where) as f:
-                    h = read_header(f, where)
-                if h.dtype.hasobject:
-                    raise FileFormatError(path, f"array {name!r} {OBJECTS[3:]}", expected="numeric and string arrays")
+                try:
+                    with _member(zf, info, where) as f:
+                        h = read_header(f, where)
+                except ZIP_DAMAGE as e:
+                    raise _damaged(where, e, info) from None
                 heads[name] = (h, info)
             if not heads:
-                raise FileFormatError(path, "the .npz archive is empty", expected="a 2-D matrix")
+                raise FileFormatError(path, "the .npz archive holds no arrays", expected="a 2-D matrix", offset=0)
             mats = [n for n, (h, _) in heads.items() if len(h.shape) == 2 and h.dtype.kind in "fiu"]
             if not mats:
+                first = next(iter(heads.values()))[1]
                 raise FileFormatError(path, f"no 2-D numeric array among {list(heads)}",
-                                      expected="a words x dimensions matrix")
+                                      expected="a words x dimensions matrix", offset=first.header_offset)
             mname = next((n for n in MATRIX_NAMES if n in mats), mats[0])
             matrix = _npz_array(zf, mname, heads[mname], path)
             wnames = [n for n, (h, _) in heads.items() if len(h.shape) == 1 and h.dtype.kind in "US"]
@@ -188,14 +204,25 @@ def _from_npz(src: Source) -> tuple[np.ndarray, list[str] | None]:
                 wname = next((n for n in WORD_NAMES if n in wnames), wnames[0])
                 arr = _npz_array(zf, wname, heads[wname], path)
                 words = [w.decode("utf-8", "replace") if isinstance(w, bytes) else str(w) for w in arr.tolist()]
+                if matrix.ndim >= 1 and len(words) != matrix.shape[0]:
+                    raise FileFormatError(f"{path} (array {wname!r})", f"{len(words):,} words for {matrix.shape[0]:,} "
+                                          f"rows of {mname!r}", expected="one word per row",
+                                          offset=heads[wname][1].header_offset)
     return matrix, words
 
 
 def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str):
+    check_zip_member(zf.fp, info, where)
     try:
         return zf.open(info)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as e:
-        raise FileFormatError(where, f"cannot be read ({e})", expected="an unencrypted .npz member") from None
+    except ZIP_DAMAGE as e:
+        raise FileFormatError(where, f"cannot be read ({str(e)[:200]})", expected="an unencrypted .npz member",
+                              offset=info.header_offset) from None
+
+
+def _damaged(where: str, e: BaseException, info: zipfile.ZipInfo) -> FileFormatError:
+    return FileFormatError(where, f"the compressed data is damaged ({str(e)[:200]})", expected="a complete .npz",
+                           offset=info.header_offset)
 
 
 def _npz_array(zf: zipfile.ZipFile, name: str, head: tuple[Header, zipfile.ZipInfo], path: str) -> np.ndarray:
@@ -205,8 +232,8 @@ def _npz_array(zf: zipfile.ZipFile, name: str, head: tuple[Header, zipfile.ZipIn
         with _member(zf, info, where) as f:
             read_header(f, where)
             return _read_data(f, h, where, info.file_size - h.offset)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
-        raise FileFormatError(where, f"the compressed data is damaged ({e})", expected="a complete .npz") from None
+    except ZIP_DAMAGE as e:
+        raise _damaged(where, e, info) from None
 
 
 def _read_vocab(vocab: Source, rows: int, opts: LoadOptions) -> list[str]:

@@ -27,6 +27,7 @@ def guess_metadata(src: Source) -> Source | None:
 def read_projector(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
     path = src.display
     rows: list[np.ndarray] = []
+    row_lines: list[int] = []
     dim = None
     with src.open() as f:
         ln = 0
@@ -48,7 +49,8 @@ def read_projector(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
                 raise FileFormatError(path, "binary data (NUL bytes)", line=ln, expected="tab-separated numbers")
             fields = line.split(b"\t")
             try:
-                vals = np.array([float(x) for x in fields], dtype=np.float32)
+                with np.errstate(over="ignore"):  # beyond float32: inf, named just below
+                    vals = np.array([float(x) for x in fields], dtype=np.float32)
             except ValueError:
                 bad = next(i for i, x in enumerate(fields) if not _isfloat(x))
                 raise FileFormatError(path, f"value {bad + 1} is not a number", line=ln, column=bad + 1,
@@ -60,9 +62,10 @@ def read_projector(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
                                       expected=f"{dim} tab-separated numbers like the first row")
             if not np.isfinite(vals).all():
                 col = int(np.argmin(np.isfinite(vals))) + 1
-                raise FileFormatError(path, f"value {col} is {vals[col - 1]}", line=ln, column=col,
-                                      expected="finite numbers (no NaN or inf)")
+                raise FileFormatError(path, f"value {col} is {fields[col - 1].decode('utf-8', 'replace')}", line=ln,
+                                      column=col, expected="finite numbers (no NaN or inf, within float32's range)")
             rows.append(vals)
+            row_lines.append(ln)
             if len(rows) % 5000 == 0:
                 yield Progress(f.fraction() * 0.9, f"read {len(rows):,} rows")
             if opts.limit is not None and len(rows) >= opts.limit:
@@ -82,7 +85,13 @@ def read_projector(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
         labels = [str(i) for i in range(len(rows))]
     words = unique_labels([lab.lower() if opts.lowercase else lab for lab in labels])
     yield Progress(1.0, f"read {len(rows):,} rows")
-    return RawEmbeddings(words, vectors.astype(opts.dtype, copy=False), metadata)
+    with np.errstate(over="ignore"):
+        out = vectors.astype(opts.dtype, copy=False)
+    if not np.isfinite(out).all():
+        r, c = np.argwhere(~np.isfinite(out))[0]
+        raise FileFormatError(path, f"value {int(c) + 1} is {vectors[r, c]:g}, too large for {opts.dtype}",
+                              line=row_lines[r], column=int(c) + 1, expected="numbers within float16's range (+-65504): open it as float32")
+    return RawEmbeddings(words, out, metadata)
 
 
 def read_metadata(src: Source, n_rows: int, opts: LoadOptions, limited: bool = False) -> dict[str, list[str]]:

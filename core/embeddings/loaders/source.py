@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import os
+import struct
 import tempfile
 import zipfile
 import zlib
@@ -31,8 +33,9 @@ MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"))
 SUFFIX = {"gzip": (".gz", ".gzip"), "bzip2": (".bz2", ".bz"), "xz": (".xz",), "zip": (".zip",)}
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 MAX_LAYERS = 3  # a zip member compressed twice is the most anyone ships
+LZMA_MEMORY = 256 << 20
 _DAMAGE = (EOFError, OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, RuntimeError, NotImplementedError,
-           ValueError)
+           ValueError, struct.error, OverflowError)
 _NOT_EMBEDDINGS = ("readme", "license", "licence", "copying", "notice", "changelog")
 _DOC_SUFFIXES = (".md", ".pdf", ".html", ".htm", ".rst", ".json", ".py", ".sh", ".cfg", ".ini", ".xml")
 
@@ -156,13 +159,19 @@ class Stream:
         return min(max(pos / self._span, 0.0), 1.0)
 
     def damaged(self, exc: BaseException) -> FileFormatError:
+        """The error for compressed data that cannot be read, at the compressed byte reached."""
         kind = self.src.layers[-1] if self.src.layers else "file"
-        what = str(exc) or type(exc).__name__
+        what = (str(exc) or type(exc).__name__)[:200]
+        try:
+            at = self._raw.tell()
+        except (OSError, ValueError):
+            at = None
         if isinstance(exc, EOFError) or "ended before" in what:
             return FileFormatError(self.src.display, f"the {kind} data ends early, after {self.consumed:,} bytes "
-                                   f"of content ({what})", expected=f"a complete {kind} stream (a download cut short?)")
+                                   f"of content ({what})", expected=f"a complete {kind} stream (a download cut short?)",
+                                   offset=at)
         return FileFormatError(self.src.display, f"the {kind} data is damaged after {self.consumed:,} bytes of "
-                               f"content ({what})", expected=f"valid {kind} data")
+                               f"content ({what})", expected=f"valid {kind} data", offset=at)
 
     def close(self) -> None:
         for c in (self._reader, *self._closers, self._raw):
@@ -178,19 +187,57 @@ class Stream:
         self.close()
 
 
-def _wrap(kind: str, f: IO[bytes]) -> IO[bytes]:
+def lzma_memlimit(size: int) -> int:
+    """The most memory an LZMA/xz decoder may take for a file of ``size`` bytes: a header can ask
+    for a dictionary of up to 4 GiB; real files use at most 64 MiB (xz -9) unless made bigger."""
+    return max(LZMA_MEMORY, 4 * size)
+
+
+def _wrap(kind: str, f: IO[bytes], size: int) -> IO[bytes]:
     if kind == "gzip":
         return gzip.GzipFile(fileobj=f, mode="rb")
     if kind == "bzip2":
         return bz2.BZ2File(f, "rb")
-    return lzma.LZMAFile(f, "rb")
+    try:  # lzma.LZMAFile has no memory limit; its reader with one (LZMAError past it, not a huge allocation)
+        import _compression
+
+        raw = _compression.DecompressReader(f, lzma.LZMADecompressor, trailing_error=lzma.LZMAError,
+                                            memlimit=lzma_memlimit(size))
+        return io.BufferedReader(raw)
+    except (ImportError, TypeError):
+        return lzma.LZMAFile(f, "rb")
+
+
+def check_zip_member(raw: IO[bytes], info: zipfile.ZipInfo, where: str) -> None:
+    """Refuse an LZMA member whose header asks for a dictionary beyond the memory limit, before
+    zipfile allocates it (its raw LZMA decoder takes no limit)."""
+    if info.compress_type != zipfile.ZIP_LZMA:
+        return
+    try:
+        raw.seek(info.header_offset)
+        local = raw.read(30)
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        raw.seek(info.header_offset + 30 + name_len + extra_len)
+        props = raw.read(9)
+        dict_size = struct.unpack("<I", props[5:9])[0]
+    except (OSError, ValueError, struct.error):
+        return  # zipfile will say what is wrong with it
+    limit = lzma_memlimit(info.compress_size)
+    if dict_size > limit:
+        raise FileFormatError(where, f"the LZMA data asks for a {dict_size:,}-byte dictionary",
+                              expected=f"at most {limit:,} bytes (a damaged header?)", offset=info.header_offset)
 
 
 def _open_zip(path: str, raw: IO[bytes]) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(raw)
-    except (zipfile.BadZipFile, *_DAMAGE) as exc:
-        raise FileFormatError(path, f"not a readable zip archive ({exc})", expected="a .zip archive") from None
+    except (*_DAMAGE, struct.error, OverflowError, UnicodeDecodeError, IndexError) as exc:
+        try:
+            end = max(raw.seek(0, os.SEEK_END) - 22, 0)
+        except (OSError, ValueError):
+            end = None
+        raise FileFormatError(path, f"not a readable zip archive: its directory at the end cannot be read "
+                              f"({str(exc)[:200]})", expected="a .zip archive", offset=end) from None
 
 
 def _open_layers(src: Source, raw: IO[bytes]) -> Stream:
@@ -202,17 +249,22 @@ def _open_layers(src: Source, raw: IO[bytes]) -> Stream:
         zf = _open_zip(src.path, raw)
         try:
             info = zf.getinfo(src.member or "")
+            check_zip_member(raw, info, src.display)
             reader = zf.open(info)
         except KeyError:
             zf.close()
             raise FileFormatError(src.path, f"no member {src.member!r} in the archive") from None
-        except _DAMAGE as exc:
+        except FileFormatError:
             zf.close()
-            raise FileFormatError(src.display, f"this member cannot be read ({exc})",
-                                  expected="an unencrypted member stored or deflated/bzip2/lzma") from None
+            raise
+        except (*_DAMAGE, struct.error, OverflowError) as exc:
+            zf.close()
+            raise FileFormatError(src.display, f"this member cannot be read ({str(exc)[:200]})",
+                                  expected="an unencrypted member stored or deflated/bzip2/lzma",
+                                  offset=info.header_offset) from None
         start, span, closers = info.header_offset, info.compress_size + 30 + len(info.filename), (zf,)
     for kind in layers:
-        reader = _wrap(kind, reader)
+        reader = _wrap(kind, reader, src.size)
     return Stream(src, raw, reader, start, span, closers)
 
 
@@ -290,7 +342,12 @@ def describe(path: str | os.PathLike, member: str | None = None) -> Source:
         raise FileFormatError(p, "this is a folder", expected="an embedding file")
     size = p.stat().st_size
     name, layers, content_size, siblings = p.name, [], size, ()
-    with open(p, "rb") as raw:
+    try:
+        raw = open(p, "rb")
+    except OSError as exc:
+        raise FileFormatError(p, f"cannot be read ({exc.strerror or exc})", expected="a file this user may read") \
+            from None
+    with raw:
         head = raw.read(8)
         if head.startswith(ZIP_MAGIC) or (member is not None and zipfile.is_zipfile(raw)):
             raw.seek(0)
@@ -305,7 +362,7 @@ def describe(path: str | os.PathLike, member: str | None = None) -> Source:
                 siblings = tuple(names)
         elif member is not None:
             raise FileFormatError(p, f"a member ({member!r}) was given but this is not a .zip archive",
-                                  expected="a .zip archive")
+                                  expected="a .zip archive", offset=0)
     src = Source(str(p), member, tuple(layers), name, size, content_size, siblings)
     while len(src.layers) < MAX_LAYERS:
         with src.open() as f:

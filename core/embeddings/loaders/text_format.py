@@ -19,6 +19,7 @@ from .source import Source
 
 BLOCK = 1 << 20  # ~30 ms of parsing per block: numpy holds the GIL that long at most
 MAX_LINE = 1 << 20
+MAX_DIM = MAX_LINE // 2  # numbers that fit on the longest line ("0 " each)
 
 
 def parse_header(line: bytes) -> tuple[int, int] | None:
@@ -83,9 +84,9 @@ def read_text(src: Source, opts: LoadOptions, *, header: bool | None = None) -> 
                     declared, dim = h
                     if dim <= 0:
                         raise FileFormatError(path, "dimension in header is 0", line=1, expected="a positive dimension")
-                    if dim > MAX_LINE // 2:
+                    if dim > MAX_DIM:
                         raise FileFormatError(path, f"the header declares {dim:,} dimensions", line=1,
-                                              expected=f"at most {MAX_LINE // 2:,} numbers on a line of "
+                                              expected=f"at most {MAX_DIM:,} numbers on a line of "
                                                        f"{MAX_LINE:,} bytes")
                     lines = lines[1:]
                     line_no = 1
@@ -93,7 +94,7 @@ def read_text(src: Source, opts: LoadOptions, *, header: bool | None = None) -> 
                                                   remaining=None if opts.limit is None else opts.limit - len(words))
             if block is not None and block.size:
                 dim = block.shape[1]
-                blocks.append(block.astype(opts.dtype, copy=False))
+                blocks.append(_as_dtype(path, block, opts.dtype, rows.row_lines[-len(new_words):]))
                 words.extend(new_words)
             line_no += len(lines)
             if declared is not None and rows.entries > declared:
@@ -110,6 +111,19 @@ def read_text(src: Source, opts: LoadOptions, *, header: bool | None = None) -> 
     vectors = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
     return RawEmbeddings(words, vectors, index=rows.seen if len(rows.seen) == len(words) else None,
                          notes=rows.duplicates.notes())
+
+
+def _as_dtype(path: str, block: np.ndarray, dtype: str, line_nos: list[int]) -> np.ndarray:
+    """The block in the chosen dtype; a number too large for float16 is named, not made inf."""
+    if dtype == "float32":
+        return block
+    with np.errstate(over="ignore"):
+        out = block.astype(dtype)
+    if not np.isfinite(out).all():
+        r, c = np.argwhere(~np.isfinite(out))[0]
+        raise FileFormatError(path, f"number {int(c) + 1} after the word is {block[r, c]:g}, too large for {dtype}",
+                              line=line_nos[r], expected="numbers within float16's range (+-65504): open it as float32")
+    return out
 
 
 class _Rows:
@@ -145,9 +159,11 @@ def _parse_fast(lines, first_line_no, dim, opts, rows, remaining):
     unique = set(words)
     if len(unique) != len(words) or "" in unique or not seen.keys().isdisjoint(unique) or "\r" in "".join(words):
         return None
+    numbers = b"\n".join(p[2] for p in parts)
+    if not numbers.strip():  # words without numbers: the careful path says where
+        return None
     try:  # numpy's C text reader: quicker than fromstring, and strict about every value
-        block = np.loadtxt(io.BytesIO(b"\n".join(p[2] for p in parts)), dtype=np.float32, comments=None,
-                           quotechar=None, ndmin=2)
+        block = np.loadtxt(io.BytesIO(numbers), dtype=np.float32, comments=None, quotechar=None, ndmin=2)
     except ValueError:
         return None
     if block.shape != (len(lines), dim) or not np.isfinite(block).all():
@@ -232,8 +248,9 @@ def _parse_numbers(path, rests, line_nos, dim) -> np.ndarray:
     finite = np.isfinite(block)
     if not finite.all():
         r, c = np.argwhere(~finite)[0]
-        raise FileFormatError(path, f"number {int(c) + 1} after the word is {block[r, c]}", line=line_nos[r],
-                              expected="finite numbers (no NaN or inf)")
+        token = rests[r].split()[c].decode("utf-8", "replace")
+        raise FileFormatError(path, f"number {int(c) + 1} after the word is {token}", line=line_nos[r],
+                              expected="finite numbers (no NaN or inf, within float32's range)")
     return block
 
 
