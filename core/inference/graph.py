@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import FileFormatError
+from .safety import load_checked
 
 if TYPE_CHECKING:  # onnx is imported only when a graph is opened
     import onnx
@@ -28,17 +28,10 @@ class TensorInfo:
 
 
 def load_graph(path: str | Path, *, with_weights: bool = True) -> "onnx.ModelProto":
-    """Read an ONNX file; anything else raises FileFormatError naming the file."""
-    import onnx
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileFormatError(path, "file not found")
-    try:
-        return onnx.load(str(path), load_external_data=with_weights)
-    except Exception as exc:  # protobuf's DecodeError, missing external data (FileNotFoundError), ...
-        raise FileFormatError(path, f"not a readable ONNX model ({type(exc).__name__}: {str(exc)[:200]})",
-                              expected="an ONNX protobuf file") from None
+    """Read an ONNX file; anything else raises FileFormatError naming the file. The model is
+    checked first (core.inference.safety: no external data outside its folder, no custom
+    operators), and only then are its external weights read."""
+    return load_checked(path, with_weights=with_weights)
 
 
 def _dtype(elem_type: int) -> str:

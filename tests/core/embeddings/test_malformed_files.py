@@ -174,3 +174,71 @@ def test_projector_ragged_rows(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileFormatError, match="no such file"):
         run_sync(loaders.load(tmp_path / "nope.txt"))
+
+
+class _Evil:
+    """Unpickling this creates a file: the proof that a loader ran code from a file."""
+
+    def __init__(self, sentinel):
+        self.sentinel = sentinel
+
+    def __reduce__(self):
+        return (open, (self.sentinel, "w"))
+
+
+def _evil_files(tmp_path, sentinel):
+    import io
+    import pickle
+
+    code = f"__import__('os').system('touch {sentinel}')"
+    arr = np.empty((2, 2), dtype=object)
+    arr[:] = _Evil(str(sentinel))
+    npy = io.BytesIO()
+    np.save(npy, arr, allow_pickle=True)
+    npz = io.BytesIO()
+    np.savez(npz, vectors=arr, words=np.array(["a", "b"], dtype=object))
+    blob = pickle.dumps(_Evil(str(sentinel)))
+    return {
+        "glove.txt": f"{code} 1 2\nthe 3 4\n".encode(),
+        "w2v.txt": f"2 2\n{code} 1 2\nthe 3 4\n".encode(),
+        "wiki.vec": f"1 2\n{code} 1 2 \n".encode(),
+        "w2v.bin": b"1 2\n" + code.replace(" ", "_").encode() + b" " + np.array([1, 2], "<f4").tobytes() + b"\n",
+        "pickle.bin": blob,
+        "vectors.tsv": b"1\t2\n3\t4\n",
+        "metadata.tsv": f"{code}\nthe\n".encode(),
+        "obj.npy": npy.getvalue(),
+        "obj.vocab": b"a\nb\n",
+        "obj.npz": npz.getvalue(),
+    }
+
+
+@pytest.mark.parametrize("wrap", ["plain", "gz", "zip"])
+@pytest.mark.parametrize("name", ["glove.txt", "w2v.txt", "wiki.vec", "w2v.bin", "pickle.bin", "vectors.tsv",
+                                  "obj.npy", "obj.npz"])
+def test_no_file_of_any_format_is_executed_or_unpickled(tmp_path, monkeypatch, name, wrap):
+    import zipfile
+
+    monkeypatch.chdir(tmp_path)
+    sentinel = tmp_path / "RAN"
+    files = _evil_files(tmp_path, sentinel)
+    companions = {"vectors.tsv": "metadata.tsv", "obj.npy": "obj.vocab"}
+    if wrap == "zip":
+        target = tmp_path / "evil.zip"
+        with zipfile.ZipFile(target, "w") as zf:
+            for n in (name, companions.get(name)):
+                if n:
+                    zf.writestr(n, files[n])
+    else:
+        target = tmp_path / (name + (".gz" if wrap == "gz" else ""))
+        target.write_bytes(gzip.compress(files[name]) if wrap == "gz" else files[name])
+        if name in companions:
+            (tmp_path / companions[name]).write_bytes(files[companions[name]])
+    try:
+        es = run_sync(loaders.load(target, use_cache=False))
+    except FileFormatError as err:
+        assert str(target) in str(err)
+        if name.startswith("obj"):
+            assert "never unpickled" in str(err)
+    else:  # the code is only a word
+        assert any("__import__" in w for w in es.words)
+    assert not sentinel.exists()
