@@ -20,6 +20,7 @@ writer's work, and two processes publishing into one folder take turns.
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import hashlib
 import json
@@ -124,6 +125,11 @@ def _publish_error(exc: OSError, target: Path) -> OSError:
     """The same kind of OSError, naming the target instead of a temporary name."""
     if exc.errno is None:  # numpy's "N requested and M written": a write cut short
         return type(exc)(f"cannot write {target}: a write stopped short ({exc}); is the disk full?")
+    blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:  # mkdir's "File exists" for a file standing where a folder must be
+        err = NotADirectoryError(errno.ENOTDIR, f"cannot write {target}: {blocker} is a file, not a folder")
+        err.filename = str(target)
+        return err
     err = type(exc)(exc.errno, f"cannot write {target}: {exc.strerror or exc}")
     err.filename = str(target)
     return err

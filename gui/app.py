@@ -122,7 +122,7 @@ def _run_scripted(app, window, args, failures: list[str], hook) -> int:
         if args.selftest:
             problems += _selftest_problems(window)
         if args.screenshot:
-            ok = window.grab().save(args.screenshot)
+            ok = _save_png(window.grab(), args.screenshot)
             if not ok:
                 problems.append(f"could not write {args.screenshot}")
             else:
@@ -136,6 +136,18 @@ def _run_scripted(app, window, args, failures: list[str], hook) -> int:
     timer.start()
     code = app.exec()
     return code or state["code"]
+
+
+def _save_png(image, path: str) -> bool:
+    from core.io import atomic_path
+
+    try:
+        with atomic_path(path, suffix=".png") as tmp:
+            if not image.save(str(tmp), "PNG"):
+                raise OSError(f"could not write {path}")
+    except OSError:
+        return False
+    return True
 
 
 def _selftest_problems(window) -> list[str]:

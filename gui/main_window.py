@@ -339,7 +339,9 @@ def _writing(job: Job, path: str | Path) -> Job:
     try:
         return (yield from job)
     except OSError as exc:
-        raise ExplorerError(f"could not write {path}: {exc.strerror or exc}") from None
+        reason = exc.strerror or str(exc)
+        raise ExplorerError(reason if reason.startswith("cannot write") else f"cannot write {path}: {reason}") \
+            from None
 
 
 def _dropped_file(event) -> str | None:

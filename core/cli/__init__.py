@@ -18,6 +18,7 @@ import sys
 import traceback
 
 from ..errors import ExplorerError
+from ..state.startup import prepare_folders
 from . import models, words
 from .common import BuildModels
 
@@ -44,8 +45,11 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run a parsed command under the one error policy (see the module's docstring)."""
+    """Run a parsed command under the one error policy (see the module's docstring). Like the
+    window, it first checks the app's folders and tidies what a killed run left (notes on stderr)."""
     try:
+        for note in prepare_folders():
+            print(f"note: {note}", file=sys.stderr)
         return int(args.func(args) or 0)
     except ExplorerError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)

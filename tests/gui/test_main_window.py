@@ -358,3 +358,20 @@ def test_a_zip_of_several_files_asks_which_one(qtbot, window, session, runner, t
     window.open_file(z)
     qtbot.waitUntil(lambda: bool(window.message_bar.messages()), timeout=10000)
     assert "holds 2 embedding files: a/small.txt, b.txt" in window.message_bar.messages()[0][1]
+
+
+def test_notices_and_a_failed_export_stay_in_the_message_bar(qtbot, window, session, runner, tmp_path):
+    window.show()
+    window.show_notices(["The last run stopped while writing; 1 unfinished file tidied away (nothing else was lost)"])
+    assert window.message_bar.messages() == [
+        ("info", "The last run stopped while writing; 1 unfinished file tidied away (nothing else was lost)")]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    window.export(write_word2vec_text, blocker / "out.txt")  # a folder that cannot be made: like a read-only disk
+    qtbot.waitUntil(lambda: len(window.message_bar.messages()) == 2, timeout=10000)
+    kind, text = window.message_bar.messages()[0]
+    assert kind == "error" and text == f"Could not export: cannot write {blocker / 'out.txt'}: {blocker} is a file, " \
+                                       "not a folder"
+    assert session.embeddings.name == "GloVe 20k"
+    window.message_bar.clear_messages()
+    assert not window.message_bar.isVisible()

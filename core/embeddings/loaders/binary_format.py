@@ -60,7 +60,7 @@ class _Reader:
 
 def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
     path = src.display
-    with src.open() as f:
+    with src.open(read_ahead=True) as f:
         try:
             head = f.readline(200)
         except FileFormatError as e:

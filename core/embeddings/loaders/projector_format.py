@@ -29,7 +29,7 @@ def read_projector(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
     rows: list[np.ndarray] = []
     row_lines: list[int] = []
     dim = None
-    with src.open() as f:
+    with src.open(read_ahead=True) as f:
         ln = 0
         while True:
             try:

@@ -18,8 +18,10 @@ import gzip
 import io
 import lzma
 import os
+import queue
 import struct
 import tempfile
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -75,14 +77,19 @@ class Source:
     def stem(self) -> str:
         return PurePosixPath(self.inner_name).stem
 
-    def open(self) -> "Stream":
-        """The content as a binary stream (close it, or use ``with``)."""
+    def open(self, *, read_ahead: bool = False) -> "Stream":
+        """The content as a binary stream (close it, or use ``with``). With ``read_ahead`` a
+        compressed file is decompressed by a second thread while the caller parses (zlib, bz2 and
+        lzma release the GIL), a few blocks ahead."""
         raw = open(self.path, "rb")
         try:
-            return _open_layers(self, raw)
+            stream = _open_layers(self, raw)
         except BaseException:
             raw.close()
             raise
+        if read_ahead and not self.plain:
+            stream.read_ahead()
+        return stream
 
     def open_seekable(self) -> IO[bytes]:
         """A seekable file of the content (a zip inside compression): the file itself when plain,
@@ -146,6 +153,9 @@ class Stream:
         self.consumed += len(data)
         return data
 
+    def read_ahead(self) -> None:
+        self._reader = ReadAhead(self._reader)
+
     def tell(self) -> int:
         """Content bytes read so far."""
         return self._reader.tell() if self.src.plain else self.consumed
@@ -185,6 +195,76 @@ class Stream:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class ReadAhead:
+    """Blocks of a reader read by a second thread into a short queue; ``read`` and ``readline`` take
+    them in order. An exception in the thread is raised by the read that reaches it."""
+
+    DEPTH = 4
+
+    def __init__(self, reader: IO[bytes]) -> None:
+        self._reader = reader
+        self._queue: queue.Queue = queue.Queue(self.DEPTH)
+        self._stop = threading.Event()
+        self._buf, self._pos, self._eof = b"", 0, False
+        self._thread = threading.Thread(target=self._produce, name="decompress-ahead", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
+        while not self._stop.is_set():
+            try:
+                item: bytes | BaseException = self._reader.read(BLOCK)
+            except BaseException as exc:  # noqa: BLE001 - handed to the reader, in order
+                item = exc
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if not isinstance(item, bytes) or not item:
+                return
+
+    def _more(self) -> bool:
+        if self._eof:
+            return False
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            self._eof = True
+            raise item
+        if not item:
+            self._eof = True
+            return False
+        self._buf, self._pos = self._buf[self._pos:] + item, 0
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        while (n < 0 or len(self._buf) - self._pos < n) and self._more():
+            pass
+        end = len(self._buf) if n < 0 else self._pos + n
+        out, self._pos = self._buf[self._pos:end], min(end, len(self._buf))
+        return out
+
+    def readline(self, limit: int = -1) -> bytes:
+        while True:
+            nl = self._buf.find(b"\n", self._pos)
+            have = len(self._buf) - self._pos
+            if nl >= 0 or (0 <= limit <= have) or not self._more():
+                break
+        end = nl + 1 if nl >= 0 else len(self._buf)
+        if limit >= 0:
+            end = min(end, self._pos + limit)
+        out, self._pos = self._buf[self._pos:end], end
+        return out
+
+    def tell(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._reader.close()
 
 
 def lzma_memlimit(size: int) -> int:

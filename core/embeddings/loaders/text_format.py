@@ -40,7 +40,7 @@ def read_text(src: Source, opts: LoadOptions, *, header: bool | None = None) -> 
     dim: int | None = None
     declared: int | None = None
     line_no = 0  # number of the last line consumed
-    with src.open() as f:
+    with src.open(read_ahead=True) as f:
         buf = b""
         eof = False
         first = True
