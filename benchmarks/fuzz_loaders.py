@@ -114,7 +114,7 @@ def worker() -> int:
 def _unsound(es) -> str | None:
     import numpy as np
 
-    if len(es.words) != es.vectors.shape[0] or es.vectors.ndim != 2 or es.vectors.shape[1] < 1:
+    if not es.words or len(es.words) != es.vectors.shape[0] or es.vectors.ndim != 2 or es.vectors.shape[1] < 1:
         return f"shape {es.vectors.shape} for {len(es.words)} words"
     if len(set(es.words)) != len(es.words):
         return "repeated words in a loaded set"

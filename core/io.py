@@ -127,12 +127,8 @@ def _publish_error(exc: OSError, target: Path) -> OSError:
         return type(exc)(f"cannot write {target}: a write stopped short ({exc}); is the disk full?")
     blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
     if blocker is not None:  # mkdir's "File exists" for a file standing where a folder must be
-        err = NotADirectoryError(errno.ENOTDIR, f"cannot write {target}: {blocker} is a file, not a folder")
-        err.filename = str(target)
-        return err
-    err = type(exc)(exc.errno, f"cannot write {target}: {exc.strerror or exc}")
-    err.filename = str(target)
-    return err
+        return NotADirectoryError(errno.ENOTDIR, f"cannot write {target}: {blocker} is a file, not a folder")
+    return type(exc)(exc.errno, f"cannot write {target}: {exc.strerror or exc}")
 
 
 @contextmanager
@@ -216,7 +212,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, fsync: bool = Fa
         with atomic_open(path, "wb", fsync=fsync) as fh:
             fh.write(data)
     except OSError as exc:
-        raise exc if exc.filename == str(path) else _publish_error(exc, Path(path)) from None
+        named = str(exc.strerror or "").startswith("cannot write")
+        raise exc if named else _publish_error(exc, Path(path)) from None
     return Path(path)
 
 

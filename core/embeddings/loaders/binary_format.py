@@ -7,6 +7,8 @@ size is not known ahead (gzip, bzip2, xz) the matrix grows as entries really arr
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ...errors import FileFormatError
@@ -20,42 +22,17 @@ BLOCK = 1 << 20
 FIRST_GUESS = 64 << 20  # bytes of matrix allocated up front when the content's size is unknown
 
 
-class _Reader:
-    """A window on the stream: ``need(n)`` makes n bytes available at ``pos`` (fewer at the end)."""
-
-    def __init__(self, f, base: int) -> None:
-        self.f, self.buf, self.pos, self.base, self.eof = f, b"", 0, base, False
-
-    def need(self, n: int) -> int:
-        have = len(self.buf) - self.pos
-        if have >= n or self.eof:
-            return have
-        parts = [self.buf[self.pos:]]
-        self.base += self.pos
-        while have < n:
-            block = self.f.read(max(BLOCK, min(n - have, 16 * BLOCK)))
-            if not block:
-                self.eof = True
-                break
-            parts.append(block)
-            have += len(block)
-        self.buf, self.pos = b"".join(parts), 0
-        return have
-
-    def skip_separators(self) -> None:
-        while True:
-            if self.need(1) == 0:
-                return
-            buf, pos, n = self.buf, self.pos, len(self.buf)
-            while pos < n and buf[pos] in (0x0A, 0x0D, 0x20):
-                pos += 1
-            self.pos = pos
-            if pos < n:
-                return
-
-    @property
-    def offset(self) -> int:  # byte offset in the content
-        return self.base + self.pos
+def _refill(f, buf: bytes, pos: int, need: int) -> tuple[bytes, bool]:
+    """The unread part of ``buf`` plus blocks from ``f`` until ``need`` bytes (or the end): (bytes, eof)."""
+    parts, have, eof = [buf[pos:]], len(buf) - pos, False
+    while have < need:
+        block = f.read(max(BLOCK, min(need - have, 16 * BLOCK)))
+        if not block:
+            eof = True
+            break
+        parts.append(block)
+        have += len(block)
+    return b"".join(parts), eof
 
 
 def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
@@ -90,32 +67,48 @@ def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
         words: list[str] = []
         seen: dict[str, int] = {}  # word -> entry number
         dups = Duplicates()
-        r = _Reader(f, len(head))
         row = entry = 0
         step = max(min(want // 100, 50000), 1000)
+        need = MAX_WORD + 2 + vec_bytes
+        buf, pos, base, eof = b"", 0, len(head), False  # base: content offset of buf[0]
+        rows = _byte_view(out)
+        entries: list[int] = []  # row -> entry number, for messages
+        encoding = opts.encoding
         while row < want and entry < count:
-            try:
-                r.skip_separators()
-                have = r.need(MAX_WORD + 1 + vec_bytes)
-            except FileFormatError as e:
-                raise located(e, entry + 2) from None
-            if have == 0:
+            if len(buf) - pos < need and not eof:
+                try:
+                    base += pos
+                    buf, eof = _refill(f, buf, pos, need)
+                    pos = 0
+                except FileFormatError as e:
+                    raise located(e, entry + 2) from None
+            n = len(buf)
+            while pos < n and buf[pos] in b"\n\r ":
+                pos += 1
+                if pos == n and not eof:  # separators all the way to the end of what was read
+                    base += pos
+                    buf, eof = _refill(f, buf, pos, need)
+                    pos, n = 0, len(buf)
+            if pos >= n:
                 raise FileFormatError(path, f"the header declares {count:,} words but the file ends after {entry:,}",
                                       line=entry + 2, expected=f"{count:,} entries (entry {entry + 1} at byte "
-                                                           f"{r.offset})")
-            buf, pos = r.buf, r.pos
+                                                           f"{base + pos})")
             sp = buf.find(b" ", pos, pos + MAX_WORD + 1)
             if sp < 0:
-                raise FileFormatError(path, f"entry {entry + 1} at byte {r.offset}: no space after the word",
+                raise FileFormatError(path, f"entry {entry + 1} at byte {base + pos}: no space after the word",
                                       line=entry + 2, expected=f"a word of at most {MAX_WORD} bytes, then a space")
-            word = decode_word(path, buf[pos:sp], entry + 2, opts.encoding)
+            try:
+                word = buf[pos:sp].decode(encoding)
+            except UnicodeDecodeError:
+                word = decode_word(path, buf[pos:sp], entry + 2, encoding)  # raises, saying where
+            if "\n" in word or "\r" in word:
+                decode_word(path, buf[pos:sp], entry + 2, encoding)
             end = sp + 1 + vec_bytes
-            if end > len(buf):
+            if end > n:
                 raise FileFormatError(path, f"the file ends inside the vector of {word!r} (entry {entry + 1})",
                                       line=entry + 2, expected=f"{vec_bytes} bytes of float32 values")
-            vec = np.frombuffer(buf, dtype="<f4", count=dim, offset=sp + 1)
-            r.pos = end
             entry += 1
+            start_of_vector, pos = sp + 1, end
             if opts.lowercase:
                 word = word.lower()
                 if word in seen:
@@ -123,30 +116,46 @@ def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
             elif word in seen:
                 dups.skip(word, f"entry {seen[word]}", f"entry {entry}")
                 continue
-            if not np.isfinite(vec).all():
-                col = int(np.argmin(np.isfinite(vec))) + 1
-                raise FileFormatError(path, f"the vector of {word!r} (entry {entry}) holds {vec[col - 1]} as number "
-                                      f"{col}", line=entry + 1, column=col, expected="finite numbers (no NaN or inf)")
             seen[word] = entry
             if row == len(out):  # only when the content's size was not known: grow as entries arrive
                 out = _grow(path, out, want, max(FIRST_GUESS // vec_bytes, 1))
-            out[row] = vec
+                rows = _byte_view(out)
+            rows[row * vec_bytes: (row + 1) * vec_bytes] = memoryview(buf)[start_of_vector:end]
             words.append(word)
+            entries.append(entry)
             row += 1
             if row % step == 0:
                 yield Progress(f.fraction(), f"read {row:,} words")
-        r.skip_separators()
-        if opts.limit is None and not opts.lowercase and r.need(1) > 0:
+        rest = buf[pos:] + (b"" if eof else f.read(BLOCK))
+        if opts.limit is None and not opts.lowercase and rest.strip(b"\n\r "):
             raise FileFormatError(path, f"more data after the {count:,} declared entries", line=count + 2,
                                   expected="the file to end after the declared words")
+    del rows
+    if not words:
+        raise FileFormatError(path, f"no vectors found (the header declares {count:,})", line=2,
+                              expected="a word, a space and its float32 values")
+    if sys.byteorder == "big":
+        out.byteswap(inplace=True)  # the file's floats are little-endian
+    vectors = out[:row]
+    bad = ~np.isfinite(vectors)
+    if bad.any():
+        r, c = (int(x) for x in np.argwhere(bad)[0])
+        raise FileFormatError(path, f"the vector of {words[r]!r} (entry {entries[r]}) holds {vectors[r, c]} as "
+                              f"number {c + 1}", line=entries[r] + 1, column=c + 1,
+                              expected="finite numbers (no NaN or inf)")
     with np.errstate(over="ignore"):
-        vectors = out[:row].astype(opts.dtype, copy=False)
+        vectors = vectors.astype(opts.dtype, copy=False)
     if not np.isfinite(vectors).all():
         r, c = (int(x) for x in np.argwhere(~np.isfinite(vectors))[0])
-        raise FileFormatError(path, f"number {c + 1} of {words[r]!r} (entry {seen[words[r]]}) is {out[r, c]:g}, too "
-                              f"large for {opts.dtype}", line=seen[words[r]] + 1,
+        raise FileFormatError(path, f"number {c + 1} of {words[r]!r} (entry {entries[r]}) is {out[r, c]:g}, too "
+                              f"large for {opts.dtype}", line=entries[r] + 1,
                               expected="numbers within float16's range (+-65504): open it as float32")
     return RawEmbeddings(words, vectors, notes=dups.notes())
+
+
+def _byte_view(out: np.ndarray) -> memoryview:
+    """The matrix's bytes, row after row: a vector's bytes are copied in without numpy per entry."""
+    return memoryview(out.reshape(-1).view(np.uint8))
 
 
 def _matrix(path: str, rows: int, dim: int) -> np.ndarray:
