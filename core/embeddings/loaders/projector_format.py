@@ -90,7 +90,8 @@ def read_projector(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
     if not np.isfinite(out).all():
         r, c = np.argwhere(~np.isfinite(out))[0]
         raise FileFormatError(path, f"value {int(c) + 1} is {vectors[r, c]:g}, too large for {opts.dtype}",
-                              line=row_lines[r], column=int(c) + 1, expected="numbers within float16's range (+-65504): open it as float32")
+                              line=row_lines[r], column=int(c) + 1,
+                              expected="numbers within float16's range (+-65504): open it as float32")
     return RawEmbeddings(words, out, metadata)
 
 

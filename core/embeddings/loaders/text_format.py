@@ -160,7 +160,7 @@ def _parse_fast(lines, first_line_no, dim, opts, rows, remaining):
     if len(unique) != len(words) or "" in unique or not seen.keys().isdisjoint(unique) or "\r" in "".join(words):
         return None
     numbers = b"\n".join(p[2] for p in parts)
-    if not numbers.strip():  # words without numbers: the careful path says where
+    if len(numbers) <= 2 * len(parts) and not numbers.strip():  # words alone: the careful path says where
         return None
     try:  # numpy's C text reader: quicker than fromstring, and strict about every value
         block = np.loadtxt(io.BytesIO(numbers), dtype=np.float32, comments=None, quotechar=None, ndmin=2)
