@@ -82,7 +82,6 @@ def child(scenario: str, root: Path, text: Path) -> int:
             s = settings.Settings(recent_files=[f"/data/{n}.txt"], window_state="A" * LAYOUT_BYTES + str(n))
             settings.save(s)
     if scenario == "projection":
-        from core.embeddings.embedding_set import EmbeddingSet
         from core.projections import cache
         from core.projections.layout import Layout
 

@@ -21,7 +21,8 @@ from numpy.lib import format as npformat
 from ...errors import FileFormatError
 from ...progress import Job, Progress
 from .common import Duplicates, LoadOptions, RawEmbeddings, decode_word
-from .source import Source, check_zip_member, describe
+from .source import Source, describe
+from .stream import check_zip_member
 
 MATRIX_NAMES = ("vectors", "embeddings", "embedding", "weights", "matrix", "W", "E", "arr_0")
 WORD_NAMES = ("words", "vocab", "vocabulary", "tokens", "labels", "index", "keys")
