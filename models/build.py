@@ -41,7 +41,7 @@ def build_model(name: str, *, force: bool = False) -> Job[dict]:
     """Build one model (a job); returns ``{"name", "status", "seconds", "bytes"}``."""
     registry.spec(name)  # an unknown name is a ModelMissingError naming the known ones
     builder = importlib.import_module(f"models.{BUILDERS[name]}")
-    out = registry.model_dir(name)
+    out = registry.build_dir(name)
     t0 = time.perf_counter()
     yield Progress(0.0, f"{name}: checking sources and existing build")
     recipe = builder.recipe()

@@ -14,7 +14,8 @@ intermediate layouts. The fitted model stays in the child; the layout gets a
 was terminated (a later fit was cancelled), or is busy fitting, placement falls
 back to the neighbour mean (core.projections.placement).
 
-In a frozen app (PyInstaller: no ``python -c``) or on Windows (a Connection
+In the frozen app the executable itself is the child (``embedding-explorer
+--umap-child FD``, handled first thing in main.py). On Windows (a Connection
 needs a POSIX socket here) the fit runs on a thread instead; large sets may then
 stall the UI for an epoch at a time.
 With a fixed ``random_state`` umap runs single-threaded (its own rule); we pass
@@ -114,6 +115,22 @@ def _serve(conn) -> None:
 
 
 # -- the parent side ----------------------------------------------------------------------
+CHILD_FLAG = "--umap-child"
+
+
+def child_command() -> list[str]:
+    """How to start the child: the frozen executable with CHILD_FLAG, else Python running serve_fd."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, CHILD_FLAG]
+    return [sys.executable, "-c", "import sys; from core.projections.umap import serve_fd; serve_fd(int(sys.argv[1]))"]
+
+
+def _child_env() -> dict[str, str]:
+    if getattr(sys, "frozen", False):
+        return dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+
 class _Worker:
     """The persistent child process; one request at a time (a lock).
 
@@ -126,11 +143,8 @@ class _Worker:
 
     def __init__(self) -> None:
         parent, child = socket.socketpair()
-        root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-        code = "import sys; from core.projections.umap import serve_fd; serve_fd(int(sys.argv[1]))"
-        self.process = subprocess.Popen([sys.executable, "-c", code, str(child.fileno())], pass_fds=(child.fileno(),),
-                                        env=env, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen([*child_command(), str(child.fileno())], pass_fds=(child.fileno(),),
+                                        env=_child_env(), stdin=subprocess.DEVNULL)
         child.close()
         self.conn = Connection(parent.detach())
         self.lock = threading.Lock()
@@ -285,7 +299,7 @@ def umap(es: EmbeddingSet, rows: np.ndarray, p: dict[str, Any]) -> Job:
     n_neighbors = min(int(p["n_neighbors"]), len(X) - 1)
     kwargs = {"n_neighbors": n_neighbors, "min_dist": float(p["min_dist"]), "random_state": int(p["seed"])}
     yield Progress(0.0, "UMAP: starting")
-    if getattr(sys, "frozen", False) or os.name != "posix":
+    if os.name != "posix":
         coords, model, caught = yield from _fit_on_thread(X, kwargs)
     else:
         worker = _get_worker()

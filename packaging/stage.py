@@ -1,0 +1,114 @@
+"""Stage what the installed app carries, into one folder PyInstaller adds as it is:
+
+    data/glove-6b-50d-v1/   the default set, already converted to the memory-mappable store
+    data/gensim/            the evaluation files and corpora from gensim's test data
+    models/<name>/          every built model: the files its manifest lists (the language model:
+                            the variant that ships, see SHIP_LM), checksummed again here
+    icons/                  the app icon as SVG and PNGs at the hicolor sizes (for the .deb)
+
+    python packaging/stage.py build/stage        # prints the size of each part
+
+Run from a source checkout after ./run.sh (models built, packages installed). Nothing here is
+imported by the app.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.embeddings import default_set  # noqa: E402
+from core.embeddings.evaluation import data_file  # noqa: E402
+from core.inference import registry  # noqa: E402
+from core.inference.runtime import verify_model  # noqa: E402
+from core.io import sha256_file  # noqa: E402
+from core.progress import run_sync  # noqa: E402
+
+GENSIM_FILES = ("questions-words.txt", "wordsim353.tsv", "simlex999.txt", "lee_background.cor",
+                "head500.noblanks.cor")
+ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
+SKIP_ROLES = {"reference"}  # build-time reference outputs: the tests use them, the app does not
+
+
+def _copy_model(name: str, dest: Path) -> int:
+    src = registry.model_dir(name)
+    manifest = registry.manifest(name)
+    verify_model(src, manifest)  # a damaged build is never shipped
+    dest.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for role, entry in manifest["files"].items():
+        if role in SKIP_ROLES:
+            continue
+        shutil.copy2(src / entry["file"], dest / entry["file"])
+        files[role] = entry
+    shipped = {**manifest, "files": files}
+    (dest / "manifest.json").write_text(json.dumps(shipped, indent=2) + "\n", encoding="utf-8")
+    return sum(p.stat().st_size for p in dest.iterdir())
+
+
+def _icons(dest: Path) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    svg = ROOT / "packaging" / "icons" / "embedding-explorer.svg"
+    app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841 - Qt needs it to paint
+    renderer = QSvgRenderer(str(svg))
+    if not renderer.isValid():
+        raise SystemExit(f"{svg} is not a valid SVG")
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(svg, dest / "embedding-explorer.svg")
+    for size in ICON_SIZES:
+        img = QImage(size, size, QImage.Format.Format_ARGB32)
+        img.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(img)
+        renderer.render(painter)
+        painter.end()
+        if not img.save(str(dest / f"embedding-explorer-{size}.png")):
+            raise SystemExit(f"could not write the {size}px icon")
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def stage(out: Path, models: list[str] | None = None) -> dict[str, int]:
+    if out.exists():
+        shutil.rmtree(out)
+    data = out / "data"
+    run_sync(default_set.load_default())  # converted into the cache if it is not yet
+    src = default_set.default_folder()
+    shutil.copytree(src, data / src.name)
+    (data / "gensim").mkdir(parents=True)
+    for fname in GENSIM_FILES:
+        shutil.copy2(data_file(fname), data / "gensim" / fname)
+    sizes = {"data: default set": _size(data / src.name), "data: gensim files": _size(data / "gensim")}
+    for name in models or list(registry.MODELS):
+        sizes[f"model: {name}"] = _copy_model(name, out / "models" / name)
+    _icons(out / "icons")
+    (out / "STAGED.json").write_text(json.dumps(
+        {"sizes": sizes, "default_set_sha256": sha256_file(data / src.name / "vectors.npy")}, indent=1) + "\n")
+    return sizes
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--models", nargs="*", choices=list(registry.MODELS), help="only these models (default: all)")
+    args = ap.parse_args()
+    sizes = stage(args.out, args.models)
+    for part, n in sizes.items():
+        print(f"{part:<28} {n / 1e6:8.1f} MB")
+    print(f"{'staged in total':<28} {_size(args.out) / 1e6:8.1f} MB  ({args.out})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
