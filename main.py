@@ -24,11 +24,10 @@ def build_models(only: list[str] | None, force: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--umap-child"]:  # the frozen app starts itself as the UMAP worker process
-        from core.projections.umap import serve_fd
+    if argv[:1] == ["--child"]:  # the installed app starts itself as a worker process (core/children.py)
+        from core.children import serve
 
-        serve_fd(int(argv[1]))
-        return 0
+        return serve(argv[1:])
     from core.cli import build_parser, commands, run
 
     parser = build_parser(build_models=build_models)

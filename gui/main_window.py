@@ -104,12 +104,15 @@ class MainWindow(QMainWindow):
                 widget = QLabel(f"This panel could not be built:\n{type(e).__name__}: {e}")
                 widget.setWordWrap(True)
             dock.setWidget(widget)
+            dock.hide()  # tabified while hidden: Qt leaves a stray tab bar behind otherwise (two tabbed areas)
             self.addDockWidget(AREAS[spec.area], dock)
             if spec.area in first_in_area:
                 self.tabifyDockWidget(first_in_area[spec.area], dock)
             else:
                 first_in_area[spec.area] = dock
             self.docks[spec.name] = dock
+        for dock in self.docks.values():
+            dock.show()
         for dock in first_in_area.values():
             dock.raise_()
         side = [d for a, d in first_in_area.items() if a in ("left", "right")]
@@ -122,7 +125,11 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.open_action = file_menu.addAction("&Open embeddings…", self.show_open_dialog, QKeySequence.StandardKey.Open)
         file_menu.addAction("Open the bundled " + DEFAULT_NAME, self.load_default)
+        self.open_lm_action = file_menu.addAction("Open &language model…", self.show_open_language_model)
+        file_menu.addAction("Use the built language model (SmolLM2-135M)", lambda: self.open_language_model(""))
+        file_menu.addAction("Open the language model's token &embeddings", self.open_token_embeddings)
         self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addAction("Open O&NNX model…", self.show_open_onnx_dialog)
         file_menu.addSeparator()
         self.export_tsv_action = file_menu.addAction("Export as Projector &TSV…", self.export_projector_tsv)
         self.export_w2v_action = file_menu.addAction("Export as &word2vec text…", self.export_word2vec_text)
@@ -173,6 +180,19 @@ class MainWindow(QMainWindow):
         self.runner.run("load", lambda: load(path, fmt, opts), lambda es: self._on_loaded(es, path),
                         label=f"opening {name}", on_error=lambda e: self._on_load_failed(name, e))
 
+    def show_open_onnx_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an ONNX model", self.settings.last_dir or "",
+                                              "ONNX models (*.onnx);;All files (*)")
+        if path:
+            self.open_onnx_model(path)
+
+    def open_onnx_model(self, path: str | Path) -> None:
+        """List and draw the layers of any ONNX model (the ONNX layers panel)."""
+        onnx = self.session.activations.onnx
+        onnx.path = ""  # the same file again is read again (it may have been fixed)
+        onnx.path = str(path)
+        self.raise_panel("onnx_layers")
+
     def load_default(self) -> None:
         self.session.status = f"opening {DEFAULT_NAME}…"
         self.runner.run("load", load_default, lambda es: self._on_loaded(es, None), label=f"opening {DEFAULT_NAME}",
@@ -192,6 +212,28 @@ class MainWindow(QMainWindow):
         es = self.session.embeddings
         self.session.status = f"could not open {name}" + (f"; still showing {es.name}" if es is not None else "")
         self.reporter.report(JOB_TITLES["load"], exc)
+
+    def show_open_language_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a decoder folder (ONNX in Optimum's layout + tokenizer.json)",
+                                                  self.settings.last_dir or str(Path.home()))
+        if folder:
+            self.open_language_model(folder)
+
+    def open_language_model(self, folder: str) -> None:
+        """Use the decoder in ``folder`` ("" = the built one) in the Next word panel; problems show there."""
+        self.session.language.model_path = str(folder)
+        self.session.language.active = True  # asked for: open it now, drawn or not
+        self.raise_panel("next_word")
+
+    def open_token_embeddings(self) -> None:
+        """The language model's input embedding matrix as the active embedding set (converted once)."""
+        from core.inference.token_embeddings import token_embeddings
+
+        path = self.session.language.model_path
+        name = f"{Path(path).name if path else 'SmolLM2-135M'} token embeddings"
+        self.session.status = f"opening {name}…"
+        self.runner.run("load", lambda: token_embeddings(path), lambda es: self._on_loaded(es, None),
+                        label=f"opening {name}", on_error=lambda e: self._on_load_failed(name, e))
 
     def _export(self, title: str, default_name: str, job_factory) -> None:
         es = self.session.embeddings

@@ -28,6 +28,7 @@ from core.embeddings.evaluation import data_file  # noqa: E402
 from core.inference import registry  # noqa: E402
 from core.inference.runtime import verify_model  # noqa: E402
 from core.io import sha256_file  # noqa: E402
+from core.paths import cache_dir  # noqa: E402
 from core.progress import run_sync  # noqa: E402
 
 GENSIM_FILES = ("questions-words.txt", "wordsim353.tsv", "simlex999.txt", "lee_background.cor",
@@ -89,7 +90,20 @@ def stage(out: Path, models: list[str] | None = None) -> dict[str, int]:
     (data / "gensim").mkdir(parents=True)
     for fname in GENSIM_FILES:
         shutil.copy2(data_file(fname), data / "gensim" / fname)
-    sizes = {"data: default set": _size(data / src.name), "data: gensim files": _size(data / "gensim")}
+    # the MNIST digits (the draw pad's held-out strip, the image cloud) and their held-out split
+    from core.inference import mnist
+
+    digits = mnist.load_digits()  # computes the split into the cache if needed
+    (data / mnist.BUNDLED).mkdir()
+    shutil.copy2(digits.path, data / mnist.BUNDLED / digits.path.name)
+    for split_file in (cache_dir() / "mnist").glob("heldout-*.npy"):
+        shutil.copy2(split_file, data / mnist.BUNDLED / split_file.name)
+    # the masked-word panel's common English words (wordfreq's list; wordfreq itself is left out)
+    from core.inference.masked_fill import COMMON_WORDS_FILE, common_words
+
+    (data / COMMON_WORDS_FILE).write_text("\n".join(common_words(3000)) + "\n", encoding="utf-8")
+    sizes = {"data: default set": _size(data / src.name), "data: gensim files": _size(data / "gensim"),
+             "data: MNIST digits, word list": _size(data / mnist.BUNDLED) + (data / COMMON_WORDS_FILE).stat().st_size}
     for name in models or list(registry.MODELS):
         sizes[f"model: {name}"] = _copy_model(name, out / "models" / name)
     _icons(out / "icons")

@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from core.state.session import Session  # noqa: E402
@@ -39,6 +40,93 @@ def settle(app: QApplication, runner: TaskRunner, quiet_ms: int = 400, timeout_s
             return
         if now - start > timeout_s:
             raise TimeoutError(f"still running: {runner.running()}")
+
+
+def draw_seven(app: QApplication, canvas) -> None:
+    """A 7 drawn with mouse events, as a person would (pad coordinates 0..280)."""
+    def at(x, y):
+        return QPoint(round(canvas.width() * x / 280), round(canvas.height() * y / 280))
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    for stroke in ([(70, 72), (205, 68)], [(205, 68), (128, 232)]):
+        QTest.mousePress(canvas, left, none, at(*stroke[0]))
+        for i in range(1, 13):
+            (x0, y0), (x1, y1) = stroke
+            QTest.mouseMove(canvas, at(x0 + (x1 - x0) * i / 12, y0 + (y1 - y0) * i / 12))
+            app.processEvents()
+        QTest.mouseRelease(canvas, left, none, at(*stroke[1]))
+
+
+def digits_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save) -> None:
+    """The activations room: the pad with every layer, a unit's exciting digits, the image cloud
+    with the drawn digit placed in it, and an ONNX model's layers."""
+    from core.inference import registry
+
+    session = window.session
+    pad = window.docks["draw_pad"].widget()
+    for name in ("draw_pad", "digit_layers"):
+        window.raise_panel(name)
+    window.resizeDocks([window.docks["digit_layers"]], [470], Qt.Orientation.Vertical)
+    settle(app, runner)
+    draw_seven(app, pad.canvas)
+    settle(app, runner)
+    session.activations.unit = ("relu2", 17)
+    settle(app, runner)
+    save(window, "window-digits")
+    save(window.docks["draw_pad"], "draw_pad")
+    save(window.docks["digit_layers"], "digit_layers")
+    images = window.docks["image_cloud"].widget()
+    window.raise_panel("image_cloud")
+    images.show_images()
+    settle(app, runner)
+    draw_seven(app, pad.canvas)
+    settle(app, runner)
+    save(window, "window-image-cloud")
+    save(window.centralWidget(), "image_cloud_3d")
+    save(window.docks["image_cloud"], "image_cloud")
+    model = registry.model_dir(registry.DIGITS) / "model.onnx"
+    if model.is_file():
+        window.open_onnx_model(model)
+        settle(app, runner)
+        onnx = session.activations.onnx
+        onnx.chosen = ("relu1", "relu2", "logits", "relu3")
+        window.docks["onnx_layers"].widget().use_pad_digit()
+        settle(app, runner)
+        save(window.docks["onnx_layers"], "onnx_layers")
+    images.go_back()
+    settle(app, runner)
+
+
+def train_screenshots(app: QApplication, runner: TaskRunner, window: MainWindow, save) -> None:
+    """word2vec skip-gram trained on the Lee corpus in the window: the last epoch and an early one
+    (the cloud, the neighbours and the charts follow the epoch slider), then CBOW beside it."""
+    panel = window.docks["train"].widget()
+    window.session.arithmetic.expression = ""  # GloVe's example means little on 1,799 news words
+    window.raise_panel("train")
+    panel.start()
+    settle(app, runner)
+    save(window, "train-late")
+    save(window.docks["train"], "train")
+    panel._slider.setValue(1)
+    settle(app, runner)
+    save(window, "train-early")
+    panel.start(compare=True)
+    settle(app, runner)
+    save(window.docks["train"], "train-compare")
+
+
+def show_language(app: QApplication, runner: TaskRunner, session: Session) -> None:
+    """The language room as a user leaves it: "Once upon a" read, the top bar clicked three times
+    (" time", ",", " there"), and the masked-word example scored with its best word filled in."""
+    lang = session.language
+    lang.active = lang.masked.active = True
+    lang.prompt = "Once upon a"
+    settle(app, runner)
+    for _ in range(3):
+        lang.appended = (*lang.appended, lang.view.bars[0].id)
+        settle(app, runner)
+    fills = lang.masked.fills
+    if fills is not None and fills.fills:
+        lang.masked.chosen = fills.fills[0].word
 
 
 def main() -> int:
@@ -67,6 +155,7 @@ def main() -> int:
     settle(app, runner)
     window.raise_panel("directions")
     settle(app, runner)
+    show_language(app, runner, session)
 
     saved = []
 
@@ -78,8 +167,15 @@ def main() -> int:
         saved.append(path)
 
     save(window, "window")
+    window.raise_panel("next_word")
+    settle(app, runner, quiet_ms=150)
+    save(window, "window-language")
+    window.raise_panel("calculator")
     save(window.centralWidget(), "point_cloud")
+    digits_shots(app, window, runner, save)
     for name, dock in window.docks.items():
+        if out / f"{name}.png" in saved:  # shot with its content shown (digits_shots)
+            continue
         window.raise_panel(name)
         settle(app, runner, quiet_ms=150)
         save(dock, name)
@@ -88,6 +184,7 @@ def main() -> int:
     settle(app, runner, quiet_ms=150)
     save(window, "window-dark")
     window.set_theme("light")
+    train_screenshots(app, runner, window, save)
     QTimer.singleShot(0, window.close)
     app.processEvents()
     runner.shutdown()

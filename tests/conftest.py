@@ -29,3 +29,37 @@ def glove() -> EmbeddingSet:
 def glove_small(glove) -> EmbeddingSet:
     """The 20,000 most frequent GloVe words, in memory (fast GUI tests)."""
     return glove.subset(range(20000), name="GloVe 20k")
+
+
+_TINY_BUILT: dict[tuple, str] = {}
+
+
+@pytest.fixture(scope="session")
+def tiny_decoder():
+    """``tiny_decoder(layout="past", positions=64, logits_name="logits")``: the folder of a tiny GPT-2-style
+    decoder with random weights in Optimum's ONNX layout (models/build_tiny_decoder.py; needs torch).
+    Built once per content of the build script, in the temp folder, and reused across runs."""
+    import hashlib
+    import shutil
+    from pathlib import Path
+
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from models import build_tiny_decoder
+
+    script = hashlib.sha256(Path(build_tiny_decoder.__file__).read_bytes()).hexdigest()[:12]
+
+    def make(layout: str = "past", positions: int = 64, logits_name: str = "logits") -> str:
+        key = (layout, positions, logits_name)
+        if key not in _TINY_BUILT:
+            folder = Path(tempfile.gettempdir()) / "ee-tiny-decoders" / f"{script}-{layout}-{positions}-{logits_name}"
+            if not (folder / "reference.npz").is_file():
+                stage = Path(tempfile.mkdtemp(prefix="tiny-", dir=folder.parent if folder.parent.exists() else None))
+                build_tiny_decoder.build(stage, layout=layout, positions=positions, logits_name=logits_name)
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                shutil.rmtree(folder, ignore_errors=True)
+                shutil.move(str(stage), str(folder))
+            _TINY_BUILT[key] = str(folder)
+        return _TINY_BUILT[key]
+
+    return make

@@ -1,9 +1,13 @@
-"""Step-by-step decoding: run a prompt once, then one cached pass per appended token.
+"""Step-by-step decoding with the built language model, over core.inference.trace.
 
     gen = start(lm, "Once upon a", temperature=0.7)
     gen.last.top[0].text          # " time"
     gen.step(gen.last.top[0].id)  # one cached pass: the distribution of the token after it
     text = run_sync(generate(lm, "Once upon a", 20, seed=0))
+
+``generate`` draws each token with :func:`core.inference.sampling.draw` (seeded by the seed and
+the step number): the same seed gives the same text here, in ``main.py generate`` and in the
+window's Generate.
 """
 from __future__ import annotations
 
@@ -11,67 +15,66 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InputError
-from ..progress import Job, Progress
+from ..progress import Job, Progress, run_sync
 from .language_model import LanguageModel, NextToken
 from .tokenizer import Token
+from .trace import Settings, Trace, append, generate_steps, read_prompt
+
+
+def _settings(sampling: dict) -> Settings:
+    return Settings(sampling.get("temperature", 1.0), sampling.get("top_k"), sampling.get("top_p"))
 
 
 @dataclass
 class Generation:
-    """Incremental decoding state: the prompt, the tokens added, and the key/value cache."""
+    """Incremental decoding state: a :class:`Trace` and the :class:`NextToken` view of its last step."""
 
     lm: LanguageModel
     prompt: str
     sampling: dict
-    tokens: list[Token] = field(default_factory=list)
-    generated: list[int] = field(default_factory=list)
-    last: NextToken | None = None
-    _kv: np.ndarray | None = None
     precision: str = "auto"  # requested: "auto" / "fp32" / "q4"; each NextToken says what answered
+    trace: Trace | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.tokens = self.lm.tokenize(self.prompt)
-        ids = np.array([[t.id for t in self.tokens]])
-        res, label = self.lm.full_pass(ids, ("logits", "present_kv"), self.precision)
-        self._kv = res["present_kv"]
-        self.last = self._make(res["logits"][0, -1], label)
+        self.trace = run_sync(read_prompt(self.lm, self.prompt, precision=self.precision, chunk=1 << 30))
 
-    def _make(self, logits: np.ndarray, label: str) -> NextToken:
+    @property
+    def tokens(self) -> list[Token]:
+        return [*self.trace.tokens, *(s.token for s in self.trace.steps)]
+
+    @property
+    def generated(self) -> list[int]:
+        return list(self.trace.appended)
+
+    @property
+    def last(self) -> NextToken:
         s = {"temperature": 1.0, "top_k": None, "top_p": None, "n_top": 10, **self.sampling}
-        return self.lm.distribution(self.tokens, logits, None, s["temperature"], s["top_k"], s["top_p"], s["n_top"],
-                                    label)
+        return self.lm.distribution(self.tokens, self.trace.logits, None, s["temperature"], s["top_k"], s["top_p"],
+                                    s["n_top"], self.trace.answered)
 
     @property
     def length(self) -> int:
         """Positions held in the cache."""
-        return int(self._kv.shape[4])
+        return self.lm.cache_length(self.trace.cache)
 
     def step(self, token_id: int) -> NextToken:
         """Append one token; returns the distribution of the token after it (one cached pass)."""
-        tid = int(token_id)
-        if not 0 <= tid < self.lm.vocab_size:
-            raise InputError(f"token id {tid} is outside the vocabulary (0..{self.lm.vocab_size - 1})")
-        res, label = self.lm.cached_pass(np.array([[tid]]), self._kv, ("logits", "present_kv"), self.precision)
-        self._kv = res["present_kv"]
-        self.generated.append(tid)
-        tok = self.lm.tokenizer
-        self.tokens = [*self.tokens, Token(tid, tok.token(tid), tok.text(tid), -1, -1)]
-        self.last = self._make(res["logits"][0, -1], label)
+        self.trace = append(self.trace, [token_id], _settings(self.sampling))
         return self.last
 
     def sample(self, rng: np.random.Generator | None = None) -> int:
         """Draw the next token id from the current (filtered) distribution."""
         rng = rng or np.random.default_rng()
-        return int(rng.choice(len(self.last.probs), p=self.last.probs))
+        probs = _settings(self.sampling).probs(self.trace.logits)
+        return int(rng.choice(len(probs), p=probs))
 
     @property
     def generated_text(self) -> str:
-        return self.lm.tokenizer.decode(self.generated)
+        return self.trace.generated_text
 
     @property
     def text(self) -> str:
-        return self.prompt + self.generated_text
+        return self.trace.text
 
 
 def start(lm: LanguageModel, text: str, *, precision: str | None = None, **sampling) -> Generation:
@@ -92,12 +95,14 @@ def generate(
     precision: str | None = None,
 ) -> Job[str]:
     """Sample a continuation token by token (a job); returns the generated text."""
-    rng = np.random.default_rng(seed)
-    gen = start(lm, text, temperature=temperature, top_k=top_k, top_p=top_p, precision=precision)
-    for i in range(max_new_tokens):
-        tid = gen.sample(rng)
-        if stop_at_eos and tid == lm.eos_id:
-            break
-        gen.step(tid)
-        yield Progress((i + 1) / max_new_tokens, gen.generated_text, payload=tid)
-    return gen.generated_text
+    trace = yield from read_prompt(lm, text, precision=precision or lm.precision)
+    if seed is None:  # a fresh seed each call
+        seed = int(np.random.SeedSequence().entropy) & 0xFFFFFFFF
+    job = generate_steps(trace, max_new_tokens, seed=seed,
+                         settings=Settings(temperature, top_k, top_p), stop_at_eos=stop_at_eos)
+    while True:
+        try:
+            p = next(job)
+        except StopIteration as stop:
+            return stop.value.generated_text
+        yield Progress(p.fraction, p.payload.generated_text, payload=p.payload.steps[-1].token.id)

@@ -6,6 +6,10 @@ is never changed); shapes come from ONNX shape inference where it knows them.
 
     tensors = intermediate_tensors(load_graph(path))     # name, op type, shape, dtype
     session_bytes = with_outputs(load_graph(path), ["/encoder/layer.0/Add_1_output_0"])
+
+Files from anywhere (File > Open ONNX model...) are read with :func:`read_untrusted`: the size
+is checked first, the weights stay where they are, and every external-data reference must
+name an existing file inside the model's own folder, long enough for the bytes it claims.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FileFormatError
+
+PROTOBUF_LIMIT = 2 << 30  # a single ONNX protobuf file cannot be larger; big models keep weights outside
 
 if TYPE_CHECKING:  # onnx is imported only when a graph is opened
     import onnx
@@ -57,6 +63,12 @@ def _shape(value_info) -> tuple[int | str | None, ...] | None:
     return tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in t.shape.dim)
 
 
+def graph_inputs(model: "onnx.ModelProto") -> list[TensorInfo]:
+    """The graph's declared inputs (op type "input"); dtype "" when an input is no tensor."""
+    return [TensorInfo(i.name, "input", _shape(i), _dtype(i.type.tensor_type.elem_type)
+                       if i.type.HasField("tensor_type") else "") for i in model.graph.input]
+
+
 def intermediate_tensors(model: "onnx.ModelProto") -> list[TensorInfo]:
     """Every tensor a node produces, in graph order, with its shape where inference knows it."""
     import onnx
@@ -93,3 +105,77 @@ def with_outputs(model: "onnx.ModelProto", names: list[str]) -> bytes:
             copy.graph.output.append(onnx.ValueInfoProto(name=n))  # type and shape: onnxruntime infers them
             have.add(n)
     return copy.SerializeToString()
+
+
+def read_untrusted(path: str | Path) -> "onnx.ModelProto":
+    """An ONNX file from anywhere, its external data checked but not read (see the module doc).
+
+    FileFormatError for: no file, a file over 2 GB, bytes that are not an ONNX model, external
+    data outside the folder, missing or shorter than it claims."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileFormatError(path, "file not found")
+    size = path.stat().st_size
+    if size > PROTOBUF_LIMIT:
+        raise FileFormatError(path, f"{size / 2**30:.1f} GB is more than one ONNX protobuf file can hold",
+                              expected="a model under 2 GB, with larger weights in external data files")
+    model = load_graph(path, with_weights=False)
+    if model.ir_version <= 0 or not model.graph.node or not any(o.domain in ("", "ai.onnx") for o in model.opset_import):
+        raise FileFormatError(path, "not an ONNX model (no graph of ONNX operators in it)",
+                              expected="an ONNX protobuf file")
+    check_external_data(model, path.parent, path)
+    return model
+
+
+def all_tensors(graph) -> list:
+    """Every TensorProto of a graph: initializers and tensor attributes, subgraphs included."""
+    import onnx
+
+    out = list(graph.initializer)
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.TENSOR:
+                out.append(attr.t)
+            elif attr.type == onnx.AttributeProto.TENSORS:
+                out.extend(attr.tensors)
+            elif attr.type == onnx.AttributeProto.GRAPH:
+                out.extend(all_tensors(attr.g))
+            elif attr.type == onnx.AttributeProto.GRAPHS:
+                for g in attr.graphs:
+                    out.extend(all_tensors(g))
+    return out
+
+
+def check_external_data(model: "onnx.ModelProto", folder: Path, path: Path) -> list[Path]:
+    """The external data files a model uses; FileFormatError unless each lies inside ``folder``
+    (no absolute path, no "..", no link out of it), exists, and holds offset + length bytes."""
+    import onnx
+
+    root = folder.resolve()
+    used: dict[Path, int] = {}
+    for t in all_tensors(model.graph):
+        if t.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        info = {e.key: e.value for e in t.external_data}
+        loc = info.get("location", "")
+        where = f"tensor {t.name!r} keeps its data in {loc!r}"
+        rel = Path(loc)
+        if not loc or rel.is_absolute() or rel.drive or ".." in rel.parts:
+            raise FileFormatError(path, f"{where}, which is not a file beside the model",
+                                  expected="external data files inside the model's folder")
+        target = (folder / rel).resolve()
+        if not target.is_relative_to(root):
+            raise FileFormatError(path, f"{where}, which leads out of the model's folder",
+                                  expected="external data files inside the model's folder")
+        if not target.is_file():
+            raise FileFormatError(path, f"{where}, which is missing", expected=f"{loc} beside the model")
+        try:
+            end = int(info.get("offset", 0) or 0) + int(info.get("length", 0) or 0)
+        except ValueError:
+            raise FileFormatError(path, f"{where} at a malformed offset or length") from None
+        used[target] = max(used.get(target, 0), end)
+    for target, end in used.items():
+        if target.stat().st_size < end:
+            raise FileFormatError(path, f"external data file {target.name} is {target.stat().st_size:,} bytes; "
+                                        f"its tensors need {end:,}", expected="the complete file")
+    return list(used)

@@ -199,6 +199,32 @@ class LanguageModel(OnnxModel):
         if n > self.max_positions:
             raise InputError(f"the text is {n} tokens long; {self.display_name} reads at most {self.max_positions}")
 
+    # -- the step interface of core.inference.trace (shared with OptimumDecoder)
+    @property
+    def precisions(self) -> tuple[str, ...]:
+        return PRECISIONS if self._q4 is not None else ("fp32",)
+
+    def extend(self, ids, cache, precision: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
+        """Run ``ids`` after the stacked cache (None: from the start): logits for each new position,
+        the new cache and which files answered. "auto" reads passes of many tokens with fp32."""
+        ids = np.array([list(ids)], dtype=np.int64)
+        mode = precision or self.precision
+        if mode == "auto" and ids.shape[1] >= Q4_MAX_PROMPT:
+            mode = "fp32"
+        if cache is None:
+            res, label = self.full_pass(ids, ("logits", "present_kv"), mode)
+        else:
+            res, label = self.cached_pass(ids, cache, ("logits", "present_kv"), mode)
+        return res["logits"][0], res["present_kv"], label
+
+    @staticmethod
+    def cache_length(cache: np.ndarray | None) -> int:
+        return 0 if cache is None else int(cache.shape[4])
+
+    @staticmethod
+    def truncate(cache: np.ndarray | None, length: int) -> np.ndarray | None:
+        return cache[:, :, :, :, :length] if cache is not None and length > 0 else None
+
     # -- next-token distribution
     def distribution(self, tokens, logits, hidden, temperature, top_k, top_p, n_top, precision="fp32") -> NextToken:
         """A :class:`NextToken` from raw logits at the last position, with the sampling settings applied."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..paths import bundle_dir
 from .language_model import LanguageModel
 from ..progress import Job, Progress, scaled
 
@@ -50,8 +51,15 @@ class Fill:
     sentence: str
 
 
+COMMON_WORDS_FILE = "common-words-en.txt"  # data/ inside the installed app: wordfreq's list, written at build
+
+
 def common_words(n: int = 2000) -> list[str]:
-    """Frequent English words: wordfreq's list when installed, else a built-in list."""
+    """Frequent English words: the list shipped inside the installed app, else wordfreq's when
+    installed, else a built-in list."""
+    bundle = bundle_dir()
+    if bundle is not None and (bundle / "data" / COMMON_WORDS_FILE).is_file():
+        return (bundle / "data" / COMMON_WORDS_FILE).read_text(encoding="utf-8").split()[:n]
     try:
         from wordfreq import top_n_list
     except ImportError:
@@ -145,3 +153,23 @@ def fill_mask(
             entry[0], entry[1], entry[3] = w, float(s), sent
     ranked = sorted(merged.values(), key=lambda e: -e[2])[:top]
     return [Fill(word=w, prob=p, logprob=s, sentence=sent) for w, s, p, sent in ranked]
+
+
+@dataclass(frozen=True)
+class Fills:
+    """The ranked candidates for one sentence (what the masked-word panel shows)."""
+
+    sentence: str
+    fills: tuple[Fill, ...]
+    explanation: str = MASKED_FILL_EXPLAINED
+
+
+def fill_in(sentence: str, word: str) -> str:
+    """The sentence with ``word`` in place of its ``[MASK]``."""
+    return sentence.replace(MASK, word, 1)
+
+
+def fills_job(lm: LanguageModel, sentence: str, **options) -> Job[Fills]:
+    """:func:`fill_mask` as a job that returns a :class:`Fills`."""
+    fills = yield from fill_mask(lm, sentence, **options)
+    return Fills(sentence, tuple(fills))

@@ -142,6 +142,16 @@ def model_class(name: str) -> type[OnnxModel]:
     return next(c for c in (LanguageModel, SentenceEncoder, DigitClassifier) if c.kind == kind)
 
 
+def open_decoder(path: str = "", **options):
+    """A decoder for step-by-step reading (core.inference.trace): the built language model for
+    ``path`` "" (opened with precision "auto"), else the Optimum-layout folder at ``path``."""
+    if not path:
+        return open(LANGUAGE_MODEL, precision="auto", **options)
+    from .decoder import OptimumDecoder
+
+    return OptimumDecoder(path, **options)
+
+
 def open(name: str, **options) -> OnnxModel:  # noqa: A001 - registry.open(name) reads as intended
     """Open a built model by name: a LanguageModel, SentenceEncoder or DigitClassifier.
 
@@ -151,4 +161,5 @@ def open(name: str, **options) -> OnnxModel:  # noqa: A001 - registry.open(name)
     return model_class(name)(d, load_manifest(d), **options)
 
 
-__all__ = ["DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "ModelSpec", "build_command", "data_dir", "open"]
+__all__ = ["DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "ModelSpec", "build_command", "data_dir", "open",
+           "open_decoder"]

@@ -31,14 +31,32 @@ def sampling_probs(
         p[int(np.argmax(logits))] = 1.0
         return p
     p = np.exp(log_softmax(logits / temperature))
-    order = np.argsort(-p, kind="stable")
-    keep = np.ones(len(p), dtype=bool)
+    count = len(p)
     if top_k is not None:
-        keep[order[top_k:]] = False
+        count = min(count, int(top_k))
     if top_p is not None:
-        cum = np.cumsum(p[order])
+        cum = np.cumsum(np.sort(p)[::-1])
         # keep the smallest prefix whose mass reaches top_p (always at least one token)
-        cut = int(np.searchsorted(cum, top_p, side="left")) + 1
-        keep[order[cut:]] = False
-    p = np.where(keep, p, 0.0)
+        count = min(count, int(np.searchsorted(cum, top_p, side="left")) + 1)
+    if count < len(p):
+        p = np.where(_top_mask(p, count), p, 0.0)
     return p / p.sum()
+
+
+def _top_mask(p: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` largest entries (ties: the lower ids first, as a stable sort orders them),
+    without sorting the whole vocabulary."""
+    value = np.partition(p, len(p) - count)[len(p) - count]  # the count-th largest value
+    keep = p > value
+    ties = np.flatnonzero(p == value)
+    keep[ties[: count - int(keep.sum())]] = True
+    return keep
+
+
+def draw(probs: np.ndarray, seed: int, position: int) -> int:
+    """One token id drawn from ``probs`` with a generator seeded by ``(seed, position)``.
+
+    Seeding each position on its own makes a draw depend only on the seed, the step and the
+    distribution: Generate N, N presses of Sample and ``main.py generate`` give the same text."""
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, int(position)])
+    return int(rng.choice(len(probs), p=probs))

@@ -2,18 +2,57 @@
 
 It adds what the panels need on top of the raw library: each token's id, its
 vocabulary string and the readable text it stands for (``" time"`` rather than
-``"Ġtime"``), and an optional start-of-text id put first (SmolLM2 needs id 0
-there, or its next-token distribution is wrong).
+``"Ġtime"``), an optional start-of-text id put first (SmolLM2 needs id 0
+there, or its next-token distribution is wrong), and a visible form of each token
+for chips, bars and word lists (``"␣time"``; a byte of a split character as ``<0xF0>``).
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import tokenizers
 
 from ..errors import ModelCorruptError, ModelMissingError
 from .runtime import repair_hint
+
+
+VISIBLE = {" ": "\u2423", "\n": "\u21b5", "\t": "\u21e5", "\r": "\u240d"}  # ␣ ↵ ⇥ ␍
+
+
+def visible(text: str) -> str:
+    """``text`` with its white space and control characters made visible: ``" time"`` -> ``"␣time"``,
+    a newline ``↵``, a tab ``⇥``, any other control character ``<0x07>``."""
+    out = []
+    for ch in text:
+        if ch in VISIBLE:
+            out.append(VISIBLE[ch])
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append(f"<0x{ord(ch):02X}>")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def byte_level_alphabet() -> dict[str, int]:
+    """Byte-level BPE (GPT-2, SmolLM2) writes each byte as one printable character; this maps them back."""
+    printable = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    chars = list(printable)
+    extra = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(0x100 + extra)
+            extra += 1
+    return {chr(c): b for b, c in zip(printable, chars)}
+
+
+def visible_bytes(data: bytes) -> str:
+    """Bytes that are not a whole character: printable ASCII as itself, the rest as ``<0xNN>``."""
+    return "".join(visible(chr(b)) if 0x20 <= b < 0x7F else f"<0x{b:02X}>" for b in data)
 
 
 @dataclass(frozen=True)
@@ -83,3 +122,22 @@ class Tokenizer:
 
     def id_of(self, token: str) -> int | None:
         return self._tok.token_to_id(token)
+
+    def readable(self, token_id: int) -> str:
+        """A visible form of one token for chips, bars and word lists: ``"␣time"``, ``"↵"``; special
+        tokens by name; a piece of a character split over several tokens as its bytes (``<0xF0><0x9F>``)."""
+        tid = int(token_id)
+        raw = self.token(tid)
+        if tid in self._special:
+            return raw
+        text = self.text(tid)
+        if text and "\ufffd" not in text:
+            return visible(text)
+        alphabet = byte_level_alphabet()
+        if raw and all(ch in alphabet for ch in raw):
+            data = bytes(alphabet[ch] for ch in raw)
+            try:
+                return visible(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                return visible_bytes(data)
+        return raw or f"<id {tid}>"

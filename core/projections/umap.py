@@ -14,10 +14,9 @@ intermediate layouts. The fitted model stays in the child; the layout gets a
 was terminated (a later fit was cancelled), or is busy fitting, placement falls
 back to the neighbour mean (core.projections.placement).
 
-In the frozen app the executable itself is the child (``embedding-explorer
---umap-child FD``, handled first thing in main.py). On Windows (a Connection
-needs a POSIX socket here) the fit runs on a thread instead; large sets may then
-stall the UI for an epoch at a time.
+In the installed (frozen) app the child is the executable itself (core/children.py). On
+Windows (a Connection needs a POSIX socket here) the fit runs on a thread instead; large sets
+may then stall the UI for an epoch at a time.
 With a fixed ``random_state`` umap runs single-threaded (its own rule); we pass
 ``n_jobs=1`` so it does not warn about overriding it.
 """
@@ -26,19 +25,16 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import warnings
 from collections import OrderedDict
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import children
 from ..embeddings.embedding_set import EmbeddingSet
 from ..errors import Cancelled, ExplorerError
 from ..progress import Job, Progress
@@ -115,22 +111,6 @@ def _serve(conn) -> None:
 
 
 # -- the parent side ----------------------------------------------------------------------
-CHILD_FLAG = "--umap-child"
-
-
-def child_command() -> list[str]:
-    """How to start the child: the frozen executable with CHILD_FLAG, else Python running serve_fd."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, CHILD_FLAG]
-    return [sys.executable, "-c", "import sys; from core.projections.umap import serve_fd; serve_fd(int(sys.argv[1]))"]
-
-
-def _child_env() -> dict[str, str]:
-    if getattr(sys, "frozen", False):
-        return dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-
 class _Worker:
     """The persistent child process; one request at a time (a lock).
 
@@ -142,11 +122,7 @@ class _Worker:
     _ids = itertools.count(1)
 
     def __init__(self) -> None:
-        parent, child = socket.socketpair()
-        self.process = subprocess.Popen([*child_command(), str(child.fileno())], pass_fds=(child.fileno(),),
-                                        env=_child_env(), stdin=subprocess.DEVNULL)
-        child.close()
-        self.conn = Connection(parent.detach())
+        self.process, self.conn = children.start("core.projections.umap", "serve_fd")
         self.lock = threading.Lock()
 
     @property
@@ -154,13 +130,7 @@ class _Worker:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(2)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(2)
-        self.conn.close()
+        children.stop(self.process, self.conn)
 
     def fit(self, X: np.ndarray, kwargs: dict) -> Job[tuple[np.ndarray, int, list[str]]]:
         key = next(self._ids)

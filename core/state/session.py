@@ -4,7 +4,8 @@
     session.neighbours.query = "king"     # fires only if the value really changed
     session.embeddings = es               # or set_embeddings(es): also clears what indexed the old set
 
-Each room keeps its own model (neighbours, arithmetic, directions, cloud); what they share
+Each room keeps its own model (neighbours, arithmetic, directions, cloud, activations, training); what
+they share
 (the active set, the selection, the hovered word, the status line) sits on the Session.
 Inputs are plain fields that panels write. Results (``lookup``, ``outcome``, ``layout``) are
 computed by controllers (gui/controllers) and by the cloud, and stored here whole: one
@@ -14,7 +15,7 @@ or not the panel that shows it is open. Only the GUI thread changes the Session.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psygnal import evented
 
@@ -22,7 +23,17 @@ from ..embeddings.arithmetic import ArithmeticResult, Outcome
 from ..embeddings.directions import DirectionScores
 from ..embeddings.embedding_set import EmbeddingSet
 from ..embeddings.neighbours import Lookup
+from ..inference.any_model import InputChoice, TensorValues
+from ..inference.digit_embeddings import ImageSet, Nearest
+from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
+from ..inference.onnx_worker import Listing
+from ..embeddings.training import TrainingRun, TrainingSettings
 from ..projections.layout import Layout
+
+if TYPE_CHECKING:  # the language room's results; onnxruntime is imported only when a model opens
+    from ..inference.distribution import Distribution
+    from ..inference.masked_fill import Fills
+    from ..inference.trace import Trace
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -68,7 +79,7 @@ class DirectionsModel:
     outcome: DirectionScores | None = None  # (DirectionsController)
 
 
-@evented(equality_operators={"layout": _same})
+@evented(equality_operators={"layout": _same, "probes": _same})
 @dataclass
 class CloudModel:
     """The 3D point cloud: which words, how they are projected and coloured, and the layout shown."""
@@ -78,6 +89,131 @@ class CloudModel:
     params: tuple[tuple[str, Any], ...] = ()
     color_by: str = "frequency"  # frequency | clusters | meta:<column>
     layout: Layout | None = None  # the finished projection on screen (the cloud panel)
+    # Vectors that are no row of the set, placed live into the layout and drawn highlighted with
+    # their label: ((label, vector of the set's width), ...) (a drawn digit in the image cloud).
+    probes: tuple[tuple[str, Any], ...] = ()
+    marked: tuple[int, ...] = ()  # rows drawn marked (misclassified digits)
+
+
+@evented(equality_operators={"graph": _same, "choice": _same, "values": _same})
+@dataclass
+class OnnxLayersModel:
+    """Any ONNX model's tensors (File > Open ONNX model...)."""
+
+    path: str = ""  # the model file
+    chosen: tuple[str, ...] = ()  # the tensors to fetch and draw
+    choice: InputChoice = field(default_factory=InputChoice)  # what is fed to it
+    graph: Listing | None = None  # the opened model's tensors and inputs (OnnxLayersController)
+    values: TensorValues | None = None  # the chosen tensors for `choice` (OnnxLayersController)
+    problem: str = ""  # why the model could not be opened or run ("" when all is well)
+
+
+@evented(equality_operators={"digit": _same, "layers": _same, "exciting": _same, "images": _same,
+                             "nearest": _same})
+@dataclass
+class ActivationsModel:
+    """Inside the digit CNN: the pad's input, every layer, units, and the image-embedding cloud."""
+
+    digit: DigitInput | None = None  # drawn, picked from MNIST, or a file (the draw pad); None = empty pad
+    unit: tuple[str, int] | None = None  # a clicked unit: (layer, index)
+    layers: DigitLayers | None = None  # every layer for `digit`, or its problem (ActivationsController)
+    exciting: Exciting | None = None  # the held-out digits that excite `unit` most (ActivationsController)
+    images: ImageSet | None = None  # the 5,000 digits in the 500-wide layer (the image cloud panel)
+    nearest: Nearest | None = None  # digits nearest to the pad's digit in that layer (ActivationsController)
+    trust: tuple[tuple[str, float, int], ...] = ()  # (method, trustworthiness, sample) of each layout of them
+    onnx: OnnxLayersModel = field(default_factory=OnnxLayersModel)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingRequest:
+    """A press of Train (or Compare): what to train, as it was when pressed."""
+
+    corpus: str
+    settings: TrainingSettings
+    probes: tuple[str, ...] = ()  # () = the corpus's own probe words
+    compare: bool = False  # also train the other architecture (same corpus and seed)
+
+
+@evented(equality_operators={"request": _same, "run": _same, "other": _same})
+@dataclass
+class TrainingModel:
+    """Training word2vec: the settings, the request (Train / Compare), and the runs with one record per epoch."""
+
+    corpus: str = "lee"  # lee | head500 (gensim's test data) | the path of a text file
+    settings: TrainingSettings = TrainingSettings()
+    probes: str = ""  # words whose neighbours are followed, comma-separated ("" = the corpus's defaults)
+    request: TrainingRequest | None = None  # the TrainingController starts it
+    run: TrainingRun | None = None  # the run in progress or finished (its architecture drives the cloud)
+    other: TrainingRun | None = None  # the other architecture, after Compare
+    epoch: int = -1  # the epoch on show as the active set; -1 follows the latest
+    problem: str = ""  # why the last request failed ("" = none); the train panel shows it
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What a room's model is doing now, for a progress bar: ``fraction`` 0..1, or -1 when unknown."""
+
+    message: str
+    fraction: float = -1.0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The language model in use, as the panels show it."""
+
+    name: str
+    provider: str
+    precisions: tuple[str, ...]  # what the precision choice offers ("auto", "fp32", "q4") or ("fp32",)
+    description: str = ""
+    notice: str = ""  # a provider fallback or unusable 4-bit files, in one line
+    vocab_size: int = 0
+    max_positions: int | None = None
+
+
+@evented(equality_operators={"fills": _same})
+@dataclass
+class MaskedWordModel:
+    """A sentence with one [MASK]: candidate words scored by the causal model (MaskedWordController)."""
+
+    active: bool = False  # the panel has been shown: scoring starts only then
+    sentence: str = "The [MASK] sat on the throne."  # the committed sentence (Enter / Fill)
+    chosen: str = ""  # the candidate clicked, shown filled in
+    fills: Fills | None = None
+    activity: Activity | None = None
+    problem: str = ""  # an expected problem ([MASK] missing or twice, no model), shown inline
+
+
+@evented(equality_operators={"trace": _same, "view": _same, "info": _same})
+@dataclass
+class LanguageModelState:
+    """The next word: a prompt read by a language model, tokens appended one step at a time, and
+    the next token's distribution under the sampling settings (LanguageController)."""
+
+    active: bool = False  # a language panel has been shown: the model is opened only then
+    model_path: str = ""  # "" = the built SmolLM2-135M; else a folder with an Optimum-layout decoder
+    precision: str = "auto"  # auto | fp32 | q4 (auto: the 4-bit files for short passes when faithful)
+    prompt: str = ""
+    appended: tuple[int, ...] = ()  # token ids after the prompt (bar clicks, Sample, Generate); Undo drops one
+    generating: int = 0  # tokens still to sample (Sample: 1, Generate: N); set 0 to stop
+    seed: int = 0
+    temperature: float = 1.0
+    top_k: int = 0  # 0 = off
+    top_p: float = 1.0  # 1 = off
+    n_top: int = 10
+    show_logits: bool = False  # bars show logits (before the softmax) instead of probabilities
+    info: ModelInfo | None = None
+    trace: Trace | None = None  # the prompt and the appended tokens as read, with their key/value cache
+    view: Distribution | None = None  # trace's next token under the settings (re-rendered without the model)
+    activity: Activity | None = None
+    problem: str = ""  # an expected problem (model not built, prompt unreadable), shown inline
+    masked: MaskedWordModel = field(default_factory=MaskedWordModel)
+
+    @property
+    def current(self) -> bool:
+        """The trace answers the inputs as they are now (bars can be clicked)."""
+        t = self.trace
+        return (t is not None and t.prompt == self.prompt and t.appended == self.appended
+                and t.precision == self.precision and not self.generating)
 
 
 @evented(equality_operators={"embeddings": _same})
@@ -91,6 +227,9 @@ class Session:
     arithmetic: ArithmeticModel = field(default_factory=ArithmeticModel)
     directions: DirectionsModel = field(default_factory=DirectionsModel)
     cloud: CloudModel = field(default_factory=CloudModel)
+    activations: ActivationsModel = field(default_factory=ActivationsModel)
+    training: TrainingModel = field(default_factory=TrainingModel)
+    language: LanguageModelState = field(default_factory=LanguageModelState)
 
     def set_embeddings(self, es: EmbeddingSet | None) -> None:
         """Switch sets: selections and results that index the old set are cleared first."""
@@ -100,6 +239,8 @@ class Session:
         self.arithmetic.outcome = None
         self.directions.outcome = None
         self.cloud.layout = None
+        self.cloud.probes = ()
+        self.cloud.marked = ()
         self.embeddings = es
 
     def select_words(self, words: list[str]) -> None:

@@ -21,13 +21,15 @@ PALETTE = np.array([[0.35, 0.62, 0.95], [1.00, 0.60, 0.20], [0.40, 0.80, 0.40], 
 OTHER = np.array([0.45, 0.45, 0.45], np.float32)
 
 # Highlight roles, weakest first: a word in several roles shows the last one.
-ROLE_ORDER = ("placed", "neighbour", "selection", "expression", "result", "query", "hover")
+ROLE_ORDER = ("marked", "placed", "neighbour", "selection", "expression", "result", "query", "hover")
+UNLABELLED = ("marked",)  # roles drawn without a label (there may be many)
 ROLE_COLORS = {
+    "marked": (1.0, 0.2, 0.2, 1.0), "probe": (0.3, 1.0, 1.0, 1.0),
     "placed": (1.0, 1.0, 1.0, 0.9), "neighbour": (1.0, 0.78, 0.35, 1.0), "selection": (1.0, 1.0, 1.0, 1.0),
     "expression": (0.45, 1.0, 0.45, 1.0), "result": (1.0, 0.35, 0.9, 1.0),
     "query": (1.0, 0.55, 0.1, 1.0), "hover": (1.0, 1.0, 0.4, 1.0),
 }
-ROLE_SIZE = {"query": 1.4, "result": 1.4, "hover": 1.3, "placed": 1.0}
+ROLE_SIZE = {"query": 1.4, "result": 1.4, "hover": 1.3, "placed": 1.0, "marked": 0.8, "probe": 1.8}
 TOP_LABEL = (0.85, 0.87, 0.9, 0.85)
 LINK = (1.0, 0.85, 0.4, 0.55)
 ARROW = (0.45, 1.0, 0.45, 1.0)

@@ -131,7 +131,7 @@ class CloudScene:
         out: list[Label] = []
         seen: set[int] = set()
         for role in reversed(colors.ROLE_ORDER):
-            for r in roles.get(role, []):
+            for r in ([] if role in colors.UNLABELLED else roles.get(role, [])):
                 if r in seen or self.index_of(r) < 0 or len(out) >= LABEL_LIMIT:
                     continue
                 seen.add(r)

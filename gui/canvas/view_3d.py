@@ -252,8 +252,9 @@ class View3D(QWidget):
         self._set_lines(self.arrows, segments, colors)
 
     def _set_lines(self, item: gl.GLLinePlotItem, segments: np.ndarray, color) -> None:
-        if not len(segments):
-            item.setData(pos=np.zeros((2, 3), np.float32), color=(0.0, 0.0, 0.0, 0.0))
+        if not len(segments):  # the same kind of colour as when drawn: pyqtgraph fails on a switch of kind
+            clear = np.zeros((2, 4), np.float32) if isinstance(color, np.ndarray) else (0.0, 0.0, 0.0, 0.0)
+            item.setData(pos=np.zeros((2, 3), np.float32), color=clear)
             return
         item.setData(pos=np.ascontiguousarray(segments, np.float32),
                      color=np.ascontiguousarray(color, np.float32) if isinstance(color, np.ndarray) else color)

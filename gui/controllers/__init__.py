@@ -8,9 +8,14 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 
 from core.state.session import Session
+from gui.controllers.activations_controller import ActivationsController
 from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.directions_controller import DirectionsController
+from gui.controllers.language_controller import LanguageController
+from gui.controllers.masked_word_controller import MaskedWordController
 from gui.controllers.neighbours_controller import NeighboursController
+from gui.controllers.onnx_layers_controller import OnnxLayersController
+from gui.controllers.training_controller import TrainingController
 from gui.task_runner import TaskRunner
 
 
@@ -22,3 +27,8 @@ class Controllers(QObject):
         self.neighbours = NeighboursController(session, runner, self)
         self.arithmetic = ArithmeticController(session, runner, self)
         self.directions = DirectionsController(session, self)
+        self.activations = ActivationsController(session, runner, self)
+        self.onnx_layers = OnnxLayersController(session, runner, self)
+        self.training = TrainingController(session, runner, self)
+        self.language = LanguageController(session, runner, self)
+        self.masked_word = MaskedWordController(session, runner, self)

@@ -42,3 +42,22 @@ def read_manifest(model_dir: Path) -> dict:
 
 def write_manifest(model_dir: Path, manifest: dict) -> None:
     (model_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def cnn_with_outputs(dest: Path, keep: tuple[str, ...] = ("probs",), *, external: bool = False) -> Path:
+    """The built digit CNN re-saved with only the ``keep`` outputs (as an exporter would write it
+    without extra outputs), made with the onnx package; ``external=True`` keeps its weights in
+    ``cnn.data`` beside it. Returns the .onnx path."""
+    import onnx
+
+    model = onnx.load(str(built(registry.DIGITS) / "model.onnx"))
+    outputs = [o for o in model.graph.output if o.name in keep]
+    del model.graph.output[:]
+    model.graph.output.extend(outputs)
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / "cnn.onnx"
+    if external:
+        onnx.save(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True, location="cnn.data")
+    else:
+        onnx.save(model, str(path))
+    return path

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.embeddings.embedding_set import EmbeddingSet
+from core.projections.align import align_layout
 from core.projections.placement import Placement, place, place_vectors
 from core.progress import Job, Progress
 from core.projections.layout import Layout
@@ -14,7 +15,8 @@ from core.projections.project import project
 from core.projections.quality import true_neighbours
 from core.state.session import Session
 
-KINDS = ("cloud.projection", "cloud.placement", "cloud.clusters", "cloud.trust", "cloud.overlay", "cloud.export")
+KINDS = ("cloud.projection", "cloud.placement", "cloud.clusters", "cloud.trust", "cloud.overlay", "cloud.export",
+         "cloud.probes")
 OVERLAY_SELECTION = 25  # neighbour lines for at most this many selected points
 
 
@@ -46,6 +48,7 @@ def roles_of(session: Session) -> Roles:
     found = session.neighbours.lookup
     q = found.resolved if found is not None and found.query == session.neighbours.query else None
     out: dict[str, list[int]] = {
+        "marked": [int(r) for r in session.cloud.marked if 0 <= int(r) < len(es)],
         "selection": [int(r) for r in session.selection if 0 <= int(r) < len(es)],
         "neighbour": [n.index for n in found.neighbours] if q is not None else [],
         "query": [q.index] if q is not None else [],
@@ -63,8 +66,11 @@ def arithmetic_key(session: Session) -> str:
     return "" if a is None else f"{a.expression.text}|{a.method}"
 
 
-def projection_job(es: EmbeddingSet, rows: np.ndarray, method: str, params) -> Job[Layout]:
-    return (yield from project(es, rows, method, params))
+def projection_job(es: EmbeddingSet, rows: np.ndarray, method: str, params,
+                   reference: tuple[list[str], Layout] | None = None) -> Job[Layout]:
+    """Project; with a `reference` (the previous set's words and layout), keep its orientation."""
+    layout = yield from project(es, rows, method, params)
+    return align_layout(layout, es.words, reference[1], reference[0]) if reference is not None else layout
 
 
 def placement_job(es: EmbeddingSet, layout: Layout, rows: list[int], link_rows: list[int],

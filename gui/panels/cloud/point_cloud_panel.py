@@ -25,6 +25,7 @@ from gui.canvas import arrows, colors
 from gui.panels.cloud import export, overlays
 from gui.panels.cloud.controls import CloudControls
 from gui.panels.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, projection_job, roles_of
+from gui.panels.cloud.probes import Probes
 from gui.canvas.protocol import CloudView
 from gui.canvas.scene import CloudScene, Label
 from gui.canvas.view_2d import View2D
@@ -58,6 +59,9 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.cluster_labels: np.ndarray | None = None
         self.trust: tuple[float, int] | None = None
         self._live_rows: np.ndarray | None = None  # rows of the projection running now
+        self.probes = Probes(session, runner, self.refresh_overlays)  # vectors placed live (session.cloud.probes)
+        # the last layout shown and its set's words: a new set's layout is rotated onto it (align.py)
+        self._reference: tuple[list[str], Layout] | None = None
 
         self.controls.run_requested.connect(self.run_projection)
         self.controls.cancel_requested.connect(lambda: runner.cancel("cloud.projection"))
@@ -76,7 +80,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         for e in (cloud.point_count, cloud.method, cloud.params):
             e.connect(self._on_projection_settings_changed)
         cloud.color_by.connect(self._on_color_by_changed)
-        for e in (ev.selection, session.neighbours.events.lookup, session.arithmetic.events.outcome):
+        cloud.probes.connect(lambda *_: self.probes.request(self.layout_))
+        for e in (ev.selection, session.neighbours.events.lookup, session.arithmetic.events.outcome, cloud.marked):
             e.connect(self._on_selection_changed)
         ev.hover.connect(self.refresh_overlays)
         self._on_embeddings_changed()
@@ -85,6 +90,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         for kind in KINDS:  # results for the previous set are of no use
             self._runner.cancel(kind)
         es = self._session.embeddings
+        if self.layout_ is not None:
+            self._reference = (self.scene.words, self.layout_)
         self.layout_, self.placed, self.links, self.overlay, self.cluster_labels = None, {}, [], [], None
         self.controls.set_metadata_columns(sorted(es.metadata) if es is not None else [])
         self.scene.words = es.words if es is not None else []
@@ -113,7 +120,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self._live_rows = rows
         if method in ("tsne", "umap"):
             self.view.set_axes(tuple(f"{METHOD_LABELS[method]} {i}" for i in (1, 2, 3)))
-        self._runner.run("cloud.projection", lambda: projection_job(es, rows, method, params),
+        ref = self._reference
+        self._runner.run("cloud.projection", lambda: projection_job(es, rows, method, params, ref),
                          self.set_layout, label=f"{METHOD_LABELS[method]} projection",
                          on_error=self._on_error)
 
@@ -134,6 +142,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
             self._live_rows = None
             self.view.set_axes(self.layout_.axis_labels)
             self._rebuild_points(refit=True)
+            self.probes.request(self.layout_)
             self.refresh_overlays()
 
     @qthrottled(timeout=100)
@@ -145,11 +154,12 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.scene.set_points(rows, np.asarray(payload, np.float32))
         self.scene.base_colors = colors.frequency(rows, len(self.scene.words))
         self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
-        self.target = None  # it was placed in the previous layout
+        self.target, self.probes.placed = None, []  # they were placed in the previous layout
         self.refresh_overlays()
 
     def set_layout(self, layout: Layout) -> None:
         self._live_rows = None  # a throttled intermediate layout arriving late is dropped
+        self._reference = None  # only a new set's first layout is aligned to the previous set's
         self.layout_, self.placed, self.links, self.target, self.trust = layout, {}, [], None, None
         self.cluster_labels = None
         self._session.cloud.layout = layout
@@ -158,6 +168,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self._rebuild_points(refit=True)
         self._start_clusters()
         self._request_placement()
+        self.probes.request(layout)
         self._on_selection_changed()
         es = self._session.embeddings
         self._runner.run("cloud.trust", lambda: trustworthiness(es, layout), self._on_trust, label="trustworthiness")
@@ -253,8 +264,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         roles = roles_of(self._session).rows
         self.scene.top_labels = self.controls.top_labels.value()
         pos, col, size, _ = self.scene.highlights(roles)
-        self.view.set_highlight(pos, col, size)
         labels = self.scene.labels(roles)
+        self.view.set_highlight(*self.probes.add_to(self.scene, pos, col, size, labels))
         target = self._target_display()
         if target is not None:  # the fourth corner: where the expression itself lands
             labels.insert(0, Label(target, str(self._session.arithmetic.result.expression), colors.TARGET_LABEL))

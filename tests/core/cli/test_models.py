@@ -11,7 +11,7 @@ from PIL import Image
 import main
 from core.cli import models as cli
 from core.inference import registry
-from tests.models.helpers import built, copy_model, reference
+from tests.models.helpers import built, cnn_with_outputs, copy_model, reference
 
 
 def run(capsys, *argv):
@@ -23,7 +23,8 @@ def run(capsys, *argv):
 def test_add_subcommands_registers_handlers():
     ap = argparse.ArgumentParser()
     cli.add_subcommands(ap.add_subparsers(dest="command"))
-    for argv in (["next", "x"], ["mask", "[MASK]"], ["encode", "a", "b"], ["digit", "x.png"], ["models", "verify"]):
+    for argv in (["next", "x"], ["mask", "[MASK]"], ["encode", "a", "b"], ["digit", "x.png"], ["models", "verify"],
+                 ["layers", "m.onnx"]):
         args = ap.parse_args(argv)
         assert callable(args.func)
 
@@ -93,6 +94,41 @@ def test_digit_classifies_heldout_png(capsys, tmp_path):
     assert rc == 2 and "not found" in err
 
 
+def test_digit_layers_json_summarises_every_layer(capsys, tmp_path):
+    ref = reference(registry.DIGITS)
+    path = tmp_path / "heldout.png"
+    Image.fromarray(np.round(ref["images"][0] * 255).astype(np.uint8), mode="L").save(path)
+    rc, out, _ = run(capsys, "digit", str(path), "--layers", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    layers = data["layers"]
+    assert list(layers) == registry.manifest(registry.DIGITS)["layers"]
+    relu1 = layers["relu1"]
+    assert relu1["shape"] == [20, 24, 24] and relu1["min"] == 0 and relu1["max"] >= relu1["mean"] > 0
+    assert len(relu1["top"]) == 5 and relu1["top"][0]["value"] == relu1["max"]
+    assert layers["probs"]["top"][0]["unit"] == data["digit"] == int(ref["labels"][0])
+    assert data["logits"][data["digit"]] == max(data["logits"])
+    rc, out, _ = run(capsys, "digit", str(path), "--layers")
+    assert rc == 0 and "layer relu2" in out and "top" in out
+
+
+def test_layers_lists_the_tensors_of_any_onnx_model(capsys, tmp_path):
+    path = cnn_with_outputs(tmp_path)
+    rc, out, _ = run(capsys, "layers", str(path), "--json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["outputs"] == ["probs"]
+    assert data["inputs"] == [{"name": "image", "dtype": "float32", "shape": ["batch", 1, 28, 28], "kind": "image",
+                               "problem": None}]
+    assert [t["op"] for t in data["tensors"]][:3] == ["Conv", "Relu", "MaxPool"]
+    assert data["tensors"][1]["shape"] == ["batch", 20, 24, 24]
+    rc, out, _ = run(capsys, "layers", str(path))
+    assert rc == 0 and "11 tensors" in out and "MaxPool" in out
+    (tmp_path / "x.onnx").write_text("not a model")
+    rc, out, err = run(capsys, "layers", str(tmp_path / "x.onnx"))
+    assert rc == 2 and out == "" and "not a readable ONNX model" in err and err.count("\n") == 1
+
+
 def test_models_list_and_verify(capsys):
     built(registry.DIGITS)
     rc, out, _ = run(capsys, "models", "list")
@@ -112,3 +148,35 @@ def test_verify_detects_corruption_and_missing_models(capsys, tmp_path, monkeypa
     rc, out, err = run(capsys, "next", "Once upon a")
     assert rc == 2 and out == ""
     assert err.count("\n") == 1 and "python main.py models build --only smollm2-135m" in err
+
+
+def test_generate_is_seeded_and_greedy_follows_the_top_token(capsys):
+    built(registry.LANGUAGE_MODEL)
+    rc, out, _ = run(capsys, "generate", "Once upon a", "-n", "8", "--seed", "3", "--json")
+    assert rc == 0
+    first = json.loads(out)
+    assert first["model"] == "SmolLM2-135M" and first["seed"] == 3 and len(first["steps"]) <= 8
+    assert all({"id", "text", "prob", "model_prob", "rank"} <= set(s) for s in first["steps"])
+    assert first["text"] == "".join(s["text"] for s in first["steps"])
+    _, out, _ = run(capsys, "generate", "Once upon a", "-n", "8", "--seed", "3", "--json")
+    assert json.loads(out)["text"] == first["text"]
+    _, out, _ = run(capsys, "generate", "Once upon a", "-n", "6", "--temperature", "0", "--json")
+    greedy = json.loads(out)
+    assert all(s["rank"] == 1 and s["prob"] == 1.0 for s in greedy["steps"])
+    # the same as taking the top token of `next` again and again
+    text = "Once upon a"
+    for step in greedy["steps"]:
+        _, out, _ = run(capsys, "next", text, "--precision", greedy["precision"], "--show", "1", "--json")
+        top = json.loads(out)["next"][0]
+        assert top["id"] == step["id"]
+        text += top["text"]
+    assert text == "Once upon a" + greedy["text"]
+
+
+def test_generate_reads_an_optimum_folder_and_names_a_bad_one(capsys, tiny_decoder, tmp_path):
+    rc, out, _ = run(capsys, "generate", "Once upon", "-n", "4", "--model", tiny_decoder("past"), "--no-stop", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["model"].endswith("(gpt2)") and len(data["steps"]) == 4
+    rc, _, err = run(capsys, "generate", "x", "--model", str(tmp_path))
+    assert rc == 2 and "no tokenizer.json" in err and "expected" in err

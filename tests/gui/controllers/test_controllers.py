@@ -60,3 +60,23 @@ def test_a_new_set_recomputes_everything(qtbot, session, runner, controllers, gl
     wait_idle(qtbot, runner)
     assert session.neighbours.lookup is not None and all(n.index < 3000 for n in found(session))
     assert session.arithmetic.result is not None
+
+
+def test_the_language_controller_without_panels(qtbot, session, runner, controllers, tiny_decoder):
+    m = session.language
+    m.model_path = tiny_decoder("split")
+    m.prompt = "Once upon a"
+    qtbot.wait(100)
+    assert m.trace is None and not runner.is_running()  # nothing opens before a panel is drawn (or asked)
+    m.active = True
+    qtbot.waitUntil(lambda: m.current and m.view is not None, timeout=30000)
+    first = m.view.top.id
+    m.appended = (first, 5)
+    qtbot.waitUntil(lambda: m.current, timeout=30000)
+    assert m.trace.appended == (first, 5) and m.trace.steps[0].rank == 1
+    m.precision = "fp32"  # another precision: the text is read again, the appended tokens kept
+    qtbot.waitUntil(lambda: m.current, timeout=30000)
+    assert m.trace.precision == "fp32" and m.trace.appended == (first, 5)
+    m.appended = (first,)
+    qtbot.waitUntil(lambda: m.current, timeout=1000)
+    assert m.view.bars[0].id == m.view.top.id and m.trace.length == len(m.trace.tokens) + 1

@@ -1,0 +1,99 @@
+"""A language model's own token embeddings (its input embedding matrix, W_E) as an embedding set,
+so that neighbours, arithmetic, directions and the point cloud work on tokens.
+
+The matrix is the initializer the graph's first Gather reads with ``input_ids``; it is read with
+the onnx package (no torch) from the fp32 graph, once, and converted into the app's memory-mapped
+store in the cache folder; later opens map that copy. Tokens are named by their visible form
+(``"␣time"``, ``"↵"``, ``"<0xF0><0x9F>"``; see Tokenizer.readable), one distinct name per row.
+
+    es = run_sync(token_embeddings())                 # SmolLM2-135M: 49,152 tokens x 576
+    es = run_sync(token_embeddings("~/tiny-gpt2"))    # an Optimum-layout folder
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..embeddings import store
+from ..embeddings.embedding_set import EmbeddingSet
+from ..errors import FileFormatError
+from ..paths import cache_dir
+from ..progress import Job, Progress
+from . import registry
+from .decoder import find_files
+from .graph import load_graph
+from .runtime import load_manifest, model_file
+from .tokenizer import Tokenizer
+
+_PASS_THROUGH = ("Cast", "Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity")
+
+
+def embedding_matrix(graph_path: str | Path) -> np.ndarray:
+    """The (vocab, width) table that the graph's Gather reads with ``input_ids``."""
+    from onnx import numpy_helper
+
+    model = load_graph(graph_path)
+    tables = {i.name: i for i in model.graph.initializer}
+    ids_like, readers = {"input_ids"}, []
+    for node in model.graph.node:
+        if not node.input or not any(i in ids_like for i in node.input):
+            continue
+        if node.op_type in _PASS_THROUGH and node.input[0] in ids_like:
+            ids_like.update(node.output)
+        elif node.op_type == "Gather" and len(node.input) == 2 and node.input[1] in ids_like and node.input[0] in tables:
+            table = numpy_helper.to_array(tables[node.input[0]])
+            if table.ndim == 2:
+                return table
+        readers.append(node.op_type)
+    raise FileFormatError(graph_path, "no token embedding table found", expected="a Gather of input_ids from a 2-D "
+                          "weight (an fp32 graph)", found="input_ids read by " + (", ".join(readers) or "nothing"))
+
+
+def token_names(tokenizer: Tokenizer, rows: int) -> list[str]:
+    """One distinct, visible name per row (rows past the tokenizer's vocabulary are ``<unused N>``)."""
+    names, seen = [], set()
+    for i in range(rows):
+        name = tokenizer.readable(i).replace("\n", "\u21b5") if i < tokenizer.vocab_size else f"<unused {i}>"
+        if name in seen or not name:
+            name = f"{name}\u00b7{i}"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _source(model_path: str) -> tuple[Path, Path, str, str]:
+    """(graph, tokenizer.json, display name, a key that changes when the graph does)."""
+    if not model_path:
+        d = registry.model_dir(registry.LANGUAGE_MODEL)
+        m = load_manifest(d)
+        graph = model_file(d, m, "model", verify=False)
+        key = m["files"]["model"].get("sha256") or f"{graph.stat().st_size}-{graph.stat().st_mtime_ns}"
+        return graph, model_file(d, m, "tokenizer", verify=False), m.get("display_name", d.name), key
+    graph, _, tokenizer = find_files(model_path)
+    st = graph.stat()
+    key = hashlib.sha256(f"{graph.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
+    return graph, tokenizer, Path(model_path).expanduser().name, key
+
+
+def token_embeddings(model_path: str = "") -> Job[EmbeddingSet]:
+    """Open the token embeddings of the built language model ("") or of an Optimum-layout folder."""
+    graph, tokenizer_path, name, key = _source(model_path)
+    slug = re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-").lower() or "model"
+    folder = cache_dir() / "sets" / f"tokens-{slug}-{key[:12]}"
+    if store.read_meta(folder) is not None:
+        yield Progress(1.0, f"opening the {name} token embeddings")
+        try:
+            return store.open_set(folder)
+        except FileNotFoundError:
+            pass
+    yield Progress(0.05, f"reading the token embedding matrix from {graph.name}")
+    table = np.asarray(embedding_matrix(graph), dtype=np.float32)
+    yield Progress(0.6, "naming the tokens")
+    words = token_names(Tokenizer(tokenizer_path), table.shape[0])
+    yield Progress(0.8, "writing the token embeddings into the cache")
+    store.save(words, table, folder, name=f"{name} token embeddings", source=str(graph),
+               extra={"kind": "token-embeddings", "model": name})
+    return store.open_set(folder)

@@ -1,0 +1,160 @@
+"""Image embeddings in 3D: the digit CNN's 500-wide layer of all 5,000 MNIST digits becomes the
+active embedding set, so the point cloud shows it (PCA, t-SNE, UMAP, with its own progress and
+cancel), coloured by the true label with the misclassified digits marked. The pad's digit is
+placed live into the cloud (``session.cloud.probes``, by the ActivationsController) and its
+nearest digits are shown here; clicking one, or a point in the cloud, loads it into the pad.
+
+Beside it, what the layer is good for: k-nearest-neighbour accuracy of the held-out digits in
+raw pixel space and in the 500-wide layer, and the trustworthiness of each 3D layout.
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from core.embeddings.embedding_set import EmbeddingSet
+from core.inference.digit_embeddings import ImageSet, image_set_job
+from core.inference.digit_layers import DigitInput
+from core.inference.mnist import load_digits
+from core.progress import Job
+from core.projections.layout import METHOD_LABELS
+from core.state.session import Session
+from gui.task_runner import TaskRunner
+from gui.widgets.digit_thumbs import DigitThumbs
+from gui.widgets.inline_message import InlineMessage
+from gui.widgets.progress_bar import LazyProgressBar
+
+KIND = "activations.images"
+
+
+def images_job() -> Job[ImageSet]:
+    from core.inference import registry
+
+    clf = registry.open(registry.DIGITS)
+    return (yield from image_set_job(clf, load_digits()))
+
+
+class ImageCloudPanel(QWidget):
+    def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("image_cloud")
+        self._session, self._a, self._runner = session, session.activations, runner
+        self.previous: EmbeddingSet | None = None  # the set shown before the digits
+
+        self.show_button = QPushButton("Show the 5,000 digits in the cloud", objectName="images_show")
+        self.back_button = QPushButton("Back", objectName="images_back", visible=False)
+        self.progress = LazyProgressBar(object_name="images_progress", maximum=1000, maximum_width=160)
+        self.progress.hide()
+        self.message = InlineMessage()
+        self.summary = QLabel(wordWrap=True, objectName="images_summary")
+        self.knn = QLabel(wordWrap=True, objectName="images_knn")
+        self.trust = QLabel(wordWrap=True, objectName="images_trust")
+        self.nearest_title = QLabel(wordWrap=True)
+        self.nearest = DigitThumbs(size=36)
+        self.nearest.setObjectName("images_nearest")
+
+        row = QHBoxLayout()
+        row.addWidget(self.show_button)
+        row.addWidget(self.back_button)
+        row.addWidget(self.progress)
+        row.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(row)
+        for w in (self.message, self.summary, self.knn, self.trust, self.nearest_title, self.nearest):
+            lay.addWidget(w)
+        lay.addStretch(1)
+
+        self.show_button.clicked.connect(self.show_images)
+        self.back_button.clicked.connect(self.go_back)
+        self.nearest.clicked.connect(self._on_nearest_clicked)
+        if runner is not None:
+            runner.progress.connect(self._on_progress)
+            runner.finished.connect(lambda kind: self.progress.hide() if kind == KIND else None)
+        session.events.embeddings.connect(self._on_embeddings_changed)
+        for e in (self._a.events.images, self._a.events.trust, self._a.events.nearest):
+            e.connect(self._on_results_changed)
+        self._on_embeddings_changed()
+
+    # -- actions -------------------------------------------------------------------------------
+    def show_images(self) -> None:
+        """Compute the set once (with progress), then make it the active set."""
+        imgs = self._a.images
+        if imgs is not None:
+            self._activate(imgs)
+            return
+        if self._runner is None:
+            return
+        self.message.clear_message()
+        self.progress.setValue(0)
+        self.progress.show()
+        self._runner.run(KIND, images_job, self._activate, label="the 500-wide layer of 5,000 digits",
+                         on_error=lambda exc: self.message.show_message(str(exc), "error"))
+
+    def _activate(self, imgs: ImageSet) -> None:
+        s = self._session
+        if s.embeddings is not imgs.embeddings:
+            if s.embeddings is not None:
+                self.previous = s.embeddings
+            self._a.images = imgs
+            s.set_embeddings(imgs.embeddings)
+        s.cloud.color_by = "meta:label"
+        s.cloud.marked = tuple(int(r) for r in imgs.misclassified)
+        s.status = f"showing {len(imgs.embeddings):,} digits in the 500-wide layer; {len(imgs.misclassified)} " \
+                   f"misclassified are marked"
+
+    def go_back(self) -> None:
+        if self.previous is not None:
+            self._session.set_embeddings(self.previous)
+            self._session.cloud.color_by = "frequency"
+
+    def _on_nearest_clicked(self, i: int) -> None:
+        near, imgs = self._a.nearest, self._a.images
+        if near is not None and imgs is not None and i < len(near.rows):
+            self._a.digit = DigitInput.mnist(imgs.digits, int(near.rows[i]))
+
+    def _on_progress(self, kind: str, fraction: float, message: str) -> None:
+        if kind == KIND and fraction >= 0:
+            self.progress.setValue(int(fraction * 1000))
+            self.summary.setText(message)
+
+    # -- session ---------------------------------------------------------------------------------
+    def _on_embeddings_changed(self) -> None:
+        self._on_results_changed()
+        imgs = self._a.images
+        active = imgs is not None and self._session.embeddings is imgs.embeddings
+        self.show_button.setEnabled(not active)
+        self.back_button.setVisible(active and self.previous is not None)
+        if self.previous is not None:
+            self.back_button.setText(f"Back to {self.previous.name}")
+
+    def _on_results_changed(self) -> None:
+        imgs = self._a.images
+        if imgs is None:
+            self.summary.setText("The network's 500-wide layer (after its ReLU, just before the logits) is an image "
+                                 "embedding: digits that look alike lie close together.")
+            self.knn.setText("")
+            self.trust.setText("")
+        else:
+            es = imgs.embeddings
+            shown = ("coloured by true label; {} misclassified digits are marked. Click a point to load that digit "
+                     "into the pad.".format(len(imgs.misclassified)) if self._session.embeddings is es
+                     else "not shown now: press the button to see them in the cloud.")
+            self.summary.setText(f"{len(es):,} digits × {es.dim} dimensions, computed in {imgs.layer_seconds:.2f} s; "
+                                 + shown)
+            k = imgs.knn
+            self.knn.setText(f"<b>{k.k}-nearest-neighbour accuracy</b> of the {k.n_test:,} held-out digits among the "
+                             f"{k.n_train:,} training digits: raw pixels <b>{k.pixels:.1%}</b>, 500-wide layer "
+                             f"<b>{k.layer:.1%}</b> (the network itself: {k.network:.1%}).")
+            trust = " · ".join(f"{METHOD_LABELS.get(m, m)} {t:.3f}" for m, t, _ in self._a.trust)
+            n = self._a.trust[0][2] if self._a.trust else 0
+            self.trust.setText(f"<b>Trustworthiness</b> of the 3D layouts (k = 10, {n:,} digits): {trust}" if trust else "")
+        near = self._a.nearest
+        if near is None or imgs is None:
+            self.nearest_title.setText("Draw a digit on the pad while the digits are shown: it is placed in the cloud, "
+                                       "and its nearest digits in the 500-wide layer appear here.")
+            self.nearest.clear()
+            return
+        labels = imgs.digits.labels[near.rows]
+        self.nearest_title.setText("Nearest digits to the pad's digit in the 500-wide layer (cosine):")
+        self.nearest.set_digits(imgs.digits.uint8(near.rows), [f"{s:.2f}" for s in near.similarity],
+                                tips=[f"#{r} (a {lb}), cosine {s:.3f}" for r, lb, s in
+                                      zip(near.rows, labels, near.similarity)])
