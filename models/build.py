@@ -77,7 +77,7 @@ def _quantize(name: str, out: Path, *, force: bool, status: str) -> Job[str]:
 
     record = out / "quantized.json"
     before = record.stat().st_mtime_ns if record.is_file() else None
-    yield Progress(0.91, f"{name}: 4-bit variant (model_q4.onnx, model_kv_q4.onnx): checking / building, parity vs fp32")
+    yield Progress(0.91, f"{name}: 4-bit variant (model_q4.onnx): checking / building, parity vs fp32")
     t0 = time.perf_counter()
     try:
         entry = quantize_model(out, force=force)

@@ -2,8 +2,9 @@
 
     data/glove-6b-50d-v1/   the default set, already converted to the memory-mappable store
     data/gensim/            the evaluation files and corpora from gensim's test data
-    models/<name>/          every built model: the files its manifest lists (the language model:
-                            the variant that ships, see SHIP_LM), checksummed again here
+    models/<name>/          every built model: the files its manifest lists, checksummed again here;
+                            the language model as its 4-bit file alone (one graph, 8-bit tied
+                            embeddings: 114 MB instead of 542), when quantized.json calls it faithful
     icons/                  the app icon as SVG and PNGs at the hicolor sizes (for the .deb)
 
     python packaging/stage.py build/stage        # prints the size of each part
@@ -49,6 +50,30 @@ def _copy_model(name: str, dest: Path) -> int:
         shutil.copy2(src / entry["file"], dest / entry["file"])
         files[role] = entry
     shipped = {**manifest, "files": files}
+    (dest / "manifest.json").write_text(json.dumps(shipped, indent=2) + "\n", encoding="utf-8")
+    return sum(p.stat().st_size for p in dest.iterdir())
+
+
+def _copy_language_model(dest: Path) -> int:
+    """The 4-bit graph as the shipped model (manifest "precision": "q4", its parity recorded),
+    or the fp32 graph when no faithful 4-bit file is built."""
+    from core.inference.language_model import q4_manifest
+
+    name = registry.LANGUAGE_MODEL
+    src, manifest = registry.model_dir(name), registry.manifest(name)
+    qm, faithful, why = q4_manifest(src, manifest)
+    if qm is None or not faithful:
+        print(f"note: shipping the fp32 language model ({why or 'no faithful 4-bit file'})", file=sys.stderr)
+        return _copy_model(name, dest)
+    verify_model(src, qm)
+    q4 = qm["files"]["model"]
+    record = json.loads((src / "quantized.json").read_text(encoding="utf-8"))["q4"]
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in (q4, manifest["files"]["tokenizer"]):
+        shutil.copy2(src / entry["file"], dest / entry["file"])
+    shipped = {**manifest, "precision": "q4",
+               "files": {"model": q4, "tokenizer": manifest["files"]["tokenizer"]},
+               "shipped_variant": {"file": q4["file"], "recipe": record.get("recipe"), "parity": record.get("parity")}}
     (dest / "manifest.json").write_text(json.dumps(shipped, indent=2) + "\n", encoding="utf-8")
     return sum(p.stat().st_size for p in dest.iterdir())
 
@@ -105,7 +130,8 @@ def stage(out: Path, models: list[str] | None = None) -> dict[str, int]:
     sizes = {"data: default set": _size(data / src.name), "data: gensim files": _size(data / "gensim"),
              "data: MNIST digits, word list": _size(data / mnist.BUNDLED) + (data / COMMON_WORDS_FILE).stat().st_size}
     for name in models or list(registry.MODELS):
-        sizes[f"model: {name}"] = _copy_model(name, out / "models" / name)
+        copy = _copy_language_model if name == registry.LANGUAGE_MODEL else lambda d, n=name: _copy_model(n, d)
+        sizes[f"model: {name}"] = copy(out / "models" / name)
     _icons(out / "icons")
     (out / "STAGED.json").write_text(json.dumps(
         {"sizes": sizes, "default_set_sha256": sha256_file(data / src.name / "vectors.npy")}, indent=1) + "\n")

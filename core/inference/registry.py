@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import ModelCorruptError, ModelMissingError
 from ..paths import DATA_ENV, bundle_dir, data_dir  # noqa: F401 (DATA_ENV: where tests point the models)
-from .language_model import QUANTIZED_RECORD, LanguageModel, q4_manifest
+from .language_model import Q4_ROLES, QUANTIZED_RECORD, LanguageModel, q4_manifest
 from .model import OnnxModel
 from .runtime import build_command, load_manifest, repair_hint, verify_model
 
@@ -113,7 +113,7 @@ def quantized_summary(name: str = LANGUAGE_MODEL) -> str | None:
         return None
     try:
         entry = json.loads((d / QUANTIZED_RECORD).read_text(encoding="utf-8"))["q4"]
-        files = [entry["files"][r] for r in ("model", "model_kv")]
+        files = [entry["files"][r] for r in Q4_ROLES]
         size = sum((d / f["file"]).stat().st_size for f in files if (d / f["file"]).is_file())
         p = entry.get("parity") or {}
         t = p.get("once_upon_a_time") or {}
