@@ -4,7 +4,9 @@
     data/gensim/            the evaluation files and corpora from gensim's test data
     models/<name>/          every built model: the files its manifest lists, checksummed again here;
                             the language model as its 4-bit file alone (one graph, 8-bit tied
-                            embeddings: 114 MB instead of 542), when quantized.json calls it faithful
+                            embeddings: 114 MB instead of 542), when quantized.json calls it faithful;
+                            the sentence encoder with 16-bit weights (45 MB instead of 91) when its
+                            sentence vectors keep parity
     icons/                  the app icon as SVG and PNGs at the hicolor sizes (for the .deb)
 
     python packaging/stage.py build/stage        # prints the size of each part
@@ -78,6 +80,45 @@ def _copy_language_model(dest: Path) -> int:
     return sum(p.stat().st_size for p in dest.iterdir())
 
 
+ENCODER_PARITY = {"min_cosine": 0.9999, "top5_same": 0.99}  # what a smaller sentence encoder must keep
+
+
+def _copy_encoder(dest: Path) -> int:
+    """The sentence encoder with its weights stored in 16 bits (computed in fp32: onnxruntime restores
+    them when it loads the file), when its sentence vectors keep parity with fp32 on 300 sentences of
+    the Lee corpus (cosine and each sentence's 5 nearest); else the fp32 file."""
+    import numpy as np
+
+    from core.inference.encoder import SentenceEncoder
+    from core.io import sha256_file
+    from models.compact import compact
+
+    name = registry.ENCODER
+    src, manifest = registry.model_dir(name), registry.manifest(name)
+    verify_model(src, manifest)
+    dest.mkdir(parents=True, exist_ok=True)
+    info = compact(src / manifest["files"]["model"]["file"], dest / "model.onnx", dtype="float16")
+    shutil.copy2(src / manifest["files"]["tokenizer"]["file"], dest / manifest["files"]["tokenizer"]["file"])
+    model_entry = {**manifest["files"]["model"], "sha256": sha256_file(dest / "model.onnx")}
+    shipped = {**manifest, "files": {"model": model_entry, "tokenizer": manifest["files"]["tokenizer"]}}
+    sentences = [line.strip()[:400] for line in data_file("lee_background.cor").read_text(encoding="utf-8").splitlines()
+                 if line.strip()][:300]
+    ref = registry.open(name).embed(sentences)
+    got = SentenceEncoder(dest, shipped).embed(sentences)
+    sim, sim_ref = got @ got.T, ref @ ref.T
+    top5 = float(np.mean([set(np.argsort(-sim[i])[1:6]) == set(np.argsort(-sim_ref[i])[1:6]) for i in range(len(ref))]))
+    parity = {"sentences": len(ref), "min_cosine": float((got * ref).sum(1).min()),
+              "max_abs_diff": float(np.abs(got - ref).max()), "top5_same": top5}
+    if parity["min_cosine"] < ENCODER_PARITY["min_cosine"] or top5 < ENCODER_PARITY["top5_same"]:
+        print(f"note: 16-bit encoder weights lose parity ({parity}); shipping fp32", file=sys.stderr)
+        shutil.rmtree(dest)
+        return _copy_model(name, dest)
+    shipped["shipped_variant"] = {"weights": "float16, computed in fp32", **info, "parity_vs_fp32": parity,
+                                  "rule": ENCODER_PARITY}
+    (dest / "manifest.json").write_text(json.dumps(shipped, indent=2) + "\n", encoding="utf-8")
+    return sum(p.stat().st_size for p in dest.iterdir())
+
+
 def _icons(dest: Path) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt
@@ -130,7 +171,8 @@ def stage(out: Path, models: list[str] | None = None) -> dict[str, int]:
     sizes = {"data: default set": _size(data / src.name), "data: gensim files": _size(data / "gensim"),
              "data: MNIST digits, word list": _size(data / mnist.BUNDLED) + (data / COMMON_WORDS_FILE).stat().st_size}
     for name in models or list(registry.MODELS):
-        copy = _copy_language_model if name == registry.LANGUAGE_MODEL else lambda d, n=name: _copy_model(n, d)
+        copy = {registry.LANGUAGE_MODEL: _copy_language_model, registry.ENCODER: _copy_encoder}.get(
+            name, lambda d, n=name: _copy_model(n, d))
         sizes[f"model: {name}"] = copy(out / "models" / name)
     _icons(out / "icons")
     (out / "STAGED.json").write_text(json.dumps(

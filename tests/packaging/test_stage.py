@@ -57,3 +57,18 @@ def test_the_shipped_model_reads_steps_and_says_it_is_4bit(shipped_lm):
     exact = embedding_matrix(fp32.session.path)
     assert table.shape == exact.shape == (49152, 576)
     assert np.abs(table - exact).max() < 0.01 and np.abs(table - exact).mean() < 1e-3
+
+
+def test_the_encoder_ships_with_16bit_weights_when_they_keep_parity(tmp_path):
+    built(registry.ENCODER)
+    dest = tmp_path / registry.ENCODER
+    _stage_module()._copy_encoder(dest)
+    m = json.loads((dest / "manifest.json").read_text())
+    variant = m["shipped_variant"]
+    assert variant["weights"].startswith("float16") and (dest / "model.onnx").stat().st_size < 50e6
+    assert variant["parity_vs_fp32"]["min_cosine"] >= 0.9999 and variant["parity_vs_fp32"]["top5_same"] >= 0.99
+    from core.inference.encoder import SentenceEncoder
+
+    v = SentenceEncoder(dest, load_manifest(dest)).embed(["A man plays the guitar.", "Someone plays an instrument."])
+    ref = registry.open(registry.ENCODER).embed(["A man plays the guitar.", "Someone plays an instrument."])
+    assert np.abs(v - ref).max() < 1e-3 and float(v[0] @ v[1]) > 0.5
