@@ -24,7 +24,8 @@ class Cancelled(ExplorerError):
 
 
 class FileFormatError(ExplorerError):
-    """A file could not be read as the format it was expected to be."""
+    """A file could not be read as the format it was expected to be. Where: a line (and column) in
+    text, or a byte ``offset`` in the file on disk (binary formats, compressed data, archives)."""
 
     def __init__(
         self,
@@ -35,10 +36,12 @@ class FileFormatError(ExplorerError):
         column: int | None = None,
         expected: str | None = None,
         found: str | None = None,
+        offset: int | None = None,
     ) -> None:
         self.path = str(path)
         self.line = line
         self.column = column
+        self.offset = offset
         self.expected = expected
         self.found = found
         self.reason = message
@@ -47,6 +50,8 @@ class FileFormatError(ExplorerError):
             where += f", line {line}"
         if column is not None:
             where += f", column {column}"
+        if offset is not None and line is None:
+            where += f", byte {offset:,}"
         text = f"{where}: {message}"
         if expected is not None:
             text += f"; expected {expected}"

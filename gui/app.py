@@ -43,6 +43,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from core.state.session import Session
+    from core.state.startup import prepare_folders
     from gui import excepthook
     from gui.main_window import MainWindow
     from gui.task_runner import TaskRunner
@@ -59,9 +60,11 @@ def run_gui(args: argparse.Namespace) -> int:
     if icon is not None:
         app.setWindowIcon(icon)
     app.setOrganizationName("embedding-explorer")
+    notices = prepare_folders()  # before anything is read: unwritable folders, what a killed run left
     session = Session()
     runner = TaskRunner()
     window = MainWindow(session, runner, persist=not scripted)
+    window.show_notices(notices)
     hook = excepthook.install(lambda message, details: window.reporter.show_message(
         "Something went wrong (a bug)", message, details))
     freeze_startup_objects()
@@ -72,7 +75,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return 2
     window.show()
     if args.embeddings:
-        window.open_file(args.embeddings, args.in_format)
+        window.open_file(args.embeddings, args.in_format, member=args.member)
     else:
         window.load_default()
     if args.query:
@@ -137,12 +140,13 @@ def _run_scripted(app, window, args, failures: list[str], hook) -> int:
         if state["idle"] < IDLE_CHECKS:
             return
         problems = failures + [f"{hook.count} uncaught exception(s)"] * bool(hook.count)
+        problems += [text for kind, text in window.message_bar.messages() if kind == "error"]
         if window.session.embeddings is None:
             problems.append("no embeddings loaded")
         if args.selftest:
             problems += selftest.problems(window, T0)
         if args.screenshot:
-            ok = window.grab().save(args.screenshot)
+            ok = _save_png(window.grab(), args.screenshot)
             if not ok:
                 problems.append(f"could not write {args.screenshot}")
             else:
@@ -156,3 +160,15 @@ def _run_scripted(app, window, args, failures: list[str], hook) -> int:
     timer.start()
     code = app.exec()
     return code or state["code"]
+
+
+def _save_png(image, path: str) -> bool:
+    from core.io import atomic_path
+
+    try:
+        with atomic_path(path, suffix=".png") as tmp:
+            if not image.save(str(tmp), "PNG"):
+                raise OSError(f"could not write {path}")
+    except OSError:
+        return False
+    return True

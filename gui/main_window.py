@@ -21,17 +21,19 @@ from core.state import settings as settings_io
 from core.embeddings.default_set import LICENCE, NAME as DEFAULT_NAME, load_default
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.exporters import write_projector_tsv, write_word2vec_text
-from core.embeddings.loaders import LoadOptions, load
+from core.embeddings.loaders import ArchiveMemberError, LoadOptions, cache_write, load
+from core.errors import ExplorerError
 from core.progress import Job
 from core.state.session import Session
 from core.state.settings import Settings
 from gui.controllers import Controllers
 from gui.docks import DOCKS, DockSpec
-from gui.error_reporter import JOB_TITLES, ErrorReporter
+from gui.error_reporter import ErrorReporter
 from gui.open_dialog import OpenDialog
 from gui.status_bar import StatusBar
 from gui.task_runner import TaskRunner
 from gui.theme import THEMES, apply_theme
+from gui.widgets.message_bar import MessageBar
 
 log = logging.getLogger(__name__)
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
         self._settings_file = settings_file
         self.settings = settings if settings is not None else settings_io.load(settings_file)
         self.persist = persist  # save layout and preferences on close
+        self.asks = persist  # may open a dialog by itself (which file of a .zip); not in scripted runs or tests
         apply_theme(self.settings.theme)
         self.reporter = ErrorReporter(self)
         self.runner.failed.connect(self.reporter.job_failed)
@@ -81,6 +84,8 @@ class MainWindow(QMainWindow):
         self._build_docks(docks if docks is not None else DOCKS)
         self.status = StatusBar(session, self.runner, self)
         self.setStatusBar(self.status)
+        self.message_bar = MessageBar(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.message_bar)
         self._build_menus()
         self.resize(1500, 940)
         self._default_state = self.saveState()
@@ -88,6 +93,7 @@ class MainWindow(QMainWindow):
         session.neighbours.metric, session.neighbours.k = self.settings.metric, self.settings.k
         self.controllers = Controllers(session, self.runner, self)
         self._restore_layout()
+        self.message_bar.sync()
         session.events.embeddings.connect(self._on_embeddings_changed)
         self._on_embeddings_changed()
 
@@ -162,23 +168,28 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.settings.recent_files))
 
     # -- opening and exporting -------------------------------------------------------------
-    def show_open_dialog(self) -> None:
+    def show_open_dialog(self, path: str | Path | None = None) -> None:
         dialog = OpenDialog(self.settings, self)
+        if path is not None:
+            dialog.path.setText(str(path))
         try:
             if dialog.exec() != OpenDialog.DialogCode.Accepted:
                 return
             path, fmt, opts = dialog.choice()
+            member = dialog.member()
         finally:
             dialog.deleteLater()
-        self.open_file(path, fmt, opts)
+        self.open_file(path, fmt, opts, member=member)
 
-    def open_file(self, path: str | Path, fmt: str | None = None, opts: LoadOptions | None = None) -> None:
-        """Load in the background; on failure the current set stays and the error is reported."""
+    def open_file(self, path: str | Path, fmt: str | None = None, opts: LoadOptions | None = None, *,
+                  member: str | None = None) -> None:
+        """Load in the background; on failure the current set stays (at start: the bundled set
+        opens instead) and the precise message stays in the message bar until dismissed."""
         path = str(path)
-        name = Path(path).name
+        name = Path(path).name + (f" ({member})" if member else "")
         self.session.status = f"opening {name}…"
-        self.runner.run("load", lambda: load(path, fmt, opts), lambda es: self._on_loaded(es, path),
-                        label=f"opening {name}", on_error=lambda e: self._on_load_failed(name, e))
+        self.runner.run("load", lambda: load(path, fmt, opts, member=member), lambda es: self._on_loaded(es, path),
+                        label=f"opening {name}", on_error=lambda e: self._on_load_failed(name, e, path))
 
     def show_open_onnx_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open an ONNX model", self.settings.last_dir or "",
@@ -198,20 +209,40 @@ class MainWindow(QMainWindow):
         self.runner.run("load", load_default, lambda es: self._on_loaded(es, None), label=f"opening {DEFAULT_NAME}",
                         on_error=lambda e: self._on_load_failed(DEFAULT_NAME, e))
 
+    def show_notices(self, notices: list[str]) -> None:
+        """Things the user should know that no panel shows (start-up checks, what a load skipped)."""
+        for text in notices:
+            self.message_bar.show_message(text, "info")
+
     def _on_loaded(self, es: EmbeddingSet, path: str | None) -> None:
         self.session.set_embeddings(es)
         if path is not None:
             self.settings.add_recent(path)
             self._rebuild_recent_menu()
         self.session.status = f"opened {es.name}: {len(es):,} words, {es.dim} dimensions"
+        self.show_notices([f"{es.name}: {note}" for note in es.notes])
         self.runner.run("index", lambda: warm_up_job(es), label="indexing words")
+        self.runner.run("cache", lambda: cache_write(es), self._on_cache_written, label="keeping a converted copy")
 
-    def _on_load_failed(self, name: str, exc: BaseException) -> None:
-        """A file that cannot be read (an expected problem): the set that was open stays, and the
-        precise message is shown (no panel caused it, so the error reporter shows it, once)."""
+    def _on_cache_written(self, problem: str | None) -> None:
+        if problem:
+            self.show_notices([problem[0].upper() + problem[1:] + "."])
+
+    def _on_load_failed(self, name: str, exc: BaseException, path: str | None = None) -> None:
+        """A file that cannot be read (an expected problem): the set that was open stays, or at start
+        the bundled set opens; the precise message stays in the message bar until dismissed. A .zip
+        holding several embedding files asks which one (the Open dialog lists them)."""
         es = self.session.embeddings
-        self.session.status = f"could not open {name}" + (f"; still showing {es.name}" if es is not None else "")
-        self.reporter.report(JOB_TITLES["load"], exc)
+        if isinstance(exc, ArchiveMemberError) and exc.members and path is not None and es is not None \
+                and self.asks:
+            self.show_open_dialog(path)
+            return
+        start = es is None and name != DEFAULT_NAME
+        keeps = f"; showing {DEFAULT_NAME} instead" if start else f"; still showing {es.name}" if es is not None else ""
+        self.session.status = f"could not open {name}" + keeps
+        self.message_bar.show_message(f"Could not open {name}: {exc}" + keeps, "error")
+        if start:
+            self.load_default()
 
     def show_open_language_model(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a decoder folder (ONNX in Optimum's layout + tokenizer.json)",
@@ -247,8 +278,9 @@ class MainWindow(QMainWindow):
     def export(self, job_factory, path: str | Path) -> None:
         es = self.session.embeddings
         name = Path(path).name
-        self.runner.run("export", lambda: job_factory(es, path), label=f"exporting {name}",
-                        on_result=lambda _r: setattr(self.session, "status", f"exported {len(es):,} words to {path}"))
+        self.runner.run("export", lambda: _writing(job_factory(es, path), path), label=f"exporting {name}",
+                        on_result=lambda _r: setattr(self.session, "status", f"exported {len(es):,} words to {path}"),
+                        on_error=lambda e: self.message_bar.show_message(f"Could not export: {e}", "error"))
 
     def export_projector_tsv(self) -> None:
         self._export("Export as Projector TSV", "vectors.tsv", write_projector_tsv)
@@ -334,14 +366,24 @@ class MainWindow(QMainWindow):
         s.metric, s.k = self.session.neighbours.metric, self.session.neighbours.k
         try:
             settings_io.save(s, self._settings_file)
-        except OSError as e:
-            log.warning("could not save the settings: %s", e)
+        except OSError as e:  # a read-only or full disk: the window closes anyway; the start said so already
+            log.warning("could not save the preferences and window layout (%s)", e)
 
     def closeEvent(self, event) -> None:
         if self.persist:
             self.save_settings()
         self.runner.shutdown()
         super().closeEvent(event)
+
+
+def _writing(job: Job, path: str | Path) -> Job:
+    """A writing job whose disk problems (full, read-only, no permission) are expected problems."""
+    try:
+        return (yield from job)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ExplorerError(reason if reason.startswith("cannot write") else f"cannot write {path}: {reason}") \
+            from None
 
 
 def _dropped_file(event) -> str | None:

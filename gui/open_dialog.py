@@ -1,4 +1,5 @@
-"""File > Open embeddings…: the file, its format (or guess) and the LoadOptions."""
+"""File > Open embeddings…: the file (plain, .gz, .bz2, .xz, or a .zip: which file inside when it
+holds several), its format (or guess) and the LoadOptions."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,10 +7,10 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QPushButton, QSpinBox, QWidget)
 
-from core.embeddings.loaders import FORMATS, LoadOptions
+from core.embeddings.loaders import FORMATS, LoadOptions, archive_members
 from core.state.settings import Settings
 
-FILTERS = "Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz);;All files (*)"
+FILTERS = "Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.xz *.zip);;All files (*)"
 COMPANION = {"numpy": "vocabulary file (one word a line)", "projector-tsv": "metadata.tsv (optional)"}
 
 
@@ -20,6 +21,7 @@ class OpenDialog(QDialog):
         self._settings = settings
         self.path = QLineEdit(placeholderText="/path/to/glove.6B.100d.txt")
         browse = QPushButton("Browse…")
+        self.members = QComboBox(toolTip="the archive holds several embedding files: which one to open")
         self.format = QComboBox()
         self.format.addItem("guess from the file", "")
         for key, text in FORMATS.items():
@@ -38,6 +40,9 @@ class OpenDialog(QDialog):
         row.addWidget(browse)
         form = QFormLayout(self)
         form.addRow("File", row)
+        form.addRow("File inside", self.members)
+        self._form = form
+        form.setRowVisible(self.members, False)
         form.addRow("Format", self.format)
         form.addRow("Companion file", self.companion)
         form.addRow("Words", self.limit)
@@ -47,7 +52,7 @@ class OpenDialog(QDialog):
 
         browse.clicked.connect(self._browse)
         self.format.currentIndexChanged.connect(self._on_format_chosen)
-        self.path.textChanged.connect(lambda _t: self._update_ok())
+        self.path.textChanged.connect(lambda _t: self._on_path_changed())
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self._ok = buttons.button(QDialogButtonBox.StandardButton.Open)
@@ -71,8 +76,20 @@ class OpenDialog(QDialog):
         self.companion.setEnabled(hint is not None)
         self.companion.setPlaceholderText(hint or "not needed for this format")
 
+    def _on_path_changed(self) -> None:
+        path = Path(self.path.text().strip())
+        names = archive_members(path) if path.is_file() else []
+        self.members.clear()
+        self.members.addItems(names)
+        self._form.setRowVisible(self.members, len(names) > 1)
+        self._update_ok()
+
     def _update_ok(self) -> None:
         self._ok.setEnabled(bool(self.path.text().strip()))
+
+    def member(self) -> str | None:
+        """The file chosen inside a .zip that holds several (None otherwise)."""
+        return (self.members.currentText() or None) if self.members.count() > 1 else None
 
     def choice(self) -> tuple[str, str | None, LoadOptions]:
         """(path, format or None to guess, options) — also remembered in the settings."""

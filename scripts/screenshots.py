@@ -129,6 +129,52 @@ def show_language(app: QApplication, runner: TaskRunner, session: Session) -> No
         lang.masked.chosen = fills.fills[0].word
 
 
+def _files_shots(app, window, runner, save) -> None:
+    """A gzipped GloVe opening (progress by compressed bytes), a .zip of several files asking which
+    one, and a malformed file: the message stays in the window, the open set too."""
+    import gzip
+    import tempfile
+    import zipfile
+
+    from core.embeddings.exporters import write_word2vec_text
+    from core.progress import run_sync
+    from gui.open_dialog import OpenDialog
+
+    tmp = Path(tempfile.mkdtemp(prefix="shots-"))
+    es = window.session.embeddings
+    text = tmp / "glove.6B.50d.200k.txt"
+    run_sync(write_word2vec_text(es, text, header=False, rows=range(200000)))
+    packed = tmp / "glove.6B.50d.200k.txt.gz"
+    packed.write_bytes(gzip.compress(text.read_bytes(), 6))
+    with zipfile.ZipFile(tmp / "glove.6B.zip", "w") as zf:
+        for dim in (50, 100, 200, 300):
+            zf.writestr(f"glove.6B.{dim}d.txt", "the 0.1 0.2\n")
+    window.open_file(packed)
+    started = time.perf_counter()
+    while time.perf_counter() - started < 60:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        bar = window.status.job_progress
+        if bar.isVisible() and 30 <= bar.value() <= 70:
+            break
+    save(window, "window-loading-gz")
+    settle(app, runner)
+    window.session.neighbours.query = "frog"
+    settle(app, runner)
+    save(window, "window-gz-loaded")
+    dialog = OpenDialog(window.settings, window)
+    dialog.path.setText(str(tmp / "glove.6B.zip"))
+    dialog.members.setCurrentText("glove.6B.100d.txt")
+    dialog.show()
+    save(dialog, "open_dialog_zip")
+    dialog.close()
+    bad = tmp / "bad.txt"
+    bad.write_text("the 0.1 0.2 0.3\nof 0.1 0.2 0.3\nand 0.1 zero 0.3\n", encoding="utf-8")
+    window.open_file(bad)
+    settle(app, runner)
+    save(window, "window-bad-file")
+    window.message_bar.clear_messages()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
@@ -185,6 +231,9 @@ def main() -> int:
     save(window, "window-dark")
     window.set_theme("light")
     train_screenshots(app, runner, window, save)
+
+
+    _files_shots(app, window, runner, save)
     QTimer.singleShot(0, window.close)
     app.processEvents()
     runner.shutdown()

@@ -19,6 +19,7 @@ import sys
 import traceback
 
 from ..errors import ExplorerError
+from ..state.startup import prepare_folders
 from . import models, training, words
 from .common import BuildModels
 
@@ -30,6 +31,7 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
         description="See embeddings and language models at work. With no command, opens the window.")
     parser.add_argument("--embeddings", metavar="FILE", help="open this embedding file instead of the bundled GloVe")
     parser.add_argument("--format", dest="in_format", help="format of --embeddings (default: guess)")
+    words.add_member_arg(parser)
     parser.add_argument("--query", metavar="WORD", help="look up this word at start")
     parser.add_argument("--expr", metavar="EXPR", help="evaluate this word-arithmetic expression at start")
     parser.add_argument("--panel", metavar="NAME", help="raise this dock (e.g. neighbours, calculator) at start")
@@ -50,8 +52,11 @@ def commands(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run a parsed command under the one error policy (see the module's docstring)."""
+    """Run a parsed command under the one error policy (see the module's docstring). Like the
+    window, it first checks the app's folders and tidies what a killed run left (notes on stderr)."""
     try:
+        for note in prepare_folders():
+            print(f"note: {note}", file=sys.stderr)
         return int(args.func(args) or 0)
     except ExplorerError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)

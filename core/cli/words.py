@@ -4,10 +4,13 @@
     python main.py calc "king - man + woman" --cosmul
     python main.py evaluate analogies --restrict 30000 --json
     python main.py convert glove.txt out.tsv --format projector-tsv
+    python main.py convert glove.6B.zip glove50.txt.gz --member glove.6B.50d.txt
 """
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from ..embeddings import exporters, loaders
 from ..embeddings.arithmetic import evaluate
@@ -15,21 +18,30 @@ from ..embeddings.default_set import load_default
 from ..embeddings.embedding_set import EmbeddingSet
 from ..embeddings.evaluation import evaluate_analogies, evaluate_pairs
 from ..embeddings.neighbours import METRICS, nearest
+from ..io import compression_of
 from ..progress import run_sync
 from .common import emit, progress_printer
 
 
 def open_embeddings(path: str | None, fmt: str | None = None, quiet: bool = False,
-                    opts: loaders.LoadOptions | None = None) -> EmbeddingSet:
+                    opts: loaders.LoadOptions | None = None, member: str | None = None) -> EmbeddingSet:
     cb = progress_printer(quiet)
-    if path:
-        return run_sync(loaders.load(path, fmt, opts), cb)
-    return run_sync(load_default(), cb)
+    if not path:
+        return run_sync(load_default(), cb)
+    es = run_sync(loaders.load(path, fmt, opts, member=member), cb)
+    for note in es.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return es
+
+
+def add_member_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--member", metavar="NAME", help="the file to open inside a .zip archive holding several")
 
 
 def _add_embeddings_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embeddings", metavar="FILE", help="embedding file (default: the bundled GloVe 6B 50d)")
     p.add_argument("--format", dest="in_format", choices=list(loaders.FORMATS), help="file format (default: guess)")
+    add_member_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -63,8 +75,10 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--format", dest="out_format", choices=["word2vec-text", "glove", "projector-tsv"],
-                   help="output format (default: from the output name: .tsv -> projector-tsv, else word2vec-text)")
+                   help="output format (default: from the output name: .tsv -> projector-tsv, else word2vec-text); "
+                        "a name ending in .gz, .bz2 or .xz is written compressed")
     p.add_argument("--in-format", choices=list(loaders.FORMATS))
+    add_member_arg(p)
     p.add_argument("--limit", type=int)
     p.add_argument("--lowercase", action="store_true")
     p.add_argument("--vocab", help="vocabulary file for .npy/.npz input")
@@ -74,7 +88,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_neighbours(args: argparse.Namespace) -> int:
-    es = open_embeddings(args.embeddings, args.in_format, quiet=args.json)
+    es = open_embeddings(args.embeddings, args.in_format, quiet=args.json, member=args.member)
     resolved = [es.resolve(w) for w in args.words]
     res = nearest(es, [r.word for r in resolved], args.k, metric=args.metric, restrict=args.restrict)
     notes = [f"showing {r.word} for {r.typed}" for r in resolved if r.case_folded]
@@ -85,7 +99,7 @@ def cmd_neighbours(args: argparse.Namespace) -> int:
 
 
 def cmd_calc(args: argparse.Namespace) -> int:
-    es = open_embeddings(args.embeddings, args.in_format, quiet=args.json)
+    es = open_embeddings(args.embeddings, args.in_format, quiet=args.json, member=args.member)
     r = evaluate(es, args.expression, args.k, method="mul" if args.cosmul else "add",
                  exclude_inputs=not args.include_inputs, restrict=args.restrict)
     data = {"expression": str(r.expression), "method": "3CosMul" if args.cosmul else "3CosAdd",
@@ -97,7 +111,7 @@ def cmd_calc(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    es = open_embeddings(args.embeddings, args.in_format, quiet=args.json)
+    es = open_embeddings(args.embeddings, args.in_format, quiet=args.json, member=args.member)
     cb = progress_printer(args.json)
     if args.dataset == "analogies":
         r = run_sync(evaluate_analogies(es, restrict=args.restrict, method="mul" if args.cosmul else "add"), cb)
@@ -116,8 +130,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     opts = loaders.LoadOptions(limit=args.limit, lowercase=args.lowercase, vocab_path=args.vocab,
                                metadata_path=args.metadata)
-    es = open_embeddings(args.input, args.in_format, quiet=args.json, opts=opts)
-    fmt = args.out_format or ("projector-tsv" if args.output.lower().endswith(".tsv") else "word2vec-text")
+    es = open_embeddings(args.input, args.in_format, quiet=args.json, opts=opts, member=args.member)
+    plain_name = args.output[: -len(Path(args.output).suffix)] if compression_of(args.output) else args.output
+    fmt = args.out_format or ("projector-tsv" if plain_name.lower().endswith(".tsv") else "word2vec-text")
     cb = progress_printer(args.json)
     if fmt == "projector-tsv":
         v, m = run_sync(exporters.write_projector_tsv(es, args.output), cb)

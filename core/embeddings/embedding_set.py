@@ -39,6 +39,7 @@ class EmbeddingSet:
     metadata: dict[str, list[str]] = field(default_factory=dict)
     norms: np.ndarray | None = None  # (n,) float32; computed if not given
     word_index: dict[str, int] | None = field(default=None, repr=False)  # word -> row, if already built
+    notes: list[str] = field(default_factory=list)  # what loading it did that the user should know
 
     def __post_init__(self) -> None:
         if self.vectors.ndim != 2:

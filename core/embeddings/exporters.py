@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from .embedding_set import EmbeddingSet
-from ..io import atomic_open, atomic_write_bytes
+from ..io import atomic_open, compression_of
 from ..progress import Job, Progress
 
 CHUNK = 20000
@@ -23,10 +23,11 @@ def _fmt(block: np.ndarray, sep: str) -> list[str]:
 
 def write_word2vec_text(es: EmbeddingSet, path: str | Path, *, header: bool = True,
                         rows: Sequence[int] | None = None) -> Job[Path]:
-    """word2vec text ("N D" header) or, with header=False, GloVe text."""
+    """word2vec text ("N D" header) or, with header=False, GloVe text; compressed when the name
+    ends in .gz, .bz2 or .xz."""
     path = Path(path)
     idx = _rows(es, rows)
-    with atomic_open(path, "wb") as f:
+    with atomic_open(path, "wb", compress=True) as f:
         if header:
             f.write(f"{len(idx)} {es.dim}\n".encode())
         for s in range(0, len(idx), CHUNK):
@@ -41,9 +42,11 @@ def write_word2vec_text(es: EmbeddingSet, path: str | Path, *, header: bool = Tr
 def write_projector_tsv(es: EmbeddingSet, vectors_path: str | Path, metadata_path: str | Path | None = None,
                         *, rows: Sequence[int] | None = None,
                         extra_columns: dict[str, Sequence[str]] | None = None) -> Job[tuple[Path, Path]]:
-    """vectors.tsv (tab-separated) and metadata.tsv; with several columns the metadata has a header row."""
+    """vectors.tsv (tab-separated) and metadata.tsv; with several columns the metadata has a header row.
+    A vectors name ending in .gz, .bz2 or .xz is written compressed, and so is its metadata.tsv."""
     vpath = Path(vectors_path)
-    mpath = Path(metadata_path) if metadata_path else vpath.with_name("metadata.tsv")
+    kind = compression_of(vpath)
+    mpath = Path(metadata_path) if metadata_path else vpath.with_name("metadata.tsv" + (vpath.suffix if kind else ""))
     idx = _rows(es, rows)
     cols: dict[str, list[str]] = {"word": [es.words[i] for i in idx]}
     for k, v in es.metadata.items():
@@ -51,7 +54,7 @@ def write_projector_tsv(es: EmbeddingSet, vectors_path: str | Path, metadata_pat
             cols[k] = [v[i] for i in idx]
     for k, v in (extra_columns or {}).items():
         cols[k] = list(v)
-    with atomic_open(vpath, "wb") as f:
+    with atomic_open(vpath, "wb", compress=True) as f:
         for s in range(0, len(idx), CHUNK):
             block = np.asarray(es.vectors[idx[s : s + CHUNK]], dtype=np.float32)
             f.write(("\n".join(_fmt(block, "\t")) + "\n").encode())
@@ -62,6 +65,7 @@ def write_projector_tsv(es: EmbeddingSet, vectors_path: str | Path, metadata_pat
         text = "\n".join(clean["word"]) + "\n"
     else:
         text = "\t".join(names) + "\n" + "\n".join("\t".join(clean[n][i] for n in names) for i in range(len(idx))) + "\n"
-    atomic_write_bytes(mpath, text.encode("utf-8"))
+    with atomic_open(mpath, "wb", compress=True) as f:
+        f.write(text.encode("utf-8"))
     yield Progress(1.0, "done")
     return vpath, mpath

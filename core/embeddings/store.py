@@ -56,5 +56,6 @@ def open_set(folder: str | Path) -> EmbeddingSet:
     mp = folder / "metadata.json"
     if mp.exists():
         metadata = json.loads(mp.read_text(encoding="utf-8"))
+    notes = meta.get("notes") if isinstance(meta.get("notes"), list) else []
     return EmbeddingSet(words, vectors, name=meta["name"], source=meta.get("source", ""), metadata=metadata,
-                        norms=np.asarray(norms))
+                        norms=np.asarray(norms), notes=[str(n) for n in notes])

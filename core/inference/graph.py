@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FileFormatError
+from .safety import check_external_files, load_checked
 
 PROTOBUF_LIMIT = 2 << 30  # a single ONNX protobuf file cannot be larger; big models keep weights outside
 
@@ -34,17 +35,10 @@ class TensorInfo:
 
 
 def load_graph(path: str | Path, *, with_weights: bool = True) -> "onnx.ModelProto":
-    """Read an ONNX file; anything else raises FileFormatError naming the file."""
-    import onnx
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileFormatError(path, "file not found")
-    try:
-        return onnx.load(str(path), load_external_data=with_weights)
-    except Exception as exc:  # protobuf's DecodeError, missing external data (FileNotFoundError), ...
-        raise FileFormatError(path, f"not a readable ONNX model ({type(exc).__name__}: {str(exc)[:200]})",
-                              expected="an ONNX protobuf file") from None
+    """Read an ONNX file; anything else raises FileFormatError naming the file. The model is
+    checked first (core.inference.safety: no external data outside its folder, no custom
+    operators), and only then are its external weights read."""
+    return load_checked(path, with_weights=with_weights)
 
 
 def _dtype(elem_type: int) -> str:
@@ -123,59 +117,5 @@ def read_untrusted(path: str | Path) -> "onnx.ModelProto":
     if model.ir_version <= 0 or not model.graph.node or not any(o.domain in ("", "ai.onnx") for o in model.opset_import):
         raise FileFormatError(path, "not an ONNX model (no graph of ONNX operators in it)",
                               expected="an ONNX protobuf file")
-    check_external_data(model, path.parent, path)
+    check_external_files(model, path.parent, path)
     return model
-
-
-def all_tensors(graph) -> list:
-    """Every TensorProto of a graph: initializers and tensor attributes, subgraphs included."""
-    import onnx
-
-    out = list(graph.initializer)
-    for node in graph.node:
-        for attr in node.attribute:
-            if attr.type == onnx.AttributeProto.TENSOR:
-                out.append(attr.t)
-            elif attr.type == onnx.AttributeProto.TENSORS:
-                out.extend(attr.tensors)
-            elif attr.type == onnx.AttributeProto.GRAPH:
-                out.extend(all_tensors(attr.g))
-            elif attr.type == onnx.AttributeProto.GRAPHS:
-                for g in attr.graphs:
-                    out.extend(all_tensors(g))
-    return out
-
-
-def check_external_data(model: "onnx.ModelProto", folder: Path, path: Path) -> list[Path]:
-    """The external data files a model uses; FileFormatError unless each lies inside ``folder``
-    (no absolute path, no "..", no link out of it), exists, and holds offset + length bytes."""
-    import onnx
-
-    root = folder.resolve()
-    used: dict[Path, int] = {}
-    for t in all_tensors(model.graph):
-        if t.data_location != onnx.TensorProto.EXTERNAL:
-            continue
-        info = {e.key: e.value for e in t.external_data}
-        loc = info.get("location", "")
-        where = f"tensor {t.name!r} keeps its data in {loc!r}"
-        rel = Path(loc)
-        if not loc or rel.is_absolute() or rel.drive or ".." in rel.parts:
-            raise FileFormatError(path, f"{where}, which is not a file beside the model",
-                                  expected="external data files inside the model's folder")
-        target = (folder / rel).resolve()
-        if not target.is_relative_to(root):
-            raise FileFormatError(path, f"{where}, which leads out of the model's folder",
-                                  expected="external data files inside the model's folder")
-        if not target.is_file():
-            raise FileFormatError(path, f"{where}, which is missing", expected=f"{loc} beside the model")
-        try:
-            end = int(info.get("offset", 0) or 0) + int(info.get("length", 0) or 0)
-        except ValueError:
-            raise FileFormatError(path, f"{where} at a malformed offset or length") from None
-        used[target] = max(used.get(target, 0), end)
-    for target, end in used.items():
-        if target.stat().st_size < end:
-            raise FileFormatError(path, f"external data file {target.name} is {target.stat().st_size:,} bytes; "
-                                        f"its tensors need {end:,}", expected="the complete file")
-    return list(used)

@@ -74,3 +74,43 @@ def test_sha256_file(tmp_path):
     p.write_bytes(data)
     assert sha256_file(p) == hashlib.sha256(data).hexdigest()
     assert sha256_file(p, chunk=7) == hashlib.sha256(data).hexdigest()
+
+
+def test_written_files_get_ordinary_permissions_and_keep_a_targets_own(tmp_path):
+    import os
+    import stat
+
+    p = atomic_write_text(tmp_path / "new.txt", "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
+    os.chmod(p, 0o640)
+    atomic_write_text(p, "y")
+    assert stat.S_IMODE(p.stat().st_mode) == 0o640
+    with atomic_folder(tmp_path / "set") as tmp:
+        (tmp / "a").write_text("1")
+    assert stat.S_IMODE((tmp_path / "set").stat().st_mode) == 0o777 & ~umask
+
+
+@pytest.mark.parametrize("suffix,magic", [(".gz", b"\x1f\x8b"), (".bz2", b"BZh"), (".xz", b"\xfd7zXZ\x00"),
+                                          (".txt", b"hello")])
+def test_compress_when_the_name_asks(tmp_path, suffix, magic):
+    import bz2
+    import gzip
+    import lzma
+
+    p = tmp_path / ("out" + suffix)
+    with atomic_open(p, "wb", compress=True) as f:
+        f.write(b"hello " * 1000)
+    data = p.read_bytes()
+    assert data.startswith(magic)
+    opener = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}.get(suffix, lambda d: d)
+    assert opener(data) == b"hello " * 1000
+    assert [x.name for x in tmp_path.iterdir()] == [p.name]
+
+
+def test_write_errors_name_the_target(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError, match=f"cannot write {blocker / 'x.json'}: {blocker} is a file, not a folder"):
+        atomic_write_json(blocker / "x.json", {})

@@ -38,12 +38,16 @@ def test_screenshot(tmp_path, glove_file):
     assert not img.isNull() and img.width() >= 800 and img.height() >= 600
 
 
-def test_screenshot_of_a_malformed_file_fails_with_the_message(tmp_path):
+def test_screenshot_of_a_malformed_file_fails_with_the_message(tmp_path, glove):
+    """The window opens the bundled set instead and shows the message (in the screenshot too); a
+    scripted run still exits non-zero with the message."""
     bad = tmp_path / "bad.txt"
     bad.write_text("the 0.1 0.2\nof 0.1\n", encoding="utf-8")
     r = run_main("--embeddings", str(bad), "--format", "glove", "--screenshot", str(tmp_path / "x.png"))
     assert r.returncode != 0
-    assert f"{bad}, line 2" in r.stderr
+    assert f"Could not open bad.txt: {bad}, line 2: wrong number of values: 1" in r.stderr
+    assert "showing GloVe 6B 50d instead" in r.stderr and "ready: window shown, GloVe 6B 50d loaded" in r.stdout
+    assert not QImage(str(tmp_path / "x.png")).isNull()
 
 
 def test_unknown_panel(tmp_path, glove_file):

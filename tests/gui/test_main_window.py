@@ -93,15 +93,18 @@ def test_malformed_file_shows_the_error_and_keeps_the_old_set(qtbot, window, ses
     bad.write_text("the 0.1 0.2 0.3\nof 0.1 0.2 0.3\nand 0.1 zero 0.3\n", encoding="utf-8")
     old = session.embeddings
     reports = len(window.reporter.history)
+    window.show()
     window.open_file(bad, "glove")
-    qtbot.waitUntil(lambda: len(window.reporter.history) > reports, timeout=10000)
+    qtbot.waitUntil(lambda: bool(window.message_bar.messages()), timeout=10000)
     wait_idle(qtbot, runner)
-    assert len(window.reporter.history) == reports + 1  # shown once
-    title, message = window.reporter.history[-1]
-    assert "Could not open" in title
-    assert f"{bad}, line 3" in message
-    assert window.reporter.box.isVisible() and not window.reporter.box.isModal()
-    assert f"{bad}, line 3" in window.reporter.box.informativeText()
+    assert len(window.reporter.history) == reports  # shown once: in the window, not in a dialog too
+    [(kind, message)] = window.message_bar.messages()
+    assert kind == "error" and message.startswith("Could not open bad.txt: ")
+    assert f"{bad}, line 3: number 2 after the word is not a number" in message
+    assert message.endswith("still showing GloVe 20k")
+    assert window.message_bar.isVisible()  # until dismissed
+    qtbot.mouseClick(window.message_bar.rows[0].dismiss_button, Qt.MouseButton.LeftButton)
+    assert window.message_bar.messages() == [] and not window.message_bar.isVisible()
     assert session.embeddings is old
     assert "still showing GloVe 20k" in session.status
     session.neighbours.query = "queen"  # the old set is still usable
@@ -325,3 +328,96 @@ def test_language_menu_opens_a_decoder_folder_and_the_token_embeddings(qtbot, wi
     session.neighbours.query = session.embeddings.words[50]
     wait_idle(qtbot, runner)
     assert len(found(session)) == session.neighbours.k
+
+
+@pytest.fixture(scope="module")
+def packed_files(tmp_path_factory, glove_small):
+    """From the 20k GloVe: a .txt.gz GloVe, a .bin.gz word2vec binary and a .zip holding a .vec, with the
+    plain files they came from."""
+    import gzip
+    import zipfile
+
+    import numpy as np
+
+    d = tmp_path_factory.mktemp("packed")
+    txt, vec, binf = d / "glove.20k.txt", d / "wiki.20k.vec", d / "w2v.20k.bin"
+    run_sync(write_word2vec_text(glove_small, txt, header=False))
+    run_sync(write_word2vec_text(glove_small, vec, header=True))
+    with open(binf, "wb") as f:
+        f.write(f"{len(glove_small)} {glove_small.dim}\n".encode())
+        for w, v in zip(glove_small.words, np.asarray(glove_small.vectors, dtype="<f4")):
+            f.write(w.encode() + b" " + v.tobytes() + b"\n")
+    (d / "glove.20k.txt.gz").write_bytes(gzip.compress(txt.read_bytes(), 6))
+    (d / "w2v.20k.bin.gz").write_bytes(gzip.compress(binf.read_bytes(), 6))
+    with zipfile.ZipFile(d / "wiki.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(vec, "wiki.20k.vec")
+        zf.writestr("README.txt", "fastText-style vectors")
+    return {"glove.20k.txt.gz": txt, "w2v.20k.bin.gz": binf, "wiki.zip": vec}
+
+
+@pytest.mark.parametrize("name", ["glove.20k.txt.gz", "w2v.20k.bin.gz", "wiki.zip"])
+def test_compressed_and_zipped_files_open_with_progress_and_the_plain_files_neighbours(
+        qtbot, window, session, runner, packed_files, name):
+    from core.embeddings.loaders import load
+    from core.embeddings.neighbours import nearest
+
+    plain = run_sync(load(packed_files[name], use_cache=False))
+    path = packed_files[name].parent / name
+    fractions = []
+    runner.progress.connect(lambda kind, f, _m: fractions.append(f) if kind == "load" else None)
+    window.open_file(path)
+    qtbot.waitUntil(lambda: session.embeddings.name in (name, "wiki.20k.vec"), timeout=30000)
+    assert len(session.embeddings) == 20000
+    assert len([f for f in fractions if 0 < f < 1]) >= 2 and fractions == sorted(fractions)
+    for query in ("king", "paris", "frog"):
+        session.neighbours.query = query
+        wait_idle(qtbot, runner)
+        want = [(n.word, round(n.score, 5)) for n in nearest(plain, query, session.neighbours.k)]
+        assert [(n.word, round(n.score, 5)) for n in found(session)] == want
+    assert window.message_bar.messages() == []
+
+
+def test_a_zip_of_several_files_asks_which_one(qtbot, window, session, runner, tmp_path, small_glove_file):
+    import zipfile
+
+    z = tmp_path / "two.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(small_glove_file, "a/small.txt")
+        zf.writestr("b.txt", "x 1 2\ny 3 4\n")
+    window.asks = True  # a person at the window: the Open dialog lists the files inside
+    shown = []
+
+    def choose():  # once the failed load has opened the dialog
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, OpenDialog):
+            QTimer.singleShot(20, choose)
+            return
+        shown.append([dialog.members.itemText(i) for i in range(dialog.members.count())])
+        dialog.members.setCurrentText("b.txt")
+        dialog.accept()
+
+    QTimer.singleShot(0, choose)
+    window.open_file(z)  # as a drop or a recent file would: no member given
+    qtbot.waitUntil(lambda: session.embeddings.words == ["x", "y"], timeout=10000)
+    assert shown == [["a/small.txt", "b.txt"]] and session.embeddings.name == "b.txt"
+    window.asks = False  # a scripted window says so in the message bar instead
+    window.open_file(z)
+    qtbot.waitUntil(lambda: bool(window.message_bar.messages()), timeout=10000)
+    assert "holds 2 embedding files: a/small.txt, b.txt" in window.message_bar.messages()[0][1]
+
+
+def test_notices_and_a_failed_export_stay_in_the_message_bar(qtbot, window, session, runner, tmp_path):
+    window.show()
+    window.show_notices(["The last run stopped while writing; 1 unfinished file tidied away (nothing else was lost)"])
+    assert window.message_bar.messages() == [
+        ("info", "The last run stopped while writing; 1 unfinished file tidied away (nothing else was lost)")]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    window.export(write_word2vec_text, blocker / "out.txt")  # a folder that cannot be made: like a read-only disk
+    qtbot.waitUntil(lambda: len(window.message_bar.messages()) == 2, timeout=10000)
+    kind, text = window.message_bar.messages()[0]
+    assert kind == "error" and text == f"Could not export: cannot write {blocker / 'out.txt'}: {blocker} is a file, " \
+                                       "not a folder"
+    assert session.embeddings.name == "GloVe 20k"
+    window.message_bar.clear_messages()
+    assert not window.message_bar.isVisible()

@@ -2,6 +2,7 @@
 
     job = load("glove.6B.50d.txt")              # a generator of Progress
     es = run_sync(job)                           # or drive it from a worker
+    load("glove.6B.zip", member="glove.6B.50d.txt")   # .gz, .bz2, .xz and .zip open the same way
 
 The second open of the same file (same size, time and options) memory-maps the
 converted copy in the cache folder instead of parsing the text again.
@@ -11,9 +12,11 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import shutil
 import threading
+import weakref
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -23,79 +26,99 @@ from ...errors import FileFormatError, InputError
 from ...paths import cache_dir
 from ...progress import Job, Progress
 from .binary_format import read_binary
-from .common import FORMATS, LoadOptions, RawEmbeddings
+from .common import FORMATS, LoadOptions, RawEmbeddings, located
 from .numpy_format import read_numpy
 from .projector_format import read_projector
+from .source import MAGIC, MAX_LAYERS, ArchiveMemberError, Source, archive_members, describe
 from .text_format import parse_header, read_text
 
-__all__ = ["FORMATS", "LoadOptions", "RawEmbeddings", "sniff_format", "read_raw", "load", "cache_key",
-           "wait_for_cache_writes"]
+__all__ = ["FORMATS", "ArchiveMemberError", "LoadOptions", "RawEmbeddings", "Source", "archive_members",
+           "cache_write", "describe", "sniff_format", "read_raw", "load", "cache_key", "wait_for_cache_writes"]
 
 
-def sniff_format(path: str | Path) -> str:
-    """Guess the format from the extension, then from the first bytes."""
-    p = Path(path)
-    if not p.exists():
-        raise FileFormatError(p, "no such file")
-    if p.is_dir():
-        raise FileFormatError(p, "this is a folder", expected="an embedding file")
-    suffix = p.suffix.lower()
-    if suffix in (".npy", ".npz"):
+def sniff_format(path: str | Path | Source, member: str | None = None) -> str:
+    """Guess the format from the content's name, then from its first bytes (decompressed)."""
+    src = path if isinstance(path, Source) else describe(path, member)
+    suffix = src.suffix
+    if src.plain and suffix in (".npy", ".npz"):
         return "numpy"
-    with open(p, "rb") as f:
-        head = f.read(65536)
+    with src.open() as f:
+        try:
+            head = f.read(65536)
+        except FileFormatError as e:
+            raise located(e, 1) from None
     if not head:
-        raise FileFormatError(p, "the file is empty", line=1, expected="an embedding file")
-    if head.startswith(b"\x93NUMPY"):
+        raise FileFormatError(src.display, "the file is empty", line=1, expected="an embedding file")
+    if head.startswith(b"\x93NUMPY") or suffix in (".npy", ".npz"):
         return "numpy"
     if head.startswith(b"PK\x03\x04"):
-        return "numpy"
+        if src.plain:
+            return "numpy"
+        raise FileFormatError(src.display, "a zip archive inside another archive or compressed file",
+                              expected="an embedding file (unpack the inner archive first)")
+    if head[257:262] == b"ustar":
+        raise FileFormatError(src.display, "a tar archive", expected="an embedding file, a .zip, or a file "
+                              "compressed alone (.gz, .bz2, .xz): unpack the tar archive first")
+    if any(head.startswith(magic) for magic, _kind in MAGIC):
+        raise FileFormatError(src.display, f"compressed more than {MAX_LAYERS} times", expected="an embedding file")
     first, nl, rest = head.partition(b"\n")
     if suffix == ".tsv":
         return "projector-tsv"
-    if parse_header(first) is not None:
-        if b"\x00" in rest[:4096] or _mostly_binary(rest[:4096]):
+    header = parse_header(first)
+    if header is not None:
+        if not _text_entry(rest, header[1]):
             return "word2vec-binary"
         return "fasttext-vec" if suffix == ".vec" else "word2vec-text"
     if suffix == ".bin":
         return "word2vec-binary"
-    if suffix == ".tsv" or (b"\t" in first and b" " not in first.strip()):
+    if b"\t" in first and b" " not in first.strip():
         return "projector-tsv"
     return "glove"
 
 
-def _mostly_binary(b: bytes) -> bool:
-    if not b:
+def _text_entry(rest: bytes, dim: int) -> bool:
+    """Whether what follows a "<count> <dim>" header reads as text: a first line of a word and
+    `dim` numbers (a binary file's float bytes almost never do)."""
+    line = rest.split(b"\n", 1)[0]
+    if b"\x00" in line or (len(rest) < len(line) + 1 and len(line) >= 65535):
         return False
-    text = sum(32 <= c < 127 or c in (9, 10, 13) for c in b)
-    return text / len(b) < 0.7
+    fields = line.split()
+    if len(fields) < 2 or len(fields) - 1 < dim:
+        return not rest.strip()  # a header alone: say text, whose reader reports it plainly
+    try:
+        [float(x) for x in fields[-dim:]]
+    except ValueError:
+        return False
+    return True
 
 
-def read_raw(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = None) -> Job[RawEmbeddings]:
+def read_raw(path: str | Path | Source, fmt: str | None = None, opts: LoadOptions | None = None,
+             member: str | None = None) -> Job[RawEmbeddings]:
     opts = opts or LoadOptions()
-    fmt = fmt or sniff_format(path)
-    if fmt not in FORMATS:
+    if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    if not Path(path).exists():
-        raise FileFormatError(path, "no such file")
+    src = path if isinstance(path, Source) else describe(path, member)
+    fmt = fmt or sniff_format(src)
     if fmt == "glove":
-        return (yield from read_text(path, opts, header=False))
+        return (yield from read_text(src, opts, header=False))
     if fmt in ("word2vec-text", "fasttext-vec"):
-        return (yield from read_text(path, opts, header=True))
+        return (yield from read_text(src, opts, header=True))
     if fmt == "word2vec-binary":
-        return (yield from read_binary(path, opts))
+        return (yield from read_binary(src, opts))
     if fmt == "projector-tsv":
-        return (yield from read_projector(path, opts))
-    return (yield from read_numpy(path, opts))
+        return (yield from read_projector(src, opts))
+    return (yield from read_numpy(src, opts))
 
 
-def cache_key(path: str | Path, fmt: str, opts: LoadOptions) -> str:
-    st = os.stat(path)
-    ident = f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}|{fmt}|{opts.key()}"
+def cache_key(path: str | Path | Source, fmt: str, opts: LoadOptions, member: str | None = None) -> str:
+    src = path if isinstance(path, Source) else describe(path, member)
+    st = os.stat(src.path)
+    ident = f"{Path(src.path).resolve()}|{src.member}|{st.st_size}|{st.st_mtime_ns}|{fmt}|{opts.key()}"
     return hashlib.sha1(ident.encode()).hexdigest()[:16]
 
 
 _pending: dict[str, threading.Thread] = {}  # cache folder -> the thread still writing it
+_writes: "weakref.WeakKeyDictionary[EmbeddingSet, tuple[threading.Thread, dict]]" = weakref.WeakKeyDictionary()
 
 
 def wait_for_cache_writes() -> None:
@@ -104,14 +127,43 @@ def wait_for_cache_writes() -> None:
         t.join()
 
 
-def _write_cache(raw: RawEmbeddings, norms: np.ndarray, folder: Path, name: str, source: str, fmt: str) -> None:
+def cache_write(es: EmbeddingSet) -> Job[str | None]:
+    """Wait (cancellably) until the converted copy of a set just loaded is on disk. Returns None
+    when it is (or none was being written), else why it could not be kept: a full or read-only
+    disk costs the next open a parse, nothing more."""
+    thread, outcome = _writes.get(es, (None, {}))
+    while thread is not None and thread.is_alive():
+        yield Progress(-1.0, "keeping a converted copy for the next open")
+        thread.join(0.1)
+    return outcome.get("error")
+
+
+def _write_cache(raw: RawEmbeddings, norms: np.ndarray, folder: Path, name: str, source: str, fmt: str,
+                 outcome: dict) -> None:
     try:
         store.save(raw.words, raw.vectors, folder, name=name, source=source, metadata=raw.metadata, norms=norms,
-                   extra={"format": fmt})
-    except OSError:
-        pass  # a read-only or full cache folder must not stop the user from working
+                   extra={"format": fmt, "notes": raw.notes})
+    except OSError as exc:  # a read-only or full cache folder must not stop the user from working
+        why = exc.strerror or f"a write stopped short: {exc}; is the disk full?"
+        outcome["error"] = f"the converted copy could not be kept ({why}); the next open reads the file again"
     finally:
         _pending.pop(str(folder), None)
+
+
+def _room_for(folder: Path, raw: RawEmbeddings) -> str | None:
+    """Why the cache cannot take this set (too little free space), checked before writing."""
+    need = raw.vectors.nbytes + 4 * len(raw.words) + sum(map(len, raw.words[:1000])) * max(len(raw.words) // 1000, 1)
+    probe = folder.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return None
+    if free < need + (64 << 20):
+        return f"the cache folder has {free / 1e6:,.0f} MB free, too little to keep a converted copy " \
+               f"({need / 1e6:,.0f} MB); the next open reads the file again"
+    return None
 
 
 _gc_lock = threading.Lock()
@@ -138,16 +190,21 @@ def _gc_paused():
 
 
 def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = None, *,
-         use_cache: bool = True, name: str | None = None) -> Job[EmbeddingSet]:
-    """Open a file as an EmbeddingSet; converted once into the cache, memory-mapped after.
+         member: str | None = None, use_cache: bool = True, name: str | None = None) -> Job[EmbeddingSet]:
+    """Open a file (plain, compressed, or ``member`` of a .zip) as an EmbeddingSet; converted once
+    into the cache, memory-mapped after.
 
     The converted copy is written by a background thread after the set is returned, so
     the first open costs no more than the parse.
     """
     opts = opts or LoadOptions()
-    fmt = fmt or sniff_format(path)
-    name = name or Path(path).name
-    folder = cache_dir() / "sets" / f"{Path(path).stem[:40]}-{cache_key(path, fmt, opts)}" if use_cache else None
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    src = describe(path, member)
+    fmt = fmt or sniff_format(src)
+    name = name or (Path(src.path).name if src.member is None else PurePosixPath(src.member).name)
+    stem = PurePosixPath(src.inner_name).stem[:40]
+    folder = cache_dir() / "sets" / f"{stem}-{cache_key(src, fmt, opts)}" if use_cache else None
     if folder is not None:
         writer = _pending.get(str(folder))
         if writer is not None:
@@ -156,15 +213,22 @@ def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = No
             try:
                 yield Progress(1.0, "opening the cached copy")
                 return store.open_set(folder)
-            except FileNotFoundError:
+            except (OSError, ValueError):  # damaged by something else than us: parse the file again
                 pass
     with _gc_paused():
-        raw = yield from read_raw(path, fmt, opts)
-        es = EmbeddingSet(raw.words, raw.vectors, name=name, source=str(path), metadata=raw.metadata,
-                          word_index=raw.index)
+        raw = yield from read_raw(src, fmt, opts)
+        es = EmbeddingSet(raw.words, raw.vectors, name=name, source=src.display, metadata=raw.metadata,
+                          word_index=raw.index, notes=list(raw.notes))
     if folder is not None:
-        t = threading.Thread(target=_write_cache, args=(raw, es.norms, folder, name, str(path), fmt),
-                             name="embedding-cache-writer")
-        _pending[str(folder)] = t
+        outcome: dict = {}
+        why = _room_for(folder, raw)
+        if why is not None:
+            outcome["error"] = why
+            t = threading.Thread(target=lambda: None)
+        else:
+            t = threading.Thread(target=_write_cache, args=(raw, es.norms, folder, name, src.display, fmt, outcome),
+                                 name="embedding-cache-writer")
+            _pending[str(folder)] = t
+        _writes[es] = (t, outcome)
         t.start()
     return es

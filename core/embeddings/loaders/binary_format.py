@@ -1,27 +1,49 @@
 """word2vec binary: an ASCII "N D" header line, then per word: the word's bytes,
-a space, D little-endian float32 values, and (usually) a newline."""
+a space, D little-endian float32 values, and (usually) a newline.
+
+Read as a stream in 1 MB blocks (the same for a .bin.gz). The header's N x D is checked
+against the bytes the file can hold before anything is allocated; when the content's
+size is not known ahead (gzip, bzip2, xz) the matrix grows as entries really arrive.
+"""
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import sys
 
 import numpy as np
 
 from ...errors import FileFormatError
 from ...progress import Job, Progress
-from .common import LoadOptions, RawEmbeddings, decode_word
-from .text_format import parse_header
+from .common import Duplicates, LoadOptions, RawEmbeddings, decode_word, located
+from .source import Source
+from .text_format import MAX_DIM, parse_header
 
 MAX_WORD = 1000
+BLOCK = 1 << 20
+FIRST_GUESS = 64 << 20  # bytes of matrix allocated up front when the content's size is unknown
 
 
-def read_binary(path: str | Path, opts: LoadOptions) -> Job[RawEmbeddings]:
-    path = str(path)
-    size = os.path.getsize(path)
-    if size == 0:
-        raise FileFormatError(path, "the file is empty", line=1, expected="a '<count> <dim>' header")
-    with open(path, "rb") as f:
-        head = f.readline(200)
+def _refill(f, buf: bytes, pos: int, need: int) -> tuple[bytes, bool]:
+    """The unread part of ``buf`` plus blocks from ``f`` until ``need`` bytes (or the end): (bytes, eof)."""
+    parts, have, eof = [buf[pos:]], len(buf) - pos, False
+    while have < need:
+        block = f.read(max(BLOCK, min(need - have, 16 * BLOCK)))
+        if not block:
+            eof = True
+            break
+        parts.append(block)
+        have += len(block)
+    return b"".join(parts), eof
+
+
+def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
+    path = src.display
+    with src.open(read_ahead=True) as f:
+        try:
+            head = f.readline(200)
+        except FileFormatError as e:
+            raise located(e, 1) from None
+        if not head:
+            raise FileFormatError(path, "the file is empty", line=1, expected="a '<count> <dim>' header")
         h = parse_header(head)
         if h is None:
             raise FileFormatError(path, "bad word2vec binary header", line=1, expected="'<word count> <dimension>'",
@@ -29,55 +51,122 @@ def read_binary(path: str | Path, opts: LoadOptions) -> Job[RawEmbeddings]:
         count, dim = h
         if dim <= 0:
             raise FileFormatError(path, "dimension in header is 0", line=1, expected="a positive dimension")
+        if dim > MAX_DIM:
+            raise FileFormatError(path, f"the header declares {dim:,} dimensions", line=1,
+                                  expected=f"at most {MAX_DIM:,} (a word2vec header: '<word count> <dimension>')")
         want = count if opts.limit is None else min(count, opts.limit)
         vec_bytes = 4 * dim
-        out = np.empty((want, dim), dtype=np.float32)
+        body = None if src.content_size is None else src.content_size - len(head)
+        if body is not None and want * (vec_bytes + 2) > body:
+            raise FileFormatError(path, f"the header declares {count:,} words of {dim:,} dimensions (at least "
+                                  f"{want * (vec_bytes + 2):,} bytes) but the file holds {body:,} bytes after it",
+                                  line=1, expected="a header that matches the file (is it cut short?)")
+        # unknown size: up to 3x the compressed bytes (float32 barely compresses), then grow with the data
+        cap = want if body is not None else min(want, max(FIRST_GUESS, 3 * src.size) // (vec_bytes + 2))
+        out = _matrix(path, cap, dim)
         words: list[str] = []
-        seen: dict[str, int] = {}
-        data = f.read()
-    base = len(head)
-    pos = 0
-    n = len(data)
-    row = 0
-    entry = 0
-    step = max(want // 100, 1000)
-    while row < want:
-        while pos < n and data[pos] in (0x0A, 0x0D, 0x20):
-            pos += 1
-        if pos >= n:
-            raise FileFormatError(path, f"the header declares {count:,} words but the file ends after {entry:,}",
-                                  line=entry + 2, expected=f"{count:,} entries (entry {entry + 1} at byte {base + pos})")
-        sp = data.find(b" ", pos, pos + MAX_WORD + 1)
-        if sp < 0:
-            raise FileFormatError(path, f"entry {entry + 1} at byte {base + pos}: no space after the word",
-                                  line=entry + 2, expected=f"a word of at most {MAX_WORD} bytes, then a space")
-        word = decode_word(path, data[pos:sp], entry + 2, opts.encoding)
-        end = sp + 1 + vec_bytes
-        if end > n:
-            raise FileFormatError(path, f"the file ends inside the vector of {word!r} (entry {entry + 1})",
-                                  line=entry + 2, expected=f"{vec_bytes} bytes of float32 values")
-        vec = np.frombuffer(data, dtype="<f4", count=dim, offset=sp + 1)
-        pos = end
-        entry += 1
-        if opts.lowercase:
-            word = word.lower()
-            if word in seen:
+        seen: dict[str, int] = {}  # word -> entry number
+        dups = Duplicates()
+        row = entry = 0
+        step = max(min(want // 100, 50000), 1000)
+        need = MAX_WORD + 2 + vec_bytes
+        buf, pos, base, eof = b"", 0, len(head), False  # base: content offset of buf[0]
+        rows = _byte_view(out)
+        entries: list[int] = []  # row -> entry number, for messages
+        encoding = opts.encoding
+        while row < want and entry < count:
+            if len(buf) - pos < need and not eof:
+                try:
+                    base += pos
+                    buf, eof = _refill(f, buf, pos, need)
+                    pos = 0
+                except FileFormatError as e:
+                    raise located(e, entry + 2) from None
+            n = len(buf)
+            while pos < n and buf[pos] in b"\n\r ":
+                pos += 1
+                if pos == n and not eof:  # separators all the way to the end of what was read
+                    base += pos
+                    buf, eof = _refill(f, buf, pos, need)
+                    pos, n = 0, len(buf)
+            if pos >= n:
+                raise FileFormatError(path, f"the header declares {count:,} words but the file ends after {entry:,}",
+                                      line=entry + 2, expected=f"{count:,} entries (entry {entry + 1} at byte "
+                                                           f"{base + pos})")
+            sp = buf.find(b" ", pos, pos + MAX_WORD + 1)
+            if sp < 0:
+                raise FileFormatError(path, f"entry {entry + 1} at byte {base + pos}: no space after the word",
+                                      line=entry + 2, expected=f"a word of at most {MAX_WORD} bytes, then a space")
+            try:
+                word = buf[pos:sp].decode(encoding)
+            except UnicodeDecodeError:
+                word = decode_word(path, buf[pos:sp], entry + 2, encoding)  # raises, saying where
+            if "\n" in word or "\r" in word:
+                decode_word(path, buf[pos:sp], entry + 2, encoding)
+            end = sp + 1 + vec_bytes
+            if end > n:
+                raise FileFormatError(path, f"the file ends inside the vector of {word!r} (entry {entry + 1})",
+                                      line=entry + 2, expected=f"{vec_bytes} bytes of float32 values")
+            entry += 1
+            start_of_vector, pos = sp + 1, end
+            if opts.lowercase:
+                word = word.lower()
+                if word in seen:
+                    continue
+            elif word in seen:
+                dups.skip(word, f"entry {seen[word]}", f"entry {entry}")
                 continue
-        elif word in seen:
-            raise FileFormatError(path, f"duplicate word {word!r} (first as entry {seen[word] - 1})",
-                                  line=entry + 1, expected="each word once")
-        if not np.isfinite(vec).all():
-            raise FileFormatError(path, f"the vector of {word!r} (entry {entry}) holds NaN or inf", line=entry + 1,
-                                  expected="finite numbers")
-        seen[word] = entry + 1
-        out[row] = vec
-        words.append(word)
-        row += 1
-        if row % step == 0:
-            yield Progress(pos / max(n, 1), f"read {row:,} words")
-    while pos < n and data[pos] in (0x0A, 0x0D, 0x20):
-        pos += 1
-    if opts.limit is None and not opts.lowercase and pos < n:
-        raise FileFormatError(path, f"more data after the {count:,} declared entries", line=count + 2,
-                              expected="the file to end after the declared words")
-    return RawEmbeddings(words, out[:row].astype(opts.dtype, copy=False))
+            seen[word] = entry
+            if row == len(out):  # only when the content's size was not known: grow as entries arrive
+                out = _grow(path, out, want, max(FIRST_GUESS // vec_bytes, 1))
+                rows = _byte_view(out)
+            rows[row * vec_bytes: (row + 1) * vec_bytes] = memoryview(buf)[start_of_vector:end]
+            words.append(word)
+            entries.append(entry)
+            row += 1
+            if row % step == 0:
+                yield Progress(f.fraction(), f"read {row:,} words")
+        rest = buf[pos:] + (b"" if eof else f.read(BLOCK))
+        if opts.limit is None and not opts.lowercase and rest.strip(b"\n\r "):
+            raise FileFormatError(path, f"more data after the {count:,} declared entries", line=count + 2,
+                                  expected="the file to end after the declared words")
+    del rows
+    if not words:
+        raise FileFormatError(path, f"no vectors found (the header declares {count:,})", line=2,
+                              expected="a word, a space and its float32 values")
+    if sys.byteorder == "big":
+        out.byteswap(inplace=True)  # the file's floats are little-endian
+    vectors = out[:row]
+    bad = ~np.isfinite(vectors)
+    if bad.any():
+        r, c = (int(x) for x in np.argwhere(bad)[0])
+        raise FileFormatError(path, f"the vector of {words[r]!r} (entry {entries[r]}) holds {vectors[r, c]} as "
+                              f"number {c + 1}", line=entries[r] + 1, column=c + 1,
+                              expected="finite numbers (no NaN or inf)")
+    with np.errstate(over="ignore"):
+        vectors = vectors.astype(opts.dtype, copy=False)
+    if not np.isfinite(vectors).all():
+        r, c = (int(x) for x in np.argwhere(~np.isfinite(vectors))[0])
+        raise FileFormatError(path, f"number {c + 1} of {words[r]!r} (entry {entries[r]}) is {out[r, c]:g}, too "
+                              f"large for {opts.dtype}", line=entries[r] + 1,
+                              expected="numbers within float16's range (+-65504): open it as float32")
+    return RawEmbeddings(words, vectors, notes=dups.notes())
+
+
+def _byte_view(out: np.ndarray) -> memoryview:
+    """The matrix's bytes, row after row: a vector's bytes are copied in without numpy per entry."""
+    return memoryview(out.reshape(-1).view(np.uint8))
+
+
+def _matrix(path: str, rows: int, dim: int) -> np.ndarray:
+    try:
+        return np.empty((rows, dim), dtype=np.float32)
+    except (MemoryError, ValueError):
+        raise FileFormatError(path, f"not enough memory for {rows:,} x {dim:,} numbers", line=1,
+                              expected="a smaller file, or a vocabulary limit") from None
+
+
+def _grow(path: str, out: np.ndarray, want: int, step: int) -> np.ndarray:
+    bigger = _matrix(path, min(want, max(len(out) * 2, step)), out.shape[1])
+    bigger[: len(out)] = out
+    return bigger

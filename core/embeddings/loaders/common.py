@@ -1,6 +1,7 @@
 """Shared types for loaders: options, the raw result, word decoding."""
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +32,11 @@ class LoadOptions:
             raise InputError(f"dtype must be float32 or float16, not {self.dtype!r}")
         if self.limit is not None and self.limit <= 0:
             raise InputError(f"the vocabulary limit must be a positive number of words, got {self.limit}")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise InputError(f"unknown text encoding {self.encoding!r}; expected one Python knows "
+                             "(utf-8, latin-1, cp1252, ...)") from None
 
     def key(self) -> str:
         return f"limit={self.limit};lower={self.lowercase};dtype={self.dtype};enc={self.encoding};" \
@@ -43,6 +49,37 @@ class RawEmbeddings:
     vectors: np.ndarray
     metadata: dict[str, list[str]] = field(default_factory=dict)
     index: dict[str, int] | None = None  # word -> row, when the reader built it already
+    notes: list[str] = field(default_factory=list)  # what the reader did that the user should know
+
+
+class Duplicates:
+    """A word seen again keeps its first (most frequent) vector, as gensim and fastText do;
+    the later ones are skipped and counted, and the first is named in a note."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: tuple[str, str, str] | None = None  # word, where first seen, where repeated
+
+    def skip(self, word: str, first_at: str, again_at: str) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = (word, first_at, again_at)
+
+    def notes(self) -> list[str]:
+        if not self.count:
+            return []
+        word, a, b = self.first
+        more = f" and {self.count - 1:,} more" if self.count > 1 else ""
+        return [f"{self.count:,} repeated word{'s' * (self.count > 1)} skipped (the first vector is kept): "
+                f"{word!r} on {a} and again on {b}{more}"]
+
+
+def located(err: FileFormatError, line: int | None) -> FileFormatError:
+    """The same error at a line (a stream's damage found while reading that line)."""
+    if err.line is not None or line is None:
+        return err
+    return FileFormatError(err.path, err.reason, line=line, column=err.column, expected=err.expected, found=err.found,
+                           offset=err.offset)
 
 
 def decode_word(path: str, raw: bytes, line: int, encoding: str) -> str:

@@ -3,39 +3,44 @@ row per point) and an optional metadata.tsv (one label per line; with several
 columns the first line is a header)."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
 from ...errors import FileFormatError
 from ...progress import Job, Progress
-from .common import LoadOptions, RawEmbeddings, decode_word
+from .common import LoadOptions, RawEmbeddings, decode_word, located
+from .source import Source, describe
 
 LABEL_COLUMNS = ("word", "label", "name", "token", "text")
+MAX_LINE = 1 << 20
 
 
-def guess_metadata(path: str | Path) -> str | None:
-    p = Path(path)
-    for cand in (p.with_name("metadata.tsv") if p.name.startswith("vectors") else None,
-                 p.with_name(p.stem + "_metadata.tsv"), p.with_name(p.stem + ".metadata.tsv"),
-                 p.with_name(p.stem.replace("vectors", "metadata") + ".tsv") if "vectors" in p.stem else None):
-        if cand is not None and cand.exists() and cand != p:
-            return str(cand)
+def guess_metadata(src: Source) -> Source | None:
+    stem = src.stem
+    for cand in ("metadata.tsv" if src.inner_name.startswith("vectors") else None, stem + "_metadata.tsv",
+                 stem + ".metadata.tsv", stem.replace("vectors", "metadata") + ".tsv" if "vectors" in stem else None):
+        found = src.sibling(cand) if cand else None
+        if found is not None:
+            return found
     return None
 
 
-def read_projector(path: str | Path, opts: LoadOptions) -> Job[RawEmbeddings]:
-    path = str(path)
-    size = os.path.getsize(path)
-    if size == 0:
-        raise FileFormatError(path, "the file is empty", line=1, expected="tab-separated numbers")
+def read_projector(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
+    path = src.display
     rows: list[np.ndarray] = []
+    row_lines: list[int] = []
     dim = None
-    with open(path, "rb") as f:
-        for ln, raw in enumerate(f, start=1):
-            if len(raw) > (1 << 20):
-                raise FileFormatError(path, "line is longer than 1,048,576 bytes", line=ln,
+    with src.open(read_ahead=True) as f:
+        ln = 0
+        while True:
+            try:
+                raw = f.readline(MAX_LINE + 1)
+            except FileFormatError as e:
+                raise located(e, ln + 1) from None
+            if not raw:
+                break
+            ln += 1
+            if len(raw) > MAX_LINE:
+                raise FileFormatError(path, f"line is longer than {MAX_LINE:,} bytes", line=ln,
                                       expected="one row of tab-separated numbers")
             line = raw.rstrip(b"\r\n")
             if not line.strip():
@@ -44,44 +49,67 @@ def read_projector(path: str | Path, opts: LoadOptions) -> Job[RawEmbeddings]:
                 raise FileFormatError(path, "binary data (NUL bytes)", line=ln, expected="tab-separated numbers")
             fields = line.split(b"\t")
             try:
-                vals = np.array([float(x) for x in fields], dtype=np.float32)
+                with np.errstate(over="ignore"):  # beyond float32: inf, named just below
+                    vals = np.array([float(x) for x in fields], dtype=np.float32)
             except ValueError:
                 bad = next(i for i, x in enumerate(fields) if not _isfloat(x))
-                raise FileFormatError(path, f"value {bad + 1} is not a number", line=ln, expected="a decimal number",
-                                      found=fields[bad].decode("utf-8", "replace")) from None
+                raise FileFormatError(path, f"value {bad + 1} is not a number", line=ln, column=bad + 1,
+                                      expected="a decimal number", found=fields[bad].decode("utf-8", "replace")) from None
             if dim is None:
                 dim = len(vals)
             elif len(vals) != dim:
                 raise FileFormatError(path, f"wrong number of values: {len(vals)}", line=ln,
                                       expected=f"{dim} tab-separated numbers like the first row")
             if not np.isfinite(vals).all():
-                raise FileFormatError(path, "NaN or inf value", line=ln, expected="finite numbers")
+                col = int(np.argmin(np.isfinite(vals))) + 1
+                raise FileFormatError(path, f"value {col} is {fields[col - 1].decode('utf-8', 'replace')}", line=ln,
+                                      column=col, expected="finite numbers (no NaN or inf, within float32's range)")
             rows.append(vals)
+            row_lines.append(ln)
             if len(rows) % 5000 == 0:
-                yield Progress(f.tell() / size * 0.9, f"read {len(rows):,} rows")
+                yield Progress(f.fraction() * 0.9, f"read {len(rows):,} rows")
             if opts.limit is not None and len(rows) >= opts.limit:
                 break
     if not rows:
+        if ln == 0:
+            raise FileFormatError(path, "the file is empty", line=1, expected="tab-separated numbers")
         raise FileFormatError(path, "no rows found", line=1, expected="tab-separated numbers")
     vectors = np.stack(rows)
-    meta_path = opts.metadata_path or guess_metadata(path)
+    meta_src = describe(opts.metadata_path) if opts.metadata_path else guess_metadata(src)
     metadata: dict[str, list[str]] = {}
-    if meta_path:
-        metadata = read_metadata(meta_path, len(rows), opts, limited=opts.limit is not None)
+    if meta_src is not None:
+        metadata = read_metadata(meta_src, len(rows), opts, limited=opts.limit is not None)
         key = next((c for c in metadata if c.lower() in LABEL_COLUMNS), next(iter(metadata)))
         labels = metadata[key]
     else:
         labels = [str(i) for i in range(len(rows))]
     words = unique_labels([lab.lower() if opts.lowercase else lab for lab in labels])
     yield Progress(1.0, f"read {len(rows):,} rows")
-    return RawEmbeddings(words, vectors.astype(opts.dtype, copy=False), metadata)
+    with np.errstate(over="ignore"):
+        out = vectors.astype(opts.dtype, copy=False)
+    if not np.isfinite(out).all():
+        r, c = np.argwhere(~np.isfinite(out))[0]
+        raise FileFormatError(path, f"value {int(c) + 1} is {vectors[r, c]:g}, too large for {opts.dtype}",
+                              line=row_lines[r], column=int(c) + 1,
+                              expected="numbers within float16's range (+-65504): open it as float32")
+    return RawEmbeddings(words, out, metadata)
 
 
-def read_metadata(path: str, n_rows: int, opts: LoadOptions, limited: bool = False) -> dict[str, list[str]]:
-    with open(path, "rb") as f:
-        raw_lines = f.read().split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
+def read_metadata(src: Source, n_rows: int, opts: LoadOptions, limited: bool = False) -> dict[str, list[str]]:
+    path = src.display
+    with src.open() as f:
+        raw_lines = []
+        while True:
+            try:
+                raw = f.readline(MAX_LINE + 1)
+            except FileFormatError as e:
+                raise located(e, len(raw_lines) + 1) from None
+            if not raw:
+                break
+            if len(raw) > MAX_LINE:
+                raise FileFormatError(path, f"line is longer than {MAX_LINE:,} bytes", line=len(raw_lines) + 1,
+                                      expected="one label (or tab-separated columns) per line")
+            raw_lines.append(raw[:-1] if raw.endswith(b"\n") else raw)
     lines = [decode_word(path, r.rstrip(b"\r"), i + 1, opts.encoding) for i, r in enumerate(raw_lines)]
     if not lines:
         raise FileFormatError(path, "the metadata file is empty", line=1, expected=f"{n_rows} labels")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.exporters import write_projector_tsv
+from core.io import atomic_path
 from core.progress import Job
 from core.projections.export import write_layout_csv
 from gui.canvas.scene import CloudScene
@@ -48,7 +49,14 @@ class ExportActions:
             {"png": self.export_png, "csv": self.export_csv, "tsv": self.export_tsv}[kind](path)
 
     def export_png(self, path: str) -> bool:
-        return self.view.grab_image().save(str(path))
+        """The view as a PNG, written atomically (a failed write leaves any older file whole)."""
+        try:
+            with atomic_path(path, suffix=".png") as tmp:
+                if not self.view.grab_image().save(str(tmp), "PNG"):
+                    raise OSError(f"could not write {path}")
+        except OSError:
+            return False
+        return True
 
     def export_csv(self, path: str) -> None:
         write_csv(self._session.embeddings, self.scene, self.cluster_labels, path)

@@ -77,3 +77,29 @@ def test_malformed_embeddings_file_error(tmp_path):
     bad.write_text("a 1 2\nb 1 x\n")
     r = cli("neighbours", "a", "--embeddings", str(bad), ok=False)
     assert r.returncode == 2 and "bad.txt, line 2" in r.stderr
+
+
+def test_convert_writes_compressed_output_and_member_chooses_inside_a_zip(tmp_path):
+    import zipfile
+
+    src = tmp_path / "tiny.txt"
+    rng = np.random.default_rng(1)
+    words = ["alpha", "beta", "gamma", "delta"]
+    src.write_text("".join(w + " " + " ".join(f"{x:.4f}" for x in rng.normal(size=3)) + "\n" for w in words))
+    cli("convert", str(src), str(tmp_path / "out.txt.gz"))
+    cli("convert", str(tmp_path / "out.txt.gz"), str(tmp_path / "v.tsv.bz2"))
+    assert (tmp_path / "out.txt.gz").read_bytes()[:2] == b"\x1f\x8b"
+    assert (tmp_path / "v.tsv.bz2").read_bytes()[:3] == b"BZh"
+    assert (tmp_path / "metadata.tsv.bz2").read_bytes()[:3] == b"BZh"
+    cli("convert", str(tmp_path / "v.tsv.bz2"), str(tmp_path / "back.vec.xz"), "--metadata",
+        str(tmp_path / "metadata.tsv.bz2"))
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as zf:
+        zf.write(src, "tiny.txt")
+        zf.write(tmp_path / "back.vec.xz", "back.vec.xz")
+    r = cli("neighbours", "alpha", "--embeddings", str(tmp_path / "two.zip"), ok=False)
+    assert r.returncode == 2 and "holds 2 embedding files: tiny.txt, back.vec.xz" in r.stderr
+    assert "--member NAME" in r.stderr
+    a = json.loads(cli("neighbours", "alpha", "-k", "3", "--embeddings", str(tmp_path / "two.zip"),
+                       "--member", "back.vec.xz", "--json").stdout)
+    b = json.loads(cli("neighbours", "alpha", "-k", "3", "--embeddings", str(src), "--json").stdout)
+    assert a["neighbours"] == b["neighbours"] and a["embeddings"] == "back.vec.xz"

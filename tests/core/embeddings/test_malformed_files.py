@@ -2,6 +2,7 @@
 Nothing crashes, hangs or unpickles."""
 from __future__ import annotations
 
+import gzip
 import struct
 
 import numpy as np
@@ -35,7 +36,6 @@ def write(tmp_path, name, data):
     ("the 0.1 0.2 0.3\ncat 0.4 x 0.6\n", 2, "number 2 after the word is not a number"),
     ("the 0.1 0.2 0.3\ncat 0.4 nan 0.6\n", 2, "nan"),
     ("the 0.1 0.2 0.3\ncat 0.4 inf 0.6\n", 2, "inf"),
-    ("the 0.1 0.2 0.3\ncat 0.4 0.5 0.6\nthe 1 2 3\n", 3, "duplicate word 'the' (first on line 1)"),
     ("the\n", 1, "a line needs a word and at least one number"),
 ])
 def test_glove_text_errors(tmp_path, text, line, words):
@@ -43,6 +43,24 @@ def test_glove_text_errors(tmp_path, text, line, words):
     assert err.line == line
     assert words in str(err)
     assert "expected" in str(err)
+
+
+def test_repeated_words_keep_the_first_vector_and_say_so(tmp_path):
+    """Our rule for repeated words (as gensim and fastText do): the first (most frequent) vector is
+    kept, later ones are skipped, and a note names the first repeat and how many there were."""
+    p = write(tmp_path, "g.txt", "the 0.1 0.2 0.3\ncat 0.4 0.5 0.6\nthe 1 2 3\ncat 7 8 9\ndog 1 1 1\n")
+    es = run_sync(loaders.load(p, "glove", use_cache=False))
+    assert es.words == ["the", "cat", "dog"]
+    np.testing.assert_allclose(es.vectors[0], [0.1, 0.2, 0.3])
+    assert es.notes == ["2 repeated words skipped (the first vector is kept): 'the' on line 1 and again on line 3 "
+                        "and 1 more"]
+    w2v = write(tmp_path, "w.txt", "3 3\nthe 0.1 0.2 0.3\ncat 0.4 0.5 0.6\nthe 1 2 3\n")
+    es = run_sync(loaders.load(w2v, use_cache=False))  # the header counts entries, repeats included
+    assert es.words == ["the", "cat"] and "on line 2 and again on line 4" in es.notes[0]
+    b = tmp_path / "d.bin"
+    b.write_bytes(b"2 2\nthe " + struct.pack("<2f", 1, 2) + b"\nthe " + struct.pack("<2f", 3, 4) + b"\n")
+    es = run_sync(loaders.load(b, use_cache=False))
+    assert es.words == ["the"] and list(es.vectors[0]) == [1, 2] and "entry 1 and again on entry 2" in es.notes[0]
 
 
 def test_truncated_last_line_without_newline(tmp_path):
@@ -97,8 +115,13 @@ def test_word2vec_binary_truncated(tmp_path):
 def test_word2vec_binary_fewer_entries_than_header(tmp_path):
     p = tmp_path / "t.bin"
     p.write_bytes(b"3 2\nthe " + struct.pack("<2f", 1, 2) + b"\n")
-    err = fails(p, "word2vec-binary")
-    assert "declares 3 words but the file ends after 1" in str(err)
+    err = fails(p, "word2vec-binary")  # the size is checked before reading
+    assert "declares 3 words of 2 dimensions (at least 30 bytes) but the file holds 13 bytes" in str(err)
+    assert err.line == 1
+    gz = tmp_path / "t.bin.gz"
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    err = fails(gz, "word2vec-binary")  # a stream's size is not known ahead: found while reading
+    assert "declares 3 words but the file ends after 1" in str(err) and err.line == 3
 
 
 def test_vocabulary_that_disagrees_with_the_matrix(tmp_path):
@@ -151,3 +174,71 @@ def test_projector_ragged_rows(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileFormatError, match="no such file"):
         run_sync(loaders.load(tmp_path / "nope.txt"))
+
+
+class _Evil:
+    """Unpickling this creates a file: the proof that a loader ran code from a file."""
+
+    def __init__(self, sentinel):
+        self.sentinel = sentinel
+
+    def __reduce__(self):
+        return (open, (self.sentinel, "w"))
+
+
+def _evil_files(tmp_path, sentinel):
+    import io
+    import pickle
+
+    code = f"__import__('os').system('touch {sentinel}')"
+    arr = np.empty((2, 2), dtype=object)
+    arr[:] = _Evil(str(sentinel))
+    npy = io.BytesIO()
+    np.save(npy, arr, allow_pickle=True)
+    npz = io.BytesIO()
+    np.savez(npz, vectors=arr, words=np.array(["a", "b"], dtype=object))
+    blob = pickle.dumps(_Evil(str(sentinel)))
+    return {
+        "glove.txt": f"{code} 1 2\nthe 3 4\n".encode(),
+        "w2v.txt": f"2 2\n{code} 1 2\nthe 3 4\n".encode(),
+        "wiki.vec": f"1 2\n{code} 1 2 \n".encode(),
+        "w2v.bin": b"1 2\n" + code.replace(" ", "_").encode() + b" " + np.array([1, 2], "<f4").tobytes() + b"\n",
+        "pickle.bin": blob,
+        "vectors.tsv": b"1\t2\n3\t4\n",
+        "metadata.tsv": f"{code}\nthe\n".encode(),
+        "obj.npy": npy.getvalue(),
+        "obj.vocab": b"a\nb\n",
+        "obj.npz": npz.getvalue(),
+    }
+
+
+@pytest.mark.parametrize("wrap", ["plain", "gz", "zip"])
+@pytest.mark.parametrize("name", ["glove.txt", "w2v.txt", "wiki.vec", "w2v.bin", "pickle.bin", "vectors.tsv",
+                                  "obj.npy", "obj.npz"])
+def test_no_file_of_any_format_is_executed_or_unpickled(tmp_path, monkeypatch, name, wrap):
+    import zipfile
+
+    monkeypatch.chdir(tmp_path)
+    sentinel = tmp_path / "RAN"
+    files = _evil_files(tmp_path, sentinel)
+    companions = {"vectors.tsv": "metadata.tsv", "obj.npy": "obj.vocab"}
+    if wrap == "zip":
+        target = tmp_path / "evil.zip"
+        with zipfile.ZipFile(target, "w") as zf:
+            for n in (name, companions.get(name)):
+                if n:
+                    zf.writestr(n, files[n])
+    else:
+        target = tmp_path / (name + (".gz" if wrap == "gz" else ""))
+        target.write_bytes(gzip.compress(files[name]) if wrap == "gz" else files[name])
+        if name in companions:
+            (tmp_path / companions[name]).write_bytes(files[companions[name]])
+    try:
+        es = run_sync(loaders.load(target, use_cache=False))
+    except FileFormatError as err:
+        assert str(target) in str(err)
+        if name.startswith("obj"):
+            assert "never unpickled" in str(err)
+    else:  # the code is only a word
+        assert any("__import__" in w for w in es.words)
+    assert not sentinel.exists()

@@ -38,5 +38,5 @@ def digits_room(qtbot, show, session, runner):
     pad, layers = show(DrawPadPanel), show(DigitLayersPanel)
     pad.setGeometry(0, 0, 360, 620)
     layers.setGeometry(380, 0, 1100, 520)  # side by side: mouse events go to the window under them
-    qtbot.waitUntil(lambda: pad.digits is not None, timeout=20000)
+    qtbot.waitUntil(lambda: pad.digits is not None, timeout=60000)  # reading 5,000 digits: slow on a busy machine
     return pad, layers
