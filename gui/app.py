@@ -65,6 +65,9 @@ def run_gui(args: argparse.Namespace) -> int:
     runner = TaskRunner()
     window = MainWindow(session, runner, persist=not scripted)
     window.show_notices(notices)
+    if scripted:  # --selftest / --screenshot: say on stdout what the window's message bar says
+        for text in notices:
+            print(f"notice: {text}", flush=True)
     hook = excepthook.install(lambda message, details: window.reporter.show_message(
         "Something went wrong (a bug)", message, details))
     freeze_startup_objects()
