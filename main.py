@@ -3,10 +3,12 @@
     python main.py                       # the window, on the bundled GloVe 6B 50d
     python main.py neighbours king       # scripting, same engine (see --help)
     python main.py models build          # build the ONNX models (from a source checkout)
+    python main.py my_vectors.vec        # the window, on that file
 """
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 
 def build_models(only: list[str] | None, force: bool) -> int:
@@ -21,9 +23,17 @@ def build_models(only: list[str] | None, force: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from core.cli import build_parser, run
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:  # the installed app starts itself as a worker process (core/children.py)
+        from core.children import serve
 
-    args = build_parser(build_models=build_models).parse_args(argv)
+        return serve(argv[1:])
+    from core.cli import build_parser, commands, run
+
+    parser = build_parser(build_models=build_models)
+    if argv and argv[0] not in commands(parser) and Path(argv[0]).is_file():
+        argv = ["--embeddings", *argv]  # `embedding-explorer FILE`: what the desktop entry runs for a file
+    args = parser.parse_args(argv)
     if args.command:
         return run(args)
     from gui.app import run_gui  # Qt is imported only for the window

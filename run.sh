@@ -2,7 +2,8 @@
 # Embedding Explorer: one command to set up and run, one to test.
 #
 #   ./run.sh [APP OPTIONS]     set up everything (venv, packages, data, models) and open the app
-#   ./run.sh test [PYTEST ARGS]  set up everything and run the whole test suite
+#   ./run.sh test [PYTEST ARGS]  set up everything and run the whole test suite (and the desktop build's)
+#   ./run.sh package           set up everything, build the desktop app and .deb, test the installed app
 #
 # Set-up is idempotent: a second run only checks and starts.
 set -euo pipefail
@@ -21,9 +22,10 @@ fi
 # --- 2. System libraries Qt needs (Debian/Ubuntu package names) -------------------
 QT_PKGS="libglib2.0-0 libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libx11-6 libxkbcommon0"
 XCB_PKGS="xvfb xauth libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-glx0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0"
+BUILD_PKGS="binutils file"  # the desktop build strips libraries and reads their headers
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
-  for p in $QT_PKGS $XCB_PKGS; do
+  for p in $QT_PKGS $XCB_PKGS $BUILD_PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
   done
 fi
@@ -73,8 +75,19 @@ if [ "${1:-}" = "test" ]; then
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" "$VPY" -m pytest -m gl
     rc=$?
     [ $rc -eq 5 ] && rc=0  # no gl tests collected
+    if [ $rc -eq 0 ]; then
+      say "building the desktop app and the .deb, and testing the installed app (several minutes)"
+      EE_VENV="$VENV" "$VPY" -m pytest -m package
+      rc=$?
+      [ $rc -eq 5 ] && rc=0
+    fi
   fi
   exit $rc
+fi
+if [ "${1:-}" = "package" ]; then  # only the desktop build and its tests
+  shift
+  EE_VENV="$VENV" "$VPY" -m pytest -m package "$@"
+  exit $?
 fi
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
   say "no display found: running on a virtual screen (Xvfb). Use --screenshot OUT.png to see the window."

@@ -30,6 +30,23 @@ def data_dir() -> Path:
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP))
 
 
+BUNDLE_ENV = "EMBEDDING_EXPLORER_BUNDLE"
+
+
+def bundle_dir() -> Path | None:
+    """The read-only folder of data and models shipped inside the installed app (``data/``,
+    ``models/``): PyInstaller's unpack folder in the frozen app, or ``$EMBEDDING_EXPLORER_BUNDLE``
+    (tests of the bundle layout from source). None when running from a source checkout."""
+    import sys
+
+    env = os.environ.get(BUNDLE_ENV)
+    if env:
+        return Path(env)
+    if is_frozen():
+        return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+    return None
+
+
 def is_frozen() -> bool:
     """True in the installed desktop build (PyInstaller sets ``sys.frozen``)."""
     import sys

@@ -55,12 +55,19 @@ def run_gui(args: argparse.Namespace) -> int:
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Embedding Explorer")
+    app.setDesktopFileName("embedding-explorer")  # matches the installed .desktop entry
+    icon = app_icon()
+    if icon is not None:
+        app.setWindowIcon(icon)
     app.setOrganizationName("embedding-explorer")
     notices = prepare_folders()  # before anything is read: unwritable folders, what a killed run left
     session = Session()
     runner = TaskRunner()
     window = MainWindow(session, runner, persist=not scripted)
     window.show_notices(notices)
+    if scripted:  # --selftest / --screenshot: say on stdout what the window's message bar says
+        for text in notices:
+            print(f"notice: {text}", flush=True)
     hook = excepthook.install(lambda message, details: window.reporter.show_message(
         "Something went wrong (a bug)", message, details))
     freeze_startup_objects()
@@ -85,9 +92,29 @@ def run_gui(args: argparse.Namespace) -> int:
     return _run_scripted(app, window, args, failures, hook)
 
 
+def app_icon():
+    """The window icon: the PNG shipped inside the installed app, else the SVG of the source tree."""
+    from pathlib import Path
+
+    from PySide6.QtGui import QIcon
+
+    from core.paths import bundle_dir
+
+    bundle = bundle_dir()
+    for path in ([bundle / "icons" / "embedding-explorer-256.png"] if bundle else []) + [
+            Path(__file__).resolve().parents[1] / "packaging" / "icons" / "embedding-explorer.svg"]:
+        if path.is_file():
+            icon = QIcon(str(path))
+            if not icon.isNull():
+                return icon
+    return None
+
+
 def _run_scripted(app, window, args, failures: list[str], hook) -> int:
     """Wait until the runner has been idle for a while, then screenshot / check, and quit."""
     from PySide6.QtCore import QTimer
+
+    from gui import selftest
 
     state = {"idle": 0, "code": 0}
     started = time.perf_counter()
@@ -120,7 +147,7 @@ def _run_scripted(app, window, args, failures: list[str], hook) -> int:
         if window.session.embeddings is None:
             problems.append("no embeddings loaded")
         if args.selftest:
-            problems += _selftest_problems(window)
+            problems += selftest.problems(window, T0)
         if args.screenshot:
             ok = _save_png(window.grab(), args.screenshot)
             if not ok:
@@ -148,19 +175,3 @@ def _save_png(image, path: str) -> bool:
     except OSError:
         return False
     return True
-
-
-def _selftest_problems(window) -> list[str]:
-    s = window.session
-    problems = []
-    if len(window.docks) < 4:
-        problems.append(f"only {len(window.docks)} docks were built")
-    found = s.neighbours.lookup
-    if found is None or not found.neighbours:
-        problems.append(f"no neighbours for {s.neighbours.query!r}: {found.note if found else 'no lookup'}")
-    else:
-        es = s.embeddings
-        print(f"selftest ok: {es.name} ({len(es):,} words); {s.neighbours.query} -> "
-              + ", ".join(f"{n.word} {n.score:.3f}" for n in found.neighbours[:5])
-              + f"; ready after {time.perf_counter() - T0:.2f} s")
-    return problems

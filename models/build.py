@@ -41,7 +41,7 @@ def build_model(name: str, *, force: bool = False) -> Job[dict]:
     """Build one model (a job); returns ``{"name", "status", "seconds", "bytes"}``."""
     registry.spec(name)  # an unknown name is a ModelMissingError naming the known ones
     builder = importlib.import_module(f"models.{BUILDERS[name]}")
-    out = registry.model_dir(name)
+    out = registry.build_dir(name)
     t0 = time.perf_counter()
     yield Progress(0.0, f"{name}: checking sources and existing build")
     recipe = builder.recipe()
@@ -77,7 +77,7 @@ def _quantize(name: str, out: Path, *, force: bool, status: str) -> Job[str]:
 
     record = out / "quantized.json"
     before = record.stat().st_mtime_ns if record.is_file() else None
-    yield Progress(0.91, f"{name}: 4-bit variant (model_q4.onnx, model_kv_q4.onnx): checking / building, parity vs fp32")
+    yield Progress(0.91, f"{name}: 4-bit variant (model_q4.onnx): checking / building, parity vs fp32")
     t0 = time.perf_counter()
     try:
         entry = quantize_model(out, force=force)

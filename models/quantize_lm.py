@@ -2,10 +2,10 @@
 
 ``python -m models.quantize_lm [--accuracy-level 4] [--lm-head q8] [--requantize] [--bits 4] [--force] [--no-parity]``
 
-Reads ``model.onnx`` / ``model_kv.onnx`` (fp32, from models/build_lm.py) in the
-model folder and writes ``model_q4.onnx`` / ``model_kv_q4.onnx`` (``_q8`` for
-``--bits 8``) beside them, plus ``quantized.json``: the recipe, file checksums and
-the parity of the quantised files against the fp32 ONNX files on 20 prompts.
+Reads ``model.onnx`` (fp32, from models/build_lm.py: one graph, prompts read with an
+empty cache) in the model folder and writes ``model_q4.onnx`` (``_q8`` for ``--bits 8``)
+beside it, plus ``quantized.json``: the recipe, the file's checksum and its parity
+against the fp32 file on 20 prompts.
 
 What gets quantised
 * Every MatMul with a constant weight (q/k/v/o, gate/up/down: 210 of them) becomes
@@ -21,9 +21,14 @@ What gets quantised
   which MatMulNBitsQuantizer skips (its weight is not an initializer). ``--lm-head``
   decides: ``fp32`` leaves it (113 MB read per pass), ``q8`` / ``q4`` first stores the
   transposed weight as its own initializer and quantises it with 8 / 4 bits (the GGUF
-  holds it as Q8_0). The embedding Gather stays fp32 (a Gather reads only its rows).
+  holds it as Q8_0). With ``q8`` the embedding Gather then reads the same 8-bit table
+  (``com.microsoft::GatherBlockQuantized``), so the file holds the tied matrix once, in
+  8 bits (28 MB) rather than also in fp32 (113 MB); see _share_embedding.
 * ``accuracy_level`` 4 computes with int8 activations (fast on AVX512-VNNI/AVX-VNNI);
-  0 (unset) / 1 compute in fp32.
+  0 (unset) / 1 compute in fp32. The MLP's down projections (K = the intermediate width)
+  always compute in fp32: their inputs carry SmolLM2's massive activations, which int8
+  blocks cannot hold (with them in int8, P(" time" | "Once upon a") is 0.14 instead of
+  fp32's 0.35; in fp32 it is 0.35, for about 10% more time per step).
 
 Idempotent: a build is skipped when quantized.json's recipe (fp32 checksums from the
 manifest, options, onnxruntime version) matches and the files are intact.
@@ -42,14 +47,14 @@ import numpy as np
 from core.io import atomic_path, atomic_write_json, sha256_file
 from models.quantize_parity import is_faithful, log, parity
 
-RECIPE_VERSION = 1
+RECIPE_VERSION = 4  # 2: one graph, the embedding on the 8-bit lm_head table; 4: down_proj in fp32
 def suffix_for(bits: int) -> str:
     return f"_q{bits}"
 
 
 def quantized_names(bits: int) -> dict[str, str]:
     s = suffix_for(bits)
-    return {"model": f"model{s}.onnx", "model_kv": f"model_kv{s}.onnx"}
+    return {"model": f"model{s}.onnx"}
 
 
 # --------------------------------------------------------------------------- graph surgery
@@ -85,6 +90,64 @@ def _untie_lm_head(model) -> str | None:
             mm.name = "lm_head_matmul"
         return mm.name
     return None
+
+
+def _share_embedding(model, block_size: int) -> str:
+    """Let the embedding Gather read the 8-bit lm_head table instead of its own fp32 copy.
+
+    The tied matrix W (vocab, width) is both the embedding (Gather rows) and the output
+    projection; after the 8-bit lm_head quantisation the file holds W in fp32 (the Gather's)
+    and in 8 bits (MatMulNBits: B (vocab, blocks, block), scales, zero points). The Gather
+    becomes ``GatherBlockQuantized(Reshape(B, [vocab, width]), ids, scales, zero_points)``
+    (bits 8, blocks along the width): the same numbers the lm_head uses, read row by row;
+    the fp32 copy goes. Returns what was done, for the record."""
+    from onnx import helper, numpy_helper
+
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    heads = [n for n in g.node if n.op_type == "MatMulNBits" and dict((a.name, a.i) for a in n.attribute)["bits"] == 8]
+    gathers = [n for n in g.node if n.op_type == "Gather" and n.input[0] in inits and len(inits[n.input[0]].dims) == 2]
+    for gather in gathers:
+        w = inits[gather.input[0]]
+        vocab, width = w.dims
+        head = next((h for h in heads if h.input[1] == gather.input[0] + "_T_Q8"), None)
+        if head is None:
+            continue
+        b, scales, zeros = head.input[1], head.input[2], head.input[3]
+        shape = gather.input[0] + "_Q8_rows_shape"
+        g.initializer.append(numpy_helper.from_array(np.array([vocab, width], np.int64), shape))
+        rows = gather.input[0] + "_Q8_rows"
+        reshape = helper.make_node("Reshape", [b, shape], [rows], name=rows)
+        shared = helper.make_node("GatherBlockQuantized", [rows, gather.input[1], scales, zeros], list(gather.output),
+                                  name=gather.name or "embedding_q8", domain="com.microsoft",
+                                  gather_axis=0, quantize_axis=1, block_size=block_size, bits=8)
+        nodes = list(g.node)
+        i = nodes.index(gather)
+        nodes[i:i + 1] = [reshape, shared]
+        g.ClearField("node")
+        g.node.extend(nodes)
+        if not any(w.name in n.input for n in g.node):
+            g.initializer.remove(w)
+        if not any(o.domain == "com.microsoft" for o in model.opset_import):
+            model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+        return f"{gather.input[0]}: Gather on the 8-bit lm_head table ({vocab} x {width}); fp32 copy removed"
+    raise RuntimeError("no embedding Gather tied to the 8-bit lm_head found")
+
+
+def _fp32_compute_for_wide_inputs(model) -> int:
+    """accuracy_level 0 (fp32 activations) for the 4-bit MatMulNBits with the widest input (the
+    MLP down projections: K = the intermediate width, 1536); returns how many."""
+    quads = [n for n in model.graph.node if n.op_type == "MatMulNBits"
+             and {a.name: a.i for a in n.attribute}["bits"] == 4]
+    widest = max(({a.name: a.i for a in n.attribute}["K"] for n in quads), default=0)
+    done = 0
+    for n in quads:
+        attrs = {a.name: a for a in n.attribute}
+        if attrs["K"].i == widest:
+            if "accuracy_level" in attrs:
+                attrs["accuracy_level"].i = 0
+            done += 1
+    return done
 
 
 def _q4_1_grid(w: np.ndarray, block_size: int):
@@ -222,6 +285,10 @@ def quantize_file(
         if n.op_type == "MatMulNBits":
             b = next(a.i for a in n.attribute if a.name == "bits")
             counts[f"MatMulNBits_{b}bit"] = counts.get(f"MatMulNBits_{b}bit", 0) + 1
+    if head is not None and head_bits == 8:
+        counts["embedding"] = _share_embedding(model, block_size)
+    if accuracy_level != 0:
+        counts["fp32_compute"] = _fp32_compute_for_wide_inputs(model)
     counts["MatMul_left_fp32"] = sum(1 for n in model.graph.node if n.op_type == "MatMul")
     log(f"{src.name}: quantised ({counts}) in {time.perf_counter() - t0:.1f} s; saving {dst.name}")
     with atomic_path(dst, suffix=".onnx") as tmp:
@@ -235,11 +302,11 @@ def recipe(model_dir: Path, *, bits: int, block_size: int, accuracy_level: int, 
 
     try:
         m = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
-        src = {r: m["files"][r].get("sha256") for r in ("model", "model_kv")}
+        src = {"model": m["files"]["model"].get("sha256")}
     except (OSError, ValueError, KeyError):
-        src = {r: None for r in ("model", "model_kv")}
+        src = {"model": None}
     if not all(src.values()):
-        src = {r: sha256_file(model_dir / f) for r, f in (("model", "model.onnx"), ("model_kv", "model_kv.onnx"))}
+        src = {"model": sha256_file(model_dir / "model.onnx")}
     return {
         "recipe_version": RECIPE_VERSION,
         "source_sha256": src,
@@ -267,7 +334,7 @@ def quantize_model(
 ) -> dict:
     """Build the quantised files in ``model_dir`` (skipped when up to date); returns quantized.json's content."""
     model_dir = Path(model_dir)
-    for f in ("model.onnx", "model_kv.onnx", "tokenizer.json"):
+    for f in ("model.onnx", "tokenizer.json"):
         if not (model_dir / f).is_file():
             raise FileNotFoundError(f"{model_dir / f} not found; build the model first (python main.py models build)")
     names = quantized_names(bits)
@@ -292,11 +359,10 @@ def quantize_model(
         return entry
     t0 = time.perf_counter()
     counts = {}
-    for role, src in (("model", "model.onnx"), ("model_kv", "model_kv.onnx")):
-        counts[role] = quantize_file(
-            model_dir / src, model_dir / names[role],
-            bits=bits, block_size=block_size, accuracy_level=accuracy_level, lm_head=lm_head, exact=exact,
-        )
+    counts["model"] = quantize_file(
+        model_dir / "model.onnx", model_dir / names["model"],
+        bits=bits, block_size=block_size, accuracy_level=accuracy_level, lm_head=lm_head, exact=exact,
+    )
     entry = {
         "recipe": want,
         "files": {

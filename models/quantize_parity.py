@@ -34,7 +34,7 @@ PARITY_PROMPTS = [
     "Dear Sir or Madam, I am writing to",
     "Photosynthesis converts sunlight, water and carbon dioxide into",
 ]
-STEP_PROMPTS = 5  # prompts also checked through the cached (model_kv) path
+STEP_PROMPTS = 5  # prompts also checked through cached steps
 STEP_TOKENS = 8
 TIME_PROMPT = "Once upon a"
 
@@ -67,9 +67,10 @@ def parity(model_dir: Path, files: dict[str, str], *, threads: int | None = None
     from core.inference.tokenizer import Tokenizer
 
     tok = Tokenizer(model_dir / "tokenizer.json", bos_id=0)
-    ref, ref_kv = _session(model_dir / "model.onnx", threads), _session(model_dir / "model_kv.onnx", threads)
-    qs, qs_kv = _session(model_dir / files["model"], threads), _session(model_dir / files["model_kv"], threads)
+    ref, qs = _session(model_dir / "model.onnx", threads), _session(model_dir / files["model"], threads)
     time_id = tok.encode_ids(" time")[-1]
+    past = next(i for i in ref.get_inputs() if i.name == "past_kv").shape  # (layers, 2, batch, heads, past, dim)
+    empty = np.zeros((past[0], 2, 1, past[3], 0, past[5]), np.float32)  # a prompt: no cache yet
 
     max_dp, kls, top1, top5_set, top5_overlap, rows = 0.0, [], 0, 0, 0.0, []
     all_pos_agree, all_pos_n, all_pos_kl = 0, 0, []
@@ -77,8 +78,8 @@ def parity(model_dir: Path, files: dict[str, str], *, threads: int | None = None
     time_probs = None
     for i, prompt in enumerate(PARITY_PROMPTS):
         ids = np.array([tok.encode_ids(prompt)], dtype=np.int64)
-        r_logits, _, r_kv = ref.run(None, {"input_ids": ids})
-        q_logits, _, q_kv = qs.run(None, {"input_ids": ids})
+        r_logits, _, r_kv = ref.run(None, {"input_ids": ids, "past_kv": empty})
+        q_logits, _, q_kv = qs.run(None, {"input_ids": ids, "past_kv": empty})
         rp, qp = _probs(r_logits[0]), _probs(q_logits[0])  # (seq, vocab)
         all_pos_agree += int((rp.argmax(-1) == qp.argmax(-1)).sum())
         all_pos_n += rp.shape[0]
@@ -103,8 +104,8 @@ def parity(model_dir: Path, files: dict[str, str], *, threads: int | None = None
             nxt = int(r5[0])
             for _ in range(STEP_TOKENS):
                 feed = np.array([[nxt]], dtype=np.int64)
-                r_l, _, r_kv = ref_kv.run(None, {"input_ids": feed, "past_kv": r_kv})
-                q_l, _, q_kv = qs_kv.run(None, {"input_ids": feed, "past_kv": q_kv})
+                r_l, _, r_kv = ref.run(None, {"input_ids": feed, "past_kv": r_kv})
+                q_l, _, q_kv = qs.run(None, {"input_ids": feed, "past_kv": q_kv})
                 sp, sq = _probs(r_l[0, -1]), _probs(q_l[0, -1])
                 step_agree += int(sp.argmax() == sq.argmax())
                 step_n += 1
@@ -113,7 +114,7 @@ def parity(model_dir: Path, files: dict[str, str], *, threads: int | None = None
         log(f"parity {i + 1}/{len(PARITY_PROMPTS)}: {prompt[:40]!r} KL {kl:.4f}")
     n = len(PARITY_PROMPTS)
     return {
-        "against": "fp32 ONNX (model.onnx / model_kv.onnx), last position unless noted",
+        "against": "fp32 ONNX (model.onnx), last position unless noted",
         "n_prompts": n,
         "max_abs_diff_prob": round(max_dp, 5),
         "top1_agreement": round(top1 / n, 4),

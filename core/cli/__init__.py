@@ -46,6 +46,11 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
     return parser
 
 
+def commands(parser: argparse.ArgumentParser) -> set[str]:
+    """The command names (and aliases) of a parser made by :func:`build_parser`."""
+    return {name for a in parser._actions if isinstance(a, argparse._SubParsersAction) for name in a.choices}
+
+
 def run(args: argparse.Namespace) -> int:
     """Run a parsed command under the one error policy (see the module's docstring). Like the
     window, it first checks the app's folders and tidies what a killed run left (notes on stderr)."""

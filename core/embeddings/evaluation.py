@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from .embedding_set import EmbeddingSet
 from ..errors import ExplorerError, FileFormatError
+from ..paths import bundle_dir
 from ..progress import Job, Progress
 
 DATASETS = {
@@ -33,11 +33,12 @@ DATASETS = {
 
 
 def data_file(name: str) -> Path:
-    """Path of a gensim test-data file (the package must be installed; it is not imported)."""
+    """Path of a gensim test-data file: the copy shipped inside the installed app (``data/gensim/``),
+    else the file in the installed gensim package (found by its path; gensim is not imported)."""
     fname = DATASETS.get(name, name)
-    bundled = Path(getattr(sys, "_MEIPASS", "")) / "evaluation_data" / fname  # the desktop build
-    if getattr(sys, "frozen", False) and bundled.exists():
-        return bundled
+    bundle = bundle_dir()
+    if bundle is not None and (bundle / "data" / "gensim" / fname).is_file():
+        return bundle / "data" / "gensim" / fname
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
         raise ExplorerError(f"the evaluation data ({fname}) comes with the gensim package: pip install gensim==4.4.0")

@@ -1,19 +1,20 @@
 """Next-token probabilities with SmolLM2-135M (ONNX); step-by-step decoding is in generation.py.
 
-Two ONNX files (see models/build_lm.py): ``model`` runs a whole prompt and
-returns logits at every position, every layer's hidden state and the key/value
-cache; ``model_kv`` takes that cache plus new tokens, so each generation step
-costs one position rather than the whole text.
+One ONNX graph (see models/build_lm.py): new tokens and the key/value cache of what
+came before in; logits at every new position, every layer's hidden state and the
+grown cache out. A whole prompt is read with an empty cache; each generation step
+then costs one position rather than the whole text.
 
-Precision (``precision=``): models/quantize_lm.py may have written 4-bit copies
-(``model_q4.onnx`` / ``model_kv_q4.onnx``, GGUF Q4_1 grid, listed with their sha256
-in ``quantized.json``). ``"auto"`` (default) answers cached steps (``start`` /
+Precision (``precision=``): models/quantize_lm.py may have written a 4-bit copy
+(``model_q4.onnx``, GGUF Q4_1 grid, listed with its sha256 in ``quantized.json``).
+The installed app ships only that copy, as its model (manifest ``"precision": "q4"``);
+then every pass is 4-bit and says so. ``"auto"`` (default) answers cached steps (``start`` /
 ``step`` / ``generate``) and full passes over prompts shorter than
 :data:`Q4_MAX_PROMPT` tokens with them -- about twice as fast there, slower on long
 prompts -- but only when their checksums match and quantized.json calls them
 faithful. ``"fp32"`` never uses them, ``"q4"`` always where it can. Hidden states,
 ``hidden_states()``, ``score_continuations`` and the raw ``forward`` /
-``forward_cached`` (unless asked) stay fp32: the inspectors show exact numbers.
+``forward_cached`` (unless asked) stay fp32 where fp32 is built: the inspectors show exact numbers.
 A missing or corrupt 4-bit file means fp32 everywhere and a line in :attr:`notice`.
 """
 from __future__ import annotations
@@ -49,13 +50,13 @@ class NextToken:
     probs: np.ndarray  # (vocab,) after temperature / top-k / top-p, sums to 1
     top: list[Candidate]  # highest ``probs`` first
     hidden_states: np.ndarray | None = None  # (layers + 1, seq, width) when asked for
-    precision: str = "fp32"  # which files answered: "fp32" (model.onnx / model_kv.onnx) or "q4"
+    precision: str = "fp32"  # which files answered: "fp32" (model.onnx) or "q4" (model_q4.onnx)
 
 
 PRECISIONS = ("auto", "fp32", "q4")
 Q4_MAX_PROMPT = 24  # "auto": full passes over fewer tokens than this use the 4-bit file
 QUANTIZED_RECORD = "quantized.json"
-Q4_ROLES = ("model", "model_kv")
+Q4_ROLES = ("model",)
 
 
 def q4_manifest(model_dir: str | Path, manifest: dict) -> tuple[dict | None, bool, str | None]:
@@ -99,14 +100,16 @@ class LanguageModel(OnnxModel):
         self.max_positions = self.setting("config", "max_positions", default=8192)
         self.bos_id = self.setting("tokenizer", "bos_id")
         self.eos_id = self.setting("tokenizer", "eos_id", default=-1)
+        self.n_kv_heads = self.setting("config", "n_kv_heads")
+        self.head_dim = self.setting("config", "head_dim")
         self.tokenizer = Tokenizer(self.file("tokenizer"), bos_id=self.bos_id)
-        self._step: OnnxSession = self.open_role("model_kv")
+        self.base_precision: str = manifest.get("precision", "fp32")  # of the model's own file: "q4" installed
         self.precision = precision
         self.last_precision: str | None = None  # "fp32" / "q4": the latest pass (per call: NextToken.precision)
         self._q4: dict[str, OnnxSession] | None = None
         self._q4_faithful = False
         self._q4_notice: str | None = None
-        if precision != "fp32":
+        if precision != "fp32" and self.base_precision == "fp32":
             self._open_q4(self.runtime)
 
     def _open_q4(self, kw: dict) -> None:
@@ -128,25 +131,32 @@ class LanguageModel(OnnxModel):
     @property
     def q4_available(self) -> bool:
         """Whether "auto" answers short prompts and cached steps with the 4-bit files."""
-        return self._q4 is not None and self._q4_faithful
+        return self.base_precision == "q4" or (self._q4 is not None and self._q4_faithful)
 
-    def _pick(self, role: str, n_tokens: int, precision: str | None) -> str:
-        """"fp32" or "q4" for a pass of ``n_tokens`` new tokens through ``role``."""
+    def _pick(self, cached: bool, n_tokens: int, precision: str | None, *, exact: bool = False) -> str:
+        """"fp32" or "q4" for a pass of ``n_tokens`` new tokens (after a cache when ``cached``);
+        ``exact``: fp32 whenever it is built (hidden states for the inspectors)."""
         mode = precision or self.precision
         if mode not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {mode!r}")
-        if mode == "fp32" or self._q4 is None:
+        if self.base_precision == "q4":
+            return "q4"  # the only file there is (the installed app)
+        if exact or mode == "fp32" or self._q4 is None:
             return "fp32"
         if mode == "q4":
             return "q4"
         if not self._q4_faithful:
             return "fp32"
-        return "q4" if role == "model_kv" or n_tokens < Q4_MAX_PROMPT else "fp32"
+        return "q4" if cached or n_tokens < Q4_MAX_PROMPT else "fp32"
 
-    def _session(self, role: str, label: str) -> OnnxSession:
-        if label == "q4":
-            return self._q4[role]
-        return self.session if role == "model" else self._step
+    def _session(self, label: str) -> OnnxSession:
+        if label == "q4" and self.base_precision != "q4":
+            return self._q4["model"]
+        return self.session
+
+    def empty_cache(self, batch: int = 1) -> np.ndarray:
+        """The cache a prompt is read with: no past positions."""
+        return np.zeros((self.n_layers, 2, batch, self.n_kv_heads, 0, self.head_dim), np.float32)
 
     @property
     def notice(self) -> str | None:
@@ -180,8 +190,8 @@ class LanguageModel(OnnxModel):
         """A pass over whole sequences; also returns which files answered ("fp32" / "q4")."""
         ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
         self._check_length(ids.shape[1])
-        label = "fp32" if "hidden_states" in outputs else self._pick("model", ids.shape[1], precision)
-        res = self.run(outputs, {"input_ids": ids}, self._session("model", label))
+        label = self._pick(False, ids.shape[1], precision, exact="hidden_states" in outputs)
+        res = self.run(outputs, {"input_ids": ids, "past_kv": self.empty_cache(ids.shape[0])}, self._session(label))
         self.last_precision = label
         return res, label
 
@@ -190,8 +200,8 @@ class LanguageModel(OnnxModel):
         ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
         self._check_length(ids.shape[1] + past_kv.shape[4])
         feeds = {"input_ids": ids, "past_kv": np.ascontiguousarray(past_kv, dtype=np.float32)}
-        label = "fp32" if "hidden_states" in outputs else self._pick("model_kv", ids.shape[1], precision)
-        res = self.run(outputs, feeds, self._session("model_kv", label))
+        label = self._pick(True, ids.shape[1], precision, exact="hidden_states" in outputs)
+        res = self.run(outputs, feeds, self._session(label))
         self.last_precision = label
         return res, label
 
@@ -202,6 +212,8 @@ class LanguageModel(OnnxModel):
     # -- the step interface of core.inference.trace (shared with OptimumDecoder)
     @property
     def precisions(self) -> tuple[str, ...]:
+        if self.base_precision == "q4":
+            return ("q4",)
         return PRECISIONS if self._q4 is not None else ("fp32",)
 
     def extend(self, ids, cache, precision: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..paths import bundle_dir
 from .language_model import LanguageModel
 from ..progress import Job, Progress, scaled
 
@@ -50,8 +51,15 @@ class Fill:
     sentence: str
 
 
+COMMON_WORDS_FILE = "common-words-en.txt"  # data/ inside the installed app: wordfreq's list, written at build
+
+
 def common_words(n: int = 2000) -> list[str]:
-    """Frequent English words: wordfreq's list when installed, else a built-in list."""
+    """Frequent English words: the list shipped inside the installed app, else wordfreq's when
+    installed, else a built-in list."""
+    bundle = bundle_dir()
+    if bundle is not None and (bundle / "data" / COMMON_WORDS_FILE).is_file():
+        return (bundle / "data" / COMMON_WORDS_FILE).read_text(encoding="utf-8").split()[:n]
     try:
         from wordfreq import top_n_list
     except ImportError:

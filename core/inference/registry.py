@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelCorruptError, ModelMissingError
-from ..paths import DATA_ENV, data_dir  # noqa: F401 (DATA_ENV: where tests point the models)
-from .language_model import QUANTIZED_RECORD, LanguageModel, q4_manifest
+from ..paths import DATA_ENV, bundle_dir, data_dir  # noqa: F401 (DATA_ENV: where tests point the models)
+from .language_model import Q4_ROLES, QUANTIZED_RECORD, LanguageModel, q4_manifest
 from .model import OnnxModel
 from .runtime import build_command, load_manifest, repair_hint, verify_model
 
@@ -50,7 +50,15 @@ MODELS: dict[str, ModelSpec] = {
 
 
 def models_dir() -> Path:
+    """Where ``models build`` puts models: the user's data folder."""
     return data_dir() / "models"
+
+
+def search_dirs() -> list[Path]:
+    """Where built models are looked for, first match wins: shipped inside the installed app,
+    then the user's data folder."""
+    bundle = bundle_dir()
+    return ([bundle / "models"] if bundle is not None else []) + [models_dir()]
 
 
 def spec(name: str) -> ModelSpec:
@@ -61,6 +69,17 @@ def spec(name: str) -> ModelSpec:
 
 
 def model_dir(name: str) -> Path:
+    """The folder of a built model (the first of :func:`search_dirs` that has it), else where it
+    would be built."""
+    folder = spec(name).name
+    for d in search_dirs():
+        if (d / folder / "manifest.json").is_file():
+            return d / folder
+    return build_dir(name)
+
+
+def build_dir(name: str) -> Path:
+    """Where ``models build`` writes a model."""
     return models_dir() / spec(name).name
 
 
@@ -94,7 +113,7 @@ def quantized_summary(name: str = LANGUAGE_MODEL) -> str | None:
         return None
     try:
         entry = json.loads((d / QUANTIZED_RECORD).read_text(encoding="utf-8"))["q4"]
-        files = [entry["files"][r] for r in ("model", "model_kv")]
+        files = [entry["files"][r] for r in Q4_ROLES]
         size = sum((d / f["file"]).stat().st_size for f in files if (d / f["file"]).is_file())
         p = entry.get("parity") or {}
         t = p.get("once_upon_a_time") or {}

@@ -32,11 +32,23 @@ _PASS_THROUGH = ("Cast", "Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity
 
 
 def embedding_matrix(graph_path: str | Path) -> np.ndarray:
-    """The (vocab, width) table that the graph's Gather reads with ``input_ids``."""
+    """The (vocab, width) table that the graph's Gather reads with ``input_ids``: an fp32
+    initializer, or (the installed app's 4-bit graph) an 8-bit table read by
+    ``GatherBlockQuantized``, dequantised here exactly as the graph does."""
     from onnx import numpy_helper
 
     model = load_graph(graph_path)
     tables = {i.name: i for i in model.graph.initializer}
+    producers = {o: n for n in model.graph.node for o in n.output}
+
+    def constant(name: str) -> np.ndarray | None:
+        if name in tables:
+            return numpy_helper.to_array(tables[name])
+        node = producers.get(name)
+        if node is not None and node.op_type == "Reshape" and node.input[0] in tables and node.input[1] in tables:
+            return numpy_helper.to_array(tables[node.input[0]]).reshape(numpy_helper.to_array(tables[node.input[1]]))
+        return None
+
     ids_like, readers = {"input_ids"}, []
     for node in model.graph.node:
         if not node.input or not any(i in ids_like for i in node.input):
@@ -47,9 +59,19 @@ def embedding_matrix(graph_path: str | Path) -> np.ndarray:
             table = numpy_helper.to_array(tables[node.input[0]])
             if table.ndim == 2:
                 return table
+        elif node.op_type == "GatherBlockQuantized" and node.input[1] in ids_like:
+            attrs = {a.name: a.i for a in node.attribute}
+            data, scales = constant(node.input[0]), constant(node.input[2])
+            zeros = constant(node.input[3]) if len(node.input) > 3 else None
+            if attrs.get("bits", 4) == 8 and attrs.get("quantize_axis") == 1 and data is not None and scales is not None:
+                rows, block = data.shape[0], int(attrs["block_size"])
+                q = data.reshape(rows, -1, block).astype(np.float32)
+                z = zeros.reshape(rows, -1, 1).astype(np.float32) if zeros is not None else 128.0
+                return ((q - z) * scales.reshape(rows, -1, 1)).reshape(rows, -1).astype(np.float32)
         readers.append(node.op_type)
     raise FileFormatError(graph_path, "no token embedding table found", expected="a Gather of input_ids from a 2-D "
-                          "weight (an fp32 graph)", found="input_ids read by " + (", ".join(readers) or "nothing"))
+                          "weight (or an 8-bit GatherBlockQuantized)", found="input_ids read by " +
+                          (", ".join(readers) or "nothing"))
 
 
 def token_names(tokenizer: Tokenizer, rows: int) -> list[str]:

@@ -14,9 +14,9 @@ intermediate layouts. The fitted model stays in the child; the layout gets a
 was terminated (a later fit was cancelled), or is busy fitting, placement falls
 back to the neighbour mean (core.projections.placement).
 
-In a frozen app (PyInstaller: no ``python -c``) or on Windows (a Connection
-needs a POSIX socket here) the fit runs on a thread instead; large sets may then
-stall the UI for an epoch at a time.
+In the installed (frozen) app the child is the executable itself (core/children.py). On
+Windows (a Connection needs a POSIX socket here) the fit runs on a thread instead; large sets
+may then stall the UI for an epoch at a time.
 With a fixed ``random_state`` umap runs single-threaded (its own rule); we pass
 ``n_jobs=1`` so it does not warn about overriding it.
 """
@@ -25,7 +25,6 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
-import sys
 import threading
 import time
 import warnings
@@ -270,7 +269,7 @@ def umap(es: EmbeddingSet, rows: np.ndarray, p: dict[str, Any]) -> Job:
     n_neighbors = min(int(p["n_neighbors"]), len(X) - 1)
     kwargs = {"n_neighbors": n_neighbors, "min_dist": float(p["min_dist"]), "random_state": int(p["seed"])}
     yield Progress(0.0, "UMAP: starting")
-    if getattr(sys, "frozen", False) or os.name != "posix":
+    if os.name != "posix":
         coords, model, caught = yield from _fit_on_thread(X, kwargs)
     else:
         worker = _get_worker()

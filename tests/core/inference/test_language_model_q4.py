@@ -66,7 +66,7 @@ def test_auto_picks_q4_for_short_prompts_and_fp32_otherwise(lm):
     assert long.precision == "fp32" and lm.last_precision == "fp32"
     hidden = lm.next_token("Once upon a", hidden_states=True)
     assert hidden.precision == "fp32" and hidden.hidden_states is not None
-    # cached generation steps with the 4-bit model_kv even after a long (fp32) prompt
+    # cached generation steps with the 4-bit file even after a long (fp32) prompt
     gen = start(lm, long_text, temperature=0)
     assert gen.last.precision == "fp32"
     assert gen.step(gen.sample()).precision == "q4"
@@ -90,16 +90,16 @@ def test_corrupt_q4_file_falls_back_to_fp32_with_notice(tmp_path):
     d = tmp_path / NAME
     d.mkdir()
     for f in src.iterdir():  # a private copy; the big untouched files are symlinks, never written
-        if f.name == "model_kv_q4.onnx":
+        if f.name == "model_q4.onnx":
             continue
         if f.stat().st_size > 10_000_000:
             (d / f.name).symlink_to(f)
         else:
             shutil.copy2(f, d / f.name)
-    data = bytearray((src / "model_kv_q4.onnx").read_bytes())
+    data = bytearray((src / "model_q4.onnx").read_bytes())
     mid = len(data) // 2
     data[mid : mid + 64] = bytes(64)  # zero a run of weights: same size, different sha256
-    (d / "model_kv_q4.onnx").write_bytes(bytes(data))
+    (d / "model_q4.onnx").write_bytes(bytes(data))
     del data
 
     lm = LanguageModel(d, load_manifest(d), precision="auto")
