@@ -18,13 +18,16 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..embeddings.embedding_set import EmbeddingSet
 from ..errors import InputError
 from ..progress import Job, Progress
-from .tokenizer import Token
+
+if TYPE_CHECKING:  # importing this module opens no onnxruntime (the Session imports its Sentence)
+    from .tokenizer import Token
 
 MODELS = ("smollm2", "minilm")
 SEES = {

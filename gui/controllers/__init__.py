@@ -12,6 +12,7 @@ from gui.controllers.activations_controller import ActivationsController
 from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.directions_controller import DirectionsController
 from gui.controllers.language_controller import LanguageController
+from gui.controllers.lens_controller import LensController
 from gui.controllers.masked_word_controller import MaskedWordController
 from gui.controllers.neighbours_controller import NeighboursController
 from gui.controllers.onnx_layers_controller import OnnxLayersController
@@ -32,3 +33,4 @@ class Controllers(QObject):
         self.training = TrainingController(session, runner, self)
         self.language = LanguageController(session, runner, self)
         self.masked_word = MaskedWordController(session, runner, self)
+        self.lens = LensController(session, runner, self)
