@@ -13,8 +13,8 @@ from core.errors import ExplorerError
 from core.inference import registry
 from core.inference.lens import LogitLens, lens_job
 from core.progress import Job, Progress
-from core.state.session import Activity, Session
-from gui.controllers.debounce import Debouncer
+from core.state.session import Session
+from gui.controllers.keyed_job import KeyedJob
 from gui.task_runner import TaskRunner
 
 KIND = "lens"
@@ -34,30 +34,21 @@ def request_job(prompt: str, appended: tuple[int, ...]) -> Job[LogitLens]:
     return (yield from lens_job(lm, ids=ids))
 
 
-class LensController(QObject):
+class LensController(KeyedJob):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._session, self._m, self._runner = session, session.language.lens, runner
-        self._key: tuple | None = None  # the input of the lens on show or being computed
-        self.request = Debouncer(TYPING_MS, self._request, self)
-        lang = session.language.events
-        for signal in (lang.prompt, lang.appended, lang.model_path, lang.generating, self._m.events.active):
-            signal.connect(self.request)
-        runner.finished.connect(lambda kind: setattr(self._m, "activity", None) if kind == KIND else None)
-        runner.cancelled.connect(self._on_cancelled)
+        lang, m = session.language.events, session.language.lens
+        signals = (lang.prompt, lang.appended, lang.model_path, lang.generating, m.events.active)
+        super().__init__(m, runner, KIND, TYPING_MS, signals, "cancelled; edit the prompt to read it again", parent)
+        self._session = session
         self.request()
 
     def _request(self) -> None:
-        m = self._m
-        if not m.active or self._session.language.generating:
+        if not self._m.active or self._session.language.generating:
             return
         key = lens_input(self._session)
-        if key == self._key:
-            return
-        self._key = key
-        m.activity = Activity("reading every layer through the final norm and the unembedding")
-        self._runner.run(KIND, lambda: request_job(*key), self._on_lens, label="logit lens", on_error=self._on_error,
-                         on_progress=lambda p: setattr(m, "activity", Activity(p.message, p.fraction)))
+        if self.changed(key):
+            self.start(lambda: request_job(*key), self._on_lens, "logit lens",
+                       "reading every layer through the final norm and the unembedding")
 
     def _on_lens(self, lens: LogitLens) -> None:
         m = self._m
@@ -70,9 +61,3 @@ class LensController(QObject):
 
     def _on_error(self, exc: ExplorerError) -> None:
         self._m.lens, self._m.problem = None, str(exc)
-
-    def _on_cancelled(self, kind: str) -> None:
-        if kind == KIND:
-            self._key = None
-            self._m.activity = None
-            self._m.problem = "cancelled; edit the prompt to read it again"
