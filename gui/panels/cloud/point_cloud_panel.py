@@ -287,9 +287,10 @@ class PointCloudPanel(export.ExportActions, QWidget):
         return overlays.arithmetic_arrows(self._session.arithmetic.result, self.scene, self._target_display())
 
     def focus_highlights(self) -> None:
-        """Point the camera at the highlighted words and arrows (the whole cloud when none)."""
+        """Point the camera at the highlighted words, arrows and lines (the whole cloud when none)."""
         pos = self.scene.highlights(roles_of(self._session).rows)[0]
-        frame = overlays.focus(np.vstack([pos, arrows.segments(self.arithmetic_arrows())[0]]))
+        lines = overlays.polylines(self._session.cloud.polylines, self.scene)[0]
+        frame = overlays.focus(np.vstack([pos, arrows.segments(self.arithmetic_arrows())[0], lines]))
         self.view.look_at(*frame) if frame else self.view.reset_camera()
 
     def _on_point_clicked(self, index: int) -> None:

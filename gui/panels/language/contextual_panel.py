@@ -189,7 +189,8 @@ class ContextualPanel(QWidget):
                                 f"<span style='color:#5aa0f0'>across</span> senses, by layer" if lines else
                                 f"{NAMES[key]}: give the sentences two or more senses to compare them")
         word = html.escape(result.word)
-        lines = [f"<b>What the models see.</b> {html.escape(t.sees)} (“{word}”)." for t in result.models]
+        lines = ["<b>What the models see</b> (“" + word + "”):"] + [f"{html.escape(t.sees)}." for t in result.models]
+        lines.append("SmolLM2's last point (L30) is after its final norm, which rescales every dimension.")
         split = [f"In {t.model} “{word}” is several tokens ({' + '.join(map(html.escape, t.pieces[i]))}); its vector "
                  "is their mean." for t in result.models for i in range(len(t.pieces)) if len(t.pieces[i]) > 1][:2]
         self.sees.setText("<br>".join(lines + split))

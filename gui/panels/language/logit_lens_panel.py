@@ -36,7 +36,8 @@ class LogitLensPanel(QWidget):
         super().__init__(parent)
         self._session, self._lang, self._m, self._runner = session, session.language, session.language.lens, runner
         self.header = QLabel("<b>Logit lens</b> · SmolLM2-135M (fp32): every layer's hidden state read through the "
-                             "model's own final norm and unembedding", wordWrap=True)
+                             "model's own final norm and unembedding; a cell's colour is its probability (dark 0, bright 1)",
+                             wordWrap=True)
         self.prompt = QLineEdit(placeholderText="a prompt, e.g. The capital of France is  (shared with Next word)")
         self.note = InlineMessage()
         self.summary = QLabel(wordWrap=True)

@@ -135,6 +135,8 @@ class SearchPanel(QWidget):
             self.passages = index.embedding_set()
             self._session.set_embeddings(self.passages)
             self._session.cloud.color_by = "frequency"
+            self._session.status = (f"{len(self.passages):,} passages of {index.source.name} in the cloud, labelled by "
+                                    "their first words; the hits are selected")
         self._select_hits()
 
     def go_back(self) -> None:
