@@ -35,6 +35,7 @@ class ContextualPanel(QWidget):
         super().__init__(parent)
         self._session, self._m = session, session.language.contextual
         self.previous: EmbeddingSet | None = None  # the set shown before the trajectories
+        self._shown: tuple | None = None  # the (result, model) whose trajectories are the active set
         self.word = QLineEdit(placeholderText="the shared word", maximumWidth=160)
         self.preset = QComboBox(toolTip="example sentences")
         self.preset.addItems([*PRESETS, OWN])
@@ -141,6 +142,7 @@ class ContextualPanel(QWidget):
             return
         if self._session.embeddings is not None and not is_trajectory_set(self._session):
             self.previous = self._session.embeddings
+        self._shown = (result, self._m.model)
         show_trajectories(self._session, result, self._m.model)
 
     def go_back(self) -> None:
@@ -194,8 +196,9 @@ class ContextualPanel(QWidget):
         split = [f"In {t.model} “{word}” is several tokens ({' + '.join(map(html.escape, t.pieces[i]))}); its vector "
                  "is their mean." for t in result.models for i in range(len(t.pieces)) if len(t.pieces[i]) > 1][:2]
         self.sees.setText("<br>".join(lines + split))
-        if is_trajectory_set(self._session) and self.previous is not None:
-            show_trajectories(self._session, result, m.model)  # follow edits and the model choice
+        if is_trajectory_set(self._session) and self._shown != (result, m.model):
+            self._shown = (result, m.model)
+            show_trajectories(self._session, result, m.model)  # follow edits and the model choice, not the layer
 
     def _on_embeddings_changed(self) -> None:
         showing = is_trajectory_set(self._session)

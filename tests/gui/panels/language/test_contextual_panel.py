@@ -92,6 +92,9 @@ def test_the_trajectories_in_the_cloud_are_a_polyline_per_sentence(qtbot, panel,
     # the points have the colours of their lines (the cloud colours the "sentence" column in row order)
     i = cloud.scene.index_of(rows[5])
     assert cloud.scene.base_colors[i][:3] == pytest.approx(color[:3], abs=1e-6)
+    shown = session.embeddings
+    panel.layer.setValue(3)  # the matrix's layer: the cloud keeps its set
+    assert session.embeddings is shown
     panel.model.setCurrentIndex(panel.model.findData("minilm"))  # the cloud follows the model choice
     assert session.embeddings.source == "contextual:minilm" and len(session.embeddings) == 6 * 7
     assert panel.back.isVisible() and "GloVe" in panel.back.text()
