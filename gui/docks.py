@@ -50,4 +50,8 @@ DOCKS: list[DockSpec] = [
     DockSpec("train", "Train word2vec", _lazy("gui.panels.words.train_panel", "TrainPanel"), "bottom"),
     DockSpec("next_word", "Next word", _lazy("gui.panels.language.next_word_panel", "NextWordPanel"), "right"),
     DockSpec("masked_word", "Masked word", _lazy("gui.panels.language.masked_word_panel", "MaskedWordPanel"), "right"),
+    DockSpec("logit_lens", "Logit lens", _lazy("gui.panels.language.logit_lens_panel", "LogitLensPanel"), "bottom"),
+    DockSpec("contextual", "A word across layers", _lazy("gui.panels.language.contextual_panel", "ContextualPanel"),
+             "bottom"),
+    DockSpec("search", "Semantic search", _lazy("gui.panels.language.search_panel", "SearchPanel"), "bottom"),
 ]

@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction("Open the language model's token &embeddings", self.open_token_embeddings)
         self.recent_menu = file_menu.addMenu("Open &recent")
         file_menu.addAction("Open O&NNX model…", self.show_open_onnx_dialog)
+        file_menu.addAction("Open a corpus for &semantic search…", self.show_open_corpus_dialog)
         file_menu.addSeparator()
         self.export_tsv_action = file_menu.addAction("Export as Projector &TSV…", self.export_projector_tsv)
         self.export_w2v_action = file_menu.addAction("Export as &word2vec text…", self.export_word2vec_text)
@@ -203,6 +204,19 @@ class MainWindow(QMainWindow):
         onnx.path = ""  # the same file again is read again (it may have been fixed)
         onnx.path = str(path)
         self.raise_panel("onnx_layers")
+
+    def show_open_corpus_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a corpus for semantic search", self.settings.last_dir or "",
+                                              "Text (*.txt *.cor *.md);;Tables (*.csv *.tsv);;All files (*)")
+        if path:
+            self.open_corpus(path)
+
+    def open_corpus(self, path: str | Path) -> None:
+        """Encode a text file's passages for semantic search (the Semantic search panel)."""
+        search = self.session.language.search
+        search.split = "auto"
+        search.corpus = str(path)
+        self.raise_panel("search")
 
     def load_default(self) -> None:
         self.session.status = f"opening {DEFAULT_NAME}…"

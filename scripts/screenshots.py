@@ -173,12 +173,51 @@ def _files_shots(app, window, runner, save) -> None:
     settle(app, runner)
     save(window, "window-bad-file")
     window.message_bar.clear_messages()
+def inside_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save) -> None:
+    """Inside the language models: the logit lens on "The capital of France is", the "bank" trajectories
+    in the cloud beside their matrix and chart, and a paraphrase searched in the default corpus with the
+    passages in the cloud. The Next word prompt is put back afterwards."""
+    session = window.session
+    lang = session.language
+    before = (lang.prompt, lang.appended, lang.precision)
+    lang.precision = "fp32"
+    lang.prompt, lang.appended = "The capital of France is", ()
+    window.raise_panel("logit_lens")
+    window.resizeDocks([window.docks["logit_lens"]], [640], Qt.Orientation.Vertical)
+    settle(app, runner)
+    save(window, "window-lens")
+    save(window.docks["logit_lens"], "logit_lens")
+    window.raise_panel("contextual")
+    window.resizeDocks([window.docks["contextual"]], [430], Qt.Orientation.Vertical)
+    settle(app, runner)
+    contextual = window.docks["contextual"].widget()
+    contextual.show_in_cloud()
+    settle(app, runner)
+    window.centralWidget().focus_highlights()  # the camera frames the trajectories
+    save(window, "window-contextual")
+    save(window.docks["contextual"], "contextual")
+    save(window.centralWidget(), "contextual_cloud")
+    contextual.go_back()
+    window.raise_panel("search")
+    window.resizeDocks([window.docks["search"]], [520], Qt.Orientation.Vertical)
+    settle(app, runner)
+    lang.search.query = "Strong winds pushed a bushfire toward homes and hundreds of people had to leave"
+    settle(app, runner)
+    search = window.docks["search"].widget()
+    search.show_in_cloud()
+    settle(app, runner)
+    save(window, "window-search")
+    save(window.docks["search"], "search")
+    search.go_back()
+    lang.prompt, lang.appended, lang.precision = before
+    settle(app, runner)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--size", default="1600x1000")
+    parser.add_argument("--only", choices=["inside"], help="only these screenshots (inside: lens, contextual, search)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -191,6 +230,10 @@ def main() -> int:
     window.show()
     window.load_default()
     settle(app, runner)
+    if args.only == "inside":
+        inside_shots(app, window, runner, lambda widget, name: widget.grab().save(str(out / f"{name}.png")))
+        runner.shutdown()
+        return 0
     session.neighbours.query = "king"
     session.arithmetic.expression = "king - man + woman"
     session.directions.probes = "one, two, three, four, five, cat, cats, dog, dogs, many"
@@ -219,6 +262,7 @@ def main() -> int:
     window.raise_panel("calculator")
     save(window.centralWidget(), "point_cloud")
     digits_shots(app, window, runner, save)
+    inside_shots(app, window, runner, save)
     for name, dock in window.docks.items():
         if out / f"{name}.png" in saved:  # shot with its content shown (digits_shots)
             continue

@@ -8,7 +8,8 @@ Commands share one parser and one error policy (:func:`run`):
 * a bug prints its traceback and exits 1;
 * Ctrl-C exits 130, a closed pipe (``| head``) exits 0.
 
-Word commands are in words.py, model commands in models.py, ``train`` in training.py;
+Word commands are in words.py, model commands in models.py, ``train`` in training.py, ``lens``,
+``contextual`` and ``search`` in inside.py;
 ``models build`` runs the build scripts through a callable main.py passes in, since core never
 imports them.
 """
@@ -20,7 +21,7 @@ import traceback
 
 from ..errors import ExplorerError
 from ..state.startup import prepare_folders
-from . import models, training, words
+from . import inside, models, training, words
 from .common import BuildModels
 
 
@@ -42,6 +43,7 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
     words.add_subcommands(sub)
     models.add_subcommands(sub)
     training.add_subcommands(sub)
+    inside.add_subcommands(sub)
     parser.set_defaults(build_models=build_models)
     return parser
 

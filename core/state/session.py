@@ -29,6 +29,7 @@ from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
 from ..inference.onnx_worker import Listing
 from ..embeddings.training import TrainingRun, TrainingSettings
 from ..projections.layout import Layout
+from .language_views import Activity, ContextualModel, LensModel, SearchModel  # noqa: F401 (Activity: re-exported)
 
 if TYPE_CHECKING:  # the language room's results; onnxruntime is imported only when a model opens
     from ..inference.distribution import Distribution
@@ -93,6 +94,9 @@ class CloudModel:
     # their label: ((label, vector of the set's width), ...) (a drawn digit in the image cloud).
     probes: tuple[tuple[str, Any], ...] = ()
     marked: tuple[int, ...] = ()  # rows drawn marked (misclassified digits)
+    # Lines through rows of the set, drawn over the cloud: ((rows, (r, g, b, a), labels), ...); labels has
+    # one string per row ("" for none) (a word's trajectory through a model's layers).
+    polylines: tuple[tuple[tuple[int, ...], tuple[float, ...], tuple[str, ...]], ...] = ()
 
 
 @evented(equality_operators={"graph": _same, "choice": _same, "values": _same})
@@ -150,14 +154,6 @@ class TrainingModel:
 
 
 @dataclass(frozen=True)
-class Activity:
-    """What a room's model is doing now, for a progress bar: ``fraction`` 0..1, or -1 when unknown."""
-
-    message: str
-    fraction: float = -1.0
-
-
-@dataclass(frozen=True)
 class ModelInfo:
     """The language model in use, as the panels show it."""
 
@@ -207,6 +203,9 @@ class LanguageModelState:
     activity: Activity | None = None
     problem: str = ""  # an expected problem (model not built, prompt unreadable), shown inline
     masked: MaskedWordModel = field(default_factory=MaskedWordModel)
+    lens: LensModel = field(default_factory=LensModel)
+    contextual: ContextualModel = field(default_factory=ContextualModel)
+    search: SearchModel = field(default_factory=SearchModel)
 
     @property
     def current(self) -> bool:
@@ -241,6 +240,7 @@ class Session:
         self.cloud.layout = None
         self.cloud.probes = ()
         self.cloud.marked = ()
+        self.cloud.polylines = ()
         self.embeddings = es
 
     def select_words(self, words: list[str]) -> None:

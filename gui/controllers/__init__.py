@@ -10,11 +10,14 @@ from PySide6.QtCore import QObject
 from core.state.session import Session
 from gui.controllers.activations_controller import ActivationsController
 from gui.controllers.arithmetic_controller import ArithmeticController
+from gui.controllers.contextual_controller import ContextualController
 from gui.controllers.directions_controller import DirectionsController
 from gui.controllers.language_controller import LanguageController
+from gui.controllers.lens_controller import LensController
 from gui.controllers.masked_word_controller import MaskedWordController
 from gui.controllers.neighbours_controller import NeighboursController
 from gui.controllers.onnx_layers_controller import OnnxLayersController
+from gui.controllers.search_controller import SearchController
 from gui.controllers.training_controller import TrainingController
 from gui.task_runner import TaskRunner
 
@@ -32,3 +35,6 @@ class Controllers(QObject):
         self.training = TrainingController(session, runner, self)
         self.language = LanguageController(session, runner, self)
         self.masked_word = MaskedWordController(session, runner, self)
+        self.lens = LensController(session, runner, self)
+        self.contextual = ContextualController(session, runner, self)
+        self.search = SearchController(session, runner, self)

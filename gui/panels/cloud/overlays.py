@@ -10,7 +10,7 @@ from core.embeddings.arithmetic import ArithmeticResult
 from core.embeddings.embedding_set import EmbeddingSet
 from core.projections.layout import Layout
 from gui.canvas import arrows, colors
-from gui.canvas.scene import CloudScene
+from gui.canvas.scene import CloudScene, Label
 
 
 def point_colors(es: EmbeddingSet | None, color_by: str, rows: np.ndarray,
@@ -57,6 +57,20 @@ def arithmetic_arrows(a: ArithmeticResult | None, scene: CloudScene, target: np.
         return []
     result = scene.position(a.results[0].index) if a.results else None
     return arrows.arithmetic_arrows([t.coef for t in a.expression.terms], pos, target, result)
+
+
+def polylines(lines: tuple, scene: CloudScene) -> tuple[np.ndarray, np.ndarray, list[Label]]:
+    """Segments (2m, 3), their colours (2m, 4) and the vertex labels of ``session.cloud.polylines``
+    (rows without a position are skipped: the line joins the rows on screen)."""
+    pts, cols, labels = [], [], []
+    for rows, color, names in lines:
+        at = [(scene.position(r), names[i] if i < len(names) else "") for i, r in enumerate(rows)]
+        at = [(p, name) for p, name in at if p is not None]
+        for (a, _), (b, _) in zip(at, at[1:]):
+            pts += [a, b]
+            cols += [color, color]
+        labels += [Label(p, name, tuple(color)) for p, name in at if name]
+    return (np.asarray(pts, np.float32).reshape(-1, 3), np.asarray(cols, np.float32).reshape(-1, 4), labels)
 
 
 def focus(points: np.ndarray) -> tuple[np.ndarray, float] | None:

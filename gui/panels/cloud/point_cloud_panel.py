@@ -84,6 +84,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         for e in (ev.selection, session.neighbours.events.lookup, session.arithmetic.events.outcome, cloud.marked):
             e.connect(self._on_selection_changed)
         ev.hover.connect(self.refresh_overlays)
+        cloud.polylines.connect(self.refresh_overlays)
         self._on_embeddings_changed()
 
     def _on_embeddings_changed(self) -> None:
@@ -265,6 +266,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.scene.top_labels = self.controls.top_labels.value()
         pos, col, size, _ = self.scene.highlights(roles)
         labels = self.scene.labels(roles)
+        lines, line_colors, line_labels = overlays.polylines(self._session.cloud.polylines, self.scene)
+        labels[:0] = line_labels
         self.view.set_highlight(*self.probes.add_to(self.scene, pos, col, size, labels))
         target = self._target_display()
         if target is not None:  # the fourth corner: where the expression itself lands
@@ -272,7 +275,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.view.set_labels(labels)
         links = overlays.link_pairs(roles, self.links, self.overlay, self.controls.true_neighbours.isChecked())
         self.view.set_links(self.scene.link_segments(links), colors.LINK)
-        self.view.set_arrows(*arrows.segments(self.arithmetic_arrows()))
+        shafts, colors_ = arrows.segments(self.arithmetic_arrows())
+        self.view.set_arrows(np.vstack([shafts, lines]), np.vstack([colors_, line_colors]))
 
     def _target_display(self) -> np.ndarray | None:
         key = arithmetic_key(self._session)
@@ -283,9 +287,10 @@ class PointCloudPanel(export.ExportActions, QWidget):
         return overlays.arithmetic_arrows(self._session.arithmetic.result, self.scene, self._target_display())
 
     def focus_highlights(self) -> None:
-        """Point the camera at the highlighted words and arrows (the whole cloud when none)."""
+        """Point the camera at the highlighted words, arrows and lines (the whole cloud when none)."""
         pos = self.scene.highlights(roles_of(self._session).rows)[0]
-        frame = overlays.focus(np.vstack([pos, arrows.segments(self.arithmetic_arrows())[0]]))
+        lines = overlays.polylines(self._session.cloud.polylines, self.scene)[0]
+        frame = overlays.focus(np.vstack([pos, arrows.segments(self.arithmetic_arrows())[0], lines]))
         self.view.look_at(*frame) if frame else self.view.reset_camera()
 
     def _on_point_clicked(self, index: int) -> None:

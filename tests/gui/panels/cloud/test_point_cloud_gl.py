@@ -142,3 +142,24 @@ def test_tsne_forms_in_the_view(qtbot, panel, runner):
     p.view.reset_camera()
     b = shot(qtbot, p, "tsne", 0.01)
     assert np.abs(a.astype(int) - b).sum() > 0  # the layout moved between the two frames
+
+
+def test_polylines_are_drawn_in_their_colours_with_their_labels(qtbot, panel, runner):
+    from core.embeddings.embedding_set import EmbeddingSet
+
+    p, s = panel, panel._session
+    rng = np.random.default_rng(0)
+    steps = np.cumsum(rng.normal(size=(2, 12, 16)).astype(np.float32), axis=1)  # two random walks
+    es = EmbeddingSet([f"walk {w} · {i}" for w in range(2) for i in range(12)], steps.reshape(24, 16))
+    s.set_embeddings(es)
+    qtbot.waitUntil(lambda: p.layout_ is not None and len(p.layout_.rows) == 24, timeout=20000)
+    red, blue = (0.95, 0.2, 0.2, 1.0), (0.2, 0.5, 1.0, 1.0)
+    s.cloud.polylines = ((tuple(range(12)), red, ("start",) + ("",) * 11),
+                         (tuple(range(12, 24)), blue, ("",) * 11 + ("end",)))
+    wait_idle(qtbot, runner)
+    p.focus_highlights()
+    a = shot(qtbot, p, "polylines", 0.002)
+    for color in (red, blue):
+        near = np.all(np.abs(a.astype(int) - np.array(color[:3]) * 255) < 50, axis=2)
+        assert near.sum() > 150, color  # each walk's line is drawn in its colour
+    assert {"start", "end"} <= {lb.text for lb in p.view.labels.labels}
