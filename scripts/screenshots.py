@@ -173,6 +173,8 @@ def _files_shots(app, window, runner, save) -> None:
     settle(app, runner)
     save(window, "window-bad-file")
     window.message_bar.clear_messages()
+
+
 def inside_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save) -> None:
     """Inside the language models: the logit lens on "The capital of France is", the "bank" trajectories
     in the cloud beside their matrix and chart, and a paraphrase searched in the default corpus with the
