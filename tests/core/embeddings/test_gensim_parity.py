@@ -93,3 +93,18 @@ def test_word_pairs_equal_gensim(glove, kv, dataset, spearman):
     assert r.pearson == pytest.approx(pearson.statistic, abs=1e-6)
     assert r.oov_ratio == pytest.approx(oov)
     assert round(r.spearman, 3) == spearman
+
+
+def test_fast_exact_search_equals_most_similar_on_1000_words(glove, kv):
+    """The compressed scan (int8 rows, exact re-rank) gives gensim's lists on 1,000 sampled words."""
+    from core.embeddings.embedding_set import EmbeddingSet
+    from core.embeddings.search import compressed
+
+    es = EmbeddingSet(glove.words, glove.vectors, name="fast", norms=glove.norms, word_index=glove.index)
+    compressed.ensure(es)
+    rng = np.random.default_rng(11)
+    for i in rng.choice(len(es), 1000, replace=False):
+        w = es.words[i]
+        ours = nearest(es, w, 10)
+        theirs = kv.most_similar(w, topn=10)
+        assert [n.word for n in ours] == [x for x, _ in theirs], w
