@@ -8,7 +8,8 @@ Commands share one parser and one error policy (:func:`run`):
 * a bug prints its traceback and exits 1;
 * Ctrl-C exits 130, a closed pipe (``| head``) exits 0.
 
-Word commands are in words.py, model commands in models.py; ``models build`` runs the
+Word commands are in words.py (their --backend options in backends.py), index commands in
+search.py, model commands in models.py; ``models build`` runs the
 build scripts through a callable main.py passes in, since core never imports them.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 import traceback
 
 from ..errors import ExplorerError
-from . import models, words
+from . import models, search, words
 from .common import BuildModels
 
 
@@ -37,6 +38,7 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
     parser.add_argument("--selftest", action="store_true", help="open the window offscreen, check it, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     words.add_subcommands(sub)
+    search.add_subcommands(sub)
     models.add_subcommands(sub)
     parser.set_defaults(build_models=build_models)
     return parser

@@ -23,7 +23,7 @@ from .search.base import METRIC_LABELS, METRICS, Answer, Metric, SearchBackend, 
 from .search.exact import _top, exact_scores, exact_top
 
 __all__ = ["METRICS", "METRIC_LABELS", "Metric", "Neighbour", "Lookup", "nearest", "nearest_batch",
-           "nearest_to_vectors", "search_vectors", "similarity", "lookup", "_top"]
+           "nearest_to_vectors", "search_vectors", "search_words", "similarity", "lookup", "_top"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,35 @@ def nearest_to_vectors(
     return search_vectors(es, queries, k, metric=metric, restrict=restrict, exclude=exclude, backend=backend)[0]
 
 
+def search_words(
+    es: EmbeddingSet,
+    words: str | Sequence[str],
+    k: int = 10,
+    *,
+    metric: Metric = "cos",
+    restrict: int | None = None,
+    exclude: Iterable[str] = (),
+    exclude_inputs: bool = True,
+    backend: SearchBackend | None = None,
+) -> tuple[list[Neighbour], Answer]:
+    """Neighbours of a word, or of the mean of several words (unit vectors for cosine, as gensim),
+    and who answered."""
+    words = [words] if isinstance(words, str) else list(words)
+    if not words:
+        raise ValueError("no words given")
+    ids = [es.id_of(w) for w in words]
+    if metric == "cos":
+        q = np.mean([es.unit_vector(i) for i in ids], axis=0)
+    else:
+        q = np.mean([np.asarray(es.vectors[i], dtype=np.float32) for i in ids], axis=0)
+    skip = {es.id_of(w) for w in exclude}
+    if exclude_inputs:
+        skip.update(ids)
+    found, answer = search_vectors(es, q[None, :], k, metric=metric, restrict=restrict, exclude=[skip],
+                                   backend=backend)
+    return found[0], answer
+
+
 def nearest(
     es: EmbeddingSet,
     words: str | Sequence[str],
@@ -133,19 +162,8 @@ def nearest(
     backend: SearchBackend | None = None,
 ) -> list[Neighbour]:
     """Neighbours of a word, or of the mean of several words (unit vectors for cosine, as gensim)."""
-    words = [words] if isinstance(words, str) else list(words)
-    if not words:
-        raise ValueError("no words given")
-    ids = [es.id_of(w) for w in words]
-    if metric == "cos":
-        q = np.mean([es.unit_vector(i) for i in ids], axis=0)
-    else:
-        q = np.mean([np.asarray(es.vectors[i], dtype=np.float32) for i in ids], axis=0)
-    skip = {es.id_of(w) for w in exclude}
-    if exclude_inputs:
-        skip.update(ids)
-    return nearest_to_vectors(es, q[None, :], k, metric=metric, restrict=restrict, exclude=[skip],
-                              backend=backend)[0]
+    return search_words(es, words, k, metric=metric, restrict=restrict, exclude=exclude,
+                        exclude_inputs=exclude_inputs, backend=backend)[0]
 
 
 def nearest_batch(

@@ -42,7 +42,7 @@ def test_docks_menus_and_status_bar(window, session):
         assert isinstance(dock, QDockWidget) and dock.objectName() == name
         assert window.findChild(QDockWidget, name) is dock
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles == ["&File", "&View", "&Help"]
+    assert titles == ["&File", "&View", "&Search", "&Help"]
     view = window.menuBar().actions()[1].menu()
     toggles = [a for a in view.actions() if a.isCheckable()]
     assert {a.text() for a in toggles} >= {d.title for d in DOCKS}

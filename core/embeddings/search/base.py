@@ -17,7 +17,7 @@ answered in an :class:`Answer`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -88,3 +88,23 @@ class SearchBackend(ABC):
 
     def close(self) -> None:
         """Release files and connections (a no-op for most backends)."""
+
+
+@dataclass(frozen=True)
+class Engines:
+    """The search backends at hand for the open set, and the last thing that happened to them:
+    a notice (an index rebuilt, an export finished) or a problem (a server that does not answer)."""
+
+    hnsw: SearchBackend | None = None
+    milvus: SearchBackend | None = None
+    remote: bool = False  # the open set is a sample of a Milvus collection: every query goes to Milvus
+    message: str = ""
+    problem: bool = False
+
+    def get(self, name: str) -> SearchBackend | None:
+        if self.remote:
+            return self.milvus
+        return {"hnsw": self.hnsw, "milvus": self.milvus}.get(name)
+
+    def but(self, **changes) -> "Engines":
+        return replace(self, **changes)

@@ -27,6 +27,7 @@ import numpy as np
 from ..embedding_set import EmbeddingSet
 from ...progress import Job, Progress, scaled
 from . import recall
+from .index_store import index_folder
 from .milvus_backend import FINGERPRINT, MilvusBackend, count, describe, index_metric
 from .milvus_connect import MilvusError, MilvusTarget, connect, explain, remember_export, waiting
 
@@ -200,6 +201,7 @@ def export(es: EmbeddingSet, target: MilvusTarget, collection: str | None = None
     finally:
         client.close()
     remember_export({"uri": target.resolved, "collection": collection, "fingerprint": fingerprint, "set": es.name,
+                     "set_key": index_folder(es).name,
                      "count": n, "dim": es.dim, "recall": found_recall, "complete": True,
                      "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")})
     yield Progress(1.0, f"exported {n:,} words to {collection}")
