@@ -4,7 +4,9 @@
     es = run_sync(job)                           # or drive it from a worker
 
 The second open of the same file (same size, time and options) memory-maps the
-converted copy in the cache folder instead of parsing the text again.
+converted copy in the cache folder instead of parsing the text again. A word2vec binary
+file whose vectors would take more than STREAM_BYTES is converted straight into the
+cache, block by block, and memory-mapped from there: it opens with bounded memory.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from ..embedding_set import EmbeddingSet
 from ...errors import FileFormatError, InputError
 from ...paths import cache_dir
 from ...progress import Job, Progress
-from .binary_format import read_binary
+from .binary_format import read_binary, read_header, stream_binary
 from .common import FORMATS, LoadOptions, RawEmbeddings
 from .numpy_format import read_numpy
 from .projector_format import read_projector
@@ -95,6 +97,8 @@ def cache_key(path: str | Path, fmt: str, opts: LoadOptions) -> str:
     return hashlib.sha1(ident.encode()).hexdigest()[:16]
 
 
+STREAM_BYTES = 512 << 20  # larger word2vec binary files are converted straight into the cache
+
 _pending: dict[str, threading.Thread] = {}  # cache folder -> the thread still writing it
 
 
@@ -158,6 +162,14 @@ def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = No
                 return store.open_set(folder)
             except FileNotFoundError:
                 pass
+    if folder is not None and fmt == "word2vec-binary":
+        count, dim, _ = read_header(str(path))
+        if min(count, opts.limit or count) * dim * 4 > STREAM_BYTES:
+            with _gc_paused():
+                yield from stream_binary(path, opts, folder, name=name, source=str(path),
+                                         extra={"format": fmt})
+            yield Progress(1.0, "opening the converted copy")
+            return store.open_set(folder)
     with _gc_paused():
         raw = yield from read_raw(path, fmt, opts)
         es = EmbeddingSet(raw.words, raw.vectors, name=name, source=str(path), metadata=raw.metadata,
