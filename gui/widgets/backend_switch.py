@@ -49,7 +49,6 @@ class BackendSwitch(QWidget):
         self.answer = QLabel(wordWrap=True)
         self.answer.setObjectName("answer_label")
         self.answer.setMinimumWidth(80)
-        self.answer.setStyleSheet("color: palette(mid);")
         self.message = InlineMessage()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -21,7 +21,7 @@ import numpy as np
 from ..embedding_set import EmbeddingSet
 from ...progress import Job, Progress
 from .base import METRIC_LABELS, Hits, SearchBackend
-from .milvus_connect import MilvusError, MilvusTarget, connect, explain, waiting
+from .milvus_connect import MilvusError, MilvusTarget, connect, explain, milvus_exception, waiting
 
 METRIC_OF = {"COSINE": "cos", "IP": "dot", "L2": "euclid"}
 FINGERPRINT = "explorer.fingerprint"
@@ -93,7 +93,7 @@ class MilvusBackend(SearchBackend):
         return None
 
     def search(self, queries: np.ndarray, k: int, *, metric: str = "cos", restrict: int | None = None) -> Hits:
-        from pymilvus.exceptions import MilvusException
+        MilvusException = milvus_exception()
 
         q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
         if q.shape[1] != self.fields.dim:
@@ -122,7 +122,7 @@ class MilvusBackend(SearchBackend):
 
     def find(self, word: str) -> tuple[str, np.ndarray] | None:
         """A word of the collection (exact spelling, else lower case) and its vector."""
-        from pymilvus.exceptions import MilvusException
+        MilvusException = milvus_exception()
 
         for w in dict.fromkeys((word, word.lower())):
             try:
@@ -161,7 +161,7 @@ def count(client: Any, collection: str) -> int:
 
 def attach(es: EmbeddingSet, target: MilvusTarget, collection: str, fingerprint: str) -> Job[MilvusBackend]:
     """The collection this set was exported to, as a search backend for it."""
-    from pymilvus.exceptions import MilvusException
+    MilvusException = milvus_exception()
 
     client = yield from connect(target)
     try:
@@ -195,7 +195,7 @@ class OpenedCollection:
 def open_collection(target: MilvusTarget, collection: str, vector_field: str = "", label_field: str = "",
                     sample: int = SAMPLE) -> Job[OpenedCollection]:
     """A collection as a set of its own: fields checked, loaded in Milvus, a sample of it fetched."""
-    from pymilvus.exceptions import MilvusException
+    MilvusException = milvus_exception()
 
     client = yield from connect(target)
     try:

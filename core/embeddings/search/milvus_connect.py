@@ -67,6 +67,14 @@ class MilvusTarget:
         return f"Milvus Lite {self.lite_path}" if self.is_lite else f"Milvus {self.resolved}"
 
 
+def milvus_exception() -> type[Exception]:
+    """pymilvus's exception class (imported here, after its libraries were told to be quiet)."""
+    _quiet_libraries()
+    from pymilvus.exceptions import MilvusException
+
+    return MilvusException
+
+
 def _quiet_libraries() -> None:
     """pymilvus logs every failed call with a traceback, gRPC's C core prints keep-alive chatter;
     the errors reach the user through MilvusError messages instead."""
@@ -101,8 +109,8 @@ def connect(target: MilvusTarget) -> Job[Any]:
     """A MilvusClient for the target; MilvusError (within ``timeout`` s for a server) when it fails."""
     _quiet_libraries()
     yield Progress(-1, f"connecting to {target.shown}")
+    MilvusException = milvus_exception()
     from pymilvus import MilvusClient
-    from pymilvus.exceptions import MilvusException
 
     if target.is_lite:
         path = target.lite_path

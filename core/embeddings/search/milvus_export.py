@@ -29,7 +29,8 @@ from ...progress import Job, Progress, scaled
 from . import recall
 from .index_store import index_folder
 from .milvus_backend import FINGERPRINT, MilvusBackend, count, describe, index_metric
-from .milvus_connect import MilvusError, MilvusTarget, connect, explain, remember_export, waiting
+from .milvus_connect import (MilvusError, MilvusTarget, connect, explain, milvus_exception, remember_export,
+                             waiting)
 
 BATCH = 5000
 HNSW_PARAMS = {"M": 16, "efConstruction": 64}
@@ -150,7 +151,7 @@ def export(es: EmbeddingSet, target: MilvusTarget, collection: str | None = None
            batch: int = BATCH, measure: bool = True, queries: int = recall.QUERIES) -> Job[ExportResult]:
     """Write the set into the collection (creating it), completing an earlier interrupted export; then
     load it in Milvus (which builds its index), measure recall@10 against exact search and record it."""
-    from pymilvus.exceptions import MilvusException
+    MilvusException = milvus_exception()
 
     collection = collection or collection_name(es)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", collection):
