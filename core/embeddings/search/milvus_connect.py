@@ -115,7 +115,9 @@ def connect(target: MilvusTarget) -> Job[Any]:
     if target.is_lite:
         path = target.lite_path
         path.parent.mkdir(parents=True, exist_ok=True)
-        make = lambda: MilvusClient(str(path), timeout=target.timeout)  # noqa: E731
+        # in-process server: no keep-alive pings (during a long index build it answers them with GOAWAY)
+        make = lambda: MilvusClient(str(path), timeout=target.timeout,  # noqa: E731
+                                    grpc_options={"grpc.keepalive_time_ms": 3_600_000})
     else:
         make = lambda: MilvusClient(uri=target.resolved, token=target.token, timeout=target.timeout)  # noqa: E731
     t0 = time.monotonic()

@@ -134,3 +134,14 @@ def test_a_set_without_an_index_has_no_notice(glove_small):
     other = glove_small.subset(range(500), name="never indexed")
     opened = run_sync(index_store.open_index(other))
     assert opened.index is None and opened.notice == "" and not opened.needs_rebuild
+
+
+def test_the_analogy_benchmark_through_the_index(small, built):
+    from core.embeddings.evaluation import evaluate_analogies
+
+    exact = run_sync(evaluate_analogies(small, restrict=len(small)))
+    fast = run_sync(evaluate_analogies(small, restrict=len(small), backend=built))
+    assert exact.answered_by == "exact" and fast.answered_by == built.label
+    assert fast.total == exact.total > 1000
+    assert abs(fast.correct - exact.correct) <= 0.02 * exact.total
+    assert run_sync(evaluate_analogies(small, restrict=3000, backend=built)).answered_by == "exact"
