@@ -39,6 +39,7 @@ class EmbeddingSet:
     metadata: dict[str, list[str]] = field(default_factory=dict)
     norms: np.ndarray | None = None  # (n,) float32; computed if not given
     word_index: dict[str, int] | None = field(default=None, repr=False)  # word -> row, if already built
+    sample_of: int = 0  # when this set is a sample of a larger collection (a Milvus collection): its size
 
     def __post_init__(self) -> None:
         if self.vectors.ndim != 2:

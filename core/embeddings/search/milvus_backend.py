@@ -227,7 +227,8 @@ def open_collection(target: MilvusTarget, collection: str, vector_field: str = "
     order = sorted(range(len(keys)), key=lambda i: keys[i])  # exported sets: key order is frequency order
     keys, words = [keys[i] for i in order], [words[i] for i in order]
     es = EmbeddingSet(words, vectors[np.asarray(order, dtype=np.int64)] if order else vectors[:0],
-                      name=f"{collection} (Milvus: {len(keys):,} of {total:,})", source=f"{target.shown} / {collection}")
+                      name=f"{collection} (Milvus: {len(keys):,} of {total:,})", source=f"{target.shown} / {collection}",
+                      sample_of=total)
     props = desc.get("properties", {}) or {}
     recall = float(props["explorer.recall"]) if props.get("explorer.recall") else None
     backend = MilvusBackend(client, target, collection, fields, metric=metric, count=total, recall=recall,

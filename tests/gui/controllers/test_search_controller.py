@@ -143,6 +143,7 @@ def test_open_a_collection_by_itself(qtbot, runner, small, tmp_path):
         qtbot.waitUntil(lambda: s.embeddings is not small, timeout=30000)
         assert s.embeddings.name == "coll (Milvus: 1,000 of 5,000)" and len(s.embeddings) == 1000
         assert s.neighbours.engines.remote and "1,000 of 5,000" in s.neighbours.engines.message
+        assert s.embeddings.sample_of == 5000
         s.neighbours.backend = "exact"  # a collection's vectors stay in Milvus: it answers anyway
         s.neighbours.query = small.words[4000]  # outside the sample
         wait_idle(qtbot, runner)
