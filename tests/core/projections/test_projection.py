@@ -219,6 +219,7 @@ def test_trustworthiness_job_does_not_import_sklearn(glove_small):
             "assert 'sklearn' not in sys.modules, 'sklearn was imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[3]))
 
+
 def test_a_sample_of_a_collection_says_how_many_of_how_many():
     from core.projections.layout import subset_note
 
