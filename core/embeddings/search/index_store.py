@@ -30,6 +30,7 @@ from . import hnsw, recall
 FORMAT = 1
 FILE = "hnsw.faiss"
 MANIFEST = "manifest.json"
+MMAP_BYTES = 1 << 30  # larger index files are mapped, not read: their vectors stay on disk until used
 TUNING_QUERIES = 500
 TUNING_MARGIN = 0.01  # ef is chosen for target + margin on the tuning words, so the reported words reach target
 
@@ -120,9 +121,8 @@ def open_index(es: EmbeddingSet) -> Job[Opened]:
     if sha256_file(path) != info.sha256:
         return Opened(None, info, f"{where} is damaged (its checksum does not match); it will be rebuilt")
     yield Progress(0.7, "opening the stored HNSW index")
-    faiss = hnsw.faiss_module()
     try:
-        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+        index = _read(path)
     except RuntimeError as e:
         return Opened(None, info, f"{where} cannot be read ({str(e).splitlines()[0][:120]}); it will be rebuilt")
     if index.ntotal != len(es) or index.d != es.dim:
@@ -130,6 +130,14 @@ def open_index(es: EmbeddingSet) -> Job[Opened]:
                                   f"{len(es):,} x {es.dim}; it will be rebuilt")
     yield Progress(1.0, "HNSW index ready")
     return Opened(hnsw.HnswIndex(index, count=len(es), ef=info.ef, recall=info.recall, m=info.m, info=info), info)
+
+
+def _read(path: Path):
+    """Read an index file into memory; one over MMAP_BYTES is mapped from the file instead (bounded
+    memory for large sets; a mapped file must not be changed in place while it is used)."""
+    faiss = hnsw.faiss_module()
+    big = path.stat().st_size > MMAP_BYTES
+    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if big else 0)
 
 
 def tune_ef(index: hnsw.HnswIndex, truth: recall.Truth, target: float) -> Job[int]:
@@ -169,6 +177,6 @@ def build_index(es: EmbeddingSet, *, m: int = hnsw.M, ef_construction: int = hns
                          round(built, 2), size, digest, faiss.__version__)
         (tmp / MANIFEST).write_text(json.dumps(asdict(info), indent=1), encoding="utf-8")
     del raw, index  # the stored copy is used from here on: its vectors mapped from the file, not held twice
-    stored = faiss.read_index(str(folder / FILE), faiss.IO_FLAG_MMAP_IFC)
+    stored = _read(folder / FILE)
     yield Progress(1.0, f"HNSW index ready: recall@10 {measured.recall:.3f}")
     return hnsw.HnswIndex(stored, count=len(es), ef=info.ef, recall=info.recall, m=m, info=info)
