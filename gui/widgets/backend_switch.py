@@ -67,6 +67,9 @@ class BackendSwitch(QWidget):
             b.setToolTip(TIPS[name] if available else
                          ("the vectors of this collection stay in Milvus" if e.remote else MISSING[name]))
             b.setChecked(name == ("milvus" if e.remote else chosen))
+            font = b.font()
+            font.setBold(b.isChecked())  # the pressed look alone is faint in some themes
+            b.setFont(font)
         self.index_button.setEnabled(not e.remote)
         self.message.show_message(e.message, "error" if e.problem else "info")
 
