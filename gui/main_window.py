@@ -22,6 +22,7 @@ from core.embeddings.default_set import LICENCE, NAME as DEFAULT_NAME, load_defa
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.exporters import write_projector_tsv, write_word2vec_text
 from core.embeddings.loaders import LoadOptions, load
+from core.embeddings.search import compressed
 from core.progress import Job
 from core.state.session import Session
 from core.state.settings import Settings
@@ -39,8 +40,10 @@ AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetAre
 
 
 def warm_up_job(es: EmbeddingSet) -> Job[None]:
-    """Build the set's completion and case-folding indexes off the GUI thread."""
-    return (yield from es.build_indexes())
+    """Build the set's completion and case-folding indexes, and the compressed copy that makes a single
+    exact query faster (core.embeddings.search.compressed), off the GUI thread."""
+    yield from es.build_indexes()
+    yield from compressed.build(es)
 
 
 def make_central(session: Session, runner: TaskRunner) -> QWidget:

@@ -19,7 +19,7 @@ from core.progress import Job, scaled
 from core.state.session import Session
 from gui.task_runner import TaskRunner
 
-OPEN, BUILD, EXPORT, LOAD = "search-open", "index", "milvus-export", "load"
+OPEN, BUILD, EXPORT, LOAD = "search-open", "hnsw-index", "milvus-export", "load"
 
 
 def has_stored(es: EmbeddingSet) -> bool:

@@ -279,3 +279,24 @@ def test_neighbours_are_highlighted_with_their_dock_closed(qtbot, session, runne
     assert session.neighbours.query == "paris" and found(session)[0].word == "france"
     assert session.selection[0] == session.embeddings.id_of("paris") and len(session.selection) == 11
     w.runner.shutdown()
+
+
+def test_an_opened_set_gets_its_fast_exact_copy_and_the_search_menu(qtbot, window, session, runner, glove_small):
+    from core.embeddings.search import compressed
+
+    es = glove_small.subset(range(4000), name="4k for the warm-up")
+    window._on_loaded(es, None)
+    session.neighbours.query = "king"
+    wait_idle(qtbot, runner)
+    assert compressed.get(es) is not None
+    session.neighbours.query = "queen"
+    wait_idle(qtbot, runner)
+    assert session.neighbours.lookup.answer.note == "int8 scan + exact re-rank"
+    search = window.menuBar().actions()[2].menu()
+    assert [a.text() for a in search.actions()] == ["&Index…", "&Exact search"]
+    session.neighbours.backend = "hnsw"
+    search.actions()[1].trigger()
+    assert session.neighbours.backend == "exact"
+    texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    assert "Export to &Milvus…" in texts and "Open Milvus &collection…" in texts
+    wait_idle(qtbot, runner)  # the lookup the switch asked for ends with this window

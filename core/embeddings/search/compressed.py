@@ -30,7 +30,7 @@ from ..embedding_set import EmbeddingSet
 from ...progress import Job, Progress, run_sync
 
 CANDIDATES = 256  # rows returned by the integer scan (enough for the bound almost always)
-MAX_BYTES = 1 << 30  # no compressed copy for sets whose codes would exceed this
+MAX_BYTES = 256 << 20  # the window makes a copy for sets whose codes fit in this (GloVe 400k x 50: 20 MB)
 _CHUNK = 65536
 _lock = threading.Lock()
 _copies: "weakref.WeakKeyDictionary[EmbeddingSet, CompressedRows]" = weakref.WeakKeyDictionary()
@@ -100,14 +100,15 @@ def _session(codes_t: np.ndarray, scales: np.ndarray):
     return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
 
-def build(es: EmbeddingSet) -> Job[CompressedRows | None]:
-    """Make (once per set) and remember the compressed copy; None when the set is too large for one."""
+def build(es: EmbeddingSet, max_bytes: int = MAX_BYTES) -> Job[CompressedRows | None]:
+    """Make (once per set) and remember the compressed copy; None when its codes would exceed max_bytes
+    (it costs twice their size in memory: the codes and onnxruntime's packed copy)."""
     with _lock:
         found = _copies.get(es)
     if found is not None:
         return found
     n, d = len(es), es.dim
-    if n == 0 or n * d > MAX_BYTES:
+    if n == 0 or n * d > max_bytes:
         return None
     codes_t = np.empty((d, n), dtype=np.int8)
     scales = np.empty(n, dtype=np.float32)
@@ -136,6 +137,6 @@ def get(es: EmbeddingSet) -> CompressedRows | None:
         return _copies.get(es)
 
 
-def ensure(es: EmbeddingSet) -> CompressedRows | None:
+def ensure(es: EmbeddingSet, max_bytes: int = 4 << 30) -> CompressedRows | None:
     """The set's compressed copy, made now if needed (benchmarks and tests)."""
-    return run_sync(build(es))
+    return run_sync(build(es, max_bytes))

@@ -49,8 +49,8 @@ def test_build_an_index_and_see_who_answers(qtbot, runner, small):
     runner.progress.connect(lambda kind, f, m: progress.append((kind, f)))
     controllers.search.build_hnsw()
     assert s.neighbours.engines.message == "building the HNSW index…"
-    wait_for(qtbot, runner, "index")
-    assert [f for k, f in progress if k == "index"][-1] == 1.0
+    wait_for(qtbot, runner, "hnsw-index")
+    assert [f for k, f in progress if k == "hnsw-index"][-1] == 1.0
     e = s.neighbours.engines
     assert e.hnsw is not None and e.hnsw.recall >= 0.95 and "recall@10" in e.message
     assert s.neighbours.backend == "hnsw"  # the new index answers
@@ -67,7 +67,7 @@ def test_the_stored_index_is_reused_and_a_damaged_one_rebuilt(qtbot, runner, sma
     controllers = Controllers(s, runner)
     s.set_embeddings(small)
     controllers.search.build_hnsw()
-    wait_for(qtbot, runner, "index")
+    wait_for(qtbot, runner, "hnsw-index")
     s.set_embeddings(None)
     s.set_embeddings(small)  # opened again: the stored index is found
     wait_idle(qtbot, runner)
@@ -80,9 +80,9 @@ def test_the_stored_index_is_reused_and_a_damaged_one_rebuilt(qtbot, runner, sma
     runner.started.connect(lambda kind, label: rebuilt.append(kind))
     s.set_embeddings(None)
     s.set_embeddings(small)
-    qtbot.waitUntil(lambda: "index" in rebuilt, timeout=20000)
+    qtbot.waitUntil(lambda: "hnsw-index" in rebuilt, timeout=20000)
     assert "checksum does not match" in s.neighbours.engines.message
-    wait_for(qtbot, runner, "index")
+    wait_for(qtbot, runner, "hnsw-index")
     e = s.neighbours.engines
     assert e.hnsw is not None and "rebuilt" in e.message and "recall@10" in e.message and not e.problem
     assert run_open(small).index is not None
@@ -103,7 +103,7 @@ def test_cancelling_a_build_stores_nothing(qtbot, runner, glove_small):
     runner.progress.connect(lambda kind, f, m: seen.append(f))
     controllers.search.build_hnsw()
     qtbot.waitUntil(lambda: any(f > 0.05 for f in seen), timeout=30000)
-    runner.cancel("index")
+    runner.cancel("hnsw-index")
     wait_idle(qtbot, runner)
     assert s.neighbours.engines.hnsw is None
     assert not index_store.index_folder(es).exists() or not (index_store.index_folder(es) / "manifest.json").exists()
