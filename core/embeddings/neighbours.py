@@ -20,7 +20,7 @@ from ..errors import ExplorerError, UnknownWordError
 from .embedding_set import EmbeddingSet, Resolved
 from .search import compressed
 from .search.base import METRIC_LABELS, METRICS, Answer, Metric, SearchBackend, check_metric, higher_is_better
-from .search.exact import _top, exact_scores, exact_top
+from .search.exact import _top, cosine_query, exact_scores, exact_top
 
 __all__ = ["METRICS", "METRIC_LABELS", "Metric", "Neighbour", "Lookup", "nearest", "nearest_batch",
            "nearest_to_vectors", "search_vectors", "search_words", "similarity", "lookup", "_top"]
@@ -139,7 +139,7 @@ def search_words(
         raise ValueError("no words given")
     ids = [es.id_of(w) for w in words]
     if metric == "cos":
-        q = np.mean([es.unit_vector(i) for i in ids], axis=0)
+        q = cosine_query(es, ids)  # gensim's mean of unit vectors, to the last bit
     else:
         q = np.mean([np.asarray(es.vectors[i], dtype=np.float32) for i in ids], axis=0)
     skip = {es.id_of(w) for w in exclude}
@@ -233,7 +233,7 @@ def lookup(es: EmbeddingSet, query: str, k: int = 10, metric: Metric = "cos", re
                 return Lookup(query, rr, tuple(res[0]), answer=answer)
         if r is None:
             return Lookup(query, None, (), UnknownWordError(query, es.suggest(query)))
-        vec = es.unit_vector(r.index) if metric == "cos" else np.asarray(es.vectors[r.index], dtype=np.float32)
+        vec = cosine_query(es, [r.index]) if metric == "cos" else np.asarray(es.vectors[r.index], dtype=np.float32)
         res, answer = search_vectors(es, vec[None, :], k, metric=metric,
                                      restrict=restrict or None, exclude=[[r.index]], backend=backend,
                                      exclude_words=[[r.word]] if backend is not None and backend.remote else None)

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .. import store
+from ..embedding_set import row_norms
 from ...errors import FileFormatError
 from ...io import atomic_folder
 from ...progress import Job, Progress
@@ -163,8 +164,7 @@ def stream_binary(path: str | Path, opts: LoadOptions, folder: Path, *, name: st
 
             def write(ws: list[str], rows: np.ndarray) -> None:
                 out.write(np.ascontiguousarray(rows, dtype=dtype).tobytes())
-                r = np.asarray(rows, dtype=np.float32)
-                norms.append(np.sqrt(np.einsum("ij,ij->i", r, r)))
+                norms.append(row_norms(rows))
                 words.extend(ws)
 
             n = yield from _parse(path, opts, write, max(1, (64 << 20) // (4 * dim)))
@@ -175,6 +175,6 @@ def stream_binary(path: str | Path, opts: LoadOptions, folder: Path, *, name: st
         yield Progress(1.0, "writing the word list")
         np.save(tmp / "norms.npy", np.concatenate(norms) if norms else np.empty(0, np.float32))
         (tmp / "words.txt").write_text("\n".join(words), encoding="utf-8")
-        meta = {"format_version": store.FORMAT_VERSION, "name": name, "source": source, "count": n, "dim": dim, "dtype": str(dtype),
+        meta = {"format_version": store.FORMAT_VERSION, "norms_version": store.NORMS_VERSION, "name": name, "source": source, "count": n, "dim": dim, "dtype": str(dtype),
                 **extra}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")

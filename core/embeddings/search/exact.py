@@ -24,13 +24,22 @@ from .base import Hits, Metric, SearchBackend, check_metric
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Row-wise indices of the k highest scores, best first."""
+    """Row-wise indices of the k highest scores, best first; equal scores in row order (the more
+    frequent word first), also across the k-th place."""
     m, n = scores.shape
     k = min(k, n)
     if k <= 0:
         return np.empty((m, 0), dtype=np.int64)
     part = np.argpartition(scores, n - k, axis=1)[:, n - k :] if k < n else np.tile(np.arange(n), (m, 1))
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    vals = np.take_along_axis(scores, part, axis=1)
+    if k < n:
+        kth = vals.min(axis=1)
+        crossing = np.flatnonzero((scores == kth[:, None]).sum(axis=1) > (vals == kth[:, None]).sum(axis=1))
+        for i in crossing:  # a tie across the k-th place: the lowest rows of it are kept
+            above = np.flatnonzero(scores[i] > kth[i])
+            part[i] = np.concatenate([above, np.flatnonzero(scores[i] == kth[i])[: k - len(above)]])
+        vals = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -vals), axis=1)
     return np.take_along_axis(part, order, axis=1)
 
 
@@ -140,25 +149,62 @@ def _run_chunks(fn, starts: list[int]) -> list:
 
 def _few_top(es: EmbeddingSet, q: np.ndarray, k: int, metric: Metric, limit: int,
              tile_scores) -> list[np.ndarray]:
-    """One or a few queries: the compressed copy's candidates re-scored in float32 when it can
-    prove them complete, else one float32 pass over every row."""
-    copy = compressed.get(es) if metric == "cos" else None
-    out: list[np.ndarray | None] = [None] * len(q)
-    if copy is not None:
-        inv = es.inv_norms
-        for i, qi in enumerate(q):
-            cand = copy.candidates(qi, k, limit)
-            if cand is None:
-                continue
-            cand = np.sort(cand)
-            s = np.matmul(qi[None, :], np.asarray(es.vectors[cand], dtype=np.float32).T)[0] * inv[cand]
-            out[i] = cand[np.lexsort((cand, -s))[:k]]
-    rest = [i for i, o in enumerate(out) if o is None]
-    if rest:
-        tops = _top(tile_scores(0, limit, rows=np.asarray(rest)), k)
-        for i, t in zip(rest, tops):
-            out[i] = t
-    return out  # type: ignore[return-value]
+    """One or a few queries. Cosine: ``V @ q / |V|`` in float32 as gensim computes it (so a near tie
+    falls the same way), from the compressed copy's candidates when it can prove them complete, else
+    over every row. Other metrics: one matrix pass over every row."""
+    if metric != "cos":
+        return list(_top(tile_scores(0, limit), k))
+    copy = compressed.get(es)
+    V, norms = es.vectors, es.norms
+    out = []
+    for qi in q:
+        cand = copy.candidates(qi, k, limit) if copy is not None else None
+        if cand is not None and cand.max() >= limit - limit % _ALIGN:
+            cand = None  # the scan's last rows go through BLAS's remainder code: score them as it does
+        if cand is None:
+            s = _over_norms(np.dot(np.asarray(V[:limit], dtype=np.float32), qi), norms[:limit])
+            out.append(_top(s[None, :], k)[0])
+            continue
+        cand = np.sort(cand)
+        s = _over_norms(row_dots(es, cand, qi), norms[cand])
+        out.append(cand[np.lexsort((cand, -s))[:k]])
+    return out
+
+
+def _over_norms(dots: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """dots / norms in float32 (a zero row scores 0)."""
+    return np.divide(dots, norms, out=np.zeros_like(dots), where=np.asarray(norms) > 0)
+
+
+_ALIGN = 16
+
+
+def row_dots(es: EmbeddingSet, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``V[rows] @ q`` as a scan over every row computes it: BLAS scores rows in blocks and the rows
+    of a last, partial block another way (their last bit can differ), so the rows are sent in whole
+    blocks (padded with a repeated row)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 0:
+        return np.empty(0, dtype=np.float32)
+    padded = np.concatenate([rows, np.repeat(rows[-1:], (-len(rows)) % _ALIGN)])
+    return np.dot(np.asarray(es.vectors[padded], dtype=np.float32), np.asarray(q, dtype=np.float32))[: len(rows)]
+
+
+def cosine_query(es: EmbeddingSet, rows, weights=None) -> np.ndarray:
+    """The unit mean of the rows' unit vectors, computed as gensim's ``get_mean_vector(pre_normalize=True,
+    post_normalize=True)`` computes it (float32 sum, float64 mean and BLAS norm), bit for bit."""
+    from scipy.linalg.blas import dnrm2  # the routine gensim's unitvec calls
+
+    rows = [int(r) for r in rows]
+    weights = [1.0] * len(rows) if weights is None else list(weights)
+    mean = np.zeros(es.dim, dtype=np.float32)
+    total = np.float64(0.0)
+    for r, w in zip(rows, weights):
+        mean += np.float64(w) * es.unit_vector(r)
+        total += abs(np.float64(w))
+    m64 = mean / total if total > 0 else mean.astype(np.float64)
+    length = float(dnrm2(m64)) if m64.size else 0.0
+    return (m64 * (1.0 / length)).astype(np.float32) if length > 0 else m64.astype(np.float32)
 
 
 def exact_top(es: EmbeddingSet, queries: np.ndarray, k: int, metric: Metric = "cos",
@@ -183,10 +229,11 @@ def exact_scores(es: EmbeddingSet, rows, q: np.ndarray, metric: Metric) -> np.nd
     if len(idx) == 0:
         return np.empty(0, dtype=np.float32)
     q = np.asarray(q, dtype=np.float32)
-    dots = np.asarray(es.vectors[idx], dtype=np.float32) @ q
+    dots = row_dots(es, idx, q)
     if metric == "cos":
         qn = float(np.sqrt(q @ q))
-        return dots * es.inv_norms[idx] / (qn if qn > 0 else 1.0)
+        s = _over_norms(dots, np.asarray(es.norms[idx], dtype=np.float32))
+        return s if abs(qn - 1.0) < 1e-6 or qn == 0 else s / qn
     if metric == "euclid":
         return np.sqrt(np.maximum(float(q @ q) - 2.0 * dots + np.asarray(es.norms[idx], dtype=np.float32) ** 2, 0.0))
     return dots
