@@ -1,17 +1,18 @@
 """Faster exact cosine search: scan a compressed copy, then re-rank exactly.
 
 A float32 scan of 400,000 x 50 reads 80 MB per query and is bound by memory bandwidth.
-This copy holds each row's unit vector as int8 codes with one scale per row (a quarter of
-the bytes), and onnxruntime's integer matrix product (MatMulInteger, MLAS kernels) scores
-all rows against an int8 copy of the query; TopK keeps the best candidates.
+This copy holds the unit rows as int8 codes on one scale (a quarter of the bytes), and
+onnxruntime's integer matrix product (MatMulInteger, MLAS kernels) scores all rows against an
+int8 copy of the query; TopK keeps the best candidates, still as integers (one scale for every
+row ranks them as their approximate scores do).
 
 The result is exact, by a bound. For row j the approximate score is
-``a_j = s_q * s_j * (c_q . c_j)``; the float32 score the full scan computes, ``T_j``, differs
+``a_j = s_q * s * (c_q . c_j)``; the float32 score the full scan computes, ``T_j``, differs
 from it by at most
 
     E = R |q| + (1 + R) |q - s_q c_q| + eps
 
-where R is the largest residual norm ``|u_j - s_j c_j|`` over the rows (u_j the unit row),
+where R is the largest residual norm ``|u_j - s c_j|`` over the rows (u_j the unit row),
 ``|q - s_q c_q|`` the query's own rounding error and eps a margin for float32 rounding. Any
 row that can be among the k best therefore has ``a_j >= a_(k) - 2E`` (a_(k): the k-th best
 approximate score). When the candidates returned hold every such row (the last one scores
@@ -37,14 +38,15 @@ _copies: "weakref.WeakKeyDictionary[EmbeddingSet, CompressedRows]" = weakref.Wea
 
 
 class CompressedRows:
-    """int8 codes of a set's unit rows, one float32 scale per row, in an onnxruntime session."""
+    """int8 codes of a set's unit rows on one scale, in an onnxruntime session."""
 
-    def __init__(self, codes_t: np.ndarray, scales: np.ndarray, residual: float) -> None:
+    def __init__(self, codes_t: np.ndarray, scale: float, residual: float) -> None:
         self.dim, self.n = codes_t.shape
-        self.residual = float(residual)  # R: the largest |u_j - s_j c_j| over the rows
+        self.scale = float(scale)
+        self.residual = float(residual)  # R: the largest |u_j - s c_j| over the rows
         self.eps = (self.dim + 8) * 2.0 ** -22  # float32 rounding of the dot products and of the unit rows
         self.nbytes = codes_t.nbytes
-        self._session = _session(codes_t, scales)
+        self._session = _session(codes_t)
 
     def candidates(self, q: np.ndarray, k: int, limit: int) -> np.ndarray | None:
         """Rows among the first ``limit`` that may hold q's k best by cosine (a superset, unordered),
@@ -58,9 +60,9 @@ class CompressedRows:
         cq = np.rint(q / sq)
         qerr = float(np.linalg.norm(q - cq * sq))
         qa = (cq + 128).astype(np.uint8)[None, :]
-        vals, idx = self._session.run(None, {"q": qa, "limit": np.array([limit], np.int64),
+        dots, idx = self._session.run(None, {"q": qa, "limit": np.array([limit], np.int64),
                                              "K": np.array([want], np.int64)})
-        vals, idx = vals[0] * np.float32(sq), idx[0]
+        vals, idx = dots[0] * (sq * self.scale), idx[0]
         qn = float(np.linalg.norm(q))
         bound = self.residual * qn + (1.0 + self.residual) * qerr + self.eps * qn
         cut = float(vals[k - 1]) - 2.0 * bound
@@ -69,20 +71,19 @@ class CompressedRows:
         return idx[vals >= cut]
 
 
-def _session(codes_t: np.ndarray, scales: np.ndarray):
+def _session(codes_t: np.ndarray):
+    import os
+
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
 
     d, n = codes_t.shape
     nodes = [
         helper.make_node("MatMulInteger", ["q", "codes", "zero"], ["dots"]),
-        helper.make_node("Cast", ["dots"], ["dots_f"], to=TensorProto.FLOAT),
-        helper.make_node("Mul", ["dots_f", "scales"], ["approx"]),
-        helper.make_node("Slice", ["approx", "start", "limit", "axis"], ["head"]),
+        helper.make_node("Slice", ["dots", "start", "limit", "axis"], ["head"]),
         helper.make_node("TopK", ["head", "K"], ["values", "rows"], axis=-1, largest=1, sorted=1),
     ]
     inits = [numpy_helper.from_array(codes_t, "codes"), numpy_helper.from_array(np.array(128, np.uint8), "zero"),
-             numpy_helper.from_array(np.ascontiguousarray(scales, np.float32), "scales"),
              numpy_helper.from_array(np.array([0], np.int64), "start"),
              numpy_helper.from_array(np.array([1], np.int64), "axis")]
     graph = helper.make_graph(
@@ -90,12 +91,13 @@ def _session(codes_t: np.ndarray, scales: np.ndarray):
         [helper.make_tensor_value_info("q", TensorProto.UINT8, [None, d]),
          helper.make_tensor_value_info("limit", TensorProto.INT64, [1]),
          helper.make_tensor_value_info("K", TensorProto.INT64, [1])],
-        [helper.make_tensor_value_info("values", TensorProto.FLOAT, [None, None]),
+        [helper.make_tensor_value_info("values", TensorProto.INT32, [None, None]),
          helper.make_tensor_value_info("rows", TensorProto.INT64, [None, None])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1  # one query: threads cost more than they give
+    opts.intra_op_num_threads = max(1, min(os.cpu_count() or 1, 4))  # as BLAS scans with every core
     opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads sleep
     opts.log_severity_level = 3
     return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
@@ -110,22 +112,24 @@ def build(es: EmbeddingSet, max_bytes: int = MAX_BYTES) -> Job[CompressedRows | 
     n, d = len(es), es.dim
     if n == 0 or n * d > max_bytes:
         return None
-    codes_t = np.empty((d, n), dtype=np.int8)
-    scales = np.empty(n, dtype=np.float32)
-    residual = 0.0
     inv = es.inv_norms
+    top = 0.0
+    for s in range(0, n, _CHUNK):  # one scale for all: the largest component of any unit row
+        e = min(s + _CHUNK, n)
+        top = max(top, float(np.abs(np.asarray(es.vectors[s:e], dtype=np.float32) * inv[s:e, None]).max()))
+        yield Progress(e / n * 0.3, "compressing the vectors for fast exact search")
+    scale = top / 127.0 if top > 0 else 1.0
+    codes_t = np.empty((d, n), dtype=np.int8)
+    residual = 0.0
     for s in range(0, n, _CHUNK):
         e = min(s + _CHUNK, n)
         unit = np.asarray(es.vectors[s:e], dtype=np.float32) * inv[s:e, None]
-        top = np.abs(unit).max(axis=1)
-        sc = np.where(top > 0, top / 127.0, 1.0).astype(np.float32)
-        codes = np.rint(unit / sc[:, None])
-        res = np.linalg.norm(unit.astype(np.float64) - codes * sc[:, None].astype(np.float64), axis=1)
-        residual = max(residual, float(res.max()))
+        codes = np.clip(np.rint(unit / np.float32(scale)), -127, 127)
+        diff = unit - codes * np.float32(scale)
+        residual = max(residual, float(np.sqrt(np.einsum("ij,ij->i", diff, diff).max())))
         codes_t[:, s:e] = codes.T.astype(np.int8)
-        scales[s:e] = np.where(top > 0, sc, 0.0)
-        yield Progress(e / n * 0.8, "compressing the vectors for fast exact search")
-    copy = CompressedRows(codes_t, scales, residual)
+        yield Progress(0.3 + e / n * 0.6, "compressing the vectors for fast exact search")
+    copy = CompressedRows(codes_t, scale, residual * (1 + 1e-5) + 1e-7)  # float32 residuals, rounded up
     yield Progress(1.0, "compressed copy ready")
     with _lock:
         return _copies.setdefault(es, copy)
