@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
     def export_word2vec_text(self) -> None:
         self._export("Export as word2vec text", "vectors.txt", write_word2vec_text)
 
-    # -- search backends (gui/search_dialogs.py, gui/controllers/search_controller.py) -----------
+    # -- search backends (gui/search_dialogs.py, gui/controllers/backend_controller.py) -----------
     def show_index_dialog(self, milvus: bool = False) -> None:
         es = self.session.embeddings
         if es is None or (self.session.neighbours.engines and self.session.neighbours.engines.remote):
@@ -242,9 +242,9 @@ class MainWindow(QMainWindow):
         finally:
             dialog.deleteLater()
         if kind == "hnsw":
-            self.controllers.search.build_hnsw()
+            self.controllers.backends.build_hnsw()
         else:
-            self.controllers.search.export_milvus(target, collection)
+            self.controllers.backends.export_milvus(target, collection)
         self.raise_panel("neighbours")
 
     def show_collection_dialog(self) -> None:
@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
             target, collection, vector, label, sample = dialog.choice()
         finally:
             dialog.deleteLater()
-        self.controllers.search.open_collection(target, collection, vector, label, sample,
+        self.controllers.backends.open_collection(target, collection, vector, label, sample,
                                                 on_error=lambda e: self._on_load_failed(collection, e))
 
     # -- drag and drop ----------------------------------------------------------------------

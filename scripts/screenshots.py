@@ -121,7 +121,7 @@ def search_shots(app, window, session, runner, out: Path, milvus_db: str | None)
     settle(app, runner, quiet_ms=150)
     save(dialog, "index_dialog")
     dialog.close()
-    window.controllers.search.build_hnsw()
+    window.controllers.backends.build_hnsw()
     settle(app, runner, timeout_s=1800)
     session.neighbours.query = "king"
     session.arithmetic.expression = "king - man + woman"
@@ -130,7 +130,7 @@ def search_shots(app, window, session, runner, out: Path, milvus_db: str | None)
     save(window.docks["neighbours"], "neighbours_hnsw")
     save(window, "window_hnsw")
     if milvus_db:
-        window.controllers.search.open_collection(MilvusTarget(milvus_db), "glove_6b_50d", sample=10000)
+        window.controllers.backends.open_collection(MilvusTarget(milvus_db), "glove_6b_50d", sample=10000)
         settle(app, runner, timeout_s=600)
         session.neighbours.query = "crocodile"
         settle(app, runner, timeout_s=120)

@@ -42,7 +42,7 @@ class NeighboursModel:
     restrict: int = 0  # search only the N most frequent words; 0 = the whole vocabulary
     backend: str = "exact"  # exact | hnsw | milvus: the user's choice (the calculator and benchmarks use it too)
     lookup: Lookup | None = None  # result for `query` with these settings (NeighboursController)
-    engines: Engines | None = None  # the backends at hand for the open set (SearchController)
+    engines: Engines | None = None  # the backends at hand for the open set (BackendController)
 
     def chosen_backend(self) -> SearchBackend | None:
         """The backend to ask (None: exact search); a Milvus collection opened by itself is always asked."""

@@ -11,7 +11,7 @@ from core.state.session import Session
 from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.directions_controller import DirectionsController
 from gui.controllers.neighbours_controller import NeighboursController
-from gui.controllers.search_controller import SearchController
+from gui.controllers.backend_controller import BackendController
 from gui.task_runner import TaskRunner
 
 
@@ -20,7 +20,7 @@ class Controllers(QObject):
 
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.search = SearchController(session, runner, self)
+        self.backends = BackendController(session, runner, self)
         self.neighbours = NeighboursController(session, runner, self)
         self.arithmetic = ArithmeticController(session, runner, self)
         self.directions = DirectionsController(session, self)

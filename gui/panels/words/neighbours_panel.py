@@ -5,7 +5,7 @@ Typing updates a small completion list from ``EmbeddingSet.complete`` (never a
 400k-item model) and, after a pause, sets ``session.neighbours.query``. The lookup
 itself is the NeighboursController's (gui/controllers): this panel shows
 ``session.neighbours.lookup``; the backends at hand are ``session.neighbours.engines``
-(SearchController). "Index…" emits ``index_requested``, which the main window answers.
+(BackendController). "Index…" emits ``index_requested``, which the main window answers.
 """
 from __future__ import annotations
 

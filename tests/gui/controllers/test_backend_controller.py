@@ -47,7 +47,7 @@ def test_build_an_index_and_see_who_answers(qtbot, runner, small):
     assert s.neighbours.lookup.answer.backend == "exact"
     progress = []
     runner.progress.connect(lambda kind, f, m: progress.append((kind, f)))
-    controllers.search.build_hnsw()
+    controllers.backends.build_hnsw()
     assert s.neighbours.engines.message == "building the HNSW index…"
     wait_for(qtbot, runner, "hnsw-index")
     assert [f for k, f in progress if k == "hnsw-index"][-1] == 1.0
@@ -66,7 +66,7 @@ def test_the_stored_index_is_reused_and_a_damaged_one_rebuilt(qtbot, runner, sma
     s = Session()
     controllers = Controllers(s, runner)
     s.set_embeddings(small)
-    controllers.search.build_hnsw()
+    controllers.backends.build_hnsw()
     wait_for(qtbot, runner, "hnsw-index")
     s.set_embeddings(None)
     s.set_embeddings(small)  # opened again: the stored index is found
@@ -101,7 +101,7 @@ def test_cancelling_a_build_stores_nothing(qtbot, runner, glove_small):
     s.set_embeddings(es)
     seen = []
     runner.progress.connect(lambda kind, f, m: seen.append(f))
-    controllers.search.build_hnsw()
+    controllers.backends.build_hnsw()
     qtbot.waitUntil(lambda: any(f > 0.05 for f in seen), timeout=30000)
     runner.cancel("hnsw-index")
     wait_idle(qtbot, runner)
@@ -115,7 +115,7 @@ def test_export_to_milvus_lite_and_query_it(qtbot, runner, small, tmp_path):
     s.set_embeddings(small)
     target = MilvusTarget(str(tmp_path / "t.db"))
     try:
-        controllers.search.export_milvus(target, "five_k")
+        controllers.backends.export_milvus(target, "five_k")
         wait_for(qtbot, runner, "milvus-export", 120000)
         e = s.neighbours.engines
         assert e.milvus is not None and not e.problem and "exported 5,000 words to five_k" in e.message
@@ -137,9 +137,9 @@ def test_open_a_collection_by_itself(qtbot, runner, small, tmp_path):
     controllers = Controllers(s, runner)
     s.set_embeddings(small)
     try:
-        controllers.search.export_milvus(target, "coll")
+        controllers.backends.export_milvus(target, "coll")
         wait_for(qtbot, runner, "milvus-export", 120000)
-        controllers.search.open_collection(target, "coll", sample=1000)
+        controllers.backends.open_collection(target, "coll", sample=1000)
         qtbot.waitUntil(lambda: s.embeddings is not small, timeout=30000)
         assert s.embeddings.name == "coll (Milvus: 1,000 of 5,000)" and len(s.embeddings) == 1000
         assert s.neighbours.engines.remote and "1,000 of 5,000" in s.neighbours.engines.message
@@ -175,7 +175,7 @@ def test_a_milvus_uri_that_does_not_answer(qtbot, runner, small):
     timer.start()
     t0 = time.monotonic()
     try:
-        controllers.search.export_milvus(MilvusTarget(f"http://127.0.0.1:{srv.getsockname()[1]}", timeout=2.0), "x")
+        controllers.backends.export_milvus(MilvusTarget(f"http://127.0.0.1:{srv.getsockname()[1]}", timeout=2.0), "x")
         qtbot.waitUntil(lambda: s.neighbours.engines.problem, timeout=10000)
     finally:
         timer.stop()

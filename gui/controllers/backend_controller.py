@@ -52,7 +52,7 @@ def export_and_attach(es: EmbeddingSet, target: MilvusTarget, collection: str):
     return result, backend
 
 
-class SearchController(QObject):
+class BackendController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._session, self._runner = session, runner
