@@ -15,7 +15,7 @@ import numpy as np
 from PySide6 import __version__ as PYSIDE_VERSION
 from PySide6.QtCore import QByteArray, Qt, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
 from core.state import settings as settings_io
 from core.embeddings.default_set import LICENCE, NAME as DEFAULT_NAME, load_default
@@ -23,6 +23,8 @@ from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.exporters import write_projector_tsv, write_word2vec_text
 from core.embeddings.loaders import ArchiveMemberError, LoadOptions, cache_write, load
 from core.errors import ExplorerError
+from core.embeddings.loaders import LoadOptions, load
+from core.embeddings.search import compressed
 from core.progress import Job
 from core.state.session import Session
 from core.state.settings import Settings
@@ -41,8 +43,10 @@ AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetAre
 
 
 def warm_up_job(es: EmbeddingSet) -> Job[None]:
-    """Build the set's completion and case-folding indexes off the GUI thread."""
-    return (yield from es.build_indexes())
+    """Build the set's completion and case-folding indexes, and the compressed copy that makes a single
+    exact query faster (core.embeddings.search.compressed), off the GUI thread."""
+    yield from es.build_indexes()
+    yield from compressed.build(es)
 
 
 def make_central(session: Session, runner: TaskRunner) -> QWidget:
@@ -111,6 +115,9 @@ class MainWindow(QMainWindow):
                 widget.setWordWrap(True)
             dock.setWidget(widget)
             dock.hide()  # tabified while hidden: Qt leaves a stray tab bar behind otherwise (two tabbed areas)
+            requested = getattr(widget, "index_requested", None)  # a panel's "Index…" button
+            if requested is not None:
+                requested.connect(self.show_index_dialog)
             self.addDockWidget(AREAS[spec.area], dock)
             if spec.area in first_in_area:
                 self.tabifyDockWidget(first_in_area[spec.area], dock)
@@ -140,6 +147,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.export_tsv_action = file_menu.addAction("Export as Projector &TSV…", self.export_projector_tsv)
         self.export_w2v_action = file_menu.addAction("Export as &word2vec text…", self.export_word2vec_text)
+        self.export_milvus_action = file_menu.addAction("Export to &Milvus…", lambda: self.show_index_dialog(True))
+        self.open_milvus_action = file_menu.addAction("Open Milvus &collection…", self.show_collection_dialog)
         file_menu.addSeparator()
         file_menu.addAction("&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -157,6 +166,11 @@ class MainWindow(QMainWindow):
             act.setChecked(name == self.settings.theme)
             group.addAction(act)
             self.theme_actions[name] = act
+
+        search = bar.addMenu("&Search")
+        self.index_action = search.addAction("&Index…", self.show_index_dialog, QKeySequence("Ctrl+I"))
+        search.addAction("&Exact search", lambda: setattr(self.session.neighbours, "backend", "exact"),
+                         QKeySequence("Ctrl+E"))
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("&About Embedding Explorer", self.show_about)
@@ -302,6 +316,39 @@ class MainWindow(QMainWindow):
     def export_word2vec_text(self) -> None:
         self._export("Export as word2vec text", "vectors.txt", write_word2vec_text)
 
+    # -- search backends (gui/search_dialogs.py, gui/controllers/backend_controller.py) -----------
+    def show_index_dialog(self, milvus: bool = False) -> None:
+        es = self.session.embeddings
+        if es is None or (self.session.neighbours.engines and self.session.neighbours.engines.remote):
+            return
+        from gui.search_dialogs import IndexDialog
+
+        dialog = IndexDialog(self.settings, es, self, milvus=milvus)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            kind, target, collection = dialog.choice()
+        finally:
+            dialog.deleteLater()
+        if kind == "hnsw":
+            self.controllers.backends.build_hnsw()
+        else:
+            self.controllers.backends.export_milvus(target, collection)
+        self.raise_panel("neighbours")
+
+    def show_collection_dialog(self) -> None:
+        from gui.search_dialogs import CollectionDialog
+
+        dialog = CollectionDialog(self.settings, self)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            target, collection, vector, label, sample = dialog.choice()
+        finally:
+            dialog.deleteLater()
+        self.controllers.backends.open_collection(target, collection, vector, label, sample,
+                                                on_error=lambda e: self._on_load_failed(collection, e))
+
     # -- drag and drop ----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _dropped_file(event) is not None:
@@ -362,7 +409,7 @@ class MainWindow(QMainWindow):
     def _on_embeddings_changed(self) -> None:
         es = self.session.embeddings
         self.setWindowTitle(f"Embedding Explorer — {es.name}" if es is not None else "Embedding Explorer")
-        for act in (self.export_tsv_action, self.export_w2v_action):
+        for act in (self.export_tsv_action, self.export_w2v_action, self.export_milvus_action, self.index_action):
             act.setEnabled(es is not None)
 
     # -- saved state --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Regenerate the screenshots in docs/screenshots/: the whole window (light and dark) and each panel.
 
     xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb .venv/bin/python scripts/screenshots.py
+    ... scripts/screenshots.py --search [--milvus-db PATH]   # the search backends (builds an HNSW index: minutes)
 
 Under Xvfb the 3D point cloud renders with Mesa; offscreen (no OpenGL) it shows its 2D fallback.
 """
@@ -220,6 +221,10 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--size", default="1600x1000")
     parser.add_argument("--only", choices=["inside"], help="only these screenshots (inside: lens, contextual, search)")
+    parser.add_argument("--search", action="store_true",
+                        help="only the search backends: an HNSW index built in the window, the Index dialog, and "
+                             "(with --milvus-db) a Milvus collection opened by itself")
+    parser.add_argument("--milvus-db", help="a Milvus Lite database holding glove_6b_50d (index build --backend milvus)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -236,6 +241,8 @@ def main() -> int:
         inside_shots(app, window, runner, lambda widget, name: widget.grab().save(str(out / f"{name}.png")))
         runner.shutdown()
         return 0
+    if args.search:
+        return search_shots(app, window, session, runner, out, args.milvus_db)
     session.neighbours.query = "king"
     session.arithmetic.expression = "king - man + woman"
     session.directions.probes = "one, two, three, four, five, cat, cats, dog, dogs, many"
@@ -285,6 +292,45 @@ def main() -> int:
     runner.shutdown()
     for p in saved:
         print(p.relative_to(ROOT) if p.is_relative_to(ROOT) else p)
+    return 0
+
+
+def search_shots(app, window, session, runner, out: Path, milvus_db: str | None) -> int:
+    """The neighbours panel answered by a freshly built HNSW index, the Index dialog, and a Milvus
+    collection opened by itself (a sample in the cloud, queries in Milvus)."""
+    from core.embeddings.search.milvus_connect import MilvusTarget
+    from gui.search_dialogs import IndexDialog
+
+    def save(widget, name: str) -> None:
+        app.processEvents()
+        path = out / f"{name}.png"
+        if not widget.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+    dialog = IndexDialog(window.settings, session.embeddings, window)
+    dialog.show()
+    settle(app, runner, quiet_ms=150)
+    save(dialog, "index_dialog")
+    dialog.close()
+    window.controllers.backends.build_hnsw()
+    settle(app, runner, timeout_s=1800)
+    session.neighbours.query = "king"
+    session.arithmetic.expression = "king - man + woman"
+    settle(app, runner)
+    window.raise_panel("neighbours")
+    save(window.docks["neighbours"], "neighbours_hnsw")
+    save(window, "window_hnsw")
+    if milvus_db:
+        window.controllers.backends.open_collection(MilvusTarget(milvus_db), "glove_6b_50d", sample=10000)
+        settle(app, runner, timeout_s=600)
+        session.neighbours.query = "crocodile"
+        settle(app, runner, timeout_s=120)
+        save(window, "window_milvus")
+        save(window.docks["neighbours"], "neighbours_milvus")
+    QTimer.singleShot(0, window.close)
+    app.processEvents()
+    runner.shutdown()
     return 0
 
 

@@ -8,10 +8,10 @@ Commands share one parser and one error policy (:func:`run`):
 * a bug prints its traceback and exits 1;
 * Ctrl-C exits 130, a closed pipe (``| head``) exits 0.
 
-Word commands are in words.py, model commands in models.py, ``train`` in training.py, ``lens``,
-``contextual`` and ``search`` in inside.py;
-``models build`` runs the build scripts through a callable main.py passes in, since core never
-imports them.
+Word commands are in words.py (their --backend options in backends.py), index commands in
+search.py, model commands in models.py, ``train`` in training.py, ``lens``, ``contextual`` and
+``search`` in inside.py; ``models build`` runs the build scripts through a callable main.py
+passes in, since core never imports them.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import traceback
 
 from ..errors import ExplorerError
 from ..state.startup import prepare_folders
-from . import inside, models, training, words
+from . import inside, models, search, training, words
 from .common import BuildModels
 
 
@@ -41,6 +41,7 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
     parser.add_argument("--selftest", action="store_true", help="open the window offscreen, check it, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     words.add_subcommands(sub)
+    search.add_subcommands(sub)
     models.add_subcommands(sub)
     training.add_subcommands(sub)
     inside.add_subcommands(sub)

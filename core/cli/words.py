@@ -1,6 +1,7 @@
 """Word commands: the same engine as the window, optional JSON output.
 
     python main.py neighbours king -k 10 --metric cos --json
+    python main.py neighbours king --backend milvus --json      # or hnsw (see core/cli/backends.py)
     python main.py calc "king - man + woman" --cosmul
     python main.py evaluate analogies --restrict 30000 --json
     python main.py convert glove.txt out.tsv --format projector-tsv
@@ -17,9 +18,10 @@ from ..embeddings.arithmetic import evaluate
 from ..embeddings.default_set import load_default
 from ..embeddings.embedding_set import EmbeddingSet
 from ..embeddings.evaluation import evaluate_analogies, evaluate_pairs
-from ..embeddings.neighbours import METRICS, nearest
+from ..embeddings.neighbours import METRICS, search_words
 from ..io import compression_of
 from ..progress import run_sync
+from .backends import add_backend_args, open_backend
 from .common import emit, progress_printer
 
 
@@ -52,6 +54,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", choices=METRICS, default="cos")
     p.add_argument("--restrict", type=int, help="search only the N most frequent words")
     _add_embeddings_arg(p)
+    add_backend_args(p)
     p.set_defaults(func=cmd_neighbours)
 
     p = sub.add_parser("calc", help="word arithmetic: 'king - man + woman' or 'man:king::woman:?'")
@@ -61,6 +64,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--include-inputs", action="store_true", help="do not exclude the input words")
     p.add_argument("--restrict", type=int)
     _add_embeddings_arg(p)
+    add_backend_args(p)
     p.set_defaults(func=cmd_calc)
 
     p = sub.add_parser("evaluate", help="analogy / word-similarity benchmarks (gensim's conventions)")
@@ -69,6 +73,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cosmul", action="store_true")
     p.add_argument("--failures", type=int, default=0, metavar="N", help="list the first N failures")
     _add_embeddings_arg(p)
+    add_backend_args(p)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("convert", help="convert between embedding formats")
@@ -90,20 +95,27 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
 def cmd_neighbours(args: argparse.Namespace) -> int:
     es = open_embeddings(args.embeddings, args.in_format, quiet=args.json, member=args.member)
     resolved = [es.resolve(w) for w in args.words]
-    res = nearest(es, [r.word for r in resolved], args.k, metric=args.metric, restrict=args.restrict)
+    res, answer = search_words(es, [r.word for r in resolved], args.k, metric=args.metric, restrict=args.restrict,
+                               backend=open_backend(args, es))
     notes = [f"showing {r.word} for {r.typed}" for r in resolved if r.case_folded]
+    if answer.note and args.backend != "exact":
+        notes.append(answer.note)
     data = {"query": [r.word for r in resolved], "metric": args.metric, "embeddings": es.name, "notes": notes,
+            "backend": {"name": answer.backend, "label": answer.label, "recall_at_10": answer.recall,
+                        "latency_ms": round(answer.latency_ms, 3)},
             "neighbours": [{"word": n.word, "score": round(n.score, 6), "rank": n.index + 1} for n in res]}
     lines = notes + [f"{i + 1:3d}. {n.word:<20} {n.score:.4f}" for i, n in enumerate(res)]
+    if args.backend != "exact":
+        lines.append(f"answered by {answer.summary}")
     return emit(args, data, "\n".join(lines))
 
 
 def cmd_calc(args: argparse.Namespace) -> int:
     es = open_embeddings(args.embeddings, args.in_format, quiet=args.json, member=args.member)
     r = evaluate(es, args.expression, args.k, method="mul" if args.cosmul else "add",
-                 exclude_inputs=not args.include_inputs, restrict=args.restrict)
+                 exclude_inputs=not args.include_inputs, restrict=args.restrict, backend=open_backend(args, es))
     data = {"expression": str(r.expression), "method": "3CosMul" if args.cosmul else "3CosAdd",
-            "inputs": list(r.input_words),
+            "inputs": list(r.input_words), "backend": r.answer.label if r.answer else "exact",
             "results": [{"word": n.word, "score": round(n.score, 6)} for n in r.results]}
     lines = [f"{r.expression}  ({data['method']})"] + [f"{i + 1:3d}. {n.word:<20} {n.score:.4f}"
                                                        for i, n in enumerate(r.results)]
@@ -114,7 +126,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     es = open_embeddings(args.embeddings, args.in_format, quiet=args.json, member=args.member)
     cb = progress_printer(args.json)
     if args.dataset == "analogies":
-        r = run_sync(evaluate_analogies(es, restrict=args.restrict, method="mul" if args.cosmul else "add"), cb)
+        r = run_sync(evaluate_analogies(es, restrict=args.restrict, method="mul" if args.cosmul else "add",
+                                        backend=open_backend(args, es)), cb)
         data = r.to_json()
         if args.failures:
             data["failure_list"] = [f.__dict__ for f in r.failures[: args.failures]]

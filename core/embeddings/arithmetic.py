@@ -7,15 +7,17 @@ s = (1 + cos) / 2, as gensim's ``most_similar_cosmul``.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from .embedding_set import EmbeddingSet
-from ..errors import ExpressionError, UnknownWordError
+from ..errors import ExplorerError, ExpressionError, InputError, UnknownWordError
 from .expression import Expression, parse
 from .neighbours import Neighbour, _top
+from .search.base import Answer, SearchBackend
 
 Method = Literal["add", "mul"]
 EPS = 1e-6
@@ -29,6 +31,7 @@ class ArithmeticResult:
     input_words: tuple[str, ...]  # vocabulary spellings of the terms
     target: np.ndarray  # the unnormalised sum of coef * unit vector (3CosAdd's query)
     results: list[Neighbour]
+    answer: Answer | None = None  # who answered (exact, or a backend for 3CosAdd)
 
     @property
     def best(self) -> Neighbour | None:
@@ -58,7 +61,11 @@ def evaluate(
     method: Method = "add",
     exclude_inputs: bool = True,
     restrict: int | None = None,
+    backend: SearchBackend | None = None,
 ) -> ArithmeticResult:
+    """The k best words for the expression; with a backend, 3CosAdd asks it for candidates (scored
+    exactly here), while 3CosMul, which needs every word's score, always scores every row."""
+    t0 = time.perf_counter()
     expr = parse(expression) if isinstance(expression, str) else expression
     if not expr.terms:
         raise ExpressionError(expr.text, 1, "no words")
@@ -66,6 +73,16 @@ def evaluate(
     coefs = np.array([t.coef for t in expr.terms], dtype=np.float32)
     units = np.stack([es.unit_vector(i) for i in ids]).astype(np.float32)
     target = (coefs[:, None] * units).sum(axis=0)
+    note = ""
+    if backend is not None and backend.name != "exact":
+        why = backend.unsupported("cos", restrict) if method == "add" else "3CosMul needs every word's score"
+        if why is None:
+            results = _backend_add(es, backend, target, ids, k, restrict, exclude_inputs)
+            answer = Answer(backend.name, backend.label, (time.perf_counter() - t0) * 1000, backend.recall)
+            return ArithmeticResult(expr, method, tuple(ids), tuple(es.words[i] for i in ids), target, results, answer)
+        if backend.remote:
+            raise InputError(f"{why}; with a Milvus collection opened by itself only 3CosAdd runs (in Milvus)")
+        note = f"{why}; exact search answered"
     limit = len(es) if restrict is None else max(1, min(int(restrict), len(es)))
     V = np.asarray(es.vectors[:limit], dtype=np.float32)
     norms = np.where(es.norms[:limit] > 0, es.norms[:limit], 1.0).astype(np.float32)
@@ -93,7 +110,28 @@ def evaluate(
                 scores[i] = -np.inf
     top = _top(scores[None, :], k)[0]
     results = [Neighbour(int(i), es.words[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
-    return ArithmeticResult(expr, method, tuple(ids), tuple(es.words[i] for i in ids), target, results)
+    answer = Answer("exact", "exact", (time.perf_counter() - t0) * 1000, 1.0, note)
+    return ArithmeticResult(expr, method, tuple(ids), tuple(es.words[i] for i in ids), target, results, answer)
+
+
+def _backend_add(es: EmbeddingSet, backend: SearchBackend, target: np.ndarray, ids: list[int], k: int,
+                 restrict: int | None, exclude_inputs: bool) -> list[Neighbour]:
+    """3CosAdd through a backend: its candidates for the target, scored as the exact path scores them
+    (a collection opened by itself: its own scores and words)."""
+    tn = float(np.linalg.norm(target))
+    t = target / (tn if tn > 0 else 1.0)
+    hits = backend.search(t[None, :].astype(np.float32), k + len(ids), metric="cos", restrict=restrict)
+    rows = hits.rows[0]
+    skip = set(ids) if exclude_inputs else set()
+    if hits.labels is not None:
+        words = {es.words[i] for i in skip}
+        return [Neighbour(int(r), w, float(v)) for r, w, v in zip(rows, hits.labels[0], hits.scores[0])
+                if not (r >= 0 and int(r) in skip) and w not in words][:k]
+    rows = np.asarray([r for r in rows if int(r) not in skip], dtype=np.int64)
+    norms = np.where(es.norms[rows] > 0, es.norms[rows], 1.0).astype(np.float32)
+    scores = (np.asarray(es.vectors[rows], dtype=np.float32) @ t.astype(np.float32)) / norms
+    order = np.lexsort((rows, -scores))[:k]
+    return [Neighbour(int(rows[j]), es.words[int(rows[j])], float(scores[j])) for j in order]
 
 
 @dataclass(frozen=True)
@@ -108,12 +146,16 @@ class Outcome:
 
 
 def evaluate_text(es: EmbeddingSet, text: str, k: int = 10, *, method: Method = "add", exclude_inputs: bool = True,
-                  restrict: int | None = None) -> Outcome:
-    """:func:`evaluate`, with a parse error or an unknown word turned into an Outcome's problem."""
+                  restrict: int | None = None, backend: SearchBackend | None = None) -> Outcome:
+    """:func:`evaluate`, with a parse error, an unknown word or a backend's problem turned into an
+    Outcome's problem."""
     try:
-        res = evaluate(es, text, k, method=method, exclude_inputs=exclude_inputs, restrict=restrict or None)
+        res = evaluate(es, text, k, method=method, exclude_inputs=exclude_inputs, restrict=restrict or None,
+                       backend=backend)
     except ExpressionError as e:
         return Outcome(text, error=f"column {e.column}: {e.reason}", column=e.column)
     except UnknownWordError as e:
         return Outcome(text, error=str(e), column=e.column or 1, length=max(len(e.word), 1))
+    except ExplorerError as e:
+        return Outcome(text, error=str(e))
     return Outcome(text, res)

@@ -40,6 +40,7 @@ class EmbeddingSet:
     norms: np.ndarray | None = None  # (n,) float32; computed if not given
     word_index: dict[str, int] | None = field(default=None, repr=False)  # word -> row, if already built
     notes: list[str] = field(default_factory=list)  # what loading it did that the user should know
+    sample_of: int = 0  # when this set is a sample of a larger collection (a Milvus collection): its size
 
     def __post_init__(self) -> None:
         if self.vectors.ndim != 2:
@@ -228,10 +229,12 @@ class EmbeddingSet:
 
 
 def row_norms(vectors: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """float32 L2 norm of each row, summed as np.linalg.norm(axis=1) sums (and so gensim): equal
+    norms give equal cosine scores, to the last bit."""
     out = np.empty(vectors.shape[0], dtype=np.float32)
     for s in range(0, vectors.shape[0], chunk):
-        block = np.asarray(vectors[s : s + chunk], dtype=np.float32)
-        out[s : s + chunk] = np.sqrt(np.einsum("ij,ij->i", block, block))
+        block = np.ascontiguousarray(vectors[s : s + chunk], dtype=np.float32)  # row-major: the same sums
+        out[s : s + chunk] = np.sqrt(np.add.reduce(block * block, axis=1))
     return out
 
 

@@ -24,6 +24,7 @@ from .embedding_set import EmbeddingSet
 from ..errors import ExplorerError, FileFormatError
 from ..paths import bundle_dir
 from ..progress import Job, Progress
+from .search.base import SearchBackend
 
 DATASETS = {
     "analogies": "questions-words.txt",
@@ -84,6 +85,7 @@ class AnalogyResult:
     failures: list[Failure] = field(default_factory=list)
     restrict: int = 0
     method: str = "add"
+    answered_by: str = "exact"  # or the backend that proposed the answers (3CosAdd)
 
     @property
     def correct(self) -> int:
@@ -105,6 +107,7 @@ class AnalogyResult:
         return {
             "accuracy": round(self.accuracy, 6), "correct": self.correct, "questions": self.total,
             "skipped_oov": self.skipped, "restrict": self.restrict, "method": self.method,
+            "answered_by": self.answered_by,
             "sections": [{"name": s.name, "accuracy": round(s.accuracy, 6), "correct": s.correct,
                           "questions": s.total, "skipped_oov": s.skipped} for s in self.sections],
             "failures": len(self.failures),
@@ -139,8 +142,10 @@ def read_analogies(path: str | Path) -> list[tuple[str, list[list[str]], list[in
 
 
 def evaluate_analogies(es: EmbeddingSet, path: str | Path | None = None, *, restrict: int = 300000,
-                       case_insensitive: bool = True, method: str = "add", batch: int = 1024) -> Job[AnalogyResult]:
-    """Accuracy on a word2vec-style analogy file (b - a + c = d): batches of questions at once."""
+                       case_insensitive: bool = True, method: str = "add", batch: int = 1024,
+                       backend: SearchBackend | None = None) -> Job[AnalogyResult]:
+    """Accuracy on a word2vec-style analogy file (b - a + c = d): batches of questions at once.
+    With a backend that can answer (3CosAdd, cosine, this restriction), it proposes the answers."""
     path = path or data_file("analogies")
     data = read_analogies(path)
     restrict = min(restrict, len(es))
@@ -151,6 +156,11 @@ def evaluate_analogies(es: EmbeddingSet, path: str | Path | None = None, *, rest
     for i, w in enumerate(upper):
         by_key.setdefault(w, []).append(i)
     result = AnalogyResult([], restrict=restrict, method=method)
+    if backend is not None and (backend.name == "exact" or method != "add" or backend.remote
+                                or backend.unsupported("cos", restrict if restrict < len(es) else None)):
+        backend = None
+    if backend is not None:
+        result.answered_by = backend.label
     keep: list[tuple[int, list[str]]] = []  # (section number, upper-cased question)
     for k, (name, questions, _lines) in enumerate(data):
         sec = Section(name)
@@ -167,7 +177,7 @@ def evaluate_analogies(es: EmbeddingSet, path: str | Path | None = None, *, rest
     with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
         for g in range(0, len(chunks), workers):  # a round of chunks side by side, then progress
             group = chunks[g : g + workers]
-            preds = pool.map(lambda ch: _answer_chunk(U, ok, by_key, ch, method), group)
+            preds = pool.map(lambda ch: _answer_chunk(U, ok, by_key, ch, method, backend, restrict, len(es)), group)
             for chunk, pred in zip(group, preds):
                 for j, (k, q) in enumerate(chunk):
                     sec = result.sections[k]
@@ -182,7 +192,8 @@ def evaluate_analogies(es: EmbeddingSet, path: str | Path | None = None, *, rest
     return result
 
 
-def _answer_chunk(U: np.ndarray, ok: dict[str, int], by_key: dict[str, list[int]], chunk: list, method: str):
+def _answer_chunk(U: np.ndarray, ok: dict[str, int], by_key: dict[str, list[int]], chunk: list, method: str,
+                  backend: SearchBackend | None = None, restrict: int = 0, n: int = 0):
     ids = np.array([[ok[w] for w in q[:3]] for _, q in chunk], dtype=np.int64)
     ex_r, ex_c = [], []
     for j, (_, q) in enumerate(chunk):
@@ -190,7 +201,31 @@ def _answer_chunk(U: np.ndarray, ok: dict[str, int], by_key: dict[str, list[int]
             for i in by_key[w]:  # every spelling of an input word is excluded, as gensim does
                 ex_r.append(j)
                 ex_c.append(i)
-    return _best_answers(U, ids, np.array(ex_r, dtype=np.int64), np.array(ex_c, dtype=np.int64), method)
+    ex_r, ex_c = np.array(ex_r, dtype=np.int64), np.array(ex_c, dtype=np.int64)
+    if backend is not None:
+        return _backend_answers(U, ids, ex_r, ex_c, backend, restrict if restrict < n else None)
+    return _best_answers(U, ids, ex_r, ex_c, method)
+
+
+def _backend_answers(U: np.ndarray, ids: np.ndarray, ex_r: np.ndarray, ex_c: np.ndarray, backend: SearchBackend,
+                     restrict: int | None) -> np.ndarray:
+    """3CosAdd answers from a backend's candidates (the best-scoring one not excluded); a question whose
+    candidates are all excluded is answered exactly."""
+    target = U[ids[:, 1]] - U[ids[:, 0]] + U[ids[:, 2]]
+    excluded: dict[int, set[int]] = {}
+    for r, c in zip(ex_r.tolist(), ex_c.tolist()):
+        excluded.setdefault(r, set()).add(c)
+    extra = max((len(v) for v in excluded.values()), default=0)
+    hits = backend.search(target, 1 + extra, metric="cos", restrict=restrict)
+    out = np.zeros(len(ids), dtype=np.int64)
+    for j, rows in enumerate(hits.rows):
+        cand = np.array([r for r in rows.tolist() if 0 <= r < len(U) and r not in excluded.get(j, ())], np.int64)
+        if len(cand):
+            out[j] = cand[int(np.argmax(U[cand] @ target[j]))]
+        else:
+            sel = ex_r == j
+            out[j] = _best_answers(U, ids[j : j + 1], ex_r[sel] * 0, ex_c[sel], "add")[0]
+    return out
 
 
 def _best_answers(U: np.ndarray, ids: np.ndarray, ex_r: np.ndarray, ex_c: np.ndarray, method: str,

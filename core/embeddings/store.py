@@ -6,15 +6,17 @@ leaves a half-written set that looks complete.
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 
-from ..io import atomic_folder
+from ..io import atomic_folder, atomic_write_bytes, atomic_write_text
 from .embedding_set import EmbeddingSet, row_norms
 
 FORMAT_VERSION = 1
+NORMS_VERSION = 3  # 3: norms summed as np.linalg.norm sums a row-major matrix (row_norms); older stores are updated on open
 
 
 def save(es_words: list[str], vectors: np.ndarray, folder: str | Path, *, name: str, source: str,
@@ -27,8 +29,8 @@ def save(es_words: list[str], vectors: np.ndarray, folder: str | Path, *, name: 
         (tmp / "words.txt").write_text("\n".join(es_words), encoding="utf-8")
         if metadata:
             (tmp / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
-        meta = {"format_version": FORMAT_VERSION, "name": name, "source": source, "count": len(es_words),
-                "dim": int(vectors.shape[1]), "dtype": str(vectors.dtype), **(extra or {})}
+        meta = {"format_version": FORMAT_VERSION, "norms_version": NORMS_VERSION, "name": name, "source": source,
+                "count": len(es_words), "dim": int(vectors.shape[1]), "dtype": str(vectors.dtype), **(extra or {})}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return folder
 
@@ -41,6 +43,22 @@ def read_meta(folder: str | Path) -> dict | None:
     return meta if meta.get("format_version") == FORMAT_VERSION else None
 
 
+def _update_norms(folder: Path, vectors: np.ndarray, meta: dict) -> None:
+    """A store written before NORMS_VERSION: its norms are computed again (best effort: a read-only
+    cache keeps the old ones, which differ in the last bit at most)."""
+    try:
+        atomic_write_bytes(folder / "norms.npy", _npy_bytes(row_norms(vectors)))
+        atomic_write_text(folder / "meta.json", json.dumps({**meta, "norms_version": NORMS_VERSION}, indent=1))
+    except OSError:
+        pass
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array)
+    return buf.getvalue()
+
+
 def open_set(folder: str | Path) -> EmbeddingSet:
     """Memory-map a stored set (instant: only the word list is read)."""
     folder = Path(folder)
@@ -48,6 +66,8 @@ def open_set(folder: str | Path) -> EmbeddingSet:
     if meta is None:
         raise FileNotFoundError(f"no stored embedding set in {folder}")
     vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
+    if meta.get("norms_version") != NORMS_VERSION:
+        _update_norms(folder, vectors, meta)
     norms = np.load(folder / "norms.npy", mmap_mode="r", allow_pickle=False)
     words = (folder / "words.txt").read_text(encoding="utf-8").split("\n")
     if len(words) != vectors.shape[0]:

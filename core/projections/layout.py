@@ -109,9 +109,11 @@ def point_rows(es: EmbeddingSet, n: int, extra: Iterable[int] = ()) -> np.ndarra
     return np.concatenate((np.arange(n, dtype=np.int64), more))
 
 
-def subset_note(method: str, n_rows: int, vocab: int) -> str:
+def subset_note(method: str, n_rows: int, vocab: int, sample_of: int = 0) -> str:
     """What the view says about the point set (no silent sampling)."""
     label = METHOD_LABELS[method]
+    if sample_of > vocab:
+        return f"{label} of {n_rows:,} of {sample_of:,} words (a sample; the others stay in the collection)"
     if n_rows >= vocab:
         return f"{label} of all {vocab:,} words"
     return f"{label} of {n_rows:,} of {vocab:,} words (the most frequent, plus words in use); others are placed"

@@ -56,7 +56,7 @@ def project(es: EmbeddingSet, rows: Sequence[int] | np.ndarray, method: str,
 
         layout = yield from umap(es, rows, p)
     layout.params = key_params
-    layout.info.setdefault("note", subset_note(method, len(rows), len(es)))
+    layout.info.setdefault("note", subset_note(method, len(rows), len(es), es.sample_of))
     if cache:
         projection_cache.store(es, rows, method, key_params, layout)
     return layout

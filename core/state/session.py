@@ -28,6 +28,7 @@ from ..inference.digit_embeddings import ImageSet, Nearest
 from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
 from ..inference.onnx_worker import Listing
 from ..embeddings.training import TrainingRun, TrainingSettings
+from ..embeddings.search.base import Engines, SearchBackend
 from ..projections.layout import Layout
 from .language_views import Activity, ContextualModel, LensModel, SearchModel  # noqa: F401 (Activity: re-exported)
 
@@ -42,16 +43,22 @@ def _same(a: Any, b: Any) -> bool:
     return a is b
 
 
-@evented(equality_operators={"lookup": _same})
+@evented(equality_operators={"lookup": _same, "engines": _same})
 @dataclass
 class NeighboursModel:
-    """Nearest neighbours of a typed word."""
+    """Nearest neighbours of a typed word, and the search backend that finds them."""
 
     query: str = ""  # what the user typed
     metric: str = "cos"  # cos | euclid | dot
     k: int = 10
     restrict: int = 0  # search only the N most frequent words; 0 = the whole vocabulary
+    backend: str = "exact"  # exact | hnsw | milvus: the user's choice (the calculator and benchmarks use it too)
     lookup: Lookup | None = None  # result for `query` with these settings (NeighboursController)
+    engines: Engines | None = None  # the backends at hand for the open set (BackendController)
+
+    def chosen_backend(self) -> SearchBackend | None:
+        """The backend to ask (None: exact search); a Milvus collection opened by itself is always asked."""
+        return self.engines.get(self.backend) if self.engines is not None else None
 
 
 @evented(equality_operators={"outcome": _same})
@@ -235,6 +242,7 @@ class Session:
         self.selection = ()
         self.hover = -1
         self.neighbours.lookup = None
+        self.neighbours.engines = None
         self.arithmetic.outcome = None
         self.directions.outcome = None
         self.cloud.layout = None

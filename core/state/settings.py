@@ -40,6 +40,8 @@ class Settings:
     open_dtype: str = "float32"
     metric: str = "cos"
     k: int = 10
+    milvus_uri: str = ""  # the last Milvus address used ("" = the Milvus Lite database); never its token
+    milvus_collection: str = ""  # the last collection opened
     window_geometry: str = ""  # QMainWindow.saveGeometry(), base64
     window_state: str = ""  # QMainWindow.saveState(), base64
 

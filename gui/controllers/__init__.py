@@ -19,6 +19,7 @@ from gui.controllers.neighbours_controller import NeighboursController
 from gui.controllers.onnx_layers_controller import OnnxLayersController
 from gui.controllers.search_controller import SearchController
 from gui.controllers.training_controller import TrainingController
+from gui.controllers.backend_controller import BackendController
 from gui.task_runner import TaskRunner
 
 
@@ -27,6 +28,7 @@ class Controllers(QObject):
 
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.backends = BackendController(session, runner, self)
         self.neighbours = NeighboursController(session, runner, self)
         self.arithmetic = ArithmeticController(session, runner, self)
         self.directions = DirectionsController(session, self)

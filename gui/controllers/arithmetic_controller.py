@@ -16,9 +16,11 @@ KIND = "arithmetic"
 RESULTS = 15
 
 
-def arithmetic_job(es: EmbeddingSet, text: str, method: str, exclude_inputs: bool, restrict: int) -> Job[Outcome]:
+def arithmetic_job(es: EmbeddingSet, text: str, method: str, exclude_inputs: bool, restrict: int,
+                   backend=None) -> Job[Outcome]:
     yield Progress(-1, f"evaluating {text}")
-    return evaluate_text(es, text, RESULTS, method=method, exclude_inputs=exclude_inputs, restrict=restrict)
+    return evaluate_text(es, text, RESULTS, method=method, exclude_inputs=exclude_inputs, restrict=restrict,
+                         backend=backend)
 
 
 class ArithmeticController(QObject):
@@ -28,7 +30,8 @@ class ArithmeticController(QObject):
         self.request = Debouncer(30, self._request, self)
         model = session.arithmetic
         for signal in (session.events.embeddings, model.events.expression, model.events.method,
-                       model.events.exclude_inputs, session.neighbours.events.restrict):
+                       model.events.exclude_inputs, session.neighbours.events.restrict,
+                       session.neighbours.events.backend, session.neighbours.events.engines):
             signal.connect(self.request)
         self.request()
 
@@ -40,7 +43,8 @@ class ArithmeticController(QObject):
             model.outcome = None
             return
         method, exclude, restrict = model.method, model.exclude_inputs, s.neighbours.restrict
-        self._runner.run(KIND, lambda: arithmetic_job(es, text, method, exclude, restrict), self._on_outcome,
+        backend = s.neighbours.chosen_backend()  # the search backend the user chose (3CosAdd asks it)
+        self._runner.run(KIND, lambda: arithmetic_job(es, text, method, exclude, restrict, backend), self._on_outcome,
                          label=f"evaluating {text}")
 
     def _on_outcome(self, outcome: Outcome) -> None:

@@ -1,13 +1,16 @@
-"""Neighbours of the query: computed on a worker whenever the query, its settings or the set change,
-stored in ``session.neighbours.lookup``, and selected (``session.selection``: the query and its
-neighbours, which the point cloud highlights). A single selected word that is not the query (a
-click elsewhere) becomes the query."""
+"""Neighbours of the query: computed on a worker whenever the query, its settings, the chosen search
+backend or the set change, stored in ``session.neighbours.lookup`` (with who answered), and selected
+(``session.selection``: the query and its neighbours, which the point cloud highlights). A single
+selected word that is not the query (a click elsewhere) becomes the query."""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from PySide6.QtCore import QObject
 
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.neighbours import Lookup, lookup
+from core.embeddings.search.base import BACKEND_LABELS, SearchBackend
 from core.progress import Job, Progress
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
@@ -16,9 +19,15 @@ from gui.task_runner import TaskRunner
 KIND = "neighbours"
 
 
-def lookup_job(es: EmbeddingSet, query: str, k: int, metric: str, restrict: int) -> Job[Lookup]:
+def lookup_job(es: EmbeddingSet, query: str, k: int, metric: str, restrict: int,
+               backend: SearchBackend | None = None, missing: str = "") -> Job[Lookup]:
+    """``missing``: the backend the user chose that this set does not have (exact search answers)."""
     yield Progress(-1, f"neighbours of {query}")
-    return lookup(es, query, k, metric, restrict)
+    found = lookup(es, query, k, metric, restrict, backend=backend)
+    if missing and found.answer is not None:
+        note = f"no {BACKEND_LABELS[missing]} for this set yet (Index…); exact search answered"
+        found = replace(found, answer=replace(found.answer, note=note))
+    return found
 
 
 class NeighboursController(QObject):
@@ -28,7 +37,7 @@ class NeighboursController(QObject):
         self.request = Debouncer(30, self._request, self)
         model = session.neighbours
         for signal in (session.events.embeddings, model.events.query, model.events.metric, model.events.k,
-                       model.events.restrict):
+                       model.events.restrict, model.events.backend, model.events.engines):
             signal.connect(self.request)
         session.events.selection.connect(self._on_selection_changed)
         self.request()
@@ -41,7 +50,9 @@ class NeighboursController(QObject):
             model.lookup = None
             return
         k, metric, restrict = model.k, model.metric, model.restrict
-        self._runner.run(KIND, lambda: lookup_job(es, query, k, metric, restrict), self._on_lookup,
+        backend = model.chosen_backend()
+        missing = model.backend if backend is None and model.backend != "exact" else ""
+        self._runner.run(KIND, lambda: lookup_job(es, query, k, metric, restrict, backend, missing), self._on_lookup,
                          label=f"neighbours of {query}")
 
     def _on_lookup(self, result: Lookup) -> None:

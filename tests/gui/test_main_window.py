@@ -42,7 +42,7 @@ def test_docks_menus_and_status_bar(window, session):
         assert isinstance(dock, QDockWidget) and dock.objectName() == name
         assert window.findChild(QDockWidget, name) is dock
     titles = [a.text() for a in window.menuBar().actions()]
-    assert titles == ["&File", "&View", "&Help"]
+    assert titles == ["&File", "&View", "&Search", "&Help"]
     view = window.menuBar().actions()[1].menu()
     toggles = [a for a in view.actions() if a.isCheckable()]
     assert {a.text() for a in toggles} >= {d.title for d in DOCKS}
@@ -421,3 +421,24 @@ def test_notices_and_a_failed_export_stay_in_the_message_bar(qtbot, window, sess
     assert session.embeddings.name == "GloVe 20k"
     window.message_bar.clear_messages()
     assert not window.message_bar.isVisible()
+
+
+def test_an_opened_set_gets_its_fast_exact_copy_and_the_search_menu(qtbot, window, session, runner, glove_small):
+    from core.embeddings.search import compressed
+
+    es = glove_small.subset(range(4000), name="4k for the warm-up")
+    window._on_loaded(es, None)
+    session.neighbours.query = "king"
+    wait_idle(qtbot, runner)
+    assert compressed.get(es) is not None
+    session.neighbours.query = "queen"
+    wait_idle(qtbot, runner)
+    assert session.neighbours.lookup.answer.note == "int8 scan + exact re-rank"
+    search = window.menuBar().actions()[2].menu()
+    assert [a.text() for a in search.actions()] == ["&Index…", "&Exact search"]
+    session.neighbours.backend = "hnsw"
+    search.actions()[1].trigger()
+    assert session.neighbours.backend == "exact"
+    texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    assert "Export to &Milvus…" in texts and "Open Milvus &collection…" in texts
+    wait_idle(qtbot, runner)  # the lookup the switch asked for ends with this window

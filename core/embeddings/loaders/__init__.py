@@ -5,7 +5,9 @@
     load("glove.6B.zip", member="glove.6B.50d.txt")   # .gz, .bz2, .xz and .zip open the same way
 
 The second open of the same file (same size, time and options) memory-maps the
-converted copy in the cache folder instead of parsing the text again.
+converted copy in the cache folder instead of parsing the text again. A word2vec binary
+file whose vectors would take more than STREAM_BYTES is converted straight into the
+cache, block by block, and memory-mapped from there: it opens with bounded memory.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import gc
 import hashlib
 import os
 import shutil
+import sys
 import threading
 import weakref
 from contextlib import contextmanager
@@ -25,7 +28,7 @@ from ..embedding_set import EmbeddingSet
 from ...errors import FileFormatError, InputError
 from ...paths import cache_dir
 from ...progress import Job, Progress
-from .binary_format import read_binary
+from .binary_format import read_binary, read_header, stream_binary
 from .common import FORMATS, LoadOptions, RawEmbeddings, located
 from .numpy_format import read_numpy
 from .projector_format import read_projector
@@ -117,6 +120,8 @@ def cache_key(path: str | Path | Source, fmt: str, opts: LoadOptions, member: st
     return hashlib.sha1(ident.encode()).hexdigest()[:16]
 
 
+STREAM_BYTES = 512 << 20  # larger word2vec binary files are converted straight into the cache
+
 _pending: dict[str, threading.Thread] = {}  # cache folder -> the thread still writing it
 _writes: "weakref.WeakKeyDictionary[EmbeddingSet, tuple[threading.Thread, dict]]" = weakref.WeakKeyDictionary()
 
@@ -164,6 +169,25 @@ def _room_for(folder: Path, raw: RawEmbeddings) -> str | None:
         return f"the cache folder has {free / 1e6:,.0f} MB free, too little to keep a converted copy " \
                f"({need / 1e6:,.0f} MB); the next open reads the file again"
     return None
+
+
+def _streams(src: Source, fmt: str, opts: LoadOptions, folder: Path | None) -> bool:
+    """Whether a word2vec binary file is converted straight into the cache (a plain file whose
+    float32 vectors would take more than STREAM_BYTES, with room for them in the cache folder)."""
+    if folder is None or fmt != "word2vec-binary" or not src.plain or np.dtype(opts.dtype) != np.float32 \
+            or sys.byteorder != "little":
+        return False
+    count, dim = read_header(src)
+    need = min(count, opts.limit or count) * dim * 4
+    if need <= STREAM_BYTES or src.content_size is None or need > src.content_size:
+        return False  # small, or a header the file cannot hold: the reader says so precisely
+    probe = folder.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        return shutil.disk_usage(probe).free > need + (256 << 20)
+    except OSError:
+        return False
 
 
 _gc_lock = threading.Lock()
@@ -215,6 +239,13 @@ def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = No
                 return store.open_set(folder)
             except (OSError, ValueError):  # damaged by something else than us: parse the file again
                 pass
+    if _streams(src, fmt, opts, folder):
+        with _gc_paused():
+            yield from stream_binary(src, opts, folder, name=name, source=src.display, extra={"format": fmt})
+        yield Progress(1.0, "opening the converted copy")
+        es = store.open_set(folder)
+        es.notes = list((store.read_meta(folder) or {}).get("notes", []))
+        return es
     with _gc_paused():
         raw = yield from read_raw(src, fmt, opts)
         es = EmbeddingSet(raw.words, raw.vectors, name=name, source=src.display, metadata=raw.metadata,

@@ -4,14 +4,24 @@ a space, D little-endian float32 values, and (usually) a newline.
 Read as a stream in 1 MB blocks (the same for a .bin.gz). The header's N x D is checked
 against the bytes the file can hold before anything is allocated; when the content's
 size is not known ahead (gzip, bzip2, xz) the matrix grows as entries really arrive.
+
+:func:`read_binary` fills an array in memory; :func:`stream_binary` writes the rows of a
+plain file straight into a memory-mapped ``vectors.npy`` in the app's store, so a file larger
+than memory opens with memory bounded by the word list and what the OS keeps cached.
 """
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
+from .. import store
+from ..embedding_set import row_norms
 from ...errors import FileFormatError
+from ...io import atomic_folder
 from ...progress import Job, Progress
 from .common import Duplicates, LoadOptions, RawEmbeddings, decode_word, located
 from .source import Source
@@ -36,6 +46,17 @@ def _refill(f, buf: bytes, pos: int, need: int) -> tuple[bytes, bool]:
 
 
 def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
+    return (yield from _read(src, opts, lambda rows, dim: _matrix(src.display, rows, dim)))
+
+
+def read_header(src: Source) -> tuple[int, int]:
+    """(declared words, dimension) from the first line, without reading further."""
+    with src.open() as f:
+        h = parse_header(f.readline(200))
+    return h if h is not None else (0, 0)
+
+
+def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndarray]) -> Job[RawEmbeddings]:
     path = src.display
     with src.open(read_ahead=True) as f:
         try:
@@ -63,7 +84,7 @@ def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
                                   line=1, expected="a header that matches the file (is it cut short?)")
         # unknown size: up to 3x the compressed bytes (float32 barely compresses), then grow with the data
         cap = want if body is not None else min(want, max(FIRST_GUESS, 3 * src.size) // (vec_bytes + 2))
-        out = _matrix(path, cap, dim)
+        out = allocate(cap, dim)
         words: list[str] = []
         seen: dict[str, int] = {}  # word -> entry number
         dups = Duplicates()
@@ -134,23 +155,34 @@ def read_binary(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
     if not words:
         raise FileFormatError(path, f"no vectors found (the header declares {count:,})", line=2,
                               expected="a word, a space and its float32 values")
-    if sys.byteorder == "big":
+    if sys.byteorder == "big" and not isinstance(out, np.memmap):
         out.byteswap(inplace=True)  # the file's floats are little-endian
     vectors = out[:row]
-    bad = ~np.isfinite(vectors)
-    if bad.any():
-        r, c = (int(x) for x in np.argwhere(bad)[0])
+    r, c = _first_nonfinite(vectors)
+    if r >= 0:
         raise FileFormatError(path, f"the vector of {words[r]!r} (entry {entries[r]}) holds {vectors[r, c]} as "
                               f"number {c + 1}", line=entries[r] + 1, column=c + 1,
                               expected="finite numbers (no NaN or inf)")
+    if isinstance(out, np.memmap):
+        return RawEmbeddings(words, vectors, notes=dups.notes())
     with np.errstate(over="ignore"):
         vectors = vectors.astype(opts.dtype, copy=False)
-    if not np.isfinite(vectors).all():
-        r, c = (int(x) for x in np.argwhere(~np.isfinite(vectors))[0])
+    r, c = _first_nonfinite(vectors)
+    if r >= 0:
         raise FileFormatError(path, f"number {c + 1} of {words[r]!r} (entry {entries[r]}) is {out[r, c]:g}, too "
                               f"large for {opts.dtype}", line=entries[r] + 1,
                               expected="numbers within float16's range (+-65504): open it as float32")
     return RawEmbeddings(words, vectors, notes=dups.notes())
+
+
+def _first_nonfinite(vectors: np.ndarray, chunk: int = 65536) -> tuple[int, int]:
+    """(row, column) of the first NaN or inf, (-1, -1) if none; checked in blocks of rows."""
+    for s in range(0, len(vectors), chunk):
+        bad = ~np.isfinite(vectors[s: s + chunk])
+        if bad.any():
+            r, c = (int(x) for x in np.argwhere(bad)[0])
+            return s + r, c
+    return -1, -1
 
 
 def _byte_view(out: np.ndarray) -> memoryview:
@@ -170,3 +202,46 @@ def _grow(path: str, out: np.ndarray, want: int, step: int) -> np.ndarray:
     bigger = _matrix(path, min(want, max(len(out) * 2, step)), out.shape[1])
     bigger[: len(out)] = out
     return bigger
+
+
+_HEADER = 128  # bytes reserved for the .npy header, so that it can be rewritten in place
+
+
+def _npy_header(rows: int, dim: int) -> bytes:
+    text = repr({"descr": "<f4", "fortran_order": False, "shape": (rows, dim)})
+    pad = _HEADER - 10 - len(text) - 1
+    return b"\x93NUMPY\x01\x00" + (_HEADER - 10).to_bytes(2, "little") + text.encode("latin-1") + b" " * pad + b"\n"
+
+
+def stream_binary(src: Source, opts: LoadOptions, folder: Path, *, name: str, source: str,
+                  extra: dict) -> Job[None]:
+    """Convert a plain (uncompressed, float32) word2vec binary file straight into a stored set in
+    ``folder`` (vectors.npy written through a memory map, norms.npy, words.txt, meta.json),
+    published only when complete. The header is checked against the file's size before the
+    vectors file is made."""
+    with atomic_folder(folder) as tmp:
+        target = tmp / "vectors.npy"
+        shape: list[int] = []
+
+        def allocate(rows: int, dim: int) -> np.ndarray:
+            with open(target, "wb") as f:
+                f.write(_npy_header(rows, dim))
+                f.truncate(_HEADER + rows * dim * 4)
+            shape[:] = [rows, dim]
+            return np.memmap(target, dtype="<f4", mode="r+", offset=_HEADER, shape=(rows, dim))
+
+        raw = yield from _read(src, opts, allocate)
+        n, dim = raw.vectors.shape
+        raw.vectors.flush()
+        yield Progress(1.0, "writing the word list and norms")
+        norms = row_norms(raw.vectors)
+        raw.vectors = np.empty((0, dim), np.float32)  # the map is closed before the file is cut
+        if n != shape[0]:  # repeated words were skipped: the header shrinks, the file is cut
+            with open(target, "r+b") as f:
+                f.write(_npy_header(n, dim))
+                f.truncate(_HEADER + n * dim * 4)
+        np.save(tmp / "norms.npy", norms)
+        (tmp / "words.txt").write_text("\n".join(raw.words), encoding="utf-8")
+        meta = {"format_version": store.FORMAT_VERSION, "norms_version": store.NORMS_VERSION, "name": name,
+                "source": source, "count": n, "dim": dim, "dtype": "float32", "notes": raw.notes, **extra}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")

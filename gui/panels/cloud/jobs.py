@@ -50,14 +50,15 @@ def roles_of(session: Session) -> Roles:
     out: dict[str, list[int]] = {
         "marked": [int(r) for r in session.cloud.marked if 0 <= int(r) < len(es)],
         "selection": [int(r) for r in session.selection if 0 <= int(r) < len(es)],
-        "neighbour": [n.index for n in found.neighbours] if q is not None else [],
-        "query": [q.index] if q is not None else [],
+        # a Milvus collection's words outside its fetched sample have row -1: not in the cloud
+        "neighbour": [n.index for n in found.neighbours if n.index >= 0] if q is not None else [],
+        "query": [q.index] if q is not None and q.index >= 0 else [],
         "hover": [session.hover] if 0 <= session.hover < len(es) else [],
     }
     a = session.arithmetic.result
     if a is not None:
         out["expression"] = list(a.input_ids)
-        out["result"] = [a.results[0].index] if a.results else []
+        out["result"] = [a.results[0].index] if a.results and a.results[0].index >= 0 else []
     return Roles(out)
 
 

@@ -55,7 +55,7 @@ def arithmetic_arrows(a: ArithmeticResult | None, scene: CloudScene, target: np.
     pos = [scene.position(r) for r in a.input_ids]
     if any(p is None for p in pos):
         return []
-    result = scene.position(a.results[0].index) if a.results else None
+    result = scene.position(a.results[0].index) if a.results and a.results[0].index >= 0 else None
     return arrows.arithmetic_arrows([t.coef for t in a.expression.terms], pos, target, result)
 
 

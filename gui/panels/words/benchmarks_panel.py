@@ -94,9 +94,10 @@ class BenchmarksPanel(QWidget):
             self._message.show_message("Open an embedding set first.", "error")
             return
         dataset, restrict, method = self._dataset.currentData(), self._restrict.value(), self._method.currentData()
+        backend = self._session.neighbours.chosen_backend()  # the neighbours panel's choice (3CosAdd asks it)
         if dataset == "analogies":
             def factory():
-                return evaluate_analogies(es, restrict=restrict, method=method)
+                return evaluate_analogies(es, restrict=restrict, method=method, backend=backend)
         else:
             def factory():
                 return evaluate_pairs(es, dataset, restrict=restrict)
@@ -136,7 +137,8 @@ class BenchmarksPanel(QWidget):
             self._status.setText(
                 f"Accuracy {result.accuracy:.1%} ({result.correct:,}/{result.total:,} questions, "
                 f"{result.skipped:,} skipped as out of vocabulary; {result.restrict:,} words, "
-                f"{'3CosAdd' if result.method == 'add' else '3CosMul'})")
+                f"{'3CosAdd' if result.method == 'add' else '3CosMul'}"
+                + (f"; answers proposed by {result.answered_by}" if result.answered_by != "exact" else "") + ")")
             rows = [(s.name, f"{s.accuracy:.1%}", f"{s.correct:,}", f"{s.total:,}", f"{s.skipped:,}")
                     for s in result.sections]
             self._set_table(["section", "accuracy", "correct", "questions", "skipped"], rows)

@@ -1,15 +1,17 @@
-"""Nearest neighbours of a word: search box with completion, metric, k, ranked results.
+"""Nearest neighbours of a word: search box with completion, metric, k, the search backend
+(Exact | HNSW | Milvus, and who answered: recall, latency), ranked results.
 
 Typing updates a small completion list from ``EmbeddingSet.complete`` (never a
 400k-item model) and, after a pause, sets ``session.neighbours.query``. The lookup
 itself is the NeighboursController's (gui/controllers): this panel shows
-``session.neighbours.lookup``.
+``session.neighbours.lookup``; the backends at hand are ``session.neighbours.engines``
+(BackendController). "Index…" emits ``index_requested``, which the main window answers.
 """
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout,
                                QWidget)
 from superqt.utils import qdebounced, signals_blocked
@@ -17,6 +19,7 @@ from superqt.utils import qdebounced, signals_blocked
 from core.embeddings.neighbours import METRIC_LABELS, METRICS
 from core.state.session import Session
 from gui.task_runner import TaskRunner
+from gui.widgets.backend_switch import BackendSwitch
 from gui.widgets.inline_message import InlineMessage, word_links
 from gui.widgets.score_table import ScoreTable
 
@@ -26,6 +29,8 @@ SHORT_LABELS = {"cos": "cosine", "euclid": "euclidean", "dot": "dot product"}
 
 
 class NeighboursPanel(QWidget):
+    index_requested = Signal()  # "Index…": build an HNSW index or export to Milvus (the main window's dialog)
+
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
@@ -48,6 +53,7 @@ class NeighboursPanel(QWidget):
         self._restrict = QSpinBox(minimum=0, maximum=400_000, singleStep=10000, specialValueText="all words",
                                   toolTip="search only the N most frequent words")
         self._note = InlineMessage()
+        self._backend = BackendSwitch()
         self._table = ScoreTable()
 
         self._k.setPrefix("k = ")
@@ -59,6 +65,7 @@ class NeighboursPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self._search)
         layout.addLayout(options)
+        layout.addWidget(self._backend)
         layout.addWidget(self._note)
         layout.addWidget(self._table, 1)
 
@@ -71,6 +78,8 @@ class NeighboursPanel(QWidget):
         self._restrict.valueChanged.connect(lambda v: setattr(model, "restrict", v))
         self._table.word_clicked.connect(self._set_query)
         self._note.word_clicked.connect(self._set_query)
+        self._backend.chosen.connect(lambda name: setattr(model, "backend", name))
+        self._backend.index_requested.connect(self.index_requested)
 
         # -- session -> widgets ----------------------------------------------------
         ev = model.events
@@ -79,12 +88,15 @@ class NeighboursPanel(QWidget):
         ev.k.connect(self._on_k_changed)
         ev.restrict.connect(self._on_restrict_changed)
         ev.lookup.connect(self._on_lookup_changed)
+        ev.backend.connect(self._on_engines_changed)
+        ev.engines.connect(self._on_engines_changed)
         session.events.embeddings.connect(self._on_embeddings_changed)
         self._on_metric_changed()
         self._on_k_changed()
         self._on_restrict_changed()
         self._on_embeddings_changed()
         self._on_lookup_changed()
+        self._on_engines_changed()
         self._on_query_changed()
 
     # -- typing ----------------------------------------------------------------------
@@ -135,14 +147,19 @@ class NeighboursPanel(QWidget):
             self._restrict.setMaximum(max(len(es) if es is not None else 0, self._model.restrict, 1))
         self._completions.setStringList([])
 
+    def _on_engines_changed(self) -> None:
+        with signals_blocked(self._backend):
+            self._backend.show_state(self._model.backend, self._model.engines)
+
     def _on_lookup_changed(self) -> None:
         found = self._model.lookup
         ns = found.neighbours if found is not None else ()
         self._table.set_rows([(n.word, n.score) for n in ns], BAR_SCALE.get(self._model.metric, "larger"))
+        self._backend.show_answer(found.answer if found is not None else None)
         note = found.note if found is not None else ""
         if found is not None and found.error is not None:
             rich = None
-            if found.error.suggestions:
+            if getattr(found.error, "suggestions", None):
                 head = note.split("; did you mean")[0]
                 rich = f"{html.escape(head)}; did you mean {word_links(found.error.suggestions)}?"
             self._note.show_message(note, "error", rich=rich)
@@ -161,6 +178,10 @@ class NeighboursPanel(QWidget):
     @property
     def note(self) -> InlineMessage:
         return self._note
+
+    @property
+    def backend(self) -> BackendSwitch:
+        return self._backend
 
     @property
     def completer(self) -> QCompleter:

@@ -92,3 +92,26 @@ def test_all_lowercase_sets_share_the_word_index(glove_small):
     keys, order, _ = _python_indexes(fresh.words)
     assert fresh._sorted[1].tolist() == order
     assert fresh.complete("Par")[:3] == glove_small.complete("par")[:3]
+
+def test_norms_are_summed_as_numpy_and_gensim_sum_them():
+    from core.embeddings.embedding_set import row_norms
+
+    v = np.asfortranarray(np.random.default_rng(2).standard_normal((3000, 50)).astype(np.float32) * 3)
+    assert np.array_equal(row_norms(v, chunk=700), np.linalg.norm(np.ascontiguousarray(v), axis=1))
+
+
+def test_a_store_from_before_the_norms_change_is_updated_on_open(tmp_path):
+    import json
+
+    from core.embeddings import store
+
+    rng = np.random.default_rng(4)
+    vecs = rng.standard_normal((100, 8)).astype(np.float32)
+    folder = store.save([f"w{i}" for i in range(100)], vecs, tmp_path / "s", name="s", source="")
+    meta = json.loads((folder / "meta.json").read_text())
+    del meta["norms_version"]
+    (folder / "meta.json").write_text(json.dumps(meta))
+    np.save(folder / "norms.npy", np.sqrt(np.einsum("ij,ij->i", vecs, vecs)) + np.float32(1e-3))
+    es = store.open_set(folder)
+    assert np.array_equal(np.asarray(es.norms), np.linalg.norm(vecs, axis=1))
+    assert json.loads((folder / "meta.json").read_text())["norms_version"] == store.NORMS_VERSION

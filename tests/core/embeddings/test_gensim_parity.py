@@ -17,6 +17,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def kv(glove):
     kv = gensim_models.KeyedVectors(glove.dim)
     kv.add_vectors(glove.words, np.asarray(glove.vectors))
+    kv.fill_norms()
+    assert np.array_equal(kv.norms, np.asarray(glove.norms))  # the same norms, to the last bit
     return kv
 
 
@@ -93,3 +95,29 @@ def test_word_pairs_equal_gensim(glove, kv, dataset, spearman):
     assert r.pearson == pytest.approx(pearson.statistic, abs=1e-6)
     assert r.oov_ratio == pytest.approx(oov)
     assert round(r.spearman, 3) == spearman
+
+
+def same_ranking(ours, theirs) -> bool:
+    """The same top-k: the same words, or the same float32 scores in every place (words differ only
+    where two words have exactly the same score, which neither library orders by anything else)."""
+    if [n.word for n in ours] == [x for x, _ in theirs]:
+        return True
+    return np.array_equal(np.float32([n.score for n in ours]), np.float32([s for _, s in theirs]))
+
+
+@pytest.mark.parametrize("seed", [0, 11])
+def test_fast_exact_search_equals_most_similar_on_1000_words(glove, kv, seed):
+    """The compressed scan (int8 rows, exact re-rank) gives gensim's lists, and its scores to the last bit,
+    on 1,000 sampled words (seed 0 holds 'devons', whose 10th and 11th neighbours tie exactly)."""
+    from core.embeddings.embedding_set import EmbeddingSet
+    from core.embeddings.search import compressed
+
+    es = EmbeddingSet(glove.words, glove.vectors, name="fast", norms=glove.norms, word_index=glove.index)
+    compressed.ensure(es)
+    rng = np.random.default_rng(seed)
+    words = [es.words[i] for i in rng.choice(len(es), 1000, replace=False)]
+    for w in words:
+        ours = nearest(es, w, 10)
+        theirs = kv.most_similar(w, topn=10)
+        assert same_ranking(ours, theirs), w
+        np.testing.assert_allclose([n.score for n in ours], [s for _, s in theirs], rtol=2e-7, atol=0)

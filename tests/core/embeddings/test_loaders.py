@@ -10,6 +10,8 @@ import pytest
 from core.embeddings import exporters, loaders
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.loaders import LoadOptions, sniff_format
+from core.errors import FileFormatError
+from core.paths import cache_dir
 from core.progress import Progress, run_sync
 
 WORDS = ["the", "king", "queen", "Paris", "e-mail", "naïve", "日本"]
@@ -162,3 +164,32 @@ def test_gc_is_paused_during_a_load_and_restored_after_cancel(tmp_path, glove_sm
     assert gc.isenabled()
     es = run_sync(loaders.load(p, use_cache=False))
     assert gc.isenabled() and es.index["king"] == glove_small.index["king"]
+
+
+@pytest.mark.parametrize("newline", [True, False])
+def test_a_large_word2vec_binary_streams_into_the_cache(tmp_path, glove_small, monkeypatch, newline):
+    """Above STREAM_BYTES a binary file is converted block by block straight into the memory-mapped store."""
+    es = glove_small.subset(range(3000))
+    p = tmp_path / "big.bin"
+    write_w2v_binary(p, es.words, np.asarray(es.vectors), newline)
+    monkeypatch.setattr(loaders, "STREAM_BYTES", 100_000)
+    monkeypatch.setattr(loaders.binary_format, "BLOCK", 4096)  # entries cross block ends
+    seen = []
+    got = run_sync(loaders.load(p, opts=loaders.LoadOptions()), seen.append)
+    assert isinstance(got.vectors, np.memmap) and got.words == es.words
+    np.testing.assert_array_equal(np.asarray(got.vectors), np.asarray(es.vectors))
+    np.testing.assert_allclose(np.asarray(got.norms), np.asarray(es.norms), rtol=1e-6)
+    assert any("read" in x.message for x in seen) and seen[-1].fraction == 1.0
+    lower = run_sync(loaders.load(p, opts=loaders.LoadOptions(lowercase=True, limit=2500, dtype="float16")))
+    assert len(lower) == len(set(w.lower() for w in es.words[:2500])) and lower.vectors.dtype == np.float16
+
+
+def test_a_malformed_large_binary_leaves_no_cache(tmp_path, glove_small, monkeypatch):
+    es = glove_small.subset(range(500))
+    p = tmp_path / "cut.bin"
+    write_w2v_binary(p, es.words, np.asarray(es.vectors))
+    p.write_bytes(p.read_bytes()[:-300])
+    monkeypatch.setattr(loaders, "STREAM_BYTES", 1000)
+    with pytest.raises(FileFormatError, match="ends inside the vector"):
+        run_sync(loaders.load(p))
+    assert not [f for f in (cache_dir() / "sets").iterdir() if f.name.startswith("cut")]

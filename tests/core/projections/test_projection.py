@@ -218,3 +218,11 @@ def test_trustworthiness_job_does_not_import_sklearn(glove_small):
             "assert 0.5 < t <= 1 and m == 500, t; "
             "assert 'sklearn' not in sys.modules, 'sklearn was imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[3]))
+
+
+def test_a_sample_of_a_collection_says_how_many_of_how_many():
+    from core.projections.layout import subset_note
+
+    assert subset_note("pca", 10000, 10000, 400000) == \
+        "PCA of 10,000 of 400,000 words (a sample; the others stay in the collection)"
+    assert subset_note("pca", 10000, 10000) == "PCA of all 10,000 words"

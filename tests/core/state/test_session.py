@@ -84,3 +84,24 @@ def test_select_words_skips_unknown_words(glove_small):
     s.set_embeddings(glove_small)
     s.select_words(["king", "notaword", "Queen"])
     assert s.selection == (glove_small.id_of("king"), glove_small.id_of("queen"))
+
+
+def test_the_search_backend_choice_and_its_engines(glove_small):
+    from core.embeddings.search.base import Engines
+    from core.embeddings.search.exact import ExactBackend
+
+    s = Session()
+    s.set_embeddings(glove_small)
+    assert s.neighbours.backend == "exact" and s.neighbours.chosen_backend() is None
+    stand_in = ExactBackend(glove_small)
+    seen = record(s.neighbours.events.engines)
+    s.neighbours.engines = Engines(hnsw=stand_in)
+    s.neighbours.backend = "hnsw"
+    assert s.neighbours.chosen_backend() is stand_in
+    s.neighbours.backend = "milvus"
+    assert s.neighbours.chosen_backend() is None  # not there: exact search answers
+    s.neighbours.engines = Engines(milvus=stand_in, remote=True)
+    s.neighbours.backend = "exact"
+    assert s.neighbours.chosen_backend() is stand_in  # a collection opened by itself answers every query
+    s.set_embeddings(glove_small.subset(range(10)))
+    assert s.neighbours.engines is None and len(seen) == 3

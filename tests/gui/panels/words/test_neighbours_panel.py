@@ -132,3 +132,39 @@ def test_results_exist_without_the_panel(qtbot, session, runner, controllers):
     wait_idle(qtbot, runner)
     assert found(session)[0].word == "princess"
     assert session.selection[0] == session.embeddings.id_of("queen")
+
+
+def test_backend_buttons_show_what_the_set_has_and_who_answered(qtbot, session, runner, show):
+    from core.embeddings.search.base import Engines
+    from core.embeddings.search.exact import ExactBackend
+
+    panel = show(NeighboursPanel)
+    buttons = panel.backend.buttons
+    assert buttons["exact"].isChecked() and buttons["exact"].isEnabled()
+    assert not buttons["hnsw"].isEnabled() and "Index…" in buttons["hnsw"].toolTip()
+    session.neighbours.query = "king"
+    wait_idle(qtbot, runner)
+    assert panel.backend.answer.text().startswith("answered by exact · recall@10 1.000 · ")
+    stand_in = ExactBackend(session.embeddings)  # any backend object will do for the buttons
+    stand_in.name, stand_in.label, stand_in.recall = "hnsw", "HNSW (stand-in)", 0.97
+    session.neighbours.engines = Engines(hnsw=stand_in, message="HNSW index built")
+    assert buttons["hnsw"].isEnabled() and panel.backend.message.plain == "HNSW index built"
+    qtbot.mouseClick(buttons["hnsw"], Qt.MouseButton.LeftButton)
+    assert session.neighbours.backend == "hnsw" and buttons["hnsw"].isChecked()
+    wait_idle(qtbot, runner)
+    assert "answered by HNSW (stand-in) · recall@10 0.970" in panel.backend.answer.text()
+    qtbot.mouseClick(buttons["exact"], Qt.MouseButton.LeftButton)  # exact, one click away
+    assert session.neighbours.backend == "exact"
+    session.neighbours.engines = Engines(message="Milvus at x does not answer", problem=True)
+    assert panel.backend.message.kind == "error"
+    with qtbot.waitSignal(panel.index_requested):
+        qtbot.mouseClick(panel.backend.index_button, Qt.MouseButton.LeftButton)
+
+
+def test_a_chosen_backend_the_set_lacks_says_exact_answered(qtbot, session, runner, show):
+    panel = show(NeighboursPanel)
+    session.neighbours.backend = "milvus"
+    session.neighbours.query = "queen"
+    wait_idle(qtbot, runner)
+    assert session.neighbours.lookup.answer.backend == "exact"
+    assert "no Milvus for this set yet (Index…); exact search answered" in panel.backend.answer.text()

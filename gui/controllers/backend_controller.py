@@ -1,0 +1,146 @@
+"""The search backends of the open set: found, built, exported, opened; stored whole in
+``session.neighbours.engines``.
+
+* When a set opens, its stored HNSW index is checked and opened (mapped from its file), and a
+  Milvus Lite collection it was exported to is attached; a stored index that is damaged, from
+  another set or from before the set changed is rebuilt at once, with a notice.
+* :meth:`build_hnsw`, :meth:`export_milvus` and :meth:`open_collection` run as jobs with progress
+  and Cancel (in the status bar); their problems go into ``engines`` (shown by the neighbours panel).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from core.embeddings.embedding_set import EmbeddingSet
+from core.embeddings.search import index_store, milvus_backend, milvus_connect, milvus_export
+from core.embeddings.search.base import Engines
+from core.embeddings.search.milvus_connect import MilvusTarget
+from core.progress import Job, scaled
+from core.state.session import Session
+from gui.task_runner import TaskRunner
+
+OPEN, BUILD, EXPORT, LOAD = "search-open", "hnsw-index", "milvus-export", "load"
+
+
+def has_stored(es: EmbeddingSet) -> bool:
+    """Whether an index or an export of a set of this name and source may exist (cheap: no hashing)."""
+    folder = index_store.index_folder(es)
+    return folder.exists() or any(d.get("set_key") == folder.name for d in milvus_connect.read_registry())
+
+
+def open_stored(es: EmbeddingSet) -> Job[tuple[index_store.Opened, object | None, str]]:
+    """The stored HNSW index (or why it must be rebuilt) and the Milvus Lite collection holding this set."""
+    opened = yield from scaled(index_store.open_index(es), 0.0, 0.6)
+    fp = index_store.set_fingerprint(es)
+    milvus, problem = None, ""
+    for entry in milvus_connect.exports_of(fp):
+        target = MilvusTarget(entry["uri"])
+        if not target.is_lite:
+            continue  # a server needs its token: attached again through File ▸ Export to Milvus…
+        try:
+            milvus = yield from scaled(milvus_backend.attach(es, target, entry["collection"], fp), 0.6, 1.0)
+        except milvus_connect.MilvusError as e:
+            problem = f"the Milvus collection {entry['collection']!r} of this set cannot be used: {e}"
+        break
+    return opened, milvus, problem
+
+
+def export_and_attach(es: EmbeddingSet, target: MilvusTarget, collection: str):
+    fp = index_store.set_fingerprint(es)
+    result = yield from scaled(milvus_export.export(es, target, collection or None, fingerprint=fp), 0.0, 0.95)
+    backend = yield from scaled(milvus_backend.attach(es, target, result.collection, fp), 0.95, 1.0)
+    return result, backend
+
+
+class BackendController(QObject):
+    def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session, self._runner = session, runner
+        self._incoming: Engines | None = None  # engines that arrive with the next set (an opened collection)
+        session.events.embeddings.connect(self._on_embeddings_changed)
+        self._on_embeddings_changed()
+
+    @property
+    def engines(self) -> Engines:
+        return self._session.neighbours.engines or Engines()
+
+    def _set(self, es: EmbeddingSet, **changes) -> None:
+        """Update the engines of `es` if it is still the open set."""
+        if self._session.embeddings is es:
+            self._session.neighbours.engines = self.engines.but(**changes)
+
+    # -- a set opens ------------------------------------------------------------------------
+    def _on_embeddings_changed(self) -> None:
+        es = self._session.embeddings
+        for kind in (OPEN, BUILD, EXPORT):
+            self._runner.cancel(kind, emit=False)
+        incoming, self._incoming = self._incoming, None
+        if es is None:
+            return
+        if incoming is not None:
+            self._session.neighbours.engines = incoming
+            return
+        self._session.neighbours.engines = Engines()
+        if not has_stored(es):
+            return
+        self._runner.run(OPEN, lambda: open_stored(es), lambda r: self._on_opened(es, *r),
+                         label="looking for stored search indexes", on_error=lambda e: self._problem(es, e))
+
+    def _on_opened(self, es: EmbeddingSet, opened: index_store.Opened, milvus, problem: str) -> None:
+        self._set(es, hnsw=opened.index, milvus=milvus, message=problem or opened.notice, problem=bool(problem))
+        if opened.needs_rebuild:
+            self.build_hnsw(notice=opened.notice)
+
+    def _problem(self, es: EmbeddingSet, exc: BaseException) -> None:
+        self._set(es, message=str(exc), problem=True)
+
+    # -- actions -------------------------------------------------------------------------------
+    def build_hnsw(self, notice: str = "") -> None:
+        es = self._session.embeddings
+        if es is None or self.engines.remote:
+            return
+        self._set(es, message=notice or "building the HNSW index…", problem=False)
+        self._runner.run(BUILD, lambda: index_store.build_index(es), lambda idx: self._on_built(es, idx, notice),
+                         label=f"indexing {es.name} (HNSW)", on_error=lambda e: self._problem(es, e))
+
+    def _on_built(self, es: EmbeddingSet, index, notice: str) -> None:
+        done = f"HNSW index built in {index.info.build_seconds:.0f} s: recall@10 {index.recall:.3f} on " \
+               f"{index.info.recall_queries:,} sampled words"
+        self._set(es, hnsw=index, message=f"{notice.split(';')[0]}; rebuilt. {done}" if notice else done,
+                  problem=False)
+        if self._session.embeddings is es:
+            self._session.neighbours.backend = "hnsw"
+
+    def export_milvus(self, target: MilvusTarget, collection: str = "") -> None:
+        es = self._session.embeddings
+        if es is None or self.engines.remote:
+            return
+        self._set(es, message=f"exporting to {target.shown}…", problem=False)
+        self._runner.run(EXPORT, lambda: export_and_attach(es, target, collection),
+                         lambda r: self._on_exported(es, *r), label=f"exporting {es.name} to Milvus",
+                         on_error=lambda e: self._problem(es, e))
+
+    def _on_exported(self, es: EmbeddingSet, result: milvus_export.ExportResult, backend) -> None:
+        recall = f"recall@10 {result.recall:.3f}" if result.recall is not None else "recall not measured"
+        self._set(es, milvus=backend, problem=False,
+                  message=f"exported {result.count:,} words to {result.collection} ({result.target.shown}) in "
+                          f"{result.seconds:.0f} s; {recall}")
+        if self._session.embeddings is es:
+            self._session.neighbours.backend = "milvus"
+
+    def open_collection(self, target: MilvusTarget, collection: str, vector_field: str = "",
+                        label_field: str = "", sample: int = milvus_backend.SAMPLE, on_error=None) -> None:
+        """Open a collection as the set: a sample for the cloud, every query in Milvus."""
+        self._session.status = f"opening {collection} from {target.shown}…"
+        self._runner.run(LOAD, lambda: milvus_backend.open_collection(target, collection, vector_field, label_field,
+                                                                      sample),
+                         self._on_collection, label=f"opening {collection} from Milvus", on_error=on_error)
+
+    def _on_collection(self, opened: milvus_backend.OpenedCollection) -> None:
+        s = self._session
+        self._incoming = Engines(milvus=opened.backend, remote=True,
+                                 message=f"showing a sample of {len(opened.sample):,} of {opened.total:,} words; "
+                                         "every neighbour query runs in Milvus")
+        s.set_embeddings(opened.sample)
+        s.neighbours.backend = "milvus"
+        s.status = f"opened {opened.backend.collection}: a sample of {len(opened.sample):,} of {opened.total:,} words"
