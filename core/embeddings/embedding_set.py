@@ -234,7 +234,8 @@ def row_norms(vectors: np.ndarray, chunk: int = 65536) -> np.ndarray:
     out = np.empty(vectors.shape[0], dtype=np.float32)
     for s in range(0, vectors.shape[0], chunk):
         block = np.ascontiguousarray(vectors[s : s + chunk], dtype=np.float32)  # row-major: the same sums
-        out[s : s + chunk] = np.sqrt(np.add.reduce(block * block, axis=1))
+        with np.errstate(over="ignore"):  # a huge finite value squares to inf, as it did before
+            out[s : s + chunk] = np.sqrt(np.add.reduce(block * block, axis=1))
     return out
 
 
