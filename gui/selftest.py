@@ -18,7 +18,8 @@ MIN_DOCKS = 4
 
 def problems(window, started: float | None = None) -> list[str]:
     out = _window_problems(window, started)
-    checks = [("language model", _next_token), ("sentence encoder", _sentence), ("digit CNN", _digit)]
+    checks = [("language model", _next_token), ("sentence encoder", _sentence), ("digit CNN", _digit),
+              ("HNSW index", lambda: _hnsw(window.session.embeddings))]
     if os.environ.get("EMBEDDING_EXPLORER_SELFTEST_UMAP") == "1":  # slow: numba compiles UMAP in the child
         checks.append(("UMAP", lambda: _umap(window.session.embeddings)))
     for name, check in checks:
@@ -67,6 +68,22 @@ def _digit() -> str:
     image[4:24, 13:16] = 1.0  # a vertical stroke: a 1
     res = clf.classify(image)
     return f"a drawn stroke reads as {res.digit} ({res.probs[res.digit]:.2f})"
+
+
+def _hnsw(es) -> str:
+    """faiss's HNSW graph over 5,000 words answers king's neighbours as exact search does."""
+    from core.embeddings.neighbours import nearest
+    from core.embeddings.search import hnsw
+    from core.progress import run_sync
+
+    small = es.subset(range(5000), name="5k")
+    index = hnsw.HnswIndex(run_sync(hnsw.build(small)), count=len(small), ef=64)
+    q = np.asarray(small.vectors[small.index["king"]], dtype=np.float32)
+    found = [small.words[r] for r in index.search(q, 6).rows[0] if small.words[r] != "king"][:5]
+    exact = [n.word for n in nearest(small, "king", 5)]
+    if set(found) != set(exact):
+        raise RuntimeError(f"HNSW found {found}, exact search {exact}")
+    return f"king -> {', '.join(found)} (as exact search)"
 
 
 def _umap(es) -> str:

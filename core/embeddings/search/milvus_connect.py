@@ -70,9 +70,18 @@ class MilvusTarget:
 def milvus_exception() -> type[Exception]:
     """pymilvus's exception class (imported here, after its libraries were told to be quiet)."""
     _quiet_libraries()
-    from pymilvus.exceptions import MilvusException
-
+    try:
+        from pymilvus.exceptions import MilvusException
+    except ImportError:
+        raise MilvusError(NOT_INSTALLED) from None
     return MilvusException
+
+
+# The installed app leaves pymilvus out: it imports pandas and pyarrow (about 250 MB), more than the
+# rest of the app's libraries together (packaging/embedding-explorer.spec).
+NOT_INSTALLED = ("Milvus needs the pymilvus and milvus-lite packages, which this installed app does not carry "
+                 "(with what they import they would double its size); exact search and the HNSW index work "
+                 "here. To use Milvus, run Embedding Explorer from a source checkout (./run.sh).")
 
 
 def _quiet_libraries() -> None:
