@@ -14,6 +14,7 @@ PARTS = {
     "onnxruntime, onnx, tokenizers": ("onnxruntime", "onnx", "tokenizers", "ml_dtypes", "google"),
     "projections (openTSNE, UMAP: numba, llvmlite, pynndescent)": ("openTSNE", "umap", "numba", "llvmlite",
                                                                   "pynndescent"),
+    "faiss (the HNSW index)": ("faiss", "faiss_cpu"),
     "pyqtgraph, PyOpenGL, pillow": ("pyqtgraph", "OpenGL", "PIL", "pillow"),
     "models": ("models",),
     "data (default set, gensim files)": ("data",),
