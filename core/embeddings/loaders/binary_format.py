@@ -6,8 +6,8 @@ against the bytes the file can hold before anything is allocated; when the conte
 size is not known ahead (gzip, bzip2, xz) the matrix grows as entries really arrive.
 
 :func:`read_binary` fills an array in memory; :func:`stream_binary` writes the rows of a
-plain file straight into a memory-mapped ``vectors.npy`` in the app's store, so a file larger
-than memory opens with memory bounded by the word list and what the OS keeps cached.
+plain file block by block straight into ``vectors.npy`` in the app's store, so a file larger than
+memory opens with memory bounded by one block of rows plus the word list.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from .text_format import MAX_DIM, parse_header
 MAX_WORD = 1000
 BLOCK = 1 << 20
 FIRST_GUESS = 64 << 20  # bytes of matrix allocated up front when the content's size is unknown
+SINK_BYTES = 64 << 20  # rows held at a time when a file streams into the store
 
 
 def _refill(f, buf: bytes, pos: int, need: int) -> tuple[bytes, bool]:
@@ -56,7 +57,10 @@ def read_header(src: Source) -> tuple[int, int]:
     return h if h is not None else (0, 0)
 
 
-def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndarray]) -> Job[RawEmbeddings]:
+def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndarray],
+          sink: Callable[[np.ndarray], None] | None = None) -> Job[RawEmbeddings]:
+    """Parse the file into a matrix from ``allocate``; with a ``sink``, into a buffer of SINK_BYTES
+    handed to the sink each time it fills (checked first), and the returned vectors are empty."""
     path = src.display
     with src.open(read_ahead=True) as f:
         try:
@@ -84,7 +88,10 @@ def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndar
                                   line=1, expected="a header that matches the file (is it cut short?)")
         # unknown size: up to 3x the compressed bytes (float32 barely compresses), then grow with the data
         cap = want if body is not None else min(want, max(FIRST_GUESS, 3 * src.size) // (vec_bytes + 2))
+        if sink is not None:
+            cap = min(want, max(1, SINK_BYTES // vec_bytes))
         out = allocate(cap, dim)
+        flushed = 0  # rows handed to the sink
         words: list[str] = []
         seen: dict[str, int] = {}  # word -> entry number
         dups = Duplicates()
@@ -138,10 +145,16 @@ def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndar
                 dups.skip(word, f"entry {seen[word]}", f"entry {entry}")
                 continue
             seen[word] = entry
-            if row == len(out):  # only when the content's size was not known: grow as entries arrive
-                out = _grow(path, out, want, max(FIRST_GUESS // vec_bytes, 1))
-                rows = _byte_view(out)
-            rows[row * vec_bytes: (row + 1) * vec_bytes] = memoryview(buf)[start_of_vector:end]
+            if row - flushed == len(out):
+                if sink is not None:
+                    _check_finite(path, out, flushed, words, entries)
+                    sink(out)
+                    flushed = row
+                else:  # only when the content's size was not known: grow as entries arrive
+                    out = _grow(path, out, want, max(FIRST_GUESS // vec_bytes, 1))
+                    rows = _byte_view(out)
+            at = row - flushed
+            rows[at * vec_bytes: (at + 1) * vec_bytes] = memoryview(buf)[start_of_vector:end]
             words.append(word)
             entries.append(entry)
             row += 1
@@ -155,16 +168,14 @@ def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndar
     if not words:
         raise FileFormatError(path, f"no vectors found (the header declares {count:,})", line=2,
                               expected="a word, a space and its float32 values")
-    if sys.byteorder == "big" and not isinstance(out, np.memmap):
+    if sink is not None:
+        _check_finite(path, out[: row - flushed], flushed, words, entries)
+        sink(out[: row - flushed])
+        return RawEmbeddings(words, np.empty((0, dim), np.float32), notes=dups.notes())
+    if sys.byteorder == "big":
         out.byteswap(inplace=True)  # the file's floats are little-endian
     vectors = out[:row]
-    r, c = _first_nonfinite(vectors)
-    if r >= 0:
-        raise FileFormatError(path, f"the vector of {words[r]!r} (entry {entries[r]}) holds {vectors[r, c]} as "
-                              f"number {c + 1}", line=entries[r] + 1, column=c + 1,
-                              expected="finite numbers (no NaN or inf)")
-    if isinstance(out, np.memmap):
-        return RawEmbeddings(words, vectors, notes=dups.notes())
+    _check_finite(path, vectors, 0, words, entries)
     with np.errstate(over="ignore"):
         vectors = vectors.astype(opts.dtype, copy=False)
     r, c = _first_nonfinite(vectors)
@@ -173,6 +184,15 @@ def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndar
                               f"large for {opts.dtype}", line=entries[r] + 1,
                               expected="numbers within float16's range (+-65504): open it as float32")
     return RawEmbeddings(words, vectors, notes=dups.notes())
+
+
+def _check_finite(path: str, block: np.ndarray, first: int, words: list[str], entries: list[int]) -> None:
+    """FileFormatError naming the first NaN or inf in ``block`` (rows from ``first`` on)."""
+    r, c = _first_nonfinite(block)
+    if r >= 0:
+        w, e = words[first + r], entries[first + r]
+        raise FileFormatError(path, f"the vector of {w!r} (entry {e}) holds {block[r, c]} as number {c + 1}",
+                              line=e + 1, column=c + 1, expected="finite numbers (no NaN or inf)")
 
 
 def _first_nonfinite(vectors: np.ndarray, chunk: int = 65536) -> tuple[int, int]:
@@ -215,32 +235,26 @@ def _npy_header(rows: int, dim: int) -> bytes:
 
 def stream_binary(src: Source, opts: LoadOptions, folder: Path, *, name: str, source: str,
                   extra: dict) -> Job[None]:
-    """Convert a plain (uncompressed, float32) word2vec binary file straight into a stored set in
-    ``folder`` (vectors.npy written through a memory map, norms.npy, words.txt, meta.json),
-    published only when complete. The header is checked against the file's size before the
-    vectors file is made."""
+    """Convert a plain (uncompressed, float32, little-endian host) word2vec binary file straight into
+    a stored set in ``folder`` (vectors.npy, norms.npy, words.txt, meta.json), published only when
+    complete: the rows go to the file a block of SINK_BYTES at a time, so memory holds one block
+    plus the word list."""
     with atomic_folder(folder) as tmp:
         target = tmp / "vectors.npy"
-        shape: list[int] = []
+        norms: list[np.ndarray] = []
+        with open(target, "wb") as out:
+            out.write(_npy_header(0, 0))  # rewritten once the rows are counted
 
-        def allocate(rows: int, dim: int) -> np.ndarray:
-            with open(target, "wb") as f:
-                f.write(_npy_header(rows, dim))
-                f.truncate(_HEADER + rows * dim * 4)
-            shape[:] = [rows, dim]
-            return np.memmap(target, dtype="<f4", mode="r+", offset=_HEADER, shape=(rows, dim))
+            def write(block: np.ndarray) -> None:
+                out.write(memoryview(np.ascontiguousarray(block)).cast("B"))
+                norms.append(row_norms(block))
 
-        raw = yield from _read(src, opts, allocate)
-        n, dim = raw.vectors.shape
-        raw.vectors.flush()
-        yield Progress(1.0, "writing the word list and norms")
-        norms = row_norms(raw.vectors)
-        raw.vectors = np.empty((0, dim), np.float32)  # the map is closed before the file is cut
-        if n != shape[0]:  # repeated words were skipped: the header shrinks, the file is cut
-            with open(target, "r+b") as f:
-                f.write(_npy_header(n, dim))
-                f.truncate(_HEADER + n * dim * 4)
-        np.save(tmp / "norms.npy", norms)
+            raw = yield from _read(src, opts, lambda rows, dim: _matrix(src.display, rows, dim), write)
+            n, dim = len(raw.words), raw.vectors.shape[1]
+            out.seek(0)
+            out.write(_npy_header(n, dim))
+        yield Progress(1.0, "writing the word list")
+        np.save(tmp / "norms.npy", np.concatenate(norms) if norms else np.empty(0, np.float32))
         (tmp / "words.txt").write_text("\n".join(raw.words), encoding="utf-8")
         meta = {"format_version": store.FORMAT_VERSION, "norms_version": store.NORMS_VERSION, "name": name,
                 "source": source, "count": n, "dim": dim, "dtype": "float32", "notes": raw.notes, **extra}

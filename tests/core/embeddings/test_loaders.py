@@ -174,6 +174,7 @@ def test_a_large_word2vec_binary_streams_into_the_cache(tmp_path, glove_small, m
     write_w2v_binary(p, es.words, np.asarray(es.vectors), newline)
     monkeypatch.setattr(loaders, "STREAM_BYTES", 100_000)
     monkeypatch.setattr(loaders.binary_format, "BLOCK", 4096)  # entries cross block ends
+    monkeypatch.setattr(loaders.binary_format, "SINK_BYTES", 40_000)  # 200 rows at a time go to the file
     seen = []
     got = run_sync(loaders.load(p, opts=loaders.LoadOptions()), seen.append)
     assert isinstance(got.vectors, np.memmap) and got.words == es.words
@@ -193,3 +194,11 @@ def test_a_malformed_large_binary_leaves_no_cache(tmp_path, glove_small, monkeyp
     with pytest.raises(FileFormatError, match="ends inside the vector"):
         run_sync(loaders.load(p))
     assert not [f for f in (cache_dir() / "sets").iterdir() if f.name.startswith("cut")]
+    vectors = np.asarray(es.vectors).copy()
+    vectors[420, 7] = np.nan  # in the third block handed to the file
+    nan = tmp_path / "nan.bin"
+    write_w2v_binary(nan, es.words, vectors)
+    monkeypatch.setattr(loaders.binary_format, "SINK_BYTES", 40_000)
+    with pytest.raises(FileFormatError, match=f"the vector of '{es.words[420]}' \\(entry 421\\) holds nan as number 8"):
+        run_sync(loaders.load(nan))
+    assert not [f for f in (cache_dir() / "sets").iterdir() if f.name.startswith("nan")]
