@@ -218,3 +218,16 @@ def test_trustworthiness_job_does_not_import_sklearn(glove_small):
             "assert 0.5 < t <= 1 and m == 500, t; "
             "assert 'sklearn' not in sys.modules, 'sklearn was imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[3]))
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_a_set_of_fewer_than_three_dimensions_projects_to_three_labelled_axes(method, dim):
+    """A word2vec trained in the window with 1 or 2 dimensions (found by the monkey: t-SNE's PCA start
+    failed and PCA gave fewer axis labels than the views draw)."""
+    from core.embeddings.embedding_set import EmbeddingSet
+
+    es = EmbeddingSet([f"w{i}" for i in range(60)], np.random.default_rng(0).normal(size=(60, dim)).astype(np.float32))
+    lay = run_sync(project(es, np.arange(60), method, cache=False))
+    assert lay.coords.shape == (60, 3) and np.isfinite(lay.coords).all()
+    assert len(lay.axis_labels) == 3
