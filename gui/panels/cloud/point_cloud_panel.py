@@ -204,7 +204,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         lay, es = self.layout_, self._session.embeddings
         if self._session.cloud.color_by == "clusters" and lay is not None and self.cluster_labels is None:
             k = self.controls.clusters.value()
-            self._runner.run("cloud.clusters", lambda: kmeans(es, lay.rows, k), self._on_clusters, label="k-means")
+            self._runner.run("cloud.clusters", lambda: kmeans(es, lay.rows, k), self._on_clusters, label="k-means",
+                             on_error=self._on_error)
 
     def _on_clusters(self, labels: np.ndarray) -> None:
         self.cluster_labels = labels
