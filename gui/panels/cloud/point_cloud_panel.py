@@ -289,15 +289,19 @@ class PointCloudPanel(export.ExportActions, QWidget):
         frame = overlays.focus(np.vstack([pos, arrows.segments(self.arithmetic_arrows())[0]]))
         self.view.look_at(*frame) if frame else self.view.reset_camera()
 
+    def _row_at(self, index: int) -> int:
+        """The set's row of a point on screen, or -1 (none; or the points are still the previous set's)."""
+        ok = self.layout_ is not None and 0 <= index < len(self.scene.rows)
+        return int(self.scene.rows[index]) if ok else -1
+
     def _on_point_clicked(self, index: int) -> None:
-        if index < 0 or index >= len(self.scene.rows):
-            return
-        row = int(self.scene.rows[index])
-        self._session.selection = (row,)
-        self._session.neighbours.query = self.scene.words[row]
+        row = self._row_at(index)
+        if row >= 0:
+            self._session.selection = (row,)
+            self._session.neighbours.query = self.scene.words[row]
 
     def _on_point_hovered(self, index: int, at) -> None:
-        row = int(self.scene.rows[index]) if 0 <= index < len(self.scene.rows) else -1
+        row = self._row_at(index)
         self._session.hover = row
         if row < 0:
             QToolTip.hideText()
