@@ -13,7 +13,8 @@ talks to either through the one view protocol (gui/canvas/protocol.py).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from core.projections.clustering import kmeans
@@ -23,6 +24,7 @@ from core.projections.quality import trustworthiness
 from core.state.session import Session
 from gui.canvas import arrows, colors
 from gui.panels.cloud import export, overlays
+from gui.panels.cloud.pointer import PointerActions
 from gui.panels.cloud.controls import CloudControls
 from gui.panels.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, projection_job, roles_of
 from gui.panels.cloud.probes import Probes
@@ -35,7 +37,7 @@ from gui.task_runner import TaskRunner
 AUTO_RUN = ("pca", "axes")  # fast enough to rerun on every change; t-SNE/UMAP wait for Run
 
 
-class PointCloudPanel(export.ExportActions, QWidget):
+class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
     def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None, *,
                  view: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +64,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.probes = Probes(session, runner, self.refresh_overlays)  # vectors placed live (session.cloud.probes)
         # the last layout shown and its set's words: a new set's layout is rotated onto it (align.py)
         self._reference: tuple[list[str], Layout] | None = None
+        self._overlays_due = False  # a refresh of the overlays is queued for this event-loop turn
 
         self.controls.run_requested.connect(self.run_projection)
         self.controls.cancel_requested.connect(lambda: runner.cancel("cloud.projection"))
@@ -259,7 +262,14 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.refresh_overlays()
 
     def refresh_overlays(self) -> None:
-        """Highlights, labels, links and arrows from the current Session (cheap; no jobs)."""
+        """Highlights, labels, links and arrows from the current Session, drawn once per event-loop turn
+        however many results (lookup, outcome, placement, overlay) land in it."""
+        if not self._overlays_due:
+            self._overlays_due = True
+            QTimer.singleShot(0, self._draw_overlays)
+
+    def _draw_overlays(self) -> None:
+        self._overlays_due = False
         if self.layout_ is None:
             return
         roles = roles_of(self._session).rows
@@ -288,24 +298,3 @@ class PointCloudPanel(export.ExportActions, QWidget):
         pos = self.scene.highlights(roles_of(self._session).rows)[0]
         frame = overlays.focus(np.vstack([pos, arrows.segments(self.arithmetic_arrows())[0]]))
         self.view.look_at(*frame) if frame else self.view.reset_camera()
-
-    def _row_at(self, index: int) -> int:
-        """The set's row of a point on screen, or -1 (none; or the points are still the previous set's)."""
-        ok = self.layout_ is not None and 0 <= index < len(self.scene.rows)
-        return int(self.scene.rows[index]) if ok else -1
-
-    def _on_point_clicked(self, index: int) -> None:
-        row = self._row_at(index)
-        if row >= 0:
-            self._session.selection = (row,)
-            self._session.neighbours.query = self.scene.words[row]
-
-    def _on_point_hovered(self, index: int, at) -> None:
-        row = self._row_at(index)
-        self._session.hover = row
-        if row < 0:
-            QToolTip.hideText()
-            return
-        tip = overlays.tooltip_html(self._session.embeddings, row, bool(self.scene.placed[index]),
-                                    self._placement_method())
-        QToolTip.showText(at, tip, self.view)

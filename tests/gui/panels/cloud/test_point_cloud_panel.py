@@ -89,6 +89,7 @@ def test_colour_by_a_metadata_column(qtbot, glove_small, runner):
 def test_session_selection_highlights_and_labels(qtbot, panel, session):
     king, queen = session.embeddings.id_of("king"), session.embeddings.id_of("queen")
     session.selection = (king, queen)
+    qtbot.wait(1)  # the overlays are drawn once per event-loop turn
     got = highlighted_xy(panel)
     for r in (king, queen):
         assert np.min(np.linalg.norm(got - panel.scene.position(r)[:2], axis=1)) < 1e-6
