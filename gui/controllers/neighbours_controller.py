@@ -41,13 +41,13 @@ class NeighboursController(QObject):
             model.lookup = None
             return
         k, metric, restrict = model.k, model.metric, model.restrict
-        self._runner.run(KIND, lambda: lookup_job(es, query, k, metric, restrict), self._on_lookup,
-                         label=f"neighbours of {query}")
+        self._runner.run(KIND, lambda: lookup_job(es, query, k, metric, restrict),
+                         lambda result: self._on_lookup(result, es), label=f"neighbours of {query}")
 
-    def _on_lookup(self, result: Lookup) -> None:
+    def _on_lookup(self, result: Lookup, es: EmbeddingSet) -> None:
         s = self._session
-        if result.query != s.neighbours.query:
-            return
+        if result.query != s.neighbours.query or es is not s.embeddings:  # a result for the previous set
+            return  # that landed before the debounced request for the new one started
         s.neighbours.lookup = result
         s.selection = result.rows
 
