@@ -69,7 +69,10 @@ class ExportActions:
     def export_csv(self, path: str) -> None:
         if not self._points_ready():
             return
-        write_csv(self._session.embeddings, self.scene, self.cluster_labels, path)
+        try:
+            write_csv(self._session.embeddings, self.scene, self.cluster_labels, path)
+        except OSError as exc:  # a full or read-only disk, a folder where the file goes: said in the note
+            self._on_error(ExplorerError(f"could not export: {exc.strerror or exc}"))
 
     def export_tsv(self, path: str) -> None:
         """vectors.tsv and metadata.tsv in the background (large point sets take seconds)."""

@@ -243,3 +243,10 @@ def test_the_previous_sets_points_are_inert_until_the_new_set_is_projected(qtbot
     wait_idle(qtbot, runner)
     panel._on_point_hovered(0, QPoint(0, 0))
     assert session.hover == int(panel.scene.rows[0]) < 300
+
+
+def test_a_csv_export_that_cannot_be_written_says_so_in_the_note(panel, tmp_path):
+    """Found by the long monkey run: a folder standing where the CSV goes raised IsADirectoryError."""
+    (tmp_path / "cloud.csv").mkdir()
+    panel.export_csv(str(tmp_path / "cloud.csv"))
+    assert "could not export" in panel.controls.note.text() and "cloud.csv" in panel.controls.note.text()
