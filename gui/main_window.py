@@ -249,7 +249,10 @@ class MainWindow(QMainWindow):
             self._rebuild_recent_menu()
         self.session.status = f"opened {es.name}: {len(es):,} words, {es.dim} dimensions"
         self.show_notices([f"{es.name}: {note}" for note in es.notes])
-        self.runner.run("index", lambda: warm_up_job(es), label="indexing words")
+        # the word index is Python work: started after the panels' reactions, so it does not hold the GIL
+        # while they paint
+        self.runner.when_quiet(lambda: self.session.embeddings is es and self.runner.run(
+            "index", lambda: warm_up_job(es), label="indexing words"))
         self.runner.run("cache", lambda: cache_write(es), self._on_cache_written, label="keeping a converted copy")
 
     def _on_cache_written(self, problem: str | None) -> None:

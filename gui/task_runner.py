@@ -17,10 +17,11 @@ window's ErrorReporter shows. Never both.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Generator
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from superqt.utils import GeneratorWorker
 
 from core.errors import ExplorerError
@@ -50,6 +51,7 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._slots: dict[str, _Slot] = {}
         self._gen = itertools.count(1)
+        self._waiting: list[QTimer] = []  # when_quiet's timers
 
     # -- queries -------------------------------------------------------------
     def is_running(self, kind: str | None = None) -> bool:
@@ -133,6 +135,23 @@ class TaskRunner(QObject):
         worker.start()
         return worker
 
+    def when_quiet(self, start: Callable[[], Any], at_most_s: float = 3.0) -> None:
+        """Call ``start`` once the jobs running now have ended, or after ``at_most_s`` (for work that can
+        wait: it would compete with them for the cores and the GIL)."""
+        timer, t0 = QTimer(self, interval=50), time.monotonic()
+
+        def check() -> None:
+            if self.is_running() and time.monotonic() - t0 < at_most_s:
+                return
+            self._waiting.remove(timer)
+            timer.stop()
+            timer.deleteLater()
+            start()
+
+        timer.timeout.connect(check)
+        self._waiting.append(timer)
+        timer.start()
+
     def cancel(self, kind: str, *, emit: bool = True) -> None:
         slot = self._slots.pop(kind, None)
         if slot is None:
@@ -148,6 +167,9 @@ class TaskRunner(QObject):
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Cancel everything and wait for the worker threads (call on close)."""
+        for timer in self._waiting:  # work waiting for a quiet moment is not started any more
+            timer.stop()
+        self._waiting.clear()
         workers = [s.worker for s in self._slots.values()]
         self.cancel_all()
         for w in workers:

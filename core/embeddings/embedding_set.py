@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import UnknownWordError
-from ..progress import Job, Progress, run_sync
+from ..progress import Job, Progress
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz'-."
 
@@ -178,8 +178,14 @@ class EmbeddingSet:
         p = prefix.lower()
         if not p:
             return []
-        if self._sorted is None:
-            run_sync(self.build_indexes())
+        if self._sorted is None:  # the index is being built on a worker: scan in row order (tens of ms)
+            found: list[str] = []
+            for w in self.words:
+                if w.lower().startswith(p):
+                    found.append(w)
+                    if len(found) == limit:
+                        break
+            return found
         keys, rows = self._sorted
         lo = bisect.bisect_left(keys, p)
         hi = bisect.bisect_left(keys, p + "\U0010ffff", lo)

@@ -17,6 +17,7 @@ from .embedding_set import EmbeddingSet, row_norms
 
 FORMAT_VERSION = 1
 NORMS_VERSION = 3  # 3: norms summed as np.linalg.norm sums a row-major matrix (row_norms); older stores are updated on open
+WORDS_CHUNK = 20000
 
 
 def save(es_words: list[str], vectors: np.ndarray, folder: str | Path, *, name: str, source: str,
@@ -26,7 +27,9 @@ def save(es_words: list[str], vectors: np.ndarray, folder: str | Path, *, name: 
     with atomic_folder(folder) as tmp:
         np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors))
         np.save(tmp / "norms.npy", row_norms(vectors) if norms is None else np.asarray(norms, dtype=np.float32))
-        (tmp / "words.txt").write_text("\n".join(es_words), encoding="utf-8")
+        with open(tmp / "words.txt", "w", encoding="utf-8") as f:  # in pieces: one join of 400k words held
+            for s in range(0, len(es_words), WORDS_CHUNK):  # the GIL ~20 ms while the window painted
+                f.write(("\n" if s else "") + "\n".join(es_words[s: s + WORDS_CHUNK]))
         if metadata:
             (tmp / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
         meta = {"format_version": FORMAT_VERSION, "norms_version": NORMS_VERSION, "name": name, "source": source,

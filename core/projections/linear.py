@@ -44,7 +44,9 @@ def pca(es: EmbeddingSet, rows: np.ndarray, *, normalize: bool = True) -> Job[La
     for s in range(0, n, CHUNK):
         coords[s: s + CHUNK] = (unit_rows(es, rows[s: s + CHUNK], normalize) - mean) @ comps.T
     yield Progress(1.0, "PCA done")
-    ratio = evals[:3] / evals.sum() if evals.sum() > 0 else np.zeros(3)
+    ratio = np.zeros(3)  # three labels even for a set of fewer than three dimensions
+    if evals.sum() > 0:
+        ratio[: min(3, d)] = evals[:3] / evals.sum()
     labels = tuple(f"PC{i + 1} ({100 * r:.1f}%)" for i, r in enumerate(ratio))
     info = {"explained_variance_ratio": ratio.astype(float).tolist(), "explained_variance": evals[:3].tolist()}
     return Layout("pca", (("normalize", normalize),), rows, coords, labels, info, linear=(mean, comps))

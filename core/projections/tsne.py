@@ -77,6 +77,8 @@ def exact_knn(X: np.ndarray, k: int, *, block: int = 256, start: float = 0.0, sp
 def initial_layout(X: np.ndarray, seed: int) -> np.ndarray:
     from openTSNE import initialization
 
+    if X.shape[1] < 3:  # a set of one or two dimensions: its PCA has fewer than three components
+        X = np.hstack([X, np.zeros((len(X), 3 - X.shape[1]), dtype=X.dtype)])
     return np.asarray(initialization.pca(X, 3, random_state=seed, verbose=False), dtype=np.float64)
 
 

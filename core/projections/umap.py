@@ -272,9 +272,9 @@ def umap(es: EmbeddingSet, rows: np.ndarray, p: dict[str, Any]) -> Job:
     if os.name != "posix":
         coords, model, caught = yield from _fit_on_thread(X, kwargs)
     else:
-        worker = _get_worker()
         for _ in range(20):  # a previous fit whose job was abandoned (not closed) may still hold it
-            if not worker.lock.locked():
+            worker = _get_worker()  # again each time: a cancelled fit stops its worker when it lets go
+            if not worker.lock.locked() and not worker.conn.closed:
                 break
             yield Progress(0.0, "UMAP: stopping the previous run")
             time.sleep(0.1)

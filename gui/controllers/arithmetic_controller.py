@@ -44,9 +44,10 @@ class ArithmeticController(QObject):
             return
         method, exclude, restrict = model.method, model.exclude_inputs, s.neighbours.restrict
         backend = s.neighbours.chosen_backend()  # the search backend the user chose (3CosAdd asks it)
-        self._runner.run(KIND, lambda: arithmetic_job(es, text, method, exclude, restrict, backend), self._on_outcome,
-                         label=f"evaluating {text}")
+        self._runner.run(KIND, lambda: arithmetic_job(es, text, method, exclude, restrict, backend),
+                         lambda outcome: self._on_outcome(outcome, es), label=f"evaluating {text}")
 
-    def _on_outcome(self, outcome: Outcome) -> None:
-        if outcome.text == self._session.arithmetic.expression:
+    def _on_outcome(self, outcome: Outcome, es: EmbeddingSet) -> None:
+        # not a result for the previous set that landed before the debounced request for the new one started
+        if outcome.text == self._session.arithmetic.expression and es is self._session.embeddings:
             self._session.arithmetic.outcome = outcome

@@ -52,13 +52,13 @@ class NeighboursController(QObject):
         k, metric, restrict = model.k, model.metric, model.restrict
         backend = model.chosen_backend()
         missing = model.backend if backend is None and model.backend != "exact" else ""
-        self._runner.run(KIND, lambda: lookup_job(es, query, k, metric, restrict, backend, missing), self._on_lookup,
-                         label=f"neighbours of {query}")
+        self._runner.run(KIND, lambda: lookup_job(es, query, k, metric, restrict, backend, missing),
+                         lambda result: self._on_lookup(result, es), label=f"neighbours of {query}")
 
-    def _on_lookup(self, result: Lookup) -> None:
+    def _on_lookup(self, result: Lookup, es: EmbeddingSet) -> None:
         s = self._session
-        if result.query != s.neighbours.query:
-            return
+        if result.query != s.neighbours.query or es is not s.embeddings:  # a result for the previous set
+            return  # that landed before the debounced request for the new one started
         s.neighbours.lookup = result
         s.selection = result.rows
 

@@ -96,3 +96,24 @@ def test_a_bug_or_an_unhandled_error_goes_to_failed_only(qtbot, runner):
     with qtbot.waitSignal(runner.failed, timeout=5000) as sig:
         runner.run("other", expected, lambda v: None)  # no on_error: the reporter shows it
     assert sig.args[0] == "other" and isinstance(sig.args[1], FileFormatError)
+
+def test_when_quiet_waits_for_the_running_jobs_or_a_limit_and_not_after_shutdown(qtbot, runner):
+    def job(n):
+        for _ in range(n):
+            time.sleep(0.01)
+            yield Progress(0.5, "")
+        return n
+
+    calls = []
+    runner.run("a", lambda: job(20))
+    runner.when_quiet(lambda: calls.append(runner.is_running()))
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+    assert calls == [False]  # after the job ended
+    runner.run("a", lambda: job(1000))  # ten seconds: the limit comes first
+    runner.when_quiet(lambda: calls.append(runner.is_running()), at_most_s=0.2)
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)
+    assert calls[1] is True
+    runner.when_quiet(lambda: calls.append("late"))
+    runner.shutdown()
+    qtbot.wait(300)
+    assert calls == [False, True]

@@ -211,6 +211,9 @@ def _gc_paused():
             _gc_state["pausers"] -= 1
             if _gc_state["pausers"] == 0 and _gc_state["was_enabled"]:
                 gc.enable()
+                # what every thread allocated meanwhile is collected now, on this worker, before the set
+                # is handed over; left to the next allocation it fell in the window's busiest frame
+                gc.collect(1)
 
 
 def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = None, *,

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.exporters import write_projector_tsv
+from core.errors import ExplorerError
 from core.io import atomic_path
 from core.progress import Job
 from core.projections.export import write_layout_csv
@@ -58,11 +59,25 @@ class ExportActions:
             return False
         return True
 
+    def _points_ready(self) -> bool:
+        """Whether the points on screen are the current set's: after a new set arrives they are the old
+        set's rows until its first projection lands (exporting them would mix the two sets)."""
+        if self.layout_ is None:
+            self._on_error(ExplorerError("nothing to export yet: the new set's projection is still running"))
+        return self.layout_ is not None
+
     def export_csv(self, path: str) -> None:
-        write_csv(self._session.embeddings, self.scene, self.cluster_labels, path)
+        if not self._points_ready():
+            return
+        try:
+            write_csv(self._session.embeddings, self.scene, self.cluster_labels, path)
+        except OSError as exc:  # a full or read-only disk, a folder where the file goes: said in the note
+            self._on_error(ExplorerError(f"could not export: {exc.strerror or exc}"))
 
     def export_tsv(self, path: str) -> None:
         """vectors.tsv and metadata.tsv in the background (large point sets take seconds)."""
+        if not self._points_ready():
+            return
         es, rows, coords = self._session.embeddings, self.scene.rows.copy(), self.scene.coords.copy()
         extra = columns(self.scene, self.cluster_labels)
         self._runner.run("cloud.export", lambda: projector_tsv_job(es, rows, coords, extra, path),

@@ -13,7 +13,8 @@ talks to either through the one view protocol (gui/canvas/protocol.py).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from core.projections.clustering import kmeans
@@ -23,6 +24,7 @@ from core.projections.quality import trustworthiness
 from core.state.session import Session
 from gui.canvas import arrows, colors
 from gui.panels.cloud import export, overlays
+from gui.panels.cloud.pointer import PointerActions
 from gui.panels.cloud.controls import CloudControls
 from gui.panels.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, projection_job, roles_of
 from gui.panels.cloud.probes import Probes
@@ -35,7 +37,7 @@ from gui.task_runner import TaskRunner
 AUTO_RUN = ("pca", "axes")  # fast enough to rerun on every change; t-SNE/UMAP wait for Run
 
 
-class PointCloudPanel(export.ExportActions, QWidget):
+class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
     def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None, *,
                  view: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +64,7 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.probes = Probes(session, runner, self.refresh_overlays)  # vectors placed live (session.cloud.probes)
         # the last layout shown and its set's words: a new set's layout is rotated onto it (align.py)
         self._reference: tuple[list[str], Layout] | None = None
+        self._overlays_due = False  # a refresh of the overlays is queued for this event-loop turn
 
         self.controls.run_requested.connect(self.run_projection)
         self.controls.cancel_requested.connect(lambda: runner.cancel("cloud.projection"))
@@ -205,7 +208,8 @@ class PointCloudPanel(export.ExportActions, QWidget):
         lay, es = self.layout_, self._session.embeddings
         if self._session.cloud.color_by == "clusters" and lay is not None and self.cluster_labels is None:
             k = self.controls.clusters.value()
-            self._runner.run("cloud.clusters", lambda: kmeans(es, lay.rows, k), self._on_clusters, label="k-means")
+            self._runner.run("cloud.clusters", lambda: kmeans(es, lay.rows, k), self._on_clusters, label="k-means",
+                             on_error=self._on_error)
 
     def _on_clusters(self, labels: np.ndarray) -> None:
         self.cluster_labels = labels
@@ -259,7 +263,14 @@ class PointCloudPanel(export.ExportActions, QWidget):
         self.refresh_overlays()
 
     def refresh_overlays(self) -> None:
-        """Highlights, labels, links and arrows from the current Session (cheap; no jobs)."""
+        """Highlights, labels, links and arrows from the current Session, drawn once per event-loop turn
+        however many results (lookup, outcome, placement, overlay) land in it."""
+        if not self._overlays_due:
+            self._overlays_due = True
+            QTimer.singleShot(0, self._draw_overlays)
+
+    def _draw_overlays(self) -> None:
+        self._overlays_due = False
         if self.layout_ is None:
             return
         roles = roles_of(self._session).rows
@@ -292,20 +303,3 @@ class PointCloudPanel(export.ExportActions, QWidget):
         lines = overlays.polylines(self._session.cloud.polylines, self.scene)[0]
         frame = overlays.focus(np.vstack([pos, arrows.segments(self.arithmetic_arrows())[0], lines]))
         self.view.look_at(*frame) if frame else self.view.reset_camera()
-
-    def _on_point_clicked(self, index: int) -> None:
-        if index < 0 or index >= len(self.scene.rows):
-            return
-        row = int(self.scene.rows[index])
-        self._session.selection = (row,)
-        self._session.neighbours.query = self.scene.words[row]
-
-    def _on_point_hovered(self, index: int, at) -> None:
-        row = int(self.scene.rows[index]) if 0 <= index < len(self.scene.rows) else -1
-        self._session.hover = row
-        if row < 0:
-            QToolTip.hideText()
-            return
-        tip = overlays.tooltip_html(self._session.embeddings, row, bool(self.scene.placed[index]),
-                                    self._placement_method())
-        QToolTip.showText(at, tip, self.view)

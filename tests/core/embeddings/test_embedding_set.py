@@ -30,6 +30,21 @@ def test_completion_is_prefix_and_frequency_ordered(glove):
     assert glove.complete("zzzzqx") == []
 
 
+
+def test_completion_before_the_index_is_built_is_the_same(glove):
+    """While the index is built on a worker, completion scans the words in row order (no synchronous
+    build on the window's thread); both give the same words in the same order."""
+    from core.progress import run_sync
+
+    fresh = EmbeddingSet(glove.words[:50000], np.asarray(glove.vectors[:50000]))
+    prefixes = ["cro", "The", "zzzzqx", "a", "new y", "é", "1"]
+    before = [fresh.complete(p, 7) for p in prefixes]
+    assert fresh._sorted is None  # not built by completing
+    run_sync(fresh.build_indexes())
+    assert [fresh.complete(p, 7) for p in prefixes] == before
+    assert before[0] and before[3] and before[2] == []
+
+
 @pytest.mark.parametrize("metric", ["cos", "euclid", "dot"])
 def test_metrics_agree_with_brute_force(metric):
     rng = np.random.default_rng(3)

@@ -226,3 +226,16 @@ def test_a_sample_of_a_collection_says_how_many_of_how_many():
     assert subset_note("pca", 10000, 10000, 400000) == \
         "PCA of 10,000 of 400,000 words (a sample; the others stay in the collection)"
     assert subset_note("pca", 10000, 10000) == "PCA of all 10,000 words"
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_a_set_of_fewer_than_three_dimensions_projects_to_three_labelled_axes(method, dim):
+    """A word2vec trained in the window with 1 or 2 dimensions (found by the monkey: t-SNE's PCA start
+    failed and PCA gave fewer axis labels than the views draw)."""
+    from core.embeddings.embedding_set import EmbeddingSet
+
+    es = EmbeddingSet([f"w{i}" for i in range(60)], np.random.default_rng(0).normal(size=(60, dim)).astype(np.float32))
+    lay = run_sync(project(es, np.arange(60), method, cache=False))
+    assert lay.coords.shape == (60, 3) and np.isfinite(lay.coords).all()
+    assert len(lay.axis_labels) == 3

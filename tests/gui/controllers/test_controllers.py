@@ -62,6 +62,24 @@ def test_a_new_set_recomputes_everything(qtbot, session, runner, controllers, gl
     assert session.arithmetic.result is not None
 
 
+def test_a_result_for_the_previous_set_is_dropped(qtbot, session, runner, controllers, glove_small):
+    """Found by the monkey: a lookup or outcome computed on the previous set that landed in the 30 ms
+    before the debounced request for the new set started was stored, and the cloud placed its rows
+    (from a 20,000-word set) in a 400-word one: IndexError."""
+    session.neighbours.query = "year"
+    session.arithmetic.expression = "king - man + woman"
+    wait_idle(qtbot, runner)
+    old, lookup, outcome = session.embeddings, session.neighbours.lookup, session.arithmetic.outcome
+    assert max(lookup.rows) >= 400 or max(outcome.result.input_ids) >= 400
+    session.set_embeddings(glove_small.subset(range(400), name="400 words"))
+    controllers.neighbours._on_lookup(lookup, old)  # as if the old jobs had just returned
+    controllers.arithmetic._on_outcome(outcome, old)
+    assert session.neighbours.lookup is None and session.arithmetic.outcome is None and session.selection == ()
+    wait_idle(qtbot, runner)
+    assert all(r < 400 for r in session.neighbours.lookup.rows)
+    assert session.arithmetic.outcome is not None and session.arithmetic.outcome.text == "king - man + woman"
+
+
 def test_the_language_controller_without_panels(qtbot, session, runner, controllers, tiny_decoder):
     m = session.language
     m.model_path = tiny_decoder("split")

@@ -89,6 +89,7 @@ def test_colour_by_a_metadata_column(qtbot, glove_small, runner):
 def test_session_selection_highlights_and_labels(qtbot, panel, session):
     king, queen = session.embeddings.id_of("king"), session.embeddings.id_of("queen")
     session.selection = (king, queen)
+    qtbot.wait(1)  # the overlays are drawn once per event-loop turn
     got = highlighted_xy(panel)
     for r in (king, queen):
         assert np.min(np.linalg.norm(got - panel.scene.position(r)[:2], axis=1)) < 1e-6
@@ -223,3 +224,29 @@ def test_changing_k_reclusters(qtbot, panel, session, runner):
     qtbot.waitUntil(lambda: panel.cluster_labels is not None and len(np.unique(panel.cluster_labels)) == 5,
                     timeout=20000)
     wait_idle(qtbot, runner)
+
+
+def test_the_previous_sets_points_are_inert_until_the_new_set_is_projected(qtbot, panel, session, runner,
+                                                                           glove_small, tmp_path):
+    """Found by the monkey: right after a smaller set arrives the points on screen are still the old
+    set's rows, and hovering, clicking or exporting them indexed the new set (IndexError)."""
+    old_rows = panel.scene.rows.copy()
+    session.set_embeddings(glove_small.subset(range(300), name="300 words"))
+    assert panel.layout_ is None and len(panel.scene.rows) == len(old_rows)
+    far = int(np.flatnonzero(old_rows >= 300)[0])  # a point whose row the new set does not have
+    panel._on_point_hovered(far, QPoint(0, 0))
+    panel._on_point_clicked(far)
+    assert session.hover == -1 and session.selection == ()
+    panel.export_tsv(str(tmp_path / "vectors.tsv"))
+    assert "still running" in panel.controls.note.text() and not (tmp_path / "vectors.tsv").exists()
+    qtbot.waitUntil(lambda: panel.layout_ is not None, timeout=10000)
+    wait_idle(qtbot, runner)
+    panel._on_point_hovered(0, QPoint(0, 0))
+    assert session.hover == int(panel.scene.rows[0]) < 300
+
+
+def test_a_csv_export_that_cannot_be_written_says_so_in_the_note(panel, tmp_path):
+    """Found by the long monkey run: a folder standing where the CSV goes raised IsADirectoryError."""
+    (tmp_path / "cloud.csv").mkdir()
+    panel.export_csv(str(tmp_path / "cloud.csv"))
+    assert "could not export" in panel.controls.note.text() and "cloud.csv" in panel.controls.note.text()
