@@ -8,22 +8,18 @@ Layout, recent files and preferences are kept in core.settings (saved on close).
 from __future__ import annotations
 
 import logging
-import platform
 from pathlib import Path
 
-import numpy as np
-from PySide6 import __version__ as PYSIDE_VERSION
-from PySide6.QtCore import QByteArray, Qt, qVersion
-from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
 from core.state import settings as settings_io
-from core.embeddings.default_set import LICENCE, NAME as DEFAULT_NAME, load_default
+from core.embeddings.default_set import NAME as DEFAULT_NAME, load_default
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.exporters import write_projector_tsv, write_word2vec_text
 from core.embeddings.loaders import ArchiveMemberError, LoadOptions, cache_write, load
 from core.errors import ExplorerError
-from core.embeddings.loaders import LoadOptions, load
 from core.embeddings.search import compressed
 from core.progress import Job
 from core.state.session import Session
@@ -31,10 +27,11 @@ from core.state.settings import Settings
 from gui.controllers import Controllers
 from gui.docks import DOCKS, DockSpec
 from gui.error_reporter import ErrorReporter
+from gui.menus import about_text, build_menus, rebuild_recent_menu
 from gui.open_dialog import OpenDialog
 from gui.status_bar import StatusBar
 from gui.task_runner import TaskRunner
-from gui.theme import THEMES, apply_theme
+from gui.theme import apply_theme
 from gui.widgets.message_bar import MessageBar
 
 log = logging.getLogger(__name__)
@@ -134,53 +131,10 @@ class MainWindow(QMainWindow):
             self.resizeDocks([first_in_area["bottom"]], [320], Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.open_action = file_menu.addAction("&Open embeddings…", self.show_open_dialog, QKeySequence.StandardKey.Open)
-        file_menu.addAction("Open the bundled " + DEFAULT_NAME, self.load_default)
-        self.open_lm_action = file_menu.addAction("Open &language model…", self.show_open_language_model)
-        file_menu.addAction("Use the built language model (SmolLM2-135M)", lambda: self.open_language_model(""))
-        file_menu.addAction("Open the language model's token &embeddings", self.open_token_embeddings)
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        file_menu.addAction("Open O&NNX model…", self.show_open_onnx_dialog)
-        file_menu.addAction("Open a corpus for &semantic search…", self.show_open_corpus_dialog)
-        file_menu.addSeparator()
-        self.export_tsv_action = file_menu.addAction("Export as Projector &TSV…", self.export_projector_tsv)
-        self.export_w2v_action = file_menu.addAction("Export as &word2vec text…", self.export_word2vec_text)
-        self.export_milvus_action = file_menu.addAction("Export to &Milvus…", lambda: self.show_index_dialog(True))
-        self.open_milvus_action = file_menu.addAction("Open Milvus &collection…", self.show_collection_dialog)
-        file_menu.addSeparator()
-        file_menu.addAction("&Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        view = bar.addMenu("&View")
-        for dock in self.docks.values():
-            view.addAction(dock.toggleViewAction())
-        view.addSeparator()
-        view.addAction("&Reset layout", self.reset_layout)
-        theme_menu = view.addMenu("&Theme")
-        self.theme_actions: dict[str, QAction] = {}
-        group = QActionGroup(self)
-        for name in THEMES:
-            act = theme_menu.addAction(name.capitalize(), lambda n=name: self.set_theme(n))
-            act.setCheckable(True)
-            act.setChecked(name == self.settings.theme)
-            group.addAction(act)
-            self.theme_actions[name] = act
-
-        search = bar.addMenu("&Search")
-        self.index_action = search.addAction("&Index…", self.show_index_dialog, QKeySequence("Ctrl+I"))
-        search.addAction("&Exact search", lambda: setattr(self.session.neighbours, "backend", "exact"),
-                         QKeySequence("Ctrl+E"))
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction("&About Embedding Explorer", self.show_about)
-        self._rebuild_recent_menu()
+        build_menus(self)
 
     def _rebuild_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self.settings.recent_files:
-            self.recent_menu.addAction(path, lambda p=path: self.open_file(p))
-        self.recent_menu.setEnabled(bool(self.settings.recent_files))
+        rebuild_recent_menu(self)
 
     # -- opening and exporting -------------------------------------------------------------
     def show_open_dialog(self, path: str | Path | None = None) -> None:
@@ -382,23 +336,7 @@ class MainWindow(QMainWindow):
         self.theme_actions[self.settings.theme].setChecked(True)
 
     def about_text(self) -> str:
-        try:
-            import onnxruntime as ort
-            ort_line = f"onnxruntime {ort.__version__}; providers: {', '.join(ort.get_available_providers())}"
-        except ImportError:
-            ort_line = "onnxruntime: not installed"
-        es = self.session.embeddings
-        return "\n".join([
-            "Embedding Explorer — see embeddings and language models at work.",
-            "",
-            f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PYSIDE_VERSION} · numpy {np.__version__}",
-            ort_line,
-            "",
-            "Data sources and licences:",
-            f"• {DEFAULT_NAME}: {LICENCE}",
-            "• Benchmarks: the Google analogy set, WordSim-353 and SimLex-999 as packaged with gensim (LGPL-2.1)",
-            f"• Current set: {es.name} ({es.source or 'in memory'})" if es is not None else "• No set loaded",
-        ])
+        return about_text(self.session.embeddings)
 
     def show_about(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "About Embedding Explorer", self.about_text(),
