@@ -52,7 +52,7 @@ class SearchController(QObject):
             return
         self._corpus = key
         self._runner.cancel(QUERY, emit=False)
-        m.index, m.hits, m.problem = None, None, ""
+        m.hits, m.index, m.problem = None, None, ""  # hits first: no moment shows hits without their index
         m.activity = Activity("checking the corpus file", 0.0)
         self._runner.run(INDEX, lambda: corpus_job(*key), self._on_index, label="encoding the passages",
                          on_error=self._on_error,

@@ -190,7 +190,7 @@ class SearchPanel(QWidget):
             self.note.show_message(m.problem, "error")
         elif m.index is not None and not m.query:
             self.note.show_message("Type a query: the passages nearest to it by cosine are listed here.", "info")
-        elif hits is not None:
+        elif hits is not None and m.index is not None:  # (index and hits are cleared one after the other)
             self.note.show_message(f"{len(hits.hits)} nearest of {len(m.index):,} passages, exact cosine search in "
                                    f"{hits.seconds * 1000:.1f} ms", "info")
         else:
