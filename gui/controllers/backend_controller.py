@@ -2,8 +2,9 @@
 ``session.neighbours.engines``.
 
 * When a set opens, its stored HNSW index is checked and opened (mapped from its file), and a
-  Milvus Lite collection it was exported to is attached; a stored index that is damaged, from
-  another set or from before the set changed is rebuilt at once, with a notice.
+  Milvus Lite collection it was exported to is noted; it is attached (Milvus Lite's in-process
+  server started) only when Milvus is chosen. A stored index that is damaged, from another set or
+  from before the set changed is rebuilt at once, with a notice.
 * :meth:`build_hnsw`, :meth:`export_milvus` and :meth:`open_collection` run as jobs with progress
   and Cancel (in the status bar); their problems go into ``engines`` (shown by the neighbours panel).
 """
@@ -19,7 +20,7 @@ from core.progress import Job, scaled
 from core.state.session import Session
 from gui.task_runner import TaskRunner
 
-OPEN, BUILD, EXPORT, LOAD = "search-open", "hnsw-index", "milvus-export", "load"
+OPEN, BUILD, EXPORT, LOAD, ATTACH = "search-open", "hnsw-index", "milvus-export", "load", "milvus-attach"
 
 
 def has_stored(es: EmbeddingSet) -> bool:
@@ -28,21 +29,22 @@ def has_stored(es: EmbeddingSet) -> bool:
     return folder.exists() or any(d.get("set_key") == folder.name for d in milvus_connect.read_registry())
 
 
-def open_stored(es: EmbeddingSet) -> Job[tuple[index_store.Opened, object | None, str]]:
-    """The stored HNSW index (or why it must be rebuilt) and the Milvus Lite collection holding this set."""
-    opened = yield from scaled(index_store.open_index(es), 0.0, 0.6)
-    fp = index_store.set_fingerprint(es)
-    milvus, problem = None, ""
-    for entry in milvus_connect.exports_of(fp):
-        target = MilvusTarget(entry["uri"])
-        if not target.is_lite:
-            continue  # a server needs its token: attached again through File ▸ Export to Milvus…
-        try:
-            milvus = yield from scaled(milvus_backend.attach(es, target, entry["collection"], fp), 0.6, 1.0)
-        except milvus_connect.MilvusError as e:
-            problem = f"the Milvus collection {entry['collection']!r} of this set cannot be used: {e}"
-        break
-    return opened, milvus, problem
+def open_stored(es: EmbeddingSet) -> Job[tuple[index_store.Opened, tuple[str, str] | None]]:
+    """The stored HNSW index (or why it must be rebuilt) and the Milvus Lite collection holding this set
+    (URI, collection; attached later, when Milvus is chosen)."""
+    opened = yield from scaled(index_store.open_index(es), 0.0, 0.9)
+    for entry in milvus_connect.exports_of(index_store.set_fingerprint(es)):
+        if MilvusTarget(entry["uri"]).is_lite:  # a server needs its token: File ▸ Export to Milvus… again
+            return opened, (entry["uri"], entry["collection"])
+    return opened, None
+
+
+def attach_stored(es: EmbeddingSet, uri: str, collection: str):
+    try:
+        return (yield from milvus_backend.attach(es, MilvusTarget(uri), collection, index_store.set_fingerprint(es)))
+    except milvus_connect.MilvusError as e:
+        raise milvus_connect.MilvusError(f"the Milvus collection {collection!r} of this set cannot be used: {e}") \
+            from None
 
 
 def export_and_attach(es: EmbeddingSet, target: MilvusTarget, collection: str):
@@ -58,6 +60,7 @@ class BackendController(QObject):
         self._session, self._runner = session, runner
         self._incoming: Engines | None = None  # engines that arrive with the next set (an opened collection)
         session.events.embeddings.connect(self._on_embeddings_changed)
+        session.neighbours.events.backend.connect(self._on_backend_changed)
         self._on_embeddings_changed()
 
     @property
@@ -72,7 +75,7 @@ class BackendController(QObject):
     # -- a set opens ------------------------------------------------------------------------
     def _on_embeddings_changed(self) -> None:
         es = self._session.embeddings
-        for kind in (OPEN, BUILD, EXPORT):
+        for kind in (OPEN, BUILD, EXPORT, ATTACH):
             self._runner.cancel(kind, emit=False)
         incoming, self._incoming = self._incoming, None
         if es is None:
@@ -86,10 +89,23 @@ class BackendController(QObject):
         self._runner.run(OPEN, lambda: open_stored(es), lambda r: self._on_opened(es, *r),
                          label="looking for stored search indexes", on_error=lambda e: self._problem(es, e))
 
-    def _on_opened(self, es: EmbeddingSet, opened: index_store.Opened, milvus, problem: str) -> None:
-        self._set(es, hnsw=opened.index, milvus=milvus, message=problem or opened.notice, problem=bool(problem))
+    def _on_opened(self, es: EmbeddingSet, opened: index_store.Opened, stored: tuple[str, str] | None) -> None:
+        self._set(es, hnsw=opened.index, milvus_stored=stored, message=opened.notice, problem=False)
         if opened.needs_rebuild:
             self.build_hnsw(notice=opened.notice)
+        self._on_backend_changed()
+
+    def _on_backend_changed(self) -> None:
+        """Milvus chosen for a set exported to Milvus Lite: attach the collection now."""
+        es, e = self._session.embeddings, self.engines
+        if es is None or self._session.neighbours.backend != "milvus" or e.milvus is not None \
+                or e.milvus_stored is None or self._runner.is_running(ATTACH):
+            return
+        uri, collection = e.milvus_stored
+        self._set(es, message=f"attaching the Milvus collection {collection}…", problem=False)
+        self._runner.run(ATTACH, lambda: attach_stored(es, uri, collection),
+                         lambda backend: self._set(es, milvus=backend, message="", problem=False),
+                         label=f"attaching {collection} (Milvus Lite)", on_error=lambda e: self._problem(es, e))
 
     def _problem(self, es: EmbeddingSet, exc: BaseException) -> None:
         self._set(es, message=str(exc), problem=True)

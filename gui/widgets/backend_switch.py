@@ -60,7 +60,8 @@ class BackendSwitch(QWidget):
     def show_state(self, chosen: str, engines: Engines | None) -> None:
         e = engines or Engines()
         for name, b in self.buttons.items():
-            available = name == "exact" or e.get(name) is not None
+            stored = name == "milvus" and e.milvus_stored is not None  # attached when chosen
+            available = name == "exact" or e.get(name) is not None or stored
             if e.remote:
                 available = name == "milvus"
             b.setEnabled(available)

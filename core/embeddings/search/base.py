@@ -97,6 +97,7 @@ class Engines:
 
     hnsw: SearchBackend | None = None
     milvus: SearchBackend | None = None
+    milvus_stored: tuple[str, str] | None = None  # (URI, collection) this set was exported to, not attached yet
     remote: bool = False  # the open set is a sample of a Milvus collection: every query goes to Milvus
     message: str = ""
     problem: bool = False

@@ -127,6 +127,21 @@ def test_export_to_milvus_lite_and_query_it(qtbot, runner, small, tmp_path):
         s.arithmetic.expression = "king - man + woman"  # the calculator asks the same backend
         wait_idle(qtbot, runner)
         assert s.arithmetic.result.answer.backend == "milvus" and s.arithmetic.result.best.word == "queen"
+        milvus_connect.release(target)
+        # opened again: the export is noted, and Milvus Lite starts only when Milvus is chosen
+        s2 = Session()
+        controllers2 = Controllers(s2, runner)  # noqa: F841 (kept alive for the test)
+        s2.set_embeddings(small)
+        wait_for(qtbot, runner, "search-open")
+        e = s2.neighbours.engines
+        assert e.milvus is None and e.milvus_stored is not None and e.milvus_stored[1] == "five_k"
+        s2.neighbours.query = "water"
+        s2.neighbours.backend = "milvus"
+        wait_for(qtbot, runner, "milvus-attach", 120000)
+        assert s2.neighbours.engines.milvus is not None
+        qtbot.waitUntil(lambda: s2.neighbours.lookup is not None and s2.neighbours.lookup.answer.backend == "milvus",
+                        timeout=30000)
+        assert [n.word for n in found(s2)] == [n.word for n in nearest(small, "water", 10)]
     finally:
         milvus_connect.release(target)
 
