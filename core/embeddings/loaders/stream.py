@@ -34,6 +34,7 @@ class Stream:
         self._reader = reader
         self._start = start
         self._span = max(span if span is not None else src.size, 1)
+        self._reached = 0.0  # the furthest fraction reported
         self._closers = closers
         self.consumed = 0  # content bytes delivered (for error messages)
         if src.plain:  # the fast path: no wrapper around the file's own read
@@ -68,8 +69,10 @@ class Stream:
         try:
             pos = self._raw.tell() - self._start
         except (OSError, ValueError):
-            return 0.0
-        return min(max(pos / self._span, 0.0), 1.0)
+            return self._reached
+        # never backwards: the read-ahead thread moves the file position while this reads it
+        self._reached = max(self._reached, min(max(pos / self._span, 0.0), 1.0))
+        return self._reached
 
     def damaged(self, exc: BaseException) -> FileFormatError:
         """The error for compressed data that cannot be read, at the compressed byte reached."""

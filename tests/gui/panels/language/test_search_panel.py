@@ -61,7 +61,8 @@ def test_a_files_passages_are_searched_shown_in_the_cloud_and_exported(qtbot, pa
     f2 = tmp_path / "other.txt"  # another corpus: the passages and their hits are cleared (found by the monkey:
     f2.write_text("One line.\nAnother line.\n")  # the hits outlived their index for one event)
     m = use_file(qtbot, session, runner, f2)
-    assert len(m.index) == 2 and m.hits is not None and len(m.hits.hits) == 2
+    qtbot.waitUntil(lambda: m.index is not None and len(m.index) == 2 and m.hits is not None
+                    and len(m.hits.hits) == 2, timeout=30000)
     assert "Floodwater covered the roads" in (out.parent / "metadata.tsv").read_text()
     panel.back.click()
     assert session.embeddings is glove
