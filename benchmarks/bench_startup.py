@@ -37,11 +37,11 @@ def time_to_ready(cmd: list[str], env: dict, timeout: float = 120.0) -> float:
             else:
                 raise RuntimeError(f"{cmd[0]} ended without a 'ready:' line (exit {proc.wait()})")
         finally:
-            proc.stdout.close()
             try:
-                proc.wait(timeout=timeout)
+                proc.communicate(timeout=timeout)  # read to the end: the app still prints as it exits
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.communicate()
     return elapsed
 
 
