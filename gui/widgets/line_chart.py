@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from gui.theme import plot_colors
+from gui.theme import color_plot
 
 Line = tuple  # (x, y, (r, g, b), dashed)
 
@@ -78,8 +78,4 @@ class LineChart(QWidget):
         super().changeEvent(event)
 
     def _apply_colors(self) -> None:
-        bg, fg = plot_colors(self)
-        self.plot.setBackground(bg)
-        for name in ("left", "bottom"):
-            self.plot.getAxis(name).setPen(fg)
-            self.plot.getAxis(name).setTextPen(fg)
+        color_plot(self, self.plot)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHeaderView, QLabel, QSpi
 from superqt.utils import signals_blocked
 
 from core.embeddings.training import LIMITS, TrainingRun, TrainingSettings
-from gui.theme import plot_colors
+from gui.theme import color_plot
 
 # one colour per architecture, the same in both charts and the table's headers
 COLORS = {"skip-gram": (66, 133, 244), "CBOW": (234, 140, 30)}
@@ -137,11 +137,7 @@ class LearningChart(QWidget):
         super().changeEvent(event)
 
     def _apply_colors(self) -> None:
-        bg, fg = plot_colors(self)
-        self.plot.setBackground(bg)
-        for name in ("left", "bottom"):
-            self.plot.getAxis(name).setPen(fg)
-            self.plot.getAxis(name).setTextPen(fg)
+        color_plot(self, self.plot)
 
 
 class ProbeTable(QTableWidget):
