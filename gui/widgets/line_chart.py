@@ -52,7 +52,9 @@ class LineChart(QWidget):
                 style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
                 self.lines[name] = self.plot.plot([], [], pen=pg.mkPen(color, width=2, style=style), symbol="o",
                                                   symbolSize=4, symbolBrush=color, symbolPen=None)
-            self.lines[name].setData(np.asarray(x, float), np.asarray(y, float))
+            x, y = np.asarray(x, float), np.asarray(y, float)
+            keep = np.isfinite(y) & ((y > 0) if self.log_y else True)  # pyqtgraph fails on a line of only NaN
+            self.lines[name].setData(x[keep], y[keep])
         for name, item in self.lines.items():
             if name not in lines:
                 item.setData([], [])

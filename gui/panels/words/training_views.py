@@ -70,12 +70,16 @@ class SettingsForm(QWidget):
 
 
 def series(run: TrainingRun, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """(epochs, values) of one figure of a run: 'loss' (from epoch 1) or a key of SCORES."""
+    """(epochs, values) of one figure of a run: 'loss' (from epoch 1) or a key of SCORES. Epochs without
+    a value (a score a small vocabulary cannot give) are left out, so a line never holds only NaN."""
     if what == "loss":
-        recs = [r for r in run.epochs if r.loss is not None]
-        return np.array([r.epoch for r in recs], float), np.array([r.loss for r in recs], float)
-    get = SCORES[what][1]
-    return np.array([r.epoch for r in run.epochs], float), np.array([get(r.scores) for r in run.epochs], float)
+        values = [(r.epoch, r.loss) for r in run.epochs]
+    else:
+        get = SCORES[what][1]
+        values = [(r.epoch, get(r.scores)) for r in run.epochs]
+    xy = np.array([(e, np.nan if v is None else v) for e, v in values], float).reshape(-1, 2)
+    xy = xy[np.isfinite(xy[:, 1])]
+    return xy[:, 0], xy[:, 1]
 
 
 class LearningChart(QWidget):
@@ -114,7 +118,7 @@ class LearningChart(QWidget):
                 self.lines[name] = self.plot.plot([], [], pen=pg.mkPen(COLORS[name], width=2), symbol="o",
                                                   symbolSize=4, symbolBrush=COLORS[name], symbolPen=None)
             self.lines[name].setData(x, y / scale)
-            ys.append(y[np.isfinite(y)] / scale)
+            ys.append(y / scale)
         for name, line in self.lines.items():
             if name not in {r.settings.architecture for r in runs}:
                 line.setData([], [])

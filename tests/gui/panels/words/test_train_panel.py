@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from core.embeddings import store
 from core.embeddings.training import TrainingSettings
+from gui.panels.words.training_views import SCORES
 from gui.panels.words.train_panel import TrainPanel
 from tests.gui.conftest import wait_idle
 
@@ -130,3 +131,21 @@ def test_save_the_epoch_on_show(qtbot, session, runner, show, tmp_path):
     qtbot.waitUntil(lambda: not runner.is_running("training.save"), timeout=10000)
     assert np.array_equal(store.open_set(tmp_path / "set").vectors, session.training.run.epochs[1].embeddings.vectors)
     assert "Saved 1,799 words" in panel._status.text()
+
+
+def test_scores_a_small_vocabulary_cannot_give_draw_no_line(qtbot, session, runner, show, tmp_path):
+    """A corpus too small for any WordSim pair or analogy: every score is NaN; the charts paint without
+    a point (pyqtgraph fails painting a line of only NaN; the monkey found it)."""
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text(" ".join(f"zq{i % 30}" for i in range(600)), encoding="utf-8")  # no probe word
+    panel = show(TrainPanel)
+    session.training.corpus = str(corpus)
+    session.training.settings = TrainingSettings(epochs=2, min_count=1)
+    trained(qtbot, panel, runner)
+    assert session.training.run is not None, panel.message.plain
+    for key in SCORES:
+        panel._score_kind.setCurrentIndex(panel._score_kind.findData(key))
+        assert all(np.isnan(SCORES[key][1](rec.scores)) for rec in session.training.run.epochs)
+        panel._score.plot.grab()  # paints; an exception in paint fails the test (pytest-qt)
+        assert all(line.xData is None or len(line.xData) == 0 for line in panel._score.lines.values())
+    assert len(panel._loss.lines["skip-gram"].xData) == 2
