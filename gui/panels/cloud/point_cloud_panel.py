@@ -91,6 +91,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
         self._on_embeddings_changed()
 
     def _on_embeddings_changed(self) -> None:
+        self._live_rows = None  # the previous set's projection: cancelling it must not redraw its layout
         for kind in KINDS:  # results for the previous set are of no use
             self._runner.cancel(kind)
         es = self._session.embeddings

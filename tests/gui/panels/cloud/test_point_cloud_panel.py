@@ -250,3 +250,26 @@ def test_a_csv_export_that_cannot_be_written_says_so_in_the_note(panel, tmp_path
     (tmp_path / "cloud.csv").mkdir()
     panel.export_csv(str(tmp_path / "cloud.csv"))
     assert "could not export" in panel.controls.note.text() and "cloud.csv" in panel.controls.note.text()
+
+
+def test_a_new_set_during_a_reprojection_never_colours_the_old_layout_with_it(qtbot, glove_small, runner):
+    """Found by the monkey: a set coloured by a metadata column is being re-projected when a smaller set
+    with the same column arrives; cancelling the old projection redrew the old layout with the new
+    set's column (IndexError)."""
+    meta = {"initial": [w[0] for w in glove_small.words]}
+    s = Session(cloud=CloudModel(point_count=2000))
+    p = PointCloudPanel(s, runner)
+    qtbot.addWidget(p)
+    s.set_embeddings(EmbeddingSet(glove_small.words, glove_small.vectors, name="big", metadata=meta))
+    qtbot.waitUntil(lambda: p.layout_ is not None, timeout=10000)
+    wait_idle(qtbot, runner)
+    s.cloud.color_by = "meta:initial"
+    s.cloud.method = "tsne"
+    p.run_projection()
+    assert runner.is_running("cloud.projection") and p.layout_ is not None
+    small = glove_small.subset(range(300), name="small")
+    s.set_embeddings(EmbeddingSet(small.words, small.vectors, name="small",
+                                  metadata={"initial": meta["initial"][:300]}))
+    qtbot.waitUntil(lambda: p.layout_ is not None, timeout=60000)
+    assert p.scene.rows.max() < 300 and len(p.scene.base_colors) == len(p.scene.rows)
+    wait_idle(qtbot, runner)
