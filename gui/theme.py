@@ -61,12 +61,3 @@ def plot_colors(widget: QWidget) -> tuple[QColor, QColor]:
     """(background, foreground) for a plot inside `widget`, from its palette."""
     pal = widget.palette()
     return pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
-
-
-def color_plot(widget: QWidget, plot) -> None:
-    """Give a pyqtgraph PlotWidget inside ``widget`` the palette's background and text colours."""
-    bg, fg = plot_colors(widget)
-    plot.setBackground(bg)
-    for name in ("left", "bottom"):
-        plot.getAxis(name).setPen(fg)
-        plot.getAxis(name).setTextPen(fg)

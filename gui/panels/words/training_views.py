@@ -7,14 +7,12 @@ import html
 import math
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHeaderView, QLabel, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QWidget)
 from superqt.utils import signals_blocked
 
 from core.embeddings.training import LIMITS, TrainingRun, TrainingSettings
-from gui.theme import color_plot
+from gui.widgets.line_chart import LineChart
 
 # one colour per architecture, the same in both charts and the table's headers
 COLORS = {"skip-gram": (66, 133, 244), "CBOW": (234, 140, 30)}
@@ -82,66 +80,28 @@ def series(run: TrainingRun, what: str) -> tuple[np.ndarray, np.ndarray]:
     return xy[:, 0], xy[:, 1]
 
 
-class LearningChart(QWidget):
+class LearningChart(LineChart):
     """A line per run against the epoch, the epoch on show marked; fixed axes (see directions_panel)."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.plot = plot = pg.PlotWidget()
-        plot.setMinimumHeight(90)
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.showGrid(x=True, y=True, alpha=0.25)
-        plot.getAxis("left").setWidth(44)
-        plot.getAxis("left").enableAutoSIPrefix(False)
-        plot.getAxis("bottom").setHeight(22)
-        plot.disableAutoRange()
-        self.title = QLabel(title)
+        super().__init__(title, parent, height=90)
+        self.title.setWordWrap(False)
         self._text = title
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(1)
-        layout.addWidget(self.title)
-        layout.addWidget(plot, 1)
-        self.lines: dict[str, pg.PlotDataItem] = {}
-        self.marker = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen(150, 150, 150, style=Qt.PenStyle.DashLine))
-        plot.addItem(self.marker)
-        self._apply_colors()
 
     def show_runs(self, runs: list[TrainingRun], what: str, epochs: int, scale: float = 1.0) -> None:
-        ys = []
+        lines, ys = {}, []
         for run in runs:
             name = run.settings.architecture
             x, y = series(run, what)
-            if name not in self.lines:
-                self.lines[name] = self.plot.plot([], [], pen=pg.mkPen(COLORS[name], width=2), symbol="o",
-                                                  symbolSize=4, symbolBrush=COLORS[name], symbolPen=None)
-            self.lines[name].setData(x, y / scale)
+            lines[name] = (x, y / scale, COLORS[name], False)
             ys.append(y / scale)
-        for name, line in self.lines.items():
-            if name not in {r.settings.architecture for r in runs}:
-                line.setData([], [])
         key = "".join(f" <span style='color:rgb{COLORS[r.settings.architecture]}'>━ {r.settings.architecture}</span>"
                       for r in runs) if len(runs) > 1 else ""
         self.title.setText(self._text + ("<br>" + key if key else ""))
-        self.plot.setXRange(0, max(epochs, 1), padding=0.02)
         values = np.concatenate(ys) if ys else np.zeros(0)
-        if len(values):
-            lo, hi = float(values.min()), float(values.max())
-            pad = max((hi - lo) * 0.08, abs(hi) * 0.02, 1e-3)
-            self.plot.setYRange(lo - pad, hi + pad, padding=0)
-
-    def set_marker(self, epoch: int) -> None:
-        self.marker.setValue(epoch)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_colors()
-        super().changeEvent(event)
-
-    def _apply_colors(self) -> None:
-        color_plot(self, self.plot)
+        lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+        pad = max((hi - lo) * 0.08, abs(hi) * 0.02, 1e-3)
+        self.set_lines(lines, x_range=(0, max(epochs, 1)), y_range=(lo - pad, hi + pad))
 
 
 class ProbeTable(QTableWidget):

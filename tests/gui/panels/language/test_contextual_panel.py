@@ -40,9 +40,9 @@ def test_the_bank_preset_shows_the_matrix_the_gap_and_what_each_model_sees(qtbot
     x, within = panel.charts["smollm2"].data("within")
     _, across = panel.charts["smollm2"].data("across")
     assert len(x) == 31 and (within[6:22] > across[6:22]).all()
-    assert panel.charts["smollm2"].marker.isVisible() and not panel.charts["minilm"].marker.isVisible()
+    assert panel.charts["smollm2"].marker_at() is not None and panel.charts["minilm"].marker_at() is None
     panel.model.setCurrentIndex(panel.model.findData("minilm"))
-    assert m.model == "minilm" and panel.layer.maximum() == 6 and panel.charts["minilm"].marker.isVisible()
+    assert m.model == "minilm" and panel.layer.maximum() == 6 and panel.charts["minilm"].marker_at() is not None
 
 
 def test_editing_a_sentence_rereads_and_a_missing_word_is_said_at_once(qtbot, panel, session):

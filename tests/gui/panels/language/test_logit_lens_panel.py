@@ -68,7 +68,7 @@ def test_clicking_a_cell_shows_that_layers_top_10_and_follows_its_column(lm_buil
     assert [r.key for r in panel.bars.rows()] == [i for i, _ in top]
     assert panel.bars.rows()[0].text == "\u2423time" and "L23" in panel.bars_title.text()
     assert panel.grid.selected == (row, col) and panel.grid.column == 3
-    assert panel.prob_chart.marker.value() == 23
+    assert panel.prob_chart.marker_at() == 23
     qtbot.mouseClick(panel.grid, Qt.MouseButton.LeftButton,
                      pos=panel.grid.cell_rect(30, 1).center().toPoint())  # the embeddings, after "Once"
     assert session.language.lens.cell == (0, 1) and panel.bars.rows()[0].text == "Once"

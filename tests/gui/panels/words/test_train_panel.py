@@ -62,15 +62,15 @@ def test_train_then_replay_the_epochs(qtbot, session, runner, show):
     assert panel._table.rowCount() == len(run.probes) and panel._table.verticalHeaderItem(0).text() == "government"
     assert panel._table.cell_words(0) == [w for w, _ in run.epochs[-1].neighbours[0][1]]
     assert "skip-gram, epoch 3: loss" in panel._scores_text.text() and "(59 pairs)" in panel._scores_text.text()
-    x, y = panel._loss.lines["skip-gram"].getData()
+    x, y = panel._loss.data("skip-gram")
     assert list(x) == [1, 2, 3] and np.allclose(y, [r.loss / 1000 for r in run.epochs[1:]])
     panel._slider.setValue(1)
     assert session.training.epoch == 1
     qtbot.waitUntil(lambda: session.embeddings is run.epochs[1].embeddings, timeout=2000)
-    assert panel._loss.marker.value() == 1
+    assert panel._loss.marker_at() == 1
     assert panel._table.cell_words(0) == [w for w, _ in run.epochs[1].neighbours[0][1]]
     panel._score_kind.setCurrentIndex(panel._score_kind.findData("gap"))
-    assert np.allclose(panel._score.lines["skip-gram"].getData()[1], [r.scores.related_gap for r in run.epochs])
+    assert np.allclose(panel._score.data("skip-gram")[1], [r.scores.related_gap for r in run.epochs])
     qtbot.mouseClick(panel._play, Qt.MouseButton.LeftButton)  # replays from here to the end
     assert panel._play.text() == "■ Stop"
     qtbot.waitUntil(lambda: panel._play.text() == "▶ Replay", timeout=10000)
@@ -89,7 +89,7 @@ def test_compare_shows_both_side_by_side(qtbot, session, runner, show):
     assert panel._table.item(0, 0).text().split("\n")[1].startswith("CBOW: ")
     assert panel._table.cell_words(0, 1) == [w for w, _ in other.epochs[-1].neighbours[0][1]]
     assert panel._table.cell_words(0, 0) == [w for w, _ in run.epochs[-1].neighbours[0][1]]
-    assert set(panel._loss.lines) == {"skip-gram", "CBOW"} and len(panel._loss.lines["CBOW"].getData()[0]) == 2
+    assert set(panel._loss.canvas.lines) == {"skip-gram", "CBOW"} and len(panel._loss.data("CBOW")[0]) == 2
 
 
 def test_cancel_keeps_the_epochs_so_far(qtbot, session, runner, show):
@@ -135,7 +135,7 @@ def test_save_the_epoch_on_show(qtbot, session, runner, show, tmp_path):
 
 def test_scores_a_small_vocabulary_cannot_give_draw_no_line(qtbot, session, runner, show, tmp_path):
     """A corpus too small for any WordSim pair or analogy: every score is NaN; the charts paint without
-    a point (pyqtgraph fails painting a line of only NaN; the monkey found it)."""
+    a point (pyqtgraph, which drew them before, failed painting a line of only NaN; the monkey found it)."""
     corpus = tmp_path / "tiny.txt"
     corpus.write_text(" ".join(f"zq{i % 30}" for i in range(600)), encoding="utf-8")  # no probe word
     panel = show(TrainPanel)
@@ -146,6 +146,6 @@ def test_scores_a_small_vocabulary_cannot_give_draw_no_line(qtbot, session, runn
     for key in SCORES:
         panel._score_kind.setCurrentIndex(panel._score_kind.findData(key))
         assert all(np.isnan(SCORES[key][1](rec.scores)) for rec in session.training.run.epochs)
-        panel._score.plot.grab()  # paints; an exception in paint fails the test (pytest-qt)
-        assert all(line.xData is None or len(line.xData) == 0 for line in panel._score.lines.values())
-    assert len(panel._loss.lines["skip-gram"].xData) == 2
+        panel._score.grab()  # paints; an exception in paint fails the test (pytest-qt)
+        assert len(panel._score.data("skip-gram")[0]) == 0
+    assert len(panel._loss.data("skip-gram")[0]) == 2
