@@ -29,6 +29,7 @@ from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
 from ..inference.onnx_worker import Listing
 from ..embeddings.training import TrainingRun, TrainingSettings
 from ..embeddings.search.base import Engines, SearchBackend
+from ..release import release_later
 from ..projections.layout import Layout
 from .language_views import Activity, ContextualModel, LensModel, SearchModel  # noqa: F401 (Activity: re-exported)
 
@@ -238,7 +239,10 @@ class Session:
     language: LanguageModelState = field(default_factory=LanguageModelState)
 
     def set_embeddings(self, es: EmbeddingSet | None) -> None:
-        """Switch sets: selections and results that index the old set are cleared first."""
+        """Switch sets: selections and results that index the old set are cleared first. The old set
+        and its search engines are freed later, off this thread (see core.release)."""
+        if es is not self.embeddings:
+            release_later(self.embeddings, self.neighbours.engines, self.cloud.layout)
         self.selection = ()
         self.hover = -1
         self.neighbours.lookup = None
