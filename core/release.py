@@ -20,7 +20,7 @@ import threading
 import time
 
 DELAY_S = 1.0
-CHUNK = 20_000
+CHUNK = 5_000
 
 _queue: queue.SimpleQueue = queue.SimpleQueue()
 _thread: threading.Thread | None = None
@@ -79,6 +79,7 @@ def _dismantle(objects: list) -> None:
             if isinstance(value, (list, dict)) and sys.getrefcount(value) <= 2:
                 _empty(value)
             del value
+            time.sleep(0)
 
 
 def _empty(container: list | dict) -> None:
@@ -86,7 +87,9 @@ def _empty(container: list | dict) -> None:
     if isinstance(container, list):
         while container:
             del container[-CHUNK:]
+            time.sleep(0)  # hands the interpreter to a thread waiting for it (the window's)
         return
     while container:
         for key in list(itertools.islice(container, CHUNK)):
             del container[key]
+        time.sleep(0)

@@ -207,7 +207,9 @@ class MainWindow(QMainWindow):
         # while they paint
         self.runner.when_quiet(lambda: self.session.embeddings is es and self.runner.run(
             "index", lambda: warm_up_job(es), label="indexing words"))
-        self.runner.run("cache", lambda: cache_write(es), self._on_cache_written, label="keeping a converted copy")
+        # the converted copy (tens of MB written) waits too: at the load's end it competed with the panels
+        self.runner.when_quiet(lambda: self.session.embeddings is es and self.runner.run(
+            "cache", lambda: cache_write(es), self._on_cache_written, label="keeping a converted copy"))
 
     def _on_cache_written(self, problem: str | None) -> None:
         if problem:
