@@ -16,14 +16,14 @@ What gets quantised
   which ruins the output (KL 0.43, " time" 0.347 -> 0.74). By default the GGUF's own
   4-bit codes and steps are recovered from the fp32 weights (exactly: error 0 steps) and
   the per-block remainder is added back by a tiny fp32 MatMul on block sums of the input
-  (see _exact_q4_1); with ``--accuracy-level 0 --lm-head fp32`` the result equals fp32.
+  (see quantize_graph.exact_q4_1); with ``--accuracy-level 0 --lm-head fp32`` the result equals fp32.
 * The tied embedding / lm_head: the exporter writes ``MatMul(x, Transpose(W_embed))``,
   which MatMulNBitsQuantizer skips (its weight is not an initializer). ``--lm-head``
   decides: ``fp32`` leaves it (113 MB read per pass), ``q8`` / ``q4`` first stores the
   transposed weight as its own initializer and quantises it with 8 / 4 bits (the GGUF
   holds it as Q8_0). With ``q8`` the embedding Gather then reads the same 8-bit table
   (``com.microsoft::GatherBlockQuantized``), so the file holds the tied matrix once, in
-  8 bits (28 MB) rather than also in fp32 (113 MB); see _share_embedding.
+  8 bits (28 MB) rather than also in fp32 (113 MB); see quantize_graph.share_embedding.
 * ``accuracy_level`` 4 computes with int8 activations (fast on AVX512-VNNI/AVX-VNNI);
   0 (unset) / 1 compute in fp32. The MLP's down projections (K = the intermediate width)
   always compute in fp32: their inputs carry SmolLM2's massive activations, which int8
@@ -42,12 +42,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from core.io import atomic_path, atomic_write_json, sha256_file
+from models.quantize_graph import exact_q4_1, fp32_compute_for_wide_inputs, share_embedding, untie_lm_head
 from models.quantize_parity import is_faithful, log, parity
 
 RECIPE_VERSION = 4  # 2: one graph, the embedding on the 8-bit lm_head table; 4: down_proj in fp32
+
+
 def suffix_for(bits: int) -> str:
     return f"_q{bits}"
 
@@ -55,178 +56,6 @@ def suffix_for(bits: int) -> str:
 def quantized_names(bits: int) -> dict[str, str]:
     s = suffix_for(bits)
     return {"model": f"model{s}.onnx"}
-
-
-# --------------------------------------------------------------------------- graph surgery
-
-
-def _untie_lm_head(model) -> str | None:
-    """Replace ``MatMul(x, Transpose(W))`` (W a [vocab, width] initializer) with a MatMul on a
-    stored ``W.T``, so the quantiser sees a constant weight. Returns the MatMul's name."""
-    from onnx import numpy_helper
-
-    g = model.graph
-    inits = {t.name: t for t in g.initializer}
-    consumers: dict[str, list] = {}
-    for n in g.node:
-        for i in n.input:
-            consumers.setdefault(i, []).append(n)
-    for tr in list(g.node):
-        if tr.op_type != "Transpose" or tr.input[0] not in inits or len(inits[tr.input[0]].dims) != 2:
-            continue
-        users = consumers.get(tr.output[0], [])
-        if len(users) != 1 or users[0].op_type != "MatMul" or users[0].input[1] != tr.output[0]:
-            continue
-        perm = [a.ints for a in tr.attribute if a.name == "perm"]
-        if perm and list(perm[0]) != [1, 0]:
-            continue
-        mm = users[0]
-        w_t = np.ascontiguousarray(numpy_helper.to_array(inits[tr.input[0]]).T)
-        name = tr.input[0] + "_T"
-        g.initializer.append(numpy_helper.from_array(w_t, name))
-        mm.input[1] = name
-        g.node.remove(tr)
-        if not mm.name:
-            mm.name = "lm_head_matmul"
-        return mm.name
-    return None
-
-
-def _share_embedding(model, block_size: int) -> str:
-    """Let the embedding Gather read the 8-bit lm_head table instead of its own fp32 copy.
-
-    The tied matrix W (vocab, width) is both the embedding (Gather rows) and the output
-    projection; after the 8-bit lm_head quantisation the file holds W in fp32 (the Gather's)
-    and in 8 bits (MatMulNBits: B (vocab, blocks, block), scales, zero points). The Gather
-    becomes ``GatherBlockQuantized(Reshape(B, [vocab, width]), ids, scales, zero_points)``
-    (bits 8, blocks along the width): the same numbers the lm_head uses, read row by row;
-    the fp32 copy goes. Returns what was done, for the record."""
-    from onnx import helper, numpy_helper
-
-    g = model.graph
-    inits = {t.name: t for t in g.initializer}
-    heads = [n for n in g.node if n.op_type == "MatMulNBits" and dict((a.name, a.i) for a in n.attribute)["bits"] == 8]
-    gathers = [n for n in g.node if n.op_type == "Gather" and n.input[0] in inits and len(inits[n.input[0]].dims) == 2]
-    for gather in gathers:
-        w = inits[gather.input[0]]
-        vocab, width = w.dims
-        head = next((h for h in heads if h.input[1] == gather.input[0] + "_T_Q8"), None)
-        if head is None:
-            continue
-        b, scales, zeros = head.input[1], head.input[2], head.input[3]
-        shape = gather.input[0] + "_Q8_rows_shape"
-        g.initializer.append(numpy_helper.from_array(np.array([vocab, width], np.int64), shape))
-        rows = gather.input[0] + "_Q8_rows"
-        reshape = helper.make_node("Reshape", [b, shape], [rows], name=rows)
-        shared = helper.make_node("GatherBlockQuantized", [rows, gather.input[1], scales, zeros], list(gather.output),
-                                  name=gather.name or "embedding_q8", domain="com.microsoft",
-                                  gather_axis=0, quantize_axis=1, block_size=block_size, bits=8)
-        nodes = list(g.node)
-        i = nodes.index(gather)
-        nodes[i:i + 1] = [reshape, shared]
-        g.ClearField("node")
-        g.node.extend(nodes)
-        if not any(w.name in n.input for n in g.node):
-            g.initializer.remove(w)
-        if not any(o.domain == "com.microsoft" for o in model.opset_import):
-            model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-        return f"{gather.input[0]}: Gather on the 8-bit lm_head table ({vocab} x {width}); fp32 copy removed"
-    raise RuntimeError("no embedding Gather tied to the 8-bit lm_head found")
-
-
-def _fp32_compute_for_wide_inputs(model) -> int:
-    """accuracy_level 0 (fp32 activations) for the 4-bit MatMulNBits with the widest input (the
-    MLP down projections: K = the intermediate width, 1536); returns how many."""
-    quads = [n for n in model.graph.node if n.op_type == "MatMulNBits"
-             and {a.name: a.i for a in n.attribute}["bits"] == 4]
-    widest = max(({a.name: a.i for a in n.attribute}["K"] for n in quads), default=0)
-    done = 0
-    for n in quads:
-        attrs = {a.name: a for a in n.attribute}
-        if attrs["K"].i == widest:
-            if "accuracy_level" in attrs:
-                attrs["accuracy_level"].i = 0
-            done += 1
-    return done
-
-
-def _q4_1_grid(w: np.ndarray, block_size: int):
-    """Recover the GGUF Q4_1 grid of a dequantised weight ``w`` (K, N), blocks along K.
-
-    Returns q (N, kb, block) in 0..15, step d (N, kb) and minimum m (N, kb) with
-    ``w[k, n] == m + d * q`` (to fp32 rounding), and the largest reconstruction error
-    relative to the step (0 when ``w`` really is Q4_1 with these blocks)."""
-    k, n = w.shape
-    kb = k // block_size
-    wb = np.ascontiguousarray(w.T).reshape(n, kb, block_size).astype(np.float64)
-    m, mx = wb.min(-1), wb.max(-1)
-    d = (mx - m) / 15.0
-    safe = np.where(d > 0, d, 1.0)
-    q = np.clip(np.rint((wb - m[..., None]) / safe[..., None]), 0, 15)
-    err = np.abs(m[..., None] + d[..., None] * q - wb).max(-1) / safe
-    return q.astype(np.uint8), d, m, float(err.max())
-
-
-def _exact_q4_1(model, originals: dict[str, np.ndarray], block_size: int) -> dict:
-    """Rewrite every 4-bit MatMulNBits so it reproduces the Q4_1 weights exactly.
-
-    MatMulNBits computes ``d * (q - z)`` with an integer z; Q4_1 is ``d * q + m``. The
-    stored q and d are the GGUF's own; z = round(-m / d) and the remainder
-    ``c = m + d * z`` (a constant per block, |c| <= d / 2) is added back as
-    ``blocksum(A) @ C``: Reshape(A, [0, 0, kb, block]) -> ReduceSum -> MatMul(C[kb, N]) -> Add.
-    Block sums are shared by MatMuls reading the same A (q/k/v, gate/up)."""
-    from onnx import helper, numpy_helper
-
-    g = model.graph
-    inits = {t.name: t for t in g.initializer}
-    new_nodes, block_sums, worst, n_done = [], {}, 0.0, 0
-    for node in g.node:
-        bits = next((a.i for a in node.attribute if a.name == "bits"), None)
-        src_name = node.input[1][: -len("_Q4")] if node.op_type == "MatMulNBits" else None
-        if bits != 4 or src_name not in originals:
-            new_nodes.append(node)
-            continue
-        w = originals[src_name]
-        k, n = w.shape
-        kb = k // block_size
-        q, d, m, err = _q4_1_grid(w, block_size)
-        worst = max(worst, err)
-        z = np.clip(np.rint(-m / np.where(d > 0, d, 1.0)), 0, 15)
-        c = (m + d * z).astype(np.float32)  # (N, kb)
-        packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
-        zq = z.astype(np.uint8)
-        if kb % 2:
-            zq = np.concatenate([zq, np.zeros((n, 1), np.uint8)], 1)
-        zp = (zq[:, 0::2] | (zq[:, 1::2] << 4)).astype(np.uint8)
-        for name, arr in ((node.input[1], packed), (node.input[2], d.astype(np.float32)), (node.input[3], zp)):
-            assert tuple(inits[name].dims) == arr.shape, (name, tuple(inits[name].dims), arr.shape)
-            inits[name].CopyFrom(numpy_helper.from_array(arr, name))
-        a = node.input[0]
-        key = (a, kb)
-        if key not in block_sums:
-            shape_name = f"q41_shape_{kb}_{block_size}"
-            if shape_name not in inits:
-                inits[shape_name] = numpy_helper.from_array(np.array([0, 0, kb, block_size], np.int64), shape_name)
-                g.initializer.append(inits[shape_name])
-            axes_name = "q41_axes_last"
-            if axes_name not in inits:
-                inits[axes_name] = numpy_helper.from_array(np.array([-1], np.int64), axes_name)
-                g.initializer.append(inits[axes_name])
-            r, s = f"{a}_q41_blocks", f"{a}_q41_blocksum{kb}"
-            new_nodes.append(helper.make_node("Reshape", [a, shape_name], [r], name=r))
-            new_nodes.append(helper.make_node("ReduceSum", [r, axes_name], [s], name=s, keepdims=0))
-            block_sums[key] = s
-        out = node.output[0]
-        node.output[0] = out + "_q41_main"
-        new_nodes.append(node)
-        c_name = src_name + "_q41_offsets"
-        g.initializer.append(numpy_helper.from_array(np.ascontiguousarray(c.T), c_name))
-        new_nodes.append(helper.make_node("MatMul", [block_sums[key], c_name], [out + "_q41_fix"], name=out + "_q41_fix"))
-        new_nodes.append(helper.make_node("Add", [out + "_q41_main", out + "_q41_fix"], [out], name=out + "_q41_add"))
-        n_done += 1
-    g.ClearField("node")
-    g.node.extend(new_nodes)
-    return {"exact_q4_1_nodes": n_done, "max_grid_error_in_steps": worst}
 
 
 def quantize_file(
@@ -256,7 +85,7 @@ def quantize_file(
         for n in model.graph.node:
             if n.op_type == "MatMul" and n.input[1] in inits and len(inits[n.input[1]].dims) == 2:
                 originals[n.input[1]] = numpy_helper.to_array(inits[n.input[1]])
-    head = _untie_lm_head(model) if lm_head != "fp32" else None
+    head = untie_lm_head(model) if lm_head != "fp32" else None
     if lm_head != "fp32" and head is None:
         raise RuntimeError(f"{src}: no Transpose(initializer) -> MatMul lm_head found")
     log(f"{src.name}: loaded in {time.perf_counter() - t0:.1f} s; {n_matmul_const} constant MatMuls; lm_head: {lm_head}")
@@ -279,16 +108,16 @@ def quantize_file(
     model = q.model.model
     counts: dict = {}
     if originals:
-        counts.update(_exact_q4_1(model, originals, block_size))
+        counts.update(exact_q4_1(model, originals, block_size))
         log(f"{src.name}: Q4_1 grid restored ({counts}) in {time.perf_counter() - t0:.1f} s")
     for n in model.graph.node:
         if n.op_type == "MatMulNBits":
             b = next(a.i for a in n.attribute if a.name == "bits")
             counts[f"MatMulNBits_{b}bit"] = counts.get(f"MatMulNBits_{b}bit", 0) + 1
     if head is not None and head_bits == 8:
-        counts["embedding"] = _share_embedding(model, block_size)
+        counts["embedding"] = share_embedding(model, block_size)
     if accuracy_level != 0:
-        counts["fp32_compute"] = _fp32_compute_for_wide_inputs(model)
+        counts["fp32_compute"] = fp32_compute_for_wide_inputs(model)
     counts["MatMul_left_fp32"] = sum(1 for n in model.graph.node if n.op_type == "MatMul")
     log(f"{src.name}: quantised ({counts}) in {time.perf_counter() - t0:.1f} s; saving {dst.name}")
     with atomic_path(dst, suffix=".onnx") as tmp:
