@@ -1,12 +1,18 @@
 """GUI fixtures: a Session on the 20k GloVe subset, a TaskRunner shut down after each test, the
 window's controllers, and ``show(PanelClass)`` to build and show a panel on them; helpers that read
-results out of the Session."""
+results out of the Session; ``window`` (the MainWindow around a plain central widget) and
+``small_glove_file`` (a real GloVe text file) for the window's tests."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QWidget
 
+from core.embeddings.exporters import write_word2vec_text
+from core.progress import run_sync
 from core.state.session import Session
+from core.state.settings import Settings
 from gui.controllers import Controllers
+from gui.main_window import MainWindow
 from gui.task_runner import TaskRunner
 
 # The offscreen platform plugin says these when a window or popup is shown; they are harmless
@@ -87,3 +93,20 @@ def wait_idle(qtbot, runner: TaskRunner, timeout: int = 10000) -> None:
         waited += 30
         stable = 0 if runner.is_running() else stable + 1
         assert waited < timeout, f"still running after {timeout} ms: {runner.running()}"
+
+
+@pytest.fixture
+def small_glove_file(tmp_path, glove_small):
+    """A real GloVe text file of the 500 most frequent words."""
+    path = tmp_path / "small.txt"
+    run_sync(write_word2vec_text(glove_small, path, header=False, rows=range(500)))
+    return path
+
+
+@pytest.fixture
+def window(qtbot, session, runner):
+    """The window around a plain central widget: the point cloud has its own tests (and one here)."""
+    w = MainWindow(session, runner, settings=Settings(), persist=False, central=QWidget())
+    qtbot.addWidget(w)
+    yield w
+    w.runner.shutdown()
