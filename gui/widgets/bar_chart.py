@@ -32,14 +32,16 @@ class BarChart(HoverReadout, QWidget):
         self.labels: list[str] = []
         self.tips: list[str] = []
         self.low, self.high, self.fmt = 0.0, 1.0, "{:.3g}"
-        self.mark_top = True
+        self.mark_top, self.every_value = True, False
         self.setMouseTracking(True)
         self.setMinimumSize(120, 90)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_values(self, values: Sequence[float], labels: Sequence[str] | None = None, *, low: float | None = None,
                    high: float | None = None, fmt: str = "{:.3g}", tips: Sequence[str] | None = None,
-                   mark_top: bool = True) -> None:
+                   mark_top: bool = True, every_value: bool = False) -> None:
+        """`mark_top`: the largest bar highlighted with its value written on it; `every_value`: every
+        bar's value written at its end (for a few bars)."""
         v = np.asarray(values, np.float32).reshape(-1)
         self.values = v
         self.labels = list(labels) if labels is not None else [str(i) for i in range(len(v))]
@@ -48,7 +50,7 @@ class BarChart(HoverReadout, QWidget):
         hi = float(max(0.0, v.max())) if v.size else 1.0
         self.low = lo if low is None else low
         self.high = (hi if hi > self.low else self.low + 1.0) if high is None else high
-        self.fmt, self.mark_top = fmt, mark_top
+        self.fmt, self.mark_top, self.every_value = fmt, mark_top, every_value
         self.update()
 
     def clear(self) -> None:
@@ -102,12 +104,12 @@ class BarChart(HoverReadout, QWidget):
             for i, label in enumerate(self.labels[:n]):
                 p.drawText(QRectF(r.left() + i * step, r.bottom() + 2, step, fm.height()),
                            Qt.AlignmentFlag.AlignHCenter, label)
-        if top >= 0:
-            v = float(self.values[top])
+        for i in (range(n) if self.every_value else [top] if top >= 0 else []):
+            v = float(self.values[i])
             y = self._y(r, min(max(v, self.low), self.high))
             label = self.fmt.format(v)
             w = fm.horizontalAdvance(label) + 4
-            x = min(max(r.left(), r.left() + (top + 0.5) * step - w / 2), r.right() - w)
+            x = min(max(r.left(), r.left() + (i + 0.5) * step - w / 2), r.right() - w)
             p.drawText(QRectF(x, (y - fm.height() - 1) if v >= 0 else y + 1, w, fm.height()),
                        Qt.AlignmentFlag.AlignHCenter, label)
         p.end()

@@ -8,8 +8,6 @@ The DirectionsController scores them (core.embeddings.directions) into
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 from superqt.utils import qdebounced, signals_blocked
 
@@ -17,7 +15,7 @@ from core.embeddings.directions import PRESET_PROBES, PRESETS, parse_pairs
 from core.errors import ExplorerError
 from core.state.session import Session
 from gui.task_runner import TaskRunner
-from gui.theme import plot_colors
+from gui.widgets.bar_chart import BarChart
 from gui.widgets.inline_message import InlineMessage
 
 CUSTOM = "custom"
@@ -44,23 +42,8 @@ class DirectionsPanel(QWidget):
         self._ortho.setCurrentText("gender")
         self._info = QLabel(wordWrap=True)
         self._message = InlineMessage()
-        self._plot = pg.PlotWidget()
-        self._plot.setMinimumHeight(160)
-        self._plot.setMenuEnabled(False)
-        self._plot.setMouseEnabled(x=False, y=False)
-        self._plot.hideButtons()
-        self._plot.showGrid(y=True, alpha=0.3)
-        self._plot.setLabel("left", "cosine")
-        self._plot.getAxis("left").enableAutoSIPrefix(False)
-        # Fixed axis sizes and no auto-range: every change of a pyqtgraph scene makes Qt repaint the
-        # window at once, and an axis that resizes itself to new tick labels (or an auto-range) makes
-        # a second change while painting, then a third: four window repaints for one new chart.
-        self._plot.getAxis("left").setWidth(52)
-        self._plot.getAxis("bottom").setHeight(30)
-        self._plot.disableAutoRange()
-        self._bars = pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=0.6)
-        self._plot.addItem(self._bars)
-        self._plot.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(128, 128, 128)))
+        self._chart = BarChart(title="cosine with the direction")
+        self._chart.setMinimumHeight(160)
 
         form = QFormLayout()
         form.addRow("Preset", self._preset)
@@ -74,8 +57,7 @@ class DirectionsPanel(QWidget):
         layout.addLayout(form)
         layout.addWidget(self._message)
         layout.addWidget(self._info)
-        layout.addWidget(self._plot, 1)
-        self._apply_plot_colors()
+        layout.addWidget(self._chart, 1)
 
         # -- widgets -> session ----------------------------------------------------
         self._preset.currentTextChanged.connect(self._on_preset_chosen)
@@ -151,34 +133,15 @@ class DirectionsPanel(QWidget):
     def _show(self, data: list[tuple[str, float]], message: str, info: str) -> None:
         self._message.show_message(message, "error")
         self._info.setText(info)
-        x = np.arange(len(data), dtype=float)
         h = np.array([v for _, v in data], dtype=float)
-        brushes = [pg.mkBrush(66, 133, 244) if v >= 0 else pg.mkBrush(234, 67, 53) for v in h]
-        self._bars.setOpts(x=x, height=h, brushes=brushes)
-        self._plot.getAxis("bottom").setTicks([[(i, w) for i, (w, _) in enumerate(data)]])
-        if len(data):
-            lim = max(0.1, float(np.abs(h).max()) * 1.15)
-            self._plot.setXRange(-0.6, len(data) - 0.4, padding=0)
-            self._plot.setYRange(-lim if (h < 0).any() else 0, lim, padding=0)
-
-    # -- theme ------------------------------------------------------------------------
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_plot_colors()
-        super().changeEvent(event)
-
-    def _apply_plot_colors(self) -> None:
-        bg, fg = plot_colors(self)
-        self._plot.setBackground(bg)
-        for name in ("left", "bottom"):
-            axis = self._plot.getAxis(name)
-            axis.setPen(fg)
-            axis.setTextPen(fg)
+        lim = max(0.1, float(np.abs(h).max()) * 1.15) if len(h) else 1.0
+        self._chart.set_values(h, labels=[w for w, _ in data], low=-lim if (h < 0).any() else 0.0, high=lim,
+                               fmt="{:+.3f}", mark_top=False, every_value=len(h) <= 12)
 
     # -- for tests ------------------------------------------------------------------------
     @property
-    def plot(self) -> pg.PlotWidget:
-        return self._plot
+    def chart(self) -> BarChart:
+        return self._chart
 
     @property
     def message(self) -> InlineMessage:

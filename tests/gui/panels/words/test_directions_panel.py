@@ -10,7 +10,7 @@ from tests.gui.conftest import scores
 
 
 def chart(panel):
-    return [float(v) for v in panel._bars.opts["height"]]
+    return [float(v) for v in panel.chart.values]
 
 
 def test_plural_direction_rises_with_numbers(qtbot, session, runner, show):
@@ -20,8 +20,8 @@ def test_plural_direction_rises_with_numbers(qtbot, session, runner, show):
     values = [v for _, v in scores(session)]
     assert values[0] < values[1] and values[0] < values[2] and values[0] < values[3]
     assert chart(panel) == values
-    ticks = panel.plot.getAxis("bottom")._tickLevels[0]
-    assert [t[1] for t in ticks] == ["one", "two", "three", "four"]
+    assert panel.chart.labels == ["one", "two", "three", "four"]
+    assert panel.chart.describe(1).endswith(f"two: {values[1]:+.3f}")
 
 
 def test_choosing_a_preset_sets_pairs_and_probes(qtbot, session, runner, show):
@@ -74,4 +74,4 @@ def test_unknown_words_are_reported(qtbot, session, runner, show):
     assert "xxqqzz" in panel.message.plain and panel.message.kind == "error"
     session.directions.pairs = "cat cats"
     qtbot.waitUntil(lambda: "expected" in panel.message.plain, timeout=3000)
-    assert np.size(panel._bars.opts["height"]) == 0
+    assert np.size(panel.chart.values) == 0
