@@ -79,7 +79,8 @@ class LabelsItem(gl.GLTextItem):
         # Text is drawn with the raster engine into one image, then blitted: drawText through the
         # OpenGL paint engine costs ~1 ms a call on software GL (5 calls a label with its halo).
         dpr = view.devicePixelRatioF()
-        image = QImage(int(view.width() * dpr), int(view.height() * dpr), QImage.Format.Format_ARGB32_Premultiplied)
+        # in the byte order glDrawPixels reads (GL_RGBA): no conversion of the whole image per frame
+        image = QImage(int(view.width() * dpr), int(view.height() * dpr), QImage.Format.Format_RGBA8888_Premultiplied)
         image.setDevicePixelRatio(dpr)
         image.fill(0)
         painter = QPainter(image)
@@ -124,7 +125,8 @@ class LabelsItem(gl.GLTextItem):
         glDrawPixels; there QPainter is used.
         """
         if self._direct:
-            img = image.convertToFormat(QImage.Format.Format_RGBA8888_Premultiplied)
+            img = image if image.format() == QImage.Format.Format_RGBA8888_Premultiplied else \
+                image.convertToFormat(QImage.Format.Format_RGBA8888_Premultiplied)
             h, w, bpl = img.height(), img.width(), img.bytesPerLine()
             dpr = image.devicePixelRatio()
             x0, x1 = (int(np.clip(v * dpr, 0, w)) for v in (box.left(), box.right()))
