@@ -137,12 +137,13 @@ def _files_shots(app, window, runner, save) -> None:
     import tempfile
     import zipfile
 
+    from core.embeddings.default_set import load_default
     from core.embeddings.exporters import write_word2vec_text
     from core.progress import run_sync
     from gui.open_dialog import OpenDialog
 
     tmp = Path(tempfile.mkdtemp(prefix="shots-"))
-    es = window.session.embeddings
+    es = run_sync(load_default())  # the window may show a trained set by now
     text = tmp / "glove.6B.50d.200k.txt"
     run_sync(write_word2vec_text(es, text, header=False, rows=range(200000)))
     packed = tmp / "glove.6B.50d.200k.txt.gz"

@@ -27,14 +27,17 @@ DOT = 2.0  # radius of a point
 
 
 def nice_ticks(lo: float, hi: float, most: int = 5) -> list[float]:
-    """Round values (1, 2 or 5 times a power of ten apart) from lo to hi, at most `most` of them."""
+    """Round values (1, 2 or 5 times a power of ten apart) from lo to hi: the finest such spacing
+    that gives at most `most` of them."""
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return [lo] if math.isfinite(lo) else []
-    raw = (hi - lo) / max(most - 1, 1)
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = math.ceil(lo / step - 1e-9) * step
-    return [round(first + i * step, 12) for i in range(int((hi - first) / step + 1e-9) + 1)]
+    power = 10 ** math.floor(math.log10((hi - lo) / max(most, 1)))
+    for step in (m * power * p for p in (1, 10, 100) for m in (1, 2, 5)):
+        first = math.ceil(lo / step - 1e-9) * step
+        count = int((hi - first) / step + 1e-9) + 1
+        if count <= most:
+            return [round(first + i * step, 12) for i in range(count)]
+    return [lo, hi]
 
 
 def tick_text(value: float, log: bool) -> str:
@@ -82,7 +85,7 @@ class ChartCanvas(QWidget):
         if self.log_y:
             ys = [float(e) for e in range(math.ceil(self.y_range[0]), math.floor(self.y_range[1]) + 1)]
         else:
-            ys = nice_ticks(*self.y_range, most=max(2, int(rect.height() // 22)))
+            ys = nice_ticks(*self.y_range, most=max(3, int(rect.height() // 18)))
         for x in xs:
             px = mx(x)
             p.setPen(QPen(grid, 1))

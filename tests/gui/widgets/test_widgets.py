@@ -5,7 +5,7 @@ from PySide6.QtCore import QObject, QEvent
 
 import numpy as np
 
-from gui.widgets.line_chart import LineChart
+from gui.widgets.line_chart import LineChart, nice_ticks
 from gui.widgets.progress_bar import BUSY_STEP_MS, LazyProgressBar
 
 
@@ -61,3 +61,10 @@ def test_line_chart_leaves_out_points_it_cannot_draw(qtbot):
         chart.grab()
     assert linear.data("a")[1].tolist() == [0.0, 0.5] and log.data("a")[1].tolist() == [0.5]
     assert len(linear.data("b")[0]) == 0 and len(log.data("b")[0]) == 0
+
+
+def test_chart_ticks_are_round_and_as_fine_as_fit():
+    assert nice_ticks(0.55, 1.02, 3) == [0.6, 0.8, 1.0]
+    assert nice_ticks(-0.4, 0.25, 4) == [-0.4, -0.2, 0.0, 0.2]
+    assert nice_ticks(0, 30, 6) == [0, 10, 20, 30]
+    assert nice_ticks(1.0, 1.0) == [1.0] and nice_ticks(float("nan"), 1.0) == []
