@@ -163,7 +163,9 @@ def _run_scripted(app, window, args, failures: list[str], hook) -> int:
         if args.selftest:
             problems += selftest.problems(window, T0)
         if args.screenshot:
-            ok = _save_png(window.grab(), args.screenshot)
+            from gui.canvas.view_3d import grab  # the 3D view's frame is painted into the window's image
+
+            ok = _save_png(grab(window), args.screenshot)
             if not ok:
                 problems.append(f"could not write {args.screenshot}")
             else:

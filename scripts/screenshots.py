@@ -20,6 +20,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from core.state.session import Session  # noqa: E402
+from gui.canvas.view_3d import grab  # noqa: E402
 from core.state.settings import Settings  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.task_runner import TaskRunner  # noqa: E402
@@ -239,7 +240,7 @@ def main() -> int:
     window.load_default()
     settle(app, runner)
     if args.only == "inside":
-        inside_shots(app, window, runner, lambda widget, name: widget.grab().save(str(out / f"{name}.png")))
+        inside_shots(app, window, runner, lambda widget, name: grab(widget).save(str(out / f"{name}.png")))
         runner.shutdown()
         return 0
     if args.search:
@@ -261,7 +262,7 @@ def main() -> int:
     def save(widget, name: str) -> None:
         app.processEvents()
         path = out / f"{name}.png"
-        if not widget.grab().save(str(path)):
+        if not grab(widget).save(str(path)):
             raise OSError(f"could not write {path}")
         saved.append(path)
 
@@ -305,7 +306,7 @@ def search_shots(app, window, session, runner, out: Path, milvus_db: str | None)
     def save(widget, name: str) -> None:
         app.processEvents()
         path = out / f"{name}.png"
-        if not widget.grab().save(str(path)):
+        if not grab(widget).save(str(path)):
             raise OSError(f"could not write {path}")
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 

@@ -8,15 +8,28 @@ dark halo so they stay readable over the points). All use glOptions
 
 Picking projects the points with the view's own matrices (see picking.py).
 Left-drag orbits, middle-drag (or Ctrl+left) pans, the wheel zooms.
+
+The view is a native OpenGL window (QOpenGLWindow with pyqtgraph's GLViewMixin) inside a window
+container, not a QOpenGLWidget: a QOpenGLWidget makes Qt compose the whole main window through
+OpenGL on every repaint, so a new word in the status bar cost 6 ms under Mesa's software renderer
+(0.1 ms now) and a panel's repaint 20-40 ms while the cores were busy. A native window is not in
+QWidget.grab(): screenshots go through :func:`grab`, which paints each view's frame in.
 """
 from __future__ import annotations
 
+import atexit
+import time
+import weakref
+
 import numpy as np
 import pyqtgraph.opengl as gl
+import shiboken6
 from OpenGL import GL
 from pyqtgraph import Vector
-from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QImage, QOffscreenSurface, QOpenGLContext, QPainter, QPen
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (QColor, QFont, QFontMetrics, QGuiApplication, QImage, QOffscreenSurface, QOpenGLContext, QPainter,
+                           QPen, QPixmap)
+from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.canvas import picking
@@ -28,6 +41,17 @@ OVERLAY = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
            "glBlendFuncSeparate": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)}
 OUTLINE = 3.0  # pixels of dark rim around highlighted points
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
+_VIEWS: "weakref.WeakSet[View3D]" = weakref.WeakSet()
+
+
+@atexit.register  # registered after PySide's own clean-up, so it runs before it
+def _delete_views() -> None:
+    """Delete the 3D views left at exit, each with its container and window. The container owns the
+    window, but PySide leaves the window owned by Python too; at exit PySide deleted such windows
+    first, and destroying the views' top-level widgets then crashed in the containers."""
+    for view in list(_VIEWS):
+        if shiboken6.isValid(view):
+            shiboken6.delete(view)
 
 
 def gl_available() -> bool:
@@ -149,17 +173,19 @@ class LabelsItem(gl.GLTextItem):
         painter.end()
 
 
-class _GLView(gl.GLViewWidget):
+class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewMixin on a native window
     clicked = Signal(float, float)
     hovered = Signal(float, float)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setMouseTracking(True)
+    def __init__(self) -> None:
+        super().__init__()
         self.frames = 0
         self._press: QPointF | None = None
 
-    def initializeGL(self) -> None:
+    def devicePixelRatioF(self) -> float:  # noqa: N802 - what GLViewMixin and the items ask a widget
+        return float(self.devicePixelRatio())
+
+    def initializeGL(self) -> None:  # noqa: N802
         """pyqtgraph caches each item class's shader program once per process. Unless the app shares
         OpenGL contexts (Qt.AA_ShareOpenGLContexts), a new context (a second view, or this one moved
         to another window by floating its dock) cannot use programs made in the old one: drop them."""
@@ -168,26 +194,44 @@ class _GLView(gl.GLViewWidget):
                 cls._shaderProgram = None
         super().initializeGL()
 
-    def paintGL(self) -> None:
+    def paintGL(self) -> None:  # noqa: N802
         self.frames += 1
         super().paintGL()
 
-    def mousePressEvent(self, ev) -> None:
+    def mousePressEvent(self, ev) -> None:  # noqa: N802
         self._press = ev.position()
         super().mousePressEvent(ev)
 
-    def mouseMoveEvent(self, ev) -> None:
+    def mouseMoveEvent(self, ev) -> None:  # noqa: N802
         if ev.buttons() == Qt.MouseButton.NoButton:
             self.hovered.emit(ev.position().x(), ev.position().y())
             return
         super().mouseMoveEvent(ev)
 
-    def mouseReleaseEvent(self, ev) -> None:
+    def mouseReleaseEvent(self, ev) -> None:  # noqa: N802
         p = ev.position()
         if (self._press is not None and ev.button() == Qt.MouseButton.LeftButton
                 and (p - self._press).manhattanLength() <= CLICK_SLOP):
             self.clicked.emit(p.x(), p.y())
         self._press = None
+
+
+def grab(widget: QWidget) -> QPixmap:
+    """``widget.grab()`` with the frame of every 3D view inside it painted in (a native window is
+    not part of a widget's rendering)."""
+    pixmap = widget.grab()
+    views = [v for v in widget.findChildren(View3D) if v.isVisible()]
+    if isinstance(widget, View3D):
+        views.append(widget)
+    if views:
+        painter = QPainter(pixmap)
+        for view in views:
+            box = view.gl_box
+            frame = view.grab_image()
+            frame.setDevicePixelRatio(frame.width() / max(box.width(), 1))
+            painter.drawImage(box.mapTo(widget, QPoint(0, 0)), frame)
+        painter.end()
+    return pixmap
 
 
 class View3D(QWidget):
@@ -196,12 +240,15 @@ class View3D(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.gl = _GLView(self)
-        self.gl.setMinimumSize(320, 240)  # a zero-sized GL widget gives "Framebuffer incomplete"
+        self.gl = _GLView()
         self.gl.setBackgroundColor(BACKGROUND)
+        self.gl_box = QWidget.createWindowContainer(self.gl, self)
+        self.gl_box.setMinimumSize(320, 240)  # a zero-sized GL window gives "Framebuffer incomplete"
+        self.gl_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        _VIEWS.add(self)  # see _delete_views
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.gl)
+        lay.addWidget(self.gl_box)
         self.axes = gl.GLLinePlotItem(mode="lines", width=1.0, glOptions="translucent")
         self.scatter = gl.GLScatterPlotItem(pxMode=True, glOptions="translucent")
         self.links = gl.GLLinePlotItem(mode="lines", width=1.5, antialias=True, glOptions=OVERLAY)
@@ -303,10 +350,18 @@ class View3D(QWidget):
     # -- output ------------------------------------------------------------------------
     def render_frame(self) -> None:
         """Render one frame synchronously (for timing)."""
+        self._wait_for_context()
         self.gl.makeCurrent()
         self.gl.paintGL()
         GL.glFinish()
         self.gl.doneCurrent()
 
     def grab_image(self) -> QImage:
+        self._wait_for_context()
         return self.gl.grabFramebuffer()
+
+    def _wait_for_context(self, timeout_s: float = 5.0) -> None:
+        """The native window makes its OpenGL context at its first exposure: let that happen."""
+        end = time.monotonic() + timeout_s
+        while not self.gl.isValid() and self.isVisible() and time.monotonic() < end:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)

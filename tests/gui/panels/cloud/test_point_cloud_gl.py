@@ -18,7 +18,7 @@ from core.embeddings.arithmetic import Outcome, evaluate
 from core.embeddings.neighbours import lookup
 from core.state.session import Session
 from gui.canvas import colors, picking
-from gui.canvas.view_3d import View3D, gl_available, mvp_of
+from gui.canvas.view_3d import View3D, gl_available, grab, mvp_of
 from gui.panels.cloud.point_cloud_panel import PointCloudPanel
 from tests.gui.conftest import wait_idle
 
@@ -85,8 +85,8 @@ def test_cloud_of_10000_words_with_a_placed_query(qtbot, panel, runner):
     labels = [lb.text for lb in p.view.labels.labels]
     assert labels[0] == "crocodile" and "alligator" in labels
     shot(qtbot, p, "pca")
-    # a window screenshot (QWidget.grab, as main.py --screenshot takes) has the labels too
-    whole = pixels(p.grab().toImage())
+    # a window screenshot (view_3d.grab, as main.py --screenshot takes) has the labels too
+    whole = pixels(grab(p).toImage())
     orange = np.all(np.abs(whole.astype(int) - np.array(colors.ROLE_COLORS["query"][:3]) * 255) < 40, axis=2)
     assert orange.sum() > 150  # the query's disc and its bold label
     p.focus_highlights()
