@@ -108,9 +108,15 @@ def test_custom_operators_are_refused_and_no_library_is_ever_registered(tmp_path
     with pytest.raises(Exception):  # onnxruntime alone has no kernel for it either: nothing was loaded
         ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     calls = [p for d in ("core", "gui") for p in (ROOT / d).rglob("*.py")
-             if re.search(r"(register_custom_ops_library|register_execution_provider_library|"
-                          r"add_external_initializers)\(", p.read_text(encoding="utf-8"))]
+             if re.search(r"(register_custom_ops_library|register_execution_provider_library)\(",
+                          p.read_text(encoding="utf-8"))]
     assert calls == []
+    # external initializers: only the compressed copy's own graph, fed an in-memory array (no file)
+    external = [p.relative_to(ROOT).as_posix() for d in ("core", "gui") for p in (ROOT / d).rglob("*.py")
+                if "add_external_initializers(" in p.read_text(encoding="utf-8")]
+    assert external == ["core/embeddings/search/compressed.py"]
+    source = (ROOT / external[0]).read_text(encoding="utf-8")
+    assert "ort.OrtValue.ortvalue_from_numpy(" in source and "opts.add_external_initializers([\"codes\"], [value])" in source
 
 
 def test_an_ordinary_model_passes(tmp_path):
