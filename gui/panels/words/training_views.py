@@ -89,16 +89,15 @@ class LearningChart(LineChart):
         self._text = title
 
     def show_runs(self, runs: list[TrainingRun], what: str, epochs: int, scale: float = 1.0) -> None:
-        lines, ys = {}, []
+        lines = {}
         for run in runs:
             name = run.settings.architecture
             x, y = series(run, what)
             lines[name] = (x, y / scale, COLORS[name], False)
-            ys.append(y / scale)
         key = "".join(f" <span style='color:rgb{COLORS[r.settings.architecture]}'>━ {r.settings.architecture}</span>"
                       for r in runs) if len(runs) > 1 else ""
         self.title.setText(self._text + ("<br>" + key if key else ""))
-        values = np.concatenate(ys) if ys else np.zeros(0)
+        values = np.concatenate([y for _x, y, _c, _d in lines.values()]) if lines else np.zeros(0)
         lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
         pad = max((hi - lo) * 0.08, abs(hi) * 0.02, 1e-3)
         self.set_lines(lines, x_range=(0, max(epochs, 1)), y_range=(lo - pad, hi + pad))
