@@ -2,9 +2,19 @@
 
 A float32 scan of 400,000 x 50 reads 80 MB per query and is bound by memory bandwidth.
 This copy holds the unit rows as int8 codes on one scale (a quarter of the bytes), and
-onnxruntime's integer matrix product (MatMulInteger, MLAS kernels) scores all rows against an
-int8 copy of the query; TopK keeps the best candidates, still as integers (one scale for every
+onnxruntime's integer matrix product (MatMulInteger, MLAS kernels) scores all rows against a
+7-bit copy of the query; TopK keeps the best candidates, still as integers (one scale for every
 row ranks them as their approximate scores do).
+
+The integer products are exact on every kernel onnxruntime may pick. The row codes c_j are in
+[-127, 127]; the query is sent as unsigned bytes ``a = c_q + 64`` with c_q in [-63, 63], so a is in
+[1, 127] (zero point 64). x86 without VNNI (AVX2, AVX-512 without VNNI) multiplies u8 x s8 with
+``vpmaddubsw``, which adds each *pair* of products in int16 with saturation: here a pair is at most
+2 * 127 * 127 = 32,258 <= 32,767, so nothing saturates (a full 8-bit query, a up to 255, reached
+2 * 255 * 127 = 64,770 and was clipped: wrong lists on AVX2 machines). VNNI/AMX add in int32, NEON
+widens to int16 products (|product| <= 127 * 128) before adding pairs in int32; every path then sums
+in int32, where ``dim * 127 * 127 < 2**31`` holds for dim <= 133,000 (checked: larger sets get no copy).
+The integer result is therefore ``c_q . c_j`` exactly, whatever the CPU, and the bound below holds.
 
 The result is exact, by a bound. For row j the approximate score is
 ``a_j = s_q * s * (c_q . c_j)``; the float32 score the full scan computes, ``T_j``, differs
@@ -33,6 +43,10 @@ from ...progress import Job, Progress, run_sync
 CANDIDATES = 256  # rows returned by the integer scan (enough for the bound almost always)
 MAX_BYTES = 256 << 20  # the window makes a copy for sets whose codes fit in this (GloVe 400k x 50: 20 MB)
 _CHUNK = 65536
+CODE_MAX = 127  # row codes in [-127, 127] (int8)
+QUERY_MAX = 63  # query codes in [-63, 63], sent as u8 with zero point 64: [1, 127]
+QUERY_ZERO = 64
+MAX_DIM = (2**31 - 1) // (CODE_MAX * (QUERY_MAX + QUERY_ZERO))  # int32 sums cannot overflow below this
 _lock = threading.Lock()
 _copies: "weakref.WeakKeyDictionary[EmbeddingSet, CompressedRows]" = weakref.WeakKeyDictionary()
 
@@ -46,20 +60,30 @@ class CompressedRows:
         self.residual = float(residual)  # R: the largest |u_j - s c_j| over the rows
         self.eps = (self.dim + 8) * 2.0 ** -22  # float32 rounding of the dot products and of the unit rows
         self.nbytes = codes_t.nbytes
+        self.codes_t = codes_t  # (dim, n) int8; onnxruntime's OrtValue wraps this same buffer
         self._session, self._codes = _session(codes_t)  # the session reads _codes: kept as long
+
+    def integer_scores(self, q: np.ndarray) -> np.ndarray | None:
+        """The integer scan's scores ``c_q . c_j`` of every row (int32, row order), as onnxruntime computes
+        them here; None for a zero query. For tests and inspection: :meth:`candidates` reads them through TopK."""
+        coded = query_codes(q)
+        if coded is None:
+            return None
+        values, rows = self._session.run(None, {"q": coded[0], "limit": np.array([self.n], np.int64),
+                                                "K": np.array([self.n], np.int64)})
+        out = np.empty(self.n, np.int32)
+        out[rows[0]] = values[0]
+        return out
 
     def candidates(self, q: np.ndarray, k: int, limit: int) -> np.ndarray | None:
         """Rows among the first ``limit`` that may hold q's k best by cosine (a superset, unordered),
         or None when the bound cannot show that the scanned candidates hold them all."""
         q = np.asarray(q, dtype=np.float32)
-        qmax = float(np.abs(q).max()) if q.size else 0.0
         want = min(CANDIDATES, limit)
-        if qmax == 0.0 or k > want // 2:
+        coded = query_codes(q)
+        if coded is None or k > want // 2:
             return None
-        sq = qmax / 127.0
-        cq = np.rint(q / sq)
-        qerr = float(np.linalg.norm(q - cq * sq))
-        qa = (cq + 128).astype(np.uint8)[None, :]
+        qa, sq, qerr = coded
         dots, idx = self._session.run(None, {"q": qa, "limit": np.array([limit], np.int64),
                                              "K": np.array([want], np.int64)})
         vals, idx = dots[0] * (sq * self.scale), idx[0]
@@ -69,6 +93,19 @@ class CompressedRows:
         if want < limit and not float(vals[-1]) < cut:
             return None  # rows beyond the scanned candidates may still belong in the top k
         return idx[vals >= cut]
+
+
+def query_codes(q: np.ndarray) -> tuple[np.ndarray, float, float] | None:
+    """The query as the scan reads it: ``(a, s_q, |q - s_q c_q|)`` with ``a = c_q + 64`` unsigned bytes in
+    [1, 127] (shape (1, dim)) and ``q ~ s_q c_q``; None for a zero (or empty) query."""
+    q = np.asarray(q, dtype=np.float32)
+    qmax = float(np.abs(q).max()) if q.size else 0.0
+    if not qmax > 0.0 or not np.isfinite(qmax):
+        return None
+    sq = qmax / QUERY_MAX
+    cq = np.clip(np.rint(q / np.float32(sq)), -QUERY_MAX, QUERY_MAX)
+    qerr = float(np.linalg.norm(q.astype(np.float64) - cq * sq))
+    return (cq + QUERY_ZERO).astype(np.uint8)[None, :], sq, qerr
 
 
 def _session(codes_t: np.ndarray):
@@ -94,7 +131,7 @@ def _session(codes_t: np.ndarray):
     for key, value in (("location", "codes.bin"), ("offset", "0"), ("length", str(codes_t.nbytes))):
         entry = codes.external_data.add()
         entry.key, entry.value = key, value
-    inits = [codes, numpy_helper.from_array(np.array(128, np.uint8), "zero"),
+    inits = [codes, numpy_helper.from_array(np.array(QUERY_ZERO, np.uint8), "zero"),
              numpy_helper.from_array(np.array([0], np.int64), "start"),
              numpy_helper.from_array(np.array([1], np.int64), "axis")]
     graph = helper.make_graph(
@@ -123,7 +160,7 @@ def build(es: EmbeddingSet, max_bytes: int = MAX_BYTES) -> Job[CompressedRows | 
     if found is not None:
         return found
     n, d = len(es), es.dim
-    if n == 0 or n * d > max_bytes:
+    if n == 0 or n * d > max_bytes or d > MAX_DIM:
         return None
     inv = es.inv_norms
     top = 0.0
@@ -131,13 +168,13 @@ def build(es: EmbeddingSet, max_bytes: int = MAX_BYTES) -> Job[CompressedRows | 
         e = min(s + _CHUNK, n)
         top = max(top, float(np.abs(np.asarray(es.vectors[s:e], dtype=np.float32) * inv[s:e, None]).max()))
         yield Progress(e / n * 0.3, "compressing the vectors for fast exact search")
-    scale = top / 127.0 if top > 0 else 1.0
+    scale = top / CODE_MAX if top > 0 else 1.0
     codes_t = np.empty((d, n), dtype=np.int8)
     residual = 0.0
     for s in range(0, n, _CHUNK):
         e = min(s + _CHUNK, n)
         unit = np.asarray(es.vectors[s:e], dtype=np.float32) * inv[s:e, None]
-        codes = np.clip(np.rint(unit / np.float32(scale)), -127, 127)
+        codes = np.clip(np.rint(unit / np.float32(scale)), -CODE_MAX, CODE_MAX)
         diff = unit - codes * np.float32(scale)
         residual = max(residual, float(np.sqrt(np.einsum("ij,ij->i", diff, diff).max())))
         codes_t[:, s:e] = codes.T.astype(np.int8)
