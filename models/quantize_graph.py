@@ -174,3 +174,71 @@ def exact_q4_1(model, originals: dict[str, np.ndarray], block_size: int) -> dict
     g.ClearField("node")
     g.node.extend(new_nodes)
     return {"exact_q4_1_nodes": n_done, "max_grid_error_in_steps": worst}
+
+
+def _q4_blocks(w_nk: np.ndarray, block_size: int):
+    """Asymmetric 4-bit blocks along K of ``w_nk`` (N, K): MatMulNBits' B (N, kb, block/2), scales (N, kb),
+    packed zero points (N, ceil(kb/2)), and the dequantised weights (N, K) they stand for."""
+    n, k = w_nk.shape
+    kb = k // block_size
+    wb = w_nk.reshape(n, kb, block_size).astype(np.float64)
+    lo, hi = np.minimum(wb.min(-1), 0.0), np.maximum(wb.max(-1), 0.0)
+    d = (hi - lo) / 15.0
+    safe = np.where(d > 0, d, 1.0)
+    z = np.clip(np.rint(-lo / safe), 0, 15)
+    q = np.clip(np.rint(wb / safe[..., None] + z[..., None]), 0, 15).astype(np.uint8)
+    d32 = d.astype(np.float32)
+    deq = ((q.astype(np.float32) - z[..., None].astype(np.float32)) * d32[..., None]).reshape(n, k)
+    packed = (q[..., 0::2] | (q[..., 1::2] << 4)).astype(np.uint8)
+    zq = z.astype(np.uint8)
+    if kb % 2:
+        zq = np.concatenate([zq, np.zeros((n, 1), np.uint8)], 1)
+    zp = (zq[:, 0::2] | (zq[:, 1::2] << 4)).astype(np.uint8)
+    return packed, d32, zp, deq
+
+
+def head_as_two_4bit_fp32(model, block_size: int) -> str:
+    """Compute the 8-bit lm_head in fp32 arithmetic, fast, on every CPU alike.
+
+    At accuracy level 4 MatMulNBits multiplies int8 activations with integer kernels that differ by ISA;
+    at level 0 onnxruntime has no fast 8-bit kernel (it expands the 49,152 x 576 table to fp32 on every
+    call: 100 ms a step). The head becomes two 4-bit MatMulNBits in fp32 arithmetic, ``W ~ H + L``: H the
+    8-bit table's weights in 4-bit blocks, L the 4-bit blocks of what H leaves (its error is about a
+    sixteenth of H's), added. The embedding Gather keeps reading the 8-bit table. Returns what was done."""
+    from onnx import helper, numpy_helper
+
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    head = next((n for n in g.node if n.op_type == "MatMulNBits"
+                 and {a.name: a.i for a in n.attribute}["bits"] == 8), None)
+    if head is None:
+        raise RuntimeError("no 8-bit lm_head MatMulNBits found")
+    att = {a.name: a.i for a in head.attribute}
+    n_out, k = att["N"], att["K"]
+    b8 = numpy_helper.to_array(inits[head.input[1]]).reshape(n_out, k).astype(np.float32)
+    s8 = numpy_helper.to_array(inits[head.input[2]]).reshape(n_out, -1).astype(np.float32)
+    z8 = numpy_helper.to_array(inits[head.input[3]]).reshape(n_out, -1).astype(np.float32)
+    bs8 = att["block_size"]
+    w = ((b8.reshape(n_out, -1, bs8) - z8[..., None]) * s8[..., None]).reshape(n_out, k)  # the 8-bit weights
+    hi_b, hi_s, hi_z, hi_w = _q4_blocks(w, block_size)
+    lo_b, lo_s, lo_z, lo_w = _q4_blocks(w - hi_w, block_size)
+    base = head.input[1].removesuffix("_Q8")
+    outs = []
+    for part, (b, s, z) in (("hi", (hi_b, hi_s, hi_z)), ("lo", (lo_b, lo_s, lo_z))):
+        names = [f"{base}_{part}_Q4", f"{base}_{part}_scales", f"{base}_{part}_zero_points"]
+        for name, arr in zip(names, (b, s.reshape(-1), z.reshape(-1))):
+            g.initializer.append(numpy_helper.from_array(arr, name))
+        out = f"{head.output[0]}_{part}"
+        outs.append(helper.make_node("MatMulNBits", [head.input[0], *names], [out], name=out, domain="com.microsoft",
+                                     K=k, N=n_out, bits=4, block_size=block_size, accuracy_level=0))
+    add = helper.make_node("Add", [o.output[0] for o in outs], list(head.output), name=f"{head.output[0]}_sum")
+    nodes = list(g.node)
+    i = nodes.index(head)
+    nodes[i:i + 1] = [*outs, add]
+    g.ClearField("node")
+    g.node.extend(nodes)
+    for name in head.input[1:]:
+        if not any(name in n.input for n in g.node) and name in inits:
+            g.initializer.remove(inits[name])
+    err = float(np.abs(w - hi_w - lo_w).max() / np.abs(w).max())
+    return f"lm_head ({n_out} x {k}): two 4-bit MatMulNBits in fp32 arithmetic (8-bit weights within {err:.1e} of the largest)"

@@ -24,11 +24,18 @@ What gets quantised
   holds it as Q8_0). With ``q8`` the embedding Gather then reads the same 8-bit table
   (``com.microsoft::GatherBlockQuantized``), so the file holds the tied matrix once, in
   8 bits (28 MB) rather than also in fp32 (113 MB); see quantize_graph.share_embedding.
-* ``accuracy_level`` 4 computes with int8 activations (fast on AVX512-VNNI/AVX-VNNI);
-  0 (unset) / 1 compute in fp32. The MLP's down projections (K = the intermediate width)
-  always compute in fp32: their inputs carry SmolLM2's massive activations, which int8
-  blocks cannot hold (with them in int8, P(" time" | "Once upon a") is 0.14 instead of
-  fp32's 0.35; in fp32 it is 0.35, for about 10% more time per step).
+* ``accuracy_level`` 1 (the default) computes in fp32: the same numbers, up to float rounding,
+  on every CPU. 4 computes with int8 activations, through integer kernels that differ by ISA:
+  measured on one machine, P(" time" | "Once upon a") was 0.347 on its AVX-512 VNNI kernels and
+  0.380 on its AVX2 kernels (models/cpu_mask), over the faithful rule. At level 1 onnxruntime has
+  no fast kernel for the 8-bit lm_head (100 ms a step), so the head becomes two 4-bit halves in
+  fp32 arithmetic (quantize_graph.head_as_two_4bit_fp32). With level 4 the MLP's down projections
+  (K = the intermediate width) still compute in fp32: their inputs carry SmolLM2's massive
+  activations, which int8 blocks cannot hold.
+* Parity is measured on this CPU's kernels and, where the CPU can hide its AVX-512 and VNNI
+  (models/cpu_mask), again on the AVX2 kernels; quantized.json lists each kernel path measured
+  (``measured_on``) and the file's ``arithmetic`` ("fp32" or "int8"). The app uses an "int8" file
+  only on a kernel path that was measured (core.inference.language_model.q4_manifest).
 
 Idempotent: a build is skipped when quantized.json's recipe (fp32 checksums from the
 manifest, options, onnxruntime version) matches and the files are intact.
@@ -43,10 +50,13 @@ import time
 from pathlib import Path
 
 from core.io import atomic_path, atomic_write_json, sha256_file
-from models.quantize_graph import exact_q4_1, fp32_compute_for_wide_inputs, share_embedding, untie_lm_head
+from models.quantize_graph import (exact_q4_1, fp32_compute_for_wide_inputs, head_as_two_4bit_fp32, share_embedding,
+                                   untie_lm_head)
 from models.quantize_parity import is_faithful, log, parity
 
-RECIPE_VERSION = 4  # 2: one graph, the embedding on the 8-bit lm_head table; 4: down_proj in fp32
+FP32_LEVELS = (0, 1)  # MatMulNBits accuracy levels that compute in fp32 (2 and 3: fp16 / bf16 where the CPU has it)
+RECIPE_VERSION = 5  # 2: one graph, the embedding on the 8-bit lm_head table; 4: down_proj in fp32; 5: fp32 arithmetic
+DEFAULT_ACCURACY_LEVEL = 1  # fp32 arithmetic: the same answers on every CPU
 
 
 def suffix_for(bits: int) -> str:
@@ -64,7 +74,7 @@ def quantize_file(
     *,
     bits: int = 4,
     block_size: int = 32,
-    accuracy_level: int = 4,
+    accuracy_level: int = DEFAULT_ACCURACY_LEVEL,
     lm_head: str = "q8",
     exact: bool = True,
 ) -> dict:
@@ -116,7 +126,9 @@ def quantize_file(
             counts[f"MatMulNBits_{b}bit"] = counts.get(f"MatMulNBits_{b}bit", 0) + 1
     if head is not None and head_bits == 8:
         counts["embedding"] = share_embedding(model, block_size)
-    if accuracy_level != 0:
+        if accuracy_level in FP32_LEVELS:
+            counts["lm_head"] = head_as_two_4bit_fp32(model, block_size)
+    if accuracy_level not in FP32_LEVELS:
         counts["fp32_compute"] = fp32_compute_for_wide_inputs(model)
     counts["MatMul_left_fp32"] = sum(1 for n in model.graph.node if n.op_type == "MatMul")
     log(f"{src.name}: quantised ({counts}) in {time.perf_counter() - t0:.1f} s; saving {dst.name}")
@@ -143,6 +155,7 @@ def recipe(model_dir: Path, *, bits: int, block_size: int, accuracy_level: int, 
         "block_size": block_size,
         "symmetric": False,
         "accuracy_level": accuracy_level,
+        "arithmetic": "fp32" if accuracy_level in FP32_LEVELS else "int8",
         "lm_head": lm_head,
         "exact_q4_1": bool(exact and bits == 4),
         "onnxruntime": ort.__version__,
@@ -154,7 +167,7 @@ def quantize_model(
     *,
     bits: int = 4,
     block_size: int = 32,
-    accuracy_level: int = 4,
+    accuracy_level: int = DEFAULT_ACCURACY_LEVEL,
     lm_head: str = "q8",
     exact: bool = True,
     force: bool = False,
@@ -182,6 +195,7 @@ def quantize_model(
         and all((model_dir / f).is_file() for f in names.values())
         and all(entry.get("files", {}).get(r, {}).get("sha256") == sha256_file(model_dir / f) for r, f in names.items())
         and (entry.get("parity") is not None or not check)
+        and (not check or entry.get("recipe", {}).get("arithmetic") == "fp32" or _path_measured(entry))
     )
     if up_to_date:
         log(f"{', '.join(names.values())} up to date (quantized.json recipe matches); --force rebuilds")
@@ -203,13 +217,59 @@ def quantize_model(
         "parity": None,
     }
     if check:
-        log("measuring parity against the fp32 ONNX files")
-        entry["parity"] = parity(model_dir, names, threads=threads)
-        entry["faithful"] = is_faithful(entry["parity"])
-        entry["faithful_rule"] = "top-1 agreement >= 0.95 and P(' time' | 'Once upon a') within 0.02 of fp32"
+        measure_parity(model_dir, entry, names, threads=threads)
     old[f"q{bits}"] = entry
     atomic_write_json(record_path, old)
     return entry
+
+
+def _path_measured(entry: dict) -> bool:
+    """Whether this CPU's integer kernel path is among those the entry's parity was measured on."""
+    from core.cpu import cpu_info
+
+    return cpu_info().integer_path in {m.get("integer_path") for m in entry.get("measured_on", [])}
+
+
+def measure_parity(model_dir: Path, entry: dict, names: dict[str, str], *, threads: int | None = None) -> None:
+    """Parity on this CPU's kernels, and on the AVX2 kernels where the CPU can hide the rest (models/cpu_mask):
+    fills ``parity`` (this CPU's), ``measured_on`` (one record per kernel path) and ``faithful`` (on all)."""
+    from core.cpu import cpu_info
+    from models import cpu_mask
+
+    log(f"measuring parity against the fp32 ONNX files ({cpu_info().line()})")
+    here = parity(model_dir, names, threads=threads)
+    runs = [{"integer_path": cpu_info().integer_path, "cpu": cpu_info().line(), "parity": _summary(here),
+             "faithful": is_faithful(here)}]
+    if cpu_info().integer_path != cpu_mask.PATH_NAME and cpu_mask.unavailable() is None:
+        log("measuring parity again on the AVX2 kernels (CPUID masked: models/cpu_mask)")
+        code = ("import json, sys; from pathlib import Path; from models.quantize_parity import parity, is_faithful; "
+                "from core.cpu import cpu_info; p = parity(Path(sys.argv[1]), json.loads(sys.argv[2]), threads=None if "
+                "sys.argv[3] == '0' else int(sys.argv[3])); print('PARITY ' + json.dumps([cpu_info().integer_path, "
+                "cpu_info().line(), p]))")
+        import subprocess
+
+        run = subprocess.run([sys.executable, "-c", code, str(model_dir), json.dumps(names), str(threads or 0)],
+                             env=cpu_mask.environment(), cwd=str(Path(__file__).resolve().parents[1]),
+                             capture_output=True, text=True)
+        line = next((ln for ln in run.stdout.splitlines() if ln.startswith("PARITY ")), None)
+        if run.returncode != 0 or line is None:
+            log(f"the AVX2 run failed (rc {run.returncode}): {run.stderr.strip()[-300:]}")
+        else:
+            path, cpu, p = json.loads(line[len("PARITY "):])
+            runs.append({"integer_path": path, "cpu": cpu + " (CPUID masked)", "parity": _summary(p),
+                         "faithful": is_faithful(p)})
+    for r in runs:
+        log(f"parity on {r['integer_path']}: {json.dumps(r['parity'])}, faithful: {r['faithful']}")
+    entry["parity"] = here
+    entry["measured_on"] = runs
+    entry["faithful"] = all(r["faithful"] for r in runs)
+    entry["faithful_rule"] = "top-1 agreement >= 0.95 and P(' time' | 'Once upon a') within 0.02 of fp32, on every kernel path measured"
+
+
+def _summary(p: dict) -> dict:
+    keys = ("top1_agreement", "kl_mean", "kl_max", "max_abs_diff_prob")
+    return {**{k: p[k] for k in keys}, "all_positions": p["all_positions"], "cached_steps": p["cached_steps"],
+            "once_upon_a_time": p["once_upon_a_time"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,8 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-dir", type=Path, default=None, help="default: the registry's smollm2-135m folder")
     ap.add_argument("--bits", type=int, choices=(4, 8), default=4)
     ap.add_argument("--block-size", type=int, default=32)
-    ap.add_argument("--accuracy-level", type=int, choices=(0, 1, 2, 3, 4), default=4,
-                    help="MatMulNBits compute type: 0 unset (fp32), 4 int8 activations")
+    ap.add_argument("--accuracy-level", type=int, choices=(0, 1, 4), default=DEFAULT_ACCURACY_LEVEL,
+                    help="MatMulNBits arithmetic: 1 fp32 (default; the same on every CPU), 4 int8 activations "
+                    "(integer kernels that differ by CPU)")
     ap.add_argument("--lm-head", choices=("fp32", "q8", "q4"), default="q8", help="tied output projection")
     ap.add_argument("--requantize", action="store_true",
                     help="plain MatMulNBitsQuantizer output (integer zero points; moves each Q4_1 block by up to "

@@ -64,7 +64,14 @@ def _copy_language_model(dest: Path) -> int:
     name = registry.LANGUAGE_MODEL
     src, manifest = registry.model_dir(name), registry.manifest(name)
     qm, faithful, why = q4_manifest(src, manifest)
-    if qm is None or not faithful:
+    try:
+        arithmetic = json.loads((src / "quantized.json").read_text(encoding="utf-8"))["q4"]["recipe"]["arithmetic"]
+    except (OSError, ValueError, KeyError, TypeError):
+        arithmetic = None
+    if qm is not None and faithful and arithmetic != "fp32":
+        # whoever installs the package has a CPU nobody measured: only fp32 arithmetic gives the same numbers there
+        why = f"its 4-bit file computes in {arithmetic or 'unknown'} arithmetic, which differs by CPU"
+    if qm is None or not faithful or arithmetic != "fp32":
         print(f"note: shipping the fp32 language model ({why or 'no faithful 4-bit file'})", file=sys.stderr)
         return _copy_model(name, dest)
     verify_model(src, qm)

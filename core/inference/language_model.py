@@ -82,7 +82,33 @@ def q4_manifest(model_dir: str | Path, manifest: dict) -> tuple[dict | None, boo
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return None, False, f"{path}: unreadable 4-bit record ({exc!r})"
     name = manifest.get("name", Path(model_dir).name)
-    return {"name": name, "files": files}, bool(entry.get("faithful")), None
+    return {"name": name, "files": files}, bool(entry.get("faithful")) and checked_here(entry), None
+
+
+def checked_here(entry: dict) -> bool:
+    """Whether a 4-bit record's parity holds for this CPU: a file in fp32 arithmetic gives the same numbers
+    on every CPU (up to float rounding); one in int8 arithmetic only on the integer kernel paths its parity
+    was measured on (quantized.json ``measured_on``; core.cpu)."""
+    if (entry.get("recipe") or {}).get("arithmetic") == "fp32":
+        return True
+    from ..cpu import cpu_info
+
+    return cpu_info().integer_path in {m.get("integer_path") for m in entry.get("measured_on") or []}
+
+
+def unfaithful_reason(model_dir: str | Path) -> str:
+    """One line: why "auto" does not use the 4-bit file here."""
+    from ..cpu import cpu_info
+
+    try:
+        entry = json.loads((Path(model_dir) / QUANTIZED_RECORD).read_text(encoding="utf-8"))["q4"]
+    except (OSError, ValueError, KeyError, TypeError):
+        entry = {}
+    if entry.get("faithful") and not checked_here(entry):
+        paths = ", ".join(sorted({m.get("integer_path", "?") for m in entry.get("measured_on") or []})) or "none"
+        return (f"4-bit file computes with integer kernels checked on {paths}, not on this CPU's "
+                f"({cpu_info().integer_path}); auto uses fp32")
+    return "4-bit files are not faithful to fp32 (quantized.json); auto uses fp32"
 
 
 class LanguageModel(OnnxModel):
@@ -126,7 +152,7 @@ class LanguageModel(OnnxModel):
             return
         self._q4_faithful = faithful
         if not faithful and self.precision == "auto":
-            self._q4_notice = "4-bit files are not faithful to fp32 (quantized.json); auto uses fp32"
+            self._q4_notice = unfaithful_reason(self.model_dir)
 
     @property
     def q4_available(self) -> bool:

@@ -128,6 +128,30 @@ def quantized_summary(name: str = LANGUAGE_MODEL) -> str | None:
     return f"4-bit: {', '.join(f['file'] for f in files)} ({size / 1e6:.1f} MB, {state}{parity})"
 
 
+def precision_line(name: str) -> str:
+    """Which numbers a built model computes with, in one line (for `models verify` and the About box)."""
+    m = manifest(name)
+    stored = m.get("precision", "fp32")
+    if name != LANGUAGE_MODEL:
+        return f"{name}: {stored} weights, fp32 arithmetic"
+    d = model_dir(name)
+    try:
+        entry = json.loads((d / QUANTIZED_RECORD).read_text(encoding="utf-8"))["q4"] if stored != "q4" else \
+            {"recipe": (m.get("shipped_variant") or {}).get("recipe") or {}, "faithful": True}
+    except (OSError, ValueError, KeyError, TypeError):
+        entry = None
+    arith = ((entry or {}).get("recipe") or {}).get("arithmetic", "int8?")
+    if stored == "q4":
+        return f"{name}: 4-bit weights only (installed), {arith} arithmetic"
+    if entry is None:
+        return f"{name}: fp32 (no 4-bit file built)"
+    from .language_model import checked_here, unfaithful_reason
+
+    if entry.get("faithful") and checked_here(entry):
+        return f"{name}: fp32 for inspection; 4-bit weights in {arith} arithmetic for short prompts and steps (auto)"
+    return f"{name}: fp32 ({unfaithful_reason(d)})"
+
+
 def disk_usage(name: str) -> int:
     d = model_dir(name)
     return sum(p.stat().st_size for p in d.iterdir() if p.is_file()) if d.is_dir() else 0
