@@ -70,11 +70,25 @@ def about_text(es: EmbeddingSet | None) -> str:
         ort_line = f"onnxruntime {ort.__version__}; providers: {', '.join(ort.get_available_providers())}"
     except ImportError:
         ort_line = "onnxruntime: not installed"
+    from core.cpu import cpu_info
+    from core.errors import ExplorerError
+    from core.inference import registry
+
+    models = []
+    for name in registry.MODELS:
+        try:
+            models.append(f"• {registry.precision_line(name)}" if registry.is_built(name) else f"• {name}: not built")
+        except (ExplorerError, OSError, ValueError, KeyError, TypeError) as exc:  # a damaged manifest: said
+            models.append(f"• {name}: unreadable ({exc})")
     return "\n".join([
         "Embedding Explorer — see embeddings and language models at work.",
         "",
         f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PYSIDE_VERSION} · numpy {np.__version__}",
         ort_line,
+        cpu_info().line(),
+        "",
+        "Models and the numbers they compute with:",
+        *models,
         "",
         "Data sources and licences:",
         f"• {DEFAULT_NAME}: {LICENCE}",

@@ -67,9 +67,10 @@ def cmd_generate(args) -> int:
 
 
 def cmd_mask(args) -> int:
-    from ..inference.masked_fill import MASKED_FILL_EXPLAINED, fill_mask
+    from ..inference.masked_fill import MASKED_FILL_EXPLAINED, fill_mask, split_mask
     from ..progress import run_sync
 
+    split_mask(args.sentence)  # a sentence without one [MASK] is a user mistake: said before any model opens
     lm = registry.open(registry.LANGUAGE_MODEL, **runtime_options(args))
     print_notice(lm)
     show = None if args.json or not sys.stderr.isatty() else (lambda p: print(f"\r{p.message:<60}", end="", file=sys.stderr))
@@ -199,6 +200,9 @@ def cmd_models(args) -> int:
                 state = f"not built ({registry.build_command(name) or 'reinstall the app'})"
             print(f"{name:<14} {s.display_name:<18} {state}\n{'':<15}{s.summary}")
         return 0
+    from ..cpu import cpu_info
+
+    print(cpu_info().line())
     failed = 0
     for name in only:  # verify
         try:
@@ -210,6 +214,7 @@ def cmd_models(args) -> int:
         print(f"{name}: ok")
         for line in lines:
             print(f"  {line}")
+        print(f"  precision: {registry.precision_line(name).split(': ', 1)[1]}")
     return 2 if failed else 0
 
 

@@ -62,11 +62,11 @@ def test_mask_json(capsys):
     assert "BERT" in data["method"]
 
 
-def test_mask_without_mask_exits_2(capsys):
-    built(registry.LANGUAGE_MODEL)
+def test_mask_without_mask_exits_2(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("EMBEDDING_EXPLORER_DATA", str(tmp_path))  # no model there: none is opened first
     rc, out, err = run(capsys, "mask", "no gap here")
     assert rc == 2 and out == ""
-    assert err.startswith("error: ") and err.count("\n") == 1
+    assert err.startswith("error: ") and err.count("\n") == 1 and "[MASK]" in err
 
 
 def test_encode_json(capsys):
