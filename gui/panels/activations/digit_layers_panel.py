@@ -18,6 +18,7 @@ from gui.task_runner import TaskRunner
 from gui.widgets.bar_chart import BarChart
 from gui.widgets.digit_thumbs import DigitThumbs
 from gui.widgets.heatmap import HeatmapGrid
+from gui.lifetime import bind
 
 GRIDS = ("relu1", "pool1", "relu2", "pool2")
 DENSE = (20, 25)  # the 500 units laid out
@@ -68,9 +69,9 @@ class DigitLayersPanel(QWidget):
             view.hovered.connect(lambda text, k=k: self._on_hovered(k, text))
             clicked = view.unit_clicked if isinstance(view, HeatmapGrid) else view.bar_clicked
             clicked.connect(lambda i, k=k: setattr(self._a, "unit", (k, int(i))))
-        self._a.events.layers.connect(self._on_layers_changed)
-        self._a.events.unit.connect(self._on_unit_changed)
-        self._a.events.exciting.connect(self._on_exciting_changed)
+        bind(self, self._a.events.layers, self._on_layers_changed)
+        bind(self, self._a.events.unit, self._on_unit_changed)
+        bind(self, self._a.events.exciting, self._on_exciting_changed)
         self._on_layers_changed()
         self._on_unit_changed()
         self._on_exciting_changed()

@@ -22,6 +22,7 @@ from gui.task_runner import TaskRunner
 from gui.widgets.digit_thumbs import DigitThumbs, digit_image
 from gui.widgets.draw_canvas import DrawCanvas
 from gui.widgets.inline_message import InlineMessage
+from gui.lifetime import bind
 
 PER_CLASS = 2  # held-out digits offered per class
 HINT = "Draw a digit with the mouse or a pen, pick a held-out digit below, or open a picture."
@@ -76,8 +77,8 @@ class DrawPadPanel(QWidget):
         self.open_button.clicked.connect(self._ask_open)
         self.heldout.clicked.connect(self.pick)
         self.more_button.clicked.connect(lambda: self._offer(self._pick + 1))
-        self._a.events.digit.connect(self._on_digit_changed)
-        self._a.events.layers.connect(self._on_layers_changed)
+        bind(self, self._a.events.digit, self._on_digit_changed)
+        bind(self, self._a.events.layers, self._on_layers_changed)
         self._on_digit_changed()
         self._on_layers_changed()
 

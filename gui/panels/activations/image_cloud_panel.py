@@ -22,6 +22,7 @@ from gui.task_runner import TaskRunner
 from gui.widgets.digit_thumbs import DigitThumbs
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
+from gui.lifetime import bind
 
 KIND = "activations.images"
 
@@ -67,11 +68,11 @@ class ImageCloudPanel(QWidget):
         self.back_button.clicked.connect(self.go_back)
         self.nearest.clicked.connect(self._on_nearest_clicked)
         if runner is not None:
-            runner.progress.connect(self._on_progress)
-            runner.finished.connect(lambda kind: self.progress.hide() if kind == KIND else None)
-        session.events.embeddings.connect(self._on_embeddings_changed)
+            bind(self, runner.progress, self._on_progress)
+            bind(self, runner.finished, lambda kind: self.progress.hide() if kind == KIND else None)
+        bind(self, session.events.embeddings, self._on_embeddings_changed)
         for e in (self._a.events.images, self._a.events.trust, self._a.events.nearest):
-            e.connect(self._on_results_changed)
+            bind(self, e, self._on_results_changed)
         self._on_embeddings_changed()
 
     # -- actions -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from core.state.session import Session
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.tensor_view import TensorView
+from gui.lifetime import bind
 
 MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 
@@ -85,11 +86,11 @@ class OnnxLayersPanel(QWidget):
         self.filter.textChanged.connect(self._apply_filter)
         self.tree.itemChanged.connect(self._on_item_changed)
         m = self._m
-        m.events.path.connect(self._on_path_changed)
-        m.events.graph.connect(self._on_graph_changed)
-        m.events.chosen.connect(self._on_chosen_changed)
-        m.events.values.connect(self._on_values_changed)
-        m.events.problem.connect(self._on_problem_changed)
+        bind(self, m.events.path, self._on_path_changed)
+        bind(self, m.events.graph, self._on_graph_changed)
+        bind(self, m.events.chosen, self._on_chosen_changed)
+        bind(self, m.events.values, self._on_values_changed)
+        bind(self, m.events.problem, self._on_problem_changed)
         self._on_path_changed()
         self._on_graph_changed()
         self._on_values_changed()

@@ -16,6 +16,7 @@ from superqt.utils import qdebounced, signals_blocked
 from core.projections.layout import DEFAULTS, METHOD_LABELS, METHODS
 from core.state.session import Session
 from gui.widgets.progress_bar import LazyProgressBar
+from gui.lifetime import bind
 
 PAGE = {"pca": 0, "tsne": 1, "umap": 2, "axes": 3}
 
@@ -152,10 +153,10 @@ class CloudControls(QWidget):
         self.top_labels.valueChanged.connect(self.overlay_changed)
         self.true_neighbours.toggled.connect(self.overlay_changed)
         # session -> widgets
-        session.cloud.events.method.connect(self._on_projection_method_changed)
-        session.cloud.events.params.connect(self._on_projection_params_changed)
-        session.cloud.events.point_count.connect(self._on_point_count_changed)
-        session.cloud.events.color_by.connect(self._on_color_by_changed)
+        bind(self, session.cloud.events.method, self._on_projection_method_changed)
+        bind(self, session.cloud.events.params, self._on_projection_params_changed)
+        bind(self, session.cloud.events.point_count, self._on_point_count_changed)
+        bind(self, session.cloud.events.color_by, self._on_color_by_changed)
         self._on_projection_params_changed()
         self._show_method()
         self._on_point_count_changed()

@@ -33,6 +33,7 @@ from gui.canvas.scene import CloudScene, Label
 from gui.canvas.view_2d import View2D
 from gui.canvas.view_3d import View3D, gl_available
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 AUTO_RUN = ("pca", "axes")  # fast enough to rerun on every change; t-SNE/UMAP wait for Run
 
@@ -75,19 +76,19 @@ class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
         self.controls.clusters_changed.connect(self._on_clusters_changed)
         self.view.point_clicked.connect(self._on_point_clicked)
         self.view.point_hovered.connect(self._on_point_hovered)
-        runner.intermediate.connect(self._on_intermediate)
-        runner.progress.connect(self._on_progress)
-        runner.finished.connect(self._on_job_finished)
+        bind(self, runner.intermediate, self._on_intermediate)
+        bind(self, runner.progress, self._on_progress)
+        bind(self, runner.finished, self._on_job_finished)
         ev, cloud = session.events, session.cloud.events
-        ev.embeddings.connect(self._on_embeddings_changed)
+        bind(self, ev.embeddings, self._on_embeddings_changed)
         for e in (cloud.point_count, cloud.method, cloud.params):
-            e.connect(self._on_projection_settings_changed)
-        cloud.color_by.connect(self._on_color_by_changed)
-        cloud.probes.connect(lambda *_: self.probes.request(self.layout_))
+            bind(self, e, self._on_projection_settings_changed)
+        bind(self, cloud.color_by, self._on_color_by_changed)
+        bind(self, cloud.probes, lambda *_: self.probes.request(self.layout_))
         for e in (ev.selection, session.neighbours.events.lookup, session.arithmetic.events.outcome, cloud.marked):
-            e.connect(self._on_selection_changed)
-        ev.hover.connect(self.refresh_overlays)
-        cloud.polylines.connect(self.refresh_overlays)
+            bind(self, e, self._on_selection_changed)
+        bind(self, ev.hover, self.refresh_overlays)
+        bind(self, cloud.polylines, self.refresh_overlays)
         self._on_embeddings_changed()
 
     def _on_embeddings_changed(self) -> None:

@@ -25,6 +25,7 @@ from gui.task_runner import TaskRunner
 from gui.widgets.cell_grid import CellGrid
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.line_chart import LineChart
+from gui.lifetime import bind
 
 OWN = "(your own)"
 NAMES = {"smollm2": "SmolLM2-135M", "minilm": "all-MiniLM-L6-v2"}
@@ -99,12 +100,12 @@ class ContextualPanel(QWidget):
         self.busy.cancel.clicked.connect(lambda: runner.cancel(KIND) if runner is not None else None)
         ev = m.events
         for signal in (ev.word, ev.sentences):
-            signal.connect(self._on_inputs_changed)
+            bind(self, signal, self._on_inputs_changed)
         for signal in (ev.result, ev.model, ev.layer):
-            signal.connect(self._on_result_changed)
-        ev.activity.connect(lambda: self.busy.set_activity(m.activity))
-        ev.problem.connect(lambda: self.note.show_message(m.problem, "error"))
-        session.events.embeddings.connect(self._on_embeddings_changed)
+            bind(self, signal, self._on_result_changed)
+        bind(self, ev.activity, lambda: self.busy.set_activity(m.activity))
+        bind(self, ev.problem, lambda: self.note.show_message(m.problem, "error"))
+        bind(self, session.events.embeddings, self._on_embeddings_changed)
         self._on_inputs_changed()
         self._on_result_changed()
         self._on_embeddings_changed()

@@ -23,6 +23,7 @@ from gui.task_runner import TaskRunner
 from gui.widgets.cell_grid import CellGrid
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.line_chart import LineChart
+from gui.lifetime import bind
 
 PROB, RANK = (250, 170, 40), (90, 160, 240)
 
@@ -66,14 +67,14 @@ class LogitLensPanel(QWidget):
         self.grid.cell_clicked.connect(self._on_cell_clicked)
         self.busy.cancel.clicked.connect(lambda: runner.cancel(KIND) if runner is not None else None)
         ev, lang = self._m.events, self._lang.events
-        ev.lens.connect(self._on_lens_changed)
-        ev.cell.connect(self._on_marks_changed)
-        ev.position.connect(self._on_marks_changed)
-        ev.activity.connect(lambda: self.busy.set_activity(self._m.activity))
-        ev.problem.connect(self._on_note_changed)
-        lang.prompt.connect(self._on_prompt_changed)
+        bind(self, ev.lens, self._on_lens_changed)
+        bind(self, ev.cell, self._on_marks_changed)
+        bind(self, ev.position, self._on_marks_changed)
+        bind(self, ev.activity, lambda: self.busy.set_activity(self._m.activity))
+        bind(self, ev.problem, self._on_note_changed)
+        bind(self, lang.prompt, self._on_prompt_changed)
         for signal in (lang.model_path, lang.trace):
-            signal.connect(self._on_note_changed)
+            bind(self, signal, self._on_note_changed)
         self._on_prompt_changed()
         self._on_lens_changed()
 

@@ -21,6 +21,7 @@ from gui.panels.language.pickable import faint
 from gui.panels.language.token_bars import BarRow, TokenBars
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
+from gui.lifetime import bind
 
 
 class MaskedWordPanel(QWidget):
@@ -64,11 +65,11 @@ class MaskedWordPanel(QWidget):
         self.cancel.clicked.connect(lambda: runner.cancel(KIND) if runner is not None else None)
 
         ev = m.events
-        ev.sentence.connect(self._on_sentence_changed)
-        ev.fills.connect(self._on_fills_changed)
-        ev.chosen.connect(self._on_chosen_changed)
-        ev.activity.connect(lambda: self.busy.set_activity(m.activity))
-        ev.problem.connect(self._on_problem_changed)
+        bind(self, ev.sentence, self._on_sentence_changed)
+        bind(self, ev.fills, self._on_fills_changed)
+        bind(self, ev.chosen, self._on_chosen_changed)
+        bind(self, ev.activity, lambda: self.busy.set_activity(m.activity))
+        bind(self, ev.problem, self._on_problem_changed)
         self._on_sentence_changed()
         self._on_fills_changed()
         self._on_problem_changed()

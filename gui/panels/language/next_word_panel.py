@@ -24,6 +24,7 @@ from gui.panels.language.token_bars import ROW_H, BarRow, TokenBars
 from gui.panels.language.token_chips import Chip, TokenChips
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
+from gui.lifetime import bind
 
 PRECISIONS = {"auto": "auto", "fp32": "fp32", "q4": "4-bit"}
 TYPING_MS = 40
@@ -114,17 +115,17 @@ class NextWordPanel(QWidget):
         self.cancel.clicked.connect(self._cancel)
 
         ev = m.events
-        ev.prompt.connect(self._on_prompt_changed)
-        ev.precision.connect(self._on_precision_changed)
-        ev.info.connect(self._on_info_changed)
-        ev.trace.connect(self._on_trace_changed)
-        ev.view.connect(self._on_view_changed)
-        ev.show_logits.connect(self._on_view_changed)
+        bind(self, ev.prompt, self._on_prompt_changed)
+        bind(self, ev.precision, self._on_precision_changed)
+        bind(self, ev.info, self._on_info_changed)
+        bind(self, ev.trace, self._on_trace_changed)
+        bind(self, ev.view, self._on_view_changed)
+        bind(self, ev.show_logits, self._on_view_changed)
         for signal in (ev.prompt, ev.precision, ev.appended, ev.generating):
-            signal.connect(self._on_state_changed)
-        ev.seed.connect(self._on_seed_changed)
-        ev.activity.connect(lambda: self.busy.set_activity(m.activity))
-        ev.problem.connect(self._on_note_changed)
+            bind(self, signal, self._on_state_changed)
+        bind(self, ev.seed, self._on_seed_changed)
+        bind(self, ev.activity, lambda: self.busy.set_activity(m.activity))
+        bind(self, ev.problem, self._on_note_changed)
         self._on_prompt_changed()
         self._on_precision_changed()
         self._on_info_changed()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDoubleSpinBox, QGridLayout, QHBoxL
 from superqt.utils import signals_blocked
 
 from core.state.session import LanguageModelState
+from gui.lifetime import bind
 
 T_MIN, T_MAX, STEPS = 0.05, 5.0, 400
 
@@ -70,11 +71,11 @@ class SamplingControls(QWidget):
         self.n_top.valueChanged.connect(lambda v: setattr(model, "n_top", v))
         self.logits.toggled.connect(lambda on: setattr(model, "show_logits", on))
         ev = model.events
-        ev.temperature.connect(self._on_temperature_changed)
-        ev.top_k.connect(self._on_top_k_changed)
-        ev.top_p.connect(self._on_top_p_changed)
-        ev.n_top.connect(self._on_n_top_changed)
-        ev.show_logits.connect(self._on_show_logits_changed)
+        bind(self, ev.temperature, self._on_temperature_changed)
+        bind(self, ev.top_k, self._on_top_k_changed)
+        bind(self, ev.top_p, self._on_top_p_changed)
+        bind(self, ev.n_top, self._on_n_top_changed)
+        bind(self, ev.show_logits, self._on_show_logits_changed)
         self._on_temperature_changed()
         self._on_top_k_changed()
         self._on_top_p_changed()

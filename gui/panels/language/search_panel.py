@@ -26,6 +26,7 @@ from gui.panels.language.busy_row import BusyRow
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.score_table import ScoreTable
+from gui.lifetime import bind
 
 FILES = "Text (*.txt *.cor *.md);;Tables (*.csv *.tsv);;All files (*)"
 
@@ -86,14 +87,14 @@ class SearchPanel(QWidget):
         self.export.clicked.connect(self._choose_export)
         ev = m.events
         for signal in (ev.corpus, ev.split, ev.index):
-            signal.connect(self._on_corpus_changed)
-        ev.query.connect(self._on_query_changed)
-        ev.k.connect(lambda: self.k.setValue(m.k))
+            bind(self, signal, self._on_corpus_changed)
+        bind(self, ev.query, self._on_query_changed)
+        bind(self, ev.k, lambda: self.k.setValue(m.k))
         for signal in (ev.hits, ev.index):
-            signal.connect(self._on_hits_changed)
-        ev.activity.connect(lambda: self.busy.set_activity(m.activity))
-        ev.problem.connect(self._on_hits_changed)
-        session.events.embeddings.connect(self._on_embeddings_changed)
+            bind(self, signal, self._on_hits_changed)
+        bind(self, ev.activity, lambda: self.busy.set_activity(m.activity))
+        bind(self, ev.problem, self._on_hits_changed)
+        bind(self, session.events.embeddings, self._on_embeddings_changed)
         with signals_blocked(self.k):
             self.k.setValue(m.k)
         self._on_corpus_changed()

@@ -18,6 +18,7 @@ from core.state.session import Session
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
+from gui.lifetime import bind
 
 DATASETS = {"analogies": "Google analogies (19,544)", "ws353": "WordSim-353", "simlex": "SimLex-999"}
 MAX_FAILURES_SHOWN = 2000
@@ -78,12 +79,12 @@ class BenchmarksPanel(QWidget):
         self._dataset.currentIndexChanged.connect(self._on_dataset_chosen)
         self._failures.itemClicked.connect(self._on_failure_clicked)
         self._table.itemSelectionChanged.connect(self._fill_failures)
-        runner.finished.connect(self._on_job_finished)
-        runner.cancelled.connect(self._on_job_cancelled)
-        runner.failed.connect(self._on_job_failed)
+        bind(self, runner.finished, self._on_job_finished)
+        bind(self, runner.cancelled, self._on_job_cancelled)
+        bind(self, runner.failed, self._on_job_failed)
 
         # -- session -> widgets ----------------------------------------------------
-        session.events.embeddings.connect(self._on_embeddings_changed)
+        bind(self, session.events.embeddings, self._on_embeddings_changed)
         self._on_embeddings_changed()
         self._on_dataset_chosen()
 

@@ -22,6 +22,7 @@ from gui.task_runner import TaskRunner
 from gui.theme import error_color
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.score_table import ScoreTable
+from gui.lifetime import bind
 
 SEEDS = ("king - man + woman", "paris - france + italy", "sushi - japan + germany", "italy - germany + hitler")
 METHODS = {"add": "3CosAdd", "mul": "3CosMul"}
@@ -86,10 +87,10 @@ class CalculatorPanel(QWidget):
 
         # -- session -> widgets ----------------------------------------------------
         ev = model.events
-        ev.expression.connect(self._on_expression_changed)
-        ev.method.connect(self._on_method_changed)
-        ev.exclude_inputs.connect(self._on_exclude_inputs_changed)
-        ev.outcome.connect(self._on_outcome_changed)
+        bind(self, ev.expression, self._on_expression_changed)
+        bind(self, ev.method, self._on_method_changed)
+        bind(self, ev.exclude_inputs, self._on_exclude_inputs_changed)
+        bind(self, ev.outcome, self._on_outcome_changed)
         self._on_method_changed()
         self._on_exclude_inputs_changed()
         self._on_outcome_changed()

@@ -17,6 +17,7 @@ from core.state.session import Session
 from gui.task_runner import TaskRunner
 from gui.widgets.bar_chart import BarChart
 from gui.widgets.inline_message import InlineMessage
+from gui.lifetime import bind
 
 CUSTOM = "custom"
 
@@ -70,10 +71,10 @@ class DirectionsPanel(QWidget):
 
         # -- session -> widgets ----------------------------------------------------
         ev = model.events
-        ev.pairs.connect(self._on_pairs_changed)
-        ev.probes.connect(self._on_probes_changed)
-        ev.orthogonal.connect(self._on_orthogonal_changed)
-        ev.outcome.connect(self._on_outcome_changed)
+        bind(self, ev.pairs, self._on_pairs_changed)
+        bind(self, ev.probes, self._on_probes_changed)
+        bind(self, ev.orthogonal, self._on_orthogonal_changed)
+        bind(self, ev.outcome, self._on_outcome_changed)
         self._on_pairs_changed()
         self._on_probes_changed()
         self._on_orthogonal_changed()

@@ -22,6 +22,7 @@ from gui.task_runner import TaskRunner
 from gui.widgets.backend_switch import BackendSwitch
 from gui.widgets.inline_message import InlineMessage, word_links
 from gui.widgets.score_table import ScoreTable
+from gui.lifetime import bind
 
 COMPLETIONS = 15
 BAR_SCALE = {"cos": "similarity", "euclid": "smaller", "dot": "larger"}
@@ -83,14 +84,14 @@ class NeighboursPanel(QWidget):
 
         # -- session -> widgets ----------------------------------------------------
         ev = model.events
-        ev.query.connect(self._on_query_changed)
-        ev.metric.connect(self._on_metric_changed)
-        ev.k.connect(self._on_k_changed)
-        ev.restrict.connect(self._on_restrict_changed)
-        ev.lookup.connect(self._on_lookup_changed)
-        ev.backend.connect(self._on_engines_changed)
-        ev.engines.connect(self._on_engines_changed)
-        session.events.embeddings.connect(self._on_embeddings_changed)
+        bind(self, ev.query, self._on_query_changed)
+        bind(self, ev.metric, self._on_metric_changed)
+        bind(self, ev.k, self._on_k_changed)
+        bind(self, ev.restrict, self._on_restrict_changed)
+        bind(self, ev.lookup, self._on_lookup_changed)
+        bind(self, ev.backend, self._on_engines_changed)
+        bind(self, ev.engines, self._on_engines_changed)
+        bind(self, session.events.embeddings, self._on_embeddings_changed)
         self._on_metric_changed()
         self._on_k_changed()
         self._on_restrict_changed()

@@ -23,6 +23,7 @@ from gui.panels.words.training_views import (SCORE_TIP, SCORES, LearningChart, P
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
+from gui.lifetime import bind
 
 KIND = "training"  # the TrainingController's job
 FILE = "file"
@@ -122,17 +123,17 @@ class TrainPanel(QWidget):
         self._timer.timeout.connect(self._next_epoch)
         self._probes.textEdited.connect(lambda _t: self._commit_probes())
         self._score_kind.currentIndexChanged.connect(lambda _i: self._on_run_changed())
-        runner.started.connect(lambda kind, _label: kind == KIND and self._sync_buttons())
-        runner.progress.connect(self._on_progress)
-        runner.finished.connect(self._on_job_finished)
+        bind(self, runner.started, lambda kind, _label: kind == KIND and self._sync_buttons())
+        bind(self, runner.progress, self._on_progress)
+        bind(self, runner.finished, self._on_job_finished)
         # -- session -> widgets ------------------------------------------------------------------
         ev = self._model.events
-        ev.corpus.connect(self._on_corpus_changed)
-        ev.settings.connect(self._on_settings_changed)
-        ev.probes.connect(self._on_probes_changed)
-        ev.problem.connect(self._on_problem_changed)
+        bind(self, ev.corpus, self._on_corpus_changed)
+        bind(self, ev.settings, self._on_settings_changed)
+        bind(self, ev.probes, self._on_probes_changed)
+        bind(self, ev.problem, self._on_problem_changed)
         for e in (ev.run, ev.other, ev.epoch):
-            e.connect(self._on_run_changed)
+            bind(self, e, self._on_run_changed)
         for handler in (self._on_corpus_changed, self._on_settings_changed, self._on_probes_changed,
                         self._on_problem_changed, self._on_run_changed):
             handler()

@@ -1,0 +1,27 @@
+"""Connections that end with the widget that made them.
+
+A panel watches the Session (psygnal) and the task runner (Qt). When its dock is closed or rebuilt the
+widget's C++ half is deleted, but a result still in flight would then call the Python half and raise
+("Internal C++ object already deleted"). :func:`bind` connects a slot and disconnects it when the owner
+is destroyed, so such a result reaches no one and is dropped quietly.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, SignalInstance
+
+
+def bind(owner: QObject, signal: Any, slot: Callable) -> None:
+    """``signal.connect(slot)`` (a psygnal SignalInstance or a Qt signal) until ``owner`` is destroyed."""
+    signal.connect(slot)
+    if isinstance(signal, SignalInstance) and isinstance(getattr(slot, "__self__", None), QObject):
+        return  # Qt ends a connection to a QObject's method with that object
+
+    def release(*_args) -> None:
+        try:
+            signal.disconnect(slot)
+        except (RuntimeError, TypeError, ValueError, SystemError):  # already gone with its sender
+            pass
+
+    owner.destroyed.connect(release)
