@@ -8,7 +8,8 @@ Everything about graph layouts is in :func:`read_head`, so another export is one
 
 * the logits: ``MatMul(x, W^T)`` with ``W^T`` an initializer or ``Transpose(W)`` (the fp32 export,
   whose W is tied to the input embedding), ``Gemm`` (``transB``), or ``MatMulNBits`` (onnxruntime's
-  4- or 8-bit blocks with scales and zero points: the 4-bit files keep an 8-bit lm_head), dequantized;
+  4- or 8-bit blocks with scales and zero points), dequantized, or a sum of such parts read from one
+  input (the 4-bit files' lm_head: two 4-bit halves of the 8-bit table, models/quantize_graph.py);
 * ``x``: ``Mul(weight, h / sqrt(mean(h^2) + eps))`` (eps read from the graph's Add) or a fused
   ``SimplifiedLayerNormalization`` / ``RMSNormalization`` (its ``epsilon`` attribute).
 
@@ -153,6 +154,11 @@ def _unembedding(g: _Graph, node) -> tuple[np.ndarray, str, str]:
             raise g.fail("the quantized unembedding is not stored in the graph")
         w = dequantize_nbits(q, scales, zp, n=a["N"], k=a["K"], bits=a["bits"], block_size=a["block_size"])
         return w.T, node.input[0], f"{a['bits']}-bit {node.input[1]} (dequantized)"
+    elif op == "Add":  # W as a sum of quantised parts read from one input (models/quantize_graph.head_as_two_4bit_fp32)
+        parts = [g.source(i) for i in node.input]
+        if all(p is not None and p.op_type == "MatMulNBits" for p in parts) and len({p.input[0] for p in parts}) == 1:
+            read = [_unembedding(g, p) for p in parts]
+            return sum(r[0] for r in read), read[0][1], " + ".join(r[2] for r in read)
     raise g.fail("the logits are not an unembedding of the last hidden state", found=f"{op}({', '.join(node.input)})")
 
 

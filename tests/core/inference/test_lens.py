@@ -98,16 +98,18 @@ def test_dequantize_nbits_matches_onnxruntimes_own_matmulnbits_4_bit_with_zero_p
     np.testing.assert_allclose(sess.run(None, {"x": x})[0], x @ w.T, atol=1e-4)
 
 
-def test_the_4_bit_files_head_is_their_8_bit_unembedding_dequantized(lm):
+def test_the_4_bit_files_head_is_their_unembedding_dequantized(lm):
     q4 = registry.model_dir(registry.LANGUAGE_MODEL) / "model_q4.onnx"
     if not q4.is_file():
         pytest.skip("the 4-bit files are not built")
     fp32, quant = read_head(lm.session.path), read_head(q4)
-    assert "8-bit" in quant.source and "fp32" in fp32.source
+    assert "-bit" in quant.source and "fp32" in fp32.source
     np.testing.assert_array_equal(quant.weight, fp32.weight)
     assert quant.eps == fp32.eps == pytest.approx(1e-5)
     step = np.abs(quant.unembedding_t - fp32.unembedding_t)
-    assert step.max() < 0.006 and step.mean() < 1e-3  # within half an 8-bit step of the fp32 weights
+    # the 8-bit table (within half a step, 0.006, of fp32) held as two 4-bit halves (the second within
+    # 0.003 of the largest weight, |w| < 1.7, of the first's error): at most 0.006 + 0.005
+    assert step.max() < 0.011 and step.mean() < 1e-3
 
 
 def test_head_job_reads_in_a_child_once_then_maps_the_cache(lm):
