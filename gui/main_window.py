@@ -32,11 +32,21 @@ from gui.open_dialog import OpenDialog
 from gui.status_bar import StatusBar
 from gui.task_runner import TaskRunner
 from gui.theme import apply_theme
+from gui.widgets.dock_scroll import DockScroll
 from gui.widgets.message_bar import MessageBar
+from gui.workspaces import Workspaces
+from core.state.examples import WORKSPACES
 
 log = logging.getLogger(__name__)
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
+
+
+def first_size(available) -> tuple[int, int]:
+    """The window's first size on a screen whose available area is ``available`` (a QSize): most of it,
+    up to a comfortable 1720 x 1080, never more than the screen."""
+    w, h = available.width(), available.height()
+    return min(w, max(min(int(w * 0.94), 1720), min(w, 1024))), min(h, max(min(int(h * 0.94), 1080), min(h, 640)))
 
 
 def warm_up_job(es: EmbeddingSet) -> Job[None]:
@@ -85,11 +95,13 @@ class MainWindow(QMainWindow):
         self._build_docks(docks if docks is not None else DOCKS)
         self.status = StatusBar(session, self.runner, self)
         self.setStatusBar(self.status)
+        self.workspaces = Workspaces(self, self.settings.workspace_states)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.workspaces.bar)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
         self.message_bar = MessageBar(self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.message_bar)
         self._build_menus()
-        self.resize(1500, 940)
-        self._default_state = self.saveState()
+        self.resize(*first_size(self.screen().availableGeometry().size()))
 
         session.neighbours.metric, session.neighbours.k = self.settings.metric, self.settings.k
         self.controllers = Controllers(session, self.runner, self)
@@ -100,7 +112,6 @@ class MainWindow(QMainWindow):
 
     # -- building ---------------------------------------------------------------------
     def _build_docks(self, specs: list[DockSpec]) -> None:
-        first_in_area: dict[str, QDockWidget] = {}
         for spec in specs:
             dock = QDockWidget(spec.title, self)
             dock.setObjectName(spec.name)
@@ -110,25 +121,13 @@ class MainWindow(QMainWindow):
                 log.exception("the %s panel could not be built", spec.name)
                 widget = QLabel(f"This panel could not be built:\n{type(e).__name__}: {e}")
                 widget.setWordWrap(True)
-            dock.setWidget(widget)
-            dock.hide()  # tabified while hidden: Qt leaves a stray tab bar behind otherwise (two tabbed areas)
+            dock.setWidget(DockScroll(widget))
+            dock.hide()  # the workspace shows the docks that belong to it (gui.workspaces)
             requested = getattr(widget, "index_requested", None)  # a panel's "Index…" button
             if requested is not None:
                 requested.connect(self.show_index_dialog)
             self.addDockWidget(AREAS[spec.area], dock)
-            if spec.area in first_in_area:
-                self.tabifyDockWidget(first_in_area[spec.area], dock)
-            else:
-                first_in_area[spec.area] = dock
             self.docks[spec.name] = dock
-        for dock in self.docks.values():
-            dock.show()
-        for dock in first_in_area.values():
-            dock.raise_()
-        side = [d for a, d in first_in_area.items() if a in ("left", "right")]
-        self.resizeDocks(side, [380] * len(side), Qt.Orientation.Horizontal)
-        if "bottom" in first_in_area:
-            self.resizeDocks([first_in_area["bottom"]], [320], Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
         build_menus(self)
@@ -321,17 +320,28 @@ class MainWindow(QMainWindow):
 
     # -- view -----------------------------------------------------------------------------
     def raise_panel(self, name: str) -> bool:
+        """Show the dock ``name`` in front, in its workspace when the current one does not hold it."""
         dock = self.docks.get(name)
         if dock is None:
             return False
+        home = self.workspaces.of_dock(name)
+        if dock.isHidden() and home is not None and home != self.workspaces.current:
+            self.workspaces.switch(home)
         dock.show()
         dock.raise_()
         return True
 
+    def panel(self, name: str) -> QWidget | None:
+        """The panel inside the dock ``name`` (None when there is no such dock)."""
+        dock = self.docks.get(name)
+        return DockScroll.panel_of(dock) if dock is not None else None
+
+    def switch_workspace(self, name: str) -> None:
+        self.workspaces.switch(name)
+
     def reset_layout(self) -> None:
-        self.restoreState(self._default_state)
-        for dock in self.docks.values():
-            dock.show()
+        """View ▸ Reset workspace."""
+        self.workspaces.reset()
 
     def set_theme(self, name: str) -> None:
         self.settings.theme = apply_theme(name)
@@ -360,13 +370,35 @@ class MainWindow(QMainWindow):
         s = self.settings
         if s.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode()))
-        if s.window_state:
-            self.restoreState(QByteArray.fromBase64(s.window_state.encode()))
+            self.fit_to_screen()
+        if s.window_state and not s.workspace_states:
+            self.message_bar.show_message("The window layout was saved by an older version: the workspaces start "
+                                          "from their default layouts.", "info")
+            s.window_state = ""
+        self.workspaces.switch(s.workspace if s.workspace in WORKSPACES else "words")
+        for problem in self.workspaces.problems:
+            self.message_bar.show_message(problem, "info")
+        self.workspaces.problems.clear()
+
+    def fit_to_screen(self) -> None:
+        """A saved geometry from a larger screen (or one no longer attached) comes back onto this one."""
+        screen = self.screen().availableGeometry()
+        frame = self.frameGeometry()
+        w, h = min(self.width(), screen.width()), min(self.height(), screen.height())
+        if (w, h) != (self.width(), self.height()):
+            self.resize(w, h)
+            frame = self.frameGeometry()
+        if not screen.contains(frame):
+            x = min(max(frame.x(), screen.x()), screen.right() - frame.width() + 1)
+            y = min(max(frame.y(), screen.y()), screen.bottom() - frame.height() + 1)
+            self.move(max(x, screen.x()), max(y, screen.y()))
 
     def save_settings(self) -> None:
         s = self.settings
         s.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
-        s.window_state = bytes(self.saveState().toBase64()).decode()
+        self.workspaces.remember()
+        s.workspace = self.workspaces.current
+        s.workspace_states = dict(self.workspaces.states)
         s.metric, s.k = self.session.neighbours.metric, self.session.neighbours.k
         try:
             settings_io.save(s, self._settings_file)

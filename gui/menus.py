@@ -36,7 +36,10 @@ def build_menus(window) -> None:
     for dock in window.docks.values():
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
-    view.addAction("&Reset layout", window.reset_layout)
+    workspaces = view.addMenu("&Workspace")
+    for act in window.workspaces.actions.values():
+        workspaces.addAction(act)
+    window.reset_action = view.addAction("&Reset workspace", window.reset_layout)
     theme_menu = view.addMenu("&Theme")
     window.theme_actions: dict[str, QAction] = {}
     group = QActionGroup(window)

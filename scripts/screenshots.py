@@ -64,7 +64,7 @@ def digits_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save
     from core.inference import registry
 
     session = window.session
-    pad = window.docks["draw_pad"].widget()
+    pad = window.panel("draw_pad")
     for name in ("draw_pad", "digit_layers"):
         window.raise_panel(name)
     window.resizeDocks([window.docks["digit_layers"]], [470], Qt.Orientation.Vertical)
@@ -76,7 +76,7 @@ def digits_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save
     save(window, "window-digits")
     save(window.docks["draw_pad"], "draw_pad")
     save(window.docks["digit_layers"], "digit_layers")
-    images = window.docks["image_cloud"].widget()
+    images = window.panel("image_cloud")
     window.raise_panel("image_cloud")
     images.show_images()
     settle(app, runner)
@@ -91,7 +91,7 @@ def digits_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save
         settle(app, runner)
         onnx = session.activations.onnx
         onnx.chosen = ("relu1", "relu2", "logits", "relu3")
-        window.docks["onnx_layers"].widget().use_pad_digit()
+        window.panel("onnx_layers").use_pad_digit()
         settle(app, runner)
         save(window.docks["onnx_layers"], "onnx_layers")
     images.go_back()
@@ -101,7 +101,7 @@ def digits_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save
 def train_screenshots(app: QApplication, runner: TaskRunner, window: MainWindow, save) -> None:
     """word2vec skip-gram trained on the Lee corpus in the window: the last epoch and an early one
     (the cloud, the neighbours and the charts follow the epoch slider), then CBOW beside it."""
-    panel = window.docks["train"].widget()
+    panel = window.panel("train")
     window.session.arithmetic.expression = ""  # GloVe's example means little on 1,799 news words
     window.raise_panel("train")
     panel.start()
@@ -195,7 +195,7 @@ def inside_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save
     window.raise_panel("contextual")
     window.resizeDocks([window.docks["contextual"]], [430], Qt.Orientation.Vertical)
     settle(app, runner)
-    contextual = window.docks["contextual"].widget()
+    contextual = window.panel("contextual")
     contextual.show_in_cloud()
     settle(app, runner)
     window.centralWidget().focus_highlights()  # the camera frames the trajectories
@@ -208,7 +208,7 @@ def inside_shots(app: QApplication, window: MainWindow, runner: TaskRunner, save
     settle(app, runner)
     lang.search.query = "Strong winds pushed a bushfire toward homes and hundreds of people had to leave"
     settle(app, runner)
-    search = window.docks["search"].widget()
+    search = window.panel("search")
     search.show_in_cloud()
     settle(app, runner)
     save(window, "window-search")
@@ -249,7 +249,7 @@ def main() -> int:
     session.arithmetic.expression = "king - man + woman"
     session.directions.probes = "one, two, three, four, five, cat, cats, dog, dogs, many"
     settle(app, runner)
-    bench = window.docks["benchmarks"].widget()
+    bench = window.panel("benchmarks")
     bench._restrict.setValue(30000)
     bench.start()
     settle(app, runner)

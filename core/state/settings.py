@@ -20,7 +20,7 @@ from typing import Any, Callable
 from ..io import atomic_write_json
 from ..paths import config_dir
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILE_NAME = "settings.json"
 MAX_RECENT = 10
 THEMES = ("light", "dark")
@@ -43,7 +43,10 @@ class Settings:
     milvus_uri: str = ""  # the last Milvus address used ("" = the Milvus Lite database); never its token
     milvus_collection: str = ""  # the last collection opened
     window_geometry: str = ""  # QMainWindow.saveGeometry(), base64
-    window_state: str = ""  # QMainWindow.saveState(), base64
+    window_state: str = ""  # v2's single layout (QMainWindow.saveState(), base64); read once to say it was reset
+    workspace: str = "words"  # the workspace on show (core.state.examples.WORKSPACES)
+    workspace_states: dict[str, str] = field(default_factory=dict)  # workspace -> its saveState(), base64
+    start_page: bool = True  # show the examples at start
 
     def add_recent(self, path: str | os.PathLike) -> None:
         p = str(Path(path).resolve())
@@ -74,6 +77,10 @@ class Settings:
                 if not isinstance(value, list):
                     continue
                 value = [str(v) for v in value]
+            if isinstance(default, dict):
+                if not isinstance(value, dict):
+                    continue
+                value = {str(k): v for k, v in value.items() if isinstance(v, str)}
             kwargs[name] = value
         s = cls(**kwargs)
         s.schema_version = SCHEMA_VERSION
@@ -99,7 +106,12 @@ def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(d: dict[str, Any]) -> dict[str, Any]:
+    """v3 adds workspaces (one layout each); v2's single layout is kept so the window can say it was reset."""
+    return {**d, "schema_version": 3}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:

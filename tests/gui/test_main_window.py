@@ -37,8 +37,8 @@ def test_panels_share_the_session(qtbot, window, session, runner):
     session.neighbours.query = "king"
     session.arithmetic.expression = "paris - france + italy"
     wait_idle(qtbot, runner)
-    neighbours = window.docks["neighbours"].widget()
-    calculator = window.docks["calculator"].widget()
+    neighbours = window.panel("neighbours")
+    calculator = window.panel("calculator")
     assert neighbours.table.words()[0] == "prince"
     assert calculator.table.words()[0] == "rome"
     assert calculator.expression_box.text() == "paris - france + italy"
@@ -104,7 +104,7 @@ def test_layout_and_preferences_persist(qtbot, session, runner, tmp_path, small_
     w.settings.add_recent(small_glove_file)
     w.close()
     data = json.loads(path.read_text())
-    assert data["window_state"] and data["k"] == 7 and data["recent_files"] == [str(small_glove_file)]
+    assert data["workspace_states"]["words"] and data["k"] == 7 and data["recent_files"] == [str(small_glove_file)]
     session2 = Session()
     w2 = MainWindow(session2, settings_file=path, central=QWidget())
     qtbot.addWidget(w2)
@@ -179,20 +179,6 @@ def test_neighbours_are_highlighted_with_their_dock_closed(qtbot, session, runne
     assert session.neighbours.query == "paris" and found(session)[0].word == "france"
     assert session.selection[0] == session.embeddings.id_of("paris") and len(session.selection) == 11
     w.runner.shutdown()
-
-
-def test_tabbed_areas_leave_no_stray_tab_bar(qtbot, session, runner):
-    """Docks tabbed in several areas before the window shows: each set of tabs has one tab bar."""
-    from PySide6.QtWidgets import QTabBar
-
-    w = MainWindow(session, runner, settings=Settings(), persist=False, central=QWidget())
-    qtbot.addWidget(w)
-    w.resize(1500, 940)
-    w.show()
-    qtbot.waitExposed(w)
-    bars = [tuple(tb.tabText(i) for i in range(tb.count())) for tb in w.findChildren(QTabBar)
-            if tb.isVisible() and tb.count() and w.rect().intersects(tb.geometry())]
-    assert len(bars) == len(set(bars)) >= 3  # left, right and bottom each tabbed once
 
 
 def test_an_opened_set_gets_its_fast_exact_copy_and_the_search_menu(qtbot, window, session, runner, glove_small):

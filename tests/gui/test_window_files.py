@@ -108,7 +108,7 @@ def test_file_open_onnx_model_lists_its_layers_in_the_onnx_dock(qtbot, window, s
     window.open_onnx_model(cnn_with_outputs(tmp_path))
     assert not window.docks["onnx_layers"].isHidden()
     qtbot.waitUntil(lambda: session.activations.onnx.values is not None, timeout=20000)
-    assert window.docks["onnx_layers"].widget().tree.topLevelItemCount() == 11
+    assert window.panel("onnx_layers").tree.topLevelItemCount() == 11
     assert session.embeddings is not None and session.activations.onnx.problem == ""
 
 

@@ -1,0 +1,205 @@
+"""Workspaces: one arrangement of the docks per task, switched from a bar at the top of the window.
+
+A workspace only arranges panels; the Session and the panels are shared, so a word typed in Words is
+still there in Language model. Each workspace keeps the user's changes to its layout (QMainWindow.saveState
+per workspace, in the settings) and View ▸ Reset workspace brings back its default. Dock sizes of a default
+layout are fractions of the window, so they work from 1280x720 to 3840x2160.
+
+    manager = Workspaces(window)       # builds the bar, Ctrl+1..Ctrl+4
+    manager.switch("language")
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QToolBar
+
+from core.state.examples import WORKSPACES
+
+log = logging.getLogger(__name__)
+Groups = tuple[tuple[str, ...], ...]  # groups of docks; the docks of one group are tabbed
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """A workspace's default layout. Groups in the left and right areas are stacked top to bottom,
+    groups in the bottom area side by side; the first dock of a group is the tab in front."""
+
+    left: Groups = ()
+    right: Groups = ()
+    bottom: Groups = ()
+    left_width: float = 0.25  # of the window's width
+    right_width: float = 0.3
+    bottom_height: float = 0.35  # of the window's height
+    bottom_full: bool = False  # the bottom area spans the whole width (else it sits between the side columns)
+    hint: str = ""  # one line in the bar: what this workspace is for
+
+
+ARRANGEMENTS: dict[str, Arrangement] = {
+    "words": Arrangement(left=(("neighbours",),), right=(("calculator",),), bottom=(("directions", "benchmarks"),),
+                         left_width=0.22, right_width=0.28, bottom_height=0.34, bottom_full=True,
+                         hint="Nearest words, word arithmetic and directions on the live 3D map"),
+    "language": Arrangement(left=(("next_word",),), right=(("masked_word",),),
+                            bottom=(("logit_lens", "contextual", "search"),),
+                            left_width=0.36, right_width=0.26, bottom_height=0.42,
+                            hint="What SmolLM2 predicts, layer by layer; a word in context; search by meaning"),
+    "network": Arrangement(left=(("draw_pad",),), right=(("image_cloud",),), bottom=(("digit_layers", "onnx_layers"),),
+                           left_width=0.22, right_width=0.26, bottom_height=0.42, bottom_full=True,
+                           hint="A digit classifier's layers, its image embeddings, any ONNX model's layers"),
+    "train": Arrangement(left=(("train",),), left_width=0.42,
+                         hint="Train word2vec on a corpus and watch its vectors settle, epoch by epoch"),
+}
+AREA = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
+        "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
+
+
+def docks_of(name: str) -> list[str]:
+    a = ARRANGEMENTS[name]
+    return [d for groups in (a.left, a.right, a.bottom) for g in groups for d in g]
+
+
+class Workspaces(QObject):
+    """The workspace bar and the switching; the window's docks are arranged, never rebuilt."""
+
+    changed = Signal(str)
+
+    def __init__(self, window: QMainWindow, states: dict[str, str] | None = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.current = ""
+        self.states: dict[str, str] = dict(states or {})  # name -> saveState() base64 (the user's layout)
+        self.problems: list[str] = []  # saved layouts that could not be restored (said once)
+        self.bar = QToolBar("Workspaces", window)
+        self.bar.setObjectName("workspace_bar")
+        self.bar.setMovable(False)
+        self.bar.setFloatable(False)
+        self.bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for i, (name, title) in enumerate(WORKSPACES.items(), 1):
+            act = QAction(title, self, checkable=True)
+            act.setObjectName(f"workspace_{name}")
+            act.setShortcut(QKeySequence(f"Ctrl+{i}"))
+            act.setToolTip(f"{ARRANGEMENTS[name].hint} ({act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+            act.triggered.connect(lambda _checked=False, n=name: self.switch(n))
+            group.addAction(act)
+            self.bar.addAction(act)
+            self.actions[name] = act
+
+    # -- switching ----------------------------------------------------------------------------
+    def switch(self, name: str, *, reset: bool = False) -> None:
+        if name not in ARRANGEMENTS:
+            raise KeyError(name)
+        if name == self.current and not reset:
+            return
+        if self.current:
+            self.remember()
+        self.current = name
+        size = self.window.size()
+        self._corners(ARRANGEMENTS[name])
+        saved = None if reset else self.states.get(name)
+        if not saved or not self._restore(name, saved):
+            self.arrange(name)
+        if self.window.size() != size:  # docks passing through side by side while they are tabbed grew it
+            self.window.resize(size)
+        self._show_cloud()
+        self.fix_tab_bars()
+        with_signals = self.actions[name]
+        with_signals.setChecked(True)
+        self.changed.emit(name)
+
+    def reset(self) -> None:
+        """View ▸ Reset workspace: the current workspace's default layout."""
+        self.states.pop(self.current, None)
+        self.switch(self.current or "words", reset=True)
+
+    def remember(self) -> None:
+        if self.current:
+            self.states[self.current] = bytes(self.window.saveState().toBase64()).decode()
+
+    def _restore(self, name: str, saved: str) -> bool:
+        try:
+            ok = self.window.restoreState(QByteArray.fromBase64(saved.encode()))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            self.states.pop(name, None)
+            self.problems.append(f"the saved layout of the {WORKSPACES[name]} workspace could not be read; "
+                                 f"it starts from its default layout")
+            return False
+        # a layout saved on a larger screen: docks are kept, only the window is brought onto the screen
+        return True
+
+    def arrange(self, name: str) -> None:
+        """The default layout of ``name``: its docks in their areas at sizes relative to the window."""
+        w, a = self.window, ARRANGEMENTS[name]
+        docks: dict[str, QDockWidget] = w.docks
+        wanted = set(docks_of(name))
+        for dname, dock in docks.items():
+            if dname not in wanted:
+                dock.hide()
+        fronts: list[QDockWidget] = []
+        sized: dict[str, list[QDockWidget]] = {"left": [], "right": [], "bottom": []}
+        for area, groups in (("left", a.left), ("right", a.right), ("bottom", a.bottom)):
+            previous: QDockWidget | None = None
+            for group in groups:
+                present = [docks[d] for d in group if d in docks]
+                if not present:
+                    continue
+                first = present[0]
+                for dock in present:
+                    dock.setFloating(False)
+                    w.removeDockWidget(dock)
+                w.addDockWidget(AREA[area], first)
+                first.show()
+                if previous is not None:
+                    orient = Qt.Orientation.Horizontal if area == "bottom" else Qt.Orientation.Vertical
+                    w.splitDockWidget(previous, first, orient)
+                for dock in present[1:]:  # shown before they are tabbed: hidden ones leave stray tab bars
+                    w.addDockWidget(AREA[area], dock)
+                    dock.show()
+                    w.tabifyDockWidget(first, dock)
+                fronts.append(first)
+                sized[area].append(first)
+                previous = first
+        for dock in fronts:
+            dock.raise_()
+        width, height = max(w.width(), 640), max(w.height(), 480)
+        side = [(d, frac) for area, frac in (("left", a.left_width), ("right", a.right_width)) for d in sized[area][:1]]
+        if side:
+            w.resizeDocks([d for d, _ in side], [int(width * f) for _, f in side], Qt.Orientation.Horizontal)
+        if sized["bottom"]:
+            w.resizeDocks(sized["bottom"][:1], [int(height * a.bottom_height)], Qt.Orientation.Vertical)
+            n = len(sized["bottom"])
+            if n > 1:
+                w.resizeDocks(sized["bottom"], [width // n] * n, Qt.Orientation.Horizontal)
+        for area in ("left", "right"):
+            n = len(sized[area])
+            if n > 1:
+                w.resizeDocks(sized[area], [height // n] * n, Qt.Orientation.Vertical)
+
+    def _corners(self, a: Arrangement) -> None:
+        bottom, left, right = (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea,
+                               Qt.DockWidgetArea.RightDockWidgetArea)
+        self.window.setCorner(Qt.Corner.BottomLeftCorner, bottom if a.bottom_full else left)
+        self.window.setCorner(Qt.Corner.BottomRightCorner, bottom if a.bottom_full else right)
+
+    def _show_cloud(self) -> None:
+        central = self.window.centralWidget()
+        if central is not None:
+            central.show()
+
+    def fix_tab_bars(self) -> None:
+        """Dock tab titles are never cut: the window's tab bars scroll instead of eliding."""
+        for bar in self.window.findChildren(QTabBar):
+            if bar.parent() is self.window:
+                bar.setElideMode(Qt.TextElideMode.ElideNone)
+                bar.setUsesScrollButtons(True)
+                bar.setExpanding(False)
+
+    def of_dock(self, dock_name: str) -> str | None:
+        """The workspace a dock belongs to (the first that shows it)."""
+        return next((n for n in ARRANGEMENTS if dock_name in docks_of(n)), None)

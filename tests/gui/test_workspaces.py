@@ -1,0 +1,143 @@
+"""Workspaces: each shows the docks of its task at sizes where they work, the Session is shared, the
+user's changes are kept per workspace, and every workspace fits a 1366 x 768 (and 1280 x 720) screen
+with no dock tab title cut and no horizontal scrollbar."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtWidgets import QScrollArea, QTabBar
+
+from core.state.examples import WORKSPACES
+from core.state.settings import Settings
+from gui.main_window import MainWindow, first_size
+from gui.widgets.dock_scroll import DockScroll
+from gui.workspaces import ARRANGEMENTS, docks_of
+from tests.gui.conftest import wait_idle
+
+
+@pytest.fixture
+def win(qtbot, session, runner):
+    w = MainWindow(session, runner, settings=Settings(), persist=False)
+    qtbot.addWidget(w)
+    yield w
+    w.runner.shutdown()
+
+
+def shown(w) -> set[str]:
+    return {n for n, d in w.docks.items() if not d.isHidden()}
+
+
+def test_each_workspace_shows_its_docks_and_the_session_is_shared(qtbot, win, session):
+    win.resize(1366, 740)
+    win.show()
+    assert set(WORKSPACES) == set(ARRANGEMENTS)
+    session.neighbours.query = "tower"
+    for name in WORKSPACES:
+        win.switch_workspace(name)
+        assert win.workspaces.current == name and win.workspaces.actions[name].isChecked()
+        assert shown(win) == set(docks_of(name)), name
+        assert not win.centralWidget().isHidden()
+    assert session.neighbours.query == "tower"  # one Session under every workspace
+    assert all(d.toggleViewAction() in win.menuBar().actions()[1].menu().actions() for d in win.docks.values())
+
+
+def test_shortcuts_switch_workspaces(qtbot, win):
+    win.show()
+    qtbot.waitExposed(win)
+    for i, name in enumerate(WORKSPACES, 1):
+        assert win.workspaces.actions[name].shortcut().toString() == f"Ctrl+{i}"
+        win.workspaces.actions[name].trigger()
+        assert win.workspaces.current == name
+
+
+def test_a_users_changes_are_kept_per_workspace_and_reset_brings_back_the_default(qtbot, win):
+    win.resize(1366, 740)
+    win.show()
+    win.switch_workspace("words")
+    win.docks["calculator"].close()
+    win.switch_workspace("language")
+    assert not win.docks["next_word"].isHidden()
+    win.switch_workspace("words")
+    assert win.docks["calculator"].isHidden() and not win.docks["neighbours"].isHidden()
+    win.reset_layout()
+    assert shown(win) == set(docks_of("words"))
+
+
+@pytest.mark.parametrize("screen", [(1366, 768), (1280, 720)])
+def test_every_workspace_fits_the_screen_with_nothing_cut(qtbot, win, screen):
+    width, height = screen[0], screen[1] - 40  # less a panel or taskbar
+    win.resize(width, height)
+    win.show()
+    qtbot.waitExposed(win)
+    for name in WORKSPACES:
+        win.switch_workspace(name)
+        qtbot.wait(30)
+        hint = win.minimumSizeHint()
+        assert hint.width() <= width and hint.height() <= height, (name, hint)
+        assert win.width() <= width and win.height() <= height, (name, win.size())
+        bars = [tb for tb in win.findChildren(QTabBar) if tb.isVisible() and tb.count()
+                and win.rect().intersects(tb.geometry()) and tb.parent() is win]
+        texts = [tuple(tb.tabText(i) for i in range(tb.count())) for tb in bars]
+        assert len(texts) == len(set(texts)), (name, texts)  # no stray second tab bar
+        for tb in bars:
+            assert tb.elideMode() == Qt.TextElideMode.ElideNone
+            for i in range(tb.count()):
+                assert tb.tabRect(i).width() >= tb.fontMetrics().horizontalAdvance(tb.tabText(i)), (name, tb.tabText(i))
+        if screen == (1366, 768):
+            for dname in docks_of(name):
+                win.docks[dname].raise_()
+                qtbot.wait(10)
+                scroll = win.docks[dname].widget()
+                assert isinstance(scroll, DockScroll)
+                assert not scroll.horizontalScrollBar().isVisible(), (name, dname, scroll.width())
+
+
+def test_typing_and_messages_cannot_make_the_window_larger_than_the_screen(qtbot, win, session, runner):
+    win.resize(1366, 728)
+    win.show()
+    qtbot.waitExposed(win)
+    session.arithmetic.expression = " + ".join(["king - man + woman"] * 40)
+    session.neighbours.query = "x" * 400
+    for i in range(12):
+        win.message_bar.show_message(f"message {i}: " + "a long explanation of what went wrong " * 20, "error")
+    wait_idle(qtbot, runner)
+    for name in WORKSPACES:
+        win.switch_workspace(name)
+        qtbot.wait(20)
+        hint = win.minimumSizeHint()
+        assert hint.width() <= 1366 and hint.height() <= 728, (name, hint)
+
+
+def test_first_size_comes_from_the_screen():
+    from PySide6.QtCore import QSize
+
+    for w, h in ((1280, 720), (1366, 768), (1920, 1080), (3840, 2160)):
+        fw, fh = first_size(QSize(w, h))
+        assert fw <= w and fh <= h and fw >= min(w, 1024) * 0.9 and fh >= min(h, 640) * 0.9
+
+
+def test_a_damaged_or_old_saved_layout_gives_the_default_and_says_so(qtbot, session, runner):
+    s = Settings(workspace="language", workspace_states={"language": "bm90IGEgbGF5b3V0"},
+                 window_geometry=bytes(QByteArray(b"garbage").toBase64()).decode())
+    w = MainWindow(session, runner, settings=s, persist=False)
+    qtbot.addWidget(w)
+    assert w.workspaces.current == "language" and shown(w) == set(docks_of("language"))
+    assert any("could not be read" in text for _, text in w.message_bar.messages())
+    w.runner.shutdown()
+    old = Settings(window_state="AAAA")
+    w2 = MainWindow(session, runner, settings=old, persist=False)
+    qtbot.addWidget(w2)
+    assert w2.workspaces.current == "words" and shown(w2) == set(docks_of("words"))
+    assert any("older version" in text for _, text in w2.message_bar.messages())
+
+
+def test_a_geometry_from_a_larger_screen_is_brought_back_onto_this_one(qtbot, win):
+    win.show()
+    qtbot.waitExposed(win)
+    screen = win.screen().availableGeometry()
+    win.resize(screen.width() + 900, screen.height() + 700)
+    win.move(screen.right() + 500, screen.bottom() + 300)
+    win.fit_to_screen()
+    least = win.minimumSizeHint()  # the offscreen test screen (800 x 800) is smaller than any real one
+    assert win.width() <= max(screen.width(), least.width()) and win.height() <= max(screen.height(), least.height())
+    assert screen.contains(win.frameGeometry().topLeft())
