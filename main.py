@@ -36,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command:
         return run(args)
+    if args.example == "list":
+        from core.cli import print_examples
+
+        return print_examples()
     from gui.app import run_gui  # Qt is imported only for the window
 
     return run_gui(args)

@@ -3,6 +3,8 @@
     --embeddings FILE [--format F]   open this file instead of the bundled GloVe
     --query WORD / --expr EXPR       put a word into Neighbours / an expression into the calculator
     --panel NAME                     raise that dock (neighbours, calculator, directions, benchmarks, ...)
+    --workspace NAME                 open on that workspace (words, language, network, train)
+    --example NAME                   open a guided example (--example list)
     --screenshot OUT.png             wait until background work is done, save the window, exit
     --selftest                       build the window, run a neighbours query, exit (0 = fine)
 """
@@ -98,6 +100,12 @@ def run_gui(args: argparse.Namespace) -> int:
         window.open_file(args.embeddings, args.in_format, member=args.member)
     else:
         window.load_default()
+    if args.workspace:
+        window.switch_workspace(args.workspace)
+    if args.example:
+        window.open_example(args.example)
+    elif not scripted and not args.workspace and not args.panel and window.settings.start_page:
+        window.show_start_page()  # first start (until unticked): the guided examples
     if args.query:
         session.neighbours.query = args.query
     elif args.selftest:

@@ -35,7 +35,10 @@ from gui.theme import apply_theme
 from gui.widgets.dock_scroll import DockScroll
 from gui.widgets.message_bar import MessageBar
 from gui.workspaces import Workspaces
-from core.state.examples import WORKSPACES
+from gui.find_box import FindBox
+from gui.start_page import StartPage
+from gui.widgets.spotlight import spotlight
+from core.state.examples import WORKSPACES, apply as apply_example, example
 
 log = logging.getLogger(__name__)
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -92,6 +95,8 @@ class MainWindow(QMainWindow):
 
         self.setCentralWidget(central if central is not None else make_central(session, self.runner))
         self.docks: dict[str, QDockWidget] = {}
+        self._start_page: StartPage | None = None
+        self._find_box: FindBox | None = None
         self._build_docks(docks if docks is not None else DOCKS)
         self.status = StatusBar(session, self.runner, self)
         self.setStatusBar(self.status)
@@ -330,6 +335,44 @@ class MainWindow(QMainWindow):
         dock.show()
         dock.raise_()
         return True
+
+    def show_panel(self, name: str) -> bool:
+        """Raise the dock ``name`` (in its workspace) and light it up: the find box and the View menu's way."""
+        if not self.raise_panel(name):
+            return False
+        spotlight(self.panel(name))
+        return True
+
+    def open_example(self, name: str) -> None:
+        """A guided example: its workspace, its inputs in the Session, its panel in front, its action, and
+        the thing to look at lit up (core.state.examples)."""
+        ex = example(name)
+        self.switch_workspace(ex.workspace)
+        apply_example(ex, self.session)
+        if ex.panel:
+            self.raise_panel(ex.panel)
+        panel = self.panel(ex.panel) if ex.panel else self.centralWidget()
+        if ex.action and panel is not None:
+            getattr(panel, ex.action)(*ex.action_args)
+        look = self.panel(ex.focus_panel) if ex.focus_panel else panel
+        if ex.focus_panel:
+            self.raise_panel(ex.focus_panel)
+        target = look.findChild(QWidget, ex.focus) if (look is not None and ex.focus) else None
+        spotlight(target or look)
+        self.session.status = f"{ex.title}: {ex.look}"
+
+    def show_start_page(self) -> None:
+        if self._start_page is None:
+            self._start_page = StartPage(self, show_at_start=self.settings.start_page)
+            self._start_page.show_at_start.toggled.connect(lambda on: setattr(self.settings, "start_page", on))
+        self._start_page.show()
+        self._start_page.raise_()
+
+    def show_find_box(self) -> None:
+        box = FindBox(self)
+        box.show()
+        box.text.setFocus()
+        self._find_box = box
 
     def panel(self, name: str) -> QWidget | None:
         """The panel inside the dock ``name`` (None when there is no such dock)."""

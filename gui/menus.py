@@ -56,7 +56,11 @@ def build_menus(window) -> None:
                      QKeySequence("Ctrl+E"))
 
     help_menu = bar.addMenu("&Help")
+    window.examples_action = help_menu.addAction("&Examples…", window.show_start_page, QKeySequence("F1"))
+    window.find_action = help_menu.addAction("&Find…", window.show_find_box, QKeySequence("Ctrl+K"))
+    help_menu.addSeparator()
     help_menu.addAction("&About Embedding Explorer", window.show_about)
+    window.workspaces.add_tail(window.examples_action, window.find_action)
     rebuild_recent_menu(window)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QToolBar
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QTabBar, QToolBar, QWidget
 
 from core.state.examples import WORKSPACES
 
@@ -88,6 +88,14 @@ class Workspaces(QObject):
             group.addAction(act)
             self.bar.addAction(act)
             self.actions[name] = act
+
+    def add_tail(self, *actions: QAction) -> None:
+        """Actions at the right end of the bar (Examples, Find)."""
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.bar.addWidget(spacer)
+        for act in actions:
+            self.bar.addAction(act)
 
     # -- switching ----------------------------------------------------------------------------
     def switch(self, name: str, *, reset: bool = False) -> None:

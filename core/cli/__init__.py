@@ -20,6 +20,7 @@ import sys
 import traceback
 
 from ..errors import ExplorerError
+from ..state.examples import EXAMPLES, WORKSPACES
 from ..state.startup import prepare_folders
 from . import inside, models, search, training, words
 from .common import BuildModels
@@ -36,6 +37,10 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
     parser.add_argument("--query", metavar="WORD", help="look up this word at start")
     parser.add_argument("--expr", metavar="EXPR", help="evaluate this word-arithmetic expression at start")
     parser.add_argument("--panel", metavar="NAME", help="raise this dock (e.g. neighbours, calculator) at start")
+    parser.add_argument("--workspace", choices=list(WORKSPACES), metavar="NAME",
+                        help=f"open on this workspace: {', '.join(WORKSPACES)}")
+    parser.add_argument("--example", metavar="NAME", type=_example_name,
+                        help="open a guided example ('--example list' prints their names)")
     parser.add_argument("--screenshot", metavar="OUT.png",
                         help="wait until background work is done, save a PNG of the window and exit")
     parser.add_argument("--selftest", action="store_true", help="open the window offscreen, check it, and exit")
@@ -47,6 +52,19 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
     inside.add_subcommands(sub)
     parser.set_defaults(build_models=build_models)
     return parser
+
+
+def _example_name(value: str) -> str:
+    if value == "list" or value in EXAMPLES:
+        return value
+    raise argparse.ArgumentTypeError(f"no example named {value!r}; examples: {', '.join(EXAMPLES)}")
+
+
+def print_examples() -> int:
+    """``--example list``: each example's name, workspace and title."""
+    for name, ex in EXAMPLES.items():
+        print(f"{name:<16} {WORKSPACES[ex.workspace]:<18} {ex.title}")
+    return 0
 
 
 def commands(parser: argparse.ArgumentParser) -> set[str]:

@@ -90,6 +90,15 @@ class DrawCanvas(QWidget):
         self.update()
         self.stroked.emit()
 
+    def draw_stroke(self, points: list[tuple[float, float]], steps: int = 12) -> None:
+        """Draw one stroke through ``points`` given as fractions of the pad (0..1), as a hand would:
+        piece by piece, each emitting ``stroked`` (the guided examples draw their digit this way)."""
+        self._last = None
+        for (x0, y0), (x1, y1) in zip(points, points[1:] or points):
+            for t in np.linspace(0.0, 1.0, steps):
+                self._draw(QPointF((x0 + (x1 - x0) * t) * SIDE, (y0 + (y1 - y0) * t) * SIDE), PEN)
+        self._last = None
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
             self._last = None

@@ -29,6 +29,12 @@ HINT = "Draw a digit with the mouse or a pen, pick a held-out digit below, or op
 IMAGE_FILTER = "Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 
 
+EXAMPLE_STROKES = {  # fractions of the pad, as a person draws them
+    7: [[(0.26, 0.24), (0.72, 0.24), (0.62, 0.42), (0.46, 0.78)], [(0.42, 0.50), (0.66, 0.50)]],
+    1: [[(0.50, 0.20), (0.50, 0.80)]],
+}
+
+
 class DrawPadPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +96,15 @@ class DrawPadPanel(QWidget):
                              on_error=lambda exc: self.message.show_message(str(exc), "error"))
 
     # -- inputs ------------------------------------------------------------------------------
+    def draw_example(self, digit: int = 7) -> None:
+        """Draw ``digit`` on the pad stroke by stroke (the guided example "Draw a 7")."""
+        strokes = EXAMPLE_STROKES.get(digit)
+        if strokes is None:
+            raise ValueError(f"no example strokes for {digit}")
+        self.canvas.clear()
+        for stroke in strokes:
+            self.canvas.draw_stroke(stroke)
+
     def _on_stroked(self) -> None:
         self._a.digit = DigitInput.drawn(self.canvas.pixels())
 

@@ -61,6 +61,7 @@ class NextWordPanel(QWidget):
         self.note = InlineMessage()
         self.header = QLabel()
         self.bars = TokenBars(empty="The bars appear once the model has read the prompt.")
+        self.bars.setObjectName("next_word_bars")
         self.footer = QLabel()
         self.controls = SamplingControls(m)
         self.undo = button("Undo", "take back the last appended token (no model call)")

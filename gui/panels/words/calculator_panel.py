@@ -65,6 +65,7 @@ class CalculatorPanel(QWidget):
         self._error.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self._summary = QLabel(wordWrap=True)
         self._table = ScoreTable()
+        self._table.setObjectName("calculator_results")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._expr)

@@ -56,6 +56,7 @@ class NeighboursPanel(QWidget):
         self._note = InlineMessage()
         self._backend = BackendSwitch()
         self._table = ScoreTable()
+        self._table.setObjectName("neighbours_table")
 
         self._k.setPrefix("k = ")
         self._restrict.setPrefix("top ")
