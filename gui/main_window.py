@@ -131,6 +131,9 @@ class MainWindow(QMainWindow):
             requested = getattr(widget, "index_requested", None)  # a panel's "Index…" button
             if requested is not None:
                 requested.connect(self.show_index_dialog)
+            wanted = getattr(widget, "example_requested", None)  # an empty state's "try an example"
+            if wanted is not None:
+                wanted.connect(self.open_example)
             self.addDockWidget(AREAS[spec.area], dock)
             self.docks[spec.name] = dock
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.inference.digit_layers import LAYER_TITLES
 from core.state.session import Session
@@ -26,6 +26,7 @@ CLASSES = [str(d) for d in range(10)]
 
 
 class DigitLayersPanel(QWidget):
+    example_requested = Signal(str)  # a guided example (the window opens it: gui.main_window.open_example)
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("digit_layers")
@@ -40,8 +41,15 @@ class DigitLayersPanel(QWidget):
         self.exciting_title = QLabel("Click a map, a unit or a class to see the held-out digits that excite it most.",
                                      wordWrap=True)
         self.readout = QLabel(" ", objectName="layers_readout")
-        self.placeholder = QLabel("Draw a digit on the pad to see every layer.",
-                                  alignment=Qt.AlignmentFlag.AlignCenter)
+        self.placeholder = QWidget(objectName="layers_empty")
+        hint = QLabel("Draw a digit on the pad beside this panel to see every layer.")
+        self.example_button = QPushButton("Draw a 7 for me", objectName="layers_example")
+        self.example_button.clicked.connect(lambda: self.example_requested.emit("draw_seven"))
+        empty = QHBoxLayout(self.placeholder)
+        empty.addStretch(1)
+        empty.addWidget(hint)
+        empty.addWidget(self.example_button)
+        empty.addStretch(1)
         self.draw_ms: list[float] = []  # how long each redraw took (the benchmark reads it)
 
         grid = QGridLayout()

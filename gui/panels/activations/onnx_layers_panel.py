@@ -30,6 +30,9 @@ def shape_text(shape) -> str:
     return "?" if shape is None else "×".join(str(d) if d not in (None, "") else "?" for d in shape)
 
 
+BUILT_MODELS = {"mnist-cnn": "the digit CNN", "minilm-l6-v2": "MiniLM"}  # registry names -> button text
+
+
 class OnnxLayersPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,9 +58,18 @@ class OnnxLayersPanel(QWidget):
         scroll = QScrollArea(widgetResizable=True)
         scroll.setWidget(self.views_box)
 
+        self.builtins = QWidget(objectName="onnx_builtins")
+        quick = QHBoxLayout(self.builtins)
+        quick.setContentsMargins(0, 0, 0, 0)
+        quick.addWidget(QLabel("or a built model:"))
+        for name, title in BUILT_MODELS.items():
+            button = QPushButton(title, objectName=f"onnx_open_{name}")
+            button.clicked.connect(lambda _=False, n=name: self.open_built(n))
+            quick.addWidget(button)
         top = QHBoxLayout()
         top.addWidget(self.open_button)
         top.addWidget(self.path_label, 1)
+        top.addWidget(self.builtins)
         feeds = QHBoxLayout()
         for w in (self.text, self.picture_button, self.pad_button, self.numbers_button):
             feeds.addWidget(w, 1 if w is self.text else 0)
@@ -156,9 +168,22 @@ class OnnxLayersPanel(QWidget):
             it.setHidden(bool(t) and t not in it.text(0).lower() and t not in it.text(1).lower())
 
     # -- session ---------------------------------------------------------------------------------------
+    def open_built(self, name: str) -> None:
+        """Open one of the app's built models (the empty state's buttons)."""
+        from core.inference import registry
+
+        path = registry.model_dir(name) / "model.onnx"
+        if not path.is_file():
+            self.message.show_message(f"{name} is not built: {registry.build_command(name) or 'reinstall the app'}",
+                                      "error")
+            return
+        self._m.path = ""
+        self._m.path = str(path)
+
     def _on_path_changed(self) -> None:
         path = self._m.path
-        self.path_label.setText(html.escape(path) if path else "No model open: File ▸ Open ONNX model…")
+        self.path_label.setText(html.escape(path) if path else "No model open: Open… any .onnx file")
+        self.builtins.setVisible(not path)
 
     def _on_graph_changed(self) -> None:
         g = self._m.graph

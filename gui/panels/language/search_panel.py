@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
                                QSpinBox, QVBoxLayout, QWidget)
 from superqt.utils import signals_blocked
@@ -32,6 +32,8 @@ FILES = "Text (*.txt *.cor *.md);;Tables (*.csv *.tsv);;All files (*)"
 
 
 class SearchPanel(QWidget):
+    example_requested = Signal(str)  # a guided example (the window opens it)
+
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session, self._m, self._runner = session, session.language.search, runner
@@ -53,6 +55,9 @@ class SearchPanel(QWidget):
         self.show_cloud = QPushButton("Show in the cloud", toolTip="the passages as the active set; hits selected")
         self.back = QPushButton("Back", visible=False)
         self.export = QPushButton("Export vectors…", toolTip="the passage vectors as Projector TSV (+ metadata.tsv)")
+        self.example_button = QPushButton("Try: bushfires threaten homes near Sydney", objectName="search_example",
+                                          toolTip="search the news corpus by meaning: the hits share no word with it")
+        self.example_button.clicked.connect(lambda: self.example_requested.emit("search_news"))
 
         corpus = QHBoxLayout()
         for w, stretch in ((self.corpus_label, 1), (self.split, 0), (self.open_button, 0), (self.default_button, 0)):
@@ -60,6 +65,7 @@ class SearchPanel(QWidget):
         ask = QHBoxLayout()
         ask.addWidget(self.query, 1)
         ask.addWidget(self.k)
+        ask.addWidget(self.example_button)
         actions = QHBoxLayout()
         for w in (self.show_cloud, self.back, self.export):
             actions.addWidget(w)
@@ -98,6 +104,7 @@ class SearchPanel(QWidget):
         with signals_blocked(self.k):
             self.k.setValue(m.k)
         self._on_corpus_changed()
+        self._on_query_changed()
         self._on_query_changed()
         self._on_hits_changed()
         self._on_embeddings_changed()
@@ -181,6 +188,7 @@ class SearchPanel(QWidget):
             w.setEnabled(index is not None)
 
     def _on_query_changed(self) -> None:
+        self.example_button.setVisible(not self._m.query.strip())
         if self.query.text() != self._m.query:
             with signals_blocked(self.query):
                 self.query.setText(self._m.query)
