@@ -134,6 +134,9 @@ class MainWindow(QMainWindow):
             wanted = getattr(widget, "example_requested", None)  # an empty state's "try an example"
             if wanted is not None:
                 wanted.connect(self.open_example)
+            cloud = getattr(widget, "cloud_requested", None)  # "Show in the cloud" where the workspace hides it
+            if cloud is not None:
+                cloud.connect(self.reveal_cloud)
             self.addDockWidget(AREAS[spec.area], dock)
             self.docks[spec.name] = dock
 
@@ -363,6 +366,12 @@ class MainWindow(QMainWindow):
         target = look.findChild(QWidget, ex.focus) if (look is not None and ex.focus) else None
         spotlight(target or look)
         self.session.status = f"{ex.title}: {ex.look}"
+
+    def reveal_cloud(self) -> None:
+        """Show the 3D cloud in a workspace that hides it (until the workspace is arranged again)."""
+        central = self.centralWidget()
+        if central is not None and central.isHidden():
+            central.show()
 
     def show_start_page(self) -> None:
         if self._start_page is None:

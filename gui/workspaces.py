@@ -35,6 +35,7 @@ class Arrangement:
     right_width: float = 0.3
     bottom_height: float = 0.35  # of the window's height
     bottom_full: bool = False  # the bottom area spans the whole width (else it sits between the side columns)
+    cloud: bool = True  # the 3D cloud in the middle (hidden: the bottom area fills its place)
     hint: str = ""  # one line in the bar: what this workspace is for
 
 
@@ -42,9 +43,8 @@ ARRANGEMENTS: dict[str, Arrangement] = {
     "words": Arrangement(left=(("neighbours",),), right=(("calculator",),), bottom=(("directions", "benchmarks"),),
                          left_width=0.22, right_width=0.28, bottom_height=0.34, bottom_full=True,
                          hint="Nearest words, word arithmetic and directions on the live 3D map"),
-    "language": Arrangement(left=(("next_word",),), right=(("masked_word",),),
-                            bottom=(("logit_lens", "contextual", "search"),),
-                            left_width=0.36, right_width=0.26, bottom_height=0.42,
+    "language": Arrangement(left=(("next_word", "masked_word"),), bottom=(("logit_lens", "contextual", "search"),),
+                            left_width=0.36, bottom_height=0.9, cloud=False,
                             hint="What SmolLM2 predicts, layer by layer; a word in context; search by meaning"),
     "network": Arrangement(left=(("draw_pad",),), right=(("image_cloud",),), bottom=(("digit_layers", "onnx_layers"),),
                            left_width=0.22, right_width=0.26, bottom_height=0.42, bottom_full=True,
@@ -113,7 +113,7 @@ class Workspaces(QObject):
             self.arrange(name)
         if self.window.size() != size:  # docks passing through side by side while they are tabbed grew it
             self.window.resize(size)
-        self._show_cloud()
+        self._show_cloud(ARRANGEMENTS[name].cloud)
         self.fix_tab_bars()
         with_signals = self.actions[name]
         with_signals.setChecked(True)
@@ -195,10 +195,14 @@ class Workspaces(QObject):
         self.window.setCorner(Qt.Corner.BottomLeftCorner, bottom if a.bottom_full else left)
         self.window.setCorner(Qt.Corner.BottomRightCorner, bottom if a.bottom_full else right)
 
-    def _show_cloud(self) -> None:
+    def _show_cloud(self, on: bool) -> None:
         central = self.window.centralWidget()
         if central is not None:
-            central.show()
+            central.setVisible(on)
+
+    @property
+    def shows_cloud(self) -> bool:
+        return ARRANGEMENTS[self.current].cloud if self.current else True
 
     def fix_tab_bars(self) -> None:
         """Dock tab titles are never cut: the window's tab bars scroll instead of eliding."""

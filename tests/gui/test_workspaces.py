@@ -36,7 +36,7 @@ def test_each_workspace_shows_its_docks_and_the_session_is_shared(qtbot, win, se
         win.switch_workspace(name)
         assert win.workspaces.current == name and win.workspaces.actions[name].isChecked()
         assert shown(win) == set(docks_of(name)), name
-        assert not win.centralWidget().isHidden()
+        assert win.centralWidget().isHidden() == (not ARRANGEMENTS[name].cloud)
     assert session.neighbours.query == "tower"  # one Session under every workspace
     assert all(d.toggleViewAction() in win.menuBar().actions()[1].menu().actions() for d in win.docks.values())
 
@@ -141,3 +141,14 @@ def test_a_geometry_from_a_larger_screen_is_brought_back_onto_this_one(qtbot, wi
     least = win.minimumSizeHint()  # the offscreen test screen (800 x 800) is smaller than any real one
     assert win.width() <= max(screen.width(), least.width()) and win.height() <= max(screen.height(), least.height())
     assert screen.contains(win.frameGeometry().topLeft())
+
+
+def test_show_in_the_cloud_reveals_it_where_the_workspace_hides_it(qtbot, win):
+    win.show()
+    win.switch_workspace("language")
+    assert win.centralWidget().isHidden()
+    win.panel("contextual").cloud_requested.emit()
+    assert not win.centralWidget().isHidden()
+    win.switch_workspace("words")
+    win.switch_workspace("language")
+    assert win.centralWidget().isHidden()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSlider,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 from superqt.utils import signals_blocked
@@ -32,6 +32,8 @@ NAMES = {"smollm2": "SmolLM2-135M", "minilm": "all-MiniLM-L6-v2"}
 
 
 class ContextualPanel(QWidget):
+    cloud_requested = Signal()  # "Show in the cloud": the window shows the 3D cloud if its workspace hides it
+
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session, self._m = session, session.language.contextual
@@ -145,6 +147,7 @@ class ContextualPanel(QWidget):
             self.previous = self._session.embeddings
         self._shown = (result, self._m.model)
         show_trajectories(self._session, result, self._m.model)
+        self.cloud_requested.emit()
 
     def go_back(self) -> None:
         if self.previous is not None:

@@ -33,6 +33,7 @@ FILES = "Text (*.txt *.cor *.md);;Tables (*.csv *.tsv);;All files (*)"
 
 class SearchPanel(QWidget):
     example_requested = Signal(str)  # a guided example (the window opens it)
+    cloud_requested = Signal()  # "Show in the cloud": the window shows the 3D cloud if its workspace hides it
 
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,6 +147,7 @@ class SearchPanel(QWidget):
             self._session.status = (f"{len(self.passages):,} passages of {index.source.name} in the cloud, labelled by "
                                     "their first words; the hits are selected")
         self._select_hits()
+        self.cloud_requested.emit()
 
     def go_back(self) -> None:
         if self.previous is not None:
