@@ -49,7 +49,7 @@ ARRANGEMENTS: dict[str, Arrangement] = {
     "network": Arrangement(left=(("draw_pad",),), right=(("image_cloud",),), bottom=(("digit_layers", "onnx_layers"),),
                            left_width=0.22, right_width=0.26, bottom_height=0.42, bottom_full=True,
                            hint="A digit classifier's layers, its image embeddings, any ONNX model's layers"),
-    "train": Arrangement(left=(("train",),), left_width=0.42,
+    "train": Arrangement(left=(("train",),), left_width=0.6,
                          hint="Train word2vec on a corpus and watch its vectors settle, epoch by epoch"),
 }
 AREA = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.cpu import cpu_info
 from core.errors import ModelError
 from core.inference.runtime import clear_cache, load_manifest, verify_model
 from core.io import atomic_folder, atomic_write_json
@@ -58,6 +59,7 @@ def build_model(name: str, *, force: bool = False) -> Job[dict]:
         manifest["files"] = {role: file_entry(stage / fn) for role, fn in manifest["files"].items()}
         manifest["build"]["recipe"] = recipe
         manifest["build"]["seconds"] = round(time.perf_counter() - t0, 1)
+        manifest["build"]["cpu"] = cpu_info().line()  # torch's float kernels differ by CPU: so do trained bytes
         atomic_write_json(stage / "manifest.json", manifest, indent=2)
     clear_cache()
     status = "built"

@@ -40,7 +40,9 @@ def test_the_language_model_ships_as_one_4bit_file(shipped_lm):
     files = sorted(p.name for p in shipped_lm.iterdir())
     assert files == ["manifest.json", "model_q4.onnx", "tokenizer.json"]
     size = (shipped_lm / "model_q4.onnx").stat().st_size
-    assert size < 130e6  # the fp32 graph is 542 MB; the tied table is stored once, in 8 bits
+    # the fp32 graph is 542 MB; the embedding reads the tied table in 8 bits (28 MB), the lm_head the same
+    # weights as two 4-bit halves computed in fp32 (models/quantize_graph.head_as_two_4bit_fp32, 36 MB)
+    assert size < 160e6
     m = json.loads((shipped_lm / "manifest.json").read_text())
     assert m["precision"] == "q4" and m["shipped_variant"]["parity"]["top1_agreement"] >= 0.95
 
