@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central if central is not None else make_central(session, self.runner))
         self.docks: dict[str, QDockWidget] = {}
         self._start_page: StartPage | None = None
+        self._example_row = None  # the message bar's row for the example on show
         self._find_box: FindBox | None = None
         self._build_docks(docks if docks is not None else DOCKS)
         self.status = StatusBar(session, self.runner, self)
@@ -366,6 +367,9 @@ class MainWindow(QMainWindow):
         target = look.findChild(QWidget, ex.focus) if (look is not None and ex.focus) else None
         spotlight(target or look)
         self.session.status = f"{ex.title}: {ex.look}"
+        if self._example_row is not None:  # one example's hint at a time
+            self.message_bar.dismiss(self._example_row)
+        self._example_row = self.message_bar.show_message(f"{ex.title} — look at: {ex.look}", "info")
 
     def reveal_cloud(self) -> None:
         """Show the 3D cloud in a workspace that hides it (until the workspace is arranged again)."""

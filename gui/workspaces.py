@@ -40,8 +40,8 @@ class Arrangement:
 
 
 ARRANGEMENTS: dict[str, Arrangement] = {
-    "words": Arrangement(left=(("neighbours",),), right=(("calculator",),), bottom=(("directions", "benchmarks"),),
-                         left_width=0.22, right_width=0.28, bottom_height=0.34, bottom_full=True,
+    "words": Arrangement(left=(("neighbours",),), right=(("calculator",), ("directions", "benchmarks")),
+                         left_width=0.22, right_width=0.3,
                          hint="Nearest words, word arithmetic and directions on the live 3D map"),
     "language": Arrangement(left=(("next_word", "masked_word"),), bottom=(("logit_lens", "contextual", "search"),),
                             left_width=0.36, bottom_height=0.9, cloud=False,

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolBar
 
 from gui.theme import error_color
 
-MAX_ROWS = 4
+MAX_ROWS = 3
+MAX_LINES = 3  # a longer message is cut (all of it in the tooltip and selectable): the bar never fills the window
 
 
 class WrappedLabel(QLabel):
@@ -30,12 +31,13 @@ class WrappedLabel(QLabel):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(100)
+        self.setToolTip(text if len(text) > 200 else "")
         self.setFixedHeight(self.text_height(600))
 
     def text_height(self, width: int) -> int:
         rect = self.fontMetrics().boundingRect(QRect(0, 0, max(width, 1), 1 << 20), Qt.TextFlag.TextWordWrap,
                                                self.text())
-        return rect.height() + 2 * self.margin() + 2
+        return min(rect.height(), MAX_LINES * self.fontMetrics().lineSpacing()) + 2 * self.margin() + 2
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

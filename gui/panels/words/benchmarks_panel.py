@@ -54,9 +54,13 @@ class BenchmarksPanel(QWidget):
         self._failures = QListWidget()
         self._failures.setToolTip("click a failure to load it into the calculator")
 
-        top = QHBoxLayout()
-        for w in (self._dataset, QLabel("words:"), self._restrict, self._method, self._run, self._cancel):
+        top = QHBoxLayout()  # two rows: the panel fits a side column (gui.workspaces)
+        for w in (self._dataset, QLabel("words:"), self._restrict):
             top.addWidget(w)
+        runs = QHBoxLayout()
+        for w in (self._method, self._run, self._cancel):
+            runs.addWidget(w)
+        runs.addStretch(1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self._table)
         failures_box = QWidget()
@@ -68,6 +72,7 @@ class BenchmarksPanel(QWidget):
         split.addWidget(failures_box)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(runs)
         layout.addWidget(self._progress)
         layout.addWidget(self._status)
         layout.addWidget(self._message)
