@@ -12,6 +12,8 @@
    converted copy and its projections are removed before each run.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui.py [--runs 3] [--keep DIR] [--over N]
+3. ``--workspaces``: switching workspaces in the real window: click to first paint (target <= 100 ms),
+   the longest stall (target <= 50 ms), and whether any model was opened again.
 """
 from __future__ import annotations
 
@@ -240,16 +242,105 @@ def bench_load_stall(folder: Path, stacks: bool = False, over: int = 0) -> None:
         sampler.report([b for b in beats if t0 <= b <= marks["idle"]], t0)
 
 
+def bench_workspaces(rounds: int = 5) -> None:
+    """Switching workspaces in the real window on the bundled set: time from the click to the window's
+    first paint, and the longest GUI-thread stall (5 ms heartbeat) over all the switching (targets:
+    first paint <= 100 ms, no stall over 50 ms); models opened before the switching stay the same objects."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from core.embeddings.default_set import load_default
+    from core.progress import run_sync
+    from core.state.examples import WORKSPACES
+    from core.state.session import Session
+    from core.state.settings import Settings
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    session = Session()
+    session.set_embeddings(run_sync(load_default()))
+    window = MainWindow(session, settings=Settings(), persist=False)
+    window.resize(1366, 728)
+    window.show()
+    for name in WORKSPACES:  # every panel shown once: models open, first layouts computed
+        window.switch_workspace(name)
+        _settle(app, window.runner)
+    session.language.prompt = "Once upon a"
+    _settle(app, window.runner)
+    models = {k: id(v) for k, v in vars(window.controllers).items()}
+    decoders = dict(window.controllers.language._decoders)  # the language model(s) opened so far
+
+    class Painted(QObject):
+        seen = False
+
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                self.seen = True
+            return False
+
+    painted = Painted()
+    app.installEventFilter(painted)
+    beats: list[float] = []
+    timer = QTimer(interval=5)
+    timer.timeout.connect(lambda: beats.append(time.perf_counter()))
+    timer.start()
+    firsts = []
+    per: dict[str, list[float]] = {n: [] for n in WORKSPACES}
+    names = list(WORKSPACES)
+    for r in range(rounds):
+        for name in names[1:] + names[:1]:
+            painted.seen = False
+            t0 = time.perf_counter()
+            window.switch_workspace(name)
+            while not painted.seen:
+                app.processEvents()
+            firsts.append(time.perf_counter() - t0)
+            b0 = len(beats)
+            end = time.perf_counter() + 0.15
+            while time.perf_counter() < end:
+                app.processEvents()
+            per[name].append(max([firsts[-1]] + [b - a for a, b in zip(beats[b0:], beats[b0 + 1:])]))
+    timer.stop()
+    app.removeEventFilter(painted)
+    gaps = [b - a for a, b in zip(beats, beats[1:])]
+    after = window.controllers.language._decoders
+    same = models == {k: id(v) for k, v in vars(window.controllers).items()} and bool(decoders) and \
+        all(after.get(k) is v for k, v in decoders.items())
+    print(f"workspace switch -> first paint: median {statistics.median(firsts) * 1e3:.0f} ms, "
+          f"max {max(firsts) * 1e3:.0f} ms over {len(firsts)} switches (target <= 100 ms)")
+    print("longest stall per workspace switched to: " + ", ".join(f"{n} {max(v) * 1e3:.0f} ms" for n, v in per.items()))
+    print(f"longest GUI stall while switching: {max(gaps) * 1e3:.0f} ms (target <= 50 ms); "
+          f"models and controllers kept: {same}")
+    window.runner.shutdown()
+
+
+def _settle(app, runner, quiet_s: float = 0.4) -> None:
+    quiet = None
+    while True:
+        app.processEvents()
+        time.sleep(0.01)
+        if runner.is_running():
+            quiet = None
+        elif quiet is None:
+            quiet = time.perf_counter()
+        elif time.perf_counter() - quiet > quiet_s:
+            return
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="GUI timings")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", help="folder for the 171 MB text file (kept between runs)")
     parser.add_argument("--skip-launch", action="store_true")
+    parser.add_argument("--workspaces", action="store_true", help="only time switching workspaces")
     parser.add_argument("--stacks", action="store_true", help="say where each GUI stall over 50 ms went")
     parser.add_argument("--over", type=int, default=0, metavar="N",
                         help="open the file over a window already showing the N most frequent GloVe words "
                              "(as after a start with the bundled set); 0: into an empty window")
     args = parser.parse_args()
+    if args.workspaces:
+        bench_workspaces()
+        return 0
     if not args.skip_launch:
         bench_launch(args.runs)
     if args.keep:
