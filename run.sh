@@ -60,7 +60,7 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
 fi
 
 # --- 4. Data and models ------------------------------------------------------------
-"$VPY" -c 'from core.embeddings.default_set import load_default; from core.progress import run_sync; run_sync(load_default())'
+"$VPY" -m core.projections.first_map   # GloVe converted, and the first map the cloud opens on (once: ~1 min)
 "$VPY" main.py models build   # SmolLM2-135M, MiniLM-L6, the digit CNN: ~4 min and 1.2 GB the first time
 
 # --- 5. Run --------------------------------------------------------------------------

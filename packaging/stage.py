@@ -1,6 +1,7 @@
 """Stage what the installed app carries, into one folder PyInstaller adds as it is:
 
-    data/glove-6b-50d-v1/   the default set, already converted to the memory-mappable store
+    data/glove-6b-50d-v1/   the default set, already converted to the memory-mappable store, with its
+                            first map (first_map.npz: the UMAP layout and cluster names the cloud opens on)
     data/gensim/            the evaluation files and corpora from gensim's test data
     models/<name>/          every built model: the files its manifest lists, checksummed again here;
                             the language model as its 4-bit file alone (one graph, 8-bit tied
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.embeddings import default_set  # noqa: E402
+from core.projections import first_map  # noqa: E402
 from core.embeddings.evaluation import data_file  # noqa: E402
 from core.inference import registry  # noqa: E402
 from core.inference.runtime import verify_model  # noqa: E402
@@ -157,7 +159,7 @@ def stage(out: Path, models: list[str] | None = None) -> dict[str, int]:
     if out.exists():
         shutil.rmtree(out)
     data = out / "data"
-    run_sync(default_set.load_default())  # converted into the cache if it is not yet
+    run_sync(first_map.prepare_default())  # converted into the cache, and its first map made, if not yet
     src = default_set.default_folder()
     shutil.copytree(src, data / src.name)
     (data / "gensim").mkdir(parents=True)

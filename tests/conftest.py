@@ -31,6 +31,26 @@ def glove_small(glove) -> EmbeddingSet:
     return glove.subset(range(20000), name="GloVe 20k")
 
 
+MAPPED_POINTS, MAPPED_LEVELS = 1500, (6, 20, 60)
+
+
+@pytest.fixture(scope="session")
+def mapped_set(glove, tmp_path_factory) -> EmbeddingSet:
+    """The 3,000 most frequent GloVe words stored as the app stores a set (a memory map), with a
+    first map of its 1,500 most frequent words at 6, 20 and 60 clusters in its folder (computed
+    once: one small UMAP). Tests that damage a map work on a copy of the folder."""
+    import numpy as np
+
+    from core.embeddings import store
+    from core.projections import first_map
+
+    folder = tmp_path_factory.mktemp("mapped") / "glove-3k"
+    store.save(glove.words[:3000], np.asarray(glove.vectors[:3000]), folder, name="GloVe 3k", source="tests")
+    es = store.open_set(folder)
+    first_map.save(run_sync(first_map.compute(es, MAPPED_POINTS, MAPPED_LEVELS)), es, folder)
+    return es
+
+
 _TINY_BUILT: dict[tuple, str] = {}
 
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import weakref
+import zipfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,14 @@ def store(es: EmbeddingSet, rows: np.ndarray, method: str, params: tuple, layout
     k = key(es, rows, method, params)
     _remember(k, layout)
     try:
-        _write(folder() / f"{k}.npz", layout)
+        write_layout(folder() / f"{k}.npz", layout)
     except OSError:  # a read-only or full cache folder only costs a recomputation
         pass
+
+
+def remember(es: EmbeddingSet, rows: np.ndarray, method: str, params: tuple, layout) -> None:
+    """Keep a layout in memory only (one read from elsewhere, such as a set's first map)."""
+    _remember(key(es, rows, method, params), layout)
 
 
 def clear_memory() -> None:
@@ -103,26 +109,33 @@ def _jsonable(info: dict) -> dict:
     return out
 
 
-def _write(path: Path, layout) -> None:
+def write_layout(path: Path, layout, meta: dict | None = None, **arrays: np.ndarray) -> None:
+    """The layout as an .npz (written atomically), with more `meta` (JSON) and `arrays` beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {"rows": layout.rows, "coords": layout.coords}
+    arrays.update({"rows": layout.rows, "coords": layout.coords})
     if layout.linear is not None:
         arrays["mean"], arrays["matrix"] = layout.linear
-    meta = {"axis_labels": list(layout.axis_labels), "info": _jsonable(layout.info)}
+    meta = {**(meta or {}), "axis_labels": list(layout.axis_labels), "info": _jsonable(layout.info)}
     with atomic_open(path, "wb") as f:
         np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def layout_from(z, method: str, params: tuple) -> tuple[Layout, dict]:
+    """The layout in an opened .npz of :func:`write_layout`, and its meta (KeyError, ValueError if damaged)."""
+    meta = json.loads(str(z["meta"]))
+    linear = (z["mean"], z["matrix"]) if "mean" in z else None
+    layout = Layout(method, params, z["rows"].astype(np.int64), z["coords"].astype(np.float32),
+                    tuple(meta["axis_labels"]), dict(meta["info"]), linear=linear)
+    return layout, meta
 
 
 def _read(path: Path, method: str, params: tuple):
     if not path.exists():
         return None
     try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
-            linear = (z["mean"], z["matrix"]) if "mean" in z else None
-            layout = Layout(method, params, z["rows"].astype(np.int64), z["coords"].astype(np.float32),
-                            tuple(meta["axis_labels"]), dict(meta["info"]), linear=linear)
-    except (OSError, ValueError, KeyError):
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:  # f: closed even if not a zip
+            layout = layout_from(z, method, params)[0]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # damaged: computed again
         return None
     layout.info["cached"] = True
     return layout

@@ -66,6 +66,7 @@ def test_the_deb_installs_what_a_desktop_needs(installed):
         assert (r / f"usr/share/icons/hicolor/{size}x{size}/apps/embedding-explorer.png").is_file()
     app = r / "opt/embedding-explorer/_internal"
     assert (app / "data/glove-6b-50d-v1/vectors.npy").is_file()  # converted at build time
+    assert (app / "data/glove-6b-50d-v1/first_map.npz").is_file()  # and its first map made
     assert {p.name for p in (app / "models").iterdir()} >= {"minilm-l6-v2", "mnist-cnn"}
     assert not list(app.rglob("torch")) and not (app / "pyarrow").exists() and not (app / "models" / "build.py").exists()
     info = subprocess.run(["dpkg-deb", "--field", str(DEB), "Depends"], capture_output=True, text=True).stdout
