@@ -31,6 +31,7 @@ ROLE_COLORS = {
 }
 ROLE_SIZE = {"query": 1.4, "result": 1.4, "hover": 1.3, "placed": 1.0, "marked": 0.8, "probe": 1.8}
 TOP_LABEL = (0.85, 0.87, 0.9, 0.85)
+CLUSTER_NAME = (0.93, 0.95, 1.0, 0.7)  # names of clusters: larger, bold, the points show through
 LINK = (1.0, 0.85, 0.4, 0.55)
 ARROW = (0.45, 1.0, 0.45, 1.0)
 ARROW_RESULT = (1.0, 0.35, 0.9, 1.0)

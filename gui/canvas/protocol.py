@@ -17,9 +17,11 @@ from gui.canvas.scene import Label
 
 @runtime_checkable
 class CloudView(Protocol):
-    # signals (Qt): point_clicked(int index), point_hovered(int index, QPoint global position); -1 = none
+    # signals (Qt): point_clicked(int index), point_hovered(int index, QPoint global position); -1 = none;
+    # zoom_changed(float zoom()) when the view was zoomed in or out (by the user or the camera methods)
     point_clicked: object
     point_hovered: object
+    zoom_changed: object
 
     def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
         """The cloud: every point, its colour and size (pixels)."""
@@ -28,7 +30,8 @@ class CloudView(Protocol):
         """Points drawn on top of the cloud (the query, its neighbours, the selection...)."""
 
     def set_labels(self, labels: list[Label]) -> None:
-        """Text at points, in priority order (a label that would overlap an earlier one is skipped)."""
+        """Text at points, in priority order (a label that would overlap an earlier one is skipped;
+        cluster names are larger and centred on their point; see label_style)."""
 
     def set_links(self, segments: np.ndarray, color: tuple) -> None:
         """Thin lines (a word to its true neighbours)."""
@@ -45,6 +48,9 @@ class CloudView(Protocol):
     def camera_orbit(self, degrees: float) -> None: ...
 
     def camera(self) -> dict: ...
+
+    def zoom(self) -> float:
+        """How far the view is zoomed in: 1 as reset_camera leaves it, 2 when things look twice as large."""
 
     def pick(self, x: float, y: float) -> int:
         """The index of the point under widget position (x, y), -1 for none."""

@@ -2,15 +2,18 @@
 
 The panel fills a :class:`CloudScene` from the Session and the current layout;
 both views (3D and 2D) draw its arrays. Coordinates are put in a display frame:
-centred on the layout's median and scaled so 99% of points lie within radius 1,
+centred on the layout's median and scaled so 99% of points lie within radius 1 (or the share
+a layout asks for in ``info["framed"]``: a first map with far islands frames its bulk),
 so the camera and arrow heads need no tuning per method.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.projections.cluster_names import is_name_word
 from core.projections.layout import positions_in
 from gui.canvas import colors
 
@@ -24,12 +27,13 @@ class Frame:
     scale: float
 
     @classmethod
-    def fit(cls, coords: np.ndarray, sample: int = 50_000) -> "Frame":
-        """Median centre and 99th-percentile radius, from an evenly spaced sample of at most `sample` points."""
+    def fit(cls, coords: np.ndarray, sample: int = 50_000, framed: float = 0.99) -> "Frame":
+        """Median centre and the radius of the `framed` share of points (99th percentile), from an evenly
+        spaced sample of at most `sample` points."""
         coords = coords[:: max(1, len(coords) // sample)]
         c = np.median(coords, axis=0).astype(np.float32)
         r = np.linalg.norm(coords - c, axis=1)
-        s = float(np.percentile(r, 99)) if len(r) else 1.0
+        s = float(np.percentile(r, 100 * framed)) if len(r) else 1.0
         return cls(c, s if s > 0 else 1.0)
 
     def apply(self, coords: np.ndarray) -> np.ndarray:
@@ -42,6 +46,7 @@ class Label:
     text: str
     color: tuple[float, float, float, float]
     bold: bool = False
+    kind: str = "word"  # "word": beside its point; "cluster": a cluster's name, larger, centred on its point
 
 
 @dataclass
@@ -55,6 +60,7 @@ class CloudScene:
     frame: Frame = field(default_factory=lambda: Frame(np.zeros(3, np.float32), 1.0))
     base_colors: np.ndarray = field(default_factory=lambda: np.empty((0, 4), np.float32))
     top_labels: int = 20
+    framed: float = 0.99  # the share of points within radius 1 after a refit
 
     def set_points(self, rows: np.ndarray, coords: np.ndarray, placed: np.ndarray | None = None,
                    refit: bool = True) -> None:
@@ -63,7 +69,7 @@ class CloudScene:
         self.placed = np.zeros(len(rows), bool) if placed is None else np.asarray(placed, bool)
         if refit:
             projected = self.coords[~self.placed] if (~self.placed).any() else self.coords
-            self.frame = Frame.fit(projected) if len(projected) else Frame(np.zeros(3, np.float32), 1.0)
+            self.frame = Frame.fit(projected, framed=self.framed) if len(projected) else Frame(np.zeros(3, np.float32), 1.0)
         self._index: dict[int, int] | None = None  # built on first use
 
     def set_layout(self, rows: np.ndarray, coords: np.ndarray, placed: dict[int, np.ndarray],
@@ -123,10 +129,11 @@ class CloudScene:
         size = np.array([HIGHLIGHT_SIZE * colors.ROLE_SIZE.get(chosen[r], 1.0) for r in rows], np.float32)
         return pos, col, size, rows
 
-    def labels(self, roles: dict[str, list[int]]) -> list[Label]:
-        """Labels for highlighted words first (strongest role first), then the most frequent words.
+    def labels(self, roles: dict[str, list[int]], names: list[Label] = ()) -> list[Label]:
+        """Labels for highlighted words first (strongest role first), then `names` (cluster names),
+        then the `top_labels` most frequent words.
 
-        The order is a priority: the 3D view skips a label that would overlap one drawn before it.
+        The order is a priority: the views skip a label that would overlap one drawn before it.
         """
         out: list[Label] = []
         seen: set[int] = set()
@@ -137,12 +144,13 @@ class CloudScene:
                 seen.add(r)
                 out.append(Label(self.position(r), self.words[r], colors.ROLE_COLORS[role],
                                  bold=role in ("query", "result", "hover")))
-        if self.top_labels:
-            for i in np.argsort(self.rows[~self.placed])[: self.top_labels]:
-                r = int(self.rows[~self.placed][i])
-                if r not in seen and len(out) < LABEL_LIMIT:
-                    seen.add(r)
-                    out.append(Label(self.position(r), self.words[r], colors.TOP_LABEL))
+        out += names
+        # the most frequent words; beside cluster names only words that could name something (no "the", ",")
+        top = (r for r in np.sort(self.rows[~self.placed]).tolist() if not names or is_name_word(self.words[r]))
+        for r in itertools.islice(top, self.top_labels):
+            if r not in seen and len(out) < LABEL_LIMIT + len(names):
+                seen.add(r)
+                out.append(Label(self.position(r), self.words[r], colors.TOP_LABEL))
         return out
 
     def link_segments(self, links: list[tuple[int, int]]) -> np.ndarray:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Signal
-from PySide6.QtGui import QBrush, QColor, QCursor, QImage
+from PySide6.QtCore import QPoint, QPointF, QRectF, Signal
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QImage
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gui.canvas import picking
+from gui.canvas import label_style, picking
 from gui.canvas.scene import LABEL_LIMIT, Label
 from gui.canvas.view_3d import BACKGROUND
 
@@ -36,6 +36,7 @@ def brushes(colors: np.ndarray) -> np.ndarray:
 class View2D(QWidget):
     point_clicked = Signal(int)
     point_hovered = Signal(int, QPoint)
+    zoom_changed = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,17 +55,26 @@ class View2D(QWidget):
             self.plot.addItem(c)
         self.plot.addItem(self.scatter)
         self.plot.addItem(self.highlight)
-        self.texts = [pg.TextItem(anchor=(0, 1)) for _ in range(LABEL_LIMIT)]
-        for t in self.texts:
-            t.setZValue(20)
-            t.hide()
-            self.plot.addItem(t)
+        self.texts: list[pg.TextItem] = []
+        self._more_texts(LABEL_LIMIT)
+        self.label_list: list[Label] = []  # as given, in priority order (texts[i] shows label_list[i])
+        self._font = QFont(self.texts[0].textItem.font())
+        self._zoom = 1.0
         self._pos = np.empty((0, 2), np.float32)
         self._links = (np.empty((0, 3), np.float32), (1, 1, 1, 1))
         self._arrows = (np.empty((0, 3), np.float32), np.empty((0, 4), np.float32))
         self.frames = 0
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         self.plot.scene().sigMouseMoved.connect(self._on_move)
+        self.plot.getViewBox().sigRangeChanged.connect(self._on_range_changed)
+
+    def _more_texts(self, n: int) -> None:
+        for _ in range(n - len(self.texts)):
+            t = pg.TextItem(anchor=(0, 0))
+            t.setZValue(20)
+            t.hide()
+            self.plot.addItem(t)
+            self.texts.append(t)
 
     # -- data --------------------------------------------------------------------------
     def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
@@ -76,12 +86,43 @@ class View2D(QWidget):
         self.highlight.setData(pos=np.asarray(pos, np.float32)[:, :2].reshape(-1, 2), brush=brushes(colors), size=sizes)
 
     def set_labels(self, labels: list[Label]) -> None:
+        self.label_list = list(labels)
+        self._more_texts(len(labels))
         for t, lb in zip(self.texts, labels):
+            t.setFont(label_style.font(lb, self._font))
             t.setText(lb.text, color=QColor.fromRgbF(*lb.color))
-            t.setPos(float(lb.pos[0]), float(lb.pos[1]))
-            t.show()
         for t in self.texts[len(labels):]:
             t.hide()
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """Labels beside their points as in 3D (label_style). Those before the first cluster name are
+        always shown, as they were before names existed; names and the labels after them are skipped
+        where they would cover a label placed earlier."""
+        vb = self.plot.getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        w, h = max(vb.width(), 1.0), max(vb.height(), 1.0)
+        px, py = (x1 - x0) / w, (y1 - y0) / h
+        first_name = next((i for i, lb in enumerate(self.label_list) if lb.kind == "cluster"), len(self.label_list))
+        bounds, taken = QRectF(0, 0, w, h), []
+        for i, (t, lb) in enumerate(zip(self.texts, self.label_list)):
+            size = t.textItem.boundingRect()
+            rect = label_style.place(lb.kind, size.width(), size.height(), (float(lb.pos[0]) - x0) / px,
+                                     (y1 - float(lb.pos[1])) / py, taken, declutter=i >= first_name,
+                                     bounds=bounds if lb.kind == "cluster" else None)
+            if rect is None:
+                t.hide()
+                continue
+            taken.append(rect)
+            t.setPos(x0 + rect.left() * px, y1 - rect.top() * py)
+            t.show()
+
+    def _on_range_changed(self, *_args) -> None:
+        self._place_labels()
+        z = self.zoom()
+        if abs(z / self._zoom - 1.0) > 0.01:
+            self._zoom = z
+            self.zoom_changed.emit(z)
 
     def set_links(self, segments: np.ndarray, color: tuple) -> None:
         self._links = (np.asarray(segments, np.float32).reshape(-1, 3), color)
@@ -123,6 +164,11 @@ class View2D(QWidget):
     def camera(self) -> dict:
         (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
         return {"x": (x0, x1), "y": (y0, y1)}
+
+    def zoom(self) -> float:
+        """The span reset_camera shows (2.2) over the shorter span shown now."""
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        return 2.2 / max(min(x1 - x0, y1 - y0), 1e-9)
 
     # -- picking ------------------------------------------------------------------------
     def pick_scene(self, scene_pos: QPointF) -> int:

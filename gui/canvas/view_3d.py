@@ -18,6 +18,7 @@ QWidget.grab(): screenshots go through :func:`grab`, which paints each view's fr
 from __future__ import annotations
 
 import atexit
+import math
 import time
 import weakref
 
@@ -32,7 +33,7 @@ from PySide6.QtGui import (QColor, QFont, QFontMetrics, QGuiApplication, QImage,
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from gui.canvas import picking
+from gui.canvas import label_style, picking
 from gui.canvas.scene import Label
 
 BACKGROUND = (22, 24, 28)
@@ -41,6 +42,7 @@ OVERLAY = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
            "glBlendFuncSeparate": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)}
 OUTLINE = 3.0  # pixels of dark rim around highlighted points
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
+RESET_DISTANCE, RESET_FOV = 3.4, 60.0  # the camera of reset_camera (display units, degrees)
 _VIEWS: "weakref.WeakSet[View3D]" = weakref.WeakSet()
 
 
@@ -84,6 +86,7 @@ class LabelsItem(gl.GLTextItem):
     def __init__(self, font_size: int = 10, bold: bool = False) -> None:
         super().__init__(glOptions="translucent")
         self.labels: list[Label] = []
+        self.shown: list[tuple[Label, QRectF]] = []  # the labels the last frame drew, and their boxes
         self.declutter = True
         self._direct = True  # glDrawPixels works (compatibility profile)
         self.font = QFont("DejaVu Sans", font_size)
@@ -95,6 +98,7 @@ class LabelsItem(gl.GLTextItem):
 
     def paint(self) -> None:
         view = self.view()
+        self.shown = []
         if not self.labels or view is None:
             return
         self.setupGLState()
@@ -109,26 +113,26 @@ class LabelsItem(gl.GLTextItem):
         image.fill(0)
         painter = QPainter(image)
         painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        halo = QPen(QColor(0, 0, 0, 210))
-        fonts = {False: self.font, True: QFont(self.font)}
-        fonts[True].setBold(True)
-        fonts[True].setPointSize(self.font.pointSize() + 1)
-        metrics = {b: QFontMetrics(f) for b, f in fonts.items()}
+        fonts: dict[tuple[str, bool], tuple[QFont, QFontMetrics]] = {}
+        bounds = QRectF(0, 0, view.width(), view.height())
         taken: list[QRectF] = []
         for lb, (x, y), ok in zip(self.labels, xy, visible):
             if not ok:
                 continue
-            box = QRectF(metrics[lb.bold].boundingRect(lb.text)).adjusted(-2, -1, 2, 1)
-            for dx, dy in ((5, -4), (5, box.height() + 2), (-box.width() - 3, -4), (-box.width() - 3, box.height() + 2)):
-                at = QPointF(float(x) + dx, float(y) + dy)  # right above, right below, left above, left below
-                rect = box.translated(at)
-                if not self.declutter or not any(rect.intersects(t) for t in taken):
-                    break
-            else:
-                continue  # every side is taken by labels with a higher priority
+            style = fonts.get((lb.kind, lb.bold))
+            if style is None:
+                f = label_style.font(lb, self.font)
+                style = fonts[(lb.kind, lb.bold)] = (f, QFontMetrics(f))
+            box = QRectF(style[1].boundingRect(lb.text)).adjusted(-2, -1, 2, 1)
+            rect = label_style.place(lb.kind, box.width(), box.height(), float(x), float(y), taken,
+                                     declutter=self.declutter, bounds=bounds if lb.kind == "cluster" else None)
+            if rect is None:
+                continue  # every place it may take is covered by labels with a higher priority
             taken.append(rect)
-            painter.setFont(fonts[lb.bold])
-            painter.setPen(halo)
+            self.shown.append((lb, rect))
+            at = rect.topLeft() - box.topLeft()  # the text's baseline origin
+            painter.setFont(style[0])
+            painter.setPen(QPen(label_style.HALO[lb.kind]))
             for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
                 painter.drawText(at + QPointF(dx, dy), lb.text)
             painter.setPen(QColor.fromRgbF(*lb.color))
@@ -176,11 +180,13 @@ class LabelsItem(gl.GLTextItem):
 class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewMixin on a native window
     clicked = Signal(float, float)
     hovered = Signal(float, float)
+    zoomed = Signal()  # a frame was drawn with another camera distance or field of view than the last
 
     def __init__(self) -> None:
         super().__init__()
         self.frames = 0
         self._press: QPointF | None = None
+        self._lens: tuple[float, float] | None = None
 
     def devicePixelRatioF(self) -> float:  # noqa: N802 - what GLViewMixin and the items ask a widget
         return float(self.devicePixelRatio())
@@ -197,6 +203,10 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
     def paintGL(self) -> None:  # noqa: N802
         self.frames += 1
         super().paintGL()
+        lens = (float(self.opts["distance"]), float(self.opts["fov"]))
+        if lens != self._lens:  # every way of zooming (wheel, Ctrl+wheel, focus, reset) ends in a frame
+            self._lens = lens
+            self.zoomed.emit()
 
     def mousePressEvent(self, ev) -> None:  # noqa: N802
         self._press = ev.position()
@@ -237,6 +247,7 @@ def grab(widget: QWidget) -> QPixmap:
 class View3D(QWidget):
     point_clicked = Signal(int)  # index into the points given to set_points, -1 for empty space
     point_hovered = Signal(int, QPoint)  # index (or -1) and the global cursor position
+    zoom_changed = Signal(float)  # zoom(), after a frame drawn closer or farther than the last
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -268,6 +279,8 @@ class View3D(QWidget):
         self._hover_timer.timeout.connect(self._do_hover)
         self.gl.clicked.connect(lambda x, y: self.point_clicked.emit(self.pick(x, y)))
         self.gl.hovered.connect(self._on_hover)
+        # queued: its handlers may set labels, which must not ask for a frame from inside paintGL
+        self.gl.zoomed.connect(self._on_zoomed, Qt.ConnectionType.QueuedConnection)
         self.set_axes(("x", "y", "z"))
         self.reset_camera()
 
@@ -318,8 +331,17 @@ class View3D(QWidget):
 
     # -- camera ------------------------------------------------------------------------
     def reset_camera(self) -> None:
-        self.gl.opts["fov"] = 60
-        self.gl.setCameraPosition(pos=Vector(0, 0, 0), distance=3.4, elevation=22, azimuth=-60)
+        self.gl.opts["fov"] = RESET_FOV
+        self.gl.setCameraPosition(pos=Vector(0, 0, 0), distance=RESET_DISTANCE, elevation=22, azimuth=-60)
+
+    def _on_zoomed(self) -> None:
+        self.zoom_changed.emit(self.zoom())
+
+    def zoom(self) -> float:
+        """How much nearer than reset_camera the view is: the height it shows at its centre, reset over now."""
+        o = self.gl.opts
+        shown = float(o["distance"]) * math.tan(math.radians(float(o["fov"]) / 2))
+        return RESET_DISTANCE * math.tan(math.radians(RESET_FOV / 2)) / max(shown, 1e-9)
 
     def look_at(self, center: np.ndarray, radius: float) -> None:
         """Centre the camera on a point and frame a sphere of `radius` around it."""

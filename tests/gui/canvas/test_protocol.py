@@ -19,7 +19,7 @@ def test_both_views_implement_every_method_with_compatible_parameters():
             want = list(inspect.signature(getattr(CloudView, name)).parameters)
             have = list(inspect.signature(impl).parameters)
             assert have[: len(want)] == want, (cls.__name__, name, have, want)
-        assert hasattr(cls, "point_clicked") and hasattr(cls, "point_hovered")
+        assert hasattr(cls, "point_clicked") and hasattr(cls, "point_hovered") and hasattr(cls, "zoom_changed")
 
 
 def test_a_view_instance_is_a_cloud_view(qtbot):
