@@ -106,6 +106,9 @@ class CloudControls(QWidget):
                                    prefix="labels: top ")
         self.true_neighbours = QCheckBox("true neighbours", objectName="cloud_true_neighbours", checked=True)
         self.true_neighbours.setToolTip("Lines from each selected point to its nearest neighbours in the full space")
+        self.names = QCheckBox("cluster names", objectName="cloud_names", checked=True)
+        self.names.setToolTip("Names of k-means clusters (their most central words) over the map: on the bundled "
+                              "set's first map, finer as you zoom in; on any set coloured by clusters")
         self.reset = QPushButton("Reset camera", objectName="cloud_reset")
         self.focus = QPushButton("Focus", objectName="cloud_focus")
         self.focus.setToolTip("Frame the highlighted words and arrows")
@@ -129,7 +132,7 @@ class CloudControls(QWidget):
         flow.setContentsMargins(0, 0, 0, 0)
         for items in ((QLabel("Projection"), self.method), (QLabel("points"), self.count), (self.pages,),
                       (self.run, self.cancel, self.progress),
-                      (QLabel("colour"), self.color_by, self.clusters), (self.top_labels, self.true_neighbours),
+                      (QLabel("colour"), self.color_by, self.clusters), (self.top_labels, self.true_neighbours), (self.names,),
                       (self.focus, self.reset, self.export), (self.quality,)):
             flow.addWidget(_group(*items))
         lay = QVBoxLayout(self)

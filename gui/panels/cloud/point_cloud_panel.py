@@ -17,7 +17,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
-from core.projections.clustering import kmeans
 from core.projections.placement import method_for
 from core.projections.layout import MAX_POINTS, METHOD_LABELS, Layout, point_rows
 from core.projections.quality import trustworthiness
@@ -26,6 +25,7 @@ from gui.canvas import arrows, colors
 from gui.panels.cloud import export, overlays
 from gui.panels.cloud.pointer import PointerActions
 from gui.panels.cloud.controls import CloudControls
+from gui.panels.cloud.names import NameActions
 from gui.panels.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, projection_job, roles_of
 from gui.panels.cloud.probes import Probes
 from gui.canvas.protocol import CloudView
@@ -38,7 +38,7 @@ from gui.lifetime import bind
 AUTO_RUN = ("pca", "axes")  # fast enough to rerun on every change; t-SNE/UMAP wait for Run
 
 
-class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
+class PointCloudPanel(export.ExportActions, PointerActions, NameActions, QWidget):
     def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None, *,
                  view: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +66,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
         # the last layout shown and its set's words: a new set's layout is rotated onto it (align.py)
         self._reference: tuple[list[str], Layout] | None = None
         self._overlays_due = False  # a refresh of the overlays is queued for this event-loop turn
+        self._init_names()
 
         self.controls.run_requested.connect(self.run_projection)
         self.controls.cancel_requested.connect(lambda: runner.cancel("cloud.projection"))
@@ -81,6 +82,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
         bind(self, runner.finished, self._on_job_finished)
         ev, cloud = session.events, session.cloud.events
         bind(self, ev.embeddings, self._on_embeddings_changed)
+        bind(self, cloud.method, self._on_method_changed)
         for e in (cloud.point_count, cloud.method, cloud.params):
             bind(self, e, self._on_projection_settings_changed)
         bind(self, cloud.color_by, self._on_color_by_changed)
@@ -99,12 +101,15 @@ class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
         if self.layout_ is not None:
             self._reference = (self.scene.words, self.layout_)
         self.layout_, self.placed, self.links, self.overlay, self.cluster_labels = None, {}, [], [], None
+        self.clusters = self.first_map = None
         self.controls.set_metadata_columns(sorted(es.metadata) if es is not None else [])
         self.scene.words = es.words if es is not None else []
         if es is not None:
-            self.run_projection()
+            self._open_set()  # its first map, or a projection
 
     def _on_projection_settings_changed(self) -> None:
+        if self._switching:  # the panel chose the method for a set it is opening
+            return
         if self._session.cloud.method in AUTO_RUN:
             self.run_projection()
         elif self.layout_ is not None:
@@ -157,6 +162,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
         rows = self._live_rows
         if kind != "cloud.projection" or rows is None or np.shape(payload) != (len(rows), 3):
             return
+        self.scene.framed = 0.99
         self.scene.set_points(rows, np.asarray(payload, np.float32))
         self.scene.base_colors = colors.frequency(rows, len(self.scene.words))
         self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
@@ -167,7 +173,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
         self._live_rows = None  # a throttled intermediate layout arriving late is dropped
         self._reference = None  # only a new set's first layout is aligned to the previous set's
         self.layout_, self.placed, self.links, self.target, self.trust = layout, {}, [], None, None
-        self.cluster_labels = None
+        self.cluster_labels = self.clusters = None
         self._session.cloud.layout = layout
         self.view.set_axes(layout.axis_labels)
         self.controls.note.setText(self._note())
@@ -191,30 +197,15 @@ class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
         lay = self.layout_
         if lay is None:
             return
+        self.scene.framed = float(lay.info.get("framed", 0.99))
         self.scene.set_layout(lay.rows, lay.coords, self.placed, refit=refit)
         rows = self.scene.rows
         self.scene.base_colors = overlays.point_colors(self._session.embeddings, self._session.cloud.color_by, rows,
                                                      self.cluster_labels)
         self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
 
-    def _on_clusters_changed(self) -> None:
-        self.cluster_labels = None
-        self._on_color_by_changed()
-
     def _on_color_by_changed(self) -> None:
         self._start_clusters()
-        self._rebuild_points()
-        self.refresh_overlays()
-
-    def _start_clusters(self) -> None:
-        lay, es = self.layout_, self._session.embeddings
-        if self._session.cloud.color_by == "clusters" and lay is not None and self.cluster_labels is None:
-            k = self.controls.clusters.value()
-            self._runner.run("cloud.clusters", lambda: kmeans(es, lay.rows, k), self._on_clusters, label="k-means",
-                             on_error=self._on_error)
-
-    def _on_clusters(self, labels: np.ndarray) -> None:
-        self.cluster_labels = labels
         self._rebuild_points()
         self.refresh_overlays()
 
@@ -278,7 +269,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, QWidget):
         roles = roles_of(self._session).rows
         self.scene.top_labels = self.controls.top_labels.value()
         pos, col, size, _ = self.scene.highlights(roles)
-        labels = self.scene.labels(roles)
+        labels = self.scene.labels(roles, self.name_labels())
         lines, line_colors, line_labels = overlays.polylines(self._session.cloud.polylines, self.scene)
         labels[:0] = line_labels
         self.view.set_highlight(*self.probes.add_to(self.scene, pos, col, size, labels))

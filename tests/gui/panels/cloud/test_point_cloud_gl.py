@@ -11,15 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QWheelEvent
 
 from core.embeddings.arithmetic import Outcome, evaluate
 from core.embeddings.neighbours import lookup
-from core.state.session import Session
+from core.state.session import CloudModel, Session
 from gui.canvas import colors, picking
 from gui.canvas.view_3d import View3D, gl_available, grab, mvp_of
 from gui.panels.cloud.point_cloud_panel import PointCloudPanel
+from tests.conftest import MAPPED_POINTS
 from tests.gui.conftest import wait_idle
 
 pytestmark = pytest.mark.gl
@@ -29,17 +30,22 @@ SHOTS = Path(os.environ.get("EMBEDDING_EXPLORER_SHOTS") or Path(tempfile.gettemp
 BACKGROUND = np.array([22, 24, 28])
 
 
-@pytest.fixture
-def panel(qtbot, glove, runner):
+def shown_panel(qtbot, runner, session: Session, es, width: int = 1200, height: int = 850) -> PointCloudPanel:
+    """A cloud panel on screen (OpenGL), given `es` once it is exposed."""
     if not gl_available():
         pytest.skip("no OpenGL: run under xvfb-run with QT_QPA_PLATFORM=xcb")
-    s = Session()
-    p = PointCloudPanel(s, runner)
+    p = PointCloudPanel(session, runner)
     qtbot.addWidget(p)
-    p.resize(1200, 850)
+    p.resize(width, height)
     p.show()
     qtbot.waitExposed(p)
-    s.set_embeddings(glove)
+    session.set_embeddings(es)
+    return p
+
+
+@pytest.fixture
+def panel(qtbot, glove, runner):
+    p = shown_panel(qtbot, runner, Session(), glove)
     qtbot.waitUntil(lambda: p.layout_ is not None, timeout=20000)
     wait_idle(qtbot, runner)
     return p
@@ -163,3 +169,26 @@ def test_polylines_are_drawn_in_their_colours_with_their_labels(qtbot, panel, ru
         near = np.all(np.abs(a.astype(int) - np.array(color[:3]) * 255) < 50, axis=2)
         assert near.sum() > 150, color  # each walk's line is drawn in its colour
     assert {"start", "end"} <= {lb.text for lb in p.view.labels.labels}
+
+
+def test_a_first_maps_names_are_drawn_and_get_finer_as_the_wheel_zooms_in(qtbot, runner, mapped_set):
+    p = shown_panel(qtbot, runner, Session(cloud=CloudModel(point_count=MAPPED_POINTS)), mapped_set, 1000, 750)
+    assert p.first_map.shows(p.layout_) and p.name_level == 0
+    wait_idle(qtbot, runner)
+    shot(qtbot, p, "first_map")
+
+    def names() -> list:
+        return [(lb.text, box) for lb, box in p.view.labels.shown if lb.kind == "cluster"]
+
+    assert names() and {n for n, _ in names()} <= set(p.first_map.levels[0].names)
+    boxes = [box for _, box in p.view.labels.shown]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])  # none covers another
+    at = QPointF(p.view.gl.width() / 2, p.view.gl.height() / 2)
+    for _ in range(10):  # ten notches of the wheel, towards the map
+        wheel = QWheelEvent(at, p.view.gl.mapToGlobal(at), QPoint(), QPoint(0, 120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QCoreApplication.sendEvent(p.view.gl, wheel)
+    qtbot.waitUntil(lambda: p.view.zoom() > 3 and p.name_level == 2, timeout=5000)  # the view said it zoomed
+    qtbot.waitUntil(lambda: bool(names()) and {n for n, _ in names()} <= set(p.first_map.levels[2].names),
+                    timeout=5000)
+    shot(qtbot, p, "first_map_zoomed")
