@@ -31,13 +31,13 @@ def glove_small(glove) -> EmbeddingSet:
     return glove.subset(range(20000), name="GloVe 20k")
 
 
-MAPPED_POINTS, MAPPED_LEVELS = 1500, (6, 20, 60)
+MAPPED_POINTS, MAPPED_LEVELS = 1500, (12, 40, 120)  # the granularities of the bundled set's map
 
 
 @pytest.fixture(scope="session")
 def mapped_set(glove, tmp_path_factory) -> EmbeddingSet:
     """The 3,000 most frequent GloVe words stored as the app stores a set (a memory map), with a
-    first map of its 1,500 most frequent words at 6, 20 and 60 clusters in its folder (computed
+    first map of its 1,500 most frequent words at 12, 40 and 120 clusters in its folder (computed
     once: one small UMAP). Tests that damage a map work on a copy of the folder."""
     import numpy as np
 

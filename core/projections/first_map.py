@@ -64,8 +64,9 @@ def compute(es: EmbeddingSet, points: int = POINTS, levels: tuple[int, ...] = LE
     layout = yield from scaled(project(es, rows, "umap", cache=False), 0.0, 0.9, "first map: ")
     layout.model = None  # lives in the worker process; not part of the stored map
     # framed: the view frames the bulk of the map (90% of the words), not its far islands (names, years)
-    layout.info.update(first_map=True, framed=0.9, note=f"UMAP of the {len(rows):,} most frequent of {len(es):,} words, "
-                       "prepared with the set; others are placed")
+    layout.info.update(first_map=True, framed=0.9,
+                       note=f"UMAP of the {len(rows):,} most frequent of {len(es):,} words, prepared with the set; "
+                       "others are placed")
     named = []
     for i, k in enumerate(levels):
         start = 0.9 + 0.1 * i / len(levels)
@@ -101,8 +102,9 @@ def load(folder: str | Path, es: EmbeddingSet) -> FirstMap | None:
                 return None
             params = resolve_params(meta["method"], [tuple(p) for p in meta["params"]])
             layout = projection_cache.layout_from(z, meta["method"], params)[0]
-            levels = tuple(Clusters(int(lv["k"]), z[f"labels_{lv['k']}"].astype(np.int32), [str(n) for n in lv["names"]],
-                                    z[f"anchors_{lv['k']}"].astype(np.int64)) for lv in meta["levels"])
+            levels = tuple(Clusters(int(lv["k"]), z[f"labels_{lv['k']}"].astype(np.int32),
+                                    [str(n) for n in lv["names"]], z[f"anchors_{lv['k']}"].astype(np.int64))
+                           for lv in meta["levels"])
         first = FirstMap(layout, levels)
         _check(first, len(es))
     except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile) as exc:

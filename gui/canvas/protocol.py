@@ -52,6 +52,9 @@ class CloudView(Protocol):
     def zoom(self) -> float:
         """How far the view is zoomed in: 1 as reset_camera leaves it, 2 when things look twice as large."""
 
+    def in_view(self, pos: np.ndarray) -> np.ndarray:
+        """Which of the display positions (n, 3) the view shows now (a bool per position)."""
+
     def pick(self, x: float, y: float) -> int:
         """The index of the point under widget position (x, y), -1 for none."""
 

@@ -69,7 +69,8 @@ class CloudScene:
         self.placed = np.zeros(len(rows), bool) if placed is None else np.asarray(placed, bool)
         if refit:
             projected = self.coords[~self.placed] if (~self.placed).any() else self.coords
-            self.frame = Frame.fit(projected, framed=self.framed) if len(projected) else Frame(np.zeros(3, np.float32), 1.0)
+            self.frame = (Frame.fit(projected, framed=self.framed) if len(projected)
+                          else Frame(np.zeros(3, np.float32), 1.0))
         self._index: dict[int, int] | None = None  # built on first use
 
     def set_layout(self, rows: np.ndarray, coords: np.ndarray, placed: dict[int, np.ndarray],

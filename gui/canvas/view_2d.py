@@ -170,6 +170,11 @@ class View2D(QWidget):
         (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
         return 2.2 / max(min(x1 - x0, y1 - y0), 1e-9)
 
+    def in_view(self, pos: np.ndarray) -> np.ndarray:
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        p = np.asarray(pos, np.float32).reshape(-1, 3)
+        return (p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)
+
     # -- picking ------------------------------------------------------------------------
     def pick_scene(self, scene_pos: QPointF) -> int:
         vb = self.plot.getViewBox()

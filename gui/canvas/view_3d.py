@@ -354,6 +354,11 @@ class View3D(QWidget):
     def camera(self) -> dict:
         return dict(self.gl.cameraParams())
 
+    def in_view(self, pos: np.ndarray) -> np.ndarray:
+        w, h = self.gl.width(), self.gl.height()
+        xy, _, front = picking.project(np.asarray(pos, np.float32).reshape(-1, 3), mvp_of(self.gl), w, h)
+        return front & (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
+
     # -- picking -----------------------------------------------------------------------
     def pick(self, x: float, y: float) -> int:
         return picking.pick(self._pos, mvp_of(self.gl), self.gl.width(), self.gl.height(), x, y)

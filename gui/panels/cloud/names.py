@@ -5,9 +5,10 @@ PointCloudPanel (uses its session, runner, controls, scene, view and layout).
   the method becomes UMAP and the stored layout is shown at once; no projection runs. PCA and
   the other methods stay a click away. A set without one that arrives while the cloud shows UMAP
   only because of a first map goes back to PCA. Once the user picks a method, it is kept.
-* Names: on a first map, its clusters at the granularity the zoom asks for (about ON_SCREEN names
-  in view: fewer, broader ones zoomed out, finer ones zoomed in); when the cloud is coloured by
-  k-means clusters, the names of those clusters (any set). Query and neighbour labels come first.
+* Names: on a first map, its clusters at the granularity the zoom asks for (the finest of which at
+  most ON_SCREEN names are in view: fewer, broader ones zoomed out, finer ones zoomed in); when the
+  cloud is coloured by k-means clusters, the names of those clusters (any set). Query and neighbour
+  labels come first.
 """
 from __future__ import annotations
 
@@ -22,15 +23,15 @@ from core.projections.layout import resolve_params
 from gui.canvas import colors
 from gui.canvas.scene import Label
 
-ON_SCREEN = 12  # about this many cluster names in view
+ON_SCREEN = 25  # at most this many cluster names in view (fewer are drawn where they would overlap)
 
 
-def level_for(zoom: float, ks: Sequence[int], on_screen: int = ON_SCREEN) -> int:
-    """The finest of the granularities `ks` (broadest first) of which about `on_screen` clusters are
-    in view: zoomed in z times, a view shows about 1 / z^2 of the map, so k / z^2 of its clusters."""
+def level_for(in_view: Sequence[int], on_screen: int = ON_SCREEN) -> int:
+    """The finest granularity (broadest first) of which at most `on_screen` names are in view, given how
+    many of each are (the broadest when even its names are more)."""
     level = 0
-    for i, k in enumerate(ks):
-        if k / max(zoom, 1e-6) ** 2 <= on_screen:
+    for i, n in enumerate(in_view):
+        if n <= on_screen:
             level = i
     return level
 
@@ -112,7 +113,7 @@ class NameActions:
         levels = self.named_levels() if self.controls.names.isChecked() else ()
         if not levels:
             return []
-        self.name_level = level_for(self.view.zoom(), [c.k for c in levels])
+        self.name_level = self._level_in_view(levels)
         c = levels[self.name_level]
         out = []
         for i in np.argsort(-c.sizes(), kind="stable").tolist():
@@ -121,7 +122,12 @@ class NameActions:
                 out.append(Label(at, c.names[i], colors.CLUSTER_NAME, kind="cluster"))
         return out
 
-    def _on_zoom_changed(self, zoom: float) -> None:
+    def _level_in_view(self, levels: tuple[Clusters, ...]) -> int:
+        lay = self.layout_
+        at = [lay.positions(c.anchors[c.anchors >= 0]) for c in levels]
+        return level_for([int(self.view.in_view(self.scene.frame.apply(lay.coords[p[p >= 0]])).sum()) for p in at])
+
+    def _on_zoom_changed(self, _zoom: float) -> None:
         levels = self.named_levels()
-        if levels and level_for(zoom, [c.k for c in levels]) != self.name_level:
+        if levels and self._level_in_view(levels) != self.name_level:
             self.refresh_overlays()

@@ -25,7 +25,7 @@ def test_the_first_map_is_found_with_its_set(mapped_set):
     assert lay.coords.shape == (MAPPED_POINTS, 3) and lay.coords.dtype == np.float32
     assert lay.axis_labels == ("UMAP 1", "UMAP 2", "UMAP 3") and first.shows(lay)
     assert "1,500 most frequent of 3,000 words" in lay.info["note"]
-    assert [c.k for c in first.levels] == list(MAPPED_LEVELS) and first.level(20) is first.levels[1]
+    assert [c.k for c in first.levels] == list(MAPPED_LEVELS) and first.level(40) is first.levels[1]
     for c in first.levels:
         assert c.labels.shape == (MAPPED_POINTS,) and set(np.unique(c.labels)) == set(range(c.k))
         assert (np.diff(c.sizes()) <= 0).all()  # 0 = the largest cluster
@@ -72,9 +72,9 @@ def test_a_damaged_missing_or_foreign_map_is_not_used(mapped_set, tmp_path, dama
     elif damage == "another set":
         _rewrite(path, lambda meta, arrays: meta.update(fingerprint="0" * 20))
     elif damage == "labels out of range":
-        _rewrite(path, lambda meta, arrays: arrays["labels_6"].__setitem__(0, 6))
+        _rewrite(path, lambda meta, arrays: arrays["labels_12"].__setitem__(0, 12))
     elif damage == "anchor outside the map":
-        _rewrite(path, lambda meta, arrays: arrays["anchors_20"].__setitem__(3, 2999))
+        _rewrite(path, lambda meta, arrays: arrays["anchors_40"].__setitem__(3, 2999))
     elif damage == "coordinates not finite":
         _rewrite(path, lambda meta, arrays: arrays["coords"].__setitem__((7, 1), np.nan))
     else:

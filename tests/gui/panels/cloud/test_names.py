@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF
 from core.embeddings import store
 from core.projections import first_map
 from core.state.session import CloudModel, Session
-from gui.panels.cloud.names import level_for
+from gui.panels.cloud.names import ON_SCREEN, level_for
 from gui.panels.cloud.point_cloud_panel import PointCloudPanel
 from tests.conftest import MAPPED_POINTS
 from tests.gui.conftest import wait_idle
@@ -62,7 +62,8 @@ def test_pca_and_the_others_are_a_click_away(qtbot, runner, opened, mapped_set):
     s, p, started = opened(mapped_set)
     p.controls.method.setCurrentIndex(p.controls.method.findData("pca"))
     qtbot.waitUntil(lambda: p.layout_ is not None and p.layout_.method == "pca", timeout=10000)
-    assert "cloud.projection" in started and not shown_names(p)  # a PCA has no names of its own
+    assert "cloud.projection" in started
+    qtbot.waitUntil(lambda: not shown_names(p), timeout=3000)  # a PCA has no names of its own
     p.controls.method.setCurrentIndex(p.controls.method.findData("umap"))
     p.controls.run.click()  # UMAP with the map's settings: the stored map, from the cache
     qtbot.waitUntil(lambda: p.layout_ is not None and p.layout_.method == "umap", timeout=10000)
@@ -105,18 +106,27 @@ def test_names_get_finer_as_the_view_zooms_in(qtbot, runner, opened, mapped_set)
     s, p, _ = opened(mapped_set)
     wait_idle(qtbot, runner)
     levels = p.first_map.levels
-    assert p.name_level == 0 and p.view.zoom() < 1.5
-    centre = p.scene.position(int(levels[2].anchors[0]))
-    seen = []
-    for radius, level in ((0.6, 1), (0.2, 2), (None, 0)):
-        p.view.look_at(centre, radius) if radius else p.view.reset_camera()
-        qtbot.waitUntil(lambda: p.name_level == level, timeout=3000)  # the view told the panel it zoomed
-        assert level == level_for(p.view.zoom(), [c.k for c in levels])
-        qtbot.waitUntil(lambda: bool(shown_names(p)), timeout=3000)
+    assert p.name_level == 0
+
+    def in_view(c) -> int:
+        return int(p.view.in_view(np.array([p.scene.position(int(r)) for r in c.anchors])).sum())
+
+    centre, radius, seen = p.scene.position(int(levels[2].anchors[0])), 1.0, []
+    while p.name_level < 2 and radius > 0.01:
+        radius *= 0.7
+        zoom = p.view.zoom()
+        p.view.look_at(centre, radius)
+        qtbot.waitUntil(lambda: p.view.zoom() > zoom, timeout=3000)
+        qtbot.wait(20)  # the view said it zoomed; the names of the level it asks for are drawn
+        level = p.name_level
+        assert level == level_for([in_view(c) for c in levels]) and (level == 0 or in_view(levels[level]) <= ON_SCREEN)
         names = [n for n, _ in shown_names(p)]
-        assert set(names) <= set(levels[level].names)
-        seen.append(len(names))
-    assert seen[1] < levels[2].k  # only those in view and not covering others
+        assert names and set(names) <= set(levels[level].names)
+        seen.append(level)
+    assert seen == sorted(seen) and seen[-1] == 2 and 1 in seen  # broad, then finer, then finest
+    p.view.reset_camera()
+    qtbot.waitUntil(lambda: p.name_level == 0, timeout=3000)
+    assert {n for n, _ in shown_names(p)} <= set(levels[0].names)
 
 
 def test_query_labels_come_before_names(qtbot, runner, opened, mapped_set):
@@ -148,9 +158,9 @@ def test_clusters_of_any_set_are_named_when_the_cloud_is_coloured_by_them(qtbot,
 
 def test_the_first_maps_colours_are_its_stored_clusters(qtbot, runner, opened, mapped_set):
     s, p, started = opened(mapped_set)
-    p.controls.clusters.setValue(6)  # a granularity the map holds: no k-means runs
+    p.controls.clusters.setValue(40)  # a granularity the map holds: no k-means runs
     s.cloud.color_by = "clusters"
-    assert p.clusters is p.first_map.level(6)
-    np.testing.assert_array_equal(p.cluster_labels, p.first_map.level(6).labels)
+    assert p.clusters is p.first_map.level(40)
+    np.testing.assert_array_equal(p.cluster_labels, p.first_map.level(40).labels)
     wait_idle(qtbot, runner)
     assert "cloud.clusters" not in started
