@@ -228,8 +228,8 @@ def add_subcommands(subparsers) -> None:
     p.add_argument("--show", type=int, default=10, help="how many tokens to list (default 10)")
     p.add_argument(
         "--precision", choices=["auto", "fp32", "q4"], default="fp32",
-        help="fp32 (default): the exact model; q4: the 4-bit files (GGUF grid, faster for short prompts); "
-             "auto: q4 for prompts under 24 tokens when built and faithful",
+        help="fp32 (default): the exact model; q4: the 4-bit files (GGUF grid, faster for cached steps); "
+             "auto: q4 for cached steps when built and faithful",
     )
     p.add_argument("--json", action="store_true")
     add_runtime_args(p)
@@ -243,7 +243,7 @@ def add_subcommands(subparsers) -> None:
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--top-p", type=float, default=None)
     p.add_argument("--precision", choices=["auto", "fp32", "q4"], default="auto",
-                   help="auto (default): the 4-bit files for short passes when built and faithful, as the window")
+                   help="auto (default): the 4-bit files for cached steps when built and faithful, as the window")
     p.add_argument("--model", metavar="FOLDER", help="an Optimum-layout decoder folder (default: the built SmolLM2-135M)")
     p.add_argument("--no-stop", action="store_true", help="do not stop at the end-of-text token")
     p.add_argument("--json", action="store_true")

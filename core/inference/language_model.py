@@ -10,8 +10,8 @@ Precision (``precision=``): models/quantize_lm.py may have written a 4-bit copy
 The installed app ships only that copy, as its model (manifest ``"precision": "q4"``);
 then every pass is 4-bit and says so. ``"auto"`` (default) answers cached steps (``start`` /
 ``step`` / ``generate``) and full passes over prompts shorter than
-:data:`Q4_MAX_PROMPT` tokens with them -- about twice as fast there, slower on long
-prompts -- but only when their checksums match and quantized.json calls them
+:data:`Q4_MAX_PROMPT` tokens (one) with them -- faster there, slower on longer passes --
+but only when their checksums match and quantized.json calls them
 faithful. ``"fp32"`` never uses them, ``"q4"`` always where it can. Hidden states,
 ``hidden_states()``, ``score_continuations`` and the raw ``forward`` /
 ``forward_cached`` (unless asked) stay fp32 where fp32 is built: the inspectors show exact numbers.
@@ -54,7 +54,10 @@ class NextToken:
 
 
 PRECISIONS = ("auto", "fp32", "q4")
-Q4_MAX_PROMPT = 24  # "auto": full passes over fewer tokens than this use the 4-bit file
+# "auto": full passes over fewer tokens than this use the 4-bit file. In fp32 arithmetic (the file is the same
+# on every CPU) it wins only on one-token passes: a cached step 14.7 ms vs fp32 22.0, a 2-token prompt
+# 35 vs 26 ms, a 20-token prompt 62 vs 40 ms (2 threads, AVX-512 kernels; AVX2: 19.8 vs 22.5 a step)
+Q4_MAX_PROMPT = 2
 QUANTIZED_RECORD = "quantized.json"
 Q4_ROLES = ("model",)
 
@@ -156,7 +159,7 @@ class LanguageModel(OnnxModel):
 
     @property
     def q4_available(self) -> bool:
-        """Whether "auto" answers short prompts and cached steps with the 4-bit files."""
+        """Whether "auto" answers cached steps (and one-token passes) with the 4-bit files."""
         return self.base_precision == "q4" or (self._q4 is not None and self._q4_faithful)
 
     def _pick(self, cached: bool, n_tokens: int, precision: str | None, *, exact: bool = False) -> str:

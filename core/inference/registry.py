@@ -148,7 +148,7 @@ def precision_line(name: str) -> str:
     from .language_model import checked_here, unfaithful_reason
 
     if entry.get("faithful") and checked_here(entry):
-        return f"{name}: fp32 for inspection; 4-bit weights in {arith} arithmetic for short prompts and steps (auto)"
+        return f"{name}: fp32 for inspection; 4-bit weights in {arith} arithmetic for cached steps (auto)"
     return f"{name}: fp32 ({unfaithful_reason(d)})"
 
 

@@ -51,7 +51,7 @@ class NextWordPanel(QWidget):
 
         self.model_label = QLabel(wordWrap=True)
         self.precision = QComboBox(toolTip="which ONNX files answer: fp32 (exact), the 4-bit files (faster on short "
-                                           "passes), or auto (4-bit for short passes when they are faithful)")
+                                           "passes), or auto (4-bit for cached steps when it is faithful)")
         for key, text in PRECISIONS.items():
             self.precision.addItem(text, key)
         self.prompt = QPlainTextEdit(placeholderText="Type a prompt, e.g. Once upon a")

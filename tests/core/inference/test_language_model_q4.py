@@ -57,9 +57,11 @@ def test_q4_cached_steps_follow_fp32_greedy(lm):
         assert gf.last.top[0].id in [c.id for c in lm.distribution(gq.tokens, gq.last.logits, None, 1.0, None, None, 5).top]
 
 
-def test_auto_picks_q4_for_short_prompts_and_fp32_otherwise(lm):
+def test_auto_picks_q4_for_cached_steps_and_fp32_for_prompts(lm):
+    one = lm.next_token("")  # the start token alone: a one-token pass
+    assert len(one.tokens) < Q4_MAX_PROMPT and one.precision == "q4" and lm.last_precision == "q4"
     short = lm.next_token("Once upon a")
-    assert short.precision == "q4" and lm.last_precision == "q4"
+    assert len(short.tokens) >= Q4_MAX_PROMPT and short.precision == "fp32"
     long_text = " ".join(["the cat sat on the mat and"] * 6)
     long = lm.next_token(long_text)
     assert len(long.tokens) >= 30 > Q4_MAX_PROMPT
