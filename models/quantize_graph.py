@@ -242,3 +242,51 @@ def head_as_two_4bit_fp32(model, block_size: int) -> str:
             g.initializer.remove(inits[name])
     err = float(np.abs(w - hi_w - lo_w).max() / np.abs(w).max())
     return f"lm_head ({n_out} x {k}): two 4-bit MatMulNBits in fp32 arithmetic (8-bit weights within {err:.1e} of the largest)"
+
+
+def embedding_from_halves(model) -> str:
+    """Let the embedding Gather read the lm_head's two 4-bit halves (head_as_two_4bit_fp32) instead of the
+    8-bit table, which then goes: the tied matrix is stored once, as the two halves (28 MB less).
+    ``GatherBlockQuantized`` (4 bits, blocks along the width) on each half's rows, added: the same numbers
+    the lm_head computes with. Returns what was done."""
+    from onnx import helper, numpy_helper
+
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    gather = next((n for n in g.node if n.op_type == "GatherBlockQuantized"), None)
+    halves = [n for n in g.node if n.op_type == "MatMulNBits" and n.name.endswith(("_hi", "_lo"))]
+    if gather is None or len(halves) != 2:
+        raise RuntimeError("no 8-bit embedding Gather and 4-bit lm_head halves found")
+    att = {a.name: a.i for a in halves[0].attribute}
+    vocab, width, block = att["N"], att["K"], att["block_size"]
+    kb = width // block
+    outs, nodes = [], []
+    for head in halves:
+        part = head.name.rsplit("_", 1)[-1]
+        b, scales, zeros = head.input[1], head.input[2], head.input[3]
+        shaped = []
+        for name, shape in ((b, [vocab, width // 2]), (scales, [vocab, kb]), (zeros, [vocab, (kb + 1) // 2])):
+            shape_name = f"{name}_rows_shape"
+            g.initializer.append(numpy_helper.from_array(np.array(shape, np.int64), shape_name))
+            nodes.append(helper.make_node("Reshape", [name, shape_name], [f"{name}_rows"], name=f"{name}_rows"))
+            shaped.append(f"{name}_rows")
+        out = f"{gather.output[0]}_{part}"
+        nodes.append(helper.make_node("GatherBlockQuantized", [shaped[0], gather.input[1], shaped[1], shaped[2]], [out],
+                                      name=out, domain="com.microsoft", gather_axis=0, quantize_axis=1,
+                                      block_size=block, bits=4))
+        outs.append(out)
+    nodes.append(helper.make_node("Add", outs, list(gather.output), name=f"{gather.output[0]}_sum"))
+    old_inputs = [i for i in gather.input if i in inits]
+    reshapes = [n for n in g.node if n.output and n.output[0] == gather.input[0]]
+    all_nodes = list(g.node)
+    i = all_nodes.index(gather)
+    all_nodes[i:i + 1] = nodes
+    for r in reshapes:
+        all_nodes.remove(r)
+        old_inputs += [x for x in r.input if x in inits]
+    g.ClearField("node")
+    g.node.extend(all_nodes)
+    for name in old_inputs:
+        if not any(name in n.input for n in g.node) and name in inits:
+            g.initializer.remove(inits[name])
+    return f"embedding: GatherBlockQuantized on the lm_head's two 4-bit halves ({vocab} x {width}); 8-bit table removed"

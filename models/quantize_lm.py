@@ -29,7 +29,8 @@ What gets quantised
   measured on one machine, P(" time" | "Once upon a") was 0.347 on its AVX-512 VNNI kernels and
   0.380 on its AVX2 kernels (models/cpu_mask), over the faithful rule. At level 1 onnxruntime has
   no fast kernel for the 8-bit lm_head (100 ms a step), so the head becomes two 4-bit halves in
-  fp32 arithmetic (quantize_graph.head_as_two_4bit_fp32). With level 4 the MLP's down projections
+  fp32 arithmetic (quantize_graph.head_as_two_4bit_fp32), which the embedding Gather reads too
+  (quantize_graph.embedding_from_halves: the tied matrix is stored once). With level 4 the MLP's down projections
   (K = the intermediate width) still compute in fp32: their inputs carry SmolLM2's massive
   activations, which int8 blocks cannot hold.
 * Parity is measured on this CPU's kernels and, where the CPU can hide its AVX-512 and VNNI
@@ -50,12 +51,13 @@ import time
 from pathlib import Path
 
 from core.io import atomic_path, atomic_write_json, sha256_file
-from models.quantize_graph import (exact_q4_1, fp32_compute_for_wide_inputs, head_as_two_4bit_fp32, share_embedding,
-                                   untie_lm_head)
+from models.quantize_graph import (embedding_from_halves, exact_q4_1, fp32_compute_for_wide_inputs,
+                                   head_as_two_4bit_fp32, share_embedding, untie_lm_head)
 from models.quantize_parity import is_faithful, log, parity
 
 FP32_LEVELS = (0, 1)  # MatMulNBits accuracy levels that compute in fp32 (2 and 3: fp16 / bf16 where the CPU has it)
-RECIPE_VERSION = 5  # 2: one graph, the embedding on the 8-bit lm_head table; 4: down_proj in fp32; 5: fp32 arithmetic
+RECIPE_VERSION = 6  # 2: one graph, the embedding on the 8-bit lm_head table; 4: down_proj in fp32; 5: fp32 arithmetic;
+# 6: the embedding reads the lm_head's 4-bit halves (the tied matrix stored once again)
 DEFAULT_ACCURACY_LEVEL = 1  # fp32 arithmetic: the same answers on every CPU
 
 
@@ -120,16 +122,17 @@ def quantize_file(
     if originals:
         counts.update(exact_q4_1(model, originals, block_size))
         log(f"{src.name}: Q4_1 grid restored ({counts}) in {time.perf_counter() - t0:.1f} s")
-    for n in model.graph.node:
-        if n.op_type == "MatMulNBits":
-            b = next(a.i for a in n.attribute if a.name == "bits")
-            counts[f"MatMulNBits_{b}bit"] = counts.get(f"MatMulNBits_{b}bit", 0) + 1
     if head is not None and head_bits == 8:
         counts["embedding"] = share_embedding(model, block_size)
         if accuracy_level in FP32_LEVELS:
             counts["lm_head"] = head_as_two_4bit_fp32(model, block_size)
+            counts["embedding"] = embedding_from_halves(model)
     if accuracy_level not in FP32_LEVELS:
         counts["fp32_compute"] = fp32_compute_for_wide_inputs(model)
+    for n in model.graph.node:
+        if n.op_type == "MatMulNBits":
+            b = next(a.i for a in n.attribute if a.name == "bits")
+            counts[f"MatMulNBits_{b}bit"] = counts.get(f"MatMulNBits_{b}bit", 0) + 1
     counts["MatMul_left_fp32"] = sum(1 for n in model.graph.node if n.op_type == "MatMul")
     log(f"{src.name}: quantised ({counts}) in {time.perf_counter() - t0:.1f} s; saving {dst.name}")
     with atomic_path(dst, suffix=".onnx") as tmp:

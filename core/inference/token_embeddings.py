@@ -33,8 +33,8 @@ _PASS_THROUGH = ("Cast", "Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity
 
 def embedding_matrix(graph_path: str | Path) -> np.ndarray:
     """The (vocab, width) table that the graph's Gather reads with ``input_ids``: an fp32
-    initializer, or (the installed app's 4-bit graph) an 8-bit table read by
-    ``GatherBlockQuantized``, dequantised here exactly as the graph does."""
+    initializer, or 4- or 8-bit rows read by ``GatherBlockQuantized`` (the installed app's 4-bit graph
+    adds two 4-bit halves), dequantised here exactly as the graph does."""
     from onnx import numpy_helper
 
     model = load_graph(graph_path)
@@ -49,7 +49,7 @@ def embedding_matrix(graph_path: str | Path) -> np.ndarray:
             return numpy_helper.to_array(tables[node.input[0]]).reshape(numpy_helper.to_array(tables[node.input[1]]))
         return None
 
-    ids_like, readers = {"input_ids"}, []
+    ids_like, readers, parts = {"input_ids"}, [], []
     for node in model.graph.node:
         if not node.input or not any(i in ids_like for i in node.input):
             continue
@@ -62,16 +62,38 @@ def embedding_matrix(graph_path: str | Path) -> np.ndarray:
         elif node.op_type == "GatherBlockQuantized" and node.input[1] in ids_like:
             attrs = {a.name: a.i for a in node.attribute}
             data, scales = constant(node.input[0]), constant(node.input[2])
-            zeros = constant(node.input[3]) if len(node.input) > 3 else None
-            if attrs.get("bits", 4) == 8 and attrs.get("quantize_axis") == 1 and data is not None and scales is not None:
-                rows, block = data.shape[0], int(attrs["block_size"])
-                q = data.reshape(rows, -1, block).astype(np.float32)
-                z = zeros.reshape(rows, -1, 1).astype(np.float32) if zeros is not None else 128.0
-                return ((q - z) * scales.reshape(rows, -1, 1)).reshape(rows, -1).astype(np.float32)
+            zeros = constant(node.input[3]) if len(node.input) > 3 and node.input[3] else None
+            if attrs.get("quantize_axis") == 1 and data is not None and scales is not None and \
+                    attrs.get("bits", 4) in (4, 8):
+                parts.append((node.output[0], _dequantize_rows(data, scales, zeros, attrs.get("bits", 4),
+                                                               int(attrs["block_size"]))))
+                continue
         readers.append(node.op_type)
+    if len(parts) == 1:
+        return parts[0][1]
+    if parts:  # the rows as a sum of quantised parts (the 4-bit file: two halves added)
+        names = {name for name, _ in parts}
+        if any(n.op_type == "Add" and set(n.input) == names for n in model.graph.node):
+            return np.sum([table for _, table in parts], axis=0, dtype=np.float32)
     raise FileFormatError(graph_path, "no token embedding table found", expected="a Gather of input_ids from a 2-D "
-                          "weight (or an 8-bit GatherBlockQuantized)", found="input_ids read by " +
-                          (", ".join(readers) or "nothing"))
+                          "weight (or 4- or 8-bit GatherBlockQuantized rows, or a sum of them)",
+                          found="input_ids read by " + (", ".join(readers) or "nothing"))
+
+
+def _dequantize_rows(data: np.ndarray, scales: np.ndarray, zeros: np.ndarray | None, bits: int,
+                     block: int) -> np.ndarray:
+    """GatherBlockQuantized's table as float32 (rows, width): blocks along the width, ``(q - z) * scale``;
+    4-bit values two to a byte, the first in the low nibble (zero points packed the same way)."""
+    rows = data.shape[0]
+    if bits == 4:
+        data = np.stack([data & 0x0F, data >> 4], axis=-1).reshape(rows, -1)
+        if zeros is not None:
+            zeros = np.stack([zeros & 0x0F, zeros >> 4], axis=-1).reshape(rows, -1)
+    q = data.reshape(rows, -1, block).astype(np.float32)
+    n_blocks = q.shape[1]
+    default = 8.0 if bits == 4 else 128.0
+    z = zeros.reshape(rows, -1)[:, :n_blocks, None].astype(np.float32) if zeros is not None else default
+    return ((q - z) * scales.reshape(rows, -1)[:, :n_blocks, None]).reshape(rows, -1).astype(np.float32)
 
 
 def token_names(tokenizer: Tokenizer, rows: int) -> list[str]:

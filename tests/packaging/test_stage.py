@@ -40,9 +40,9 @@ def test_the_language_model_ships_as_one_4bit_file(shipped_lm):
     files = sorted(p.name for p in shipped_lm.iterdir())
     assert files == ["manifest.json", "model_q4.onnx", "tokenizer.json"]
     size = (shipped_lm / "model_q4.onnx").stat().st_size
-    # the fp32 graph is 542 MB; the embedding reads the tied table in 8 bits (28 MB), the lm_head the same
-    # weights as two 4-bit halves computed in fp32 (models/quantize_graph.head_as_two_4bit_fp32, 36 MB)
-    assert size < 160e6
+    # the fp32 graph is 542 MB; the tied table is stored once, as two 4-bit halves that the lm_head (in fp32
+    # arithmetic) and the embedding both read (models/quantize_graph.py)
+    assert size < 130e6
     m = json.loads((shipped_lm / "manifest.json").read_text())
     assert m["precision"] == "q4" and m["shipped_variant"]["parity"]["top1_agreement"] >= 0.95
 
@@ -55,10 +55,11 @@ def test_the_shipped_model_reads_steps_and_says_it_is_4bit(shipped_lm):
     hidden = lm.next_token("Once upon a", hidden_states=True)
     assert hidden.hidden_states.shape == (31, 4, 576) and hidden.precision == "q4"
     fp32 = registry.open(registry.LANGUAGE_MODEL, precision="fp32")
-    table = embedding_matrix(shipped_lm / "model_q4.onnx")  # the 8-bit table, dequantised
+    table = embedding_matrix(shipped_lm / "model_q4.onnx")  # the two 4-bit halves, dequantised and added
     exact = embedding_matrix(fp32.session.path)
     assert table.shape == exact.shape == (49152, 576)
-    assert np.abs(table - exact).max() < 0.01 and np.abs(table - exact).mean() < 1e-3
+    # within half an 8-bit step of fp32 (0.006) plus the second half's error (0.005; see test_lens.py)
+    assert np.abs(table - exact).max() < 0.011 and np.abs(table - exact).mean() < 1e-3
 
 
 def test_the_encoder_ships_with_16bit_weights_when_they_keep_parity(tmp_path):
