@@ -23,6 +23,7 @@ from gui.panels.language.pickable import FitScroll
 from gui.panels.language.token_bars import ROW_H, BarRow, TokenBars
 from gui.panels.language.token_chips import Chip, TokenChips
 from gui.task_runner import TaskRunner
+from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.inline_message import InlineMessage
 from gui.lifetime import bind
 
@@ -50,6 +51,7 @@ class NextWordPanel(QWidget):
         self._chips_of: tuple = ()
 
         self.model_label = QLabel(wordWrap=True)
+        self.notice = ElidedLabel(object_name="model_notice")  # a precision fallback and why: one line
         self.precision = QComboBox(toolTip="which ONNX files answer: fp32 (exact), the 4-bit files (faster on short "
                                            "passes), or auto (4-bit for cached steps when it is faithful)")
         for key, text in PRECISIONS.items():
@@ -90,6 +92,7 @@ class NextWordPanel(QWidget):
         seeding.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.notice)
         layout.addWidget(self.prompt)
         layout.addWidget(FitScroll(self.chips, 110))
         layout.addWidget(self.text)
@@ -180,6 +183,7 @@ class NextWordPanel(QWidget):
             key = self.precision.itemData(i)
             self.precision.model().item(i).setEnabled(key in offered or key == "auto")
         self._on_trace_changed()
+        self._on_note_changed()
 
     def _on_trace_changed(self) -> None:
         m, t, info = self._model, self._model.trace, self._model.info
@@ -248,5 +252,5 @@ class NextWordPanel(QWidget):
             self.note.show_message(m.problem, "error")
             return
         notes = [n for n in (t.note, t.stopped) if n] if t is not None else []
-        notes += [info.notice] if info is not None and info.notice else []
+        self.notice.setText(info.notice if info is not None and info.notice else "")
         self.note.show_message("; ".join(notes), "info")

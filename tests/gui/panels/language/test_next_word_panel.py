@@ -204,3 +204,21 @@ def test_problems_are_inline(qtbot, show, session, tmp_path, monkeypatch):
     m.model_path = str(tmp_path)  # a folder without tokenizer.json
     qtbot.waitUntil(lambda: "tokenizer.json" in m.problem, timeout=30000)
     assert "no tokenizer.json" in panel.note.plain and "expected" in panel.note.plain
+
+
+def test_a_precision_notice_is_one_status_line(qtbot, show, session):
+    """However long (a fallback with its reason), the model's notice is one elided line with the whole text
+    in its tooltip: it neither wraps into the panel nor widens it."""
+    from core.state.session import ModelInfo
+
+    panel = show(NextWordPanel)
+    width = panel.minimumSizeHint().width()
+    long = "4-bit file computes with integer kernels checked on avx512-vnni, not on this CPU's (avx2); " * 4
+    session.language.info = ModelInfo(name="SmolLM2-135M", provider="CPUExecutionProvider",
+                                      precisions=("auto", "fp32", "q4"), notice=long + "auto uses fp32")
+    assert panel.notice.isVisibleTo(panel) and panel.notice.toolTip().endswith("auto uses fp32")
+    assert panel.notice.height() <= panel.notice.fontMetrics().height() + 2
+    assert panel.minimumSizeHint().width() == width
+    assert panel.notice.shown_text().endswith("…") or len(panel.notice.shown_text()) == len(panel.notice.text())
+    session.language.info = ModelInfo(name="SmolLM2-135M", provider="CPUExecutionProvider", precisions=("fp32",))
+    assert not panel.notice.isVisibleTo(panel)
