@@ -254,7 +254,9 @@ class View3D(QWidget):
         self.gl = _GLView()
         self.gl.setBackgroundColor(BACKGROUND)
         self.gl_box = QWidget.createWindowContainer(self.gl, self)
-        self.gl_box.setMinimumSize(320, 240)  # a zero-sized GL window gives "Framebuffer incomplete"
+        # a zero-sized GL window gives "Framebuffer incomplete"; more than this and a short window (1366 x 768 with
+        # two messages) lets the native GL window overflow its panel and paint over the dock below
+        self.gl_box.setMinimumSize(200, 120)
         self.gl_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         _VIEWS.add(self)  # see _delete_views
         lay = QVBoxLayout(self)

@@ -152,3 +152,31 @@ def test_show_in_the_cloud_reveals_it_where_the_workspace_hides_it(qtbot, win):
     win.switch_workspace("words")
     win.switch_workspace("language")
     assert win.centralWidget().isHidden()
+
+
+def test_the_cloud_never_overflows_onto_the_docks_of_a_short_window(qtbot, win):
+    """A 1366 x 768 screen with two messages above the panels: the cloud keeps within its place (a native GL
+    window that overflowed its panel painted over the dock below)."""
+    win.resize(1284, 700)  # the first size on a 1366 x 768 screen, less a taskbar
+    win.show()
+    qtbot.waitExposed(win)
+    for i in range(2):
+        win.message_bar.show_message(f"a notice {i} long enough to take two lines of the window: " + "words " * 40,
+                                     "info")
+    for name in WORKSPACES:
+        win.switch_workspace(name)
+        qtbot.wait(30)
+        central = win.centralWidget()
+        if central.isHidden():
+            continue
+        assert central.height() >= central.minimumSizeHint().height(), (name, central.height())
+        for dname in docks_of(name):
+            dock = win.docks[dname]
+            if dock.isVisible() and win.rect().intersects(dock.geometry()):
+                assert not central.geometry().intersects(dock.geometry()), (name, dname)
+
+
+@pytest.mark.gl
+def test_the_3d_cloud_never_overflows_onto_the_docks_of_a_short_window(qtbot, win):
+    """The same with the real 3D view (a native OpenGL window), under Xvfb."""
+    test_the_cloud_never_overflows_onto_the_docks_of_a_short_window(qtbot, win)
