@@ -373,9 +373,7 @@ class MainWindow(QMainWindow):
 
     def reveal_cloud(self) -> None:
         """Show the 3D cloud in a workspace that hides it (until the workspace is arranged again)."""
-        central = self.centralWidget()
-        if central is not None and central.isHidden():
-            central.show()
+        self.workspaces.reveal_cloud()
 
     def show_start_page(self) -> None:
         if self._start_page is None:

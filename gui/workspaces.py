@@ -47,7 +47,7 @@ ARRANGEMENTS: dict[str, Arrangement] = {
                             left_width=0.36, bottom_height=0.9, cloud=False,
                             hint="What SmolLM2 predicts, layer by layer; a word in context; search by meaning"),
     "network": Arrangement(left=(("draw_pad",),), right=(("image_cloud",),), bottom=(("digit_layers", "onnx_layers"),),
-                           left_width=0.22, right_width=0.26, bottom_height=0.42, bottom_full=True,
+                           left_width=0.24, right_width=0.24, bottom_height=0.9, cloud=False,
                            hint="A digit classifier's layers, its image embeddings, any ONNX model's layers"),
     "train": Arrangement(left=(("train",),), left_width=0.6,
                          hint="Train word2vec on a corpus and watch its vectors settle, epoch by epoch"),
@@ -199,6 +199,17 @@ class Workspaces(QObject):
         central = self.window.centralWidget()
         if central is not None:
             central.setVisible(on)
+
+    def reveal_cloud(self) -> None:
+        """Show the cloud in a workspace that hides it, the bottom docks giving it the room it needs."""
+        central = self.window.centralWidget()
+        if central is None or not central.isHidden():
+            return
+        central.show()
+        a = ARRANGEMENTS.get(self.current)
+        bottom = [self.window.docks[g[0]] for g in (a.bottom if a else ()) if g and g[0] in self.window.docks]
+        if bottom:
+            self.window.resizeDocks(bottom[:1], [int(self.window.height() * 0.4)], Qt.Orientation.Vertical)
 
     @property
     def shows_cloud(self) -> bool:

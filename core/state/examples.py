@@ -95,7 +95,7 @@ EXAMPLES: dict[str, Example] = {e.name: e for e in [
     Example("digits_cloud", "5,000 digits as image embeddings", "network",
             "Take the 500 numbers of the layer before the softmax for each of 5,000 digits and project them: "
             "the digits sort themselves into ten islands.",
-            "The cloud coloured by label; the misclassified digits are marked.",
+            "The 3D cloud, coloured by label; the misclassified digits are marked.",
             "image_cloud", "images_show", (), action="show_images"),
     Example("train_news", "Train word2vec on the news", "train",
             "Word vectors are learned by predicting words from their neighbours; watch a model learn from "

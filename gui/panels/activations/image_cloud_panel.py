@@ -9,6 +9,7 @@ raw pixel space and in the 500-wide layer, and the trustworthiness of each 3D la
 """
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from core.embeddings.embedding_set import EmbeddingSet
@@ -35,6 +36,8 @@ def images_job() -> Job[ImageSet]:
 
 
 class ImageCloudPanel(QWidget):
+    cloud_requested = Signal()  # the digits are in the cloud: the window shows it if its workspace hides it
+
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("image_cloud")
@@ -101,6 +104,7 @@ class ImageCloudPanel(QWidget):
         s.cloud.marked = tuple(int(r) for r in imgs.misclassified)
         s.status = f"showing {len(imgs.embeddings):,} digits in the 500-wide layer; {len(imgs.misclassified)} " \
                    f"misclassified are marked"
+        self.cloud_requested.emit()
 
     def go_back(self) -> None:
         if self.previous is not None:
