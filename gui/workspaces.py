@@ -47,7 +47,7 @@ ARRANGEMENTS: dict[str, Arrangement] = {
                             left_width=0.36, bottom_height=0.9, cloud=False,
                             hint="What SmolLM2 predicts, layer by layer; a word in context; search by meaning"),
     "network": Arrangement(left=(("draw_pad",),), right=(("image_cloud",),), bottom=(("digit_layers", "onnx_layers"),),
-                           left_width=0.24, right_width=0.24, bottom_height=0.9, cloud=False,
+                           left_width=0.24, right_width=0.2, bottom_height=0.9, cloud=False,
                            hint="A digit classifier's layers, its image embeddings, any ONNX model's layers"),
     "train": Arrangement(left=(("train",),), left_width=0.6,
                          hint="Train word2vec on a corpus and watch its vectors settle, epoch by epoch"),
@@ -107,14 +107,18 @@ class Workspaces(QObject):
             self.remember()
         self.current = name
         size = self.window.size()
-        self._corners(ARRANGEMENTS[name])
-        saved = None if reset else self.states.get(name)
-        if not saved or not self._restore(name, saved):
-            self.arrange(name)
-        if self.window.size() != size:  # docks passing through side by side while they are tabbed grew it
-            self.window.resize(size)
-        self._show_cloud(ARRANGEMENTS[name].cloud)
-        self.fix_tab_bars()
+        self.window.setUpdatesEnabled(False)  # one paint of the new arrangement, none of the steps to it
+        try:
+            self._corners(ARRANGEMENTS[name])
+            saved = None if reset else self.states.get(name)
+            if not saved or not self._restore(name, saved):
+                self.arrange(name)
+            if self.window.size() != size:  # docks passing through side by side while they are tabbed grew it
+                self.window.resize(size)
+            self._show_cloud(ARRANGEMENTS[name].cloud)
+            self.fix_tab_bars()
+        finally:
+            self.window.setUpdatesEnabled(True)
         with_signals = self.actions[name]
         with_signals.setChecked(True)
         self.changed.emit(name)
