@@ -58,11 +58,14 @@ class ImageCloudPanel(QWidget):
 
         row = QHBoxLayout()
         row.addWidget(self.show_button)
-        row.addWidget(self.back_button)
         row.addWidget(self.progress)
         row.addStretch(1)
+        back = QHBoxLayout()  # its own row: the panel fits a narrow column (gui.workspaces)
+        back.addWidget(self.back_button)
+        back.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
+        lay.addLayout(back)
         for w in (self.message, self.summary, self.knn, self.trust, self.nearest_title, self.nearest):
             lay.addWidget(w)
         lay.addStretch(1)
