@@ -360,7 +360,12 @@ class MainWindow(QMainWindow):
             self.raise_panel(ex.panel)
         panel = self.panel(ex.panel) if ex.panel else self.centralWidget()
         if ex.action and panel is not None:
-            getattr(panel, ex.action)(*ex.action_args)
+            act = getattr(panel, ex.action, None)
+            if act is None:  # the panel could not be built here (its placeholder says why)
+                self.message_bar.show_message(f"The example “{ex.title}” needs the {self.docks[ex.panel].windowTitle()} "
+                                              "panel, which could not be built: see that panel", "error")
+                return
+            act(*ex.action_args)
         look = self.panel(ex.focus_panel) if ex.focus_panel else panel
         if ex.focus_panel:
             self.raise_panel(ex.focus_panel)
