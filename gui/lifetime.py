@@ -7,6 +7,8 @@ is destroyed, so such a result reaches no one and is dropped quietly.
 """
 from __future__ import annotations
 
+import inspect
+import weakref
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, SignalInstance
@@ -18,9 +20,15 @@ def bind(owner: QObject, signal: Any, slot: Callable) -> None:
     if isinstance(signal, SignalInstance) and isinstance(getattr(slot, "__self__", None), QObject):
         return  # Qt ends a connection to a QObject's method with that object
 
+    # a bound method is held weakly here, as psygnal holds it: this connection must not keep its object alive
+    held = weakref.WeakMethod(slot) if inspect.ismethod(slot) else (lambda: slot)
+
     def release(*_args) -> None:
+        target = held()
+        if target is None:  # the object went first: psygnal dropped the connection with it
+            return
         try:
-            signal.disconnect(slot)
+            signal.disconnect(target)
         except (RuntimeError, TypeError, ValueError, SystemError):  # already gone with its sender
             pass
 

@@ -39,6 +39,7 @@ from gui.find_box import FindBox
 from gui.start_page import StartPage
 from gui.widgets.spotlight import spotlight
 from core.state.examples import WORKSPACES, apply as apply_example, example
+from gui.lifetime import bind
 
 log = logging.getLogger(__name__)
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -113,7 +114,7 @@ class MainWindow(QMainWindow):
         self.controllers = Controllers(session, self.runner, self)
         self._restore_layout()
         self.message_bar.sync()
-        session.events.embeddings.connect(self._on_embeddings_changed)
+        bind(self, session.events.embeddings, self._on_embeddings_changed)
         self._on_embeddings_changed()
 
     # -- building ---------------------------------------------------------------------

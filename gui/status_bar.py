@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 from core.state.session import Session
 from gui.task_runner import TaskRunner
 from gui.widgets.progress_bar import LazyProgressBar
+from gui.lifetime import bind
 
 SHOW_AFTER_MS = 250
 REFRESH_MS = 250  # progress repaints are coalesced: under software GL a window repaint is not free
@@ -38,11 +39,11 @@ class StatusBar(QStatusBar):
         self._coalesce.timeout.connect(self._refresh)
 
         self.cancel_button.clicked.connect(self._cancel_shown)
-        runner.started.connect(self._on_job_started)
-        runner.progress.connect(self._on_job_progress)
-        runner.finished.connect(lambda kind: self._refresh())
-        session.events.embeddings.connect(self._on_embeddings_changed)
-        session.events.status.connect(self._on_status_changed)
+        bind(self, runner.started, self._on_job_started)
+        bind(self, runner.progress, self._on_job_progress)
+        bind(self, runner.finished, lambda kind: self._refresh())
+        bind(self, session.events.embeddings, self._on_embeddings_changed)
+        bind(self, session.events.status, self._on_status_changed)
         self._on_embeddings_changed()
         self._refresh()
 

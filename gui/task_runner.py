@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Generator
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from superqt.utils import GeneratorWorker
 
@@ -35,6 +36,18 @@ class _Slot:
     generation: int
     worker: GeneratorWorker
     label: str
+
+
+def alive(callback: Callable) -> bool:
+    """False when ``callback`` belongs to a Qt object that was deleted: a method of a destroyed widget, or
+    a function that closes over one (a panel's lambda). Its result is then dropped quietly."""
+    owners = [getattr(callback, "__self__", None)]
+    for cell in getattr(callback, "__closure__", None) or ():
+        try:
+            owners.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            pass
+    return all(shiboken6.isValid(o) for o in owners if isinstance(o, QObject))
 
 
 class TaskRunner(QObject):
@@ -107,18 +120,19 @@ class TaskRunner(QObject):
             self.progress.emit(kind, float(p.fraction), p.message)
             if p.payload is not None:
                 self.intermediate.emit(kind, p.payload)
-            if on_progress is not None:
+            if on_progress is not None and alive(on_progress):
                 on_progress(p)
 
         def returned(value: Any) -> None:
-            if current() and on_result is not None:
+            if current() and on_result is not None and alive(on_result):
                 on_result(value)
 
         def errored(exc: BaseException) -> None:
             if not current():
                 return
             if on_error is not None and isinstance(exc, ExplorerError):
-                on_error(exc)  # an expected problem, shown where it arose (inline)
+                if alive(on_error):  # a result for a closed panel is dropped quietly
+                    on_error(exc)  # an expected problem, shown where it arose (inline)
             else:
                 self.failed.emit(kind, exc)  # a bug, or a problem no panel shows: the error reporter
 

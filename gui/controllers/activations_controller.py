@@ -21,6 +21,7 @@ from core.progress import Job, Progress
 from core.projections.quality import trustworthiness
 from core.state.session import Session
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 LAYERS, UNITS, TRUST = "activations.layers", "activations.units", "activations.trust"
 
@@ -34,14 +35,14 @@ class ActivationsController(QObject):
         self._table = None  # per layer, (1000, units): the held-out digits' unit scores
         self._dirty = False
         a = session.activations
-        a.events.digit.connect(self.request)
-        a.events.unit.connect(self._request_unit)
+        bind(self, a.events.digit, self.request)
+        bind(self, a.events.unit, self._request_unit)
         for e in (a.events.layers, a.events.images, session.events.embeddings):
-            e.connect(self._place)
-        a.events.images.connect(self._on_images_changed)
-        session.neighbours.events.query.connect(self._on_query_changed)
-        session.cloud.events.layout.connect(self._request_trust)
-        runner.finished.connect(self._on_finished)
+            bind(self, e, self._place)
+        bind(self, a.events.images, self._on_images_changed)
+        bind(self, session.neighbours.events.query, self._on_query_changed)
+        bind(self, session.cloud.events.layout, self._request_trust)
+        bind(self, runner.finished, self._on_finished)
 
     def model(self):
         """The digit CNN, opened once (on a worker thread, by the first job that needs it)."""

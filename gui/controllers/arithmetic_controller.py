@@ -11,6 +11,7 @@ from core.progress import Job, Progress
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 KIND = "arithmetic"
 RESULTS = 15
@@ -32,7 +33,7 @@ class ArithmeticController(QObject):
         for signal in (session.events.embeddings, model.events.expression, model.events.method,
                        model.events.exclude_inputs, session.neighbours.events.restrict,
                        session.neighbours.events.backend, session.neighbours.events.engines):
-            signal.connect(self.request)
+            bind(self, signal, self.request)
         self.request()
 
     def _request(self) -> None:

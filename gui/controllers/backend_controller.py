@@ -19,6 +19,7 @@ from core.embeddings.search.milvus_connect import MilvusTarget
 from core.progress import Job, scaled
 from core.state.session import Session
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 OPEN, BUILD, EXPORT, LOAD, ATTACH = "search-open", "hnsw-index", "milvus-export", "load", "milvus-attach"
 
@@ -59,8 +60,8 @@ class BackendController(QObject):
         super().__init__(parent)
         self._session, self._runner = session, runner
         self._incoming: Engines | None = None  # engines that arrive with the next set (an opened collection)
-        session.events.embeddings.connect(self._on_embeddings_changed)
-        session.neighbours.events.backend.connect(self._on_backend_changed)
+        bind(self, session.events.embeddings, self._on_embeddings_changed)
+        bind(self, session.neighbours.events.backend, self._on_backend_changed)
         self._on_embeddings_changed()
 
     @property

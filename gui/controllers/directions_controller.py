@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject
 from core.embeddings.directions import score_words
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
+from gui.lifetime import bind
 
 
 class DirectionsController(QObject):
@@ -17,7 +18,7 @@ class DirectionsController(QObject):
         self.request = Debouncer(20, self._recompute, self)
         model = session.directions
         for signal in (session.events.embeddings, model.events.pairs, model.events.probes, model.events.orthogonal):
-            signal.connect(self.request)
+            bind(self, signal, self.request)
         self.request()
 
     def _recompute(self) -> None:

@@ -13,6 +13,7 @@ from core.progress import Job
 from core.state.session import Activity
 from gui.controllers.debounce import Debouncer
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 
 class KeyedJob(QObject):
@@ -23,9 +24,9 @@ class KeyedJob(QObject):
         self._key: tuple | None = None  # the inputs of the result on show or being computed
         self.request = Debouncer(delay_ms, self._request, self)
         for signal in signals:
-            signal.connect(self.request)
-        runner.finished.connect(lambda kind: setattr(self._m, "activity", None) if kind == self._kind else None)
-        runner.cancelled.connect(self._on_cancelled)
+            bind(self, signal, self.request)
+        bind(self, runner.finished, lambda kind: setattr(self._m, "activity", None) if kind == self._kind else None)
+        bind(self, runner.cancelled, self._on_cancelled)
 
     def _request(self) -> None:
         """Subclasses: read the inputs, call :meth:`changed`, then :meth:`start` a job."""

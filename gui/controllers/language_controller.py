@@ -24,6 +24,7 @@ from core.progress import Job, Progress
 from core.state.session import Activity, ModelInfo, Session
 from gui.controllers.debounce import Debouncer
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 KIND = "language"
 BUILT = "SmolLM2-135M"
@@ -53,11 +54,11 @@ class LanguageController(QObject):
         self.request = Debouncer(0, self._request, self)
         ev = m.events
         for signal in (ev.active, ev.model_path, ev.precision, ev.prompt, ev.appended, ev.generating):
-            signal.connect(self.request)
+            bind(self, signal, self.request)
         for signal in (ev.temperature, ev.top_k, ev.top_p, ev.n_top, ev.trace):
-            signal.connect(self._render)
-        runner.cancelled.connect(self._on_cancelled)
-        runner.finished.connect(self._on_finished)
+            bind(self, signal, self._render)
+        bind(self, runner.cancelled, self._on_cancelled)
+        bind(self, runner.finished, self._on_finished)
         self.request()
 
     def settings(self) -> Settings:

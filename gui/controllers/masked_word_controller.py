@@ -12,6 +12,7 @@ from core.progress import Job, Progress
 from core.state.session import Activity, Session
 from gui.controllers.debounce import Debouncer
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 KIND = "masked"
 
@@ -28,10 +29,10 @@ class MaskedWordController(QObject):
         self._m = m = session.language.masked
         self._runner = runner
         self.request = Debouncer(0, self._request, self)
-        m.events.active.connect(self.request)
-        m.events.sentence.connect(self.request)
-        runner.finished.connect(self._on_finished)
-        runner.cancelled.connect(self._on_cancelled)
+        bind(self, m.events.active, self.request)
+        bind(self, m.events.sentence, self.request)
+        bind(self, runner.finished, self._on_finished)
+        bind(self, runner.cancelled, self._on_cancelled)
         self.request()
 
     def _request(self) -> None:

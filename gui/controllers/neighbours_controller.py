@@ -15,6 +15,7 @@ from core.progress import Job, Progress
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 KIND = "neighbours"
 
@@ -38,8 +39,8 @@ class NeighboursController(QObject):
         model = session.neighbours
         for signal in (session.events.embeddings, model.events.query, model.events.metric, model.events.k,
                        model.events.restrict, model.events.backend, model.events.engines):
-            signal.connect(self.request)
-        session.events.selection.connect(self._on_selection_changed)
+            bind(self, signal, self.request)
+        bind(self, session.events.selection, self._on_selection_changed)
         self.request()
 
     def _request(self) -> None:

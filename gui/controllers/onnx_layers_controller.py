@@ -13,6 +13,7 @@ from core.inference.onnx_worker import Listing, OnnxWorker
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 OPEN, RUN = "onnx.open", "onnx.run"
 FIRST_SHOWN = 4  # tensors chosen when a model opens: its first declared outputs
@@ -25,9 +26,9 @@ class OnnxLayersController(QObject):
         self.worker = OnnxWorker()
         self.request = Debouncer(40, self._run, self)
         m = self._model
-        m.events.path.connect(self._open)
+        bind(self, m.events.path, self._open)
         for e in (m.events.graph, m.events.chosen, m.events.choice):
-            e.connect(self.request)
+            bind(self, e, self.request)
 
     def _open(self, *_changed) -> None:
         m, path = self._model, self._model.path

@@ -14,6 +14,7 @@ from core.progress import Job, Progress
 from core.state.session import Activity, Session
 from gui.controllers.debounce import Debouncer
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 INDEX, QUERY = "search.index", "search.query"
 TYPING_MS = 150
@@ -38,11 +39,11 @@ class SearchController(QObject):
         self.research = Debouncer(TYPING_MS, self._research, self)
         ev = self._m.events
         for signal in (ev.active, ev.corpus, ev.split):
-            signal.connect(self.reindex)
+            bind(self, signal, self.reindex)
         for signal in (ev.query, ev.k, ev.index):
-            signal.connect(self.research)
-        runner.finished.connect(self._on_finished)
-        runner.cancelled.connect(self._on_cancelled)
+            bind(self, signal, self.research)
+        bind(self, runner.finished, self._on_finished)
+        bind(self, runner.cancelled, self._on_cancelled)
         self.reindex()
 
     def _reindex(self) -> None:

@@ -20,6 +20,7 @@ from core.progress import Job, Progress
 from core.state.session import Session, TrainingRequest
 from gui.controllers.debounce import Debouncer
 from gui.task_runner import TaskRunner
+from gui.lifetime import bind
 
 KIND = "training"
 PROBES_KIND = "training.probes"
@@ -49,10 +50,10 @@ class TrainingController(QObject):
         self._last_switch = 0.0
         self.reprobe = Debouncer(300, self._reprobe, self)
         model = session.training
-        model.events.request.connect(self._on_request_changed)
-        model.events.run.connect(self._on_run_changed)
+        bind(self, model.events.request, self._on_request_changed)
+        bind(self, model.events.run, self._on_run_changed)
         model.events.epoch.connect(self._on_run_changed)  # a dragged slider switches sets every SWITCH_MS too
-        model.events.probes.connect(self.reprobe)
+        bind(self, model.events.probes, self.reprobe)
 
     @property
     def running(self) -> bool:

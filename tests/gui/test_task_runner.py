@@ -117,3 +117,30 @@ def test_when_quiet_waits_for_the_running_jobs_or_a_limit_and_not_after_shutdown
     runner.shutdown()
     qtbot.wait(300)
     assert calls == [False, True]
+
+
+def test_a_result_for_a_deleted_widget_is_dropped_quietly(qtbot, runner):
+    """A panel that asked for work and was closed before it came back: neither its method nor its lambda
+    runs (they would raise "Internal C++ object already deleted")."""
+    import shiboken6
+    from PySide6.QtWidgets import QLabel
+
+    from core.progress import Progress
+    from gui.task_runner import alive
+
+    def job():
+        yield Progress(0.5, "half")
+        return "done"
+
+    label = QLabel()
+    runner.run("a", job, label.setText)
+    runner.run("b", job, lambda v: label.setText(v))
+    shiboken6.delete(label)
+    assert not alive(label.setText)
+    with qtbot.waitSignals([runner.finished, runner.finished], timeout=5000):
+        pass
+    kept = QLabel()
+    qtbot.addWidget(kept)
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.run("c", job, kept.setText)
+    assert kept.text() == "done" and alive(kept.setText)
