@@ -9,9 +9,9 @@ then runs the kernels an AVX2 machine (most AMD CPUs before Zen 4, Intel before 
 build measures the 4-bit model's parity on that path too, and tests put the exact search through it.
 
 Limits: /proc/cpuinfo still lists the real flags (core.cpu reads numpy's CPUID probe first, so it sees
-the masked CPU); the fault handler is replaced if the program installs its own SIGSEGV handler (Python's
-faulthandler does: run pytest with ``-p no:faulthandler`` inside, or plain python). Build-side only: the
-app never loads it.
+the masked CPU). A program's own SIGSEGV handler (Python's faulthandler, LLVM inside Mesa) is kept
+aside by an interposed ``sigaction`` and called for real faults, so the mask stays. Build-side only:
+the app never loads it.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from pathlib import Path
 
 SOURCE = r"""
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <signal.h>
 #include <string.h>
 #include <ucontext.h>
@@ -33,6 +34,10 @@ SOURCE = r"""
 #include <cpuid.h>
 #define ARCH_SET_CPUID 0x1012
 
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+static struct sigaction next_handler;  /* the program's own SIGSEGV handler, called for real faults */
+static int have_next = 0;
+
 static void faulting(int on) { syscall(SYS_arch_prctl, ARCH_SET_CPUID, on ? 0 : 1); }
 
 static void on_segv(int sig, siginfo_t *info, void *ctx_) {
@@ -40,8 +45,15 @@ static void on_segv(int sig, siginfo_t *info, void *ctx_) {
     greg_t *r = ctx->uc_mcontext.gregs;
     const unsigned char *ip = (const unsigned char *)r[REG_RIP];
     unsigned leaf, sub, a, b, c, d;
-    (void)sig; (void)info;
-    if (!(ip[0] == 0x0f && ip[1] == 0xa2)) {  /* not CPUID: a real fault, let it crash */
+    if (!(ip[0] == 0x0f && ip[1] == 0xa2)) {  /* not CPUID: a real fault, for the program's handler */
+        if (have_next && (next_handler.sa_flags & SA_SIGINFO) && next_handler.sa_sigaction) {
+            next_handler.sa_sigaction(sig, info, ctx_);
+            return;
+        }
+        if (have_next && next_handler.sa_handler != SIG_DFL && next_handler.sa_handler != SIG_IGN) {
+            next_handler.sa_handler(sig);
+            return;
+        }
         signal(SIGSEGV, SIG_DFL);
         return;
     }
@@ -66,12 +78,28 @@ static void on_segv(int sig, siginfo_t *info, void *ctx_) {
     r[REG_RIP] += 2;
 }
 
+/* A program that installs its own SIGSEGV handler (Python's faulthandler, LLVM in Mesa) keeps the mask:
+   its handler is remembered and called for real faults, ours stays installed. */
+int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+    static sigaction_fn real = 0;
+    if (!real) real = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+    if (sig != SIGSEGV || !have_next)
+        return real(sig, act, old);
+    if (old) *old = next_handler;
+    if (act) next_handler = *act;
+    return 0;
+}
+
 __attribute__((constructor)) static void start(void) {
     struct sigaction sa;
+    sigaction_fn real = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_segv;
     sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigaction(SIGSEGV, &sa, 0);
+    memset(&next_handler, 0, sizeof next_handler);
+    next_handler.sa_handler = SIG_DFL;
+    real(SIGSEGV, &sa, 0);
+    have_next = 1;
     faulting(1);
 }
 """
@@ -109,7 +137,7 @@ def library() -> Path:
     src.write_text(SOURCE, encoding="utf-8")
     tmp = folder / f".{lib.name}.{os.getpid()}"
     cc = shutil.which("cc") or shutil.which("gcc")
-    subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(tmp), str(src)], check=True, capture_output=True)
+    subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(tmp), str(src), "-ldl"], check=True, capture_output=True)
     os.replace(tmp, lib)
     return lib
 
@@ -119,5 +147,4 @@ def environment(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     pre = env.get("LD_PRELOAD", "")
     env["LD_PRELOAD"] = f"{library()}{':' + pre if pre else ''}"
-    env.pop("PYTHONFAULTHANDLER", None)
     return env
