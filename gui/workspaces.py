@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QObject, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QTabBar, QToolBar, QWidget
 
@@ -118,10 +119,15 @@ class Workspaces(QObject):
             self._show_cloud(ARRANGEMENTS[name].cloud)
             self.fix_tab_bars()
         finally:
-            self.window.setUpdatesEnabled(True)
+            # painted on the next turn of the event loop: the relayout this started runs first, on its own
+            QTimer.singleShot(0, self._paint_again)
         with_signals = self.actions[name]
         with_signals.setChecked(True)
         self.changed.emit(name)
+
+    def _paint_again(self) -> None:
+        if shiboken6.isValid(self.window):
+            self.window.setUpdatesEnabled(True)
 
     def reset(self) -> None:
         """View ▸ Reset workspace: the current workspace's default layout."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -65,7 +65,7 @@ class CellGrid(HoverReadout, QWidget):
     def _margins(self) -> tuple[int, int]:
         """The row labels' width and the header's height, measured once per set of rows and font (every cell's
         rectangle asks: measuring 31 labels for each of 186 cells held a paint for 60 ms)."""
-        key = (id(self.rows), len(self.rows), self.font().key())
+        key = (id(self.rows), len(self.rows), getattr(self, "_font_changes", 0))
         if getattr(self, "_margin_key", None) != key:
             fm = QFontMetrics(self.font())
             self._margin_key = key
@@ -74,6 +74,11 @@ class CellGrid(HoverReadout, QWidget):
 
     def _height(self) -> int:
         return len(self.rows) * (self.cell_h + GAP) + self._margins()[1] + 2 if self.rows else 40
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.FontChange:
+            self._font_changes = getattr(self, "_font_changes", 0) + 1
+        super().changeEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(self._margins()[0] + max(len(self.columns), 1) * (self.min_w + GAP), self._height())
