@@ -35,10 +35,10 @@ from gui.theme import apply_theme
 from gui.widgets.dock_scroll import DockScroll
 from gui.widgets.message_bar import MessageBar
 from gui.workspaces import Workspaces
-from gui.find_box import FindBox
+from gui.guide import GuideActions
 from gui.start_page import StartPage
-from gui.widgets.spotlight import spotlight
-from core.state.examples import WORKSPACES, apply as apply_example, example
+from gui.find_box import FindBox
+from core.state.examples import WORKSPACES
 from gui.lifetime import bind
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def make_central(session: Session, runner: TaskRunner) -> QWidget:
     return PointCloudPanel(session, runner)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(GuideActions, QMainWindow):
     def __init__(self, session: Session, runner: TaskRunner | None = None, *, settings: Settings | None = None,
                  settings_file: str | Path | None = None, docks: list[DockSpec] | None = None,
                  central: QWidget | None = None, persist: bool = True) -> None:
@@ -343,56 +343,6 @@ class MainWindow(QMainWindow):
         dock.show()
         dock.raise_()
         return True
-
-    def show_panel(self, name: str) -> bool:
-        """Raise the dock ``name`` (in its workspace) and light it up: the find box and the View menu's way."""
-        if not self.raise_panel(name):
-            return False
-        spotlight(self.panel(name))
-        return True
-
-    def open_example(self, name: str) -> None:
-        """A guided example: its workspace, its inputs in the Session, its panel in front, its action, and
-        the thing to look at lit up (core.state.examples)."""
-        ex = example(name)
-        self.switch_workspace(ex.workspace)
-        apply_example(ex, self.session)
-        if ex.panel:
-            self.raise_panel(ex.panel)
-        panel = self.panel(ex.panel) if ex.panel else self.centralWidget()
-        if ex.action and panel is not None:
-            act = getattr(panel, ex.action, None)
-            if act is None:  # the panel could not be built here (its placeholder says why)
-                self.message_bar.show_message(f"The example “{ex.title}” needs the {self.docks[ex.panel].windowTitle()} "
-                                              "panel, which could not be built: see that panel", "error")
-                return
-            act(*ex.action_args)
-        look = self.panel(ex.focus_panel) if ex.focus_panel else panel
-        if ex.focus_panel:
-            self.raise_panel(ex.focus_panel)
-        target = look.findChild(QWidget, ex.focus) if (look is not None and ex.focus) else None
-        spotlight(target or look)
-        self.session.status = f"{ex.title}: {ex.look}"
-        if self._example_row is not None:  # one example's hint at a time
-            self.message_bar.dismiss(self._example_row)
-        self._example_row = self.message_bar.show_message(f"{ex.title} — look at: {ex.look}", "info")
-
-    def reveal_cloud(self) -> None:
-        """Show the 3D cloud in a workspace that hides it (until the workspace is arranged again)."""
-        self.workspaces.reveal_cloud()
-
-    def show_start_page(self) -> None:
-        if self._start_page is None:
-            self._start_page = StartPage(self, show_at_start=self.settings.start_page)
-            self._start_page.show_at_start.toggled.connect(lambda on: setattr(self.settings, "start_page", on))
-        self._start_page.show()
-        self._start_page.raise_()
-
-    def show_find_box(self) -> None:
-        box = FindBox(self)
-        box.show()
-        box.text.setFocus()
-        self._find_box = box
 
     def panel(self, name: str) -> QWidget | None:
         """The panel inside the dock ``name`` (None when there is no such dock)."""
