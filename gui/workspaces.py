@@ -221,10 +221,6 @@ class Workspaces(QObject):
         if bottom:
             self.window.resizeDocks(bottom[:1], [int(self.window.height() * 0.4)], Qt.Orientation.Vertical)
 
-    @property
-    def shows_cloud(self) -> bool:
-        return ARRANGEMENTS[self.current].cloud if self.current else True
-
     def fix_tab_bars(self) -> None:
         """Dock tab titles are never cut: the window's tab bars scroll instead of eliding."""
         for bar in self.window.findChildren(QTabBar):

@@ -13,7 +13,6 @@ from core.state.settings import Settings
 from gui.main_window import MainWindow
 from gui.widgets.spotlight import Spotlight
 from gui.workspaces import docks_of
-from tests.gui.conftest import wait_idle
 
 NEEDS = {"language": registry.LANGUAGE_MODEL, "network": registry.DIGITS}
 

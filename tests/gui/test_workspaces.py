@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtWidgets import QScrollArea, QTabBar
+from PySide6.QtWidgets import QTabBar
 
 from core.state.examples import WORKSPACES
 from core.state.settings import Settings
