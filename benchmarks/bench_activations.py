@@ -65,7 +65,7 @@ class PaintClock:
         clock = self
 
         class Filter(QObject):
-            def eventFilter(self, obj, event):  # noqa: N802
+            def eventFilter(self, obj, event):
                 if event.type() == QEvent.Type.Paint:
                     clock.last = time.perf_counter()
                 return False
@@ -330,8 +330,10 @@ def bench_quality(imgs) -> None:
     X, y, tr, te = imgs.embeddings.vectors, d.labels, d.train, d.heldout
     P = d.images.reshape(len(d), -1)
     for k in (1, 5, 10):
-        print(f"6. {k}-NN accuracy of the 1,000 held-out digits: pixels {knn_accuracy(P[tr], y[tr], P[te], y[te], k):.1%}, "
-              f"500-wide layer {knn_accuracy(X[tr], y[tr], X[te], y[te], k):.1%}")
+        print(
+            f"6. {k}-NN accuracy of the 1,000 held-out digits: pixels {knn_accuracy(P[tr], y[tr], P[te], y[te], k):.1%}, "
+            f"500-wide layer {knn_accuracy(X[tr], y[tr], X[te], y[te], k):.1%}"
+        )
     pixels = EmbeddingSet(imgs.embeddings.words, P.astype(np.float32), name="MNIST pixels", source="bench pixels")
     rows = np.arange(len(d))
     for name, es in (("500-wide layer", imgs.embeddings), ("raw pixels", pixels)):
@@ -344,7 +346,9 @@ def bench_quality(imgs) -> None:
                 continue
             secs = time.perf_counter() - t
             value, n = run_sync(trustworthiness(es, layout))
-            print(f"   trustworthiness (k=10, {n:,} sampled) of the {method} layout of the {name}: {value:.3f} ({secs:.0f} s)")
+            print(
+                f"   trustworthiness (k=10, {n:,} sampled) of the {method} layout of the {name}: {value:.3f} ({secs:.0f} s)"
+            )
 
 
 def main() -> int:
@@ -356,8 +360,10 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     load = os.getloadavg()
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores; "
-          f"platform {app.platformName()}")
+    print(
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores; "
+        f"platform {app.platformName()}"
+    )
     bench_strokes(app, args.strokes)
     imgs = bench_layer()
     bench_placement(app, imgs)

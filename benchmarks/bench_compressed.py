@@ -25,11 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 warnings.filterwarnings("ignore")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from core.embeddings import exporters, loaders  # noqa: E402
-from core.embeddings.default_set import load_default  # noqa: E402
-from core.progress import run_sync  # noqa: E402
+from core.embeddings import exporters, loaders
+from core.embeddings.default_set import load_default
+from core.progress import run_sync
 
 
 def write_files(folder: Path, words: int) -> dict[str, Path]:

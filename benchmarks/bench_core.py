@@ -20,13 +20,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 warnings.filterwarnings("ignore")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from core.embeddings import exporters, loaders  # noqa: E402
-from core.embeddings.default_set import load_default  # noqa: E402
-from core.embeddings.evaluation import data_file, evaluate_analogies  # noqa: E402
-from core.embeddings.neighbours import nearest, nearest_batch  # noqa: E402
-from core.progress import run_sync  # noqa: E402
+from core.embeddings import exporters, loaders
+from core.embeddings.default_set import load_default
+from core.embeddings.evaluation import data_file, evaluate_analogies
+from core.embeddings.neighbours import nearest, nearest_batch
+from core.progress import run_sync
 
 
 def timed(fn, repeat=1):
@@ -50,9 +50,8 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--skip-gensim-eval", action="store_true", help="skip gensim's ~60 s analogy run")
     args = ap.parse_args()
-    from gensim.models import KeyedVectors
-
     import threadpoolctl
+    from gensim.models import KeyedVectors
 
     info = threadpoolctl.threadpool_info()
     print(f"machine: {os.cpu_count()} cores; BLAS: {info[0]['internal_api']} {info[0].get('architecture')} "

@@ -237,8 +237,10 @@ def bench_load_stall(folder: Path, stacks: bool = False, over: int = 0) -> None:
             if a < t0:
                 continue
             cpu, waited = cpu_b - cpu_a, wait_b - wait_a
-            print(f"   {1000 * (b - a):4.0f} ms at +{a - t0:.2f} s: running {1000 * cpu:.0f} ms, waiting for a core "
-                  f"{1000 * waited:.0f} ms, asleep (GIL, X server, locks) {1000 * (b - a - cpu - waited):.0f} ms")
+            print(
+                f"   {1000 * (b - a):4.0f} ms at +{a - t0:.2f} s: running {1000 * cpu:.0f} ms, waiting for a core "
+                f"{1000 * waited:.0f} ms, asleep (GIL, X server, locks) {1000 * (b - a - cpu - waited):.0f} ms"
+            )
         sampler.report([b for b in beats if t0 <= b <= marks["idle"]], t0)
 
 
@@ -273,7 +275,7 @@ def bench_workspaces(rounds: int = 5) -> None:
     class Painted(QObject):
         seen = False
 
-        def eventFilter(self, obj, event):  # noqa: N802
+        def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint:
                 self.seen = True
             return False
@@ -299,18 +301,25 @@ def bench_workspaces(rounds: int = 5) -> None:
             end = time.perf_counter() + 0.15
             while time.perf_counter() < end:
                 app.processEvents()
-            per[name].append(max([firsts[-1]] + [b - a for a, b in zip(beats[b0:], beats[b0 + 1:])]))
+            per[name].append(max([firsts[-1]] + [b - a for a, b in zip(beats[b0:], beats[b0 + 1 :])]))
     timer.stop()
     app.removeEventFilter(painted)
     gaps = [b - a for a, b in zip(beats, beats[1:])]
     after = window.controllers.language._decoders
-    same = models == {k: id(v) for k, v in vars(window.controllers).items()} and bool(decoders) and \
-        all(after.get(k) is v for k, v in decoders.items())
-    print(f"workspace switch -> first paint: median {statistics.median(firsts) * 1e3:.0f} ms, "
-          f"max {max(firsts) * 1e3:.0f} ms over {len(firsts)} switches (target <= 100 ms)")
+    same = (
+        models == {k: id(v) for k, v in vars(window.controllers).items()}
+        and bool(decoders)
+        and all(after.get(k) is v for k, v in decoders.items())
+    )
+    print(
+        f"workspace switch -> first paint: median {statistics.median(firsts) * 1e3:.0f} ms, "
+        f"max {max(firsts) * 1e3:.0f} ms over {len(firsts)} switches (target <= 100 ms)"
+    )
     print("longest stall per workspace switched to: " + ", ".join(f"{n} {max(v) * 1e3:.0f} ms" for n, v in per.items()))
-    print(f"longest GUI stall while switching: {max(gaps) * 1e3:.0f} ms (target <= 50 ms); "
-          f"models and controllers kept: {same}")
+    print(
+        f"longest GUI stall while switching: {max(gaps) * 1e3:.0f} ms (target <= 50 ms); "
+        f"models and controllers kept: {same}"
+    )
     window.runner.shutdown()
 
 
@@ -334,9 +343,14 @@ def main() -> int:
     parser.add_argument("--skip-launch", action="store_true")
     parser.add_argument("--workspaces", action="store_true", help="only time switching workspaces")
     parser.add_argument("--stacks", action="store_true", help="say where each GUI stall over 50 ms went")
-    parser.add_argument("--over", type=int, default=0, metavar="N",
-                        help="open the file over a window already showing the N most frequent GloVe words "
-                             "(as after a start with the bundled set); 0: into an empty window")
+    parser.add_argument(
+        "--over",
+        type=int,
+        default=0,
+        metavar="N",
+        help="open the file over a window already showing the N most frequent GloVe words "
+        "(as after a start with the bundled set); 0: into an empty window",
+    )
     args = parser.parse_args()
     if args.workspaces:
         bench_workspaces()

@@ -32,14 +32,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.embeddings.passages import open_source, read_passages  # noqa: E402
-from core.inference import registry  # noqa: E402
-from core.inference.contextual import PRESETS, contextual  # noqa: E402
-from core.inference.lens import lens_graph, logit_lens  # noqa: E402
-from core.inference.lens_head import head_job  # noqa: E402
-from core.inference.passage_index import index_job, search  # noqa: E402
-from core.inference.runtime import default_threads  # noqa: E402
-from core.progress import run_sync  # noqa: E402
+from core.embeddings.passages import open_source, read_passages
+from core.inference import registry
+from core.inference.contextual import PRESETS, contextual
+from core.inference.lens import lens_graph, logit_lens
+from core.inference.lens_head import head_job
+from core.inference.passage_index import index_job, search
+from core.inference.runtime import default_threads
+from core.progress import run_sync
 
 PROMPT = "The old castle stood on a hill above the village, and every night the lights in its windows"  # 20 tokens
 N_SENTENCES, BATCH = 1024, 32

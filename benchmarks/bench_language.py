@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from core.inference import registry  # noqa: E402
-from core.inference.runtime import default_threads  # noqa: E402
-from core.inference.trace import Settings, append, generate_steps, read_prompt  # noqa: E402
-from core.progress import run_sync  # noqa: E402
+from core.inference import registry
+from core.inference.runtime import default_threads
+from core.inference.trace import Settings, append, generate_steps, read_prompt
+from core.progress import run_sync
 
 PROMPT = "The old castle stood on a hill above the village, and every night the lights in its windows"  # 20 tokens
 OTHER = "Rain fell on the quiet harbour while the fishermen pulled their boats up onto the wet stones and"
@@ -140,7 +140,7 @@ def core_figures(dec) -> dict:
 
 # -- the real panel ---------------------------------------------------------------------------------------
 def panel_figures() -> dict:
-    from PySide6.QtCore import QEvent, QObject, QTimer, Qt
+    from PySide6.QtCore import QEvent, QObject, Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
@@ -160,7 +160,7 @@ def panel_figures() -> dict:
     painted: list[tuple[float, object]] = []
 
     class PaintWatch(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802
+        def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint:
                 painted.append((time.perf_counter(), m.view))
             return False
@@ -295,12 +295,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"2. temperature slider -> bars painted (median of {TRIALS}): {gui['rerender_ms']:.1f} ms, model calls: "
           f"{gui['rerender_model_calls']}; target <= 16 ms; the maths alone (render over {dec.vocab_size:,} logits) "
           f"{core['render_ms']:.1f} ms; {vs(core['render_ms'], 'render_ms', 'softmax + top-k')}")
-    print(f"3. one cached step, 4-bit: {core['step_q4_ms']:.1f} ms (fp32 {core['step_fp32_ms']:.1f} ms); target <= 30 ms;"
-          f" {vs(core['step_q4_ms'], 'step_ms', 'step')}")
-    print(f"4. Generate {GENERATE} tokens: 4-bit {core['tokens_per_s_q4']:.1f} tokens/s (fp32 {core['tokens_per_s_fp32']:.1f},"
-          f" in the panel {gui['generate_panel_tps']:.1f}); {vs(core['tokens_per_s_q4'], 'tokens_per_s', 'with its cache', 'tokens/s')}")
-    print(f"5. longest GUI-thread stall while the panel generates {GENERATE} tokens: {gui['stall_ms']:.0f} ms "
-          f"(99th percentile gap {gui['stall_p99_ms']:.0f} ms); target <= 50 ms")
+    print(
+        f"3. one cached step, 4-bit: {core['step_q4_ms']:.1f} ms (fp32 {core['step_fp32_ms']:.1f} ms); target <= 30 ms;"
+        f" {vs(core['step_q4_ms'], 'step_ms', 'step')}"
+    )
+    print(
+        f"4. Generate {GENERATE} tokens: 4-bit {core['tokens_per_s_q4']:.1f} tokens/s (fp32 {core['tokens_per_s_fp32']:.1f},"
+        f" in the panel {gui['generate_panel_tps']:.1f}); {vs(core['tokens_per_s_q4'], 'tokens_per_s', 'with its cache', 'tokens/s')}"
+    )
+    print(
+        f"5. longest GUI-thread stall while the panel generates {GENERATE} tokens: {gui['stall_ms']:.0f} ms "
+        f"(99th percentile gap {gui['stall_p99_ms']:.0f} ms); target <= 50 ms"
+    )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average at the end {load:.2f}")
     return 0

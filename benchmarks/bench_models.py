@@ -25,10 +25,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.inference import registry
 from core.inference.generation import start
-from core.inference.runtime import default_threads  # noqa: E402
-from core.progress import run_sync  # noqa: E402
-from core.inference import registry  # noqa: E402
+from core.inference.runtime import default_threads
+from core.progress import run_sync
 
 TEXT = (
     "The history of the city begins in the early middle ages, when a small group of farmers settled on the "
@@ -78,7 +78,9 @@ class TorchWorker:
 
     def __init__(self, threads: int) -> None:
         cmd = [sys.executable, __file__, "--torch-worker", "--threads", str(threads)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
         self.ok = json.loads(self.proc.stdout.readline() or "{}").get("ready", False)
 
     def round(self) -> dict:
@@ -114,7 +116,9 @@ def torch_worker_loop(threads: int) -> None:
 
             out["forward_ms"][str(length)] = timed(eager, REPEATS[length])
         with torch.inference_mode():
-            res = model(input_ids=torch.tensor([base[:20]]), past_key_values=DynamicCache(config=model.config), use_cache=True)
+            res = model(
+                input_ids=torch.tensor([base[:20]]), past_key_values=DynamicCache(config=model.config), use_cache=True
+            )
             per = []
             for _ in range(STEPS):
                 nxt = res.logits[:, -1:].argmax(-1)
@@ -134,7 +138,9 @@ def ort_round(lm, base, precision: str = "fp32") -> dict:
     out = {"forward_ms": {}}
     for length in LENGTHS:
         ids = np.array([base[:length]], dtype=np.int64)
-        out["forward_ms"][str(length)] = timed(lambda: lm.forward(ids, ("logits",), precision=precision), REPEATS[length])
+        out["forward_ms"][str(length)] = timed(
+            lambda: lm.forward(ids, ("logits",), precision=precision), REPEATS[length]
+        )
     gen = start(lm, lm.tokenizer.decode(base[1:20]), temperature=0, precision=precision)
     per = []
     for _ in range(STEPS):
@@ -213,16 +219,22 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nlatency (ms, median within a round): next token = one forward pass over the whole prompt;")
     print("step = one cached generation step (per token, 40 greedy steps after a 20-token prompt)")
-    print(f"{'':>14} {'ort fp32':>12} {'ort q4':>12} {'torch eager':>12} {'fp32/torch':>12} {'q4/torch':>12} {'q4/fp32':>12}")
+    print(
+        f"{'':>14} {'ort fp32':>12} {'ort q4':>12} {'torch eager':>12} {'fp32/torch':>12} {'q4/torch':>12} {'q4/fp32':>12}"
+    )
     rows = [(f"{length} tokens", "forward_ms", length) for length in LENGTHS] + [("cached step", "step_ms", None)]
     for label, key, length in rows:
         o = best(ort_rounds, key, length)
         q = best(q4_rounds, key, length) if q4_rounds else None
         t = best(torch_rounds, key, length) if torch_rounds else None
-        print(f"{label:>14} {cell(o)} {cell(q)} {cell(t)} {cell(ratio(o, t), '.2f')} {cell(ratio(q, t), '.2f')}"
-              f" {cell(ratio(q, o), '.2f')}")
+        print(
+            f"{label:>14} {cell(o)} {cell(q)} {cell(t)} {cell(ratio(o, t), '.2f')} {cell(ratio(q, t), '.2f')}"
+            f" {cell(ratio(q, o), '.2f')}"
+        )
     print(f"onnxruntime fp32 re-running 70 tokens without a cache: {no_cache:.1f} ms/token")
-    print(f"\nencoder: {enc_rate:.0f} sentences/s in batches of 32 ({len(sentences)} sentences); one sentence alone {enc_one:.1f} ms")
+    print(
+        f"\nencoder: {enc_rate:.0f} sentences/s in batches of 32 ({len(sentences)} sentences); one sentence alone {enc_one:.1f} ms"
+    )
     print(f"digits: {digit_rate:.0f} images/s in batches of 256; one image with all activations {digit_one:.2f} ms")
     return 0
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from core.projections import layout as P  # noqa: E402
+from core.embeddings.default_set import load_default
+from core.progress import run_sync
+from core.projections import layout as P
 from core.projections.project import project
-from core.embeddings.default_set import load_default  # noqa: E402
-from core.progress import run_sync  # noqa: E402
 
 
 def load() -> str:
@@ -70,8 +70,8 @@ def bench_render(es) -> None:
 
     app = QApplication.instance() or QApplication([])
     from core.state.session import Session
-    from gui.panels.cloud.jobs import projection_job
     from gui.canvas.view_3d import View3D, gl_available
+    from gui.panels.cloud.jobs import projection_job
     from gui.panels.cloud.point_cloud_panel import PointCloudPanel
     from gui.task_runner import TaskRunner
 

@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from core.embeddings.embedding_set import EmbeddingSet  # noqa: E402
-from core.embeddings.neighbours import nearest, search_words  # noqa: E402
-from core.embeddings.search import compressed, hnsw, index_store, recall  # noqa: E402
-from core.progress import run_sync  # noqa: E402
+from core.embeddings.embedding_set import EmbeddingSet
+from core.embeddings.neighbours import nearest, search_words
+from core.embeddings.search import compressed, hnsw, index_store, recall
+from core.progress import run_sync
 
 
 def peak_mb() -> float:

@@ -15,10 +15,10 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_training.py [--runs 5] [--corpus lee]
     xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb .venv/bin/python benchmarks/bench_training.py --only gui
 """
+
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import statistics
 import sys
@@ -62,34 +62,43 @@ def bench_throughput(corpus_name: str, runs: int, epochs: int) -> None:
         b.append(gensim())
         c.append(gensim(loss=False))
     ma, mb, mc = statistics.median(a), statistics.median(b), statistics.median(c)
-    print(f"throughput, skip-gram on {corpus.info.name} ({corpus.tokens:,} words x {epochs} epochs, 2 threads, "
-          f"{runs} alternating runs, load {load()}):")
-    print(f"  app (callback, snapshot, loss, probes per epoch): {words / ma:,.0f} words/s (median {ma:.2f} s; "
-          f"{', '.join(f'{x:.2f}' for x in a)})")
-    print(f"  gensim alone, same call (compute_loss on):        {words / mb:,.0f} words/s (median {mb:.2f} s; "
-          f"{', '.join(f'{x:.2f}' for x in b)})")
-    print(f"  app overhead: {100 * (ma / mb - 1):+.1f}% (target <= 10%); "
-          f"gensim's own compute_loss costs {100 * (mb / mc - 1):+.1f}% ({words / mc:,.0f} words/s without it)")
+    print(
+        f"throughput, skip-gram on {corpus.info.name} ({corpus.tokens:,} words x {epochs} epochs, 2 threads, "
+        f"{runs} alternating runs, load {load()}):"
+    )
+    print(
+        f"  app (callback, snapshot, loss, probes per epoch): {words / ma:,.0f} words/s (median {ma:.2f} s; "
+        f"{', '.join(f'{x:.2f}' for x in a)})"
+    )
+    print(
+        f"  gensim alone, same call (compute_loss on):        {words / mb:,.0f} words/s (median {mb:.2f} s; "
+        f"{', '.join(f'{x:.2f}' for x in b)})"
+    )
+    print(
+        f"  app overhead: {100 * (ma / mb - 1):+.1f}% (target <= 10%); "
+        f"gensim's own compute_loss costs {100 * (mb / mc - 1):+.1f}% ({words / mc:,.0f} words/s without it)"
+    )
 
 
 def bench_snapshot(runs: int) -> None:
     import numpy as np
-
     from threadpoolctl import threadpool_limits
 
     from core.embeddings.corpus import open_corpus
     from core.embeddings.probes import ProbeSet
     from core.embeddings.training import TrainingSettings, _record, train
+    from core.progress import run_sync
     from core.projections.align import align_layout
     from core.projections.layout import point_rows
     from core.projections.linear import pca
-    from core.progress import run_sync
     from gui.panels.cloud.jobs import projection_job
 
     t = time.perf_counter()
     run = run_sync(train(TrainingSettings(epochs=2, min_count=3, workers=2), open_corpus("head500")))
-    print(f"snapshot per epoch ({run.vocabulary:,} words of head500 at min count 3, 50 dimensions; "
-          f"trained 2 epochs in {time.perf_counter() - t:.1f} s; load {load()}):")
+    print(
+        f"snapshot per epoch ({run.vocabulary:,} words of head500 at min count 3, 50 dimensions; "
+        f"trained 2 epochs in {time.perf_counter() - t:.1f} s; load {load()}):"
+    )
     previous, current = run.epochs[1].embeddings, run.final
     rows = point_rows(current, 10_000)
     reference = (previous.words, run_sync(projection_job(previous, rows, "pca", ())))
@@ -111,13 +120,17 @@ def bench_snapshot(runs: int) -> None:
         _record(run, item[:2] + (vectors,) + item[3:], vocab, probe_set)  # as the job does it
         cores.append(time.perf_counter() - t)
     assert "aligned" in aligned.info
-    print(f"  PCA of {len(rows):,} words + Procrustes turn onto the previous epoch: median "
-          f"{1000 * statistics.median(times):.1f} ms (max {1000 * max(times):.1f} ms; target <= 100 ms); "
-          f"{1000 * statistics.median(single):.1f} ms with one BLAS thread")
-    print(f"  the job's per-epoch record (vector copy, sets, probe neighbours and scores on "
-          f"{len(probe_set.analogies):,} questions and {len(probe_set.pairs)} pairs, one BLAS thread): "
-          f"median {1000 * statistics.median(cores):.1f} ms, "
-          f"on the job's thread while gensim trains the next epoch")
+    print(
+        f"  PCA of {len(rows):,} words + Procrustes turn onto the previous epoch: median "
+        f"{1000 * statistics.median(times):.1f} ms (max {1000 * max(times):.1f} ms; target <= 100 ms); "
+        f"{1000 * statistics.median(single):.1f} ms with one BLAS thread"
+    )
+    print(
+        f"  the job's per-epoch record (vector copy, sets, probe neighbours and scores on "
+        f"{len(probe_set.analogies):,} questions and {len(probe_set.pairs)} pairs, one BLAS thread): "
+        f"median {1000 * statistics.median(cores):.1f} ms, "
+        f"on the job's thread while gensim trains the next epoch"
+    )
 
 
 def bench_gui_stall(epochs: int, stacks: bool = False) -> None:
@@ -191,6 +204,7 @@ def bench_gui_stall(epochs: int, stacks: bool = False) -> None:
     runner.shutdown()
     if failures or run is None:
         raise SystemExit(f"training failed: {failures}")
+
     def stalls(t0: float, t1: float) -> tuple[float, float, int]:
         gaps = [(b - a, a) for a, b in zip(beats, beats[1:]) if t0 <= a <= t1]
         gap, at = max(gaps)
@@ -198,13 +212,17 @@ def bench_gui_stall(epochs: int, stacks: bool = False) -> None:
 
     gap, at, over = stalls(marks["start"], marks["idle"])
     shown = sum(marks["start"] <= s <= marks["idle"] for s in switches)
-    print(f"GUI while training skip-gram on lee ({epochs} epochs, 2 threads, {os.environ['QT_QPA_PLATFORM']}, "
-          f"load {load()}): {marks['idle'] - marks['start']:.1f} s until every room is idle, {shown} epochs shown "
-          f"as the active set; longest GUI-thread stall {1000 * gap:.0f} ms at +{at - marks['start']:.2f} s, "
-          f"{over} stalls over 50 ms (target: none)")
+    print(
+        f"GUI while training skip-gram on lee ({epochs} epochs, 2 threads, {os.environ['QT_QPA_PLATFORM']}, "
+        f"load {load()}): {marks['idle'] - marks['start']:.1f} s until every room is idle, {shown} epochs shown "
+        f"as the active set; longest GUI-thread stall {1000 * gap:.0f} ms at +{at - marks['start']:.2f} s, "
+        f"{over} stalls over 50 ms (target: none)"
+    )
     gap, _, over = stalls(replay[0], marks["replayed"])
-    print(f"  the same window, not training: {len(replay) - 1} steps of the epoch slider (each a set switch every "
-          f"room reacts to): longest stall {1000 * gap:.0f} ms, {over} over 50 ms")
+    print(
+        f"  the same window, not training: {len(replay) - 1} steps of the epoch slider (each a set switch every "
+        f"room reacts to): longest stall {1000 * gap:.0f} ms, {over} over 50 ms"
+    )
 
 
 def main() -> int:

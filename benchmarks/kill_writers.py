@@ -37,8 +37,14 @@ LAYOUT_BYTES = 200_000
 
 
 def _env(root: Path) -> dict:
-    return dict(os.environ, EMBEDDING_EXPLORER_CACHE=str(root / "cache"), EMBEDDING_EXPLORER_CONFIG=str(root / "config"),
-                EMBEDDING_EXPLORER_DATA=str(root / "data"), OPENBLAS_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    return dict(
+        os.environ,
+        EMBEDDING_EXPLORER_CACHE=str(root / "cache"),
+        EMBEDDING_EXPLORER_CONFIG=str(root / "config"),
+        EMBEDDING_EXPLORER_DATA=str(root / "data"),
+        OPENBLAS_NUM_THREADS="1",
+        PYTHONWARNINGS="ignore",
+    )
 
 
 # -- the child: one writer in a loop until killed ------------------------------------------------
@@ -65,11 +71,12 @@ def child(scenario: str, root: Path, text: Path) -> int:
         out.flush()
         while True:
             n += 1
-            text = json.dumps({"schema_version": 2, "recent_files": [f"/data/{n}.txt"],
-                               "window_state": "A" * LAYOUT_BYTES + str(n)})
+            text = json.dumps(
+                {"schema_version": 2, "recent_files": [f"/data/{n}.txt"], "window_state": "A" * LAYOUT_BYTES + str(n)}
+            )
             with open(path, "w", encoding="utf-8") as f:
                 for i in range(0, len(text), 4096):
-                    f.write(text[i:i + 4096])
+                    f.write(text[i : i + 4096])
                     f.flush()
     if scenario == "settings":
         from core.state import settings
@@ -165,8 +172,10 @@ def check_start(scenario: str, root: Path, text: Path, expected_words: list[str]
     from core.state.startup import prepare_folders
 
     problems, notices = [], []
-    old_env = {k: os.environ.get(k) for k in ("EMBEDDING_EXPLORER_CACHE", "EMBEDDING_EXPLORER_CONFIG",
-                                              "EMBEDDING_EXPLORER_DATA")}
+    old_env = {
+        k: os.environ.get(k)
+        for k in ("EMBEDDING_EXPLORER_CACHE", "EMBEDDING_EXPLORER_CONFIG", "EMBEDDING_EXPLORER_DATA")
+    }
     os.environ.update({k: v for k, v in _env(root).items() if k in old_env})
     try:
         notices = prepare_folders()
@@ -277,8 +286,10 @@ def main() -> int:
     results = run(args.kills, args.seed, root, text, SCENARIOS + ("cache2",))
     total = sum(r[0] for r in results.values())
     bad = sum(r[1] for r in results.values())
-    print(f"kill -9 at {total:,} random points ({args.kills} per writer, seed {args.seed}, {args.words:,}-word "
-          f"GloVe file) in {time.perf_counter() - t0:.0f} s; load {os.getloadavg()[0]:.1f}")
+    print(
+        f"kill -9 at {total:,} random points ({args.kills} per writer, seed {args.seed}, {args.words:,}-word "
+        f"GloVe file) in {time.perf_counter() - t0:.0f} s; load {os.getloadavg()[0]:.1f}"
+    )
     for scenario, (k, c, t, examples) in results.items():
         label = "cache, two writers" if scenario == "cache2" else scenario
         print(f"  {label:<20} kill points {k:4}   corrupt starts {c}   starts that tidied an unfinished write {t}")

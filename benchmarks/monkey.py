@@ -22,13 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from benchmarks.monkey_actions import Monkey  # noqa: E402  (tests import it from here)
-from core.embeddings.embedding_set import EmbeddingSet  # noqa: E402
-from core.embeddings.exporters import write_word2vec_text  # noqa: E402
-from core.progress import run_sync  # noqa: E402
+from benchmarks.monkey_actions import Monkey
+from core.embeddings.embedding_set import EmbeddingSet
+from core.embeddings.exporters import write_word2vec_text
+from core.progress import run_sync
 
 
 def write_files(folder: Path, es: EmbeddingSet) -> dict[str, Path]:
@@ -72,7 +72,9 @@ def main() -> int:
     parser.add_argument("--actions", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--every", type=int, default=1000, help="sample the resident memory every N actions")
-    parser.add_argument("--words", type=int, default=20000, help="the set open at start: the N most frequent GloVe words")
+    parser.add_argument(
+        "--words", type=int, default=20000, help="the set open at start: the N most frequent GloVe words"
+    )
     args = parser.parse_args()
 
     import os
@@ -129,14 +131,20 @@ def main() -> int:
     reports = list(window.reporter.history)
     window.close()
     first_half = [m for i, m in samples if i >= args.actions // 2]
-    print(f"\n{args.actions:,} actions in {elapsed:.0f} s (seed {args.seed}): "
-          + ", ".join(f"{n} {c}" for n, c in monkey.counts.most_common()))
+    print(
+        f"\n{args.actions:,} actions in {elapsed:.0f} s (seed {args.seed}): "
+        + ", ".join(f"{n} {c}" for n, c in monkey.counts.most_common())
+    )
     print(f"dialogs and popups closed by the watchdog: {monkey.closed_by_watchdog}")
-    print(f"exceptions and Qt warnings: {len(problems)}; error reports: {len(reports)}; jobs left running: "
-          f"{len(left)} {left or ''}")
-    print(f"resident memory: {samples[0][1]:.0f} MB at start, {max(m for _, m in samples):.0f} MB at most, "
-          f"{samples[-1][1]:.0f} MB at the end; growth over the second half "
-          f"{first_half[-1] - first_half[0]:+.0f} MB")
+    print(
+        f"exceptions and Qt warnings: {len(problems)}; error reports: {len(reports)}; jobs left running: "
+        f"{len(left)} {left or ''}"
+    )
+    print(
+        f"resident memory: {samples[0][1]:.0f} MB at start, {max(m for _, m in samples):.0f} MB at most, "
+        f"{samples[-1][1]:.0f} MB at the end; growth over the second half "
+        f"{first_half[-1] - first_half[0]:+.0f} MB"
+    )
     for p in problems[:10]:
         print("\n" + p)
     for r in reports[:10]:

@@ -5,16 +5,28 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QPoint, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox,
-                               QApplication, QComboBox, QDialog, QDockWidget, QFileDialog, QLineEdit, QMenu,
-                               QTabBar, QToolButton, QWidget)
-
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QLineEdit,
+    QMenu,
+    QTabBar,
+    QToolButton,
+    QWidget,
+)
 
 TEXTS = ["king", "queen", "paris - france + italy", "man : king :: woman : ?", "the", "", " ", "zzzzqx", "KING",
          "é", "日本", "a" * 300, "king -", "((", "1e9", "-5", "0", "42", "3.5", "cat -> cats, dog -> dogs",
@@ -52,7 +64,7 @@ class Monkey:
         self._patched: dict[str, object] = {}
 
     # -- running -------------------------------------------------------------------------
-    def __enter__(self) -> "Monkey":
+    def __enter__(self) -> Monkey:
         pick = lambda *keys: lambda *a, **k: (str(self.files[self.rng.choice(keys)]), "")  # noqa: E731
         self._patched = {n: getattr(QFileDialog, n) for n in ("getOpenFileName", "getSaveFileName",
                                                              "getExistingDirectory")}

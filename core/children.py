@@ -8,6 +8,7 @@ code, reading large ONNX graphs), so the window's thread never waits for it.
     conn.send(request); reply = conn.recv()
     stop(process, conn)
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,6 @@ import subprocess
 import sys
 from multiprocessing.connection import Connection
 from pathlib import Path
-
 
 CHILD_FLAG = "--child"
 
@@ -32,8 +32,9 @@ def start(module: str, function: str) -> tuple[subprocess.Popen, Connection]:
         root = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         command = [sys.executable, "-c", f"import sys; from {module} import {function}; {function}(int(sys.argv[1]))"]
-    process = subprocess.Popen([*command, str(child.fileno())], pass_fds=(child.fileno(),),
-                               env=env, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*command, str(child.fileno())], pass_fds=(child.fileno(),), env=env, stdin=subprocess.DEVNULL
+    )
     child.close()
     return process, Connection(parent.detach())
 

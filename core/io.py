@@ -32,9 +32,10 @@ import stat
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 CHUNK = 1 << 22
 try:  # a writer holds a lock on its temporary file or folder, so a clean-up can tell it from a dead one's

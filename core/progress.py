@@ -8,8 +8,9 @@ and tests drive it with :func:`run_sync`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Callable, Generator, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 

@@ -45,7 +45,7 @@ def preload_libraries() -> None:
     vector is computed as gensim computes it). Before the window shows, it costs start-up time
     instead (benchmarks/bench_gui.py)."""
     try:
-        import onnx.helper  # noqa: F401
+        import onnx.helper
         import onnx.numpy_helper  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError:  # the models' panels say what is missing
@@ -58,6 +58,7 @@ def run_gui(args: argparse.Namespace) -> int:
     scripted = bool(args.screenshot or args.selftest)
     if args.selftest and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication
 
     from core.state.session import Session
@@ -65,8 +66,6 @@ def run_gui(args: argparse.Namespace) -> int:
     from gui import excepthook
     from gui.main_window import MainWindow
     from gui.task_runner import TaskRunner
-
-    from PySide6.QtCore import QCoreApplication, Qt
 
     if QApplication.instance() is None:
         # pyqtgraph shares shader programs between GL widgets; a floated dock makes a new context

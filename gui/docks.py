@@ -7,11 +7,12 @@ instead of stopping the window.
 
     DockSpec("language_model", "Language model", _lazy("gui.panels.language_model_panel", "LanguageModelPanel"), "bottom"),
 """
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from PySide6.QtWidgets import QWidget
 
@@ -32,6 +33,7 @@ class DockSpec:
 def _lazy(module: str, cls: str) -> PanelFactory:
     def factory(session: Session, runner: TaskRunner) -> QWidget:
         return getattr(importlib.import_module(module), cls)(session, runner)
+
     return factory
 
 
@@ -41,17 +43,21 @@ DOCKS: list[DockSpec] = [
     DockSpec("directions", "Directions", _lazy("gui.panels.words.directions_panel", "DirectionsPanel"), "bottom"),
     DockSpec("benchmarks", "Benchmarks", _lazy("gui.panels.words.benchmarks_panel", "BenchmarksPanel"), "bottom"),
     DockSpec("draw_pad", "Draw a digit", _lazy("gui.panels.activations.draw_pad_panel", "DrawPadPanel"), "left"),
-    DockSpec("digit_layers", "Digit layers", _lazy("gui.panels.activations.digit_layers_panel", "DigitLayersPanel"),
-             "bottom"),
-    DockSpec("image_cloud", "Image embeddings", _lazy("gui.panels.activations.image_cloud_panel", "ImageCloudPanel"),
-             "right"),
-    DockSpec("onnx_layers", "ONNX layers", _lazy("gui.panels.activations.onnx_layers_panel", "OnnxLayersPanel"),
-             "bottom"),
+    DockSpec(
+        "digit_layers", "Digit layers", _lazy("gui.panels.activations.digit_layers_panel", "DigitLayersPanel"), "bottom"
+    ),
+    DockSpec(
+        "image_cloud", "Image embeddings", _lazy("gui.panels.activations.image_cloud_panel", "ImageCloudPanel"), "right"
+    ),
+    DockSpec(
+        "onnx_layers", "ONNX layers", _lazy("gui.panels.activations.onnx_layers_panel", "OnnxLayersPanel"), "bottom"
+    ),
     DockSpec("train", "Train word2vec", _lazy("gui.panels.words.train_panel", "TrainPanel"), "bottom"),
     DockSpec("next_word", "Next word", _lazy("gui.panels.language.next_word_panel", "NextWordPanel"), "right"),
     DockSpec("masked_word", "Masked word", _lazy("gui.panels.language.masked_word_panel", "MaskedWordPanel"), "right"),
     DockSpec("logit_lens", "Logit lens", _lazy("gui.panels.language.logit_lens_panel", "LogitLensPanel"), "bottom"),
-    DockSpec("contextual", "A word across layers", _lazy("gui.panels.language.contextual_panel", "ContextualPanel"),
-             "bottom"),
+    DockSpec(
+        "contextual", "A word across layers", _lazy("gui.panels.language.contextual_panel", "ContextualPanel"), "bottom"
+    ),
     DockSpec("search", "Semantic search", _lazy("gui.panels.language.search_panel", "SearchPanel"), "bottom"),
 ]

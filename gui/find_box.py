@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -90,7 +90,7 @@ class FindBox(QDialog):
         self.close()
         action()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.text.hasFocus():
             row = self.list.currentRow() + (1 if event.key() == Qt.Key.Key_Down else -1)
             self.list.setCurrentRow(max(0, min(row, self.list.count() - 1)))

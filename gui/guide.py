@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from core.state.examples import apply as apply_example, example
+from core.state.examples import apply as apply_example
+from core.state.examples import example
 from gui.find_box import FindBox
 from gui.start_page import StartPage
 from gui.widgets.spotlight import spotlight
@@ -30,8 +31,11 @@ class GuideActions:
         if ex.action and panel is not None:
             act = getattr(panel, ex.action, None)
             if act is None:  # the panel could not be built here (its placeholder says why)
-                self.message_bar.show_message(f"The example “{ex.title}” needs the {self.docks[ex.panel].windowTitle()} "
-                                              "panel, which could not be built: see that panel", "error")
+                self.message_bar.show_message(
+                    f"The example “{ex.title}” needs the {self.docks[ex.panel].windowTitle()} "
+                    "panel, which could not be built: see that panel",
+                    "error",
+                )
                 return
             act(*ex.action_args)
         look = self.panel(ex.focus_panel) if ex.focus_panel else panel
@@ -60,4 +64,3 @@ class GuideActions:
         box.show()
         box.text.setFocus()
         self._find_box = box
-

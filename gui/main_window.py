@@ -14,32 +14,33 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
-from core.state import settings as settings_io
-from core.embeddings.default_set import NAME as DEFAULT_NAME, load_default
+from core.embeddings.default_set import NAME as DEFAULT_NAME
+from core.embeddings.default_set import load_default
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.exporters import write_projector_tsv, write_word2vec_text
 from core.embeddings.loaders import ArchiveMemberError, LoadOptions, cache_write, load
-from core.errors import ExplorerError
 from core.embeddings.search import compressed
+from core.errors import ExplorerError
 from core.progress import Job
+from core.state import settings as settings_io
+from core.state.examples import WORKSPACES
 from core.state.session import Session
 from core.state.settings import Settings
 from gui.controllers import Controllers
 from gui.docks import DOCKS, DockSpec
 from gui.error_reporter import ErrorReporter
+from gui.find_box import FindBox
+from gui.guide import GuideActions
+from gui.lifetime import bind
 from gui.menus import about_text, build_menus, rebuild_recent_menu
 from gui.open_dialog import OpenDialog
+from gui.start_page import StartPage
 from gui.status_bar import StatusBar
 from gui.task_runner import TaskRunner
 from gui.theme import apply_theme
 from gui.widgets.dock_scroll import DockScroll
 from gui.widgets.message_bar import MessageBar
 from gui.workspaces import Workspaces
-from gui.guide import GuideActions
-from gui.start_page import StartPage
-from gui.find_box import FindBox
-from core.state.examples import WORKSPACES
-from gui.lifetime import bind
 
 log = logging.getLogger(__name__)
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -124,7 +125,7 @@ class MainWindow(GuideActions, QMainWindow):
             dock.setObjectName(spec.name)
             try:
                 widget = spec.factory(self.session, self.runner)
-            except Exception as e:  # noqa: BLE001 - one broken panel must not stop the window
+            except Exception as e:
                 log.exception("the %s panel could not be built", spec.name)
                 widget = QLabel(f"This panel could not be built:\n{type(e).__name__}: {e}")
                 widget.setWordWrap(True)
@@ -244,8 +245,11 @@ class MainWindow(GuideActions, QMainWindow):
             self.load_default()
 
     def show_open_language_model(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a decoder folder (ONNX in Optimum's layout + tokenizer.json)",
-                                                  self.settings.last_dir or str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self,
+            "Open a decoder folder (ONNX in Optimum's layout + tokenizer.json)",
+            self.settings.last_dir or str(Path.home()),
+        )
         if folder:
             self.open_language_model(folder)
 
@@ -262,8 +266,13 @@ class MainWindow(GuideActions, QMainWindow):
         path = self.session.language.model_path
         name = f"{Path(path).name if path else 'SmolLM2-135M'} token embeddings"
         self.session.status = f"opening {name}…"
-        self.runner.run("load", lambda: token_embeddings(path), lambda es: self._on_loaded(es, None),
-                        label=f"opening {name}", on_error=lambda e: self._on_load_failed(name, e))
+        self.runner.run(
+            "load",
+            lambda: token_embeddings(path),
+            lambda es: self._on_loaded(es, None),
+            label=f"opening {name}",
+            on_error=lambda e: self._on_load_failed(name, e),
+        )
 
     def _export(self, title: str, default_name: str, job_factory) -> None:
         es = self.session.embeddings
@@ -277,9 +286,13 @@ class MainWindow(GuideActions, QMainWindow):
     def export(self, job_factory, path: str | Path) -> None:
         es = self.session.embeddings
         name = Path(path).name
-        self.runner.run("export", lambda: _writing(job_factory(es, path), path), label=f"exporting {name}",
-                        on_result=lambda _r: setattr(self.session, "status", f"exported {len(es):,} words to {path}"),
-                        on_error=lambda e: self.message_bar.show_message(f"Could not export: {e}", "error"))
+        self.runner.run(
+            "export",
+            lambda: _writing(job_factory(es, path), path),
+            label=f"exporting {name}",
+            on_result=lambda _r: setattr(self.session, "status", f"exported {len(es):,} words to {path}"),
+            on_error=lambda e: self.message_bar.show_message(f"Could not export: {e}", "error"),
+        )
 
     def export_projector_tsv(self) -> None:
         self._export("Export as Projector TSV", "vectors.tsv", write_projector_tsv)
@@ -317,8 +330,9 @@ class MainWindow(GuideActions, QMainWindow):
             target, collection, vector, label, sample = dialog.choice()
         finally:
             dialog.deleteLater()
-        self.controllers.backends.open_collection(target, collection, vector, label, sample,
-                                                on_error=lambda e: self._on_load_failed(collection, e))
+        self.controllers.backends.open_collection(
+            target, collection, vector, label, sample, on_error=lambda e: self._on_load_failed(collection, e)
+        )
 
     # -- drag and drop ----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -364,8 +378,13 @@ class MainWindow(GuideActions, QMainWindow):
         return about_text(self.session.embeddings)
 
     def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "About Embedding Explorer", self.about_text(),
-                          QMessageBox.StandardButton.Close, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "About Embedding Explorer",
+            self.about_text(),
+            QMessageBox.StandardButton.Close,
+            self,
+        )
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.show()
@@ -385,8 +404,10 @@ class MainWindow(GuideActions, QMainWindow):
             self.restoreGeometry(QByteArray.fromBase64(s.window_geometry.encode()))
             self.fit_to_screen()
         if s.window_state and not s.workspace_states:
-            self.message_bar.show_message("The window layout was saved by an older version: the workspaces start "
-                                          "from their default layouts.", "info")
+            self.message_bar.show_message(
+                "The window layout was saved by an older version: the workspaces start from their default layouts.",
+                "info",
+            )
             s.window_state = ""
         self.workspaces.switch(s.workspace if s.workspace in WORKSPACES else "words")
         for problem in self.workspaces.problems:
@@ -431,8 +452,7 @@ def _writing(job: Job, path: str | Path) -> Job:
         return (yield from job)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise ExplorerError(reason if reason.startswith("cannot write") else f"cannot write {path}: {reason}") \
-            from None
+        raise ExplorerError(reason if reason.startswith("cannot write") else f"cannot write {path}: {reason}") from None
 
 
 def _dropped_file(event) -> str | None:

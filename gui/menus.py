@@ -8,7 +8,8 @@ from PySide6 import __version__ as PYSIDE_VERSION
 from PySide6.QtCore import qVersion
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
-from core.embeddings.default_set import LICENCE, NAME as DEFAULT_NAME
+from core.embeddings.default_set import LICENCE
+from core.embeddings.default_set import NAME as DEFAULT_NAME
 from core.embeddings.embedding_set import EmbeddingSet
 from gui.theme import THEMES
 
@@ -16,7 +17,9 @@ from gui.theme import THEMES
 def build_menus(window) -> None:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
-    window.open_action = file_menu.addAction("&Open embeddings…", window.show_open_dialog, QKeySequence.StandardKey.Open)
+    window.open_action = file_menu.addAction(
+        "&Open embeddings…", window.show_open_dialog, QKeySequence.StandardKey.Open
+    )
     file_menu.addAction("Open the bundled " + DEFAULT_NAME, window.load_default)
     window.open_lm_action = file_menu.addAction("Open &language model…", window.show_open_language_model)
     file_menu.addAction("Use the built language model (SmolLM2-135M)", lambda: window.open_language_model(""))
@@ -52,8 +55,9 @@ def build_menus(window) -> None:
 
     search = bar.addMenu("&Search")
     window.index_action = search.addAction("&Index…", window.show_index_dialog, QKeySequence("Ctrl+I"))
-    search.addAction("&Exact search", lambda: setattr(window.session.neighbours, "backend", "exact"),
-                     QKeySequence("Ctrl+E"))
+    search.addAction(
+        "&Exact search", lambda: setattr(window.session.neighbours, "backend", "exact"), QKeySequence("Ctrl+E")
+    )
 
     help_menu = bar.addMenu("&Help")
     window.examples_action = help_menu.addAction("&Examples…", window.show_start_page, QKeySequence("F1"))
@@ -74,6 +78,7 @@ def rebuild_recent_menu(window) -> None:
 def about_text(es: EmbeddingSet | None) -> str:
     try:
         import onnxruntime as ort
+
         ort_line = f"onnxruntime {ort.__version__}; providers: {', '.join(ort.get_available_providers())}"
     except ImportError:
         ort_line = "onnxruntime: not installed"
@@ -87,18 +92,20 @@ def about_text(es: EmbeddingSet | None) -> str:
             models.append(f"• {registry.precision_line(name)}" if registry.is_built(name) else f"• {name}: not built")
         except (ExplorerError, OSError, ValueError, KeyError, TypeError) as exc:  # a damaged manifest: said
             models.append(f"• {name}: unreadable ({exc})")
-    return "\n".join([
-        "Embedding Explorer — see embeddings and language models at work.",
-        "",
-        f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PYSIDE_VERSION} · numpy {np.__version__}",
-        ort_line,
-        cpu_info().line(),
-        "",
-        "Models and the numbers they compute with:",
-        *models,
-        "",
-        "Data sources and licences:",
-        f"• {DEFAULT_NAME}: {LICENCE}",
-        "• Benchmarks: the Google analogy set, WordSim-353 and SimLex-999 as packaged with gensim (LGPL-2.1)",
-        f"• Current set: {es.name} ({es.source or 'in memory'})" if es is not None else "• No set loaded",
-    ])
+    return "\n".join(
+        [
+            "Embedding Explorer — see embeddings and language models at work.",
+            "",
+            f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PYSIDE_VERSION} · numpy {np.__version__}",
+            ort_line,
+            cpu_info().line(),
+            "",
+            "Models and the numbers they compute with:",
+            *models,
+            "",
+            "Data sources and licences:",
+            f"• {DEFAULT_NAME}: {LICENCE}",
+            "• Benchmarks: the Google analogy set, WordSim-353 and SimLex-999 as packaged with gensim (LGPL-2.1)",
+            f"• Current set: {es.name} ({es.source or 'in memory'})" if es is not None else "• No set loaded",
+        ]
+    )

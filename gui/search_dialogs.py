@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtWidgets import (QButtonGroup, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QRadioButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.search import milvus_backend, milvus_export
@@ -138,5 +148,4 @@ class CollectionDialog(QDialog):
     def choice(self) -> tuple[MilvusTarget, str, str, str, int]:
         name = self.collection.text().strip()
         self._settings.milvus_collection = name
-        return (self.fields.target(), name, self.vector.text().strip(), self.label.text().strip(),
-                self.sample.value())
+        return (self.fields.target(), name, self.vector.text().strip(), self.label.text().strip(), self.sample.value())

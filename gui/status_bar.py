@@ -9,9 +9,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
 from core.state.session import Session
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.widgets.progress_bar import LazyProgressBar
-from gui.lifetime import bind
 
 SHOW_AFTER_MS = 250
 REFRESH_MS = 250  # progress repaints are coalesced: under software GL a window repaint is not free
@@ -105,7 +105,9 @@ class StatusBar(QStatusBar):
         if es is None:
             self.embedding_label.setText("no embeddings")
         else:
-            self.embedding_label.setText(f"{es.name}  ·  {len(es):,} words  ·  {es.dim} dimensions  ·  {es.vectors.dtype}")
+            self.embedding_label.setText(
+                f"{es.name}  ·  {len(es):,} words  ·  {es.dim} dimensions  ·  {es.vectors.dtype}"
+            )
         self.embedding_label.setToolTip(es.source if es is not None else "")
 
     def _on_status_changed(self) -> None:

@@ -84,7 +84,9 @@ class Workspaces(QObject):
             act = QAction(title, self, checkable=True)
             act.setObjectName(f"workspace_{name}")
             act.setShortcut(QKeySequence(f"Ctrl+{i}"))
-            act.setToolTip(f"{ARRANGEMENTS[name].hint} ({act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+            act.setToolTip(
+                f"{ARRANGEMENTS[name].hint} ({act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+            )
             act.triggered.connect(lambda _checked=False, n=name: self.switch(n))
             group.addAction(act)
             self.bar.addAction(act)
@@ -145,8 +147,10 @@ class Workspaces(QObject):
             ok = False
         if not ok:
             self.states.pop(name, None)
-            self.problems.append(f"the saved layout of the {WORKSPACES[name]} workspace could not be read; "
-                                 f"it starts from its default layout")
+            self.problems.append(
+                f"the saved layout of the {WORKSPACES[name]} workspace could not be read; "
+                f"it starts from its default layout"
+            )
             return False
         # a layout saved on a larger screen: docks are kept, only the window is brought onto the screen
         return True
@@ -200,8 +204,11 @@ class Workspaces(QObject):
                 w.resizeDocks(sized[area], [height // n] * n, Qt.Orientation.Vertical)
 
     def _corners(self, a: Arrangement) -> None:
-        bottom, left, right = (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea,
-                               Qt.DockWidgetArea.RightDockWidgetArea)
+        bottom, left, right = (
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
         self.window.setCorner(Qt.Corner.BottomLeftCorner, bottom if a.bottom_full else left)
         self.window.setCorner(Qt.Corner.BottomRightCorner, bottom if a.bottom_full else right)
 

@@ -15,11 +15,10 @@ from pathlib import Path
 
 from core.cpu import cpu_info
 from core.errors import ModelError
+from core.inference import registry
 from core.inference.runtime import clear_cache, load_manifest, verify_model
 from core.io import atomic_folder, atomic_write_json
 from core.progress import Job, Progress, run_sync, scaled
-
-from core.inference import registry
 from models.build_common import file_entry
 
 
@@ -47,7 +46,9 @@ def build_model(name: str, *, force: bool = False) -> Job[dict]:
     yield Progress(0.0, f"{name}: checking sources and existing build")
     recipe = builder.recipe()
     if not force and _up_to_date(out, recipe):
-        yield Progress(0.9 if name == registry.LANGUAGE_MODEL else 1.0, f"{name}: up to date (checksums match), nothing to do")
+        yield Progress(
+            0.9 if name == registry.LANGUAGE_MODEL else 1.0, f"{name}: up to date (checksums match), nothing to do"
+        )
         status = "up to date"
         if name == registry.LANGUAGE_MODEL:
             status = yield from _quantize(name, out, force=force, status=status)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from core.errors import ModelError
-from core.io import sha256_file  # noqa: F401 (the build scripts' checksum)
+from core.io import sha256_file
 
 BUILD_EXTRA_HINT = (
     "the model build needs the build extra: pip install -e '.[build]' "
@@ -61,7 +61,9 @@ def quiet_build_logs() -> None:
     import logging
 
     os.environ.setdefault("TQDM_DISABLE", "1")  # gguf's dequantization bar
-    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(logging.ERROR)  # "torchvision is not installed"
+    logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(
+        logging.ERROR
+    )  # "torchvision is not installed"
 
 
 def tool_versions(*dists: str) -> dict[str, str]:
@@ -112,8 +114,14 @@ def log(message: str) -> None:
 # torch.onnx.export (dynamo) stores per-node stack traces and source locations -- absolute
 # paths of the checkout and the venv -- in metadata_props. They would make a file's bytes
 # (and sha256) depend on the folder it was built in; the graph and numbers do not need them.
-DEBUG_KEYS = ("pkg.torch.onnx.stack_trace", "pkg.torch.onnx.fx_node", "pkg.torch.onnx.class_hierarchy",
-              "pkg.torch.onnx.name_scopes", "namespace", "pkg.onnxscript.rewriter.rule_name")
+DEBUG_KEYS = (
+    "pkg.torch.onnx.stack_trace",
+    "pkg.torch.onnx.fx_node",
+    "pkg.torch.onnx.class_hierarchy",
+    "pkg.torch.onnx.name_scopes",
+    "namespace",
+    "pkg.onnxscript.rewriter.rule_name",
+)
 
 
 def strip_debug_info(path: str | Path) -> None:

@@ -17,9 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from core.progress import Job, Progress
-
-from models.build_common import (package_file, quiet_build_logs, require_build_extra, sha256_file, strip_debug_info,
-                           tool_versions)
+from models.build_common import (
+    package_file,
+    quiet_build_logs,
+    require_build_extra,
+    sha256_file,
+    strip_debug_info,
+    tool_versions,
+)
 
 NAME = "mnist-cnn"
 RECIPE_VERSION = 1
@@ -152,7 +157,10 @@ def build(stage: Path) -> Job[dict]:
             with torch.no_grad():
                 acc = float((net(xte)[9].argmax(1).numpy() == yte).mean())
             history.append({"epoch": epoch + 1, "loss": round(total / len(xtr), 4), "heldout_accuracy": round(acc, 4)})
-            yield Progress(0.8 * (epoch + 1) / EPOCHS, f"epoch {epoch + 1}/{EPOCHS}: loss {total / len(xtr):.3f}, held-out accuracy {acc:.1%}")
+            yield Progress(
+                0.8 * (epoch + 1) / EPOCHS,
+                f"epoch {epoch + 1}/{EPOCHS}: loss {total / len(xtr):.3f}, held-out accuracy {acc:.1%}",
+            )
         train_seconds = time.perf_counter() - t0
     finally:
         torch.set_num_threads(threads)

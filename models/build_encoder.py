@@ -15,9 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from core.progress import Job, Progress
-
-from models.build_common import (package_file, quiet_build_logs, require_build_extra, sha256_file, strip_debug_info,
-                           tool_versions)
+from models.build_common import (
+    package_file,
+    quiet_build_logs,
+    require_build_extra,
+    sha256_file,
+    strip_debug_info,
+    tool_versions,
+)
 
 NAME = "minilm-l6-v2"
 RECIPE_VERSION = 1

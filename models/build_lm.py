@@ -19,9 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from core.progress import Job, Progress
-
-from models.build_common import (package_file, quiet_build_logs, require_build_extra, sha256_file, strip_debug_info,
-                           tool_versions)
+from models.build_common import (
+    package_file,
+    quiet_build_logs,
+    require_build_extra,
+    sha256_file,
+    strip_debug_info,
+    tool_versions,
+)
 
 NAME = "smollm2-135m"
 RECIPE_VERSION = 2  # 2: one graph with an optional cache (was model.onnx + model_kv.onnx)

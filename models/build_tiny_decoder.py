@@ -139,12 +139,21 @@ def build(folder: str | Path, *, layout: str = "past", positions: int = 64, seed
             _export(no_past, (ids, mask, pos), folder / "decoder_model.onnx", ["input_ids", "attention_mask",
                     "position_ids"], [logits_name, *kv_out], ({0: batch, 1: seq}, {0: batch, 1: seq}, {0: batch, 1: seq}))
         p = 3
-        example = (ids, torch.ones(1, p + n, dtype=torch.long), torch.arange(p, p + n)[None],
-                   tuple(torch.randn(1, heads, p, dim) for _ in kv_in))
+        example = (
+            ids,
+            torch.ones(1, p + n, dtype=torch.long),
+            torch.arange(p, p + n)[None],
+            tuple(torch.randn(1, heads, p, dim) for _ in kv_in),
+        )
         name = "decoder_with_past_model.onnx" if layout == "split" else "model.onnx"
-        _export(with_past, example, folder / name, ["input_ids", "attention_mask", "position_ids", *kv_in],
-                [logits_name, *kv_out], ({0: batch, 1: seq}, {0: batch, 1: total}, {0: batch, 1: seq},
-                                         tuple({0: batch, 2: past} for _ in kv_in)))
+        _export(
+            with_past,
+            example,
+            folder / name,
+            ["input_ids", "attention_mask", "position_ids", *kv_in],
+            [logits_name, *kv_out],
+            ({0: batch, 1: seq}, {0: batch, 1: total}, {0: batch, 1: seq}, tuple({0: batch, 2: past} for _ in kv_in)),
+        )
     full = torch.tensor([[end, *tok.encode(PROMPT).ids]])
     with torch.no_grad():
         ref = model(input_ids=full).logits[0].numpy()

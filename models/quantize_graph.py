@@ -209,8 +209,9 @@ def head_as_two_4bit_fp32(model, block_size: int) -> str:
 
     g = model.graph
     inits = {t.name: t for t in g.initializer}
-    head = next((n for n in g.node if n.op_type == "MatMulNBits"
-                 and {a.name: a.i for a in n.attribute}["bits"] == 8), None)
+    head = next(
+        (n for n in g.node if n.op_type == "MatMulNBits" and {a.name: a.i for a in n.attribute}["bits"] == 8), None
+    )
     if head is None:
         raise RuntimeError("no 8-bit lm_head MatMulNBits found")
     att = {a.name: a.i for a in head.attribute}
@@ -229,12 +230,24 @@ def head_as_two_4bit_fp32(model, block_size: int) -> str:
         for name, arr in zip(names, (b, s.reshape(-1), z.reshape(-1))):
             g.initializer.append(numpy_helper.from_array(arr, name))
         out = f"{head.output[0]}_{part}"
-        outs.append(helper.make_node("MatMulNBits", [head.input[0], *names], [out], name=out, domain="com.microsoft",
-                                     K=k, N=n_out, bits=4, block_size=block_size, accuracy_level=0))
+        outs.append(
+            helper.make_node(
+                "MatMulNBits",
+                [head.input[0], *names],
+                [out],
+                name=out,
+                domain="com.microsoft",
+                K=k,
+                N=n_out,
+                bits=4,
+                block_size=block_size,
+                accuracy_level=0,
+            )
+        )
     add = helper.make_node("Add", [o.output[0] for o in outs], list(head.output), name=f"{head.output[0]}_sum")
     nodes = list(g.node)
     i = nodes.index(head)
-    nodes[i:i + 1] = [*outs, add]
+    nodes[i : i + 1] = [*outs, add]
     g.ClearField("node")
     g.node.extend(nodes)
     for name in head.input[1:]:
@@ -271,16 +284,26 @@ def embedding_from_halves(model) -> str:
             nodes.append(helper.make_node("Reshape", [name, shape_name], [f"{name}_rows"], name=f"{name}_rows"))
             shaped.append(f"{name}_rows")
         out = f"{gather.output[0]}_{part}"
-        nodes.append(helper.make_node("GatherBlockQuantized", [shaped[0], gather.input[1], shaped[1], shaped[2]], [out],
-                                      name=out, domain="com.microsoft", gather_axis=0, quantize_axis=1,
-                                      block_size=block, bits=4))
+        nodes.append(
+            helper.make_node(
+                "GatherBlockQuantized",
+                [shaped[0], gather.input[1], shaped[1], shaped[2]],
+                [out],
+                name=out,
+                domain="com.microsoft",
+                gather_axis=0,
+                quantize_axis=1,
+                block_size=block,
+                bits=4,
+            )
+        )
         outs.append(out)
     nodes.append(helper.make_node("Add", outs, list(gather.output), name=f"{gather.output[0]}_sum"))
     old_inputs = [i for i in gather.input if i in inits]
     reshapes = [n for n in g.node if n.output and n.output[0] == gather.input[0]]
     all_nodes = list(g.node)
     i = all_nodes.index(gather)
-    all_nodes[i:i + 1] = nodes
+    all_nodes[i : i + 1] = nodes
     for r in reshapes:
         all_nodes.remove(r)
         old_inputs += [x for x in r.input if x in inits]

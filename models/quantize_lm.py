@@ -51,8 +51,14 @@ import time
 from pathlib import Path
 
 from core.io import atomic_path, atomic_write_json, sha256_file
-from models.quantize_graph import (embedding_from_halves, exact_q4_1, fp32_compute_for_wide_inputs,
-                                   head_as_two_4bit_fp32, share_embedding, untie_lm_head)
+from models.quantize_graph import (
+    embedding_from_halves,
+    exact_q4_1,
+    fp32_compute_for_wide_inputs,
+    head_as_two_4bit_fp32,
+    share_embedding,
+    untie_lm_head,
+)
 from models.quantize_parity import is_faithful, log, parity
 
 FP32_LEVELS = (0, 1)  # MatMulNBits accuracy levels that compute in fp32 (2 and 3: fp16 / bf16 where the CPU has it)
@@ -100,21 +106,33 @@ def quantize_file(
     head = untie_lm_head(model) if lm_head != "fp32" else None
     if lm_head != "fp32" and head is None:
         raise RuntimeError(f"{src}: no Transpose(initializer) -> MatMul lm_head found")
-    log(f"{src.name}: loaded in {time.perf_counter() - t0:.1f} s; {n_matmul_const} constant MatMuls; lm_head: {lm_head}")
+    log(
+        f"{src.name}: loaded in {time.perf_counter() - t0:.1f} s; {n_matmul_const} constant MatMuls; lm_head: {lm_head}"
+    )
 
     head_bits = {"q8": 8, "q4": 4}.get(lm_head)
     if head is not None and head_bits != bits:
         # the lm_head alone, with its own bit width (op type no-op so only nodes_to_include matches)
         q = MatMulNBitsQuantizer(
-            model, bits=head_bits, block_size=block_size, is_symmetric=False, accuracy_level=accuracy_level,
-            nodes_to_include=[head], op_types_to_quantize=("__none__",),
+            model,
+            bits=head_bits,
+            block_size=block_size,
+            is_symmetric=False,
+            accuracy_level=accuracy_level,
+            nodes_to_include=[head],
+            op_types_to_quantize=("__none__",),
         )
         q.process()
         model = q.model.model
         log(f"{src.name}: lm_head quantised to {head_bits} bits ({time.perf_counter() - t0:.1f} s)")
     q = MatMulNBitsQuantizer(
-        model, bits=bits, block_size=block_size, is_symmetric=False, accuracy_level=accuracy_level,
-        op_types_to_quantize=("MatMul",), quant_axes=(("MatMul", 0),),
+        model,
+        bits=bits,
+        block_size=block_size,
+        is_symmetric=False,
+        accuracy_level=accuracy_level,
+        op_types_to_quantize=("MatMul",),
+        quant_axes=(("MatMul", 0),),
     )
     q.process()
     model = q.model.model
@@ -206,8 +224,13 @@ def quantize_model(
     t0 = time.perf_counter()
     counts = {}
     counts["model"] = quantize_file(
-        model_dir / "model.onnx", model_dir / names["model"],
-        bits=bits, block_size=block_size, accuracy_level=accuracy_level, lm_head=lm_head, exact=exact,
+        model_dir / "model.onnx",
+        model_dir / names["model"],
+        bits=bits,
+        block_size=block_size,
+        accuracy_level=accuracy_level,
+        lm_head=lm_head,
+        exact=exact,
     )
     entry = {
         "recipe": want,
@@ -241,38 +264,62 @@ def measure_parity(model_dir: Path, entry: dict, names: dict[str, str], *, threa
 
     log(f"measuring parity against the fp32 ONNX files ({cpu_info().line()})")
     here = parity(model_dir, names, threads=threads)
-    runs = [{"integer_path": cpu_info().integer_path, "cpu": cpu_info().line(), "parity": _summary(here),
-             "faithful": is_faithful(here)}]
+    runs = [
+        {
+            "integer_path": cpu_info().integer_path,
+            "cpu": cpu_info().line(),
+            "parity": _summary(here),
+            "faithful": is_faithful(here),
+        }
+    ]
     if cpu_info().integer_path != cpu_mask.PATH_NAME and cpu_mask.unavailable() is None:
         log("measuring parity again on the AVX2 kernels (CPUID masked: models/cpu_mask)")
-        code = ("import json, sys; from pathlib import Path; from models.quantize_parity import parity, is_faithful; "
-                "from core.cpu import cpu_info; p = parity(Path(sys.argv[1]), json.loads(sys.argv[2]), threads=None if "
-                "sys.argv[3] == '0' else int(sys.argv[3])); print('PARITY ' + json.dumps([cpu_info().integer_path, "
-                "cpu_info().line(), p]))")
+        code = (
+            "import json, sys; from pathlib import Path; from models.quantize_parity import parity, is_faithful; "
+            "from core.cpu import cpu_info; p = parity(Path(sys.argv[1]), json.loads(sys.argv[2]), threads=None if "
+            "sys.argv[3] == '0' else int(sys.argv[3])); print('PARITY ' + json.dumps([cpu_info().integer_path, "
+            "cpu_info().line(), p]))"
+        )
         import subprocess
 
-        run = subprocess.run([sys.executable, "-c", code, str(model_dir), json.dumps(names), str(threads or 0)],
-                             env=cpu_mask.environment(), cwd=str(Path(__file__).resolve().parents[1]),
-                             capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(model_dir), json.dumps(names), str(threads or 0)],
+            env=cpu_mask.environment(),
+            cwd=str(Path(__file__).resolve().parents[1]),
+            capture_output=True,
+            text=True,
+        )
         line = next((ln for ln in run.stdout.splitlines() if ln.startswith("PARITY ")), None)
         if run.returncode != 0 or line is None:
             log(f"the AVX2 run failed (rc {run.returncode}): {run.stderr.strip()[-300:]}")
         else:
-            path, cpu, p = json.loads(line[len("PARITY "):])
-            runs.append({"integer_path": path, "cpu": cpu + " (CPUID masked)", "parity": _summary(p),
-                         "faithful": is_faithful(p)})
+            path, cpu, p = json.loads(line[len("PARITY ") :])
+            runs.append(
+                {
+                    "integer_path": path,
+                    "cpu": cpu + " (CPUID masked)",
+                    "parity": _summary(p),
+                    "faithful": is_faithful(p),
+                }
+            )
     for r in runs:
         log(f"parity on {r['integer_path']}: {json.dumps(r['parity'])}, faithful: {r['faithful']}")
     entry["parity"] = here
     entry["measured_on"] = runs
     entry["faithful"] = all(r["faithful"] for r in runs)
-    entry["faithful_rule"] = "top-1 agreement >= 0.95 and P(' time' | 'Once upon a') within 0.02 of fp32, on every kernel path measured"
+    entry["faithful_rule"] = (
+        "top-1 agreement >= 0.95 and P(' time' | 'Once upon a') within 0.02 of fp32, on every kernel path measured"
+    )
 
 
 def _summary(p: dict) -> dict:
     keys = ("top1_agreement", "kl_mean", "kl_max", "max_abs_diff_prob")
-    return {**{k: p[k] for k in keys}, "all_positions": p["all_positions"], "cached_steps": p["cached_steps"],
-            "once_upon_a_time": p["once_upon_a_time"]}
+    return {
+        **{k: p[k] for k in keys},
+        "all_positions": p["all_positions"],
+        "cached_steps": p["cached_steps"],
+        "once_upon_a_time": p["once_upon_a_time"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,13 +327,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model-dir", type=Path, default=None, help="default: the registry's smollm2-135m folder")
     ap.add_argument("--bits", type=int, choices=(4, 8), default=4)
     ap.add_argument("--block-size", type=int, default=32)
-    ap.add_argument("--accuracy-level", type=int, choices=(0, 1, 4), default=DEFAULT_ACCURACY_LEVEL,
-                    help="MatMulNBits arithmetic: 1 fp32 (default; the same on every CPU), 4 int8 activations "
-                    "(integer kernels that differ by CPU)")
+    ap.add_argument(
+        "--accuracy-level",
+        type=int,
+        choices=(0, 1, 4),
+        default=DEFAULT_ACCURACY_LEVEL,
+        help="MatMulNBits arithmetic: 1 fp32 (default; the same on every CPU), 4 int8 activations "
+        "(integer kernels that differ by CPU)",
+    )
     ap.add_argument("--lm-head", choices=("fp32", "q8", "q4"), default="q8", help="tied output projection")
-    ap.add_argument("--requantize", action="store_true",
-                    help="plain MatMulNBitsQuantizer output (integer zero points; moves each Q4_1 block by up to "
-                    "half a step) instead of restoring the GGUF grid exactly")
+    ap.add_argument(
+        "--requantize",
+        action="store_true",
+        help="plain MatMulNBitsQuantizer output (integer zero points; moves each Q4_1 block by up to "
+        "half a step) instead of restoring the GGUF grid exactly",
+    )
     ap.add_argument("--force", action="store_true", help="rebuild even when up to date")
     ap.add_argument("--no-parity", action="store_true", help="skip the parity check")
     ap.add_argument("--threads", type=int, default=None)
@@ -298,12 +353,22 @@ def main(argv: list[str] | None = None) -> int:
 
         args.model_dir = model_dir(LANGUAGE_MODEL)
     entry = quantize_model(
-        args.model_dir, bits=args.bits, block_size=args.block_size, accuracy_level=args.accuracy_level,
-        lm_head=args.lm_head, exact=not args.requantize, force=args.force, check=not args.no_parity, threads=args.threads,
+        args.model_dir,
+        bits=args.bits,
+        block_size=args.block_size,
+        accuracy_level=args.accuracy_level,
+        lm_head=args.lm_head,
+        exact=not args.requantize,
+        force=args.force,
+        check=not args.no_parity,
+        threads=args.threads,
     )
     p = entry.get("parity")
     if p:
-        summary = {k: p[k] for k in ("max_abs_diff_prob", "top1_agreement", "top5_same_set", "top5_overlap", "kl_mean", "kl_max")}
+        summary = {
+            k: p[k]
+            for k in ("max_abs_diff_prob", "top1_agreement", "top5_same_set", "top5_overlap", "kl_mean", "kl_max")
+        }
         summary.update(all_positions=p["all_positions"], cached_steps=p["cached_steps"], time=p["once_upon_a_time"])
         log(f"parity: {json.dumps(summary)}")
         log(f"faithful: {entry.get('faithful')}")

@@ -27,14 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.embeddings import default_set  # noqa: E402
-from core.projections import first_map  # noqa: E402
-from core.embeddings.evaluation import data_file  # noqa: E402
-from core.inference import registry  # noqa: E402
-from core.inference.runtime import verify_model  # noqa: E402
-from core.io import sha256_file  # noqa: E402
-from core.paths import cache_dir  # noqa: E402
-from core.progress import run_sync  # noqa: E402
+from core.embeddings import default_set
+from core.embeddings.evaluation import data_file
+from core.inference import registry
+from core.inference.runtime import verify_model
+from core.io import sha256_file
+from core.paths import cache_dir
+from core.progress import run_sync
+from core.projections import first_map
 
 GENSIM_FILES = ("questions-words.txt", "wordsim353.tsv", "simlex999.txt", "lee_background.cor",
                 "head500.noblanks.cor")

@@ -15,15 +15,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from core.state.session import Session  # noqa: E402
-from gui.canvas.view_3d import grab  # noqa: E402
-from core.state.settings import Settings  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.task_runner import TaskRunner  # noqa: E402
+from core.state.session import Session
+from core.state.settings import Settings
+from gui.canvas.view_3d import grab
+from gui.main_window import MainWindow
+from gui.task_runner import TaskRunner
 
 
 def settle(app: QApplication, runner: TaskRunner, quiet_ms: int = 400, timeout_s: float = 300) -> None:
@@ -286,7 +286,6 @@ def main() -> int:
     save(window, "window-dark")
     window.set_theme("light")
     train_screenshots(app, runner, window, save)
-
 
     _files_shots(app, window, runner, save)
     QTimer.singleShot(0, window.close)

@@ -12,11 +12,11 @@ os.environ.setdefault("EMBEDDING_EXPLORER_CACHE", os.path.join(_TMP, "cache"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["EMBEDDING_EXPLORER_TESTING"] = "1"
 
-import pytest  # noqa: E402
+import pytest
 
-from core.embeddings.default_set import load_default  # noqa: E402
-from core.embeddings.embedding_set import EmbeddingSet  # noqa: E402
-from core.progress import run_sync  # noqa: E402
+from core.embeddings.default_set import load_default
+from core.embeddings.embedding_set import EmbeddingSet
+from core.progress import run_sync
 
 
 @pytest.fixture(scope="session")

@@ -39,14 +39,20 @@ def cmd_lens(args) -> int:
                         "rank_by_layer": [int(x) for x in lens.final_ranks[:, last]]},
     }
     width = max(8, *(len(x) for x in labels))
-    lines = [f"{lm.display_name}: each layer's hidden state through the final norm and unembedding ({lens.head.source})",
-             "layer  " + " ".join(f"{x[:width]:<{width + 5}}" for x in labels)]
+    lines = [
+        f"{lm.display_name}: each layer's hidden state through the final norm and unembedding ({lens.head.source})",
+        "layer  " + " ".join(f"{x[:width]:<{width + 5}}" for x in labels),
+    ]
     for i in reversed(range(len(lens.layer_names))):
-        cells = [f"{lens.label(lens.top_ids[i, p])[:width]:<{width}} {lens.top_probs[i, p]:.2f}" for p in range(len(labels))]
+        cells = [
+            f"{lens.label(lens.top_ids[i, p])[:width]:<{width}} {lens.top_probs[i, p]:.2f}" for p in range(len(labels))
+        ]
         lines.append(f"L{i:<4d} " + " ".join(cells))
-    lines.append(f"{final!r} (the last layer's top token after {labels[-1]!r}) is first on top at layer "
-                 f"{lens.first_top(last)} and stays on top from layer {lens.settled(last)}; its rank by layer: "
-                 + " ".join(str(int(r)) for r in lens.final_ranks[:, last]))
+    lines.append(
+        f"{final!r} (the last layer's top token after {labels[-1]!r}) is first on top at layer "
+        f"{lens.first_top(last)} and stays on top from layer {lens.settled(last)}; its rank by layer: "
+        + " ".join(str(int(r)) for r in lens.final_ranks[:, last])
+    )
     return emit(args, data, "\n".join(lines))
 
 
@@ -75,13 +81,20 @@ def cmd_contextual(args) -> int:
     lines = [f"“{ctx.word}” in {len(sentences)} sentences ({ctx.seconds * 1000:.0f} ms)"]
     for t in ctx.models:
         cos = t.all_cosines()
-        entry = {"model": t.model, "sees": t.sees, "pieces": [list(p) for p in t.pieces],
-                 "layers": [{"layer": i, "name": name, "cosine": np.round(cos[i], 4).tolist()}
-                            for i, name in enumerate(t.layer_names)]}
+        entry = {
+            "model": t.model,
+            "sees": t.sees,
+            "pieces": [list(p) for p in t.pieces],
+            "layers": [
+                {"layer": i, "name": name, "cosine": np.round(cos[i], 4).tolist()}
+                for i, name in enumerate(t.layer_names)
+            ],
+        }
         lines += ["", f"{t.model}: {t.sees}."]
         if t.split:
-            lines.append("The word is several tokens here; its vector is their mean: "
-                         + "; ".join("+".join(p) for p in t.pieces))
+            lines.append(
+                "The word is several tokens here; its vector is their mean: " + "; ".join("+".join(p) for p in t.pieces)
+            )
         pairs = [(i, j) for i in range(len(sentences)) for j in range(i + 1, len(sentences))]
         lines.append("layer  " + " ".join(f"{i + 1}~{j + 1}".rjust(6) for i, j in pairs[:10]))
         lines += [f"L{i:<5d}" + " ".join(f"{cos[i, a, b]:6.3f}" for a, b in pairs[:10]) for i in range(t.layers)]
@@ -89,7 +102,9 @@ def cmd_contextual(args) -> int:
             within, across = t.sense_gap(senses)
             entry["within_sense"] = np.round(within, 4).tolist()
             entry["across_sense"] = np.round(across, 4).tolist()
-            lines.append("within − across sense, by layer: " + " ".join(f"{w - a:+.2f}" for w, a in zip(within, across)))
+            lines.append(
+                "within − across sense, by layer: " + " ".join(f"{w - a:+.2f}" for w, a in zip(within, across))
+            )
         data["models"].append(entry)
     return emit(args, data, "\n".join(lines))
 
@@ -105,11 +120,21 @@ def cmd_search(args) -> int:
     print_notice(enc)
     index = run_sync(index_job(source, enc), progress_printer(args.json))
     hits = find(index, enc, args.query, args.k)
-    data = {"corpus": source.describe(), "about": source.about, "passages": len(index), "from_cache": index.from_cache,
-            "model": index.model, "query": args.query, "search_ms": round(hits.seconds * 1000, 3),
-            "hits": [{"row": h.row, "score": round(h.score, 4), "text": h.text} for h in hits.hits]}
-    lines = [f"{source.describe()}: {len(index):,} passages ({'from the cache' if index.from_cache else 'encoded'})",
-             *([source.about] if source.about != "a text file" else []), ""]
+    data = {
+        "corpus": source.describe(),
+        "about": source.about,
+        "passages": len(index),
+        "from_cache": index.from_cache,
+        "model": index.model,
+        "query": args.query,
+        "search_ms": round(hits.seconds * 1000, 3),
+        "hits": [{"row": h.row, "score": round(h.score, 4), "text": h.text} for h in hits.hits],
+    }
+    lines = [
+        f"{source.describe()}: {len(index):,} passages ({'from the cache' if index.from_cache else 'encoded'})",
+        *([source.about] if source.about != "a text file" else []),
+        "",
+    ]
     lines += [f"{h.score:.3f}  #{h.row + 1}  {h.text}" for h in hits.hits]
     return emit(args, data, "\n".join(lines))
 

@@ -32,7 +32,9 @@ def cmd_next(args) -> int:
         "tokens": [{"id": t.id, "text": t.text} for t in res.tokens],
         "next": [{"id": c.id, "text": c.text, "prob": round(c.prob, 6), "logit": round(c.logit, 4)} for c in res.top],
     }
-    lines = [f"{lm.display_name} ({res.precision}) on {lm.provider}; tokens: " + " | ".join(repr(t.text) for t in res.tokens)]
+    lines = [
+        f"{lm.display_name} ({res.precision}) on {lm.provider}; tokens: " + " | ".join(repr(t.text) for t in res.tokens)
+    ]
     lines += [f"{c.prob:8.4f}  {c.text!r}  (id {c.id})" for c in res.top]
     emit(args, data, "\n".join(lines))
     return 0
@@ -54,12 +56,23 @@ def cmd_generate(args) -> int:
         "prompt": args.text,
         "seed": args.seed,
         "settings": {"temperature": args.temperature, "top_k": args.top_k, "top_p": args.top_p},
-        "steps": [{"id": s.token.id, "text": s.token.text, "prob": round(s.prob, 6),
-                   "model_prob": round(s.model_prob, 6), "rank": s.rank} for s in trace.steps],
+        "steps": [
+            {
+                "id": s.token.id,
+                "text": s.token.text,
+                "prob": round(s.prob, 6),
+                "model_prob": round(s.model_prob, 6),
+                "rank": s.rank,
+            }
+            for s in trace.steps
+        ],
         "text": trace.generated_text,
         "note": "; ".join(n for n in (trace.note, trace.stopped) if n),
     }
-    lines = [f"{dec.display_name} ({trace.answered}) on {dec.provider}, seed {args.seed}", args.text + trace.generated_text]
+    lines = [
+        f"{dec.display_name} ({trace.answered}) on {dec.provider}, seed {args.seed}",
+        args.text + trace.generated_text,
+    ]
     lines += [f"{s.prob:8.4f}  #{s.rank:<5d} {s.token.text!r}  (id {s.token.id})" for s in trace.steps]
     lines += [n for n in (trace.note, trace.stopped) if n]
     emit(args, data, "\n".join(lines))
@@ -73,7 +86,11 @@ def cmd_mask(args) -> int:
     split_mask(args.sentence)  # a sentence without one [MASK] is a user mistake: said before any model opens
     lm = registry.open(registry.LANGUAGE_MODEL, **runtime_options(args))
     print_notice(lm)
-    show = None if args.json or not sys.stderr.isatty() else (lambda p: print(f"\r{p.message:<60}", end="", file=sys.stderr))
+    show = (
+        None
+        if args.json or not sys.stderr.isatty()
+        else (lambda p: print(f"\r{p.message:<60}", end="", file=sys.stderr))
+    )
     fills = run_sync(fill_mask(lm, args.sentence, max_candidates=args.candidates, top=args.top), show)
     if show:
         print(file=sys.stderr)
@@ -134,8 +151,11 @@ def cmd_digit(args) -> int:
         "digit": res.digit,
         "probs": [round(float(p), 6) for p in res.probs],
         "logits": [round(float(v), 6) for v in res.activations["logits"]],
-        "layers": ({k: summary(v) for k, v in res.activations.items()} if args.layers
-                   else {k: list(v.shape) for k, v in res.activations.items()}),
+        "layers": (
+            {k: summary(v) for k, v in res.activations.items()}
+            if args.layers
+            else {k: list(v.shape) for k, v in res.activations.items()}
+        ),
     }
     lines = [f"{args.image}: {res.digit}  ({clf.display_name} on {clf.provider})"]
     if prepared.note:
@@ -145,8 +165,9 @@ def cmd_digit(args) -> int:
         line = f"  layer {k:<8} {str(tuple(v.shape)):<16}"
         if args.layers:
             s = summary(v, top=3)
-            line += (f" min {s['min']:9.4f}  max {s['max']:9.4f}  mean {s['mean']:9.4f}  top "
-                     + ", ".join(f"{t['unit']}={t['value']:.3f}" for t in s["top"]))
+            line += f" min {s['min']:9.4f}  max {s['max']:9.4f}  mean {s['mean']:9.4f}  top " + ", ".join(
+                f"{t['unit']}={t['value']:.3f}" for t in s["top"]
+            )
         lines.append(line)
     emit(args, data, "\n".join(lines))
     return 0
@@ -162,8 +183,10 @@ def cmd_layers(args) -> int:
 
     data = {
         "model": args.model,
-        "inputs": [{"name": s.name, "dtype": s.dtype, "shape": shape(s), "kind": s.kind or None,
-                    "problem": s.problem or None} for s in model.inputs],
+        "inputs": [
+            {"name": s.name, "dtype": s.dtype, "shape": shape(s), "kind": s.kind or None, "problem": s.problem or None}
+            for s in model.inputs
+        ],
         "outputs": model.outputs,
         "tensors": [{"name": t.name, "op": t.op_type, "shape": shape(t), "dtype": t.dtype} for t in model.tensors],
     }
@@ -181,8 +204,10 @@ def cmd_models(args) -> int:
     only = args.only or list(registry.MODELS)
     if args.action == "build":
         if args.build_models is None:
-            raise ExplorerError("this installed app cannot build models (they ship inside it); "
-                                "build them from a source checkout: python main.py models build")
+            raise ExplorerError(
+                "this installed app cannot build models (they ship inside it); "
+                "build them from a source checkout: python main.py models build"
+            )
         return args.build_models(args.only, args.force)
     if args.action == "list":
         print(f"models folder: {registry.models_dir()}")
@@ -227,9 +252,11 @@ def add_subcommands(subparsers) -> None:
     p.add_argument("--top-p", type=float, default=None, help="nucleus sampling: keep the smallest set with mass >= p")
     p.add_argument("--show", type=int, default=10, help="how many tokens to list (default 10)")
     p.add_argument(
-        "--precision", choices=["auto", "fp32", "q4"], default="fp32",
+        "--precision",
+        choices=["auto", "fp32", "q4"],
+        default="fp32",
         help="fp32 (default): the exact model; q4: the 4-bit files (GGUF grid, faster for cached steps); "
-             "auto: q4 for cached steps when built and faithful",
+        "auto: q4 for cached steps when built and faithful",
     )
     p.add_argument("--json", action="store_true")
     add_runtime_args(p)
@@ -242,9 +269,15 @@ def add_subcommands(subparsers) -> None:
     p.add_argument("--temperature", type=float, default=1.0, help="0 = greedy (always the most likely token)")
     p.add_argument("--top-k", type=int, default=None)
     p.add_argument("--top-p", type=float, default=None)
-    p.add_argument("--precision", choices=["auto", "fp32", "q4"], default="auto",
-                   help="auto (default): the 4-bit files for cached steps when built and faithful, as the window")
-    p.add_argument("--model", metavar="FOLDER", help="an Optimum-layout decoder folder (default: the built SmolLM2-135M)")
+    p.add_argument(
+        "--precision",
+        choices=["auto", "fp32", "q4"],
+        default="auto",
+        help="auto (default): the 4-bit files for cached steps when built and faithful, as the window",
+    )
+    p.add_argument(
+        "--model", metavar="FOLDER", help="an Optimum-layout decoder folder (default: the built SmolLM2-135M)"
+    )
     p.add_argument("--no-stop", action="store_true", help="do not stop at the end-of-text token")
     p.add_argument("--json", action="store_true")
     add_runtime_args(p)

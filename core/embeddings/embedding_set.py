@@ -6,8 +6,8 @@ most-frequent first), so "the N most frequent words" is ``rows[:N]``.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -221,7 +221,7 @@ class EmbeddingSet:
         yield Progress(1.0, "indexing words")
 
     # -- subsets ------------------------------------------------------------
-    def subset(self, rows: Sequence[int] | np.ndarray, name: str | None = None) -> "EmbeddingSet":
+    def subset(self, rows: Sequence[int] | np.ndarray, name: str | None = None) -> EmbeddingSet:
         rows = np.asarray(rows, dtype=np.int64)
         meta = {k: [v[i] for i in rows] for k, v in self.metadata.items()}
         return EmbeddingSet(

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .embedding_set import EmbeddingSet
 from ..errors import ExplorerError, FileFormatError
 from ..paths import bundle_dir
 from ..progress import Job, Progress
+from .embedding_set import EmbeddingSet
 from .search.base import SearchBackend
 
 DATASETS = {

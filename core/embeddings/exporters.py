@@ -1,14 +1,14 @@
 """Write embedding sets as Embedding Projector TSV (+ metadata) and word2vec/GloVe text."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from .embedding_set import EmbeddingSet
 from ..io import atomic_open, compression_of
 from ..progress import Job, Progress
+from .embedding_set import EmbeddingSet
 
 CHUNK = 20000
 
@@ -64,7 +64,9 @@ def write_projector_tsv(es: EmbeddingSet, vectors_path: str | Path, metadata_pat
     if len(names) == 1:
         text = "\n".join(clean["word"]) + "\n"
     else:
-        text = "\t".join(names) + "\n" + "\n".join("\t".join(clean[n][i] for n in names) for i in range(len(idx))) + "\n"
+        text = (
+            "\t".join(names) + "\n" + "\n".join("\t".join(clean[n][i] for n in names) for i in range(len(idx))) + "\n"
+        )
     with atomic_open(mpath, "wb", compress=True) as f:
         f.write(text.encode("utf-8"))
     yield Progress(1.0, "done")

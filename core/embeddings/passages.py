@@ -20,9 +20,9 @@ import csv
 import io
 import re
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import FileFormatError, InputError
 from .corpus import SNIFF_BYTES, open_corpus
@@ -177,8 +177,13 @@ def _column_passages(src: PassageSource) -> Iterator[tuple[str, float]]:
                 if col < len(row) and row[col].strip():
                     yield _clean(row[col]), raw.tell() / size
         except csv.Error as exc:
-            raise FileFormatError(src.path, f"not readable as a table ({exc})", line=reader.line_num,
-                                  expected=f"{'tab' if src.delimiter == chr(9) else 'comma'}-separated values") from None
+            raise FileFormatError(
+                src.path,
+                f"not readable as a table ({exc})",
+                line=reader.line_num,
+                expected=f"{'tab' if src.delimiter == chr(9) else 'comma'}-separated values",
+            ) from None
         except ValueError:
-            raise FileFormatError(src.path, f"no column named {src.column!r}", line=1,
-                                  expected="one of " + ", ".join(header)) from None
+            raise FileFormatError(
+                src.path, f"no column named {src.column!r}", line=1, expected="one of " + ", ".join(header)
+            ) from None

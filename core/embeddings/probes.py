@@ -74,7 +74,7 @@ class ProbeSet:
     ratings: np.ndarray  # (p,) human ratings
 
     @classmethod
-    def build(cls, words: list[str]) -> "ProbeSet":
+    def build(cls, words: list[str]) -> ProbeSet:
         index: dict[str, int] = {}
         for i, w in enumerate(words):
             index.setdefault(w.lower(), i)

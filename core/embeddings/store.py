@@ -16,24 +16,40 @@ from ..io import atomic_folder, atomic_write_bytes, atomic_write_text
 from .embedding_set import EmbeddingSet, row_norms
 
 FORMAT_VERSION = 1
-NORMS_VERSION = 3  # 3: norms summed as np.linalg.norm sums a row-major matrix (row_norms); older stores are updated on open
+NORMS_VERSION = 3
 WORDS_CHUNK = 20000
 
 
-def save(es_words: list[str], vectors: np.ndarray, folder: str | Path, *, name: str, source: str,
-         metadata: dict[str, list[str]] | None = None, extra: dict | None = None,
-         norms: np.ndarray | None = None) -> Path:
+def save(
+    es_words: list[str],
+    vectors: np.ndarray,
+    folder: str | Path,
+    *,
+    name: str,
+    source: str,
+    metadata: dict[str, list[str]] | None = None,
+    extra: dict | None = None,
+    norms: np.ndarray | None = None,
+) -> Path:
     folder = Path(folder)
     with atomic_folder(folder) as tmp:
         np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors))
         np.save(tmp / "norms.npy", row_norms(vectors) if norms is None else np.asarray(norms, dtype=np.float32))
         with open(tmp / "words.txt", "w", encoding="utf-8") as f:  # in pieces: one join of 400k words held
             for s in range(0, len(es_words), WORDS_CHUNK):  # the GIL ~20 ms while the window painted
-                f.write(("\n" if s else "") + "\n".join(es_words[s: s + WORDS_CHUNK]))
+                f.write(("\n" if s else "") + "\n".join(es_words[s : s + WORDS_CHUNK]))
         if metadata:
             (tmp / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
-        meta = {"format_version": FORMAT_VERSION, "norms_version": NORMS_VERSION, "name": name, "source": source,
-                "count": len(es_words), "dim": int(vectors.shape[1]), "dtype": str(vectors.dtype), **(extra or {})}
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "norms_version": NORMS_VERSION,
+            "name": name,
+            "source": source,
+            "count": len(es_words),
+            "dim": int(vectors.shape[1]),
+            "dtype": str(vectors.dtype),
+            **(extra or {}),
+        }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return folder
 
@@ -80,5 +96,12 @@ def open_set(folder: str | Path) -> EmbeddingSet:
     if mp.exists():
         metadata = json.loads(mp.read_text(encoding="utf-8"))
     notes = meta.get("notes") if isinstance(meta.get("notes"), list) else []
-    return EmbeddingSet(words, vectors, name=meta["name"], source=meta.get("source", ""), metadata=metadata,
-                        norms=np.asarray(norms), notes=[str(n) for n in notes])
+    return EmbeddingSet(
+        words,
+        vectors,
+        name=meta["name"],
+        source=meta.get("source", ""),
+        metadata=metadata,
+        norms=np.asarray(norms),
+        notes=[str(n) for n in notes],
+    )

@@ -77,7 +77,7 @@ class TrainingSettings:
     def architecture(self) -> str:
         return "skip-gram" if self.sg else "CBOW"
 
-    def check(self) -> "TrainingSettings":
+    def check(self) -> TrainingSettings:
         """Raise InputError naming the first setting out of range."""
         for name, (lo, hi) in LIMITS.items():
             value = getattr(self, name)
@@ -126,10 +126,10 @@ class TrainingRun:
     def loss_exact(self) -> bool:
         return self.settings.workers == 1
 
-    def with_epoch(self, record: EpochRecord) -> "TrainingRun":
+    def with_epoch(self, record: EpochRecord) -> TrainingRun:
         return dataclasses.replace(self, epochs=self.epochs + (record,))
 
-    def with_probes(self, probes: tuple[str, ...], neighbours: list[Neighbours]) -> "TrainingRun":
+    def with_probes(self, probes: tuple[str, ...], neighbours: list[Neighbours]) -> TrainingRun:
         records = tuple(dataclasses.replace(r, neighbours=n) for r, n in zip(self.epochs, neighbours))
         return dataclasses.replace(self, probes=tuple(probes), epochs=records)
 

@@ -62,7 +62,7 @@ class InputChoice:
     image_path: str = ""
     numbers: tuple[tuple[str, str], ...] = ()  # (input name, .npy path)
 
-    def replace(self, **changes) -> "InputChoice":
+    def replace(self, **changes) -> InputChoice:
         from dataclasses import replace
 
         return replace(self, **changes)
@@ -165,7 +165,7 @@ class AnyModel:
 
             self.tokenizer = Tokenizer(tok)
         self.outputs = [o.name for o in self.graph.graph.output]
-        self._sessions: "OrderedDict[tuple[str, ...], object]" = OrderedDict()
+        self._sessions: OrderedDict[tuple[str, ...], object] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- inputs ------------------------------------------------------------------------------

@@ -136,27 +136,44 @@ def detect_layout(sess: OnnxSession, config: dict, *, needs_past: bool = False) 
         have = set(inputs) | set(outputs)
         missing = sorted(want - have)
         if past != list(range(layers)) or missing:
-            raise FileFormatError(path, "past_key_values inputs without matching present outputs",
-                                  expected=", ".join(missing[:4]) or f"layers 0..{layers - 1}",
-                                  found="outputs " + ", ".join(outputs))
+            raise FileFormatError(
+                path,
+                "past_key_values inputs without matching present outputs",
+                expected=", ".join(missing[:4]) or f"layers 0..{layers - 1}",
+                found="outputs " + ", ".join(outputs),
+            )
         first = inputs["past_key_values.0.key"]
         shape = list(first.shape)
         if len(shape) != 4:
-            raise FileFormatError(path, "past_key_values.0.key is not 4-D", expected="(batch, kv_heads, past, head_dim)",
-                                  found=str(shape))
+            raise FileFormatError(
+                path, "past_key_values.0.key is not 4-D", expected="(batch, kv_heads, past, head_dim)", found=str(shape)
+            )
         heads_cfg = _first_int(config, "num_key_value_heads", "num_attention_heads", "n_head")
         width = _first_int(config, "hidden_size", "n_embd")
-        dim_cfg = _first_int(config, "head_dim") or (width // _first_int(config, "num_attention_heads", "n_head")
-                                                     if width and _first_int(config, "num_attention_heads", "n_head")
-                                                     else None)
+        dim_cfg = _first_int(config, "head_dim") or (
+            width // _first_int(config, "num_attention_heads", "n_head")
+            if width and _first_int(config, "num_attention_heads", "n_head")
+            else None
+        )
         kv_heads = shape[1] if isinstance(shape[1], int) else heads_cfg
         head_dim = shape[3] if isinstance(shape[3], int) else dim_cfg
         if not kv_heads or not head_dim:
-            raise FileFormatError(path, "the key/value head count and size are neither fixed in the graph nor in "
-                                  "config.json", expected="num_key_value_heads and head_dim", found=str(shape))
+            raise FileFormatError(
+                path,
+                "the key/value head count and size are neither fixed in the graph nor in config.json",
+                expected="num_key_value_heads and head_dim",
+                found=str(shape),
+            )
         kv_dtype = _DTYPES.get(first.type, np.float32)
-    return Layout(layers, int(kv_heads), int(head_dim), kv_dtype, _DTYPES.get(inputs["input_ids"].type, np.int64),
-                  "attention_mask" in inputs, "position_ids" in inputs)
+    return Layout(
+        layers,
+        int(kv_heads),
+        int(head_dim),
+        kv_dtype,
+        _DTYPES.get(inputs["input_ids"].type, np.int64),
+        "attention_mask" in inputs,
+        "position_ids" in inputs,
+    )
 
 
 class OptimumDecoder(OnnxModel):
@@ -166,8 +183,9 @@ class OptimumDecoder(OnnxModel):
     precisions = ("fp32",)
     precision = "fp32"
 
-    def __init__(self, folder: str | Path, *, preferred_provider: str | None = None,
-                 intra_op_threads: int | None = None) -> None:
+    def __init__(
+        self, folder: str | Path, *, preferred_provider: str | None = None, intra_op_threads: int | None = None
+    ) -> None:
         folder = Path(folder).expanduser()
         graph, with_past, tokenizer = find_files(folder)
         config = _read_config(folder)
@@ -181,14 +199,18 @@ class OptimumDecoder(OnnxModel):
             super().__init__(folder, manifest, preferred_provider=preferred_provider, intra_op_threads=intra_op_threads)
             self._with_past = self.open_role("with_past") if with_past is not None else None
         except ModelError as exc:  # onnxruntime could not load a graph: say so without a rebuild hint
-            raise FileFormatError(graph, str(exc).split("; ")[0].split(": ", 1)[-1],
-                                  expected="an ONNX decoder graph") from None
+            raise FileFormatError(
+                graph, str(exc).split("; ")[0].split(": ", 1)[-1], expected="an ONNX decoder graph"
+            ) from None
         self.layout = detect_layout(self.session, config)
         self.step_layout = detect_layout(self._with_past, config, needs_past=True) if self._with_past else self.layout
         if self._with_past is not None and "present.0.key" not in self.session.output_names:
-            raise FileFormatError(graph, "the first-pass graph returns no present key/values for the with-past graph",
-                                  expected="outputs logits, present.N.key/value",
-                                  found="outputs " + ", ".join(self.session.output_names))
+            raise FileFormatError(
+                graph,
+                "the first-pass graph returns no present key/values for the with-past graph",
+                expected="outputs logits, present.N.key/value",
+                found="outputs " + ", ".join(self.session.output_names),
+            )
         self.config = config
         bos = _first_int(config, "bos_token_id")
         probe = Tokenizer(tokenizer)
@@ -199,8 +221,9 @@ class OptimumDecoder(OnnxModel):
         self.eos_id = eos if eos is not None else -1
         self.max_positions = _first_int(config, "max_position_embeddings", "n_positions", "n_ctx")
         last = self.session.session.get_outputs()[self.session.output_names.index("logits")].shape[-1]
-        self.vocab_size = int(last) if isinstance(last, int) else (_first_int(config, "vocab_size")
-                                                                    or self.tokenizer.vocab_size)
+        self.vocab_size = (
+            int(last) if isinstance(last, int) else (_first_int(config, "vocab_size") or self.tokenizer.vocab_size)
+        )
         self.graph_path = graph
 
     def tokenize(self, text: str):
@@ -229,10 +252,13 @@ class OptimumDecoder(OnnxModel):
         if self.step_layout.layers == 0:  # no cache: the "cache" is the text so far
             seq = [*(cache or ()), *new]
             logits = self._run(self.session, self.layout, seq, 0, None)[0]
-            return logits[-len(new):], tuple(seq), "fp32"
+            return logits[-len(new) :], tuple(seq), "fp32"
         past = self.cache_length(cache)
-        sess, layout = (self.session, self.layout) if cache is None or self._with_past is None else \
-            (self._with_past, self.step_layout)
+        sess, layout = (
+            (self.session, self.layout)
+            if cache is None or self._with_past is None
+            else (self._with_past, self.step_layout)
+        )
         logits, present = self._run(sess, layout, new, past, cache)
         return logits, present, "fp32"
 

@@ -89,7 +89,7 @@ def knn_accuracy(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, t
     return right / max(len(te), 1)
 
 
-def image_set_job(clf: "DigitClassifier", digits: Digits, batch: int = 500) -> Job[ImageSet]:
+def image_set_job(clf: DigitClassifier, digits: Digits, batch: int = 500) -> Job[ImageSet]:
     """The 500-wide layer of every digit (with progress), the predictions and the kNN figures."""
     n = len(digits)
     vectors = np.empty((n, 0), np.float32)

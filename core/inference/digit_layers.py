@@ -45,17 +45,17 @@ class DigitInput:
     heldout: bool = False  # mnist: one of the 1,000 the network never trained on
 
     @classmethod
-    def drawn(cls, pixels: np.ndarray) -> "DigitInput":
+    def drawn(cls, pixels: np.ndarray) -> DigitInput:
         return cls("drawn", np.asarray(pixels, np.float32))
 
     @classmethod
-    def mnist(cls, digits: Digits, row: int) -> "DigitInput":
+    def mnist(cls, digits: Digits, row: int) -> DigitInput:
         row = int(row)
         held = bool(np.isin(row, digits.heldout))
         return cls("mnist", digits.images[row], row=row, label=int(digits.labels[row]), heldout=held)
 
     @classmethod
-    def file(cls, path: str | Path) -> "DigitInput":
+    def file(cls, path: str | Path) -> DigitInput:
         return cls("file", path=str(path))
 
     @property
@@ -104,7 +104,7 @@ def prepared(source: DigitInput) -> PreparedDigit:
     return prepare(source.pixels)
 
 
-def digit_layers(clf: "DigitClassifier", source: DigitInput, layers: tuple[str, ...] = SHOWN) -> DigitLayers:
+def digit_layers(clf: DigitClassifier, source: DigitInput, layers: tuple[str, ...] = SHOWN) -> DigitLayers:
     """Prepare the input and run every layer once."""
     p = prepared(source)
     t0 = time.perf_counter()
@@ -137,7 +137,7 @@ def summary(act: np.ndarray, top: int = 5) -> dict:
     }
 
 
-def unit_table_job(clf: "DigitClassifier", images: np.ndarray, layers: tuple[str, ...] = SHOWN,
+def unit_table_job(clf: DigitClassifier, images: np.ndarray, layers: tuple[str, ...] = SHOWN,
                    batch: int = 250) -> Job[dict[str, np.ndarray]]:
     """Per layer, (n, units) scores of every image (the held-out digits): what ranks them per unit."""
     n = len(images)

@@ -8,8 +8,8 @@ hand (no model call), so temperature, top-k and top-p re-render at once.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

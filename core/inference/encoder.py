@@ -53,7 +53,9 @@ class SentenceEncoder(OnnxModel):
             return []
         toks = [self.tokenizer.encode(s) for s in sentences]
         order = sorted(range(len(sentences)), key=lambda i: len(toks[i]))
-        outs = ("hidden_states", "mean_pooled", "sentence_embedding") if layers else ("mean_pooled", "sentence_embedding")
+        outs = (
+            ("hidden_states", "mean_pooled", "sentence_embedding") if layers else ("mean_pooled", "sentence_embedding")
+        )
         results: list[EncodedSentence | None] = [None] * len(sentences)
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]

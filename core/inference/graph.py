@@ -34,7 +34,7 @@ class TensorInfo:
     dtype: str  # numpy's name ("float32"), or "" when unknown
 
 
-def load_graph(path: str | Path, *, with_weights: bool = True) -> "onnx.ModelProto":
+def load_graph(path: str | Path, *, with_weights: bool = True) -> onnx.ModelProto:
     """Read an ONNX file; anything else raises FileFormatError naming the file. The model is
     checked first (core.inference.safety: no external data outside its folder, no custom
     operators), and only then are its external weights read."""
@@ -57,13 +57,13 @@ def _shape(value_info) -> tuple[int | str | None, ...] | None:
     return tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in t.shape.dim)
 
 
-def graph_inputs(model: "onnx.ModelProto") -> list[TensorInfo]:
+def graph_inputs(model: onnx.ModelProto) -> list[TensorInfo]:
     """The graph's declared inputs (op type "input"); dtype "" when an input is no tensor."""
     return [TensorInfo(i.name, "input", _shape(i), _dtype(i.type.tensor_type.elem_type)
                        if i.type.HasField("tensor_type") else "") for i in model.graph.input]
 
 
-def intermediate_tensors(model: "onnx.ModelProto") -> list[TensorInfo]:
+def intermediate_tensors(model: onnx.ModelProto) -> list[TensorInfo]:
     """Every tensor a node produces, in graph order, with its shape where inference knows it."""
     import onnx
 
@@ -83,7 +83,7 @@ def intermediate_tensors(model: "onnx.ModelProto") -> list[TensorInfo]:
     return out
 
 
-def with_outputs(model: "onnx.ModelProto", names: list[str]) -> bytes:
+def with_outputs(model: onnx.ModelProto, names: list[str]) -> bytes:
     """A serialised copy of ``model`` that also returns the named intermediate tensors."""
     import onnx
 
@@ -101,7 +101,7 @@ def with_outputs(model: "onnx.ModelProto", names: list[str]) -> bytes:
     return copy.SerializeToString()
 
 
-def read_untrusted(path: str | Path) -> "onnx.ModelProto":
+def read_untrusted(path: str | Path) -> onnx.ModelProto:
     """An ONNX file from anywhere, its external data checked but not read (see the module doc).
 
     FileFormatError for: no file, a file over 2 GB, bytes that are not an ONNX model, external
@@ -114,8 +114,13 @@ def read_untrusted(path: str | Path) -> "onnx.ModelProto":
         raise FileFormatError(path, f"{size / 2**30:.1f} GB is more than one ONNX protobuf file can hold",
                               expected="a model under 2 GB, with larger weights in external data files")
     model = load_graph(path, with_weights=False)
-    if model.ir_version <= 0 or not model.graph.node or not any(o.domain in ("", "ai.onnx") for o in model.opset_import):
-        raise FileFormatError(path, "not an ONNX model (no graph of ONNX operators in it)",
-                              expected="an ONNX protobuf file")
+    if (
+        model.ir_version <= 0
+        or not model.graph.node
+        or not any(o.domain in ("", "ai.onnx") for o in model.opset_import)
+    ):
+        raise FileFormatError(
+            path, "not an ONNX model (no graph of ONNX operators in it)", expected="an ONNX protobuf file"
+        )
     check_external_files(model, path.parent, path)
     return model

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..paths import bundle_dir
-from .language_model import LanguageModel
 from ..progress import Job, Progress, scaled
+from .language_model import LanguageModel
 
 MASK = "[MASK]"
 MASKED_FILL_EXPLAINED = (

@@ -30,7 +30,7 @@ PIXELS = 28 * 28
 _MAX_BYTES = 64 << 20  # the file is 1.4 MB compressed, 10 MB as text
 
 _lock = threading.Lock()
-_cache: dict[str, "Digits"] = {}
+_cache: dict[str, Digits] = {}
 
 
 @dataclass(frozen=True, eq=False)

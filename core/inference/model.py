@@ -14,8 +14,9 @@ malformed entry is a ModelCorruptError naming the manifest) and open further rol
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 

@@ -16,8 +16,9 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from ..errors import FileFormatError
 
@@ -92,7 +93,7 @@ def check_location(location: str, folder: Path) -> str | None:
     return None
 
 
-def check_model(model: "onnx.ModelProto", folder: str | Path, where: str | Path) -> None:
+def check_model(model: onnx.ModelProto, folder: str | Path, where: str | Path) -> None:
     """Refuse a model that would read files outside ``folder`` or need a custom operator library."""
     folder = Path(folder)
     function_nodes = [n for fn in model.functions for n in fn.node]
@@ -121,7 +122,7 @@ def _check_tensor(tensor, name: str, folder: Path, where) -> None:
                               expected="external data in files beside the model")
 
 
-def check_external_files(model: "onnx.ModelProto", folder: str | Path, where: str | Path) -> list[Path]:
+def check_external_files(model: onnx.ModelProto, folder: str | Path, where: str | Path) -> list[Path]:
     """The external data files a (checked) model uses; FileFormatError unless each exists and holds
     the offset + length bytes its tensors claim. Nothing is read from them."""
     folder = Path(folder)
@@ -149,7 +150,7 @@ def check_external_files(model: "onnx.ModelProto", folder: str | Path, where: st
     return list(used)
 
 
-def load_checked(path: str | Path, *, with_weights: bool = True) -> "onnx.ModelProto":
+def load_checked(path: str | Path, *, with_weights: bool = True) -> onnx.ModelProto:
     """Read an ONNX file, check it, and only then read its external data (from its own folder)."""
     import onnx
     from onnx.external_data_helper import load_external_data_for_model

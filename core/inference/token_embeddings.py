@@ -55,7 +55,9 @@ def embedding_matrix(graph_path: str | Path) -> np.ndarray:
             continue
         if node.op_type in _PASS_THROUGH and node.input[0] in ids_like:
             ids_like.update(node.output)
-        elif node.op_type == "Gather" and len(node.input) == 2 and node.input[1] in ids_like and node.input[0] in tables:
+        elif (
+            node.op_type == "Gather" and len(node.input) == 2 and node.input[1] in ids_like and node.input[0] in tables
+        ):
             table = numpy_helper.to_array(tables[node.input[0]])
             if table.ndim == 2:
                 return table
@@ -63,10 +65,18 @@ def embedding_matrix(graph_path: str | Path) -> np.ndarray:
             attrs = {a.name: a.i for a in node.attribute}
             data, scales = constant(node.input[0]), constant(node.input[2])
             zeros = constant(node.input[3]) if len(node.input) > 3 and node.input[3] else None
-            if attrs.get("quantize_axis") == 1 and data is not None and scales is not None and \
-                    attrs.get("bits", 4) in (4, 8):
-                parts.append((node.output[0], _dequantize_rows(data, scales, zeros, attrs.get("bits", 4),
-                                                               int(attrs["block_size"]))))
+            if (
+                attrs.get("quantize_axis") == 1
+                and data is not None
+                and scales is not None
+                and attrs.get("bits", 4) in (4, 8)
+            ):
+                parts.append(
+                    (
+                        node.output[0],
+                        _dequantize_rows(data, scales, zeros, attrs.get("bits", 4), int(attrs["block_size"])),
+                    )
+                )
                 continue
         readers.append(node.op_type)
     if len(parts) == 1:
@@ -75,13 +85,17 @@ def embedding_matrix(graph_path: str | Path) -> np.ndarray:
         names = {name for name, _ in parts}
         if any(n.op_type == "Add" and set(n.input) == names for n in model.graph.node):
             return np.sum([table for _, table in parts], axis=0, dtype=np.float32)
-    raise FileFormatError(graph_path, "no token embedding table found", expected="a Gather of input_ids from a 2-D "
-                          "weight (or 4- or 8-bit GatherBlockQuantized rows, or a sum of them)",
-                          found="input_ids read by " + (", ".join(readers) or "nothing"))
+    raise FileFormatError(
+        graph_path,
+        "no token embedding table found",
+        expected="a Gather of input_ids from a 2-D weight (or 4- or 8-bit GatherBlockQuantized rows, or a sum of them)",
+        found="input_ids read by " + (", ".join(readers) or "nothing"),
+    )
 
 
-def _dequantize_rows(data: np.ndarray, scales: np.ndarray, zeros: np.ndarray | None, bits: int,
-                     block: int) -> np.ndarray:
+def _dequantize_rows(
+    data: np.ndarray, scales: np.ndarray, zeros: np.ndarray | None, bits: int, block: int
+) -> np.ndarray:
     """GatherBlockQuantized's table as float32 (rows, width): blocks along the width, ``(q - z) * scale``;
     4-bit values two to a byte, the first in the low nibble (zero points packed the same way)."""
     rows = data.shape[0]
@@ -138,6 +152,12 @@ def token_embeddings(model_path: str = "") -> Job[EmbeddingSet]:
     yield Progress(0.6, "naming the tokens")
     words = token_names(Tokenizer(tokenizer_path), table.shape[0])
     yield Progress(0.8, "writing the token embeddings into the cache")
-    store.save(words, table, folder, name=f"{name} token embeddings", source=str(graph),
-               extra={"kind": "token-embeddings", "model": name})
+    store.save(
+        words,
+        table,
+        folder,
+        name=f"{name} token embeddings",
+        source=str(graph),
+        extra={"kind": "token-embeddings", "model": name},
+    )
     return store.open_set(folder)

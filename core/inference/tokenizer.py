@@ -18,7 +18,6 @@ import tokenizers
 from ..errors import ModelCorruptError, ModelMissingError
 from .runtime import repair_hint
 
-
 VISIBLE = {" ": "\u2423", "\n": "\u21b5", "\t": "\u21e5", "\r": "\u240d"}  # ␣ ↵ ⇥ ␍
 
 

@@ -15,8 +15,9 @@ Any decoder with this small interface works (:class:`Decoder`): the built SmolLM
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 

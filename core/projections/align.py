@@ -12,7 +12,7 @@ No scaling, so distances within the layout are unchanged.
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -26,8 +26,8 @@ from .layout import Layout
 
 MEMORY_ENTRIES = 8
 _lock = threading.Lock()
-_memory: "OrderedDict[str, Any]" = OrderedDict()
-_fingerprints: "weakref.WeakKeyDictionary[EmbeddingSet, str]" = weakref.WeakKeyDictionary()
+_memory: OrderedDict[str, Any] = OrderedDict()
+_fingerprints: weakref.WeakKeyDictionary[EmbeddingSet, str] = weakref.WeakKeyDictionary()
 
 
 def fingerprint(es: EmbeddingSet) -> str:

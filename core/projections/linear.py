@@ -2,7 +2,7 @@
 a word outside the layout is placed exactly (:meth:`Layout.transform`)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

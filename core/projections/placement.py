@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..embeddings.embedding_set import EmbeddingSet
-from ..errors import ExplorerError
 from ..embeddings.neighbours import nearest_to_vectors
+from ..errors import ExplorerError
 from ..progress import Job, Progress
 from .layout import Layout, unit_rows, unit_vectors
 
 TEMPERATURE = 0.05
-_unit_cache: "weakref.WeakKeyDictionary[Layout, np.ndarray]" = weakref.WeakKeyDictionary()
+_unit_cache: weakref.WeakKeyDictionary[Layout, np.ndarray] = weakref.WeakKeyDictionary()
 
 
 @dataclass

@@ -13,7 +13,8 @@ parameters), in memory and on disk (see cache).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 

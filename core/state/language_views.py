@@ -33,7 +33,7 @@ class Activity:
 
 @evented(equality_operators={"lens": _same})
 @dataclass
-class LensModel:
+class LensState:
     """The logit lens of the next-word prompt (LensController): every layer x position's prediction."""
 
     active: bool = False  # the panel has been shown: the lens is computed only then
@@ -46,7 +46,7 @@ class LensModel:
 
 @evented(equality_operators={"result": _same})
 @dataclass
-class ContextualModel:
+class ContextualState:
     """One word in several sentences, across the layers of SmolLM2 and MiniLM (ContextualController)."""
 
     active: bool = False
@@ -61,7 +61,7 @@ class ContextualModel:
 
 @evented(equality_operators={"index": _same, "hits": _same})
 @dataclass
-class SearchModel:
+class SearchState:
     """Semantic search over a corpus's passages with MiniLM (SearchController)."""
 
     active: bool = False

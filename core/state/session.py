@@ -23,15 +23,15 @@ from ..embeddings.arithmetic import ArithmeticResult, Outcome
 from ..embeddings.directions import DirectionScores
 from ..embeddings.embedding_set import EmbeddingSet
 from ..embeddings.neighbours import Lookup
+from ..embeddings.search.base import Engines, SearchBackend
+from ..embeddings.training import TrainingRun, TrainingSettings
 from ..inference.any_model import InputChoice, TensorValues
 from ..inference.digit_embeddings import ImageSet, Nearest
 from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
 from ..inference.onnx_worker import Listing
-from ..embeddings.training import TrainingRun, TrainingSettings
-from ..embeddings.search.base import Engines, SearchBackend
-from ..release import release_later
 from ..projections.layout import Layout
-from .language_views import Activity, ContextualModel, LensModel, SearchModel  # noqa: F401 (Activity: re-exported)
+from ..release import release_later
+from .language_views import Activity, ContextualState, LensState, SearchState
 
 if TYPE_CHECKING:  # the language room's results; onnxruntime is imported only when a model opens
     from ..inference.distribution import Distribution
@@ -46,7 +46,7 @@ def _same(a: Any, b: Any) -> bool:
 
 @evented(equality_operators={"lookup": _same, "engines": _same})
 @dataclass
-class NeighboursModel:
+class NeighboursState:
     """Nearest neighbours of a typed word, and the search backend that finds them."""
 
     query: str = ""  # what the user typed
@@ -64,7 +64,7 @@ class NeighboursModel:
 
 @evented(equality_operators={"outcome": _same})
 @dataclass
-class ArithmeticModel:
+class ArithmeticState:
     """Word arithmetic: ``king - man + woman`` or ``man : king :: woman : ?``."""
 
     expression: str = ""
@@ -79,7 +79,7 @@ class ArithmeticModel:
 
 @evented(equality_operators={"outcome": _same})
 @dataclass
-class DirectionsModel:
+class DirectionsState:
     """A semantic direction from word pairs, and words placed along it."""
 
     pairs: str = "cat -> cats, dog -> dogs, car -> cars, house -> houses"
@@ -90,7 +90,7 @@ class DirectionsModel:
 
 @evented(equality_operators={"layout": _same, "probes": _same})
 @dataclass
-class CloudModel:
+class CloudState:
     """The 3D point cloud: which words, how they are projected and coloured, and the layout shown."""
 
     point_count: int = 10000  # the N most frequent words (plus words in use)
@@ -109,7 +109,7 @@ class CloudModel:
 
 @evented(equality_operators={"graph": _same, "choice": _same, "values": _same})
 @dataclass
-class OnnxLayersModel:
+class OnnxLayersState:
     """Any ONNX model's tensors (File > Open ONNX model...)."""
 
     path: str = ""  # the model file
@@ -123,7 +123,7 @@ class OnnxLayersModel:
 @evented(equality_operators={"digit": _same, "layers": _same, "exciting": _same, "images": _same,
                              "nearest": _same})
 @dataclass
-class ActivationsModel:
+class ActivationsState:
     """Inside the digit CNN: the pad's input, every layer, units, and the image-embedding cloud."""
 
     digit: DigitInput | None = None  # drawn, picked from MNIST, or a file (the draw pad); None = empty pad
@@ -133,7 +133,7 @@ class ActivationsModel:
     images: ImageSet | None = None  # the 5,000 digits in the 500-wide layer (the image cloud panel)
     nearest: Nearest | None = None  # digits nearest to the pad's digit in that layer (ActivationsController)
     trust: tuple[tuple[str, float, int], ...] = ()  # (method, trustworthiness, sample) of each layout of them
-    onnx: OnnxLayersModel = field(default_factory=OnnxLayersModel)
+    onnx: OnnxLayersState = field(default_factory=OnnxLayersState)
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,7 +148,7 @@ class TrainingRequest:
 
 @evented(equality_operators={"request": _same, "run": _same, "other": _same})
 @dataclass
-class TrainingModel:
+class TrainingState:
     """Training word2vec: the settings, the request (Train / Compare), and the runs with one record per epoch."""
 
     corpus: str = "lee"  # lee | head500 (gensim's test data) | the path of a text file
@@ -176,7 +176,7 @@ class ModelInfo:
 
 @evented(equality_operators={"fills": _same})
 @dataclass
-class MaskedWordModel:
+class MaskedWordState:
     """A sentence with one [MASK]: candidate words scored by the causal model (MaskedWordController)."""
 
     active: bool = False  # the panel has been shown: scoring starts only then
@@ -210,10 +210,10 @@ class LanguageModelState:
     view: Distribution | None = None  # trace's next token under the settings (re-rendered without the model)
     activity: Activity | None = None
     problem: str = ""  # an expected problem (model not built, prompt unreadable), shown inline
-    masked: MaskedWordModel = field(default_factory=MaskedWordModel)
-    lens: LensModel = field(default_factory=LensModel)
-    contextual: ContextualModel = field(default_factory=ContextualModel)
-    search: SearchModel = field(default_factory=SearchModel)
+    masked: MaskedWordState = field(default_factory=MaskedWordState)
+    lens: LensState = field(default_factory=LensState)
+    contextual: ContextualState = field(default_factory=ContextualState)
+    search: SearchState = field(default_factory=SearchState)
 
     @property
     def current(self) -> bool:
@@ -230,12 +230,12 @@ class Session:
     selection: tuple[int, ...] = ()  # rows of `embeddings`, linked across panels
     hover: int = -1  # the row under the pointer, -1 for none
     status: str = ""  # the status bar's message
-    neighbours: NeighboursModel = field(default_factory=NeighboursModel)
-    arithmetic: ArithmeticModel = field(default_factory=ArithmeticModel)
-    directions: DirectionsModel = field(default_factory=DirectionsModel)
-    cloud: CloudModel = field(default_factory=CloudModel)
-    activations: ActivationsModel = field(default_factory=ActivationsModel)
-    training: TrainingModel = field(default_factory=TrainingModel)
+    neighbours: NeighboursState = field(default_factory=NeighboursState)
+    arithmetic: ArithmeticState = field(default_factory=ArithmeticState)
+    directions: DirectionsState = field(default_factory=DirectionsState)
+    cloud: CloudState = field(default_factory=CloudState)
+    activations: ActivationsState = field(default_factory=ActivationsState)
+    training: TrainingState = field(default_factory=TrainingState)
     language: LanguageModelState = field(default_factory=LanguageModelState)
 
     def set_embeddings(self, es: EmbeddingSet | None) -> None:

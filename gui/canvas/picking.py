@@ -12,7 +12,9 @@ import numpy as np
 RADIUS = 6.0  # pixels
 
 
-def project(points: np.ndarray, mvp: np.ndarray, width: float, height: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def project(
+    points: np.ndarray, mvp: np.ndarray, width: float, height: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Widget pixel coordinates (n, 2), depth in NDC (n,) and a mask of points in front of the camera."""
     p = np.asarray(points, np.float32)
     if not len(p):
@@ -29,8 +31,7 @@ def project(points: np.ndarray, mvp: np.ndarray, width: float, height: float) ->
     return xy, ndc[:, 2], front & (np.abs(ndc[:, 2]) <= 1.0)
 
 
-def nearest(xy: np.ndarray, depth: np.ndarray, visible: np.ndarray, x: float, y: float,
-            radius: float = RADIUS) -> int:
+def nearest(xy: np.ndarray, depth: np.ndarray, visible: np.ndarray, x: float, y: float, radius: float = RADIUS) -> int:
     """Index of the point nearest to (x, y) within `radius` pixels, or -1."""
     if not len(xy):
         return -1
@@ -44,7 +45,8 @@ def nearest(xy: np.ndarray, depth: np.ndarray, visible: np.ndarray, x: float, y:
     return int(tie[np.argmin(depth[tie])])
 
 
-def pick(points: np.ndarray, mvp: np.ndarray, width: float, height: float, x: float, y: float,
-         radius: float = RADIUS) -> int:
+def pick(
+    points: np.ndarray, mvp: np.ndarray, width: float, height: float, x: float, y: float, radius: float = RADIUS
+) -> int:
     xy, depth, visible = project(points, mvp, width, height)
     return nearest(xy, depth, visible, x, y, radius)

@@ -27,7 +27,7 @@ class Frame:
     scale: float
 
     @classmethod
-    def fit(cls, coords: np.ndarray, sample: int = 50_000, framed: float = 0.99) -> "Frame":
+    def fit(cls, coords: np.ndarray, sample: int = 50_000, framed: float = 0.99) -> Frame:
         """Median centre and the radius of the `framed` share of points (99th percentile), from an evenly
         spaced sample of at most `sample` points."""
         coords = coords[:: max(1, len(coords) // sample)]

@@ -28,8 +28,18 @@ import shiboken6
 from OpenGL import GL
 from pyqtgraph import Vector
 from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import (QColor, QFont, QFontMetrics, QGuiApplication, QImage, QOffscreenSurface, QOpenGLContext, QPainter,
-                           QPen, QPixmap)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QImage,
+    QOffscreenSurface,
+    QOpenGLContext,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -43,7 +53,7 @@ OVERLAY = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
 OUTLINE = 3.0  # pixels of dark rim around highlighted points
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 RESET_DISTANCE, RESET_FOV = 3.4, 60.0  # the camera of reset_camera (display units, degrees)
-_VIEWS: "weakref.WeakSet[View3D]" = weakref.WeakSet()
+_VIEWS: weakref.WeakSet[View3D] = weakref.WeakSet()
 
 
 @atexit.register  # registered after PySide's own clean-up, so it runs before it
@@ -188,10 +198,10 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
         self._press: QPointF | None = None
         self._lens: tuple[float, float] | None = None
 
-    def devicePixelRatioF(self) -> float:  # noqa: N802 - what GLViewMixin and the items ask a widget
+    def devicePixelRatioF(self) -> float:
         return float(self.devicePixelRatio())
 
-    def initializeGL(self) -> None:  # noqa: N802
+    def initializeGL(self) -> None:
         """pyqtgraph caches each item class's shader program once per process. Unless the app shares
         OpenGL contexts (Qt.AA_ShareOpenGLContexts), a new context (a second view, or this one moved
         to another window by floating its dock) cannot use programs made in the old one: drop them."""
@@ -200,7 +210,7 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
                 cls._shaderProgram = None
         super().initializeGL()
 
-    def paintGL(self) -> None:  # noqa: N802
+    def paintGL(self) -> None:
         self.frames += 1
         super().paintGL()
         lens = (float(self.opts["distance"]), float(self.opts["fov"]))
@@ -208,17 +218,17 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
             self._lens = lens
             self.zoomed.emit()
 
-    def mousePressEvent(self, ev) -> None:  # noqa: N802
+    def mousePressEvent(self, ev) -> None:
         self._press = ev.position()
         super().mousePressEvent(ev)
 
-    def mouseMoveEvent(self, ev) -> None:  # noqa: N802
+    def mouseMoveEvent(self, ev) -> None:
         if ev.buttons() == Qt.MouseButton.NoButton:
             self.hovered.emit(ev.position().x(), ev.position().y())
             return
         super().mouseMoveEvent(ev)
 
-    def mouseReleaseEvent(self, ev) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, ev) -> None:
         p = ev.position()
         if (self._press is not None and ev.button() == Qt.MouseButton.LeftButton
                 and (p - self._press).manhattanLength() <= CLICK_SLOP):

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from core.state.session import Session
 from gui.controllers.activations_controller import ActivationsController
 from gui.controllers.arithmetic_controller import ArithmeticController
+from gui.controllers.backend_controller import BackendController
 from gui.controllers.contextual_controller import ContextualController
 from gui.controllers.directions_controller import DirectionsController
 from gui.controllers.language_controller import LanguageController
@@ -19,7 +20,6 @@ from gui.controllers.neighbours_controller import NeighboursController
 from gui.controllers.onnx_layers_controller import OnnxLayersController
 from gui.controllers.search_controller import SearchController
 from gui.controllers.training_controller import TrainingController
-from gui.controllers.backend_controller import BackendController
 from gui.task_runner import TaskRunner
 
 

@@ -14,14 +14,13 @@ import threading
 from PySide6.QtCore import QObject
 
 from core.inference.digit_embeddings import nearest, row_of_word
-from core.inference.digit_layers import (DigitInput, DigitLayers, digit_layers, top_units, unit_table_job,
-                                         with_pictures)
+from core.inference.digit_layers import DigitInput, DigitLayers, digit_layers, top_units, unit_table_job, with_pictures
 from core.inference.mnist import load_digits
 from core.progress import Job, Progress
 from core.projections.quality import trustworthiness
 from core.state.session import Session
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 LAYERS, UNITS, TRUST = "activations.layers", "activations.units", "activations.trust"
 

@@ -10,8 +10,8 @@ from core.embeddings.embedding_set import EmbeddingSet
 from core.progress import Job, Progress
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 KIND = "arithmetic"
 RESULTS = 15

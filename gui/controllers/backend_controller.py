@@ -18,8 +18,8 @@ from core.embeddings.search.base import Engines
 from core.embeddings.search.milvus_connect import MilvusTarget
 from core.progress import Job, scaled
 from core.state.session import Session
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 OPEN, BUILD, EXPORT, LOAD, ATTACH = "search-open", "hnsw-index", "milvus-export", "load", "milvus-attach"
 

@@ -1,7 +1,7 @@
 """A restartable single-shot timer: many changes in a burst make one request."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 

@@ -4,7 +4,7 @@ job shows its ``activity`` while it runs; an expected problem goes to ``problem`
 key (the same inputs may be asked for again) and says so."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
@@ -12,8 +12,8 @@ from core.errors import ExplorerError
 from core.progress import Job
 from core.state.session import Activity
 from gui.controllers.debounce import Debouncer
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 
 class KeyedJob(QObject):

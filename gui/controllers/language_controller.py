@@ -23,8 +23,8 @@ from core.inference.trace import Settings, Trace, generate_steps, settle, undo
 from core.progress import Job, Progress
 from core.state.session import Activity, ModelInfo, Session
 from gui.controllers.debounce import Debouncer
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 KIND = "language"
 BUILT = "SmolLM2-135M"

@@ -11,8 +11,8 @@ from core.inference.masked_fill import Fills, fills_job, split_mask
 from core.progress import Job, Progress
 from core.state.session import Activity, Session
 from gui.controllers.debounce import Debouncer
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 KIND = "masked"
 
@@ -49,8 +49,14 @@ class MaskedWordController(QObject):
             return
         m.problem = ""
         m.activity = Activity("scoring candidate words", 0.0)
-        self._runner.run(KIND, lambda: masked_job(sentence), self._on_fills, label="scoring candidate words",
-                         on_error=self._on_error, on_progress=lambda p: setattr(m, "activity", Activity(p.message, p.fraction)))
+        self._runner.run(
+            KIND,
+            lambda: masked_job(sentence),
+            self._on_fills,
+            label="scoring candidate words",
+            on_error=self._on_error,
+            on_progress=lambda p: setattr(m, "activity", Activity(p.message, p.fraction)),
+        )
 
     def _on_fills(self, fills: Fills) -> None:
         if fills.sentence == self._m.sentence:

@@ -14,8 +14,8 @@ from core.embeddings.search.base import BACKEND_LABELS, SearchBackend
 from core.progress import Job, Progress
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 KIND = "neighbours"
 

@@ -12,8 +12,8 @@ from core.inference.any_model import TensorValues
 from core.inference.onnx_worker import Listing, OnnxWorker
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 OPEN, RUN = "onnx.open", "onnx.run"
 FIRST_SHOWN = 4  # tensors chosen when a model opens: its first declared outputs

@@ -13,8 +13,8 @@ from core.inference.passage_index import Hits, PassageIndex, find, index_job
 from core.progress import Job, Progress
 from core.state.session import Activity, Session
 from gui.controllers.debounce import Debouncer
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 INDEX, QUERY = "search.index", "search.query"
 TYPING_MS = 150

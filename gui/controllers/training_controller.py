@@ -19,8 +19,8 @@ from core.embeddings.training import TrainingRun, compare, parse_probes, reprobe
 from core.progress import Job, Progress
 from core.state.session import Session, TrainingRequest
 from gui.controllers.debounce import Debouncer
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.task_runner import TaskRunner
 
 KIND = "training"
 PROBES_KIND = "training.probes"

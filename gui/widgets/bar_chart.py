@@ -7,7 +7,7 @@ each bar, the largest bar highlighted and its value written on it; hover shows a
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -61,7 +61,9 @@ class BarChart(HoverReadout, QWidget):
         fm = QFontMetrics(self.font())
         top = fm.height() + 4 if self.title else 4
         bottom = fm.height() + 4 if len(self.values) <= 40 else 4
-        return QRectF(4, top + fm.height(), max(1, self.width() - 8), max(1, self.height() - top - bottom - fm.height()))
+        return QRectF(
+            4, top + fm.height(), max(1, self.width() - 8), max(1, self.height() - top - bottom - fm.height())
+        )
 
     def _y(self, r: QRectF, v: float) -> float:
         return r.bottom() - (v - self.low) / (self.high - self.low) * r.height()
@@ -74,10 +76,10 @@ class BarChart(HoverReadout, QWidget):
         return min(n - 1, int((x - r.left()) / (r.width() / n)))
 
     # -- Qt -------------------------------------------------------------------------------------
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(220, 140)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         text = self.palette().color(QPalette.ColorRole.WindowText)
@@ -102,16 +104,20 @@ class BarChart(HoverReadout, QWidget):
         p.drawLine(QPointF(r.left(), zero), QPointF(r.right(), zero))
         if n <= 40:
             for i, label in enumerate(self.labels[:n]):
-                p.drawText(QRectF(r.left() + i * step, r.bottom() + 2, step, fm.height()),
-                           Qt.AlignmentFlag.AlignHCenter, label)
-        for i in (range(n) if self.every_value else [top] if top >= 0 else []):
+                p.drawText(
+                    QRectF(r.left() + i * step, r.bottom() + 2, step, fm.height()), Qt.AlignmentFlag.AlignHCenter, label
+                )
+        for i in range(n) if self.every_value else [top] if top >= 0 else []:
             v = float(self.values[i])
             y = self._y(r, min(max(v, self.low), self.high))
             label = self.fmt.format(v)
             w = fm.horizontalAdvance(label) + 4
             x = min(max(r.left(), r.left() + (i + 0.5) * step - w / 2), r.right() - w)
-            p.drawText(QRectF(x, (y - fm.height() - 1) if v >= 0 else y + 1, w, fm.height()),
-                       Qt.AlignmentFlag.AlignHCenter, label)
+            p.drawText(
+                QRectF(x, (y - fm.height() - 1) if v >= 0 else y + 1, w, fm.height()),
+                Qt.AlignmentFlag.AlignHCenter,
+                label,
+            )
         p.end()
 
     def describe(self, i: int) -> str:
@@ -125,7 +131,7 @@ class BarChart(HoverReadout, QWidget):
     def readout_at(self, pos: QPointF) -> str:
         return self.describe(self.bar_at(pos.x()))
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         i = self.bar_at(event.position().x())
         if i >= 0 and event.button() == Qt.MouseButton.LeftButton:
             self.bar_clicked.emit(i)

@@ -9,9 +9,10 @@ text; row names on the left, column names along the top (visible while the rows 
 The logit lens (layers x positions, the predicted token in each cell) and the cosine matrix of the
 contextual panel (sentences x sentences) are drawn with it.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
@@ -28,8 +29,15 @@ class CellGrid(HoverReadout, QWidget):
     hovered = Signal(str)
     cell_clicked = Signal(int, int)  # row, column
 
-    def __init__(self, parent: QWidget | None = None, *, cell_height: int = 18, min_cell_width: int = 44,
-                 table: str = "heat", empty: str = "") -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        cell_height: int = 18,
+        min_cell_width: int = 44,
+        table: str = "heat",
+        empty: str = "",
+    ) -> None:
         super().__init__(parent)
         self.values = np.zeros((0, 0), np.float32)
         self.texts: list[list[str]] = []
@@ -44,8 +52,15 @@ class CellGrid(HoverReadout, QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
-    def set_cells(self, values: np.ndarray, texts: Sequence[Sequence[str]], *, rows: Sequence[str],
-                  columns: Sequence[str], tips: Sequence[Sequence[str]] | None = None) -> None:
+    def set_cells(
+        self,
+        values: np.ndarray,
+        texts: Sequence[Sequence[str]],
+        *,
+        rows: Sequence[str],
+        columns: Sequence[str],
+        tips: Sequence[Sequence[str]] | None = None,
+    ) -> None:
         self.values = np.clip(np.asarray(values, np.float32), 0, 1)
         self.texts = [list(r) for r in texts]
         self.tips = [list(r) for r in tips] if tips is not None else []
@@ -75,12 +90,12 @@ class CellGrid(HoverReadout, QWidget):
     def _height(self) -> int:
         return len(self.rows) * (self.cell_h + GAP) + self._margins()[1] + 2 if self.rows else 40
 
-    def changeEvent(self, event) -> None:  # noqa: N802
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.FontChange:
             self._font_changes = getattr(self, "_font_changes", 0) + 1
         super().changeEvent(event)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(self._margins()[0] + max(len(self.columns), 1) * (self.min_w + GAP), self._height())
 
     def _cell_width(self) -> float:
@@ -89,8 +104,9 @@ class CellGrid(HoverReadout, QWidget):
 
     def cell_rect(self, row: int, col: int) -> QRectF:
         w = self._cell_width()
-        return QRectF(self._margins()[0] + col * (w + GAP), self._margins()[1] + row * (self.cell_h + GAP), w,
-                      self.cell_h)
+        return QRectF(
+            self._margins()[0] + col * (w + GAP), self._margins()[1] + row * (self.cell_h + GAP), w, self.cell_h
+        )
 
     def cell_at(self, pos: QPointF) -> tuple[int, int] | None:
         if not self.rows:
@@ -103,22 +119,28 @@ class CellGrid(HoverReadout, QWidget):
         return None
 
     # -- painting ------------------------------------------------------------------------------
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         pal = self.palette()
         ink = pal.color(QPalette.ColorRole.Text)
         if not self.rows:
             p.setPen(ink)
-            p.drawText(self.rect().adjusted(4, 4, 0, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
-                       self.empty)
+            p.drawText(
+                self.rect().adjusted(4, 4, 0, 0),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
+                self.empty,
+            )
             return
         fm = QFontMetrics(self.font())
         left, _ = self._margins()
         center = int(Qt.AlignmentFlag.AlignCenter)
         for r, name in enumerate(self.rows):
             p.setPen(ink)
-            p.drawText(QRectF(0, self.cell_rect(r, 0).y(), left - 6, self.cell_h),
-                       int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), name)
+            p.drawText(
+                QRectF(0, self.cell_rect(r, 0).y(), left - 6, self.cell_h),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                name,
+            )
             for c in range(len(self.columns)):
                 rect = self.cell_rect(r, c)
                 rgb = self.table[int(self.values[r, c] * 255)]
@@ -126,13 +148,19 @@ class CellGrid(HoverReadout, QWidget):
                 light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 140
                 p.setPen(QColor(10, 10, 10) if light else QColor(245, 245, 245))
                 text = self.texts[r][c] if r < len(self.texts) and c < len(self.texts[r]) else ""
-                p.drawText(rect.adjusted(2, 0, -2, 0), center,
-                           fm.elidedText(text, Qt.TextElideMode.ElideRight, int(rect.width()) - 4))
+                p.drawText(
+                    rect.adjusted(2, 0, -2, 0),
+                    center,
+                    fm.elidedText(text, Qt.TextElideMode.ElideRight, int(rect.width()) - 4),
+                )
         for c, name in enumerate(self.columns):
             rect = self.cell_rect(0, c)
             p.setPen(ink)
-            p.drawText(QRectF(rect.x(), 0, rect.width(), fm.height() + 4), center,
-                       fm.elidedText(name, Qt.TextElideMode.ElideRight, int(rect.width())))
+            p.drawText(
+                QRectF(rect.x(), 0, rect.width(), fm.height() + 4),
+                center,
+                fm.elidedText(name, Qt.TextElideMode.ElideRight, int(rect.width())),
+            )
         accent = pal.color(QPalette.ColorRole.Highlight)
         if 0 <= self.column < len(self.columns):
             r0, r1 = self.cell_rect(0, self.column), self.cell_rect(len(self.rows) - 1, self.column)
@@ -152,7 +180,7 @@ class CellGrid(HoverReadout, QWidget):
             return self.tips[r][c]
         return f"{self.rows[r]}, {self.columns[c]}: {self.texts[r][c]}"
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event) -> None:
         at = self.cell_at(event.position())
         if event.button() == Qt.MouseButton.LeftButton and at is not None:
             self.cell_clicked.emit(*at)

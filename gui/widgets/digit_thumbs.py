@@ -9,7 +9,7 @@ All thumbnails are painted from one image per set (no widget per digit).
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt, Signal
@@ -76,22 +76,22 @@ class DigitThumbs(QWidget):
         i = row * cols + col
         return i if col < cols and 0 <= i < len(self.images) and self.thumb_rect(i).contains(x, y) else -1
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
+    def hasHeightForWidth(self) -> bool:
         return True
 
-    def heightForWidth(self, width: int) -> int:  # noqa: N802
+    def heightForWidth(self, width: int) -> int:
         rows = math.ceil(len(self.images) / self._columns(width)) if self.images else 1
         return rows * self._cell().height()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         cols = min(max(len(self.images), 1), 9)
         return QSize(cols * self._cell().width(), self.heightForWidth(cols * self._cell().width()))
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(self._cell().width(), self._cell().height())
 
     # -- Qt --------------------------------------------------------------------------------
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         text = self.palette().color(QPalette.ColorRole.WindowText)
         fm = QFontMetrics(self.font())
@@ -108,13 +108,13 @@ class DigitThumbs(QWidget):
                                                                         r.width() + self.spacing))
         p.end()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         i = self.index_at(int(event.position().x()), int(event.position().y()))
         self.setCursor(Qt.CursorShape.PointingHandCursor if i >= 0 else Qt.CursorShape.ArrowCursor)
         if i >= 0 and self.tips[i]:
             QToolTip.showText(event.globalPosition().toPoint(), self.tips[i], self)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         i = self.index_at(int(event.position().x()), int(event.position().y()))
         if i >= 0 and event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit(i)

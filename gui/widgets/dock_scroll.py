@@ -27,12 +27,12 @@ class DockScroll(QScrollArea):
     def panel(self) -> QWidget:
         return self.widget()
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         inner = self.widget().minimumSizeHint() if self.widget() is not None else QSize(0, 0)
         bar = self.verticalScrollBar().sizeHint().width()
         return QSize(min(inner.width() + bar, MAX_MIN_WIDTH), min(inner.height(), MAX_MIN_HEIGHT))
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         inner = self.widget().sizeHint() if self.widget() is not None else QSize(0, 0)
         return QSize(min(inner.width() + self.verticalScrollBar().sizeHint().width(), 900), min(inner.height(), 700))
 

@@ -99,19 +99,19 @@ class DrawCanvas(QWidget):
                 self._draw(QPointF((x0 + (x1 - x0) * t) * SIDE, (y0 + (y1 - y0) * t) * SIDE), PEN)
         self._last = None
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self._last = None
             self._draw(self.to_pad(event.position()), PEN)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton and self._last is not None:
             self._draw(self.to_pad(event.position()), PEN)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._last = None
 
-    def tabletEvent(self, event: QTabletEvent) -> None:  # noqa: N802
+    def tabletEvent(self, event: QTabletEvent) -> None:
         kind = event.type()
         width = PEN * (0.4 + 0.8 * min(1.0, max(0.0, event.pressure())))
         if kind == QTabletEvent.Type.TabletPress:
@@ -124,16 +124,16 @@ class DrawCanvas(QWidget):
         event.accept()  # no synthesised mouse events on top
 
     # -- Qt -----------------------------------------------------------------------------------
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(280, 280)
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
+    def hasHeightForWidth(self) -> bool:
         return True
 
-    def heightForWidth(self, width: int) -> int:  # noqa: N802
+    def heightForWidth(self, width: int) -> int:
         return width
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window))
         t = self._target()

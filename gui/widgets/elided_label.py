@@ -19,22 +19,22 @@ class ElidedLabel(QWidget):
     def text(self) -> str:
         return self._text
 
-    def setText(self, text: str) -> None:  # noqa: N802
+    def setText(self, text: str) -> None:
         self._text = " ".join(text.split())  # one line, whatever it held
         self.setToolTip(self._text)
         self.setVisible(bool(self._text))
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(min(self.fontMetrics().horizontalAdvance(self._text), 400), self.fontMetrics().height() + 2)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(20, self.fontMetrics().height() + 2)
 
     def shown_text(self) -> str:
         return self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, max(self.width(), 1))
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setPen(self.palette().color(self.foregroundRole()))
         p.drawText(self.rect(), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.shown_text())

@@ -171,22 +171,22 @@ class HeatmapGrid(HoverReadout, QWidget):
         return f"{self.label} {tile} · ({y}, {x}): {value:.4g}"
 
     # -- Qt ------------------------------------------------------------------------------
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(240, 160)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.keep_aspect and len(self.maps):
             c, h, w = self.maps.shape
             if best_columns(c, h, w, max(self.width(), 1), max(self.height(), 1)) != self._cols:
                 self._render()
 
-    def changeEvent(self, event) -> None:  # noqa: N802
+    def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.PaletteChange and len(self.maps):
             self._render()  # the gaps between maps take the new background
         super().changeEvent(event)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         if self._image is None:
             return
         p = QPainter(self)
@@ -219,7 +219,7 @@ class HeatmapGrid(HoverReadout, QWidget):
         tile, y, x = self.unit_at(pos.toPoint())
         return self.describe(tile, y, x) if tile >= 0 else ""
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         tile, y, x = self.unit_at(event.position().toPoint())
         if tile < 0 or event.button() != Qt.MouseButton.LeftButton:
             return

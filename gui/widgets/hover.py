@@ -13,7 +13,7 @@ class HoverReadout:
     def readout_at(self, pos: QPointF) -> str:
         raise NotImplementedError
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         text = self.readout_at(event.position())
         self.hovered.emit(text)
         if text:
@@ -21,6 +21,6 @@ class HoverReadout:
         else:
             QToolTip.hideText()
 
-    def leaveEvent(self, event) -> None:  # noqa: N802
+    def leaveEvent(self, event) -> None:
         self.hovered.emit("")
         super().leaveEvent(event)

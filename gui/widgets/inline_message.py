@@ -51,7 +51,9 @@ class InlineMessage(QLabel):
         body = rich if rich is not None else html.escape(text)
         if self._monospace and rich is None:
             *fixed, last = text.split("\n")
-            body = (f"<pre style='margin:0'>{html.escape(chr(10).join(fixed))}</pre>" if fixed else "") + html.escape(last)
+            body = (f"<pre style='margin:0'>{html.escape(chr(10).join(fixed))}</pre>" if fixed else "") + html.escape(
+                last
+            )
         elif self._monospace:
             body = f"<pre style='margin:0'>{body}</pre>"
         color = error_color() if kind == "error" else None

@@ -59,7 +59,7 @@ class ChartCanvas(QWidget):
         self.x_range, self.y_range = (0.0, 1.0), (0.0, 1.0)  # y in log10 on a log axis
         self.marker: float | None = None
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(200, self.minimumHeight())
 
     def _map(self, rect: QRectF):
@@ -68,7 +68,7 @@ class ChartCanvas(QWidget):
         sy = rect.height() / (y1 - y0) if y1 > y0 else 0.0
         return lambda x: rect.left() + (x - x0) * sx, lambda y: rect.bottom() - (y - y0) * sy
 
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, _event: QPaintEvent) -> None:
         bg, fg = plot_colors(self)
         p = QPainter(self)
         p.fillRect(self.rect(), bg)

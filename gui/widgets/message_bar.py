@@ -50,7 +50,7 @@ class WrappedLabel(QLabel):
 
 
 class MessageRow(QFrame):
-    def __init__(self, text: str, kind: str, bar: "MessageBar") -> None:
+    def __init__(self, text: str, kind: str, bar: MessageBar) -> None:
         super().__init__()
         self.setObjectName(f"message_{kind}")
         self.setFrameShape(QFrame.Shape.StyledPanel)

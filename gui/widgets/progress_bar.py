@@ -47,22 +47,22 @@ class LazyProgressBar(QWidget):
         if run != self._busy_timer.isActive():
             self._busy_timer.start() if run else self._busy_timer.stop()
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         self._sync_timer()
         super().showEvent(event)
 
-    def hideEvent(self, event) -> None:  # noqa: N802
+    def hideEvent(self, event) -> None:
         self._sync_timer()
         super().hideEvent(event)
 
-    def setRange(self, lo: int, hi: int) -> None:  # noqa: N802 (Qt naming)
+    def setRange(self, lo: int, hi: int) -> None:
         if (lo, hi) != (self._min, self._max):
             self._min, self._max = lo, hi
             self._value = min(max(self._value, lo), max(hi, lo))
             self._sync_timer()
             self.update()
 
-    def setValue(self, v: int) -> None:  # noqa: N802
+    def setValue(self, v: int) -> None:
         v = int(v)
         if v != self._value and (self._min <= v <= self._max or self._min == self._max == 0):
             self._value = v
@@ -83,14 +83,14 @@ class LazyProgressBar(QWidget):
             return ""
         return f"{round(100 * (self._value - self._min) / (self._max - self._min))} %"
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         width = self.maximumWidth() if self.maximumWidth() < 10000 else 180
         return QSize(width, self.fontMetrics().height() + 4)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(40, self.fontMetrics().height() + 2)
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         opt = QStyleOptionProgressBar()
         opt.initFrom(self)
         opt.styleObject = None  # no style animation (it would repaint 60 times a second)
@@ -103,7 +103,9 @@ class LazyProgressBar(QWidget):
             block = max(inner.width() // 4, 6)
             pos = self._step if self._step < BUSY_STEPS else 2 * BUSY_STEPS - 2 - self._step
             x = inner.left() + (inner.width() - block) * pos // (BUSY_STEPS - 1)
-            painter.fillRect(QRect(x, inner.top(), block, inner.height()), self.palette().color(QPalette.ColorRole.Highlight))
+            painter.fillRect(
+                QRect(x, inner.top(), block, inner.height()), self.palette().color(QPalette.ColorRole.Highlight)
+            )
             return
         opt.minimum, opt.maximum, opt.progress = self._min, self._max, self._value
         opt.textVisible = self._text_visible and self._max > self._min

@@ -30,7 +30,7 @@ class Spotlight(QWidget):
         self.raise_()
         self.anim.start()
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
             self.setGeometry(self.parentWidget().rect())
         return False
@@ -39,7 +39,7 @@ class Spotlight(QWidget):
         self.strength = float(v)
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         c = QColor(self.color)
         c.setAlphaF(max(0.0, min(1.0, 0.25 + 0.75 * self.strength)) * (1.0 if self.strength > 0.02 else 0.0))
         p = QPainter(self)

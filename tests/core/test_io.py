@@ -112,5 +112,7 @@ def test_compress_when_the_name_asks(tmp_path, suffix, magic):
 def test_write_errors_name_the_target(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    with pytest.raises(NotADirectoryError, match=f"cannot write {blocker / 'x.json'}: {blocker} is a file, not a folder"):
+    with pytest.raises(
+        NotADirectoryError, match=f"cannot write {blocker / 'x.json'}: {blocker} is a file, not a folder"
+    ):
         atomic_write_json(blocker / "x.json", {})

@@ -71,21 +71,43 @@ def _copy_tree(dest: Path) -> None:
             shutil.copy(src, dest / name)
 
 
-@pytest.mark.parametrize("file, line, broken", [
-    ("gui/panels/words/neighbours_panel.py", "import gui.panels.words.calculator_panel", "panels never import each other"),
-    ("gui/panels/words/calculator_panel.py", "from gui.panels.cloud import point_cloud_panel", "panels never import each other"),
-    ("core/embeddings/neighbours.py", "import core.state.session", "rooms in layers"),
-    ("core/inference/encoder.py", "import core.projections.layout", "rooms in layers"),
-    ("gui/controllers/debounce.py", "import models.build", "nothing in core or gui imports the model build scripts"),
-])
+@pytest.mark.parametrize(
+    "file, line, broken",
+    [
+        (
+            "gui/panels/words/neighbours_panel.py",
+            "import gui.panels.words.calculator_panel",
+            "panels never import each other",
+        ),
+        (
+            "gui/panels/words/calculator_panel.py",
+            "from gui.panels.cloud import point_cloud_panel",
+            "panels never import each other",
+        ),
+        ("core/embeddings/neighbours.py", "import core.state.session", "rooms in layers"),
+        ("core/inference/encoder.py", "import core.projections.layout", "rooms in layers"),
+        (
+            "gui/controllers/debounce.py",
+            "import models.build",
+            "nothing in core or gui imports the model build scripts",
+        ),
+    ],
+)
 def test_the_contracts_catch_a_violation(tmp_path, file, line, broken):
     exe = _lint_imports()
     _copy_tree(tmp_path)
     target = tmp_path / file
-    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # a violation planted by the test\n",
-                      encoding="utf-8")
-    r = subprocess.run([exe], cwd=tmp_path, capture_output=True, text=True, timeout=300,
-                       env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)})
+    target.write_text(
+        target.read_text(encoding="utf-8") + f"\n{line}  # a violation planted by the test\n", encoding="utf-8"
+    )
+    r = subprocess.run(
+        [exe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)},
+    )
     assert r.returncode == 1, r.stdout[-3000:]
     flat = " ".join(r.stdout.split())
     assert f"{broken}" in flat and "BROKEN" in flat
@@ -94,7 +116,9 @@ def test_the_contracts_catch_a_violation(tmp_path, file, line, broken):
 def test_every_panel_is_in_the_independence_contract():
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
     listed = set(next(c for c in contracts if c["type"] == "independence")["modules"])
-    panels = {".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "gui" / "panels").glob("*/*_panel.py")}
+    panels = {
+        ".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "gui" / "panels").glob("*/*_panel.py")
+    }
     assert panels and panels == listed
 
 
@@ -102,8 +126,9 @@ def test_no_import_circle_between_modules_of_core():
     """Strongly connected components of core's module import graph (imports inside functions included)."""
     grimp = pytest.importorskip("grimp")
     graph = grimp.build_graph("core")
-    edges = {m: [x for x in graph.find_modules_directly_imported_by(m) if x.split(".")[0] == "core"]
-             for m in graph.modules}
+    edges = {
+        m: [x for x in graph.find_modules_directly_imported_by(m) if x.split(".")[0] == "core"] for m in graph.modules
+    }
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

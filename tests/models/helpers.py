@@ -15,7 +15,9 @@ from core.inference import registry
 def built(name: str) -> Path:
     """The folder of a built model, or skip the test saying how to build it."""
     if not registry.is_built(name):
-        pytest.skip(f"model {name!r} is not built in {registry.models_dir()}; run: python main.py models build --only {name}")
+        pytest.skip(
+            f"model {name!r} is not built in {registry.models_dir()}; run: python main.py models build --only {name}"
+        )
     return registry.model_dir(name)
 
 

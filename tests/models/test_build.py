@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from core.cpu import cpu_info
-
+from core.inference import registry
 from core.progress import run_sync
 from models import build
-from core.inference import registry
 from models.build_common import onnx_signature, sha256_file
 from tests.models.helpers import built, copy_model
 

@@ -68,13 +68,16 @@ def test_the_deb_installs_what_a_desktop_needs(installed):
     assert (app / "data/glove-6b-50d-v1/vectors.npy").is_file()  # converted at build time
     assert (app / "data/glove-6b-50d-v1/first_map.npz").is_file()  # and its first map made
     assert {p.name for p in (app / "models").iterdir()} >= {"minilm-l6-v2", "mnist-cnn"}
-    assert not list(app.rglob("torch")) and not (app / "pyarrow").exists() and not (app / "models" / "build.py").exists()
+    assert (
+        not list(app.rglob("torch")) and not (app / "pyarrow").exists() and not (app / "models" / "build.py").exists()
+    )
     info = subprocess.run(["dpkg-deb", "--field", str(DEB), "Depends"], capture_output=True, text=True).stdout
     for lib in ("libxcb1", "libx11-6", "libfontconfig1", "libglib2.0-0"):
         assert lib in info, info
     if shutil.which("desktop-file-validate"):
-        subprocess.run(["desktop-file-validate", str(r / "usr/share/applications/embedding-explorer.desktop")],
-                       check=True)
+        subprocess.run(
+            ["desktop-file-validate", str(r / "usr/share/applications/embedding-explorer.desktop")], check=True
+        )
 
 
 def test_the_installed_app_starts_and_works_with_no_network_and_no_build(installed, tmp_path):
@@ -99,8 +102,12 @@ def test_the_installed_app_starts_and_works_with_no_network_and_no_build(install
 
 def test_an_unwritable_home_falls_back_with_a_notice(installed, tmp_path):
     blocked = "/dev/null/home"  # cannot be created, not even by root
-    r = _run(installed, tmp_path, "--selftest", env={"HOME": blocked, "XDG_CACHE_HOME": blocked + "/.cache",
-                                                     "XDG_CONFIG_HOME": blocked + "/.config"})
+    r = _run(
+        installed,
+        tmp_path,
+        "--selftest",
+        env={"HOME": blocked, "XDG_CACHE_HOME": blocked + "/.cache", "XDG_CONFIG_HOME": blocked + "/.config"},
+    )
     out = r.stdout + r.stderr
     assert r.returncode == 0, out[-4000:]
     assert "cannot be written" in out and "selftest ok: GloVe" in out

@@ -23,11 +23,11 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from .. import store
-from ..embedding_set import EmbeddingSet
 from ...errors import FileFormatError, InputError
 from ...paths import cache_dir
 from ...progress import Job, Progress
+from .. import store
+from ..embedding_set import EmbeddingSet
 from .binary_format import read_binary, read_header, stream_binary
 from .common import FORMATS, LoadOptions, RawEmbeddings, located
 from .numpy_format import read_numpy
@@ -123,7 +123,7 @@ def cache_key(path: str | Path | Source, fmt: str, opts: LoadOptions, member: st
 STREAM_BYTES = 512 << 20  # larger word2vec binary files are converted straight into the cache
 
 _pending: dict[str, threading.Thread] = {}  # cache folder -> the thread still writing it
-_writes: "weakref.WeakKeyDictionary[EmbeddingSet, tuple[threading.Thread, dict]]" = weakref.WeakKeyDictionary()
+_writes: weakref.WeakKeyDictionary[EmbeddingSet, tuple[threading.Thread, dict]] = weakref.WeakKeyDictionary()
 
 
 def wait_for_cache_writes() -> None:

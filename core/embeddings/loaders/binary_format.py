@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .. import store
-from ..embedding_set import row_norms
 from ...errors import FileFormatError
 from ...io import atomic_folder
 from ...progress import Job, Progress
+from .. import store
+from ..embedding_set import row_norms
 from .common import Duplicates, LoadOptions, RawEmbeddings, decode_word, located
 from .source import Source
 from .text_format import MAX_DIM, parse_header

@@ -56,7 +56,7 @@ def read_header(f: IO[bytes], where: str) -> Header:
             shape, fortran, dtype = npformat.read_array_header_2_0(f)
         else:
             raise ValueError(f"unknown format version {version}")
-    except Exception as e:  # noqa: BLE001 - numpy's header parser (tokenize, literal_eval) on untrusted bytes
+    except Exception as e:
         if isinstance(e, FileFormatError):  # a damaged compressed stream, already placed
             raise
         raise FileFormatError(where, f"not a readable NumPy file: {str(e)[:200]}", offset=0,

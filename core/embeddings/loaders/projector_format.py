@@ -53,17 +53,32 @@ def read_projector(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
                     vals = np.array([float(x) for x in fields], dtype=np.float32)
             except ValueError:
                 bad = next(i for i, x in enumerate(fields) if not _isfloat(x))
-                raise FileFormatError(path, f"value {bad + 1} is not a number", line=ln, column=bad + 1,
-                                      expected="a decimal number", found=fields[bad].decode("utf-8", "replace")) from None
+                raise FileFormatError(
+                    path,
+                    f"value {bad + 1} is not a number",
+                    line=ln,
+                    column=bad + 1,
+                    expected="a decimal number",
+                    found=fields[bad].decode("utf-8", "replace"),
+                ) from None
             if dim is None:
                 dim = len(vals)
             elif len(vals) != dim:
-                raise FileFormatError(path, f"wrong number of values: {len(vals)}", line=ln,
-                                      expected=f"{dim} tab-separated numbers like the first row")
+                raise FileFormatError(
+                    path,
+                    f"wrong number of values: {len(vals)}",
+                    line=ln,
+                    expected=f"{dim} tab-separated numbers like the first row",
+                )
             if not np.isfinite(vals).all():
                 col = int(np.argmin(np.isfinite(vals))) + 1
-                raise FileFormatError(path, f"value {col} is {fields[col - 1].decode('utf-8', 'replace')}", line=ln,
-                                      column=col, expected="finite numbers (no NaN or inf, within float32's range)")
+                raise FileFormatError(
+                    path,
+                    f"value {col} is {fields[col - 1].decode('utf-8', 'replace')}",
+                    line=ln,
+                    column=col,
+                    expected="finite numbers (no NaN or inf, within float32's range)",
+                )
             rows.append(vals)
             row_lines.append(ln)
             if len(rows) % 5000 == 0:
@@ -89,9 +104,13 @@ def read_projector(src: Source, opts: LoadOptions) -> Job[RawEmbeddings]:
         out = vectors.astype(opts.dtype, copy=False)
     if not np.isfinite(out).all():
         r, c = np.argwhere(~np.isfinite(out))[0]
-        raise FileFormatError(path, f"value {int(c) + 1} is {vectors[r, c]:g}, too large for {opts.dtype}",
-                              line=row_lines[r], column=int(c) + 1,
-                              expected="numbers within float16's range (+-65504): open it as float32")
+        raise FileFormatError(
+            path,
+            f"value {int(c) + 1} is {vectors[r, c]:g}, too large for {opts.dtype}",
+            line=row_lines[r],
+            column=int(c) + 1,
+            expected="numbers within float16's range (+-65504): open it as float32",
+        )
     return RawEmbeddings(words, out, metadata)
 
 
@@ -107,8 +126,12 @@ def read_metadata(src: Source, n_rows: int, opts: LoadOptions, limited: bool = F
             if not raw:
                 break
             if len(raw) > MAX_LINE:
-                raise FileFormatError(path, f"line is longer than {MAX_LINE:,} bytes", line=len(raw_lines) + 1,
-                                      expected="one label (or tab-separated columns) per line")
+                raise FileFormatError(
+                    path,
+                    f"line is longer than {MAX_LINE:,} bytes",
+                    line=len(raw_lines) + 1,
+                    expected="one label (or tab-separated columns) per line",
+                )
             raw_lines.append(raw[:-1] if raw.endswith(b"\n") else raw)
     lines = [decode_word(path, r.rstrip(b"\r"), i + 1, opts.encoding) for i, r in enumerate(raw_lines)]
     if not lines:
@@ -125,16 +148,23 @@ def read_metadata(src: Source, n_rows: int, opts: LoadOptions, limited: bool = F
     if limited:
         body = body[:n_rows]
     if len(body) != n_rows:
-        raise FileFormatError(path, f"{len(body):,} metadata rows for {n_rows:,} vectors",
-                              line=first + min(len(body), n_rows),
-                              expected=f"one metadata row per vector ({n_rows:,})" + (", after a header row" if multi else ""))
+        raise FileFormatError(
+            path,
+            f"{len(body):,} metadata rows for {n_rows:,} vectors",
+            line=first + min(len(body), n_rows),
+            expected=f"one metadata row per vector ({n_rows:,})" + (", after a header row" if multi else ""),
+        )
     cols: dict[str, list[str]] = {h or f"column {i + 1}": [] for i, h in enumerate(header)}
     names = list(cols)
     for i, line in enumerate(body):
         parts = line.split("\t") if multi else [line]
         if len(parts) != len(names):
-            raise FileFormatError(path, f"{len(parts)} columns", line=first + i,
-                                  expected=f"{len(names)} tab-separated columns as in the header")
+            raise FileFormatError(
+                path,
+                f"{len(parts)} columns",
+                line=first + i,
+                expected=f"{len(names)} tab-separated columns as in the header",
+            )
         for name, val in zip(names, parts):
             cols[name].append(val)
     return cols

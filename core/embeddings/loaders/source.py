@@ -92,7 +92,7 @@ class Source:
         out.seek(0)
         return out
 
-    def sibling(self, name: str) -> "Source | None":
+    def sibling(self, name: str) -> Source | None:
         """Another file beside this one (in the same archive folder, or the same folder on disk),
         also found compressed (``metadata.tsv.gz``)."""
         names = [name] + [name + s for kind in ("gzip", "bzip2", "xz") for s in SUFFIX[kind][:1]]

@@ -96,7 +96,7 @@ class Stream:
             except DAMAGE:
                 pass
 
-    def __enter__(self) -> "Stream":
+    def __enter__(self) -> Stream:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -67,50 +67,82 @@ def read_text(src: Source, opts: LoadOptions, *, header: bool | None = None) -> 
                 lines = buf[:cut].split(b"\n")
                 buf = buf[cut + 1:]
                 if len(buf) > MAX_LINE:
-                    raise FileFormatError(path, f"line is longer than {MAX_LINE:,} bytes", line=line_no + len(lines) + 1,
-                                          expected="one word and its numbers per line")
+                    raise FileFormatError(
+                        path,
+                        f"line is longer than {MAX_LINE:,} bytes",
+                        line=line_no + len(lines) + 1,
+                        expected="one word and its numbers per line",
+                    )
             if first and lines:
                 first = False
                 if b"\x00" in lines[0][:4096] or b"\x00" in chunk[:4096]:
-                    raise FileFormatError(path, "binary data (NUL bytes) in a text file", line=1,
-                                          expected="text: a word followed by numbers (or a word2vec binary file)")
+                    raise FileFormatError(
+                        path,
+                        "binary data (NUL bytes) in a text file",
+                        line=1,
+                        expected="text: a word followed by numbers (or a word2vec binary file)",
+                    )
                 h = parse_header(lines[0])
                 if header is None:
                     header = h is not None
                 if header:
                     if h is None:
-                        raise FileFormatError(path, "bad header", line=1, expected="'<word count> <dimension>'",
-                                              found=lines[0][:60].decode("utf-8", "replace"))
+                        raise FileFormatError(
+                            path,
+                            "bad header",
+                            line=1,
+                            expected="'<word count> <dimension>'",
+                            found=lines[0][:60].decode("utf-8", "replace"),
+                        )
                     declared, dim = h
                     if dim <= 0:
                         raise FileFormatError(path, "dimension in header is 0", line=1, expected="a positive dimension")
                     if dim > MAX_DIM:
-                        raise FileFormatError(path, f"the header declares {dim:,} dimensions", line=1,
-                                              expected=f"at most {MAX_DIM:,} numbers on a line of "
-                                                       f"{MAX_LINE:,} bytes")
+                        raise FileFormatError(
+                            path,
+                            f"the header declares {dim:,} dimensions",
+                            line=1,
+                            expected=f"at most {MAX_DIM:,} numbers on a line of {MAX_LINE:,} bytes",
+                        )
                     lines = lines[1:]
                     line_no = 1
-            stop, block, new_words = _parse_lines(path, lines, line_no + 1, dim, opts, rows,
-                                                  remaining=None if opts.limit is None else opts.limit - len(words))
+            stop, block, new_words = _parse_lines(
+                path,
+                lines,
+                line_no + 1,
+                dim,
+                opts,
+                rows,
+                remaining=None if opts.limit is None else opts.limit - len(words),
+            )
             if block is not None and block.size:
                 dim = block.shape[1]
-                blocks.append(_as_dtype(path, block, opts.dtype, rows.row_lines[-len(new_words):]))
+                blocks.append(_as_dtype(path, block, opts.dtype, rows.row_lines[-len(new_words) :]))
                 words.extend(new_words)
             line_no += len(lines)
             if declared is not None and rows.entries > declared:
-                raise FileFormatError(path, f"more vectors than the header's {declared:,}",
-                                      line=1 + declared + 1, expected=f"{declared:,} words as declared on line 1")
+                raise FileFormatError(
+                    path,
+                    f"more vectors than the header's {declared:,}",
+                    line=1 + declared + 1,
+                    expected=f"{declared:,} words as declared on line 1",
+                )
             yield Progress(f.fraction(), f"read {len(words):,} words")
             if stop:
                 break
     if not words:
         raise FileFormatError(path, "no vectors found", line=line_no or 1, expected="a word followed by numbers")
     if declared is not None and opts.limit is None and rows.entries != declared:
-        raise FileFormatError(path, f"the header declares {declared:,} words but the file holds {rows.entries:,}",
-                              line=line_no, expected=f"{declared:,} lines of vectors after the header")
+        raise FileFormatError(
+            path,
+            f"the header declares {declared:,} words but the file holds {rows.entries:,}",
+            line=line_no,
+            expected=f"{declared:,} lines of vectors after the header",
+        )
     vectors = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-    return RawEmbeddings(words, vectors, index=rows.seen if len(rows.seen) == len(words) else None,
-                         notes=rows.duplicates.notes())
+    return RawEmbeddings(
+        words, vectors, index=rows.seen if len(rows.seen) == len(words) else None, notes=rows.duplicates.notes()
+    )
 
 
 def _as_dtype(path: str, block: np.ndarray, dtype: str, line_nos: list[int]) -> np.ndarray:
@@ -121,8 +153,12 @@ def _as_dtype(path: str, block: np.ndarray, dtype: str, line_nos: list[int]) -> 
         out = block.astype(dtype)
     if not np.isfinite(out).all():
         r, c = np.argwhere(~np.isfinite(out))[0]
-        raise FileFormatError(path, f"number {int(c) + 1} after the word is {block[r, c]:g}, too large for {dtype}",
-                              line=line_nos[r], expected="numbers within float16's range (+-65504): open it as float32")
+        raise FileFormatError(
+            path,
+            f"number {int(c) + 1} after the word is {block[r, c]:g}, too large for {dtype}",
+            line=line_nos[r],
+            expected="numbers within float16's range (+-65504): open it as float32",
+        )
     return out
 
 
@@ -190,8 +226,13 @@ def _parse_careful(path, lines, first_line_no, dim, opts, rows, remaining):
         if dim is None:
             fields = line.split()
             if len(fields) < 2:
-                raise FileFormatError(path, "a line needs a word and at least one number", line=ln,
-                                      expected="'word x1 x2 ...'", found=line[:60].decode("utf-8", "replace"))
+                raise FileFormatError(
+                    path,
+                    "a line needs a word and at least one number",
+                    line=ln,
+                    expected="'word x1 x2 ...'",
+                    found=line[:60].decode("utf-8", "replace"),
+                )
             dim = len(fields) - 1
         if not word_b or rest.count(b" ") != dim - 1 or b"\t" in rest:
             word_b, rest = _split_slow(path, line, ln, dim)
@@ -226,11 +267,16 @@ def _split_slow(path, line, ln, dim):
     if n_num > dim:  # a word containing spaces (GloVe 840B has some): the last `dim` fields are numbers
         tail = fields[-dim:]
         try:
-            [float(x) for x in fields[1:n_num - dim + 1]]
+            [float(x) for x in fields[1 : n_num - dim + 1]]
         except ValueError:
             return b" ".join(fields[: len(fields) - dim]), b" ".join(tail)
-    raise FileFormatError(path, f"wrong number of values: {max(n_num, 0)}", line=ln,
-                          expected=f"a word and {dim} numbers", found=line[:60].decode("utf-8", "replace"))
+    raise FileFormatError(
+        path,
+        f"wrong number of values: {max(n_num, 0)}",
+        line=ln,
+        expected=f"a word and {dim} numbers",
+        found=line[:60].decode("utf-8", "replace"),
+    )
 
 
 def _parse_numbers(path, rests, line_nos, dim) -> np.ndarray:
@@ -249,8 +295,12 @@ def _parse_numbers(path, rests, line_nos, dim) -> np.ndarray:
     if not finite.all():
         r, c = np.argwhere(~finite)[0]
         token = rests[r].split()[c].decode("utf-8", "replace")
-        raise FileFormatError(path, f"number {int(c) + 1} after the word is {token}", line=line_nos[r],
-                              expected="finite numbers (no NaN or inf, within float32's range)")
+        raise FileFormatError(
+            path,
+            f"number {int(c) + 1} after the word is {token}",
+            line=line_nos[r],
+            expected="finite numbers (no NaN or inf, within float32's range)",
+        )
     return block
 
 
@@ -260,5 +310,10 @@ def _find_bad_number(path, rests, line_nos) -> None:
             try:
                 float(tok)
             except ValueError:
-                raise FileFormatError(path, f"number {col - 1} after the word is not a number", line=ln,
-                                      expected="a decimal number", found=tok.decode("utf-8", "replace")) from None
+                raise FileFormatError(
+                    path,
+                    f"number {col - 1} after the word is not a number",
+                    line=ln,
+                    expected="a decimal number",
+                    found=tok.decode("utf-8", "replace"),
+                ) from None

@@ -107,5 +107,5 @@ class Engines:
             return self.milvus
         return {"hnsw": self.hnsw, "milvus": self.milvus}.get(name)
 
-    def but(self, **changes) -> "Engines":
+    def but(self, **changes) -> Engines:
         return replace(self, **changes)

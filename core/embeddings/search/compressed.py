@@ -37,8 +37,8 @@ import weakref
 
 import numpy as np
 
-from ..embedding_set import EmbeddingSet
 from ...progress import Job, Progress, run_sync
+from ..embedding_set import EmbeddingSet
 
 CANDIDATES = 256  # rows the integer scan returns first; when the bound cannot prove them (4% of GloVe
 WIDER = 8  # queries with the 7-bit query) it scans again for 8 times as many (0.3 ms) before the float32 scan (7 ms)
@@ -49,7 +49,7 @@ QUERY_MAX = 63  # query codes in [-63, 63], sent as u8 with zero point 64: [1, 1
 QUERY_ZERO = 64
 MAX_DIM = (2**31 - 1) // (CODE_MAX * (QUERY_MAX + QUERY_ZERO))  # int32 sums cannot overflow below this
 _lock = threading.Lock()
-_copies: "weakref.WeakKeyDictionary[EmbeddingSet, CompressedRows]" = weakref.WeakKeyDictionary()
+_copies: weakref.WeakKeyDictionary[EmbeddingSet, CompressedRows] = weakref.WeakKeyDictionary()
 
 
 class CompressedRows:

@@ -17,8 +17,8 @@ import os
 
 import numpy as np
 
-from ..embedding_set import EmbeddingSet
 from ...progress import Job, Progress
+from ..embedding_set import EmbeddingSet
 from .base import Hits, SearchBackend
 
 M = 32  # graph degree

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedding_set import EmbeddingSet
 from ...io import atomic_folder, sha256_file
 from ...paths import cache_dir
 from ...progress import Job, Progress, scaled
+from ..embedding_set import EmbeddingSet
 from . import hnsw, recall
 
 FORMAT = 1
@@ -74,7 +74,7 @@ class IndexInfo:
     format: int = FORMAT
 
     @classmethod
-    def from_json(cls, data: dict) -> "IndexInfo":
+    def from_json(cls, data: dict) -> IndexInfo:
         names = {f.name for f in fields(cls)}
         missing = names - set(data) - {"metric", "format"}
         if missing:

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..embedding_set import EmbeddingSet
 from ...progress import Job, Progress
+from ..embedding_set import EmbeddingSet
 from .base import METRIC_LABELS, Hits, SearchBackend
 from .milvus_connect import MilvusError, MilvusTarget, connect, explain, milvus_exception, waiting
 
@@ -226,12 +226,24 @@ def open_collection(target: MilvusTarget, collection: str, vector_field: str = "
         raise explain(e, target) from None
     order = sorted(range(len(keys)), key=lambda i: keys[i])  # exported sets: key order is frequency order
     keys, words = [keys[i] for i in order], [words[i] for i in order]
-    es = EmbeddingSet(words, vectors[np.asarray(order, dtype=np.int64)] if order else vectors[:0],
-                      name=f"{collection} (Milvus: {len(keys):,} of {total:,})", source=f"{target.shown} / {collection}",
-                      sample_of=total)
+    es = EmbeddingSet(
+        words,
+        vectors[np.asarray(order, dtype=np.int64)] if order else vectors[:0],
+        name=f"{collection} (Milvus: {len(keys):,} of {total:,})",
+        source=f"{target.shown} / {collection}",
+        sample_of=total,
+    )
     props = desc.get("properties", {}) or {}
     recall = float(props["explorer.recall"]) if props.get("explorer.recall") else None
-    backend = MilvusBackend(client, target, collection, fields, metric=metric, count=total, recall=recall,
-                            row_of={k: i for i, k in enumerate(keys)})
+    backend = MilvusBackend(
+        client,
+        target,
+        collection,
+        fields,
+        metric=metric,
+        count=total,
+        recall=recall,
+        row_of={k: i for i, k in enumerate(keys)},
+    )
     yield Progress(1.0, f"opened {collection}: a sample of {len(keys):,} of {total:,}")
     return OpenedCollection(es, backend, total)

@@ -19,18 +19,17 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from ..embedding_set import EmbeddingSet
 from ...progress import Job, Progress, scaled
+from ..embedding_set import EmbeddingSet
 from . import recall
 from .index_store import index_folder
 from .milvus_backend import FINGERPRINT, MilvusBackend, count, describe, index_metric
-from .milvus_connect import (MilvusError, MilvusTarget, connect, explain, milvus_exception, remember_export,
-                             waiting)
+from .milvus_connect import MilvusError, MilvusTarget, connect, explain, milvus_exception, remember_export, waiting
 
 BATCH = 5000
 HNSW_PARAMS = {"M": 16, "efConstruction": 64}
@@ -204,6 +203,6 @@ def export(es: EmbeddingSet, target: MilvusTarget, collection: str | None = None
     remember_export({"uri": target.resolved, "collection": collection, "fingerprint": fingerprint, "set": es.name,
                      "set_key": index_folder(es).name,
                      "count": n, "dim": es.dim, "recall": found_recall, "complete": True,
-                     "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+                     "exported": datetime.now(UTC).isoformat(timespec="seconds")})
     yield Progress(1.0, f"exported {n:,} words to {collection}")
     return ExportResult(target, collection, n, int(len(missing)), time.perf_counter() - t0, found_recall, qps)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..embedding_set import EmbeddingSet
 from ...progress import Job, Progress
+from ..embedding_set import EmbeddingSet
 from .base import SearchBackend
 from .exact import exact_top
 

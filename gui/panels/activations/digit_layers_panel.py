@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVB
 
 from core.inference.digit_layers import LAYER_TITLES
 from core.state.session import Session
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.widgets.bar_chart import BarChart
 from gui.widgets.digit_thumbs import DigitThumbs
 from gui.widgets.heatmap import HeatmapGrid
-from gui.lifetime import bind
 
 GRIDS = ("relu1", "pool1", "relu2", "pool2")
 DENSE = (20, 25)  # the 500 units laid out
@@ -121,5 +121,8 @@ class DigitLayersPanel(QWidget):
             return
         what = {"relu3": "unit", "logits": "class", "probs": "class"}.get(ex.layer, "map")
         self.exciting_title.setText(f"The held-out digits that excite {LAYER_TITLES[ex.layer]}, {what} {ex.unit}, most:")
-        self.exciting.set_digits(ex.images, [f"{v:.2f}" for v in ex.values],
-                                 tips=[f"#{r} (a {lb}): {v:.4g}" for r, lb, v in zip(ex.rows, ex.labels, ex.values)])
+        self.exciting.set_digits(
+            ex.images,
+            [f"{v:.2f}" for v in ex.values],
+            tips=[f"#{r} (a {lb}): {v:.4g}" for r, lb, v in zip(ex.rows, ex.labels, ex.values)],
+        )

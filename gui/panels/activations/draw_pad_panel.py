@@ -18,11 +18,11 @@ from superqt.utils import signals_blocked
 from core.inference.digit_layers import DigitInput
 from core.inference.mnist import Digits, digits_job
 from core.state.session import Session
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.widgets.digit_thumbs import DigitThumbs, digit_image
 from gui.widgets.draw_canvas import DrawCanvas
 from gui.widgets.inline_message import InlineMessage
-from gui.lifetime import bind
 
 PER_CLASS = 2  # held-out digits offered per class
 HINT = "Draw a digit with the mouse or a pen, pick a held-out digit below, or open a picture."
@@ -88,7 +88,7 @@ class DrawPadPanel(QWidget):
         self._on_digit_changed()
         self._on_layers_changed()
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         """The held-out digits are read when the pad is first shown (not at every start of the app)."""
         super().showEvent(event)
         if self.digits is None and self._runner is not None and not self._runner.is_running("activations.digits"):

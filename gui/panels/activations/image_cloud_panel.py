@@ -19,11 +19,11 @@ from core.inference.mnist import load_digits
 from core.progress import Job
 from core.projections.layout import METHOD_LABELS
 from core.state.session import Session
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.widgets.digit_thumbs import DigitThumbs
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
-from gui.lifetime import bind
 
 KIND = "activations.images"
 
@@ -143,26 +143,38 @@ class ImageCloudPanel(QWidget):
             self.trust.setText("")
         else:
             es = imgs.embeddings
-            shown = ("coloured by true label; {} misclassified digits are marked. Click a point to load that digit "
-                     "into the pad.".format(len(imgs.misclassified)) if self._session.embeddings is es
-                     else "not shown now: press the button to see them in the cloud.")
-            self.summary.setText(f"{len(es):,} digits × {es.dim} dimensions, computed in {imgs.layer_seconds:.2f} s; "
-                                 + shown)
+            shown = (
+                f"coloured by true label; {len(imgs.misclassified)} misclassified digits are marked. Click a point to load that digit "
+                "into the pad."
+                if self._session.embeddings is es
+                else "not shown now: press the button to see them in the cloud."
+            )
+            self.summary.setText(
+                f"{len(es):,} digits × {es.dim} dimensions, computed in {imgs.layer_seconds:.2f} s; " + shown
+            )
             k = imgs.knn
-            self.knn.setText(f"<b>{k.k}-nearest-neighbour accuracy</b> of the {k.n_test:,} held-out digits among the "
-                             f"{k.n_train:,} training digits: raw pixels <b>{k.pixels:.1%}</b>, 500-wide layer "
-                             f"<b>{k.layer:.1%}</b> (the network itself: {k.network:.1%}).")
+            self.knn.setText(
+                f"<b>{k.k}-nearest-neighbour accuracy</b> of the {k.n_test:,} held-out digits among the "
+                f"{k.n_train:,} training digits: raw pixels <b>{k.pixels:.1%}</b>, 500-wide layer "
+                f"<b>{k.layer:.1%}</b> (the network itself: {k.network:.1%})."
+            )
             trust = " · ".join(f"{METHOD_LABELS.get(m, m)} {t:.3f}" for m, t, _ in self._a.trust)
             n = self._a.trust[0][2] if self._a.trust else 0
-            self.trust.setText(f"<b>Trustworthiness</b> of the 3D layouts (k = 10, {n:,} digits): {trust}" if trust else "")
+            self.trust.setText(
+                f"<b>Trustworthiness</b> of the 3D layouts (k = 10, {n:,} digits): {trust}" if trust else ""
+            )
         near = self._a.nearest
         if near is None or imgs is None:
-            self.nearest_title.setText("Draw a digit on the pad while the digits are shown: it is placed in the cloud, "
-                                       "and its nearest digits in the 500-wide layer appear here.")
+            self.nearest_title.setText(
+                "Draw a digit on the pad while the digits are shown: it is placed in the cloud, "
+                "and its nearest digits in the 500-wide layer appear here."
+            )
             self.nearest.clear()
             return
         labels = imgs.digits.labels[near.rows]
         self.nearest_title.setText("Nearest digits to the pad's digit in the 500-wide layer (cosine):")
-        self.nearest.set_digits(imgs.digits.uint8(near.rows), [f"{s:.2f}" for s in near.similarity],
-                                tips=[f"#{r} (a {lb}), cosine {s:.3f}" for r, lb, s in
-                                      zip(near.rows, labels, near.similarity)])
+        self.nearest.set_digits(
+            imgs.digits.uint8(near.rows),
+            [f"{s:.2f}" for s in near.similarity],
+            tips=[f"#{r} (a {lb}), cosine {s:.3f}" for r, lb, s in zip(near.rows, labels, near.similarity)],
+        )

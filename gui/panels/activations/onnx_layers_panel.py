@@ -12,16 +12,27 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSplitter,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import qdebounced, signals_blocked
 
 from core.inference.tensor_forms import form_of
 from core.state.session import Session
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.tensor_view import TensorView
-from gui.lifetime import bind
 
 MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 
@@ -174,8 +185,9 @@ class OnnxLayersPanel(QWidget):
 
         path = registry.model_dir(name) / "model.onnx"
         if not path.is_file():
-            self.message.show_message(f"{name} is not built: {registry.build_command(name) or 'reinstall the app'}",
-                                      "error")
+            self.message.show_message(
+                f"{name} is not built: {registry.build_command(name) or 'reinstall the app'}", "error"
+            )
             return
         self._m.path = ""
         self._m.path = str(path)
@@ -197,8 +209,10 @@ class OnnxLayersPanel(QWidget):
             if g is None:
                 self.inputs_label.setText("")
                 return
-            self.inputs_label.setText("<br>".join(f"input {html.escape(s.describe())}" for s in g.inputs)
-                                      + f"<br>{len(g.tensors):,} tensors; tick one to fetch and draw it.")
+            self.inputs_label.setText(
+                "<br>".join(f"input {html.escape(s.describe())}" for s in g.inputs)
+                + f"<br>{len(g.tensors):,} tensors; tick one to fetch and draw it."
+            )
             chosen = set(self._m.chosen)
             for t in g.tensors:
                 it = QTreeWidgetItem([t.name, t.op_type, shape_text(t.shape)])
@@ -216,7 +230,9 @@ class OnnxLayersPanel(QWidget):
         with signals_blocked(self.tree):
             for i in range(self.tree.topLevelItemCount()):
                 it = self.tree.topLevelItem(i)
-                want = Qt.CheckState.Checked if it.data(0, Qt.ItemDataRole.UserRole) in chosen else Qt.CheckState.Unchecked
+                want = (
+                    Qt.CheckState.Checked if it.data(0, Qt.ItemDataRole.UserRole) in chosen else Qt.CheckState.Unchecked
+                )
                 if it.checkState(0) != want:
                     it.setCheckState(0, want)
 
@@ -233,7 +249,7 @@ class OnnxLayersPanel(QWidget):
             except ValueError as exc:
                 view.title.setText(html.escape(str(exc)))
             view.show()
-        for view in self.views[len(items):]:
+        for view in self.views[len(items) :]:
             view.hide()
         if values is not None and not self._m.problem:
             notes = "; ".join(values.notes)

@@ -7,16 +7,28 @@ signals_blocked. Buttons that start work emit signals the panel handles.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
-                               QMenu, QPushButton, QSpinBox, QStackedWidget, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt import QFlowLayout
 from superqt.utils import qdebounced, signals_blocked
 
 from core.projections.layout import DEFAULTS, METHOD_LABELS, METHODS
 from core.state.session import Session
-from gui.widgets.progress_bar import LazyProgressBar
 from gui.lifetime import bind
+from gui.widgets.progress_bar import LazyProgressBar
 
 PAGE = {"pca": 0, "tsne": 1, "umap": 2, "axes": 3}
 
@@ -28,11 +40,11 @@ class CurrentPageStack(QStackedWidget):
         super().__init__(parent)
         self.currentChanged.connect(lambda _i: self.updateGeometry())
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+    def sizeHint(self) -> QSize:
         page = self.currentWidget()
         return page.sizeHint() if page is not None else QSize(0, 0)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         page = self.currentWidget()
         return page.minimumSizeHint() if page is not None else QSize(0, 0)
 
@@ -130,10 +142,17 @@ class CloudControls(QWidget):
         # is that of its widest group, so no text or page shown here can widen the window.
         flow = QFlowLayout()
         flow.setContentsMargins(0, 0, 0, 0)
-        for items in ((QLabel("Projection"), self.method), (QLabel("points"), self.count), (self.pages,),
-                      (self.run, self.cancel, self.progress),
-                      (QLabel("colour"), self.color_by, self.clusters), (self.top_labels, self.true_neighbours), (self.names,),
-                      (self.focus, self.reset, self.export), (self.quality,)):
+        for items in (
+            (QLabel("Projection"), self.method),
+            (QLabel("points"), self.count),
+            (self.pages,),
+            (self.run, self.cancel, self.progress),
+            (QLabel("colour"), self.color_by, self.clusters),
+            (self.top_labels, self.true_neighbours),
+            (self.names,),
+            (self.focus, self.reset, self.export),
+            (self.quality,),
+        ):
             flow.addWidget(_group(*items))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 0)
@@ -177,7 +196,11 @@ class CloudControls(QWidget):
                 lr = "auto" if lr == "auto" else float(lr)
             except ValueError:
                 lr = "auto"
-            return (("learning_rate", lr), ("perplexity", self.perplexity.value()), ("iterations", self.iterations.value()))
+            return (
+                ("learning_rate", lr),
+                ("perplexity", self.perplexity.value()),
+                ("iterations", self.iterations.value()),
+            )
         if m == "umap":
             return (("min_dist", self.min_dist.value()), ("n_neighbors", self.n_neighbors.value()))
         if m == "axes":
@@ -213,9 +236,16 @@ class CloudControls(QWidget):
         self._session.cloud.params = self.params()  # the new method's parameters, from its widgets
 
     def _on_projection_params_changed(self) -> None:
-        widgets = {"perplexity": self.perplexity, "iterations": self.iterations, "n_neighbors": self.n_neighbors,
-                   "min_dist": self.min_dist, "learning_rate": self.learning_rate, "x": self.axis_x,
-                   "y": self.axis_y, "z": self.axis_z}
+        widgets = {
+            "perplexity": self.perplexity,
+            "iterations": self.iterations,
+            "n_neighbors": self.n_neighbors,
+            "min_dist": self.min_dist,
+            "learning_rate": self.learning_rate,
+            "x": self.axis_x,
+            "y": self.axis_y,
+            "z": self.axis_z,
+        }
         for name, value in self._session.cloud.params:
             w = widgets.get(name)
             if w is None:

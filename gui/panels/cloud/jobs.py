@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.embeddings.embedding_set import EmbeddingSet
-from core.projections.align import align_layout
-from core.projections.placement import Placement, place, place_vectors
 from core.progress import Job, Progress
+from core.projections.align import align_layout
 from core.projections.layout import Layout
+from core.projections.placement import Placement, place, place_vectors
 from core.projections.project import project
 from core.projections.quality import true_neighbours
 from core.state.session import Session

@@ -12,11 +12,12 @@ PointCloudPanel (uses its session, runner, controls, scene, view and layout).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from core.projections import cache as projection_cache, first_map
+from core.projections import cache as projection_cache
+from core.projections import first_map
 from core.projections.align import align_layout
 from core.projections.cluster_names import Clusters, named_clusters
 from core.projections.layout import resolve_params

@@ -32,7 +32,9 @@ def note_text(layout: Layout | None, n_placed: int, placement_method: str) -> st
         return ""
     text = layout.info.get("note", "")
     if "explained_variance_ratio" in layout.info:
-        text += " · explained variance " + " + ".join(f"{100 * r:.1f}%" for r in layout.info["explained_variance_ratio"])
+        text += " · explained variance " + " + ".join(
+            f"{100 * r:.1f}%" for r in layout.info["explained_variance_ratio"]
+        )
     if "kl_divergence" in layout.info:
         text += f" · KL {layout.info['kl_divergence']:.3f}"
     if n_placed:
@@ -40,8 +42,9 @@ def note_text(layout: Layout | None, n_placed: int, placement_method: str) -> st
     return text
 
 
-def link_pairs(roles: dict[str, list[int]], placed_links: list[tuple[int, int]],
-               overlay: list[tuple[int, int]], show_true: bool) -> list[tuple[int, int]]:
+def link_pairs(
+    roles: dict[str, list[int]], placed_links: list[tuple[int, int]], overlay: list[tuple[int, int]], show_true: bool
+) -> list[tuple[int, int]]:
     """Lines: the query to its neighbours, a placed query to its own, the selection overlay."""
     query = roles.get("query", [])
     links = [(q, n) for q in query for n in roles.get("neighbour", [])] if show_true else []

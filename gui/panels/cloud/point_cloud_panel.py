@@ -17,23 +17,23 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
-from core.projections.placement import method_for
 from core.projections.layout import MAX_POINTS, METHOD_LABELS, Layout, point_rows
+from core.projections.placement import method_for
 from core.projections.quality import trustworthiness
 from core.state.session import Session
 from gui.canvas import arrows, colors
-from gui.panels.cloud import export, overlays
-from gui.panels.cloud.pointer import PointerActions
-from gui.panels.cloud.controls import CloudControls
-from gui.panels.cloud.names import NameActions
-from gui.panels.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, projection_job, roles_of
-from gui.panels.cloud.probes import Probes
 from gui.canvas.protocol import CloudView
 from gui.canvas.scene import CloudScene, Label
 from gui.canvas.view_2d import View2D
 from gui.canvas.view_3d import View3D, gl_available
-from gui.task_runner import TaskRunner
 from gui.lifetime import bind
+from gui.panels.cloud import export, overlays
+from gui.panels.cloud.controls import CloudControls
+from gui.panels.cloud.jobs import KINDS, Placed, arithmetic_key, overlay_job, placement_job, projection_job, roles_of
+from gui.panels.cloud.names import NameActions
+from gui.panels.cloud.pointer import PointerActions
+from gui.panels.cloud.probes import Probes
+from gui.task_runner import TaskRunner
 
 AUTO_RUN = ("pca", "axes")  # fast enough to rerun on every change; t-SNE/UMAP wait for Run
 

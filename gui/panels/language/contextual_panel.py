@@ -11,21 +11,32 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSlider,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import signals_blocked
 
 from core.embeddings.embedding_set import EmbeddingSet
 from core.inference.contextual import MODELS, PRESETS, Sentence
 from core.state.session import Session
 from gui.controllers.contextual_controller import KIND
+from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.trajectories import gap_lines, is_trajectory_set, matrix_cells, show_trajectories
 from gui.task_runner import TaskRunner
 from gui.widgets.cell_grid import CellGrid
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.line_chart import LineChart
-from gui.lifetime import bind
 
 OWN = "(your own)"
 NAMES = {"smollm2": "SmolLM2-135M", "minilm": "all-MiniLM-L6-v2"}
@@ -112,7 +123,7 @@ class ContextualPanel(QWidget):
         self._on_result_changed()
         self._on_embeddings_changed()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         if not self._m.active:
             self._m.active = True
         super().paintEvent(event)

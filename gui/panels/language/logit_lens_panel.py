@@ -16,6 +16,7 @@ from superqt.utils import qdebounced, signals_blocked
 
 from core.state.session import Session
 from gui.controllers.lens_controller import KIND
+from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.pickable import FitScroll
 from gui.panels.language.token_bars import ROW_H, BarRow, TokenBars
@@ -23,7 +24,6 @@ from gui.task_runner import TaskRunner
 from gui.widgets.cell_grid import CellGrid
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.line_chart import LineChart
-from gui.lifetime import bind
 
 PROB, RANK = (250, 170, 40), (90, 160, 240)
 
@@ -36,9 +36,11 @@ class LogitLensPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session, self._lang, self._m, self._runner = session, session.language, session.language.lens, runner
-        self.header = QLabel("<b>Logit lens</b> · SmolLM2-135M (fp32): every layer's hidden state read through the "
-                             "model's own final norm and unembedding; a cell's colour is its probability (dark 0, bright 1)",
-                             wordWrap=True)
+        self.header = QLabel(
+            "<b>Logit lens</b> · SmolLM2-135M (fp32): every layer's hidden state read through the "
+            "model's own final norm and unembedding; a cell's colour is its probability (dark 0, bright 1)",
+            wordWrap=True,
+        )
         self.prompt = QLineEdit(placeholderText="a prompt, e.g. The capital of France is  (shared with Next word)")
         self.note = InlineMessage()
         self.summary = QLabel(wordWrap=True)
@@ -78,7 +80,7 @@ class LogitLensPanel(QWidget):
         self._on_prompt_changed()
         self._on_lens_changed()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         if not self._m.active:  # computed only once the panel is really drawn (not while tabbed away)
             self._m.active = True
         super().paintEvent(event)
@@ -127,11 +129,15 @@ class LogitLensPanel(QWidget):
     def _tip(lens, layer: int, pos: int, inputs: list[str]) -> str:
         top, final = lens.label(lens.top_ids[layer, pos]), lens.label(lens.final_ids[pos])
         name = lens.layer_names[layer] if layer < len(lens.layer_names) else f"layer {layer}"
-        text = (f"<b>{html.escape(name)}</b> after “{html.escape(inputs[pos])}”: “{html.escape(top)}” "
-                f"{pct(float(lens.top_probs[layer, pos]))}")
+        text = (
+            f"<b>{html.escape(name)}</b> after “{html.escape(inputs[pos])}”: “{html.escape(top)}” "
+            f"{pct(float(lens.top_probs[layer, pos]))}"
+        )
         if lens.top_ids[layer, pos] != lens.final_ids[pos]:
-            text += (f"<br>the model's final choice “{html.escape(final)}” is rank {int(lens.final_ranks[layer, pos]):,}"
-                     f" here ({pct(float(lens.final_probs[layer, pos]))})")
+            text += (
+                f"<br>the model's final choice “{html.escape(final)}” is rank {int(lens.final_ranks[layer, pos]):,}"
+                f" here ({pct(float(lens.final_probs[layer, pos]))})"
+            )
         return text + "<br>click for this layer's top 10"
 
     def _on_marks_changed(self) -> None:
@@ -149,23 +155,32 @@ class LogitLensPanel(QWidget):
         final, after = lens.label(lens.final_ids[col]), lens.label(lens.tokens[col].id)
         self.prob_chart.title.setText(f"probability of “{html.escape(final)}” after “{html.escape(after)}”, by layer")
         self.rank_chart.title.setText("its rank (1 = the layer's top token; log scale)")
-        self.prob_chart.set_lines({"prob": (x, lens.final_probs[:, col], PROB, False)}, x_range=(0, layers - 1),
-                                  y_range=(0, 1))
-        self.rank_chart.set_lines({"rank": (x, lens.final_ranks[:, col], RANK, False)}, x_range=(0, layers - 1),
-                                  y_range=(1, lens.head.vocab))
+        self.prob_chart.set_lines(
+            {"prob": (x, lens.final_probs[:, col], PROB, False)}, x_range=(0, layers - 1), y_range=(0, 1)
+        )
+        self.rank_chart.set_lines(
+            {"rank": (x, lens.final_ranks[:, col], RANK, False)}, x_range=(0, layers - 1), y_range=(1, lens.head.vocab)
+        )
         for chart in (self.prob_chart, self.rank_chart):
             chart.set_marker(layer)
         first, settled = lens.first_top(col), lens.settled(col)
-        self.summary.setText(f"After “{html.escape(after)}” the model predicts <b>“{html.escape(final)}”</b> "
-                             f"({pct(float(lens.final_probs[-1, col]))}); it is first the top token at "
-                             f"<b>layer {first}</b>" + (f" and stays on top from layer {settled}" if settled != first
-                                                        else "") + f" (rank {int(lens.final_ranks[0, col]):,} in the "
-                             "embeddings). Click a cell for that layer's top 10; its column is followed below.")
-        rows = [BarRow(i, lens.label(i), p, f"{p:.3f}", f"id {i}", tip=f"{lens.label(i)} (id {i}): {p:.4f}")
-                for i, p in lens.top(layer, pos, 10)]
+        self.summary.setText(
+            f"After “{html.escape(after)}” the model predicts <b>“{html.escape(final)}”</b> "
+            f"({pct(float(lens.final_probs[-1, col]))}); it is first the top token at "
+            f"<b>layer {first}</b>"
+            + (f" and stays on top from layer {settled}" if settled != first else "")
+            + f" (rank {int(lens.final_ranks[0, col]):,} in the "
+            "embeddings). Click a cell for that layer's top 10; its column is followed below."
+        )
+        rows = [
+            BarRow(i, lens.label(i), p, f"{p:.3f}", f"id {i}", tip=f"{lens.label(i)} (id {i}): {p:.4f}")
+            for i, p in lens.top(layer, pos, 10)
+        ]
         self.bars.set_rows(rows, clickable=False)
-        self.bars_title.setText(f"<b>Top 10</b> at L{layer} after “{html.escape(lens.label(lens.tokens[pos].id))}”"
-                                + (" (the Next word bars)" if layer == layers - 1 and pos == lens.shape[1] - 1 else ""))
+        self.bars_title.setText(
+            f"<b>Top 10</b> at L{layer} after “{html.escape(lens.label(lens.tokens[pos].id))}”"
+            + (" (the Next word bars)" if layer == layers - 1 and pos == lens.shape[1] - 1 else "")
+        )
 
     def _on_note_changed(self) -> None:
         m, lang = self._m, self._lang
@@ -176,8 +191,10 @@ class LogitLensPanel(QWidget):
         if lang.model_path:
             notes.append("Next word reads another model; the lens reads the built SmolLM2-135M (prompt only)")
         elif lang.trace is not None and lang.trace.answered == "q4":
-            notes.append("the Next word bars came from the 4-bit files; the lens reads fp32 (choose fp32 there to "
-                         "compare them exactly)")
+            notes.append(
+                "the Next word bars came from the 4-bit files; the lens reads fp32 (choose fp32 there to "
+                "compare them exactly)"
+            )
         lens = m.lens
         if lens is not None and lens.first:
             notes.append(f"showing the last {lens.shape[1]} of {lens.first + lens.shape[1]} positions")

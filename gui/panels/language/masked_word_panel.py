@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 from core.inference.masked_fill import MASK, MASKED_FILL_EXPLAINED, fill_in
 from core.state.session import Session
 from gui.controllers.masked_word_controller import KIND
+from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.pickable import faint
 from gui.panels.language.token_bars import BarRow, TokenBars
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
-from gui.lifetime import bind
 
 
 class MaskedWordPanel(QWidget):
@@ -74,7 +74,7 @@ class MaskedWordPanel(QWidget):
         self._on_fills_changed()
         self._on_problem_changed()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         # a dock tabbed behind another is "visible" but never drawn: scoring starts when this one first is
         if not self._model.active:
             self._model.active = True
@@ -102,9 +102,19 @@ class MaskedWordPanel(QWidget):
         else:
             top = max((f.prob for f in fills.fills), default=1.0) or 1.0
             self.header.setText(f"Best of the candidates for: {fills.sentence}")
-            self.bars.set_rows([BarRow(i, f.word, f.prob / top, f"{f.prob:.3f}", f"log p {f.logprob:.1f}",
-                                       tip=f"{f.sentence}\nsentence log-probability {f.logprob:.2f}; click to fill it in")
-                                for i, f in enumerate(fills.fills)])
+            self.bars.set_rows(
+                [
+                    BarRow(
+                        i,
+                        f.word,
+                        f.prob / top,
+                        f"{f.prob:.3f}",
+                        f"log p {f.logprob:.1f}",
+                        tip=f"{f.sentence}\nsentence log-probability {f.logprob:.2f}; click to fill it in",
+                    )
+                    for i, f in enumerate(fills.fills)
+                ]
+            )
         self._on_chosen_changed()
 
     def _on_chosen_changed(self) -> None:

@@ -11,21 +11,30 @@ import html
 import random
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QSpinBox, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import qdebounced, signals_blocked
 
 from core.state.session import Session
 from gui.controllers.language_controller import KIND
+from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
-from gui.panels.language.sampling_controls import SamplingControls
 from gui.panels.language.pickable import FitScroll
+from gui.panels.language.sampling_controls import SamplingControls
 from gui.panels.language.token_bars import ROW_H, BarRow, TokenBars
 from gui.panels.language.token_chips import Chip, TokenChips
 from gui.task_runner import TaskRunner
 from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.inline_message import InlineMessage
-from gui.lifetime import bind
 
 PRECISIONS = {"auto": "auto", "fp32": "fp32", "q4": "4-bit"}
 TYPING_MS = 40
@@ -137,7 +146,7 @@ class NextWordPanel(QWidget):
         self._on_view_changed()
         self._on_seed_changed()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         # a dock tabbed behind another is "visible" but never drawn: the model opens when this one first is
         if not self._model.active:
             self._model.active = True
@@ -224,8 +233,9 @@ class NextWordPanel(QWidget):
                 rows.append(BarRow(b.id, b.text, frac, value, f"id {b.id}", b.kept, tip))
             kind = "logits (before the softmax; bars from the lowest shown)" if m.show_logits else "probabilities"
             self.header.setText(f"<b>Next token</b>: top {len(rows)} of {view.vocab:,} · {kind}")
-            self.footer.setText(f"everything else: {view.rest:.3f} · entropy {view.entropy:.2f} bits · "
-                                f"{view.kept:,} tokens kept")
+            self.footer.setText(
+                f"everything else: {view.rest:.3f} · entropy {view.entropy:.2f} bits · {view.kept:,} tokens kept"
+            )
         else:
             self.header.setText("<b>Next token</b>")
             self.footer.setText("")

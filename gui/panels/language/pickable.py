@@ -41,21 +41,23 @@ class Pickable(QWidget):
         return index
 
     # -- the mouse ------------------------------------------------------------------------------
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event) -> None:
         i = self.item_at(event.position().toPoint())
         if i != self._hover:
             self._hover = i
-            self.setCursor(Qt.CursorShape.PointingHandCursor if i >= 0 and self._clickable else Qt.CursorShape.ArrowCursor)
+            self.setCursor(
+                Qt.CursorShape.PointingHandCursor if i >= 0 and self._clickable else Qt.CursorShape.ArrowCursor
+            )
             self.update()
         tip = self.item_tip(i) if i >= 0 else ""
         if tip:
             QToolTip.showText(event.globalPosition().toPoint(), tip, self)
 
-    def leaveEvent(self, event) -> None:  # noqa: N802
+    def leaveEvent(self, event) -> None:
         self._hover = -1
         self.update()
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event) -> None:
         i = self.item_at(event.position().toPoint())
         if event.button() == Qt.MouseButton.LeftButton and i >= 0 and self._clickable:
             self.picked.emit(self.item_key(i))
@@ -69,13 +71,14 @@ class FitScroll(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(widget)
         self._max, self._min = max_height, min_height
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum if max_height > 2000 else
-                           QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(
+            QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum if max_height > 2000 else QSizePolicy.Policy.Fixed
+        )
         widget.content_resized.connect(self.updateGeometry)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         h = min(max(self.widget().minimumHeight(), self._min), self._max)
         return QSize(super().sizeHint().width(), h)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return QSize(super().minimumSizeHint().width(), min(self.sizeHint().height(), max(self._min, 24)))

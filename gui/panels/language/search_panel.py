@@ -13,8 +13,18 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import signals_blocked
 
 from core.embeddings.embedding_set import EmbeddingSet
@@ -22,11 +32,11 @@ from core.embeddings.exporters import write_projector_tsv
 from core.embeddings.passages import SPLITS
 from core.state.session import Session
 from gui.controllers.search_controller import INDEX
+from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.score_table import ScoreTable
-from gui.lifetime import bind
 
 FILES = "Text (*.txt *.cor *.md);;Tables (*.csv *.tsv);;All files (*)"
 
@@ -110,7 +120,7 @@ class SearchPanel(QWidget):
         self._on_hits_changed()
         self._on_embeddings_changed()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         if not self._m.active:
             self._m.active = True
         super().paintEvent(event)

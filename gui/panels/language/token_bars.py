@@ -50,7 +50,7 @@ class TokenBars(Pickable):
     def row_center(self, index: int) -> QPoint:
         return QPoint(self.width() // 2, index * ROW_H + ROW_H // 2)
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(320, max(len(self._rows), 1) * ROW_H + 2)
 
     def _columns(self) -> tuple[int, int, int, int]:
@@ -63,7 +63,7 @@ class TokenBars(Pickable):
         bar_x = rank_w + text_w
         return rank_w, bar_x, max(bar_x + 20, self.width() - note_w - value_w), self.width() - note_w
 
-    def paintEvent(self, event) -> None:  # noqa: N802
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         pal = self.palette()
         dim = faint(pal, 120)

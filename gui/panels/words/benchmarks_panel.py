@@ -7,18 +7,31 @@ puts it into ``session.arithmetic.expression``, where the calculator picks it up
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-                               QListWidgetItem, QPushButton, QSpinBox, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from core.errors import Cancelled
 from core.embeddings.evaluation import AnalogyResult, PairResult, evaluate_analogies, evaluate_pairs
+from core.errors import Cancelled
 from core.progress import Progress
 from core.state.session import Session
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
-from gui.lifetime import bind
 
 DATASETS = {"analogies": "Google analogies (19,544)", "ws353": "WordSim-353", "simlex": "SimLex-999"}
 MAX_FAILURES_SHOWN = 2000

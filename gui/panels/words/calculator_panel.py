@@ -10,19 +10,28 @@ from __future__ import annotations
 import html
 
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt import QFlowLayout
 from superqt.utils import qdebounced, signals_blocked
 
 from core.embeddings.expression import parse
 from core.errors import ExpressionError
 from core.state.session import Session
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.theme import error_color
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.score_table import ScoreTable
-from gui.lifetime import bind
 
 SEEDS = ("king - man + woman", "paris - france + italy", "sushi - japan + germany", "italy - germany + hitler")
 METHODS = {"add": "3CosAdd", "mul": "3CosMul"}

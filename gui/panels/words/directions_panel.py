@@ -14,10 +14,10 @@ from superqt.utils import qdebounced, signals_blocked
 from core.embeddings.directions import PRESET_PROBES, PRESETS, parse_pairs
 from core.errors import ExplorerError
 from core.state.session import Session
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.widgets.bar_chart import BarChart
 from gui.widgets.inline_message import InlineMessage
-from gui.lifetime import bind
 
 CUSTOM = "custom"
 

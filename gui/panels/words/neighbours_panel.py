@@ -12,17 +12,16 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QCompleter, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QCompleter, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 from superqt.utils import qdebounced, signals_blocked
 
 from core.embeddings.neighbours import METRIC_LABELS, METRICS
 from core.state.session import Session
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.widgets.backend_switch import BackendSwitch
 from gui.widgets.inline_message import InlineMessage, word_links
 from gui.widgets.score_table import ScoreTable
-from gui.lifetime import bind
 
 COMPLETIONS = 15
 BAR_SCALE = {"cos": "similarity", "euclid": "smaller", "dot": "larger"}

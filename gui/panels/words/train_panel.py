@@ -10,20 +10,40 @@ import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import qdebounced, signals_blocked
 
 from core.embeddings.corpus import SHIPPED
 from core.embeddings.training import parse_probes, save_vectors
 from core.errors import ExplorerError
 from core.state.session import Session, TrainingRequest
-from gui.panels.words.training_views import (SCORE_TIP, SCORES, LearningChart, ProbeTable, SettingsForm, compact,
-                                             score_text)
+from gui.lifetime import bind
+from gui.panels.words.training_views import (
+    SCORE_TIP,
+    SCORES,
+    LearningChart,
+    ProbeTable,
+    SettingsForm,
+    compact,
+    score_text,
+)
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
-from gui.lifetime import bind
 
 KIND = "training"  # the TrainingController's job
 FILE = "file"

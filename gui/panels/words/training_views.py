@@ -7,8 +7,16 @@ import html
 import math
 
 import numpy as np
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHeaderView, QLabel, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 from superqt.utils import signals_blocked
 
 from core.embeddings.training import LIMITS, TrainingRun, TrainingSettings

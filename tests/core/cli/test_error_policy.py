@@ -51,4 +51,6 @@ def test_models_build_without_the_build_scripts_says_so(capsys):
 def test_one_parser_holds_every_command():
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert {"neighbours", "calc", "evaluate", "convert", "next", "mask", "encode", "digit", "models"} <= set(sub.choices)
+    assert {"neighbours", "calc", "evaluate", "convert", "next", "mask", "encode", "digit", "models"} <= set(
+        sub.choices
+    )

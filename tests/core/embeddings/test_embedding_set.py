@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from core.embeddings.embedding_set import EmbeddingSet
-from core.errors import UnknownWordError
 from core.embeddings.neighbours import nearest
+from core.errors import UnknownWordError
 
 
 def test_case_folding_says_so(glove):

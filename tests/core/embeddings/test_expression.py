@@ -1,7 +1,7 @@
 import pytest
 
-from core.errors import ExpressionError
 from core.embeddings.expression import parse
+from core.errors import ExpressionError
 
 
 def terms(text):

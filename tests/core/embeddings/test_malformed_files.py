@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from core.embeddings import loaders
-from core.errors import FileFormatError
 from core.embeddings.loaders import LoadOptions
+from core.errors import FileFormatError
 from core.progress import run_sync
 
 GOOD = "the 0.1 0.2 0.3\ncat 0.4 0.5 0.6\n"

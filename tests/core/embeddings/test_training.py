@@ -13,8 +13,17 @@ import pytest
 from core.embeddings import store
 from core.embeddings.corpus import open_corpus
 from core.embeddings.embedding_set import EmbeddingSet
-from core.embeddings.training import (SNAPSHOT_BUDGET, TrainingSettings, _rows_kept, compare, parse_probes, reprobe,
-                                      save_vectors, stable_hash, train)
+from core.embeddings.training import (
+    SNAPSHOT_BUDGET,
+    TrainingSettings,
+    _rows_kept,
+    compare,
+    parse_probes,
+    reprobe,
+    save_vectors,
+    stable_hash,
+    train,
+)
 from core.errors import FileFormatError, InputError
 from core.progress import run_sync
 

@@ -7,8 +7,15 @@ import pytest
 
 from core.errors import InputError
 from core.inference import registry
-from core.inference.contextual import (PRESETS, Sentence, check, contextual, decoder_trajectories, find_word,
-                                       trajectory_set)
+from core.inference.contextual import (
+    PRESETS,
+    Sentence,
+    check,
+    contextual,
+    decoder_trajectories,
+    find_word,
+    trajectory_set,
+)
 from tests.models.helpers import built
 
 RIVER_AND_MONEY = [PRESETS["bank"][i] for i in (0, 1, 2, 3)]  # two river, two money: context before the word

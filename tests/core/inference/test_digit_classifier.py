@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.inference.digit_classifier import DigitClassifier, load_png, to_mnist
 from core.errors import FileFormatError
 from core.inference import registry
+from core.inference.digit_classifier import DigitClassifier, load_png, to_mnist
 from tests.models.helpers import built, reference
 
 NAME = registry.DIGITS
@@ -68,7 +68,9 @@ def test_png_of_heldout_digit_is_classified(clf, ref, tmp_path):
 
 def test_large_dark_on_light_picture_is_inverted_and_centred(clf, ref, tmp_path):
     img, label = _heldout_digit(clf, ref)
-    big = Image.fromarray(np.round((1 - img) * 255).astype(np.uint8), mode="L").resize((140, 140), Image.Resampling.BICUBIC)
+    big = Image.fromarray(np.round((1 - img) * 255).astype(np.uint8), mode="L").resize(
+        (140, 140), Image.Resampling.BICUBIC
+    )
     canvas = Image.new("RGB", (300, 200), (255, 255, 255))
     canvas.paste(big.convert("RGB"), (20, 30))  # off-centre, black ink on white
     path = tmp_path / "big.png"

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from core.inference import registry
-from core.inference.digit_embeddings import (LAYER, digit_word, image_set_job, knn_accuracy, nearest,
-                                             row_of_word)
+from core.inference.digit_embeddings import LAYER, digit_word, image_set_job, knn_accuracy, nearest, row_of_word
 from core.inference.mnist import load_digits
 from core.progress import run_sync
 from tests.models.helpers import built

@@ -7,8 +7,16 @@ import pytest
 
 from core.errors import InputError
 from core.inference import registry
-from core.inference.digit_layers import (SHOWN, DigitInput, digit_layers, prepared, summary, top_units,
-                                         unit_scores, unit_table_job)
+from core.inference.digit_layers import (
+    SHOWN,
+    DigitInput,
+    digit_layers,
+    prepared,
+    summary,
+    top_units,
+    unit_scores,
+    unit_table_job,
+)
 from core.inference.mnist import load_digits
 from core.progress import run_sync
 from tests.models.helpers import built

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.inference import registry
 from core.inference.encoder import SentenceEncoder
 from core.progress import run_sync
-from core.inference import registry
 from tests.models.helpers import built, reference
 
 NAME = registry.ENCODER

@@ -6,12 +6,12 @@ import shutil
 import numpy as np
 import pytest
 
-from core.inference.generation import generate, start
 from core.errors import ModelCorruptError, ModelMissingError
+from core.inference import registry
+from core.inference.generation import generate, start
 from core.inference.language_model import LanguageModel, log_softmax, sampling_probs
 from core.inference.runtime import load_manifest
 from core.progress import run_sync
-from core.inference import registry
 from tests.models.helpers import built, reference
 
 NAME = registry.LANGUAGE_MODEL
@@ -20,7 +20,9 @@ NAME = registry.LANGUAGE_MODEL
 @pytest.fixture(scope="module")
 def lm() -> LanguageModel:
     built(NAME)
-    return registry.open(registry.LANGUAGE_MODEL, precision="fp32")  # these tests check the fp32 files against their references
+    return registry.open(
+        registry.LANGUAGE_MODEL, precision="fp32"
+    )  # these tests check the fp32 files against their references
 
 
 @pytest.fixture(scope="module")

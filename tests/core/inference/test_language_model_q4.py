@@ -7,10 +7,10 @@ import shutil
 import numpy as np
 import pytest
 
+from core.inference import registry
 from core.inference.generation import start
 from core.inference.language_model import Q4_MAX_PROMPT, LanguageModel, q4_manifest
 from core.inference.runtime import load_manifest
-from core.inference import registry
 from tests.models.helpers import built
 
 NAME = registry.LANGUAGE_MODEL
@@ -54,7 +54,9 @@ def test_q4_cached_steps_follow_fp32_greedy(lm):
         tid = gf.sample()  # both follow the fp32 greedy path
         assert gq.step(tid).precision == "q4" and gf.step(tid).precision == "fp32"
         # cached steps agree on top-1 ~90% of the time (quantized.json), so only ask for the top 5
-        assert gf.last.top[0].id in [c.id for c in lm.distribution(gq.tokens, gq.last.logits, None, 1.0, None, None, 5).top]
+        assert gf.last.top[0].id in [
+            c.id for c in lm.distribution(gq.tokens, gq.last.logits, None, 1.0, None, None, 5).top
+        ]
 
 
 def test_auto_picks_q4_for_cached_steps_and_fp32_for_prompts(lm):

@@ -91,7 +91,9 @@ def test_dequantize_nbits_matches_onnxruntimes_own_matmulnbits_4_bit_with_zero_p
                               [onnx.numpy_helper.from_array(packed.reshape(n, blocks, -1), "q"),
                                onnx.numpy_helper.from_array(scales.reshape(-1), "s"),
                                onnx.numpy_helper.from_array(zp_packed.reshape(-1), "z")])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20), helper.make_opsetid("com.microsoft", 1)])
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 20), helper.make_opsetid("com.microsoft", 1)]
+    )
     model.ir_version = 10
     x = rng.standard_normal((2, k)).astype(np.float32)
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
@@ -133,15 +135,22 @@ def test_the_last_layer_is_the_models_own_next_token_distribution(lm, text):
     lens = run_sync(lens_job(lm, text))
     assert lens.last_normed  # SmolLM2's export stores the last hidden state after the final norm
     nt = lm.next_token(text)
-    np.testing.assert_allclose(lens.probs(len(lens.layer_names) - 1, -1), softmax(nt.logits.astype(np.float64)),
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        lens.probs(len(lens.layer_names) - 1, -1), softmax(nt.logits.astype(np.float64)), atol=1e-4
+    )
     assert lens.final_ids[-1] == nt.top[0].id and lens.top_probs[-1, -1] == pytest.approx(nt.top[0].prob, abs=1e-4)
     assert [i for i, _ in lens.top(30, -1, 10)] == [c.id for c in nt.top]
 
 
 def test_the_capital_of_france_becomes_paris_only_at_the_last_layers(france):
-    assert [france.label(t.id) for t in france.tokens] == ["<|endoftext|>", "The", "\u2423capital", "\u2423of",
-                                                           "\u2423France", "\u2423is"]
+    assert [france.label(t.id) for t in france.tokens] == [
+        "<|endoftext|>",
+        "The",
+        "\u2423capital",
+        "\u2423of",
+        "\u2423France",
+        "\u2423is",
+    ]
     assert france.shape == (31, 6) and france.layer_names[0] == "embeddings"
     assert france.label(france.final_ids[-1]) == PARIS
     ranks = france.final_ranks[:, -1]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.inference import registry
 from core.inference.masked_fill import MASKED_FILL_EXPLAINED, candidates, common_words, fill_mask, split_mask
 from core.progress import run_sync
-from core.inference import registry
 from tests.models.helpers import built
 
 

@@ -3,9 +3,9 @@ answers and the same errors as in-process, and a cancel that ends the child."""
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
 from onnx import TensorProto, helper
-import onnx
 
 from core.errors import ExplorerError, FileFormatError, InputError
 from core.inference import registry

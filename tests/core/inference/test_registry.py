@@ -6,9 +6,9 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from core.paths import data_dir
 from core.errors import ModelMissingError
 from core.inference import registry
+from core.paths import data_dir
 from tests.models.helpers import built
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from core.inference import runtime as rt
 from core.errors import ModelCorruptError, ModelMissingError
 from core.inference import registry
+from core.inference import runtime as rt
 from tests.models.helpers import built, copy_model, read_manifest, reference, write_manifest
 
 DIGITS = registry.DIGITS
@@ -74,7 +74,9 @@ def test_missing_manifest_names_the_build_command(tmp_path):
 
 def test_missing_model_file(tmp_path):
     d = copy_model(DIGITS, tmp_path, skip=("model.onnx",))
-    with pytest.raises(ModelMissingError, match=r"model\.onnx is missing.*python main.py models build --only mnist-cnn"):
+    with pytest.raises(
+        ModelMissingError, match=r"model\.onnx is missing.*python main.py models build --only mnist-cnn"
+    ):
         rt.open_session(d, rt.load_manifest(d))
 
 

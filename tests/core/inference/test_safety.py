@@ -116,7 +116,9 @@ def test_custom_operators_are_refused_and_no_library_is_ever_registered(tmp_path
                 if "add_external_initializers(" in p.read_text(encoding="utf-8")]
     assert external == ["core/embeddings/search/compressed.py"]
     source = (ROOT / external[0]).read_text(encoding="utf-8")
-    assert "ort.OrtValue.ortvalue_from_numpy(" in source and "opts.add_external_initializers([\"codes\"], [value])" in source
+    assert (
+        "ort.OrtValue.ortvalue_from_numpy(" in source and 'opts.add_external_initializers(["codes"], [value])' in source
+    )
 
 
 def test_an_ordinary_model_passes(tmp_path):

@@ -63,7 +63,9 @@ def test_an_optimum_folder_has_token_embeddings_too(tiny_decoder):
 def test_a_graph_without_an_embedding_table_is_named(tmp_path):
     x = helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["b", "s"])
     y = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["b", "s"])
-    graph = helper.make_graph([helper.make_node("Cast", ["input_ids"], ["logits"], to=TensorProto.FLOAT)], "g", [x], [y])
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["input_ids"], ["logits"], to=TensorProto.FLOAT)], "g", [x], [y]
+    )
     path = tmp_path / "model.onnx"
     onnx.save(helper.make_model(graph), str(path))
     with pytest.raises(FileFormatError, match="no token embedding table") as err:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ModelCorruptError, ModelMissingError
-from core.inference.tokenizer import Tokenizer
 from core.inference import registry
+from core.inference.tokenizer import Tokenizer
 from tests.models.helpers import built
 
 

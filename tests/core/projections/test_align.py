@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from core.embeddings.embedding_set import EmbeddingSet
+from core.progress import run_sync
 from core.projections.align import align_layout, procrustes
 from core.projections.layout import point_rows, unit_rows
 from core.projections.linear import pca
-from core.progress import run_sync
 
 
 def random_orthogonal(seed: int, mirror: bool) -> np.ndarray:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.projections import placement
-from core.projections import layout as P
-from core.projections.project import project
 from core.progress import run_sync
+from core.projections import layout as P
+from core.projections import placement
+from core.projections.project import project
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,12 @@ import time
 import numpy as np
 import pytest
 
-from core.projections import layout as P
-from core.projections.project import project
-from core.projections import cache as projection_cache
-from core.projections import tsne as tsne_module
 from core.errors import ExplorerError, UnknownWordError
 from core.progress import run_sync
+from core.projections import cache as projection_cache
+from core.projections import layout as P
+from core.projections import tsne as tsne_module
+from core.projections.project import project
 
 SMALL_TSNE = {"iterations": 20, "early_iterations": 15}
 
@@ -153,10 +153,12 @@ def test_results_are_cached_in_memory_and_on_disk(glove):
 
 
 def test_core_does_not_import_qt():
-    code = ("import sys; import core.projections.layout, core.projections.tsne, core.projections.umap, "
-            "core.projections.placement, core.projections.clustering, core.projections.quality, core.projections.cache; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt', 'gui')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys; import core.projections.layout, core.projections.tsne, core.projections.umap, "
+        "core.projections.placement, core.projections.clustering, core.projections.quality, core.projections.cache; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'superqt', 'gui')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
@@ -210,21 +212,25 @@ def test_trustworthiness_matches_sklearn(n, k):
 
 
 def test_trustworthiness_job_does_not_import_sklearn(glove_small):
-    code = ("import sys; from core.embeddings.default_set import load_default; from core.progress import run_sync; "
-            "from core.projections.project import project; from core.projections.quality import trustworthiness; "
-            "es = run_sync(load_default()).subset(range(3000)); "
-            "lay = run_sync(project(es, range(1000), 'pca')); "
-            "t, m = run_sync(trustworthiness(es, lay, sample=500)); "
-            "assert 0.5 < t <= 1 and m == 500, t; "
-            "assert 'sklearn' not in sys.modules, 'sklearn was imported'")
+    code = (
+        "import sys; from core.embeddings.default_set import load_default; from core.progress import run_sync; "
+        "from core.projections.project import project; from core.projections.quality import trustworthiness; "
+        "es = run_sync(load_default()).subset(range(3000)); "
+        "lay = run_sync(project(es, range(1000), 'pca')); "
+        "t, m = run_sync(trustworthiness(es, lay, sample=500)); "
+        "assert 0.5 < t <= 1 and m == 500, t; "
+        "assert 'sklearn' not in sys.modules, 'sklearn was imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[3]))
 
 
 def test_a_sample_of_a_collection_says_how_many_of_how_many():
     from core.projections.layout import subset_note
 
-    assert subset_note("pca", 10000, 10000, 400000) == \
-        "PCA of 10,000 of 400,000 words (a sample; the others stay in the collection)"
+    assert (
+        subset_note("pca", 10000, 10000, 400000)
+        == "PCA of 10,000 of 400,000 words (a sample; the others stay in the collection)"
+    )
     assert subset_note("pca", 10000, 10000) == "PCA of all 10,000 words"
 
 

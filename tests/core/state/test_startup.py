@@ -162,10 +162,13 @@ def test_unwritable_folders_fall_back_with_a_notice(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDDING_EXPLORER_CONFIG", str(blocker / "config"))
     notices = prepare_folders()
     assert len(notices) == 2
-    assert notices[0].startswith(f"The cache folder {blocker / 'cache'} cannot be written (Not a directory); "
-                                 "converted copies go to ")
-    assert os.environ["EMBEDDING_EXPLORER_CACHE"].endswith("cache") and "a-file" not in os.environ[
-        "EMBEDDING_EXPLORER_CACHE"]
+    assert notices[0].startswith(
+        f"The cache folder {blocker / 'cache'} cannot be written (Not a directory); converted copies go to "
+    )
+    assert (
+        os.environ["EMBEDDING_EXPLORER_CACHE"].endswith("cache")
+        and "a-file" not in os.environ["EMBEDDING_EXPLORER_CACHE"]
+    )
     assert "preferences and the window layout will not be saved this time" in notices[1]
 
 
@@ -177,6 +180,7 @@ def test_a_clean_start_says_nothing(tmp_path, monkeypatch):
     (tmp_path / "cache" / "sets").mkdir(parents=True)
     (tmp_path / "cache" / "sets" / "glove-1234.q1w2e3r4.partial").mkdir()
     notices = prepare_folders()
-    assert len(notices) == 1 and notices[0].startswith("The last run stopped while writing; 1 unfinished file "
-                                                       "tidied away (nothing else was lost)")
+    assert len(notices) == 1 and notices[0].startswith(
+        "The last run stopped while writing; 1 unfinished file tidied away (nothing else was lost)"
+    )
     np.testing.assert_equal(list((tmp_path / "cache" / "sets").iterdir()), [])

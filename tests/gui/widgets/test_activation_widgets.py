@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from gui.widgets.bar_chart import BarChart
 from gui.widgets.digit_thumbs import DigitThumbs
 from gui.widgets.draw_canvas import SIDE, DrawCanvas
-from gui.widgets.heatmap import GAP, HeatmapGrid, best_columns, mosaic, TABLES
+from gui.widgets.heatmap import GAP, TABLES, HeatmapGrid, best_columns, mosaic
 
 
 def test_mosaic_places_each_map_and_its_colours():

@@ -1,9 +1,8 @@
 """Small widgets: the lazy progress bar."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QEvent
-
 import numpy as np
+from PySide6.QtCore import QEvent, QObject
 
 from gui.widgets.line_chart import LineChart, nice_ticks
 from gui.widgets.progress_bar import BUSY_STEP_MS, LazyProgressBar
@@ -14,7 +13,7 @@ class PaintCounter(QObject):
         super().__init__()
         self.count = 0
 
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+    def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.Type.Paint:
             self.count += 1
         return False

@@ -76,7 +76,9 @@ def test_the_exact_backend_object_is_the_same_search(glove_small):
     res, answer = search_vectors(glove_small, q, 5, backend=b, exclude=[[glove_small.id_of("king")], []])
     assert [n.word for n in res[0]] == [n.word for n in nearest(glove_small, "king", 5)]
     assert answer.backend == "exact"
-    assert nearest_batch(glove_small, ["king", "water"], 5, backend=b) == nearest_batch(glove_small, ["king", "water"], 5)
+    assert nearest_batch(glove_small, ["king", "water"], 5, backend=b) == nearest_batch(
+        glove_small, ["king", "water"], 5
+    )
 
 
 def test_zero_rows_and_a_zero_query_are_safe():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.embeddings.embedding_set import EmbeddingSet
-from core.state.session import CloudModel, Session
+from core.state.session import CloudState, Session
 from gui.panels.cloud.point_cloud_panel import PointCloudPanel
 from tests.gui.conftest import wait_idle
 
@@ -15,7 +15,7 @@ from tests.gui.conftest import wait_idle
 @pytest.fixture
 def cloud(qtbot, glove_small, runner):
     es = glove_small.subset(range(3000), name="epoch 1")
-    s = Session(cloud=CloudModel(point_count=3000))
+    s = Session(cloud=CloudState(point_count=3000))
     panel = PointCloudPanel(s, runner)
     qtbot.addWidget(panel)
     s.set_embeddings(es)

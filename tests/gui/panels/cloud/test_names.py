@@ -11,7 +11,7 @@ from PySide6.QtCore import QRectF
 
 from core.embeddings import store
 from core.projections import first_map
-from core.state.session import CloudModel, Session
+from core.state.session import CloudState, Session
 from gui.panels.cloud.names import ON_SCREEN, level_for
 from gui.panels.cloud.point_cloud_panel import PointCloudPanel
 from tests.conftest import MAPPED_POINTS
@@ -22,7 +22,7 @@ from tests.gui.conftest import wait_idle
 def opened(qtbot, runner):
     """``opened(es)``: a shown cloud panel that is given `es`, and the kinds of the jobs it started."""
     def make(es, session: Session | None = None):
-        s = session or Session(cloud=CloudModel(point_count=MAPPED_POINTS))
+        s = session or Session(cloud=CloudState(point_count=MAPPED_POINTS))
         started: list[str] = []
         runner.started.connect(lambda kind, _label: started.append(kind))
         runner.failed.connect(lambda kind, exc: pytest.fail(f"{kind} failed: {exc}"))
@@ -142,7 +142,7 @@ def test_query_labels_come_before_names(qtbot, runner, opened, mapped_set):
 
 
 def test_clusters_of_any_set_are_named_when_the_cloud_is_coloured_by_them(qtbot, runner, glove_small, opened):
-    s, p, _ = opened(glove_small, Session(cloud=CloudModel(point_count=2000)))
+    s, p, _ = opened(glove_small, Session(cloud=CloudState(point_count=2000)))
     qtbot.waitUntil(lambda: p.layout_ is not None, timeout=10000)
     wait_idle(qtbot, runner)
     assert not shown_names(p)

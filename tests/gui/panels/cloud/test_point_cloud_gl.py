@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage, QWheelEvent
 
 from core.embeddings.arithmetic import Outcome, evaluate
 from core.embeddings.neighbours import lookup
-from core.state.session import CloudModel, Session
+from core.state.session import CloudState, Session
 from gui.canvas import colors, picking
 from gui.canvas.view_3d import View3D, gl_available, grab, mvp_of
 from gui.panels.cloud.point_cloud_panel import PointCloudPanel
@@ -172,7 +172,7 @@ def test_polylines_are_drawn_in_their_colours_with_their_labels(qtbot, panel, ru
 
 
 def test_a_first_maps_names_are_drawn_and_get_finer_as_the_wheel_zooms_in(qtbot, runner, mapped_set):
-    p = shown_panel(qtbot, runner, Session(cloud=CloudModel(point_count=MAPPED_POINTS)), mapped_set, 1000, 750)
+    p = shown_panel(qtbot, runner, Session(cloud=CloudState(point_count=MAPPED_POINTS)), mapped_set, 1000, 750)
     assert p.first_map.shows(p.layout_) and p.name_level == 0
     wait_idle(qtbot, runner)
     shot(qtbot, p, "first_map")

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from core.embeddings.arithmetic import Outcome, evaluate
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.neighbours import lookup, nearest
-from core.state.session import CloudModel, Session
+from core.state.session import CloudState, Session
 from gui.canvas import colors
 from gui.canvas.view_2d import View2D
 from gui.panels.cloud.point_cloud_panel import PointCloudPanel
@@ -72,7 +72,7 @@ def test_colours_follow_frequency_and_clusters(qtbot, panel, session, runner):
 def test_colour_by_a_metadata_column(qtbot, glove_small, runner):
     vowels = ["vowel" if w[0] in "aeiou" else "consonant" for w in glove_small.words]
     es = EmbeddingSet(glove_small.words, glove_small.vectors, name="with metadata", metadata={"initial": vowels})
-    s = Session(cloud=CloudModel(point_count=800))
+    s = Session(cloud=CloudState(point_count=800))
     p = PointCloudPanel(s, runner)
     qtbot.addWidget(p)
     s.set_embeddings(es)
@@ -257,7 +257,7 @@ def test_a_new_set_during_a_reprojection_never_colours_the_old_layout_with_it(qt
     with the same column arrives; cancelling the old projection redrew the old layout with the new
     set's column (IndexError)."""
     meta = {"initial": [w[0] for w in glove_small.words]}
-    s = Session(cloud=CloudModel(point_count=2000))
+    s = Session(cloud=CloudState(point_count=2000))
     p = PointCloudPanel(s, runner)
     qtbot.addWidget(p)
     s.set_embeddings(EmbeddingSet(glove_small.words, glove_small.vectors, name="big", metadata=meta))

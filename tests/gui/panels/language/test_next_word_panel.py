@@ -214,8 +214,12 @@ def test_a_precision_notice_is_one_status_line(qtbot, show, session):
     panel = show(NextWordPanel)
     width = panel.minimumSizeHint().width()
     long = "4-bit file computes with integer kernels checked on avx512-vnni, not on this CPU's (avx2); " * 4
-    session.language.info = ModelInfo(name="SmolLM2-135M", provider="CPUExecutionProvider",
-                                      precisions=("auto", "fp32", "q4"), notice=long + "auto uses fp32")
+    session.language.info = ModelInfo(
+        name="SmolLM2-135M",
+        provider="CPUExecutionProvider",
+        precisions=("auto", "fp32", "q4"),
+        notice=long + "auto uses fp32",
+    )
     assert panel.notice.isVisibleTo(panel) and panel.notice.toolTip().endswith("auto uses fp32")
     assert panel.notice.height() <= panel.notice.fontMetrics().height() + 2
     assert panel.minimumSizeHint().width() == width

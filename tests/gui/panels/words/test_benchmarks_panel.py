@@ -8,7 +8,6 @@ from gui.panels.words.benchmarks_panel import BenchmarksPanel
 from tests.gui.conftest import wait_idle
 
 
-
 def test_analogies_run_and_failures_load_into_the_calculator(qtbot, session, runner, show):
     panel = show(BenchmarksPanel)
     panel._restrict.setValue(3000)

@@ -7,7 +7,6 @@ from gui.panels.words.calculator_panel import SEEDS, CalculatorPanel
 from tests.gui.conftest import problem, wait_idle
 
 
-
 def test_typing_an_expression_evaluates_it_live(qtbot, session, runner, show):
     panel = show(CalculatorPanel)
     qtbot.keyClicks(panel.expression_box, "king - man + woman")

@@ -8,7 +8,6 @@ from gui.panels.words.directions_panel import DirectionsPanel, pairs_text
 from tests.gui.conftest import scores
 
 
-
 def chart(panel):
     return [float(v) for v in panel.chart.values]
 

@@ -9,7 +9,6 @@ from gui.panels.words.neighbours_panel import NeighboursPanel
 from tests.gui.conftest import found, note, wait_idle
 
 
-
 def test_typing_a_word_sets_the_query_and_fills_the_table(qtbot, session, runner, show):
     panel = show(NeighboursPanel)
     qtbot.keyClicks(panel.search, "king")

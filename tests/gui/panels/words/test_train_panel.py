@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 
 from core.embeddings import store
 from core.embeddings.training import TrainingSettings
-from gui.panels.words.training_views import SCORES
 from gui.panels.words.train_panel import TrainPanel
+from gui.panels.words.training_views import SCORES
 from tests.gui.conftest import wait_idle
 
 
