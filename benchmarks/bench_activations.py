@@ -331,7 +331,8 @@ def bench_quality(imgs) -> None:
     P = d.images.reshape(len(d), -1)
     for k in (1, 5, 10):
         print(
-            f"6. {k}-NN accuracy of the 1,000 held-out digits: pixels {knn_accuracy(P[tr], y[tr], P[te], y[te], k):.1%}, "
+            f"6. {k}-NN accuracy of the 1,000 held-out digits: "
+            f"pixels {knn_accuracy(P[tr], y[tr], P[te], y[te], k):.1%}, "
             f"500-wide layer {knn_accuracy(X[tr], y[tr], X[te], y[te], k):.1%}"
         )
     pixels = EmbeddingSet(imgs.embeddings.words, P.astype(np.float32), name="MNIST pixels", source="bench pixels")
@@ -347,7 +348,8 @@ def bench_quality(imgs) -> None:
             secs = time.perf_counter() - t
             value, n = run_sync(trustworthiness(es, layout))
             print(
-                f"   trustworthiness (k=10, {n:,} sampled) of the {method} layout of the {name}: {value:.3f} ({secs:.0f} s)"
+                f"   trustworthiness (k=10, {n:,} sampled) of the {method} layout of the {name}: "
+                f"{value:.3f} ({secs:.0f} s)"
             )
 
 

@@ -233,7 +233,8 @@ def bench_load_stall(folder: Path, stacks: bool = False, over: int = 0) -> None:
             print(f"the GUI thread ran {1000 * (after[-1][1] - after[0][1]):.0f} ms from the load's end until idle "
                   f"({after[-1][0] - after[0][0]:.1f} s); at most {1000 * most[0]:.0f} ms between two beats")
         print("the longest gaps: where the GUI thread's time went (from /proc/thread-self/schedstat)")
-        for (a, cpu_a, wait_a), (b, cpu_b, wait_b) in sorted(zip(sched, sched[1:]), key=lambda g: g[0][0] - g[1][0])[:5]:
+        gaps = sorted(zip(sched, sched[1:]), key=lambda g: g[0][0] - g[1][0])
+        for (a, cpu_a, wait_a), (b, cpu_b, wait_b) in gaps[:5]:
             if a < t0:
                 continue
             cpu, waited = cpu_b - cpu_a, wait_b - wait_a
@@ -289,7 +290,7 @@ def bench_workspaces(rounds: int = 5) -> None:
     firsts = []
     per: dict[str, list[float]] = {n: [] for n in WORKSPACES}
     names = list(WORKSPACES)
-    for r in range(rounds):
+    for _ in range(rounds):
         for name in names[1:] + names[:1]:
             painted.seen = False
             t0 = time.perf_counter()

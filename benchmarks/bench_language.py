@@ -300,8 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         f" {vs(core['step_q4_ms'], 'step_ms', 'step')}"
     )
     print(
-        f"4. Generate {GENERATE} tokens: 4-bit {core['tokens_per_s_q4']:.1f} tokens/s (fp32 {core['tokens_per_s_fp32']:.1f},"
-        f" in the panel {gui['generate_panel_tps']:.1f}); {vs(core['tokens_per_s_q4'], 'tokens_per_s', 'with its cache', 'tokens/s')}"
+        f"4. Generate {GENERATE} tokens: 4-bit {core['tokens_per_s_q4']:.1f} tokens/s "
+        f"(fp32 {core['tokens_per_s_fp32']:.1f}, in the panel {gui['generate_panel_tps']:.1f}); "
+        f"{vs(core['tokens_per_s_q4'], 'tokens_per_s', 'with its cache', 'tokens/s')}"
     )
     print(
         f"5. longest GUI-thread stall while the panel generates {GENERATE} tokens: {gui['stall_ms']:.0f} ms "

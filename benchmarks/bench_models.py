@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\nlatency (ms, median within a round): next token = one forward pass over the whole prompt;")
     print("step = one cached generation step (per token, 40 greedy steps after a 20-token prompt)")
     print(
-        f"{'':>14} {'ort fp32':>12} {'ort q4':>12} {'torch eager':>12} {'fp32/torch':>12} {'q4/torch':>12} {'q4/fp32':>12}"
+        f"{'':>14} {'ort fp32':>12} {'ort q4':>12} {'torch eager':>12} "
+        f"{'fp32/torch':>12} {'q4/torch':>12} {'q4/fp32':>12}"
     )
     rows = [(f"{length} tokens", "forward_ms", length) for length in LENGTHS] + [("cached step", "step_ms", None)]
     for label, key, length in rows:
@@ -233,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"onnxruntime fp32 re-running 70 tokens without a cache: {no_cache:.1f} ms/token")
     print(
-        f"\nencoder: {enc_rate:.0f} sentences/s in batches of 32 ({len(sentences)} sentences); one sentence alone {enc_one:.1f} ms"
+        f"\nencoder: {enc_rate:.0f} sentences/s in batches of 32 ({len(sentences)} sentences); "
+        f"one sentence alone {enc_one:.1f} ms"
     )
     print(f"digits: {digit_rate:.0f} images/s in batches of 256; one image with all activations {digit_one:.2f} ms")
     return 0

@@ -26,7 +26,7 @@ from core.projections.project import project
 
 
 def load() -> str:
-    return "load %.2f %.2f %.2f" % os.getloadavg()
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def timed_job(job):
@@ -90,7 +90,7 @@ def bench_render(es) -> None:
         for _ in range(3):
             view.render_frame()
         times = []
-        for i in range(20):
+        for _ in range(20):
             view.camera_orbit(3.0)
             t = time.perf_counter()
             view.render_frame()

@@ -13,7 +13,8 @@
    epoch slider steps back and forth (each step a set switch that every room reacts to).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_training.py [--runs 5] [--corpus lee]
-    xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb .venv/bin/python benchmarks/bench_training.py --only gui
+    xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \\
+        .venv/bin/python benchmarks/bench_training.py --only gui
 """
 
 from __future__ import annotations

@@ -226,7 +226,9 @@ def main() -> int:
     parser.add_argument("--search", action="store_true",
                         help="only the search backends: an HNSW index built in the window, the Index dialog, and "
                              "(with --milvus-db) a Milvus collection opened by itself")
-    parser.add_argument("--milvus-db", help="a Milvus Lite database holding glove_6b_50d (index build --backend milvus)")
+    parser.add_argument(
+        "--milvus-db", help="a Milvus Lite database holding glove_6b_50d (index build --backend milvus)"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -151,7 +151,8 @@ def test_a_full_disk_costs_only_the_copy_and_says_so(tmp_path, text_file):
     assert out["words"] == 20000
     assert out["problem"] == ("the converted copy could not be kept (a write stopped short: 1000000 requested and "
                               "16352 written; is the disk full?); the next open reads the file again")
-    assert out["settings"].startswith(f"[Errno 27] cannot write {tmp_path / 'config' / 'settings.json'}: File too large")
+    target = tmp_path / "config" / "settings.json"
+    assert out["settings"].startswith(f"[Errno 27] cannot write {target}: File too large")
     assert [p for p in tmp_path.rglob("*") if TEMP_NAME.match(p.name)] == []  # nothing half-written left
 
 
