@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import ExplorerError, InputError
 from ..progress import Job, Progress
 from .model import OnnxModel
+from .precision import PRECISIONS
 from .runtime import OnnxSession, build_command, open_session
 from .sampling import log_softmax, sampling_probs
 from .tokenizer import Token, Tokenizer
@@ -53,7 +54,6 @@ class NextToken:
     precision: str = "fp32"  # which files answered: "fp32" (model.onnx) or "q4" (model_q4.onnx)
 
 
-PRECISIONS = ("auto", "fp32", "q4")
 # "auto": full passes over fewer tokens than this use the 4-bit file. In fp32 arithmetic (the file is the same
 # on every CPU) it wins only on one-token passes: a cached step 14.7 ms vs fp32 22.0, a 2-token prompt
 # 35 vs 26 ms, a 20-token prompt 62 vs 40 ms (2 threads, AVX-512 kernels; AVX2: 19.8 vs 22.5 a step)
