@@ -12,6 +12,8 @@ the new one, never a mixture; a failed or cancelled write leaves the old one.
         np.save(tmp / "vectors.npy", vectors)
     clean_stale(cache_dir(), depth=2)                      # at start: what a killed writer left
     sha256_file(path)
+    digest = yield from sha256_job(path)                   # the same, yielding Progress per block
+    file_key(path, "float32")                              # which version of a file: a cache key
 
 A writer holds a lock (flock) on its temporary file or folder while it works, and creates and
 publishes it under a lock on the parent folder, so :func:`clean_stale` never takes a live
@@ -36,6 +38,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+
+from .progress import Job, Progress, run_sync
 
 CHUNK = 1 << 22
 try:  # a writer holds a lock on its temporary file or folder, so a clean-up can tell it from a dead one's
@@ -328,8 +332,27 @@ def clean_stale(folder: str | os.PathLike, *, depth: int = 1) -> list[str]:
 
 def sha256_file(path: str | os.PathLike, chunk: int = CHUNK) -> str:
     """Hex sha256 of a file's bytes, read in 4 MiB blocks."""
+    return run_sync(sha256_job(path, chunk))
+
+
+def sha256_job(path: str | os.PathLike, chunk: int = CHUNK) -> Job[str]:
+    """:func:`sha256_file` as a job: a Progress after each block ("checking NAME (N MB)"), the hex digest returned."""
+    path = Path(path)
+    size = max(path.stat().st_size, 1)
     h = hashlib.sha256()
+    done = 0
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             h.update(block)
+            done += len(block)
+            yield Progress(done / size, f"checking {path.name} ({done / 1e6:.0f} MB)")
     return h.hexdigest()
+
+
+def file_key(path: str | os.PathLike, *extra: object) -> str:
+    """A short hex key for this version of a file: its resolved path, size and modification time (ns),
+    and ``extra`` (the options it was read with); a changed or replaced file gets a new key."""
+    p = Path(path)
+    st = p.stat()
+    ident = "|".join(str(part) for part in (p.resolve(), st.st_size, st.st_mtime_ns, *extra))
+    return hashlib.sha1(ident.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -25,9 +25,9 @@ import numpy as np
 from ..embeddings.embedding_set import EmbeddingSet
 from ..embeddings.passages import PassageSource, read_passages
 from ..errors import FileFormatError, InputError
-from ..io import atomic_folder
+from ..io import atomic_folder, sha256_job
 from ..paths import cache_dir
-from ..progress import Job, Progress
+from ..progress import Job, Progress, scaled
 
 FORMAT_VERSION = 1
 CHUNK = 2048  # passages encoded per chunk (sorted by length inside it)
@@ -121,17 +121,6 @@ def find(index: PassageIndex, encoder, query: str, k: int = 5) -> Hits:
 
 
 # -- building --------------------------------------------------------------------------------------
-def _sha256(path: str, size: int) -> Job[str]:
-    h = hashlib.sha256()
-    done = 0
-    with open(path, "rb") as f:
-        while block := f.read(HASH_BLOCK):
-            h.update(block)
-            done += len(block)
-            yield Progress(0.05 * done / max(size, 1), f"checking {Path(path).name} ({done / 1e6:.0f} MB)")
-    return h.hexdigest()
-
-
 def cache_folder(source: PassageSource, sha: str, model_key: str) -> Path:
     key = hashlib.sha256(f"{sha}|{source.key}|{model_key}|{FORMAT_VERSION}".encode()).hexdigest()[:20]
     stem = "".join(c if c.isalnum() or c in "-." else "-" for c in Path(source.path).stem)[:40]
@@ -194,7 +183,7 @@ def index_job(source: PassageSource, encoder=None, *, batch_size: int = 32) -> J
     """The passages of ``source`` encoded (or opened from the cache when the file is unchanged)."""
     from . import registry
 
-    sha = yield from _sha256(source.path, source.size_bytes)
+    sha = yield from scaled(sha256_job(source.path, HASH_BLOCK), 0.0, 0.05)
     if encoder is None:
         yield Progress(0.05, "opening all-MiniLM-L6-v2")
         encoder = registry.open(registry.ENCODER)

@@ -5,7 +5,17 @@ import hashlib
 
 import pytest
 
-from core.io import atomic_folder, atomic_open, atomic_path, atomic_write_json, atomic_write_text, sha256_file
+from core.io import (
+    atomic_folder,
+    atomic_open,
+    atomic_path,
+    atomic_write_json,
+    atomic_write_text,
+    file_key,
+    sha256_file,
+    sha256_job,
+)
+from core.progress import run_sync
 
 
 def test_atomic_open_replaces_only_on_success(tmp_path):
@@ -74,6 +84,27 @@ def test_sha256_file(tmp_path):
     p.write_bytes(data)
     assert sha256_file(p) == hashlib.sha256(data).hexdigest()
     assert sha256_file(p, chunk=7) == hashlib.sha256(data).hexdigest()
+
+
+def test_sha256_job_reports_each_block(tmp_path):
+    p = tmp_path / "data.bin"
+    p.write_bytes(b"x" * 100)
+    seen = []
+    assert run_sync(sha256_job(p, chunk=30), seen.append) == hashlib.sha256(b"x" * 100).hexdigest()
+    assert [round(s.fraction, 2) for s in seen] == [0.3, 0.6, 0.9, 1.0]
+    assert seen[-1].message == "checking data.bin (0 MB)"
+
+
+def test_file_key_changes_with_the_file_and_the_extras(tmp_path):
+    p = tmp_path / "v.txt"
+    p.write_text("a")
+    key = file_key(p, "glove")
+    assert len(key) == 16 and key == file_key(str(p), "glove") == file_key(tmp_path / "." / "v.txt", "glove")
+    assert key != file_key(p, "numpy") and key != file_key(p)
+    p.write_text("ab")  # another size (and time)
+    assert file_key(p, "glove") != key
+    with pytest.raises(FileNotFoundError):
+        file_key(tmp_path / "missing")
 
 
 def test_written_files_get_ordinary_permissions_and_keep_a_targets_own(tmp_path):
