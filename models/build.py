@@ -33,30 +33,26 @@ def _up_to_date(out: Path, recipe: dict) -> bool:
     return True
 
 
-# The script that builds each model: a module under models/ with recipe() and build(stage).
-BUILDERS = {registry.LANGUAGE_MODEL: "build_lm", registry.ENCODER: "build_encoder", registry.DIGITS: "build_digits"}
-
-
 def build_model(name: str, *, force: bool = False) -> Job[dict]:
     """Build one model (a job); returns ``{"name", "status", "seconds", "bytes"}``."""
-    registry.spec(name)  # an unknown name is a ModelMissingError naming the known ones
-    builder = importlib.import_module(f"models.{BUILDERS[name]}")
+    spec = registry.spec(name)  # an unknown name is a ModelMissingError naming the known ones
+    builder = importlib.import_module(f"models.{spec.builder}")  # recipe() and build(stage)
     out = registry.build_dir(name)
     t0 = time.perf_counter()
     yield Progress(0.0, f"{name}: checking sources and existing build")
     recipe = builder.recipe()
     if not force and _up_to_date(out, recipe):
-        yield Progress(
-            0.9 if name == registry.LANGUAGE_MODEL else 1.0, f"{name}: up to date (checksums match), nothing to do"
-        )
+        yield Progress(0.9 if spec.quantized else 1.0, f"{name}: up to date (checksums match), nothing to do")
         status = "up to date"
-        if name == registry.LANGUAGE_MODEL:
-            status = yield from _quantize(name, out, force=force, status=status)
+        if spec.quantized:
+            status = yield from _quantize(spec, out, force=force, status=status)
         return {"name": name, "status": status, "seconds": time.perf_counter() - t0, "bytes": registry.disk_usage(name)}
 
     with atomic_folder(out) as stage:  # an interrupted build leaves the previous model (or none)
         manifest = yield from scaled(builder.build(stage), 0.0, 0.95, f"{name}: ")
         yield Progress(0.96, f"{name}: checksumming files")
+        if manifest["files"] != spec.files:
+            raise ModelError(f"{spec.builder} wrote files {manifest['files']}; the registry expects {spec.files}")
         manifest["files"] = {role: file_entry(stage / fn) for role, fn in manifest["files"].items()}
         manifest["build"]["recipe"] = recipe
         manifest["build"]["seconds"] = round(time.perf_counter() - t0, 1)
@@ -64,21 +60,21 @@ def build_model(name: str, *, force: bool = False) -> Job[dict]:
         atomic_write_json(stage / "manifest.json", manifest, indent=2)
     clear_cache()
     status = "built"
-    if name == registry.LANGUAGE_MODEL:
+    if spec.quantized:
         yield Progress(0.9, f"{name}: fp32 built in {time.perf_counter() - t0:.0f} s")
-        status = yield from _quantize(name, out, force=force, status=status)
+        status = yield from _quantize(spec, out, force=force, status=status)
     seconds = time.perf_counter() - t0
     yield Progress(1.0, f"{name}: built in {seconds:.0f} s")
     return {"name": name, "status": status, "seconds": seconds, "bytes": registry.disk_usage(name)}
 
 
-def _quantize(name: str, out: Path, *, force: bool, status: str) -> Job[str]:
-    """The language model's 4-bit files (models/quantize_lm.py, default settings); skipped by
-    quantize_model itself when quantized.json's recipe and checksums match. A failure leaves
-    the fp32 model in place (the app then runs fp32 only) and is reported, not raised."""
-    from models.quantize_lm import quantize_model
-
-    record = out / "quantized.json"
+def _quantize(spec: registry.ModelSpec, out: Path, *, force: bool, status: str) -> Job[str]:
+    """A model's 4-bit files (its spec's ``quantized.builder``, models/quantize_lm.py, default
+    settings); skipped by quantize_model itself when the record's recipe and checksums match. A
+    failure leaves the fp32 model in place (the app then runs fp32 only) and is reported, not raised."""
+    name, q = spec.name, spec.quantized
+    quantize_model = importlib.import_module(f"models.{q.builder}").quantize_model
+    record = out / q.record
     before = record.stat().st_mtime_ns if record.is_file() else None
     yield Progress(0.91, f"{name}: 4-bit variant (model_q4.onnx): checking / building, parity vs fp32")
     t0 = time.perf_counter()
@@ -93,7 +89,7 @@ def _quantize(name: str, out: Path, *, force: bool, status: str) -> Job[str]:
     if built_now:
         yield Progress(0.99, f"{name}: 4-bit variant built in {time.perf_counter() - t0:.0f} s, {faithful}")
         return "built" if status == "built" else "q4 built"
-    yield Progress(0.99, f"{name}: 4-bit variant up to date (quantized.json recipe and checksums match), {faithful}")
+    yield Progress(0.99, f"{name}: 4-bit variant up to date ({q.record} recipe and checksums match), {faithful}")
     return status
 
 
@@ -107,8 +103,12 @@ def build_all(only: list[str] | None = None, *, force: bool = False) -> Job[list
     return results
 
 
-def print_progress(p: Progress, _t0: list[float] = [time.perf_counter()]) -> None:  # noqa: B006
-    print(f"[{100 * p.fraction:5.1f}% {time.perf_counter() - _t0[0]:6.0f} s] {p.message}", file=sys.stderr, flush=True)
+_STARTED = time.perf_counter()  # progress lines count seconds from when the build scripts were loaded
+
+
+def print_progress(p: Progress) -> None:
+    seconds = time.perf_counter() - _STARTED
+    print(f"[{100 * p.fraction:5.1f}% {seconds:6.0f} s] {p.message}", file=sys.stderr, flush=True)
 
 
 def run_build(only: list[str] | None, force: bool) -> int:

@@ -11,4 +11,9 @@ from __future__ import annotations
 PRECISION_LABELS: dict[str, str] = {"auto": "auto", "fp32": "fp32", "q4": "4-bit"}
 PRECISIONS: tuple[str, ...] = tuple(PRECISION_LABELS)
 
-__all__ = ["PRECISIONS", "PRECISION_LABELS"]
+# The 4-bit copy (models/quantize_lm.py): the record beside the fp32 files that lists its files, their
+# sha256 and its parity, and the fp32 roles it stands in for (the registry's ModelSpec.quantized).
+QUANTIZED_RECORD = "quantized.json"
+Q4_ROLES: tuple[str, ...] = ("model",)
+
+__all__ = ["PRECISIONS", "PRECISION_LABELS", "Q4_ROLES", "QUANTIZED_RECORD"]

@@ -7,26 +7,46 @@ holds the ONNX file(s), a ``manifest.json`` and small reference outputs.
 
     lm = registry.open(registry.LANGUAGE_MODEL, precision="auto")   # a LanguageModel
     clf = registry.open(registry.DIGITS, preferred_provider="CUDAExecutionProvider")
+
+One :class:`ModelSpec` per model in :data:`MODELS` says everything the app and the build need:
+its names, the class that opens it and the script that builds it (both as strings, so importing
+the registry opens no model module and core never imports models/), its files, and its 4-bit copy.
 """
 from __future__ import annotations
 
+import importlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ModelCorruptError, ModelMissingError
 from ..paths import DATA_ENV, bundle_dir, data_dir  # noqa: F401 (DATA_ENV: where tests point the models)
-from .language_model import Q4_ROLES, QUANTIZED_RECORD, LanguageModel, q4_manifest
 from .model import OnnxModel
+from .precision import Q4_ROLES, QUANTIZED_RECORD
 from .runtime import build_command, load_manifest, repair_hint, verify_model
 
 
 @dataclass(frozen=True)
+class Quantized:
+    """A model's optional 4-bit copy, written beside its fp32 files after the build."""
+
+    record: str  # the JSON file listing the 4-bit files, their sha256 and parity against fp32
+    roles: tuple[str, ...]  # the fp32 roles (see ModelSpec.files) it stands in for
+    builder: str  # the module under models/ whose ``quantize_model(folder, force=)`` writes it
+
+
+@dataclass(frozen=True)
 class ModelSpec:
-    name: str
+    """One model: everything that adding a model to the app touches, in one row of :data:`MODELS`."""
+
+    name: str  # the folder and the command line's name
     display_name: str
-    kind: str
+    kind: str  # the manifest's "kind" (the class's ``kind``)
     summary: str
+    model_class: str  # "module:Class" under core.inference, imported on the first open
+    builder: str  # the module under models/ with ``recipe()`` and ``build(stage)``
+    files: dict[str, str] = field(default_factory=dict)  # role -> file name in the model's folder
+    quantized: Quantized | None = None
 
 
 LANGUAGE_MODEL = "smollm2-135m"
@@ -37,14 +57,21 @@ MODELS: dict[str, ModelSpec] = {
     LANGUAGE_MODEL: ModelSpec(
         LANGUAGE_MODEL, "SmolLM2-135M", "causal-lm",
         "GPT-style decoder (Llama architecture), 30 layers, width 576; next-word probabilities",
+        model_class="language_model:LanguageModel", builder="build_lm",
+        files={"model": "model.onnx", "tokenizer": "tokenizer.json", "reference": "reference.npz"},
+        quantized=Quantized(QUANTIZED_RECORD, Q4_ROLES, builder="quantize_lm"),
     ),
     ENCODER: ModelSpec(
         ENCODER, "all-MiniLM-L6-v2", "sentence-encoder",
         "BERT-style encoder, 6 layers, width 384; contextual token vectors and sentence vectors",
+        model_class="encoder:SentenceEncoder", builder="build_encoder",
+        files={"model": "model.onnx", "tokenizer": "tokenizer.json", "reference": "reference.npz"},
     ),
     DIGITS: ModelSpec(
         DIGITS, "MNIST CNN", "image-classifier",
         "small convolutional network trained here on 4,000 real MNIST digits; layer activations",
+        model_class="digit_classifier:DigitClassifier", builder="build_digits",
+        files={"model": "model.onnx", "reference": "reference.npz"},
     ),
 }
 
@@ -93,11 +120,13 @@ def is_built(name: str) -> bool:
 
 
 def verify(name: str) -> list[str]:
-    """Check every file of a built model against its manifest checksums (and the language
-    model's 4-bit files against quantized.json, when they are built)."""
+    """Check every file of a built model against its manifest checksums (and its 4-bit files
+    against their record, when the model has a 4-bit copy and it is built)."""
     d, m = model_dir(name), manifest(name)
     lines = verify_model(d, m)
-    if name == LANGUAGE_MODEL:
+    if spec(name).quantized is not None:
+        from .language_model import q4_manifest
+
         qm, faithful, why = q4_manifest(d, m)
         if why:
             raise ModelCorruptError(f"{why}; {repair_hint(name)}")
@@ -106,14 +135,19 @@ def verify(name: str) -> list[str]:
     return lines
 
 
+def _q4_entry(d: Path, record: str) -> dict:
+    return json.loads((d / record).read_text(encoding="utf-8"))["q4"]
+
+
 def quantized_summary(name: str = LANGUAGE_MODEL) -> str | None:
-    """One line about the language model's 4-bit files (quantized.json), or None when there are none."""
+    """One line about a model's 4-bit files (its record), or None when it has none."""
+    q = spec(name).quantized
     d = model_dir(name)
-    if not (d / QUANTIZED_RECORD).is_file():
+    if q is None or not (d / q.record).is_file():
         return None
     try:
-        entry = json.loads((d / QUANTIZED_RECORD).read_text(encoding="utf-8"))["q4"]
-        files = [entry["files"][r] for r in Q4_ROLES]
+        entry = _q4_entry(d, q.record)
+        files = [entry["files"][r] for r in q.roles]
         size = sum((d / f["file"]).stat().st_size for f in files if (d / f["file"]).is_file())
         p = entry.get("parity") or {}
         t = p.get("once_upon_a_time") or {}
@@ -123,7 +157,7 @@ def quantized_summary(name: str = LANGUAGE_MODEL) -> str | None:
         )
         missing = [f["file"] for f in files if not (d / f["file"]).is_file()]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return f"4-bit: unreadable {QUANTIZED_RECORD} ({exc!r})"
+        return f"4-bit: unreadable {q.record} ({exc!r})"
     state = f"missing {', '.join(missing)}" if missing else ("faithful" if entry.get("faithful") else "NOT faithful")
     return f"4-bit: {', '.join(f['file'] for f in files)} ({size / 1e6:.1f} MB, {state}{parity})"
 
@@ -132,11 +166,12 @@ def precision_line(name: str) -> str:
     """Which numbers a built model computes with, in one line (for `models verify` and the About box)."""
     m = manifest(name)
     stored = m.get("precision", "fp32")
-    if name != LANGUAGE_MODEL:
+    q = spec(name).quantized
+    if q is None:
         return f"{name}: {stored} weights, fp32 arithmetic"
     d = model_dir(name)
     try:
-        entry = json.loads((d / QUANTIZED_RECORD).read_text(encoding="utf-8"))["q4"] if stored != "q4" else \
+        entry = _q4_entry(d, q.record) if stored != "q4" else \
             {"recipe": (m.get("shipped_variant") or {}).get("recipe") or {}, "faithful": True}
     except (OSError, ValueError, KeyError, TypeError):
         entry = None
@@ -158,12 +193,9 @@ def disk_usage(name: str) -> int:
 
 
 def model_class(name: str) -> type[OnnxModel]:
-    """The class that opens a model of this name (by its kind)."""
-    from .digit_classifier import DigitClassifier
-    from .encoder import SentenceEncoder
-
-    kind = spec(name).kind
-    return next(c for c in (LanguageModel, SentenceEncoder, DigitClassifier) if c.kind == kind)
+    """The class that opens a model of this name (its spec's ``model_class``, imported now)."""
+    module, _, cls = spec(name).model_class.partition(":")
+    return getattr(importlib.import_module(f".{module}", __package__), cls)
 
 
 def open_decoder(path: str = "", **options):
@@ -185,5 +217,5 @@ def open(name: str, **options) -> OnnxModel:  # noqa: A001 - registry.open(name)
     return model_class(name)(d, load_manifest(d), **options)
 
 
-__all__ = ["DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "ModelSpec", "build_command", "data_dir", "open",
-           "open_decoder"]
+__all__ = ["DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "ModelSpec", "Quantized", "build_command", "data_dir",
+           "open", "open_decoder"]

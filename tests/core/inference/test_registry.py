@@ -77,3 +77,34 @@ def test_verify_passes_on_built_models():
     for name in registry.MODELS:
         if registry.is_built(name):
             assert registry.verify(name)
+
+
+@pytest.mark.parametrize("name", list(registry.MODELS))
+def test_each_spec_names_its_class_builder_and_files(name):
+    s = registry.spec(name)
+    cls = registry.model_class(name)
+    assert cls.kind == s.kind and cls.__module__ == f"core.inference.{s.model_class.split(':')[0]}"
+    root = Path(__file__).resolve().parents[3]
+    assert (root / "models" / f"{s.builder}.py").is_file()
+    assert "model" in s.files and "reference" in s.files
+    if s.quantized is not None:
+        from core.inference import language_model
+
+        assert (root / "models" / f"{s.quantized.builder}.py").is_file()
+        assert s.quantized.record == language_model.QUANTIZED_RECORD
+        assert s.quantized.roles == language_model.Q4_ROLES and set(s.quantized.roles) <= set(s.files)
+    if registry.is_built(name):
+        assert set(registry.manifest(name)["files"]) == set(s.files)
+
+
+def test_importing_the_registry_opens_no_model_module():
+    import subprocess
+    import sys
+
+    code = ("import sys; from core.inference import registry; "
+            "print(sorted(m for m in sys.modules if m.startswith(('core.inference.', 'models'))))")
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
+    for module in ("language_model", "encoder", "digit_classifier", "tokenizer"):
+        assert f"core.inference.{module}'" not in out
+    assert "'models" not in out
