@@ -159,6 +159,7 @@ class TrainingState:
     other: TrainingRun | None = None  # the other architecture, after Compare
     epoch: int = -1  # the epoch on show as the active set; -1 follows the latest
     problem: str = ""  # why the last request failed ("" = none); the train panel shows it
+    activity: Activity | None = None  # the training job's progress (TrainingController)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from core.inference.mnist import load_digits
 from core.progress import Job, Progress
 from core.projections.quality import trustworthiness
 from core.state.session import Session
+from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
@@ -28,7 +29,10 @@ LAYERS, UNITS, TRUST = "activations.layers", "activations.units", "activations.t
 class ActivationsController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._session, self._runner = session, runner
+        self._session = session
+        self.layers_job = RoomJob(runner, LAYERS, parent=self)
+        self.units_job = RoomJob(runner, UNITS, parent=self)
+        self.trust_job = RoomJob(runner, TRUST, parent=self)
         self._clf = None
         self._clf_lock = threading.Lock()
         self._table = None  # per layer, (1000, units): the held-out digits' unit scores
@@ -41,7 +45,7 @@ class ActivationsController(QObject):
         bind(self, a.events.images, self._on_images_changed)
         bind(self, session.neighbours.events.query, self._on_query_changed)
         bind(self, session.cloud.events.layout, self._request_trust)
-        bind(self, runner.finished, self._on_finished)
+        self.layers_job.finished.connect(self._on_layers_finished)
 
     def model(self):
         """The digit CNN, opened once (on a worker thread, by the first job that needs it)."""
@@ -58,10 +62,10 @@ class ActivationsController(QObject):
         source = a.digit
         if source is None:
             self._dirty = False
-            self._runner.cancel(LAYERS, emit=False)
+            self.layers_job.stop()
             a.layers = None
             return
-        if self._runner.is_running(LAYERS):
+        if self.layers_job.running:
             self._dirty = True  # computed when the running job ends: only the latest input
             return
         self._dirty = False
@@ -70,14 +74,14 @@ class ActivationsController(QObject):
             yield Progress(-1, "every layer of the digit")
             return digit_layers(self.model(), source)
 
-        self._runner.run(LAYERS, job, self._on_layers, label="digit layers",
-                         on_error=lambda exc: self._on_layers(DigitLayers(source, error=str(exc))))
+        self.layers_job.start(job, self._on_layers, label="digit layers",
+                              on_error=lambda exc: self._on_layers(DigitLayers(source, error=str(exc))))
 
     def _on_layers(self, result: DigitLayers) -> None:
         self._session.activations.layers = result
 
-    def _on_finished(self, kind: str) -> None:
-        if kind == LAYERS and self._dirty:
+    def _on_layers_finished(self) -> None:
+        if self._dirty:
             self.request()
 
     # -- units --------------------------------------------------------------------------------------
@@ -85,6 +89,7 @@ class ActivationsController(QObject):
         a = self._session.activations
         unit = a.unit
         if unit is None:
+            self.units_job.stop()
             a.exciting = None
             return
 
@@ -96,10 +101,9 @@ class ActivationsController(QObject):
             return with_pictures(top_units(self._table, unit[0], unit[1], digits.heldout, k=9), digits)
 
         def done(result) -> None:
-            if a.unit == unit:
-                a.exciting = result
+            a.exciting = result
 
-        self._runner.run(UNITS, job, done, label="digits that excite the unit", on_error=lambda exc: done(None))
+        self.units_job.start(job, done, label="digits that excite the unit", on_error=lambda exc: done(None))
 
     # -- the image cloud ----------------------------------------------------------------------------
     def _images_active(self):
@@ -139,8 +143,8 @@ class ActivationsController(QObject):
         es, a = imgs.embeddings, self._session.activations
 
         def done(result: tuple[float, int]) -> None:
-            if a.images is imgs:
+            if a.images is imgs:  # not another image set meanwhile
                 kept = tuple(t for t in a.trust if t[0] != layout.method)
                 a.trust = (*kept, (layout.method, result[0], result[1]))
 
-        self._runner.run(TRUST, lambda: trustworthiness(es, layout), done, label="trustworthiness of the layout")
+        self.trust_job.start(lambda: trustworthiness(es, layout), done, label="trustworthiness of the layout")

@@ -10,6 +10,7 @@ from core.embeddings.embedding_set import EmbeddingSet
 from core.progress import Job, Progress
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
+from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
@@ -27,7 +28,8 @@ def arithmetic_job(es: EmbeddingSet, text: str, method: str, exclude_inputs: boo
 class ArithmeticController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._session, self._runner = session, runner
+        self._session = session
+        self.job = RoomJob(runner, KIND, session.arithmetic, parent=self)
         self.request = Debouncer(30, self._request, self)
         model = session.arithmetic
         for signal in (session.events.embeddings, model.events.expression, model.events.method,
@@ -40,13 +42,13 @@ class ArithmeticController(QObject):
         s, model = self._session, self._session.arithmetic
         es, text = s.embeddings, model.expression
         if es is None or not text:
-            self._runner.cancel(KIND, emit=False)
+            self.job.stop()
             model.outcome = None
             return
         method, exclude, restrict = model.method, model.exclude_inputs, s.neighbours.restrict
         backend = s.neighbours.chosen_backend()  # the search backend the user chose (3CosAdd asks it)
-        self._runner.run(KIND, lambda: arithmetic_job(es, text, method, exclude, restrict, backend),
-                         lambda outcome: self._on_outcome(outcome, es), label=f"evaluating {text}")
+        self.job.start(lambda: arithmetic_job(es, text, method, exclude, restrict, backend),
+                       lambda outcome: self._on_outcome(outcome, es), label=f"evaluating {text}")
 
     def _on_outcome(self, outcome: Outcome, es: EmbeddingSet) -> None:
         # not a result for the previous set that landed before the debounced request for the new one started

@@ -18,6 +18,7 @@ from core.embeddings.search.base import Engines
 from core.embeddings.search.milvus_connect import MilvusTarget
 from core.progress import Job, scaled
 from core.state.session import Session
+from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
@@ -58,7 +59,8 @@ def export_and_attach(es: EmbeddingSet, target: MilvusTarget, collection: str):
 class BackendController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._session, self._runner = session, runner
+        self._session = session
+        self.jobs = {kind: RoomJob(runner, kind, parent=self) for kind in (OPEN, BUILD, EXPORT, LOAD, ATTACH)}
         self._incoming: Engines | None = None  # engines that arrive with the next set (an opened collection)
         bind(self, session.events.embeddings, self._on_embeddings_changed)
         bind(self, session.neighbours.events.backend, self._on_backend_changed)
@@ -77,7 +79,7 @@ class BackendController(QObject):
     def _on_embeddings_changed(self) -> None:
         es = self._session.embeddings
         for kind in (OPEN, BUILD, EXPORT, ATTACH):
-            self._runner.cancel(kind, emit=False)
+            self.jobs[kind].stop()
         incoming, self._incoming = self._incoming, None
         if es is None:
             return
@@ -87,8 +89,8 @@ class BackendController(QObject):
         self._session.neighbours.engines = Engines()
         if not has_stored(es):
             return
-        self._runner.run(OPEN, lambda: open_stored(es), lambda r: self._on_opened(es, *r),
-                         label="looking for stored search indexes", on_error=lambda e: self._problem(es, e))
+        self.jobs[OPEN].start(lambda: open_stored(es), lambda r: self._on_opened(es, *r),
+                              label="looking for stored search indexes", on_error=lambda e: self._problem(es, e))
 
     def _on_opened(self, es: EmbeddingSet, opened: index_store.Opened, stored: tuple[str, str] | None) -> None:
         self._set(es, hnsw=opened.index, milvus_stored=stored, message=opened.notice, problem=False)
@@ -100,13 +102,13 @@ class BackendController(QObject):
         """Milvus chosen for a set exported to Milvus Lite: attach the collection now."""
         es, e = self._session.embeddings, self.engines
         if es is None or self._session.neighbours.backend != "milvus" or e.milvus is not None \
-                or e.milvus_stored is None or self._runner.is_running(ATTACH):
+                or e.milvus_stored is None or self.jobs[ATTACH].running:
             return
         uri, collection = e.milvus_stored
         self._set(es, message=f"attaching the Milvus collection {collection}…", problem=False)
-        self._runner.run(ATTACH, lambda: attach_stored(es, uri, collection),
-                         lambda backend: self._set(es, milvus=backend, message="", problem=False),
-                         label=f"attaching {collection} (Milvus Lite)", on_error=lambda e: self._problem(es, e))
+        self.jobs[ATTACH].start(lambda: attach_stored(es, uri, collection),
+                                lambda backend: self._set(es, milvus=backend, message="", problem=False),
+                                label=f"attaching {collection} (Milvus Lite)", on_error=lambda e: self._problem(es, e))
 
     def _problem(self, es: EmbeddingSet, exc: BaseException) -> None:
         self._set(es, message=str(exc), problem=True)
@@ -117,8 +119,8 @@ class BackendController(QObject):
         if es is None or self.engines.remote:
             return
         self._set(es, message=notice or "building the HNSW index…", problem=False)
-        self._runner.run(BUILD, lambda: index_store.build_index(es), lambda idx: self._on_built(es, idx, notice),
-                         label=f"indexing {es.name} (HNSW)", on_error=lambda e: self._problem(es, e))
+        self.jobs[BUILD].start(lambda: index_store.build_index(es), lambda idx: self._on_built(es, idx, notice),
+                               label=f"indexing {es.name} (HNSW)", on_error=lambda e: self._problem(es, e))
 
     def _on_built(self, es: EmbeddingSet, index, notice: str) -> None:
         done = f"HNSW index built in {index.info.build_seconds:.0f} s: recall@10 {index.recall:.3f} on " \
@@ -133,9 +135,9 @@ class BackendController(QObject):
         if es is None or self.engines.remote:
             return
         self._set(es, message=f"exporting to {target.shown}…", problem=False)
-        self._runner.run(EXPORT, lambda: export_and_attach(es, target, collection),
-                         lambda r: self._on_exported(es, *r), label=f"exporting {es.name} to Milvus",
-                         on_error=lambda e: self._problem(es, e))
+        self.jobs[EXPORT].start(lambda: export_and_attach(es, target, collection),
+                                lambda r: self._on_exported(es, *r), label=f"exporting {es.name} to Milvus",
+                                on_error=lambda e: self._problem(es, e))
 
     def _on_exported(self, es: EmbeddingSet, result: milvus_export.ExportResult, backend) -> None:
         recall = f"recall@10 {result.recall:.3f}" if result.recall is not None else "recall not measured"
@@ -149,9 +151,9 @@ class BackendController(QObject):
                         label_field: str = "", sample: int = milvus_backend.SAMPLE, on_error=None) -> None:
         """Open a collection as the set: a sample for the cloud, every query in Milvus."""
         self._session.status = f"opening {collection} from {target.shown}…"
-        self._runner.run(LOAD, lambda: milvus_backend.open_collection(target, collection, vector_field, label_field,
-                                                                      sample),
-                         self._on_collection, label=f"opening {collection} from Milvus", on_error=on_error)
+        self.jobs[LOAD].start(lambda: milvus_backend.open_collection(target, collection, vector_field, label_field,
+                                                                     sample),
+                              self._on_collection, label=f"opening {collection} from Milvus", on_error=on_error)
 
     def _on_collection(self, opened: milvus_backend.OpenedCollection) -> None:
         s = self._session

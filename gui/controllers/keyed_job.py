@@ -1,7 +1,7 @@
 """What the lens and contextual controllers share: one result in a room's model kept in step with its
-inputs. Changes are debounced; the inputs' key is remembered so an unchanged input starts nothing; a
-job shows its ``activity`` while it runs; an expected problem goes to ``problem``; Cancel forgets the
-key (the same inputs may be asked for again) and says so."""
+inputs, on one :class:`~gui.controllers.job.RoomJob`. Changes are debounced; the inputs' key is
+remembered so an unchanged input starts nothing; Cancel forgets the key (the same inputs may be asked
+for again) and says so in ``problem``."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,8 +10,8 @@ from PySide6.QtCore import QObject
 
 from core.errors import ExplorerError
 from core.progress import Job
-from core.state.session import Activity
 from gui.controllers.debounce import Debouncer
+from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
@@ -20,13 +20,13 @@ class KeyedJob(QObject):
     def __init__(self, model, runner: TaskRunner, kind: str, delay_ms: int, signals: tuple, cancelled: str,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._m, self._runner, self._kind, self._cancelled = model, runner, kind, cancelled
+        self._m = model
+        self.job = RoomJob(runner, kind, model, cancelled=cancelled, parent=self)
+        self.job.cancelled.connect(self._forget)
         self._key: tuple | None = None  # the inputs of the result on show or being computed
         self.request = Debouncer(delay_ms, self._request, self)
         for signal in signals:
             bind(self, signal, self.request)
-        bind(self, runner.finished, lambda kind: setattr(self._m, "activity", None) if kind == self._kind else None)
-        bind(self, runner.cancelled, self._on_cancelled)
 
     def _request(self) -> None:
         """Subclasses: read the inputs, call :meth:`changed`, then :meth:`start` a job."""
@@ -40,21 +40,14 @@ class KeyedJob(QObject):
         return True
 
     def start(self, factory: Callable[[], Job], on_result: Callable, label: str, message: str) -> None:
-        m = self._m
-        m.activity = Activity(message)
-        self._runner.run(self._kind, factory, on_result, label=label, on_error=self._on_error,
-                         on_progress=lambda p: setattr(m, "activity", Activity(p.message, p.fraction)))
+        self.job.start(factory, on_result, label=label, message=message, on_error=self._on_error)
 
     def refuse(self, exc: ExplorerError) -> None:
         """A problem found before any job: the running one stops, the problem is shown."""
-        self._runner.cancel(self._kind, emit=False)
-        self._m.activity, self._m.problem = None, str(exc)
+        self.job.refuse(exc)
 
     def _on_error(self, exc: ExplorerError) -> None:
         self._m.problem = str(exc)
 
-    def _on_cancelled(self, kind: str) -> None:
-        if kind == self._kind:
-            self._key = None
-            self._m.activity = None
-            self._m.problem = self._cancelled
+    def _forget(self) -> None:
+        self._key = None

@@ -14,6 +14,7 @@ from core.embeddings.search.base import BACKEND_LABELS, SearchBackend
 from core.progress import Job, Progress
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
+from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
@@ -34,7 +35,8 @@ def lookup_job(es: EmbeddingSet, query: str, k: int, metric: str, restrict: int,
 class NeighboursController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._session, self._runner = session, runner
+        self._session = session
+        self.job = RoomJob(runner, KIND, session.neighbours, parent=self)
         self.request = Debouncer(30, self._request, self)
         model = session.neighbours
         for signal in (session.events.embeddings, model.events.query, model.events.metric, model.events.k,
@@ -47,14 +49,14 @@ class NeighboursController(QObject):
         s, model = self._session, self._session.neighbours
         es, query = s.embeddings, model.query
         if es is None or not query:
-            self._runner.cancel(KIND, emit=False)
+            self.job.stop()
             model.lookup = None
             return
         k, metric, restrict = model.k, model.metric, model.restrict
         backend = model.chosen_backend()
         missing = model.backend if backend is None and model.backend != "exact" else ""
-        self._runner.run(KIND, lambda: lookup_job(es, query, k, metric, restrict, backend, missing),
-                         lambda result: self._on_lookup(result, es), label=f"neighbours of {query}")
+        self.job.start(lambda: lookup_job(es, query, k, metric, restrict, backend, missing),
+                       lambda result: self._on_lookup(result, es), label=f"neighbours of {query}")
 
     def _on_lookup(self, result: Lookup, es: EmbeddingSet) -> None:
         s = self._session

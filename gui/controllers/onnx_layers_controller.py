@@ -12,6 +12,7 @@ from core.inference.any_model import TensorValues
 from core.inference.onnx_worker import Listing, OnnxWorker
 from core.state.session import Session
 from gui.controllers.debounce import Debouncer
+from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
@@ -22,33 +23,28 @@ FIRST_SHOWN = 4  # tensors chosen when a model opens: its first declared outputs
 class OnnxLayersController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._model, self._runner = session.activations.onnx, runner
+        self._model = m = session.activations.onnx
         self.worker = OnnxWorker()
+        self.opening = RoomJob(runner, OPEN, m, parent=self)
+        self.running = RoomJob(runner, RUN, m, parent=self)
         self.request = Debouncer(40, self._run, self)
-        m = self._model
         bind(self, m.events.path, self._open)
         for e in (m.events.graph, m.events.chosen, m.events.choice):
             bind(self, e, self.request)
 
     def _open(self, *_changed) -> None:
         m, path = self._model, self._model.path
-        self._runner.cancel(RUN, emit=False)
+        self.running.stop()
         m.graph, m.values, m.problem = None, None, ""
         if not path:
-            self._runner.cancel(OPEN, emit=False)
+            self.opening.stop()
             return
 
         def opened(model: Listing) -> None:
-            if m.path != path:
-                return
             m.chosen = tuple(model.outputs[:FIRST_SHOWN])
             m.graph = model
 
-        def failed(exc: BaseException) -> None:
-            if m.path == path:
-                m.problem = str(exc)
-
-        self._runner.run(OPEN, lambda: self.worker.open(path), opened, label=f"opening {path}", on_error=failed)
+        self.opening.start(lambda: self.worker.open(path), opened, label=f"opening {path}")
 
     def _run(self) -> None:
         m = self._model
@@ -56,17 +52,16 @@ class OnnxLayersController(QObject):
         if model is None:
             return
         if not chosen:
-            self._runner.cancel(RUN, emit=False)
+            self.running.stop()
             m.values, m.problem = TensorValues({}), ""
             return
 
         def done(values: TensorValues) -> None:
-            if m.graph is model and m.chosen == chosen and m.choice is choice:
+            if m.graph is model and m.chosen == chosen and m.choice is choice:  # not changed while debounced
                 m.values, m.problem = values, ""
 
         def failed(exc: BaseException) -> None:
-            if m.graph is model:
-                m.values, m.problem = None, str(exc)
+            m.values, m.problem = None, str(exc)
 
-        self._runner.run(RUN, lambda: self.worker.run(model, list(chosen), choice), done,
-                         label=f"running {model.path.name}", on_error=failed)
+        self.running.start(lambda: self.worker.run(model, list(chosen), choice), done,
+                           label=f"running {model.path.name}", on_error=failed)

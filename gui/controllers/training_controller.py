@@ -19,6 +19,7 @@ from core.embeddings.training import TrainingRun, compare, parse_probes, reprobe
 from core.progress import Job, Progress
 from core.state.session import Session, TrainingRequest
 from gui.controllers.debounce import Debouncer
+from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
@@ -44,7 +45,9 @@ def reprobe_job(run: TrainingRun, other: TrainingRun | None, probes: tuple[str, 
 class TrainingController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._session, self._runner = session, runner
+        self._session = session
+        self.job = RoomJob(runner, KIND, session.training, parent=self)
+        self.probes_job = RoomJob(runner, PROBES_KIND, parent=self)
         self._switch = QTimer(self, singleShot=True)
         self._switch.timeout.connect(self._show_epoch)
         self._last_switch = 0.0
@@ -57,20 +60,19 @@ class TrainingController(QObject):
 
     @property
     def running(self) -> bool:
-        return self._runner.is_running(KIND)
+        return self.job.running
 
     # -- requests ------------------------------------------------------------------------
     def _on_request_changed(self) -> None:
         model, request = self._session.training, self._session.training.request
         if request is None:
-            self._runner.cancel(KIND)
+            self.job.cancel()
             return
-        self._runner.cancel(PROBES_KIND, emit=False)
-        model.problem = ""
+        self.probes_job.stop()
         model.run, model.other, model.epoch = None, None, -1
         kind = "CBOW and skip-gram" if request.compare else request.settings.architecture
-        self._runner.run(KIND, lambda: training_job(request), self._on_result, label=f"training {kind}",
-                         on_error=self._on_error, on_progress=self._on_progress)
+        self.job.start(lambda: training_job(request), self._on_result, label=f"training {kind}",
+                       on_progress=self._on_progress)
 
     def _on_progress(self, p: Progress) -> None:
         run, model = p.payload, self._session.training
@@ -90,9 +92,6 @@ class TrainingController(QObject):
         done = f"trained {run.settings.architecture} on {run.corpus.name}: {run.vocabulary:,} words"
         self._session.status = done + (f", and {other.settings.architecture}" if other is not None else "")
         self.reprobe()
-
-    def _on_error(self, exc: BaseException) -> None:
-        self._session.training.problem = str(exc)
 
     # -- the epoch on show ---------------------------------------------------------------
     def _on_run_changed(self) -> None:
@@ -127,8 +126,8 @@ class TrainingController(QObject):
         if run is None or self.running or not words or words == run.probes:
             return  # while training, the job's probe words stay (the panel does not let them change)
         other = model.other
-        self._runner.run(PROBES_KIND, lambda: reprobe_job(run, other, words), self._on_reprobed,
-                         label="neighbours of the probe words")
+        self.probes_job.start(lambda: reprobe_job(run, other, words), self._on_reprobed,
+                              label="neighbours of the probe words")
 
     def _on_reprobed(self, result) -> None:
         model = self._session.training

@@ -41,7 +41,7 @@ def test_the_epoch_on_show_is_the_active_set(qtbot, session, runner, controllers
     run = session.training.run
     for epoch, shown in ((1, run.epochs[1]), (0, run.epochs[0]), (-1, run.epochs[-1])):
         session.training.epoch = epoch  # shown at once, or SWITCH_MS after the last switch
-        qtbot.waitUntil(lambda: session.embeddings is shown.embeddings, timeout=2000)
+        qtbot.waitUntil(lambda shown=shown: session.embeddings is shown.embeddings, timeout=2000)
     switches = []
     session.events.embeddings.connect(lambda *_: switches.append(session.embeddings))
     for epoch in (0, 1, 2, 3, 2, 1):  # a dragged slider
