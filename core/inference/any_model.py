@@ -16,8 +16,6 @@ registered, and external data must lie in the model's own folder (graph.read_unt
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +27,6 @@ from .graph import TensorInfo, graph_inputs, intermediate_tensors, read_untruste
 
 TOKENIZER_FILE = "tokenizer.json"
 NUMBERS_LIMIT = 256 << 20  # a .npy of numbers larger than this is refused before reading
-SESSIONS_KEPT = 2
 
 
 @dataclass(frozen=True)
@@ -165,8 +162,6 @@ class AnyModel:
 
             self.tokenizer = Tokenizer(tok)
         self.outputs = [o.name for o in self.graph.graph.output]
-        self._sessions: OrderedDict[tuple[str, ...], object] = OrderedDict()
-        self._lock = threading.Lock()
 
     # -- inputs ------------------------------------------------------------------------------
     def feeds(self, choice: InputChoice) -> tuple[dict[str, np.ndarray], list[str]]:
@@ -220,11 +215,17 @@ class AnyModel:
 
     # -- running -----------------------------------------------------------------------------
     def _session(self, extra: tuple[str, ...]):
-        with self._lock:
-            hit = self._sessions.get(extra)
-            if hit is not None:
-                self._sessions.move_to_end(extra)
-                return hit
+        """A session answering the declared outputs plus ``extra`` intermediate tensors, from the
+        runtime's budgeted cache (core.inference.runtime.cached_session)."""
+        from . import runtime
+
+        st = self.path.stat()
+        key = (str(self.path.resolve()), st.st_size, st.st_mtime_ns, "any-model", extra)
+        label = f"{self.path.name} [{len(extra)} inner tensors]" if extra else self.path.name
+        return runtime.cached_session(key, label, lambda: self._create(extra))
+
+    def _create(self, extra: tuple[str, ...]):
+        """A new session and its estimated bytes (the graph's, plus its external weight files)."""
         import onnxruntime as ort
 
         try:
@@ -237,13 +238,14 @@ class AnyModel:
         try:
             sess = ort.InferenceSession(data if data is not None else str(self.path), so,
                                         providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime's own error types: unknown operators, bad graphs
+        except Exception as exc:  # noqa: BLE001 - onnxruntime's own error types: unknown operators, bad graphs
             raise ModelCorruptError(f"{self.path}: onnxruntime cannot load it ({ort_message(exc)})") from None
-        with self._lock:
-            self._sessions[extra] = sess
-            while len(self._sessions) > SESSIONS_KEPT:
-                self._sessions.popitem(last=False)
-        return sess
+        return sess, (len(data) if data is not None else self.path.stat().st_size) + self._external_bytes()
+
+    def _external_bytes(self) -> int:
+        """The sizes of the weight files the graph keeps outside itself (ONNX external data)."""
+        files = {e.value for t in self.graph.graph.initializer for e in t.external_data if e.key == "location"}
+        return sum((self.folder / f).stat().st_size for f in files if (self.folder / f).is_file())
 
     def run(self, names: list[str], feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The named tensors (declared outputs or any intermediate tensor) for these inputs."""

@@ -6,7 +6,12 @@
 * The user's preferred provider is a parameter; when it is not available, or
   fails to initialise, the session runs on ``CPUExecutionProvider`` and
   :attr:`OnnxModel.notice` says why, in one line a panel or the CLI can show.
-* Sessions are created once per (file, provider, threads) and reused.
+* Sessions are created once per (file, provider, threads) and reused, within a byte budget:
+  the cache is least-recently-used, each session counted at its file's (or graph's) size, and
+  opening one past :func:`budget_bytes` (``$EE_MODEL_BUDGET_MB``, default 1536 MB) drops the
+  least recently used. Only the cache's reference goes: a caller (a running job, an open model)
+  still holding the session keeps it working, and Python frees it when the last holder lets go.
+  :func:`held` says what the cache holds.
 * Files are checked against their manifest (sha256, input and output names)
   before a session is created: a missing file raises ModelMissingError, a
   mismatch ModelCorruptError; both say how to repair it (:func:`repair_hint`:
@@ -23,8 +28,11 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import onnxruntime as ort
@@ -168,8 +176,64 @@ class OnnxSession:
         return self.session.run(outputs, feeds)
 
 
-_sessions: dict[tuple, OnnxSession] = {}
+BUDGET_ENV = "EE_MODEL_BUDGET_MB"
+DEFAULT_BUDGET_MB = 1536
+T = TypeVar("T")
+
+
+@dataclass
+class _Held:
+    session: object  # an OnnxSession, or an ort.InferenceSession (core.inference.any_model)
+    label: str
+    size: int  # estimated bytes: the ONNX file's or the graph's size
+
+
+_sessions: OrderedDict[tuple, _Held] = OrderedDict()  # least recently used first
 _sessions_lock = threading.Lock()
+
+
+def budget_bytes() -> int:
+    """How many bytes of sessions the cache keeps: ``$EE_MODEL_BUDGET_MB`` megabytes (MiB), else
+    :data:`DEFAULT_BUDGET_MB`. The session just opened is always kept, even alone over budget."""
+    raw = os.environ.get(BUDGET_ENV, "").strip()
+    try:
+        mb = float(raw) if raw else DEFAULT_BUDGET_MB
+    except ValueError:
+        mb = DEFAULT_BUDGET_MB
+    return max(0, int(mb * 2**20))
+
+
+def cached_session(key: tuple, label: str, create: Callable[[], tuple[T, int]]) -> T:
+    """The session cached under ``key`` (now the most recently used), else the one ``create()``
+    makes, cached with its label and the estimated bytes ``create()`` returns beside it; then the
+    least recently used others are dropped until the cache fits :func:`budget_bytes`."""
+    with _sessions_lock:
+        hit = _sessions.get(key)
+        if hit is not None:
+            _sessions.move_to_end(key)
+            return hit.session
+        made, size = create()
+        _sessions[key] = _Held(made, label, int(size))
+        budget, total = budget_bytes(), sum(h.size for h in _sessions.values())
+        while total > budget and len(_sessions) > 1:
+            _, dropped = _sessions.popitem(last=False)  # the cache lets go; holders keep theirs
+            total -= dropped.size
+        return made
+
+
+def held() -> list[tuple[str, int]]:
+    """What the session cache holds: (label, estimated bytes), least recently used first."""
+    with _sessions_lock:
+        return [(h.label, h.size) for h in _sessions.values()]
+
+
+def _label(path: Path, variant: str = "", provider: str | None = None) -> str:
+    label = f"{path.parent.name}/{path.name}"
+    if variant:
+        label += f" [{variant if len(variant) <= 48 else variant[:45] + '...'}]"
+    if provider and provider != CPU:
+        label += f" on {provider}"
+    return label
 
 
 def _check_signature(sess: ort.InferenceSession, path: Path, entry: dict, name: str | None) -> None:
@@ -204,7 +268,7 @@ def _start(model: Path | bytes, path: Path, preferred_provider: str | None, thre
                 raise
             notice = f"{preferred_provider} failed to start ({str(exc).splitlines()[0]}); running on {CPU}"
             sess = _create(model, [CPU], threads)
-    except Exception as exc:  # onnxruntime raises its own exception types for bad files
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own Exception subclasses (Fail, InvalidGraph, ...)
         raise ModelCorruptError(
             f"{path}: onnxruntime cannot load it ({str(exc).splitlines()[0][:200]}); {repair_hint(name)}"
         ) from None
@@ -233,14 +297,13 @@ def open_session(
     path = model_file(model_dir, manifest, role)  # raises Missing / Corrupt
     st = path.stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns, preferred_provider or CPU, intra_op_threads)
-    with _sessions_lock:
-        cached = _sessions.get(key)
-        if cached is not None:
-            return cached
+
+    def create() -> tuple[OnnxSession, int]:
         sess, notice = _start(path, path, preferred_provider, intra_op_threads, name)
         _check_signature(sess, path, manifest["files"][role], name)
-        _sessions[key] = model = _wrap(sess, path, preferred_provider, notice)
-        return model
+        return _wrap(sess, path, preferred_provider, notice), st.st_size
+
+    return cached_session(key, _label(path, "", preferred_provider), create)
 
 
 def open_graph(
@@ -256,12 +319,12 @@ def open_graph(
     (for example with intermediate tensors added as outputs)."""
     st = path.stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns, variant, preferred_provider or CPU, intra_op_threads)
-    with _sessions_lock:
-        cached = _sessions.get(key)
-        if cached is None:
-            sess, notice = _start(graph, path, preferred_provider, intra_op_threads, name)
-            _sessions[key] = cached = _wrap(sess, path, preferred_provider, notice)
-        return cached
+
+    def create() -> tuple[OnnxSession, int]:
+        sess, notice = _start(graph, path, preferred_provider, intra_op_threads, name)
+        return _wrap(sess, path, preferred_provider, notice), len(graph)
+
+    return cached_session(key, _label(path, variant, preferred_provider), create)
 
 
 def clear_cache() -> None:
@@ -285,9 +348,12 @@ __all__ = [
     "GPU_HINT",
     "OnnxSession",
     "available_providers",
+    "budget_bytes",
+    "cached_session",
     "choose_providers",
     "clear_cache",
     "default_threads",
+    "held",
     "load_manifest",
     "model_file",
     "open_graph",

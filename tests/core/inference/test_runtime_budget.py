@@ -1,0 +1,96 @@
+"""core.inference.runtime's session cache: least recently used, within a byte budget
+($EE_MODEL_BUDGET_MB), a dropped session still working for whoever holds it, and held() saying
+what is open. Real onnxruntime sessions on tiny graphs written here with onnx.helper."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from core.inference import runtime as rt
+from core.inference.any_model import AnyModel
+
+MIB = 2**20
+
+
+def tiny_model(path, weight_mib: float, add: float) -> dict:
+    """y = x + w (w: ``weight_mib`` MiB of float32 ``add``); its manifest as the runtime reads it."""
+    n = int(weight_mib * MIB) // 4
+    w = numpy_helper.from_array(np.full(n, add, np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", "w"], ["sum"]), helper.make_node("Identity", ["sum"], ["y"])],
+        "tiny", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [n])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n])], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return {"name": path.stem, "files": {"model": {"file": path.name}}}
+
+
+@pytest.fixture
+def models(tmp_path, monkeypatch):
+    monkeypatch.setenv(rt.BUDGET_ENV, "2.5")  # MiB: two of the 1 MiB models fit, three do not
+    rt.clear_cache()
+    yield {name: tiny_model(tmp_path / f"{name}.onnx", 1, add) for name, add in (("a", 1), ("b", 2), ("c", 3))}
+    rt.clear_cache()
+
+
+def run(sess: rt.OnnxSession, add: float) -> None:
+    n = sess.session.get_inputs()[0].shape[0]
+    (y,) = sess.run(["y"], {"x": np.zeros(n, np.float32)})
+    assert y[0] == add and y.shape == (n,)
+
+
+def test_budget_from_the_environment(monkeypatch):
+    monkeypatch.delenv(rt.BUDGET_ENV, raising=False)
+    assert rt.budget_bytes() == rt.DEFAULT_BUDGET_MB * MIB
+    monkeypatch.setenv(rt.BUDGET_ENV, "300")
+    assert rt.budget_bytes() == 300 * MIB
+    monkeypatch.setenv(rt.BUDGET_ENV, "lots")
+    assert rt.budget_bytes() == rt.DEFAULT_BUDGET_MB * MIB
+
+
+def test_least_recently_used_goes_when_the_budget_is_full(models, tmp_path):
+    a = rt.open_session(tmp_path, models["a"])
+    b = rt.open_session(tmp_path, models["b"])
+    assert [label for label, _ in rt.held()] == [f"{tmp_path.name}/a.onnx", f"{tmp_path.name}/b.onnx"]
+    assert all(MIB <= size < 1.1 * MIB for _, size in rt.held())
+    assert rt.open_session(tmp_path, models["a"]) is a  # a is now the most recently used
+    c = rt.open_session(tmp_path, models["c"])
+    assert [label.split("/")[1] for label, _ in rt.held()] == ["a.onnx", "c.onnx"]  # b went
+    assert sum(size for _, size in rt.held()) <= rt.budget_bytes()
+    run(b, 2.0)  # dropped by the cache, still working for its holder
+    run(a, 1.0)
+    run(c, 3.0)
+    again = rt.open_session(tmp_path, models["b"])
+    assert again is not b and [label.split("/")[1] for label, _ in rt.held()] == ["c.onnx", "b.onnx"]
+    run(again, 2.0)
+
+
+def test_one_session_over_budget_is_still_kept(models, tmp_path, monkeypatch):
+    monkeypatch.setenv(rt.BUDGET_ENV, "0.5")
+    a = rt.open_session(tmp_path, models["a"])
+    assert [label.split("/")[1] for label, _ in rt.held()] == ["a.onnx"]
+    b = rt.open_session(tmp_path, models["b"])
+    assert [label.split("/")[1] for label, _ in rt.held()] == ["b.onnx"]
+    run(a, 1.0)
+    run(b, 2.0)
+
+
+def test_graphs_and_any_model_share_the_budget(models, tmp_path):
+    a = rt.open_session(tmp_path, models["a"])
+    graph = onnx.load(str(tmp_path / "b.onnx"))
+    graph.graph.output.append(helper.make_tensor_value_info("sum", TensorProto.FLOAT, None))
+    data = graph.SerializeToString()
+    g = rt.open_graph(data, tmp_path / "b.onnx", "outputs:sum")
+    assert rt.open_graph(data, tmp_path / "b.onnx", "outputs:sum") is g
+    assert rt.held()[-1] == (f"{tmp_path.name}/b.onnx [outputs:sum]", len(data))
+    any_c = AnyModel(tmp_path / "c.onnx")
+    out = any_c.run(["y", "sum"], {"x": np.zeros(MIB // 4, np.float32)})
+    assert out["sum"][0] == 3.0
+    labels = [label for label, _ in rt.held()]
+    assert labels == [f"{tmp_path.name}/b.onnx [outputs:sum]", "c.onnx [1 inner tensors]"]  # a went first
+    run(a, 1.0)
+    assert any_c.run(["y", "sum"], {"x": np.ones(MIB // 4, np.float32)})["y"][0] == 4.0  # cached: no new session
+    assert len(rt.held()) == 2
