@@ -27,7 +27,7 @@ from core.state.examples import WORKSPACES
 from core.state.session import Session
 from core.state.settings import Settings
 from gui.controllers import Controllers
-from gui.docks import DOCKS, DockSpec
+from gui.docks import DOCKS, DockSpec, activate
 from gui.error_reporter import ErrorReporter
 from gui.find_box import FindBox
 from gui.guide import GuideActions
@@ -100,10 +100,11 @@ class MainWindow(GuideActions, QMainWindow):
         self._start_page: StartPage | None = None
         self._example_row = None  # the message bar's row for the example on show
         self._find_box: FindBox | None = None
-        self._build_docks(docks if docks is not None else DOCKS)
+        specs = docks if docks is not None else DOCKS
+        self._build_docks(specs)
         self.status = StatusBar(session, self.runner, self)
         self.setStatusBar(self.status)
-        self.workspaces = Workspaces(self, self.settings.workspace_states)
+        self.workspaces = Workspaces(self, self.settings.workspace_states, specs)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.workspaces.bar)
         self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
         self.message_bar = MessageBar(self)
@@ -124,7 +125,7 @@ class MainWindow(GuideActions, QMainWindow):
             dock = QDockWidget(spec.title, self)
             dock.setObjectName(spec.name)
             try:
-                widget = spec.factory(self.session, self.runner)
+                widget = spec.build(self.session, self.runner)
             except Exception as e:
                 log.exception("the %s panel could not be built", spec.name)
                 widget = QLabel(f"This panel could not be built:\n{type(e).__name__}: {e}")
@@ -140,6 +141,8 @@ class MainWindow(GuideActions, QMainWindow):
             cloud = getattr(widget, "cloud_requested", None)  # "Show in the cloud" where the workspace hides it
             if cloud is not None:
                 cloud.connect(self.reveal_cloud)
+            if spec.activates:  # shown (its tab in front, not only tabbed behind): its model opens now
+                dock.visibilityChanged.connect(lambda shown, f=spec.activates: shown and activate(self.session, f))
             self.addDockWidget(AREAS[spec.area], dock)
             self.docks[spec.name] = dock
 

@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QTabBar, QToolBar, QWidget
 
 from core.state.examples import WORKSPACES
+from gui.docks import DOCKS, DockSpec
 
 log = logging.getLogger(__name__)
 Groups = tuple[tuple[str, ...], ...]  # groups of docks; the docks of one group are tabbed
@@ -26,12 +27,8 @@ Groups = tuple[tuple[str, ...], ...]  # groups of docks; the docks of one group 
 
 @dataclass(frozen=True)
 class Arrangement:
-    """A workspace's default layout. Groups in the left and right areas are stacked top to bottom,
-    groups in the bottom area side by side; the first dock of a group is the tab in front."""
+    """A workspace's default sizes. Its docks and their areas are declared in gui.docks (:func:`groups`)."""
 
-    left: Groups = ()
-    right: Groups = ()
-    bottom: Groups = ()
     left_width: float = 0.25  # of the window's width
     right_width: float = 0.3
     bottom_height: float = 0.35  # of the window's height
@@ -41,25 +38,36 @@ class Arrangement:
 
 
 ARRANGEMENTS: dict[str, Arrangement] = {
-    "words": Arrangement(left=(("neighbours",),), right=(("calculator",), ("directions", "benchmarks")),
-                         left_width=0.22, right_width=0.3,
+    "words": Arrangement(left_width=0.22, right_width=0.3,
                          hint="Nearest words, word arithmetic and directions on the live 3D map"),
-    "language": Arrangement(left=(("next_word", "masked_word"),), bottom=(("logit_lens", "contextual", "search"),),
-                            left_width=0.36, bottom_height=0.9, cloud=False,
+    "language": Arrangement(left_width=0.36, bottom_height=0.9, cloud=False,
                             hint="What SmolLM2 predicts, layer by layer; a word in context; search by meaning"),
-    "network": Arrangement(left=(("draw_pad",),), bottom=(("digit_layers", "image_cloud", "onnx_layers"),),
-                           left_width=0.28, bottom_height=0.9, cloud=False,
+    "network": Arrangement(left_width=0.28, bottom_height=0.9, cloud=False,
                            hint="A digit classifier's layers, its image embeddings, any ONNX model's layers"),
-    "train": Arrangement(left=(("train",),), left_width=0.6,
+    "train": Arrangement(left_width=0.6,
                          hint="Train word2vec on a corpus and watch its vectors settle, epoch by epoch"),
 }
 AREA = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
 
 
-def docks_of(name: str) -> list[str]:
-    a = ARRANGEMENTS[name]
-    return [d for groups in (a.left, a.right, a.bottom) for g in groups for d in g]
+def groups(name: str, area: str, specs: list[DockSpec] | None = None) -> Groups:
+    """The docks of workspace ``name`` in ``area``: groups stacked top to bottom (left, right) or side by
+    side (bottom), in the order of gui.docks.DOCKS; the first dock of a group is the tab in front."""
+    found: list[list[str]] = []
+    for spec in DOCKS if specs is None else specs:
+        if name not in spec.workspaces or spec.area != area:
+            continue
+        group = next((g for g in found if spec.tab_with in g), None) if spec.tab_with else None
+        if group is None:
+            found.append([spec.name])
+        else:
+            group.append(spec.name)
+    return tuple(tuple(g) for g in found)
+
+
+def docks_of(name: str, specs: list[DockSpec] | None = None) -> list[str]:
+    return [d for area in AREA for g in groups(name, area, specs) for d in g]
 
 
 class Workspaces(QObject):
@@ -67,9 +75,11 @@ class Workspaces(QObject):
 
     changed = Signal(str)
 
-    def __init__(self, window: QMainWindow, states: dict[str, str] | None = None) -> None:
+    def __init__(self, window: QMainWindow, states: dict[str, str] | None = None,
+                 specs: list[DockSpec] | None = None) -> None:
         super().__init__(window)
         self.window = window
+        self.specs = DOCKS if specs is None else specs  # the window's docks, declared in gui.docks
         self.current = ""
         self.states: dict[str, str] = dict(states or {})  # name -> saveState() base64 (the user's layout)
         self.problems: list[str] = []  # saved layouts that could not be restored (said once)
@@ -159,15 +169,15 @@ class Workspaces(QObject):
         """The default layout of ``name``: its docks in their areas at sizes relative to the window."""
         w, a = self.window, ARRANGEMENTS[name]
         docks: dict[str, QDockWidget] = w.docks
-        wanted = set(docks_of(name))
+        wanted = set(docks_of(name, self.specs))
         for dname, dock in docks.items():
             if dname not in wanted:
                 dock.hide()
         fronts: list[QDockWidget] = []
         sized: dict[str, list[QDockWidget]] = {"left": [], "right": [], "bottom": []}
-        for area, groups in (("left", a.left), ("right", a.right), ("bottom", a.bottom)):
+        for area in AREA:
             previous: QDockWidget | None = None
-            for group in groups:
+            for group in groups(name, area, self.specs):
                 present = [docks[d] for d in group if d in docks]
                 if not present:
                     continue
@@ -224,7 +234,8 @@ class Workspaces(QObject):
             return
         central.show()
         a = ARRANGEMENTS.get(self.current)
-        bottom = [self.window.docks[g[0]] for g in (a.bottom if a else ()) if g and g[0] in self.window.docks]
+        bottom = [self.window.docks[g[0]] for g in (groups(self.current, "bottom", self.specs) if a else ())
+                  if g and g[0] in self.window.docks]
         if bottom:
             self.window.resizeDocks(bottom[:1], [int(self.window.height() * 0.4)], Qt.Orientation.Vertical)
 
@@ -238,4 +249,4 @@ class Workspaces(QObject):
 
     def of_dock(self, dock_name: str) -> str | None:
         """The workspace a dock belongs to (the first that shows it)."""
-        return next((n for n in ARRANGEMENTS if dock_name in docks_of(n)), None)
+        return next((n for n in ARRANGEMENTS if dock_name in docks_of(n, self.specs)), None)

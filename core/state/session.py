@@ -224,7 +224,7 @@ class LanguageModelState:
                 and t.precision == self.precision and not self.generating)
 
 
-@evented(equality_operators={"embeddings": _same})
+@evented(equality_operators={"embeddings": _same, "loans": _same})
 @dataclass
 class Session:
     embeddings: EmbeddingSet | None = None  # the active set
@@ -238,6 +238,8 @@ class Session:
     activations: ActivationsState = field(default_factory=ActivationsState)
     training: TrainingState = field(default_factory=TrainingState)
     language: LanguageModelState = field(default_factory=LanguageModelState)
+    # Sets to give back: (owner, the set that was active when the owner borrowed the active set) (borrow)
+    loans: tuple[tuple[str, EmbeddingSet], ...] = ()
 
     def set_embeddings(self, es: EmbeddingSet | None) -> None:
         """Switch sets: selections and results that index the old set are cleared first. The old set
@@ -255,6 +257,29 @@ class Session:
         self.cloud.marked = ()
         self.cloud.polylines = ()
         self.embeddings = es
+
+    # -- borrowing the active set ---------------------------------------------------------------
+    def borrow(self, owner: str, es: EmbeddingSet) -> None:
+        """Make ``es`` the active set for a while (the digits' image cloud, a word's trajectories, the
+        passages): the set active now is kept, once per owner, until :meth:`give_back`."""
+        if es is self.embeddings:
+            return
+        if self.lender(owner) is None and self.embeddings is not None:
+            self.loans = (*self.loans, (owner, self.embeddings))
+        self.set_embeddings(es)
+
+    def lender(self, owner: str) -> EmbeddingSet | None:
+        """The set ``owner`` would give back (its "Back to …" button), or None when it borrowed none."""
+        return next((es for o, es in self.loans if o == owner), None)
+
+    def give_back(self, owner: str) -> bool:
+        """The set that was active before ``owner`` borrowed is active again; False when it borrowed none."""
+        es = self.lender(owner)
+        if es is None:
+            return False
+        self.loans = tuple(loan for loan in self.loans if loan[0] != owner)
+        self.set_embeddings(es)
+        return True
 
     def select_words(self, words: list[str]) -> None:
         """Select these words (those in the vocabulary)."""

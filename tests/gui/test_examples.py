@@ -125,12 +125,14 @@ def test_ctrl_k_finds_panels_workspaces_examples_and_commands(qtbot, window):
 
 
 def test_an_example_whose_panel_could_not_be_built_says_so(qtbot, session, runner):
-    from gui.docks import DOCKS, DockSpec
+    from dataclasses import replace
+
+    from gui.docks import DOCKS
 
     def broken(_session, _runner):
         raise RuntimeError("the digit CNN is not built")
 
-    specs = [DockSpec(d.name, d.title, broken if d.name == "draw_pad" else d.factory, d.area) for d in DOCKS]
+    specs = [replace(d, factory=broken) if d.name == "draw_pad" else d for d in DOCKS]
     w = MainWindow(session, runner, settings=Settings(), persist=False, docks=specs, central=QWidget())
     qtbot.addWidget(w)
     w.open_example("draw_seven")  # no exception: a clear line instead

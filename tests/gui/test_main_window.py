@@ -200,3 +200,20 @@ def test_an_opened_set_gets_its_fast_exact_copy_and_the_search_menu(qtbot, windo
     texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
     assert "Export to &Milvus…" in texts and "Open Milvus &collection…" in texts
     wait_idle(qtbot, runner)  # the lookup the switch asked for ends with this window
+
+
+def test_a_dock_sets_its_state_flag_when_it_is_first_shown(qtbot, session, runner):
+    """DockSpec.activates: the window sets the flag when the dock shows (a panel needs no paint hook)."""
+    from gui.docks import DockSpec
+
+    spec = DockSpec("probe", "Probe", "", "left", ("words",), activates="language.show_logits",
+                    factory=lambda _session, _runner: QLabel("a panel whose model opens when shown"))
+    w = MainWindow(session, runner, settings=Settings(), persist=False, docks=[spec], central=QWidget())
+    qtbot.addWidget(w)
+    w.workspaces.switch("train")  # not its workspace: the dock stays hidden, the flag unset
+    w.show()
+    qtbot.wait(50)
+    assert not session.language.show_logits
+    w.workspaces.switch("words")
+    qtbot.waitUntil(lambda: session.language.show_logits, timeout=2000)
+    w.runner.shutdown()

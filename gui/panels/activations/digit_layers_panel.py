@@ -120,7 +120,8 @@ class DigitLayersPanel(QWidget):
             self.exciting.clear()
             return
         what = {"relu3": "unit", "logits": "class", "probs": "class"}.get(ex.layer, "map")
-        self.exciting_title.setText(f"The held-out digits that excite {LAYER_TITLES[ex.layer]}, {what} {ex.unit}, most:")
+        self.exciting_title.setText(
+            f"The held-out digits that excite {LAYER_TITLES[ex.layer]}, {what} {ex.unit}, most:")
         self.exciting.set_digits(
             ex.images,
             [f"{v:.2f}" for v in ex.values],

@@ -12,7 +12,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from core.embeddings.embedding_set import EmbeddingSet
 from core.inference.digit_embeddings import ImageSet, image_set_job
 from core.inference.digit_layers import DigitInput
 from core.inference.mnist import load_digits
@@ -26,6 +25,7 @@ from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
 
 KIND = "activations.images"
+OWNER = "digits"  # who borrows the active set (session.borrow)
 
 
 def images_job() -> Job[ImageSet]:
@@ -42,7 +42,6 @@ class ImageCloudPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("image_cloud")
         self._session, self._a, self._runner = session, session.activations, runner
-        self.previous: EmbeddingSet | None = None  # the set shown before the digits
 
         self.show_button = QPushButton("Show the 5,000 digits in the cloud", objectName="images_show")
         self.back_button = QPushButton("Back", objectName="images_back", visible=False)
@@ -99,10 +98,8 @@ class ImageCloudPanel(QWidget):
     def _activate(self, imgs: ImageSet) -> None:
         s = self._session
         if s.embeddings is not imgs.embeddings:
-            if s.embeddings is not None:
-                self.previous = s.embeddings
             self._a.images = imgs
-            s.set_embeddings(imgs.embeddings)
+            s.borrow(OWNER, imgs.embeddings)
         s.cloud.color_by = "meta:label"
         s.cloud.marked = tuple(int(r) for r in imgs.misclassified)
         s.status = f"showing {len(imgs.embeddings):,} digits in the 500-wide layer; {len(imgs.misclassified)} " \
@@ -110,8 +107,7 @@ class ImageCloudPanel(QWidget):
         self.cloud_requested.emit()
 
     def go_back(self) -> None:
-        if self.previous is not None:
-            self._session.set_embeddings(self.previous)
+        if self._session.give_back(OWNER):
             self._session.cloud.color_by = "frequency"
 
     def _on_nearest_clicked(self, i: int) -> None:
@@ -130,9 +126,10 @@ class ImageCloudPanel(QWidget):
         imgs = self._a.images
         active = imgs is not None and self._session.embeddings is imgs.embeddings
         self.show_button.setEnabled(not active)
-        self.back_button.setVisible(active and self.previous is not None)
-        if self.previous is not None:
-            self.back_button.setText(f"Back to {self.previous.name}")
+        previous = self._session.lender(OWNER)
+        self.back_button.setVisible(active and previous is not None)
+        if previous is not None:
+            self.back_button.setText(f"Back to {previous.name}")
 
     def _on_results_changed(self) -> None:
         imgs = self._a.images
@@ -144,8 +141,8 @@ class ImageCloudPanel(QWidget):
         else:
             es = imgs.embeddings
             shown = (
-                f"coloured by true label; {len(imgs.misclassified)} misclassified digits are marked. Click a point to load that digit "
-                "into the pad."
+                f"coloured by true label; {len(imgs.misclassified)} misclassified digits are marked. "
+                "Click a point to load that digit into the pad."
                 if self._session.embeddings is es
                 else "not shown now: press the button to see them in the cloud."
             )

@@ -162,7 +162,8 @@ class OnnxLayersPanel(QWidget):
             self.message.show_message("This model has no input made of plain numbers.")
             return
         c = self._m.choice
-        self._m.choice = c.replace(numbers=tuple((k, v) for k, v in c.numbers if k != spec.name) + ((spec.name, str(path)),))
+        others = tuple((k, v) for k, v in c.numbers if k != spec.name)
+        self._m.choice = c.replace(numbers=(*others, (spec.name, str(path))))
 
     def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         checked = []

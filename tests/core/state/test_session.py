@@ -105,3 +105,15 @@ def test_the_search_backend_choice_and_its_engines(glove_small):
     assert s.neighbours.chosen_backend() is stand_in  # a collection opened by itself answers every query
     s.set_embeddings(glove_small.subset(range(10)))
     assert s.neighbours.engines is None and len(seen) == 3
+
+
+def test_borrowing_the_active_set_and_giving_it_back(glove_small):
+    s = Session()
+    s.set_embeddings(glove_small)
+    digits, other = glove_small.subset(range(10)), glove_small.subset(range(20))
+    assert s.lender("digits") is None and not s.give_back("digits")
+    s.borrow("digits", digits)
+    s.borrow("digits", other)  # a second loan keeps the first lender
+    assert s.embeddings is other and s.lender("digits") is glove_small
+    assert s.give_back("digits") and s.embeddings is glove_small
+    assert s.lender("digits") is None and s.loans == ()
