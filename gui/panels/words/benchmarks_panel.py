@@ -126,7 +126,7 @@ class BenchmarksPanel(QWidget):
         self._run.setEnabled(False)
         self._cancel.setEnabled(True)
         self._runner.run("benchmark", factory, on_result=self._show_result, on_progress=self._on_progress,
-                         label=f"benchmark: {DATASETS[dataset]}")
+                         label=f"benchmark: {DATASETS[dataset]}", on_error=self._on_problem)
 
     def _on_progress(self, p: Progress) -> None:
         if p.fraction >= 0:
@@ -143,10 +143,14 @@ class BenchmarksPanel(QWidget):
         if kind == "benchmark":
             self._status.setText("Cancelled.")
 
+    def _on_problem(self, exc: BaseException) -> None:
+        """An expected problem (core's ExplorerError), shown here only; a bug goes to the error dialog."""
+        self._message.show_message(str(exc), "error")
+        self._status.setText("Failed.")
+
     def _on_job_failed(self, kind: str, exc: BaseException) -> None:
         if kind == "benchmark" and not isinstance(exc, Cancelled):
-            self._message.show_message(str(exc), "error")
-            self._status.setText("Failed.")
+            self._status.setText("Failed: see the error report.")  # the ErrorReporter shows it, once
 
     # -- results ---------------------------------------------------------------------------
     def _show_result(self, result: AnalogyResult | PairResult) -> None:
