@@ -6,6 +6,7 @@ most-frequent first), so "the N most frequent words" is ``rows[:N]``.
 from __future__ import annotations
 
 import bisect
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -58,6 +59,7 @@ class EmbeddingSet:
         self._unit: np.ndarray | None = None
         self._lower: dict[str, int] | None = None
         self._sorted: tuple[list[str], np.ndarray] | None = None
+        self._fingerprint: str | None = None
         self.is_lowercase = all(w == w.lower() for w in self.words[:2000])
 
     def _build_index(self) -> dict[str, int]:
@@ -99,6 +101,24 @@ class EmbeddingSet:
                 np.multiply(self.vectors[s : s + 65536], inv[s : s + 65536, None], out=unit[s : s + 65536])
             self._unit = unit
         return self._unit
+
+    def fingerprint(self) -> str:
+        """What the set holds, as 20 hex digits: its size and dtype, every word, every row's norm and a
+        spread sample of rows (the first and last 64 and 256 between). Computed once per set (about
+        16 ms for 400,000 words); the key of stored HNSW indexes, Milvus exports and projections."""
+        if self._fingerprint is None:
+            h = hashlib.sha1()
+            n = len(self)
+            h.update(f"{n}|{self.dim}|{self.vectors.dtype}".encode())
+            for s in range(0, n, 100000):  # in chunks: one join of every word would hold the GIL longer
+                h.update("\n".join(self.words[s : s + 100000]).encode("utf-8", "surrogatepass"))
+            h.update(np.ascontiguousarray(self.norms, dtype=np.float32).tobytes())
+            spread = np.linspace(0, max(n - 1, 0), 256).astype(np.int64)
+            sample = np.unique(np.concatenate([np.arange(min(n, 64)), spread, np.arange(max(n - 64, 0), n)])) \
+                if n else np.empty(0, np.int64)
+            h.update(np.ascontiguousarray(self.vectors[sample], dtype=np.float32).tobytes())
+            self._fingerprint = h.hexdigest()[:20]
+        return self._fingerprint
 
     # -- lookup -----------------------------------------------------------
     def _lower_index(self) -> dict[str, int]:

@@ -1,8 +1,8 @@
 """Cache of finished projections: an in-memory LRU plus .npz files in cache_dir()/projections.
 
 The key is (embedding-set fingerprint, point-set hash, method, resolved parameters).
-The fingerprint hashes the set's size, name, source, a sample of words and the
-first and last vectors, so a re-opened memmap of the same set hits the disk cache.
+The fingerprint (EmbeddingSet.fingerprint) hashes what the set holds: its size, every word,
+every norm and a sample of rows, so a re-opened memmap of the same set hits the disk cache.
 The fitted UMAP model lives only in memory: a layout read from disk places new
 words by its neighbours (see placement).
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import weakref
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
@@ -27,23 +26,11 @@ from .layout import Layout
 MEMORY_ENTRIES = 8
 _lock = threading.Lock()
 _memory: OrderedDict[str, Any] = OrderedDict()
-_fingerprints: weakref.WeakKeyDictionary[EmbeddingSet, str] = weakref.WeakKeyDictionary()
 
 
 def fingerprint(es: EmbeddingSet) -> str:
-    with _lock:
-        fp = _fingerprints.get(es)
-    if fp is not None:
-        return fp
-    h = hashlib.sha1()
-    h.update(f"{len(es)}|{es.dim}|{es.name}|{es.source}".encode())
-    h.update("\n".join(es.words[:200] + es.words[-200:]).encode("utf-8"))
-    h.update(np.ascontiguousarray(es.vectors[:64], dtype=np.float32).tobytes())
-    h.update(np.ascontiguousarray(es.vectors[-64:], dtype=np.float32).tobytes())
-    fp = h.hexdigest()[:20]
-    with _lock:
-        _fingerprints[es] = fp
-    return fp
+    """The set's :meth:`~core.embeddings.embedding_set.EmbeddingSet.fingerprint` (computed once per set)."""
+    return es.fingerprint()
 
 
 def key(es: EmbeddingSet, rows: np.ndarray, method: str, params: tuple) -> str:

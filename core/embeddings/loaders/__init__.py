@@ -12,8 +12,6 @@ cache, block by block, and memory-mapped from there: it opens with bounded memor
 from __future__ import annotations
 
 import gc
-import hashlib
-import os
 import shutil
 import sys
 import threading
@@ -24,6 +22,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from ...errors import FileFormatError, InputError
+from ...io import file_key
 from ...paths import cache_dir
 from ...progress import Job, Progress
 from .. import store
@@ -114,10 +113,9 @@ def read_raw(path: str | Path | Source, fmt: str | None = None, opts: LoadOption
 
 
 def cache_key(path: str | Path | Source, fmt: str, opts: LoadOptions, member: str | None = None) -> str:
+    """Which version of the file (and member) read with which format and options: the converted copy's key."""
     src = path if isinstance(path, Source) else describe(path, member)
-    st = os.stat(src.path)
-    ident = f"{Path(src.path).resolve()}|{src.member}|{st.st_size}|{st.st_mtime_ns}|{fmt}|{opts.key()}"
-    return hashlib.sha1(ident.encode()).hexdigest()[:16]
+    return file_key(src.path, src.member, fmt, opts.key())
 
 
 STREAM_BYTES = 512 << 20  # larger word2vec binary files are converted straight into the cache

@@ -19,8 +19,6 @@ import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-import numpy as np
-
 from ...io import atomic_folder, sha256_file
 from ...paths import cache_dir
 from ...progress import Job, Progress, scaled
@@ -36,17 +34,8 @@ TUNING_MARGIN = 0.01  # ef is chosen for target + margin on the tuning words, so
 
 
 def set_fingerprint(es: EmbeddingSet) -> str:
-    """What the set holds: its size, every word, every row's norm and a spread sample of rows."""
-    h = hashlib.sha1()
-    n = len(es)
-    h.update(f"{n}|{es.dim}|{es.vectors.dtype}".encode())
-    for s in range(0, n, 100000):
-        h.update("\n".join(es.words[s : s + 100000]).encode("utf-8", "surrogatepass"))
-    h.update(np.ascontiguousarray(es.norms, dtype=np.float32).tobytes())
-    sample = np.unique(np.concatenate([np.arange(min(n, 64)), np.linspace(0, max(n - 1, 0), 256).astype(np.int64),
-                                       np.arange(max(n - 64, 0), n)])) if n else np.empty(0, np.int64)
-    h.update(np.ascontiguousarray(es.vectors[sample], dtype=np.float32).tobytes())
-    return h.hexdigest()[:20]
+    """What the set holds (:meth:`EmbeddingSet.fingerprint`): the manifest's check of which version of the set."""
+    return es.fingerprint()
 
 
 def index_folder(es: EmbeddingSet) -> Path:

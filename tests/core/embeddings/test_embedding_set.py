@@ -130,3 +130,19 @@ def test_a_store_from_before_the_norms_change_is_updated_on_open(tmp_path):
     es = store.open_set(folder)
     assert np.array_equal(np.asarray(es.norms), np.linalg.norm(vecs, axis=1))
     assert json.loads((folder / "meta.json").read_text())["norms_version"] == store.NORMS_VERSION
+
+
+def test_the_fingerprint_follows_the_content_not_the_object():
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(1000)]
+    vectors = rng.normal(size=(1000, 8)).astype(np.float32)
+    es = EmbeddingSet(words, vectors, name="a")
+    fp = es.fingerprint()
+    assert len(fp) == 20 and es.fingerprint() is fp  # computed once
+    assert EmbeddingSet(list(words), vectors.copy(), name="renamed", source="elsewhere").fingerprint() == fp
+    other = vectors.copy()
+    other[500] *= 2  # a row outside the sample still changes its norm
+    assert EmbeddingSet(words, other).fingerprint() != fp
+    assert EmbeddingSet(words[:-1] + ["x"], vectors).fingerprint() != fp
+    assert EmbeddingSet(words, vectors.astype(np.float16)).fingerprint() != fp
+    assert EmbeddingSet([], np.empty((0, 8), np.float32)).fingerprint()
