@@ -32,7 +32,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from core.inference import registry
 from core.inference.runtime import default_threads
-from core.inference.trace import Settings, append, generate_steps, read_prompt
+from core.inference.sampling import Sampling
+from core.inference.trace import append, generate_steps, read_prompt
 from core.progress import run_sync
 
 PROMPT = "The old castle stood on a hill above the village, and every night the lights in its windows"  # 20 tokens
@@ -119,7 +120,7 @@ def core_figures(dec) -> dict:
     times = []
     for i in range(TRIALS):
         t = time.perf_counter()
-        render(logits, dec.tokenizer.readable, temperature=0.7 if i % 2 else 1.3, n=10)
+        render(logits, dec.tokenizer.readable, Sampling(temperature=0.7 if i % 2 else 1.3), n=10)
         times.append(time.perf_counter() - t)
     out["render_ms"] = median_ms(times)
     for precision in ("q4", "fp32"):
@@ -133,7 +134,7 @@ def core_figures(dec) -> dict:
         out[f"step_{precision}_ms"] = median_ms(times[2:])
         start = run_sync(read_prompt(dec, PROMPT, precision=precision))
         t = time.perf_counter()
-        done = run_sync(generate_steps(start, GENERATE, seed=0, settings=Settings(), stop_at_eos=False))
+        done = run_sync(generate_steps(start, GENERATE, Sampling(seed=0), stop_at_eos=False))
         out[f"tokens_per_s_{precision}"] = len(done.steps) / (time.perf_counter() - t)
     return out
 
@@ -225,7 +226,7 @@ def panel_figures() -> dict:
         rerender.append(min(ts for ts, v in painted if ts >= t0) - t0)
     model_calls = calls["n"]
     dec.extend = real_extend
-    m.temperature = 1.0
+    m.sampling = Sampling()
 
     beats: list[float] = []
     heartbeat = QTimer(interval=5, timerType=Qt.TimerType.PreciseTimer)

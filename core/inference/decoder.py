@@ -132,7 +132,8 @@ def detect_layout(sess: OnnxSession, config: dict, *, needs_past: bool = False) 
     kv_heads = head_dim = 0
     kv_dtype = np.float32
     if layers:
-        want = {f"{d}.{i}.{kv}" for i in range(layers) for d in ("past_key_values", "present") for kv in ("key", "value")}
+        want = {f"{d}.{i}.{kv}" for i in range(layers) for d in ("past_key_values", "present")
+                for kv in ("key", "value")}
         have = set(inputs) | set(outputs)
         missing = sorted(want - have)
         if past != list(range(layers)) or missing:

@@ -7,32 +7,31 @@
 
 ``generate`` draws each token with :func:`core.inference.sampling.draw` (seeded by the seed and
 the step number): the same seed gives the same text here, in ``main.py generate`` and in the
-window's Generate.
+window's Generate. Both take a :class:`Sampling` (``sampling=``) or its fields as keywords.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..progress import Job, Progress, run_sync
-from .language_model import LanguageModel, NextToken
+from .distribution import Distribution, render
+from .language_model import LanguageModel
+from .sampling import PLAIN, Sampling
 from .tokenizer import Token
-from .trace import Settings, Trace, append, generate_steps, read_prompt
-
-
-def _settings(sampling: dict) -> Settings:
-    return Settings(sampling.get("temperature", 1.0), sampling.get("top_k"), sampling.get("top_p"))
+from .trace import Trace, append, generate_steps, read_prompt
 
 
 @dataclass
 class Generation:
-    """Incremental decoding state: a :class:`Trace` and the :class:`NextToken` view of its last step."""
+    """Incremental decoding state: a :class:`Trace` and the :class:`Distribution` of its next token."""
 
     lm: LanguageModel
     prompt: str
-    sampling: dict
-    precision: str = "auto"  # requested: "auto" / "fp32" / "q4"; each NextToken says what answered
+    sampling: Sampling = PLAIN
+    precision: str = "auto"  # requested: "auto" / "fp32" / "q4"; each Distribution says what answered
+    n_top: int = 10
     trace: Trace | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -47,25 +46,24 @@ class Generation:
         return list(self.trace.appended)
 
     @property
-    def last(self) -> NextToken:
-        s = {"temperature": 1.0, "top_k": None, "top_p": None, "n_top": 10, **self.sampling}
-        return self.lm.distribution(self.tokens, self.trace.logits, None, s["temperature"], s["top_k"], s["top_p"],
-                                    s["n_top"], self.trace.answered)
+    def last(self) -> Distribution:
+        return render(self.trace.logits, self.lm.tokenizer.text, self.sampling, n=self.n_top,
+                      tokens=tuple(self.tokens), precision=self.trace.answered)
 
     @property
     def length(self) -> int:
         """Positions held in the cache."""
         return self.lm.cache_length(self.trace.cache)
 
-    def step(self, token_id: int) -> NextToken:
+    def step(self, token_id: int) -> Distribution:
         """Append one token; returns the distribution of the token after it (one cached pass)."""
-        self.trace = append(self.trace, [token_id], _settings(self.sampling))
+        self.trace = append(self.trace, [token_id], self.sampling)
         return self.last
 
     def sample(self, rng: np.random.Generator | None = None) -> int:
         """Draw the next token id from the current (filtered) distribution."""
         rng = rng or np.random.default_rng()
-        probs = _settings(self.sampling).probs(self.trace.logits)
+        probs = self.sampling.probs(self.trace.logits)
         return int(rng.choice(len(probs), p=probs))
 
     @property
@@ -77,29 +75,22 @@ class Generation:
         return self.trace.text
 
 
-def start(lm: LanguageModel, text: str, *, precision: str | None = None, **sampling) -> Generation:
-    """Run the prompt once; the returned :class:`Generation` then steps one token at a time."""
-    return Generation(lm, text, sampling, precision=precision or lm.precision)
+def start(lm: LanguageModel, text: str, *, precision: str | None = None, sampling: Sampling = PLAIN,
+          n_top: int = 10, **fields) -> Generation:
+    """Run the prompt once; the returned :class:`Generation` then steps one token at a time.
+    ``fields``: Sampling's fields as keywords (``temperature=0``)."""
+    return Generation(lm, text, replace(sampling, **fields), precision or lm.precision, n_top)
 
 
-def generate(
-    lm: LanguageModel,
-    text: str,
-    max_new_tokens: int = 20,
-    *,
-    temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    seed: int | None = None,
-    stop_at_eos: bool = True,
-    precision: str | None = None,
-) -> Job[str]:
-    """Sample a continuation token by token (a job); returns the generated text."""
+def generate(lm: LanguageModel, text: str, max_new_tokens: int = 20, *, sampling: Sampling | None = None,
+             stop_at_eos: bool = True, precision: str | None = None, **fields) -> Job[str]:
+    """Sample a continuation token by token (a job); returns the generated text. ``fields``: Sampling's
+    fields as keywords; with no seed given (neither ``sampling`` nor ``seed=``), a fresh one each call."""
+    if sampling is None and fields.get("seed") is None:
+        fields["seed"] = int(np.random.SeedSequence().entropy) & 0xFFFFFFFF
+    sampling = replace(sampling or PLAIN, **fields)
     trace = yield from read_prompt(lm, text, precision=precision or lm.precision)
-    if seed is None:  # a fresh seed each call
-        seed = int(np.random.SeedSequence().entropy) & 0xFFFFFFFF
-    job = generate_steps(trace, max_new_tokens, seed=seed,
-                         settings=Settings(temperature, top_k, top_p), stop_at_eos=stop_at_eos)
+    job = generate_steps(trace, max_new_tokens, sampling, stop_at_eos=stop_at_eos)
     while True:
         try:
             p = next(job)

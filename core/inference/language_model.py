@@ -20,39 +20,19 @@ A missing or corrupt 4-bit file means fp32 everywhere and a line in :attr:`notic
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ExplorerError, InputError
 from ..progress import Job, Progress
+from .distribution import Distribution, render
 from .model import OnnxModel
 from .precision import PRECISIONS
 from .runtime import OnnxSession, build_command, open_session
-from .sampling import log_softmax, sampling_probs
+from .sampling import PLAIN, Sampling, log_softmax
 from .tokenizer import Token, Tokenizer
-
-
-@dataclass(frozen=True)
-class Candidate:
-    id: int
-    text: str  # readable token text, e.g. " time"
-    logit: float
-    prob: float  # after temperature / top-k / top-p
-
-
-@dataclass(frozen=True)
-class NextToken:
-    """The model's view of what follows a text."""
-
-    tokens: list[Token]  # the prompt as the model saw it (start token first)
-    logits: np.ndarray  # (vocab,) raw logits at the last position
-    probs: np.ndarray  # (vocab,) after temperature / top-k / top-p, sums to 1
-    top: list[Candidate]  # highest ``probs`` first
-    hidden_states: np.ndarray | None = None  # (layers + 1, seq, width) when asked for
-    precision: str = "fp32"  # which files answered: "fp32" (model.onnx) or "q4" (model_q4.onnx)
-
 
 # "auto": full passes over fewer tokens than this use the 4-bit file. In fp32 arithmetic (the file is the same
 # on every CPU) it wins only on one-token passes: a cached step 14.7 ms vs fp32 22.0, a 2-token prompt
@@ -134,7 +114,7 @@ class LanguageModel(OnnxModel):
         self.tokenizer = Tokenizer(self.file("tokenizer"), bos_id=self.bos_id)
         self.base_precision: str = manifest.get("precision", "fp32")  # of the model's own file: "q4" installed
         self.precision = precision
-        self.last_precision: str | None = None  # "fp32" / "q4": the latest pass (per call: NextToken.precision)
+        self.last_precision: str | None = None  # "fp32" / "q4": the latest pass (per call: Distribution.precision)
         self._q4: dict[str, OnnxSession] | None = None
         self._q4_faithful = False
         self._q4_notice: str | None = None
@@ -267,36 +247,19 @@ class LanguageModel(OnnxModel):
         return cache[:, :, :, :, :length] if cache is not None and length > 0 else None
 
     # -- next-token distribution
-    def distribution(self, tokens, logits, hidden, temperature, top_k, top_p, n_top, precision="fp32") -> NextToken:
-        """A :class:`NextToken` from raw logits at the last position, with the sampling settings applied."""
-        probs = sampling_probs(logits, temperature=temperature, top_k=top_k, top_p=top_p)
-        order = np.argsort(-probs, kind="stable")[:n_top]
-        top = [
-            Candidate(int(i), self.tokenizer.text(int(i)), float(logits[i]), float(probs[i]))
-            for i in order
-            if probs[i] > 0
-        ]
-        return NextToken(tokens, np.asarray(logits, np.float32), probs, top, hidden, precision)
-
-    def next_token(
-        self,
-        text: str,
-        *,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        n_top: int = 10,
-        hidden_states: bool = False,
-        precision: str | None = None,
-    ) -> NextToken:
-        """Distribution of the token following ``text`` (start token put first).
+    def next_token(self, text: str, *, sampling: Sampling = PLAIN, n_top: int = 10, hidden_states: bool = False,
+                   precision: str | None = None, **fields) -> Distribution:
+        """Distribution of the token following ``text`` (start token put first); its bars' texts are
+        the tokens' own (" time"). ``fields``: Sampling's fields as keywords (``temperature=0.5``).
 
         ``precision`` overrides the model's choice for this call; hidden states are always fp32."""
+        sampling = replace(sampling, **fields) if fields else sampling
         tokens = self.tokenize(text)
         outs = ("logits", "hidden_states") if hidden_states else ("logits",)
         res, label = self.full_pass(np.array([[t.id for t in tokens]]), outs, precision or self.precision)
         hidden = res["hidden_states"][:, 0] if hidden_states else None
-        return self.distribution(tokens, res["logits"][0, -1], hidden, temperature, top_k, top_p, n_top, label)
+        return render(res["logits"][0, -1], self.tokenizer.text, sampling, n=n_top, tokens=tuple(tokens),
+                      precision=label, hidden_states=hidden)
 
     def hidden_states(self, text: str) -> tuple[list[Token], np.ndarray]:
         """Every layer's hidden state for every token: (layers + 1, seq, width)."""

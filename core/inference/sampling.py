@@ -1,9 +1,37 @@
-"""Turning logits into the probabilities the user sees: softmax, temperature, top-k, top-p."""
+"""Turning logits into the probabilities the user sees: softmax, temperature, top-k, top-p.
+
+One :class:`Sampling` value holds the settings everywhere: the window's ``session.language.sampling``,
+traces and generation (core.inference.trace, core.inference.generation) and the command line.
+
+    s = Sampling(temperature=0.7, top_k=40, seed=3)
+    probs = s.probs(logits)                    # what a draw picks from
+    token = draw(probs, s.seed, position)
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How the next token is drawn: temperature (0 = greedy), top-k and top-p (None = off), and the
+    seed of the draws (with the step number: the same seed gives the same text)."""
+
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
+    seed: int = 0
+
+    def probs(self, logits: np.ndarray) -> np.ndarray:
+        """The distribution a draw picks from (see :func:`sampling_probs`)."""
+        return sampling_probs(logits, temperature=self.temperature, top_k=self.top_k, top_p=self.top_p)
+
+
+PLAIN = Sampling()  # temperature 1, nothing cut, seed 0: the default argument wherever a Sampling is taken
 
 
 def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:

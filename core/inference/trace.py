@@ -8,7 +8,7 @@ numpy arrays nobody writes to), so a window can keep one while a worker computes
     trace = run_sync(read_prompt(decoder, "Once upon a"))    # chunked, cancellable between chunks
     trace = append(trace, [trace_top_id])                      # one cached pass
     trace = undo(trace)                                        # no model call: the cache is cut back
-    trace = run_sync(generate_steps(trace, 20, seed=0))        # Progress.payload: each new trace
+    trace = run_sync(generate_steps(trace, 20, Sampling(seed=0)))  # Progress.payload: each new trace
 
 Any decoder with this small interface works (:class:`Decoder`): the built SmolLM2
 (core.inference.language_model) and Optimum-layout folders (core.inference.decoder).
@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..progress import Job, Progress
-from .sampling import draw, log_softmax, sampling_probs
+from .sampling import PLAIN, Sampling, draw, log_softmax
 from .tokenizer import Token, Tokenizer
 
 CHUNK = 64  # prompt tokens per pass: a long paste is read in passes, cancellable between them
@@ -59,22 +59,13 @@ class Decoder(Protocol):
     def truncate(self, cache: Any, length: int) -> Any: ...
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Sampling settings: temperature (0 = greedy), top-k and top-p (None = off)."""
-
-    temperature: float = 1.0
-    top_k: int | None = None
-    top_p: float | None = None
-
-    def probs(self, logits: np.ndarray) -> np.ndarray:
-        return sampling_probs(logits, temperature=self.temperature, top_k=self.top_k, top_p=self.top_p)
+Settings = Sampling  # the older name, still imported by core/cli/models.py
 
 
 @dataclass(frozen=True, eq=False)
 class Step:
     token: Token
-    prob: float  # its probability under the settings when it was chosen
+    prob: float  # its probability under the sampling when it was chosen
     rank: int  # 1 = the most likely token then
     logits: np.ndarray = field(repr=False)  # the distribution it was chosen from (undo restores it)
 
@@ -163,9 +154,9 @@ def read_prompt(decoder: Decoder, text: str, *, precision: str = "auto", reuse: 
     return Trace(decoder, text, tuple(tokens), (), np.asarray(logits, np.float32), cache, precision, label, cut, note)
 
 
-def append(trace: Trace, ids: Sequence[int], settings: Settings = Settings()) -> Trace:
+def append(trace: Trace, ids: Sequence[int], sampling: Sampling = PLAIN) -> Trace:
     """Append tokens (one cached pass for all of them); each step records its probability under
-    ``settings`` and its rank in the distribution it came from."""
+    ``sampling`` and its rank in the distribution it came from."""
     dec = trace.decoder
     ids = [int(i) for i in ids]
     if not ids:
@@ -179,7 +170,7 @@ def append(trace: Trace, ids: Sequence[int], settings: Settings = Settings()) ->
     out, cache, label = dec.extend(ids, trace.cache, trace.precision)
     tok, steps, before = dec.tokenizer, list(trace.steps), trace.logits
     for i, tid in enumerate(ids):
-        p = settings.probs(before)
+        p = sampling.probs(before)
         steps.append(Step(Token(tid, tok.token(tid), tok.text(tid), -1, -1), float(p[tid]), rank_of(before, tid),
                           before))
         before = np.asarray(out[i], np.float32)
@@ -198,7 +189,7 @@ def undo(trace: Trace, n: int = 1) -> Trace:
 
 
 def settle(decoder: Decoder, trace: Trace | None, prompt: str, appended: Sequence[int], *, precision: str = "auto",
-           settings: Settings = Settings()) -> Job[Trace]:
+           sampling: Sampling = PLAIN) -> Job[Trace]:
     """The trace for ``prompt`` followed by ``appended``, from ``trace`` with as little work as can be."""
     appended = tuple(int(i) for i in appended)
     if trace is None or trace.decoder is not decoder or trace.precision != precision or trace.prompt != prompt:
@@ -207,18 +198,25 @@ def settle(decoder: Decoder, trace: Trace | None, prompt: str, appended: Sequenc
     same = 0
     while same < min(len(have), len(appended)) and have[same] == appended[same]:
         same += 1
-    return append(undo(trace, len(have) - same), appended[same:], settings)
+    return append(undo(trace, len(have) - same), appended[same:], sampling)
 
 
-def generate_steps(trace: Trace, n: int, *, seed: int = 0, settings: Settings = Settings(),
-                   stop_at_eos: bool = True) -> Job[Trace]:
-    """Sample ``n`` tokens one cached step at a time (each drawn with :func:`draw`, seeded by the
-    seed and its step number); ``Progress.payload`` is each new trace."""
+def generate_steps(trace: Trace, n: int, sampling: Sampling = PLAIN, *, stop_at_eos: bool = True,
+                   seed: int | None = None, settings: Sampling | None = None) -> Job[Trace]:
+    """Sample ``n`` tokens one cached step at a time (each drawn with :func:`draw`, seeded by
+    ``sampling.seed`` and its step number); ``Progress.payload`` is each new trace.
+
+    ``settings=`` and ``seed=`` are the older spelling (the sampling, and a seed put into it), kept
+    for core/cli/models.py."""
+    if settings is not None:
+        sampling = settings
+    if seed is not None:
+        sampling = replace(sampling, seed=int(seed))
     for i in range(int(n)):
-        tid = draw(settings.probs(trace.logits), seed, len(trace.steps))
+        tid = draw(sampling.probs(trace.logits), sampling.seed, len(trace.steps))
         if stop_at_eos and tid == trace.decoder.eos_id:
             name = trace.decoder.tokenizer.readable(tid)
             return replace(trace, stopped=f"stopped at the end-of-text token {name}")
-        trace = append(trace, [tid], settings)
+        trace = append(trace, [tid], sampling)
         yield Progress((i + 1) / n, trace.steps[-1].token.text, payload=trace)
     return trace

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..embeddings.directions import PRESET_PROBES, PRESETS
 from ..errors import InputError
+from ..inference.sampling import Sampling
 
 WORKSPACES: dict[str, str] = {  # name (--workspace NAME) -> title (the bar at the top of the window)
     "words": "Words",
@@ -67,12 +68,13 @@ EXAMPLES: dict[str, Example] = {e.name: e for e in [
             "A language model turns a text into probabilities over all 49,152 tokens it knows; ' time' wins "
             "because fairy tales start that way.",
             "The bars: ' time' first. Click it to append it and see what comes next.",
-            "next_word", "next_word_bars", (("language.prompt", "Once upon a"), ("language.temperature", 1.0))),
+            "next_word", "next_word_bars", (("language.prompt", "Once upon a"), ("language.sampling", Sampling()))),
     Example("temperature", "Temperature", "language",
             "Sampling divides the scores by a temperature before the softmax: below 1 the favourite takes "
             "almost everything, above 1 unlikely words get a chance.",
             "Drag the temperature slider and watch the bars sharpen or flatten.",
-            "next_word", "temperature", (("language.prompt", "Once upon a"), ("language.temperature", 1.6))),
+            "next_word", "temperature",
+            (("language.prompt", "Once upon a"), ("language.sampling", Sampling(temperature=1.6)))),
     Example("capital_france", "“The capital of France is” in the logit lens", "language",
             "Reading every layer's hidden state through the output layer shows where the answer forms: "
             "' Paris' appears only in the top layers.",

@@ -29,6 +29,7 @@ from ..inference.any_model import InputChoice, TensorValues
 from ..inference.digit_embeddings import ImageSet, Nearest
 from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
 from ..inference.onnx_worker import Listing
+from ..inference.sampling import Sampling
 from ..projections.layout import Layout
 from ..release import release_later
 from .language_views import Activity, ContextualState, LensState, SearchState
@@ -200,15 +201,12 @@ class LanguageModelState:
     prompt: str = ""
     appended: tuple[int, ...] = ()  # token ids after the prompt (bar clicks, Sample, Generate); Undo drops one
     generating: int = 0  # tokens still to sample (Sample: 1, Generate: N); set 0 to stop
-    seed: int = 0
-    temperature: float = 1.0
-    top_k: int = 0  # 0 = off
-    top_p: float = 1.0  # 1 = off
+    sampling: Sampling = Sampling()  # temperature, top-k, top-p and seed; replaced whole
     n_top: int = 10
     show_logits: bool = False  # bars show logits (before the softmax) instead of probabilities
     info: ModelInfo | None = None
     trace: Trace | None = None  # the prompt and the appended tokens as read, with their key/value cache
-    view: Distribution | None = None  # trace's next token under the settings (re-rendered without the model)
+    view: Distribution | None = None  # trace's next token under `sampling` (re-rendered without the model)
     activity: Activity | None = None
     problem: str = ""  # an expected problem (model not built, prompt unreadable), shown inline
     masked: MaskedWordState = field(default_factory=MaskedWordState)

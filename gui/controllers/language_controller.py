@@ -6,9 +6,9 @@ in step with the trace and the sampling settings.
 * A new prompt is read off the GUI thread in chunks, reusing what the last read shares with it at
   the start (typing at the end costs a position or two); a paste can be cancelled between chunks.
 * ``appended`` growing is one cached pass; shrinking (Undo) cuts the cache back on the GUI thread,
-  no model call. ``generating`` > 0 samples that many tokens with ``seed`` (0 stops).
-* Temperature, top-k, top-p and the number of bars re-render the bars from the logits at hand
-  (a few ms, on the GUI thread): no model call.
+  no model call. ``generating`` > 0 samples that many tokens with ``sampling.seed`` (0 stops).
+* The sampling and the number of bars re-render the bars from the logits at hand (a few ms, on the
+  GUI thread): no model call.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject
 from core.errors import ExplorerError
 from core.inference import registry
 from core.inference.distribution import render
-from core.inference.trace import Settings, Trace, generate_steps, settle, undo
+from core.inference.trace import Trace, generate_steps, settle, undo
 from core.progress import Job, Progress
 from core.state.session import Activity, ModelInfo, Session
 from gui.controllers.debounce import Debouncer
@@ -55,15 +55,11 @@ class LanguageController(QObject):
         ev = m.events
         for signal in (ev.active, ev.model_path, ev.precision, ev.prompt, ev.appended, ev.generating):
             bind(self, signal, self.request)
-        for signal in (ev.temperature, ev.top_k, ev.top_p, ev.n_top, ev.trace):
+        for signal in (ev.sampling, ev.n_top, ev.trace):
             bind(self, signal, self._render)
         bind(self, runner.cancelled, self._on_cancelled)
         bind(self, runner.finished, self._on_finished)
         self.request()
-
-    def settings(self) -> Settings:
-        m = self._m
-        return Settings(max(float(m.temperature), 0.0), m.top_k or None, m.top_p if m.top_p < 1 else None)
 
     # -- reconciling the trace with the inputs ------------------------------------------------
     def _request(self) -> None:
@@ -93,8 +89,8 @@ class LanguageController(QObject):
             m.trace = undo(t, len(t.appended) - len(m.appended))
             m.problem = ""
             return
-        prompt, appended, precision, settings = m.prompt, m.appended, m.precision, self.settings()
-        self._start("read", lambda: settle(dec, t, prompt, appended, precision=precision, settings=settings),
+        prompt, appended, precision, sampling = m.prompt, m.appended, m.precision, m.sampling
+        self._start("read", lambda: settle(dec, t, prompt, appended, precision=precision, sampling=sampling),
                     self._on_trace, "reading the prompt", on_progress=self._on_progress)
 
     def _start(self, job: str, factory, on_result, label: str, on_progress=None) -> None:
@@ -110,7 +106,7 @@ class LanguageController(QObject):
 
     def _start_generating(self, t: Trace) -> None:
         m = self._m
-        n, seed, settings, first = m.generating, m.seed, self.settings(), len(t.steps)
+        n, sampling, first = m.generating, m.sampling, len(t.steps)
 
         def progress(p: Progress) -> None:
             tr = p.payload
@@ -118,7 +114,7 @@ class LanguageController(QObject):
             m.appended = tr.appended
             m.activity = Activity(f"generated {len(tr.steps) - first} of {n}", p.fraction)
 
-        self._start("generate", lambda: generate_steps(t, n, seed=seed, settings=settings), self._on_generated,
+        self._start("generate", lambda: generate_steps(t, n, sampling), self._on_generated,
                     f"generating {n} token{'s' * (n != 1)}", on_progress=progress)
 
     # -- results ------------------------------------------------------------------------------
@@ -170,6 +166,4 @@ class LanguageController(QObject):
         if t is None:
             m.view = None
             return
-        s = self.settings()
-        m.view = render(t.logits, t.decoder.tokenizer.readable, temperature=s.temperature, top_k=s.top_k,
-                        top_p=s.top_p, n=m.n_top)
+        m.view = render(t.logits, t.decoder.tokenizer.readable, m.sampling, n=m.n_top)

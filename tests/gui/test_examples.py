@@ -37,8 +37,8 @@ def shows(name: str, s: Session) -> bool:
         return lk is not None and lk.query == "tower" and len(lk.neighbours) == s.neighbours.k
     if name in ("once_upon", "temperature"):
         v = lang.view
-        return v is not None and lang.current and v.top.text.replace("\u2423", " ").strip() == "time" \
-            and (name == "once_upon" or v.temperature == pytest.approx(1.6))
+        return v is not None and lang.current and v.top[0].text.replace("\u2423", " ").strip() == "time" \
+            and (name == "once_upon" or v.sampling.temperature == pytest.approx(1.6))
     if name == "capital_france":
         lens = lang.lens.lens
         return lens is not None and lens.tokenizer.text(int(lens.top_ids[-1, -1])).strip() == "Paris"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import random
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qdebounced, signals_blocked
 
+from core.inference.distribution import Bar
+from core.inference.precision import PRECISION_LABELS, PRECISIONS
 from core.state.session import Session
 from gui.controllers.language_controller import KIND
 from gui.lifetime import bind
@@ -36,7 +39,6 @@ from gui.task_runner import TaskRunner
 from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.inline_message import InlineMessage
 
-PRECISIONS = {"auto": "auto", "fp32": "fp32", "q4": "4-bit"}
 TYPING_MS = 40
 
 
@@ -52,6 +54,18 @@ def percent(p: float) -> str:
     return f"{p:.0%}" if p >= 0.1 else f"{p:.1%}" if p >= 0.01 else f"{p:.2%}" if p >= 0.0001 else "<0.01%"
 
 
+def bar_row(b: Bar, logit_range: tuple[float, float] | None) -> BarRow:
+    """One bar: its probability, or (given the range of the logits shown) its logit."""
+    if logit_range is not None:
+        lo, hi = logit_range
+        frac, value = (b.logit - lo) / (hi - lo), f"{b.logit:.2f}"
+    else:
+        frac, value = b.prob, f"{b.prob:.3f}" + ("" if b.kept else " (cut)")
+    tip = (f"{b.text} (id {b.id}): probability {b.prob:.4f} with the sampling, {b.raw_prob:.4f} plain softmax; "
+           f"logit {b.logit:.3f}" + ("" if b.kept else "; cut by top-k / top-p") + ". Click to append.")
+    return BarRow(b.id, b.text, frac, value, f"id {b.id}", b.kept, tip)
+
+
 class NextWordPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,7 +77,7 @@ class NextWordPanel(QWidget):
         self.notice = ElidedLabel(object_name="model_notice")  # a precision fallback and why: one line
         self.precision = QComboBox(toolTip="which ONNX files answer: fp32 (exact), the 4-bit files (faster on short "
                                            "passes), or auto (4-bit for cached steps when it is faithful)")
-        for key, text in PRECISIONS.items():
+        for key, text in PRECISION_LABELS.items():
             self.precision.addItem(text, key)
         self.prompt = QPlainTextEdit(placeholderText="Type a prompt, e.g. Once upon a")
         self.prompt.setObjectName("prompt")
@@ -123,8 +137,8 @@ class NextWordPanel(QWidget):
         self.undo.clicked.connect(lambda: setattr(m, "appended", m.appended[:-1]))
         self.sample.clicked.connect(lambda: setattr(m, "generating", 1))
         self.generate.clicked.connect(lambda: setattr(m, "generating", 0 if m.generating else self.count.value()))
-        self.seed.valueChanged.connect(lambda v: setattr(m, "seed", v))
-        self.new_seed.clicked.connect(lambda: setattr(m, "seed", random.randrange(1_000_000)))
+        self.seed.valueChanged.connect(self._set_seed)
+        self.new_seed.clicked.connect(lambda: self._set_seed(random.randrange(1_000_000)))
         self.cancel.clicked.connect(self._cancel)
 
         ev = m.events
@@ -136,7 +150,7 @@ class NextWordPanel(QWidget):
         bind(self, ev.show_logits, self._on_view_changed)
         for signal in (ev.prompt, ev.precision, ev.appended, ev.generating):
             bind(self, signal, self._on_state_changed)
-        bind(self, ev.seed, self._on_seed_changed)
+        bind(self, ev.sampling, self._on_seed_changed)
         bind(self, ev.activity, lambda: self.busy.set_activity(m.activity))
         bind(self, ev.problem, self._on_note_changed)
         self._on_prompt_changed()
@@ -169,6 +183,9 @@ class NextWordPanel(QWidget):
         if m.current:
             m.appended = (*m.appended, token_id)
 
+    def _set_seed(self, seed: int) -> None:
+        self._model.sampling = replace(self._model.sampling, seed=seed)
+
     def _cancel(self) -> None:
         if self._model.generating:
             self._model.generating = 0
@@ -187,7 +204,7 @@ class NextWordPanel(QWidget):
 
     def _on_info_changed(self) -> None:
         info = self._model.info
-        offered = info.precisions if info is not None else tuple(PRECISIONS)
+        offered = info.precisions if info is not None else PRECISIONS
         for i in range(self.precision.count()):
             key = self.precision.itemData(i)
             self.precision.model().item(i).setEnabled(key in offered or key == "auto")
@@ -225,12 +242,7 @@ class NextWordPanel(QWidget):
             logits = [b.logit for b in view.bars]
             hi, lo = max(logits, default=0.0), min(logits, default=0.0)
             lo -= 0.15 * (hi - lo) or 1.0
-            for b in view.bars:
-                frac = (b.logit - lo) / (hi - lo) if m.show_logits else b.prob
-                value = f"{b.logit:.2f}" if m.show_logits else f"{b.prob:.3f}" + ("" if b.kept else " (cut)")
-                tip = (f"{b.text} (id {b.id}): probability {b.prob:.4f} with the settings, {b.raw_prob:.4f} plain "
-                       f"softmax; logit {b.logit:.3f}" + ("" if b.kept else "; cut by top-k / top-p") + ". Click to append.")
-                rows.append(BarRow(b.id, b.text, frac, value, f"id {b.id}", b.kept, tip))
+            rows = [bar_row(b, (lo, hi) if m.show_logits else None) for b in view.bars]
             kind = "logits (before the softmax; bars from the lowest shown)" if m.show_logits else "probabilities"
             self.header.setText(f"<b>Next token</b>: top {len(rows)} of {view.vocab:,} · {kind}")
             self.footer.setText(
@@ -254,7 +266,7 @@ class NextWordPanel(QWidget):
 
     def _on_seed_changed(self) -> None:
         with signals_blocked(self.seed):
-            self.seed.setValue(self._model.seed)
+            self.seed.setValue(self._model.sampling.seed)
 
     def _on_note_changed(self) -> None:
         m, t, info = self._model, self._model.trace, self._model.info

@@ -1,9 +1,11 @@
-"""The sampling settings of ``session.language``: temperature (a log-scale slider, 0.05 to 5), top-k,
-top-p, how many bars, and probabilities (after the softmax) or logits (before it). Changing them
-re-renders the bars from the logits at hand: no model call."""
+"""The sampling of ``session.language``: temperature (a log-scale slider, 0.05 to 5), top-k, top-p
+(each change replaces ``language.sampling`` whole), how many bars, and probabilities (after the
+softmax) or logits (before it). Changing them re-renders the bars from the logits at hand: no model
+call."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -74,36 +76,32 @@ class SamplingControls(QWidget):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
 
-        self.temperature.valueChanged.connect(lambda v: setattr(model, "temperature", slider_to_temperature(v)))
-        self.top_k.valueChanged.connect(lambda v: setattr(model, "top_k", v))
-        self.top_p.valueChanged.connect(lambda v: setattr(model, "top_p", round(v, 2)))
+        self.temperature.valueChanged.connect(lambda v: self._set(temperature=slider_to_temperature(v)))
+        self.top_k.valueChanged.connect(lambda v: self._set(top_k=v or None))  # 0: off
+        self.top_p.valueChanged.connect(lambda v: self._set(top_p=round(v, 2) if v < 1 else None))  # 1: off
         self.n_top.valueChanged.connect(lambda v: setattr(model, "n_top", v))
         self.logits.toggled.connect(lambda on: setattr(model, "show_logits", on))
         ev = model.events
-        bind(self, ev.temperature, self._on_temperature_changed)
-        bind(self, ev.top_k, self._on_top_k_changed)
-        bind(self, ev.top_p, self._on_top_p_changed)
+        bind(self, ev.sampling, self._on_sampling_changed)
         bind(self, ev.n_top, self._on_n_top_changed)
         bind(self, ev.show_logits, self._on_show_logits_changed)
-        self._on_temperature_changed()
-        self._on_top_k_changed()
-        self._on_top_p_changed()
+        self._on_sampling_changed()
         self._on_n_top_changed()
         self._on_show_logits_changed()
 
-    def _on_temperature_changed(self) -> None:
+    def _set(self, **fields) -> None:
+        self._model.sampling = replace(self._model.sampling, **fields)
+
+    def _on_sampling_changed(self) -> None:
+        s = self._model.sampling
         with signals_blocked(self.temperature):
-            self.temperature.setValue(temperature_to_slider(self._model.temperature))
-        self.temperature_value.setText(f"T {self._model.temperature:.2f}")
-
-    def _on_top_k_changed(self) -> None:
+            self.temperature.setValue(temperature_to_slider(s.temperature))
+        self.temperature_value.setText(f"T {s.temperature:.2f}")
         with signals_blocked(self.top_k):
-            self.top_k.setValue(self._model.top_k)
-
-    def _on_top_p_changed(self) -> None:
+            self.top_k.setValue(s.top_k or 0)
         with signals_blocked(self.top_p):
-            self.top_p.setValue(self._model.top_p)
-        self.top_p.setSuffix("  (off)" if self._model.top_p >= 1 else "")
+            self.top_p.setValue(1.0 if s.top_p is None else s.top_p)
+        self.top_p.setSuffix("  (off)" if s.top_p is None else "")
 
     def _on_n_top_changed(self) -> None:
         with signals_blocked(self.n_top):

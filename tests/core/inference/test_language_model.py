@@ -9,8 +9,9 @@ import pytest
 from core.errors import ModelCorruptError, ModelMissingError
 from core.inference import registry
 from core.inference.generation import generate, start
-from core.inference.language_model import LanguageModel, log_softmax, sampling_probs
+from core.inference.language_model import LanguageModel
 from core.inference.runtime import load_manifest
+from core.inference.sampling import log_softmax, sampling_probs
 from core.progress import run_sync
 from tests.models.helpers import built, reference
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from core.inference import registry
+from core.inference.distribution import render
 from core.inference.generation import start
 from core.inference.language_model import Q4_MAX_PROMPT, LanguageModel, q4_manifest
 from core.inference.runtime import load_manifest
@@ -55,7 +56,7 @@ def test_q4_cached_steps_follow_fp32_greedy(lm):
         assert gq.step(tid).precision == "q4" and gf.step(tid).precision == "fp32"
         # cached steps agree on top-1 ~90% of the time (quantized.json), so only ask for the top 5
         assert gf.last.top[0].id in [
-            c.id for c in lm.distribution(gq.tokens, gq.last.logits, None, 1.0, None, None, 5).top
+            c.id for c in render(gq.last.logits, lm.tokenizer.text, n=5).top
         ]
 
 

@@ -10,8 +10,8 @@ from core.errors import InputError
 from core.inference import registry
 from core.inference.decoder import OptimumDecoder
 from core.inference.distribution import render
-from core.inference.sampling import log_softmax
-from core.inference.trace import Settings, append, generate_steps, read_prompt, settle, undo
+from core.inference.sampling import Sampling, log_softmax
+from core.inference.trace import append, generate_steps, read_prompt, settle, undo
 from core.progress import run_sync
 from tests.models.helpers import built
 
@@ -47,20 +47,20 @@ def test_once_upon_a_time_and_the_temperature(lm):
     assert t.answered == "fp32"
     label = lm.tokenizer.readable
     base = render(t.logits, label)
-    assert base.top.text == "\u2423time" and base.top.prob == pytest.approx(0.347, abs=0.01)
+    assert base.top[0].text == "\u2423time" and base.top[0].prob == pytest.approx(0.347, abs=0.01)
     assert base.rest == pytest.approx(1 - sum(b.prob for b in base.bars))
     p = np.exp(log_softmax(t.logits))
     assert base.entropy == pytest.approx(float(-(p * np.log2(p)).sum()), rel=1e-6)
-    cold, hot = render(t.logits, label, temperature=0.3), render(t.logits, label, temperature=3.0)
-    assert cold.top.text == hot.top.text == "\u2423time"
-    assert cold.top.prob > 0.95 and hot.top.prob < 0.02
+    cold, hot = render(t.logits, label, Sampling(temperature=0.3)), render(t.logits, label, Sampling(temperature=3.0))
+    assert cold.top[0].text == hot.top[0].text == "\u2423time"
+    assert cold.top[0].prob > 0.95 and hot.top[0].prob < 0.02
     assert cold.entropy < base.entropy < hot.entropy
     assert [b.logit for b in cold.bars] == [b.logit for b in base.bars]  # the same logits, another view
-    cut = render(t.logits, label, top_k=3, n=6)
+    cut = render(t.logits, label, Sampling(top_k=3), n=6)
     assert [b.kept for b in cut.bars] == [True] * 3 + [False] * 3
     assert sum(b.prob for b in cut.bars) == pytest.approx(1.0) and cut.rest == pytest.approx(0.0, abs=1e-12)
     assert cut.bars[3].prob == 0 and cut.bars[3].raw_prob > 0
-    nucleus = render(t.logits, label, top_p=0.5)
+    nucleus = render(t.logits, label, Sampling(top_p=0.5))
     assert nucleus.kept == sum(b.kept for b in nucleus.bars) and nucleus.kept < 10
 
 
@@ -110,21 +110,21 @@ def test_settle_moves_between_states(lm):
 
 def test_generate_is_seeded_and_greedy_is_the_top_bar(lm):
     t = _read(lm, "Once upon a")
-    one = run_sync(generate_steps(t, 6, seed=7))
-    two = run_sync(generate_steps(t, 6, seed=7))
+    one = run_sync(generate_steps(t, 6, Sampling(seed=7)))
+    two = run_sync(generate_steps(t, 6, Sampling(seed=7)))
     assert one.appended == two.appended and one.generated_text == two.generated_text
-    other = run_sync(generate_steps(t, 6, seed=8))
+    other = run_sync(generate_steps(t, 6, Sampling(seed=8)))
     assert other.appended != one.appended
-    greedy = run_sync(generate_steps(t, 5, settings=Settings(temperature=0)))
+    greedy = run_sync(generate_steps(t, 5, Sampling(temperature=0)))
     top = t
     for _ in range(5):
-        top = append(top, [render(top.logits, str).top.id])
+        top = append(top, [render(top.logits, str).top[0].id])
     assert greedy.appended == top.appended
     assert greedy.generated_text.startswith(" time")
     # N draws one at a time (Sample pressed N times) are Generate N
     stepwise = t
     for _ in range(6):
-        stepwise = run_sync(generate_steps(stepwise, 1, seed=7))
+        stepwise = run_sync(generate_steps(stepwise, 1, Sampling(seed=7)))
     assert stepwise.appended == one.appended
 
 

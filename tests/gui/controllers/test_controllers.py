@@ -88,7 +88,7 @@ def test_the_language_controller_without_panels(qtbot, session, runner, controll
     assert m.trace is None and not runner.is_running()  # nothing opens before a panel is drawn (or asked)
     m.active = True
     qtbot.waitUntil(lambda: m.current and m.view is not None, timeout=30000)
-    first = m.view.top.id
+    first = m.view.top[0].id
     m.appended = (first, 5)
     qtbot.waitUntil(lambda: m.current, timeout=30000)
     assert m.trace.appended == (first, 5) and m.trace.steps[0].rank == 1
@@ -97,4 +97,4 @@ def test_the_language_controller_without_panels(qtbot, session, runner, controll
     assert m.trace.precision == "fp32" and m.trace.appended == (first, 5)
     m.appended = (first,)
     qtbot.waitUntil(lambda: m.current, timeout=1000)
-    assert m.view.bars[0].id == m.view.top.id and m.trace.length == len(m.trace.tokens) + 1
+    assert m.view.bars[0].id == m.view.top[0].id and m.trace.length == len(m.trace.tokens) + 1

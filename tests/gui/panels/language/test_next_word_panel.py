@@ -3,10 +3,13 @@ typing, the sampling controls (re-rendered with no model call), clicking a bar, 
 Generate with a seed, Stop and Cancel; bad input shown inline."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import Qt
 
 from core.inference import registry
+from core.inference.sampling import Sampling
 from core.inference.trace import generate_steps, undo
 from core.progress import run_sync
 from gui.panels.language.next_word_panel import NextWordPanel
@@ -68,7 +71,7 @@ def test_once_upon_a_shows_time_and_the_settings_rerender_without_the_model(
     runner.started.connect(lambda kind, label: started.append(kind))
     trace = session.language.trace
     panel.controls.temperature.setValue(temperature_to_slider(0.3))
-    assert session.language.temperature == pytest.approx(0.3, abs=0.005)
+    assert session.language.sampling.temperature == pytest.approx(0.3, abs=0.005)
     cold = panel.bars.rows()[0]
     assert cold.text == TIME and float(cold.value) > 0.95
     panel.controls.temperature.setValue(temperature_to_slider(3.0))
@@ -108,7 +111,7 @@ def test_generate_is_seeded_stops_and_greedy_is_the_top_bar(lm_built, qtbot, sho
     m = session.language
     panel = show(NextWordPanel)
     _type(qtbot, panel, session, "Once upon a")
-    m.seed = 5
+    m.sampling = Sampling(seed=5)
     assert panel.seed.value() == 5
     panel.count.setValue(6)
     qtbot.mouseClick(panel.generate, Qt.MouseButton.LeftButton)
@@ -116,7 +119,7 @@ def test_generate_is_seeded_stops_and_greedy_is_the_top_bar(lm_built, qtbot, sho
     qtbot.waitUntil(lambda: m.generating == 0 and m.activity is None, timeout=60000)
     first = m.trace.generated_text
     assert len(m.appended) == 6 and panel.generate.text() == "Generate"
-    assert run_sync(generate_steps(undo(m.trace, 6), 6, seed=5)).generated_text == first  # the core's draws
+    assert run_sync(generate_steps(undo(m.trace, 6), 6, Sampling(seed=5))).generated_text == first  # the core's draws
     m.appended = ()
     wait_current(qtbot, session)
     for _ in range(6):  # Sample pressed six times: the same draws
@@ -124,7 +127,7 @@ def test_generate_is_seeded_stops_and_greedy_is_the_top_bar(lm_built, qtbot, sho
         wait_current(qtbot, session)
     assert m.trace.generated_text == first
     # greedy (temperature 0) is taking the top bar again and again
-    m.appended, m.temperature = (), 0.0
+    m.appended, m.sampling = (), replace(m.sampling, temperature=0.0)
     wait_current(qtbot, session)
     m.generating = 4
     qtbot.waitUntil(lambda: m.generating == 0 and m.activity is None, timeout=60000)
@@ -136,7 +139,7 @@ def test_generate_is_seeded_stops_and_greedy_is_the_top_bar(lm_built, qtbot, sho
         wait_current(qtbot, session)
     assert m.appended == greedy
     # Stop ends a long generation where it is
-    m.temperature = 1.0
+    m.sampling = replace(m.sampling, temperature=1.0)
     panel.count.setValue(300)
     qtbot.mouseClick(panel.generate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(m.appended) >= 7, timeout=60000)
@@ -163,7 +166,8 @@ def test_a_long_paste_is_read_off_the_gui_thread_and_can_be_cancelled(lm_built, 
     m = session.language
     panel = show(NextWordPanel)
     qtbot.waitUntil(lambda: m.current, timeout=60000)
-    text = ("The history of the city begins in the early middle ages, when farmers settled by the river. " * 120)[:10000]
+    text = ("The history of the city begins in the early middle ages, when farmers settled by the river. "
+            * 120)[:10000]
     panel.prompt.setPlainText(text)
     qtbot.waitUntil(lambda: m.activity is not None and m.activity.fraction > 0, timeout=60000)
     qtbot.waitUntil(lambda: panel.progress.isVisible() and panel.cancel.isVisible(), timeout=1000)
@@ -185,7 +189,7 @@ def test_the_tiny_optimum_decoder_opens_and_cuts_a_long_prompt(qtbot, show, sess
     _type(qtbot, panel, session, "Once upon a time there was a king. " * 300, paste=True)
     assert m.trace.cut > 0 and "reads at most 64" in panel.note.plain and panel.note.kind == "info"
     room = 64 - m.trace.length
-    m.temperature = 0.05  # the tiny model's likeliest token is not its end-of-text token
+    m.sampling = replace(m.sampling, temperature=0.05)  # the tiny model's likeliest token is not its end-of-text token
     panel.count.setValue(room + 5)
     qtbot.mouseClick(panel.generate, Qt.MouseButton.LeftButton)  # past the context: stops with a message
     qtbot.waitUntil(lambda: m.generating == 0 and m.activity is None, timeout=30000)
