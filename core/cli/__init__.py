@@ -8,22 +8,29 @@ Commands share one parser and one error policy (:func:`run`):
 * a bug prints its traceback and exits 1;
 * Ctrl-C exits 130, a closed pipe (``| head``) exits 0.
 
-Word commands are in words.py (their --backend options in backends.py), index commands in
-search.py, model commands in models.py, ``train`` in training.py, ``lens``, ``contextual`` and
-``search`` in inside.py; ``models build`` runs the build scripts through a callable main.py
-passes in, since core never imports them.
+Each command lives in the module named after it (``neighbours`` in neighbours.py, ``index
+build|info`` in index.py, ``models build|list|verify`` in models.py, ...), which has
+``add_subcommands(sub)``; :data:`COMMANDS` lists them in the order ``--help`` shows them. Options
+several commands share are in common.py (output, progress, runtime), embedding_options.py
+(``--embeddings``) and backends.py (``--backend``). ``models build`` runs the build scripts
+through a callable main.py passes in, since core never imports them.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 
 from ..errors import ExplorerError
 from ..state.examples import EXAMPLES, WORKSPACES
 from ..state.startup import prepare_folders
-from . import inside, models, search, training, words
 from .common import BuildModels
+from .embedding_options import add_member_arg
+
+# every command's module (core/cli/<name>.py), in the order --help lists them
+COMMANDS = ("neighbours", "calc", "evaluate", "convert", "index", "next", "generate", "mask", "encode", "digit",
+            "layers", "models", "train", "lens", "contextual", "search")
 
 
 def build_parser(*, build_models: BuildModels | None = None) -> argparse.ArgumentParser:
@@ -33,7 +40,7 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
         description="See embeddings and language models at work. With no command, opens the window.")
     parser.add_argument("--embeddings", metavar="FILE", help="open this embedding file instead of the bundled GloVe")
     parser.add_argument("--format", dest="in_format", help="format of --embeddings (default: guess)")
-    words.add_member_arg(parser)
+    add_member_arg(parser)
     parser.add_argument("--query", metavar="WORD", help="look up this word at start")
     parser.add_argument("--expr", metavar="EXPR", help="evaluate this word-arithmetic expression at start")
     parser.add_argument("--panel", metavar="NAME", help="raise this dock (e.g. neighbours, calculator) at start")
@@ -45,11 +52,8 @@ def build_parser(*, build_models: BuildModels | None = None) -> argparse.Argumen
                         help="wait until background work is done, save a PNG of the window and exit")
     parser.add_argument("--selftest", action="store_true", help="open the window offscreen, check it, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    words.add_subcommands(sub)
-    search.add_subcommands(sub)
-    models.add_subcommands(sub)
-    training.add_subcommands(sub)
-    inside.add_subcommands(sub)
+    for name in COMMANDS:
+        importlib.import_module(f".{name}", __package__).add_subcommands(sub)
     parser.set_defaults(build_models=build_models)
     return parser
 

@@ -3,19 +3,12 @@ traceback); a bug is a traceback and exit 1. Run as a user would, in a subproces
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from core.cli import build_parser, run
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def cli(*args):
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+from .conftest import cli
 
 
 @pytest.mark.parametrize("argv, says", [
@@ -25,7 +18,7 @@ def cli(*args):
     (["neighbours", "king", "--embeddings", "no/such/file.txt"], "no/such/file.txt"),
 ])
 def test_user_mistakes_exit_2_with_one_line(argv, says):
-    r = cli(*argv)
+    r = cli(*argv, ok=False)
     assert r.returncode == 2, r.stderr
     assert r.stdout == ""
     assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1, r.stderr

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from core.embeddings.exporters import write_word2vec_text
 from core.progress import run_sync
 
-ROOT = Path(__file__).resolve().parents[3]
+from .conftest import cli as run_cli
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +25,8 @@ def env(tmp_path_factory, glove_small):
 
 
 def cli(env, *args, ok=True):
-    r = subprocess.run([sys.executable, "main.py", *args, "--embeddings", env["words"]], cwd=ROOT,
-                       capture_output=True, text=True, timeout=600, env=env["env"])
-    if ok:
-        assert r.returncode == 0, r.stderr[-2000:]
-    return r
+    """A command on the 3,000-word set, in the test's data folder."""
+    return run_cli(*args, "--embeddings", env["words"], ok=ok, env=env["env"])
 
 
 def top(data):

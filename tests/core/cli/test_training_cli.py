@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,21 +11,20 @@ import pytest
 from core.embeddings.corpus import open_corpus
 from core.embeddings.training import TrainingSettings
 
-ROOT = Path(__file__).resolve().parents[3]
+from .conftest import cli
 
 
-def cli(*args, hashseed: str = "0"):
-    env = {**os.environ, "PYTHONHASHSEED": hashseed}
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env=env)
+def train(*args, hashseed: str = "0"):
+    """``python main.py train ARGS`` with this PYTHONHASHSEED (exit status checked by the test)."""
+    return cli("train", *args, ok=False, env={**os.environ, "PYTHONHASHSEED": hashseed})
 
 
 def test_two_processes_give_identical_vectors_equal_to_gensims(tmp_path):
     outs = []
     for seed in ("1", "2"):  # Python's str hashes differ between these processes
         out = tmp_path / f"set{seed}"
-        r = cli("train", "lee", "--sg", "--dim", "50", "--epochs", "3", "--seed", "1", "--out", str(out), "--json",
-                hashseed=seed)
+        r = train("lee", "--sg", "--dim", "50", "--epochs", "3", "--seed", "1", "--out", str(out), "--json",
+                  hashseed=seed)
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["out"] == str(out)
         outs.append(np.load(out / "vectors.npy"))
@@ -42,8 +38,8 @@ def test_two_processes_give_identical_vectors_equal_to_gensims(tmp_path):
 
 
 def test_json_has_every_epochs_loss_and_probe_figures(tmp_path):
-    r = cli("train", "lee", "--cbow", "--epochs", "2", "--probes", "fire, police", "--out", str(tmp_path / "v.txt"),
-            "--json")
+    r = train("lee", "--cbow", "--epochs", "2", "--probes", "fire, police", "--out", str(tmp_path / "v.txt"),
+              "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["settings"]["architecture"] == "CBOW" and data["vocabulary"] == 1799
@@ -57,7 +53,7 @@ def test_json_has_every_epochs_loss_and_probe_figures(tmp_path):
 
 
 def test_text_output_is_a_table_per_epoch():
-    r = cli("train", "lee", "--epochs", "1", "--workers", "2")
+    r = train("lee", "--epochs", "1", "--workers", "2")
     assert r.returncode == 0, r.stderr
     assert "skip-gram on Lee news corpus: 1,799 words kept of 7,577" in r.stdout
     assert "epoch         loss" in r.stdout and "approximate with several worker threads" in r.stdout
@@ -70,7 +66,7 @@ def test_text_output_is_a_table_per_epoch():
     (["--min-count", "1000"], "only 6 of the 7,577 distinct words"),
 ])
 def test_bad_settings_are_one_line_and_exit_2(argv, says):
-    r = cli("train", "lee", *argv)
+    r = train("lee", *argv)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1 and says in r.stderr, r.stderr
 
@@ -82,5 +78,5 @@ def test_bad_corpora_are_one_line_and_exit_2(tmp_path):
     binary.write_bytes(np.arange(5000, dtype=np.float32).tobytes())
     for path, says in ((empty, "the file is empty"), (binary, "this is a binary file, not text"),
                        (tmp_path / "missing.txt", "no such file")):
-        r = cli("train", str(path))
+        r = train(str(path))
         assert r.returncode == 2 and says in r.stderr and r.stderr.count("\n") == 1, r.stderr

@@ -2,21 +2,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def cli(*args, ok=True):
-    r = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
-    if ok:
-        assert r.returncode == 0, r.stderr[-2000:]
-    return r
+from .conftest import cli
 
 
 def test_neighbours_json():
