@@ -136,8 +136,9 @@ def build(folder: str | Path, *, layout: str = "past", positions: int = 64, seed
     else:
         if layout == "split":
             mask, pos = torch.ones(1, n, dtype=torch.long), torch.arange(n)[None]
-            _export(no_past, (ids, mask, pos), folder / "decoder_model.onnx", ["input_ids", "attention_mask",
-                    "position_ids"], [logits_name, *kv_out], ({0: batch, 1: seq}, {0: batch, 1: seq}, {0: batch, 1: seq}))
+            names = ["input_ids", "attention_mask", "position_ids"]
+            _export(no_past, (ids, mask, pos), folder / "decoder_model.onnx", names, [logits_name, *kv_out],
+                    ({0: batch, 1: seq}, {0: batch, 1: seq}, {0: batch, 1: seq}))
         p = 3
         example = (
             ids,

@@ -168,7 +168,9 @@ def exact_q4_1(model, originals: dict[str, np.ndarray], block_size: int) -> dict
         new_nodes.append(node)
         c_name = src_name + "_q41_offsets"
         g.initializer.append(numpy_helper.from_array(np.ascontiguousarray(c.T), c_name))
-        new_nodes.append(helper.make_node("MatMul", [block_sums[key], c_name], [out + "_q41_fix"], name=out + "_q41_fix"))
+        new_nodes.append(
+            helper.make_node("MatMul", [block_sums[key], c_name], [out + "_q41_fix"], name=out + "_q41_fix")
+        )
         new_nodes.append(helper.make_node("Add", [out + "_q41_main", out + "_q41_fix"], [out], name=out + "_q41_add"))
         n_done += 1
     g.ClearField("node")
@@ -254,7 +256,8 @@ def head_as_two_4bit_fp32(model, block_size: int) -> str:
         if not any(name in n.input for n in g.node) and name in inits:
             g.initializer.remove(inits[name])
     err = float(np.abs(w - hi_w - lo_w).max() / np.abs(w).max())
-    return f"lm_head ({n_out} x {k}): two 4-bit MatMulNBits in fp32 arithmetic (8-bit weights within {err:.1e} of the largest)"
+    return (f"lm_head ({n_out} x {k}): two 4-bit MatMulNBits in fp32 arithmetic "
+            f"(8-bit weights within {err:.1e} of the largest)")
 
 
 def embedding_from_halves(model) -> str:
