@@ -21,95 +21,32 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from ...errors import FileFormatError, InputError
 from ...io import file_key
 from ...paths import cache_dir
 from ...progress import Job, Progress
 from .. import store
 from ..embedding_set import EmbeddingSet
-from .binary_format import read_binary, read_header, stream_binary
-from .common import FORMATS, LoadOptions, RawEmbeddings, located
-from .numpy_format import read_numpy
-from .projector_format import read_projector
-from .source import MAGIC, MAX_LAYERS, ArchiveMemberError, Source, archive_members, describe
-from .text_format import parse_header, read_text
+from .binary_format import read_header, stream_binary
+from .common import LoadOptions, RawEmbeddings
+from .formats import FILE_FORMATS, FORMATS, FileFormat, file_format, open_filter, save, sniffed
+from .source import ArchiveMemberError, Source, archive_members, describe
 
-__all__ = ["FORMATS", "ArchiveMemberError", "LoadOptions", "RawEmbeddings", "Source", "archive_members",
-           "cache_write", "describe", "sniff_format", "read_raw", "load", "cache_key", "wait_for_cache_writes"]
+__all__ = ["FILE_FORMATS", "FORMATS", "ArchiveMemberError", "FileFormat", "LoadOptions", "RawEmbeddings", "Source",
+           "archive_members", "cache_key", "cache_write", "describe", "file_format", "load", "open_filter", "read_raw",
+           "save", "sniff_format", "wait_for_cache_writes"]
 
 
 def sniff_format(path: str | Path | Source, member: str | None = None) -> str:
     """Guess the format from the content's name, then from its first bytes (decompressed)."""
-    src = path if isinstance(path, Source) else describe(path, member)
-    suffix = src.suffix
-    if src.plain and suffix in (".npy", ".npz"):
-        return "numpy"
-    with src.open() as f:
-        try:
-            head = f.read(65536)
-        except FileFormatError as e:
-            raise located(e, 1) from None
-    if not head:
-        raise FileFormatError(src.display, "the file is empty", line=1, expected="an embedding file")
-    if head.startswith(b"\x93NUMPY") or suffix in (".npy", ".npz"):
-        return "numpy"
-    if head.startswith(b"PK\x03\x04"):
-        if src.plain:
-            return "numpy"
-        raise FileFormatError(src.display, "a zip archive inside another archive or compressed file",
-                              expected="an embedding file (unpack the inner archive first)")
-    if head[257:262] == b"ustar":
-        raise FileFormatError(src.display, "a tar archive", expected="an embedding file, a .zip, or a file "
-                              "compressed alone (.gz, .bz2, .xz): unpack the tar archive first")
-    if any(head.startswith(magic) for magic, _kind in MAGIC):
-        raise FileFormatError(src.display, f"compressed more than {MAX_LAYERS} times", expected="an embedding file")
-    first, nl, rest = head.partition(b"\n")
-    if suffix == ".tsv":
-        return "projector-tsv"
-    header = parse_header(first)
-    if header is not None:
-        if not _text_entry(rest, header[1]):
-            return "word2vec-binary"
-        return "fasttext-vec" if suffix == ".vec" else "word2vec-text"
-    if suffix == ".bin":
-        return "word2vec-binary"
-    if b"\t" in first and b" " not in first.strip():
-        return "projector-tsv"
-    return "glove"
-
-
-def _text_entry(rest: bytes, dim: int) -> bool:
-    """Whether what follows a "<count> <dim>" header reads as text: a first line of a word and
-    `dim` numbers (a binary file's float bytes almost never do)."""
-    line = rest.split(b"\n", 1)[0]
-    if b"\x00" in line or (len(rest) < len(line) + 1 and len(line) >= 65535):
-        return False
-    fields = line.split()
-    if len(fields) < 2 or len(fields) - 1 < dim:
-        return not rest.strip()  # a header alone: say text, whose reader reports it plainly
-    try:
-        [float(x) for x in fields[-dim:]]
-    except ValueError:
-        return False
-    return True
+    return sniffed(path if isinstance(path, Source) else describe(path, member)).name
 
 
 def read_raw(path: str | Path | Source, fmt: str | None = None, opts: LoadOptions | None = None,
              member: str | None = None) -> Job[RawEmbeddings]:
     opts = opts or LoadOptions()
-    if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    entry = file_format(fmt) if fmt is not None else None
     src = path if isinstance(path, Source) else describe(path, member)
-    fmt = fmt or sniff_format(src)
-    if fmt == "glove":
-        return (yield from read_text(src, opts, header=False))
-    if fmt in ("word2vec-text", "fasttext-vec"):
-        return (yield from read_text(src, opts, header=True))
-    if fmt == "word2vec-binary":
-        return (yield from read_binary(src, opts))
-    if fmt == "projector-tsv":
-        return (yield from read_projector(src, opts))
-    return (yield from read_numpy(src, opts))
+    return (yield from (entry or sniffed(src)).read(src, opts))
 
 
 def cache_key(path: str | Path | Source, fmt: str, opts: LoadOptions, member: str | None = None) -> str:
@@ -223,8 +160,8 @@ def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = No
     the first open costs no more than the parse.
     """
     opts = opts or LoadOptions()
-    if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt is not None:
+        file_format(fmt)  # an unknown name is refused before the file is looked at
     src = describe(path, member)
     fmt = fmt or sniff_format(src)
     name = name or (Path(src.path).name if src.member is None else PurePosixPath(src.member).name)

@@ -8,15 +8,6 @@ import numpy as np
 
 from ...errors import FileFormatError, InputError
 
-FORMATS = {
-    "glove": "GloVe text (word and numbers per line, no header)",
-    "word2vec-text": "word2vec text (first line '<count> <dim>')",
-    "fasttext-vec": "fastText .vec (word2vec text format)",
-    "word2vec-binary": "word2vec binary (.bin)",
-    "projector-tsv": "Embedding Projector TSV (vectors.tsv + optional metadata.tsv)",
-    "numpy": "NumPy .npy/.npz matrix + vocabulary file",
-}
-
 
 @dataclass(frozen=True)
 class LoadOptions:
