@@ -63,31 +63,10 @@ def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndar
     handed to the sink each time it fills (checked first), and the returned vectors are empty."""
     path = src.display
     with src.open(read_ahead=True) as f:
-        try:
-            head = f.readline(200)
-        except FileFormatError as e:
-            raise located(e, 1) from None
-        if not head:
-            raise FileFormatError(path, "the file is empty", line=1, expected="a '<count> <dim>' header")
-        h = parse_header(head)
-        if h is None:
-            raise FileFormatError(path, "bad word2vec binary header", line=1, expected="'<word count> <dimension>'",
-                                  found=head[:60].decode("latin-1"))
-        count, dim = h
-        if dim <= 0:
-            raise FileFormatError(path, "dimension in header is 0", line=1, expected="a positive dimension")
-        if dim > MAX_DIM:
-            raise FileFormatError(path, f"the header declares {dim:,} dimensions", line=1,
-                                  expected=f"at most {MAX_DIM:,} (a word2vec header: '<word count> <dimension>')")
+        head, count, dim = _header(f, path)
         want = count if opts.limit is None else min(count, opts.limit)
         vec_bytes = 4 * dim
-        body = None if src.content_size is None else src.content_size - len(head)
-        if body is not None and want * (vec_bytes + 2) > body:
-            raise FileFormatError(path, f"the header declares {count:,} words of {dim:,} dimensions (at least "
-                                  f"{want * (vec_bytes + 2):,} bytes) but the file holds {body:,} bytes after it",
-                                  line=1, expected="a header that matches the file (is it cut short?)")
-        # unknown size: up to 3x the compressed bytes (float32 barely compresses), then grow with the data
-        cap = want if body is not None else min(want, max(FIRST_GUESS, 3 * src.size) // (vec_bytes + 2))
+        cap = _first_rows(src, len(head), count, dim, want)
         if sink is not None:
             cap = min(want, max(1, SINK_BYTES // vec_bytes))
         out = allocate(cap, dim)
@@ -161,9 +140,8 @@ def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndar
             if row % step == 0:
                 yield Progress(f.fraction(), f"read {row:,} words")
         rest = buf[pos:] + (b"" if eof else f.read(BLOCK))
-        if opts.limit is None and not opts.lowercase and rest.strip(b"\n\r "):
-            raise FileFormatError(path, f"more data after the {count:,} declared entries", line=count + 2,
-                                  expected="the file to end after the declared words")
+        if opts.limit is None and not opts.lowercase:
+            _check_tail(rest, path, count)
     del rows
     if not words:
         raise FileFormatError(path, f"no vectors found (the header declares {count:,})", line=2,
@@ -172,18 +150,63 @@ def _read(src: Source, opts: LoadOptions, allocate: Callable[[int, int], np.ndar
         _check_finite(path, out[: row - flushed], flushed, words, entries)
         sink(out[: row - flushed])
         return RawEmbeddings(words, np.empty((0, dim), np.float32), notes=dups.notes())
+    return RawEmbeddings(words, _finish(path, out[:row], opts.dtype, words, entries), notes=dups.notes())
+
+
+def _header(f, path: str) -> tuple[bytes, int, int]:
+    """The first line, and the word count and dimension it declares (FileFormatError for a bad one)."""
+    try:
+        head = f.readline(200)
+    except FileFormatError as e:
+        raise located(e, 1) from None
+    if not head:
+        raise FileFormatError(path, "the file is empty", line=1, expected="a '<count> <dim>' header")
+    h = parse_header(head)
+    if h is None:
+        raise FileFormatError(path, "bad word2vec binary header", line=1, expected="'<word count> <dimension>'",
+                              found=head[:60].decode("latin-1"))
+    count, dim = h
+    if dim <= 0:
+        raise FileFormatError(path, "dimension in header is 0", line=1, expected="a positive dimension")
+    if dim > MAX_DIM:
+        raise FileFormatError(path, f"the header declares {dim:,} dimensions", line=1,
+                              expected=f"at most {MAX_DIM:,} (a word2vec header: '<word count> <dimension>')")
+    return head, count, dim
+
+
+def _first_rows(src: Source, head_bytes: int, count: int, dim: int, want: int) -> int:
+    """How many rows to allocate first; checked against the content's size before anything is allocated
+    (FileFormatError for a header the file cannot hold)."""
+    vec_bytes = 4 * dim
+    body = None if src.content_size is None else src.content_size - head_bytes
+    if body is not None and want * (vec_bytes + 2) > body:
+        raise FileFormatError(src.display, f"the header declares {count:,} words of {dim:,} dimensions (at least "
+                              f"{want * (vec_bytes + 2):,} bytes) but the file holds {body:,} bytes after it",
+                              line=1, expected="a header that matches the file (is it cut short?)")
+    # unknown size: up to 3x the compressed bytes (float32 barely compresses), then grow with the data
+    return want if body is not None else min(want, max(FIRST_GUESS, 3 * src.size) // (vec_bytes + 2))
+
+
+def _check_tail(rest: bytes, path: str, count: int) -> None:
+    """FileFormatError when more than separators follows the declared entries."""
+    if rest.strip(b"\n\r "):
+        raise FileFormatError(path, f"more data after the {count:,} declared entries", line=count + 2,
+                              expected="the file to end after the declared words")
+
+
+def _finish(path: str, out: np.ndarray, dtype: str, words: list[str], entries: list[int]) -> np.ndarray:
+    """The rows read (little-endian float32) as the host's floats of ``dtype``, every number checked finite."""
     if sys.byteorder == "big":
         out.byteswap(inplace=True)  # the file's floats are little-endian
-    vectors = out[:row]
-    _check_finite(path, vectors, 0, words, entries)
+    _check_finite(path, out, 0, words, entries)
     with np.errstate(over="ignore"):
-        vectors = vectors.astype(opts.dtype, copy=False)
+        vectors = out.astype(dtype, copy=False)
     r, c = _first_nonfinite(vectors)
     if r >= 0:
         raise FileFormatError(path, f"number {c + 1} of {words[r]!r} (entry {entries[r]}) is {out[r, c]:g}, too "
-                              f"large for {opts.dtype}", line=entries[r] + 1,
+                              f"large for {dtype}", line=entries[r] + 1,
                               expected="numbers within float16's range (+-65504): open it as float32")
-    return RawEmbeddings(words, vectors, notes=dups.notes())
+    return vectors
 
 
 def _check_finite(path: str, block: np.ndarray, first: int, words: list[str], entries: list[int]) -> None:
