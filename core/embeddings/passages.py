@@ -122,7 +122,8 @@ def open_source(spec: str = "", split: str = "auto") -> PassageSource:
     if split == "auto":
         with open(path, "rb") as f:
             lines = [ln for ln in f.read(SNIFF_BYTES).decode(info.encoding, "replace").splitlines() if ln.strip()]
-        split = "sentences" if info.paragraphs or (lines and statistics.median(map(len, lines)) > LONG_LINE) else "lines"
+        long_lines = bool(lines) and statistics.median(map(len, lines)) > LONG_LINE
+        split = "sentences" if info.paragraphs or long_lines else "lines"
     return PassageSource(str(path), name, about, info.size_bytes, info.encoding, split, paragraphs=info.paragraphs)
 
 

@@ -103,7 +103,7 @@ def _optimise(emb, phases, lr, slot: dict, stop: threading.Event) -> None:
             done += n_iter
     except OptimizationInterrupt:
         slot["cancelled"] = True
-    except BaseException as exc:  # re-raised on the job's thread
+    except BaseException as exc:  # noqa: BLE001 - any failure, re-raised on the job's thread
         slot["error"] = exc
 
 

@@ -95,7 +95,7 @@ def _serve(conn) -> None:
         kind, key = msg[0], msg[1]
         try:
             if kind == "fit":
-                coords, model, caught = _fit(msg[2], msg[3], lambda n, t: conn.send(("epoch", key, n, t)))
+                coords, model, caught = _fit(msg[2], msg[3], lambda n, t, key=key: conn.send(("epoch", key, n, t)))
                 models[key] = model
                 while len(models) > KEEP_MODELS:
                     models.popitem(last=False)

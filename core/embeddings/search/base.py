@@ -86,7 +86,7 @@ class SearchBackend(ABC):
     def search(self, queries: np.ndarray, k: int, *, metric: str = "cos", restrict: int | None = None) -> Hits:
         """The k best rows for each query (m, d), best first."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: most backends hold nothing to release
         """Release files and connections (a no-op for most backends)."""
 
 

@@ -20,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -169,7 +170,7 @@ def export(es: EmbeddingSet, target: MilvusTarget, collection: str | None = None
         for s in range(0, len(missing), batch):
             part = missing[s : s + batch]
             data = _rows(es, part, meta)
-            yield from waiting(lambda: _locked(lock, client.insert, collection, data), f"writing {collection}",
+            yield from waiting(partial(_locked, lock, client.insert, collection, data), f"writing {collection}",
                                fraction=0.05 + 0.65 * s / max(len(missing), 1))
             yield Progress(0.05 + 0.65 * (s + len(part)) / max(len(missing), 1),
                            f"wrote {n - len(missing) + s + len(part):,} of {n:,} words")

@@ -1,5 +1,6 @@
 """Named clusters (core.projections.cluster_names): names are distinct words central to their
-cluster (tokens such as numbers only for a cluster without words); anchors are points of their own cluster; the colour mode's clusters are k-means's."""
+cluster (tokens such as numbers only for a cluster without words); anchors are points of their own
+cluster; the colour mode's clusters are k-means's."""
 
 from __future__ import annotations
 
