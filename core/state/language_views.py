@@ -41,6 +41,7 @@ class LensState:
     cell: tuple[int, int] | None = None  # a clicked (layer, position): its top 10 are shown
     lens: LogitLens | None = None
     activity: Activity | None = None
+    cancel: int = 0  # the panel's Cancel adds one: the running job stops (gui.controllers.job.RoomJob)
     problem: str = ""  # an expected problem (no model, an empty prompt), shown inline
 
 
@@ -56,6 +57,7 @@ class ContextualState:
     layer: int = 12  # the matrix's layer (clipped to the model's depth)
     result: Contextual | None = None
     activity: Activity | None = None
+    cancel: int = 0  # the panel's Cancel adds one: the running job stops (gui.controllers.job.RoomJob)
     problem: str = ""
 
 
@@ -72,4 +74,5 @@ class SearchState:
     index: PassageIndex | None = None  # the corpus encoded (or opened from the cache)
     hits: Hits | None = None  # the passages nearest to `query`
     activity: Activity | None = None
+    cancel: int = 0  # the panel's Cancel adds one: the running job stops (gui.controllers.job.RoomJob)
     problem: str = ""  # a bad corpus file or query, shown inline

@@ -186,6 +186,7 @@ class MaskedWordState:
     chosen: str = ""  # the candidate clicked, shown filled in
     fills: Fills | None = None
     activity: Activity | None = None
+    cancel: int = 0  # the panel's Cancel adds one: the running job stops (gui.controllers.job.RoomJob)
     problem: str = ""  # an expected problem ([MASK] missing or twice, no model), shown inline
 
 
@@ -208,6 +209,7 @@ class LanguageModelState:
     trace: Trace | None = None  # the prompt and the appended tokens as read, with their key/value cache
     view: Distribution | None = None  # trace's next token under `sampling` (re-rendered without the model)
     activity: Activity | None = None
+    cancel: int = 0  # Cancel adds one: reading or generating stops (gui.controllers.job.RoomJob)
     problem: str = ""  # an expected problem (model not built, prompt unreadable), shown inline
     masked: MaskedWordState = field(default_factory=MaskedWordState)
     lens: LensState = field(default_factory=LensState)

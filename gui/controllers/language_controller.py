@@ -1,14 +1,17 @@
 """The next word: keeps ``session.language.trace`` (the prompt and the appended tokens as the model has
 read them, with the key/value cache) in step with what the panels ask for, and ``view`` (the bars)
-in step with the trace and the sampling settings.
+in step with the trace and the sampling.
 
 * The model opens when a language panel is first shown (``active``), off the GUI thread.
 * A new prompt is read off the GUI thread in chunks, reusing what the last read shares with it at
   the start (typing at the end costs a position or two); a paste can be cancelled between chunks.
 * ``appended`` growing is one cached pass; shrinking (Undo) cuts the cache back on the GUI thread,
-  no model call. ``generating`` > 0 samples that many tokens with ``sampling.seed`` (0 stops).
+  no model call.
+* ``generating`` > 0 starts one job that samples that many tokens with ``sampling.seed``, writing each
+  new trace (and ``appended``, which then answers it: nothing is read again); 0 stops it.
 * The sampling and the number of bars re-render the bars from the logits at hand (a few ms, on the
   GUI thread): no model call.
+* Cancel (``language.cancel``, the status bar) stops whichever job runs, through the state.
 """
 from __future__ import annotations
 
@@ -19,15 +22,19 @@ from PySide6.QtCore import QObject
 from core.errors import ExplorerError
 from core.inference import registry
 from core.inference.distribution import render
+from core.inference.sampling import Sampling
 from core.inference.trace import Trace, generate_steps, settle, undo
 from core.progress import Job, Progress
-from core.state.session import Activity, ModelInfo, Session
+from core.state.session import ModelInfo, Session
 from gui.controllers.debounce import Debouncer
+from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
-KIND = "language"
+KIND = "language"  # opening the model and reading the text
+GENERATE = "language.generate"
 BUILT = "SmolLM2-135M"
+NOT_READ = "cancelled: the prompt was not read; edit it to read it again"
 
 
 def model_label(path: str) -> str:
@@ -39,6 +46,17 @@ def open_job(path: str) -> Job:
     return registry.open_decoder(path)
 
 
+def generation_job(t: Trace, n: int, sampling: Sampling) -> Job[Trace]:
+    """``n`` tokens drawn after ``t``; each Progress carries the new trace and says how far it got."""
+    steps = generate_steps(t, n, sampling)
+    while True:
+        try:
+            p = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        yield Progress(p.fraction, f"generated {len(p.payload.steps) - len(t.steps)} of {n}", p.payload)
+
+
 def model_info(dec) -> ModelInfo:
     return ModelInfo(dec.display_name, dec.provider, tuple(dec.precisions), getattr(dec, "description", ""),
                      dec.notice or "", dec.vocab_size, dec.max_positions)
@@ -48,20 +66,41 @@ class LanguageController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._m = m = session.language
-        self._runner = runner
         self._decoders: dict[str, object] = {}
-        self._job = ""  # what the running job of KIND does: "open:<path>", "read" or "generate"
+        self._opening: str | None = None  # the model path the reader is opening (None: it reads, or rests)
+        self.reader = RoomJob(runner, KIND, m, parent=self)
+        self.reader.cancelled.connect(self._on_read_cancelled)
+        self.generator = RoomJob(runner, GENERATE, m, parent=self)
+        self.generator.cancelled.connect(lambda: setattr(m, "generating", 0))
         self.request = Debouncer(0, self._request, self)
         ev = m.events
-        for signal in (ev.active, ev.model_path, ev.precision, ev.prompt, ev.appended, ev.generating):
+        for signal in (ev.active, ev.model_path, ev.precision, ev.prompt):
             bind(self, signal, self.request)
+        bind(self, ev.appended, self._on_appended_changed)
+        bind(self, ev.generating, self._on_generating_changed)
         for signal in (ev.sampling, ev.n_top, ev.trace):
             bind(self, signal, self._render)
-        bind(self, runner.cancelled, self._on_cancelled)
-        bind(self, runner.finished, self._on_finished)
         self.request()
 
+    def _answers(self, t: Trace | None) -> bool:
+        """Whether the trace is the text as it is asked for now (prompt, precision, appended tokens)."""
+        m = self._m
+        return (t is not None and t.decoder is self._decoders.get(m.model_path) and t.prompt == m.prompt
+                and t.precision == m.precision and t.appended == m.appended)
+
     # -- reconciling the trace with the inputs ------------------------------------------------
+    def _on_appended_changed(self) -> None:
+        if not self._answers(self._m.trace):  # a generated step writes an answered trace first
+            self.request()
+
+    def _on_generating_changed(self) -> None:
+        m = self._m
+        if not m.generating:
+            if self.generator.running:
+                self.generator.stop()
+        elif not self.generator.running and self._answers(m.trace):
+            self._start_generating(m.trace)
+
     def _request(self) -> None:
         m = self._m
         if not m.active:
@@ -69,65 +108,55 @@ class LanguageController(QObject):
         path = m.model_path
         dec = self._decoders.get(path)
         if dec is None:
-            if self._job != "open:" + path:
+            if self._opening != path or not self.reader.running:
                 m.trace, m.info = None, None
-                self._start("open:" + path, lambda: open_job(path), lambda dec: self._on_opened(path, dec),
-                            f"opening {model_label(path)}")
+                self._opening = path
+                self.reader.start(lambda: open_job(path), lambda dec: self._on_opened(path, dec),
+                                  label=f"opening {model_label(path)}", on_error=self._on_open_failed)
             return
         t = m.trace
-        same_text = t is not None and t.decoder is dec and t.prompt == m.prompt and t.precision == m.precision
-        if same_text and t.appended == m.appended:
-            if m.generating > 0 and self._job != "generate":
-                self._start_generating(t)
-            elif m.generating == 0 and self._job == "generate":
-                self._stop()
+        if self._answers(t):
             return
         if m.generating:  # the user changed the text: a running generation stops
             m.generating = 0
-        if same_text and t.appended[: len(m.appended)] == m.appended:  # Undo: no model call
-            self._stop()
+        if t is not None and t.decoder is dec and t.prompt == m.prompt and t.precision == m.precision \
+                and t.appended[: len(m.appended)] == m.appended:  # Undo: no model call
+            self.reader.stop()
             m.trace = undo(t, len(t.appended) - len(m.appended))
             m.problem = ""
             return
         prompt, appended, precision, sampling = m.prompt, m.appended, m.precision, m.sampling
-        self._start("read", lambda: settle(dec, t, prompt, appended, precision=precision, sampling=sampling),
-                    self._on_trace, "reading the prompt", on_progress=self._on_progress)
-
-    def _start(self, job: str, factory, on_result, label: str, on_progress=None) -> None:
-        self._job = job
-        self._m.activity = Activity(label)
-        self._runner.run(KIND, factory, on_result, label=label, on_error=self._on_error, on_progress=on_progress)
-
-    def _stop(self) -> None:
-        if self._job:
-            self._runner.cancel(KIND, emit=False)
-            self._job = ""
-            self._m.activity = None
+        self._opening = None
+        self.reader.start(lambda: settle(dec, t, prompt, appended, precision=precision, sampling=sampling),
+                          self._on_trace, label="reading the prompt")
 
     def _start_generating(self, t: Trace) -> None:
-        m = self._m
-        n, sampling, first = m.generating, m.sampling, len(t.steps)
-
-        def progress(p: Progress) -> None:
-            tr = p.payload
-            m.trace = tr
-            m.appended = tr.appended
-            m.activity = Activity(f"generated {len(tr.steps) - first} of {n}", p.fraction)
-
-        self._start("generate", lambda: generate_steps(t, n, sampling), self._on_generated,
-                    f"generating {n} token{'s' * (n != 1)}", on_progress=progress)
+        n, sampling = self._m.generating, self._m.sampling
+        self.generator.start(lambda: generation_job(t, n, sampling), self._on_generated,
+                             label=f"generating {n} token{'s' * (n != 1)}", on_error=self._on_generate_failed,
+                             on_progress=self._on_generated_step)
 
     # -- results ------------------------------------------------------------------------------
     def _on_opened(self, path: str, dec) -> None:
+        self._opening = None
         self._decoders[path] = dec
         self._m.info = model_info(dec)
         self._m.problem = ""
         self.request()
 
+    def _on_open_failed(self, exc: ExplorerError) -> None:
+        self._opening = None
+        self._m.info, self._m.generating, self._m.problem = None, 0, str(exc)
+
     def _on_trace(self, trace: Trace) -> None:
         self._m.trace = trace
         self._m.problem = ""
         self.request()  # the inputs may have moved on while it ran
+
+    def _on_generated_step(self, p: Progress) -> None:
+        m = self._m
+        m.trace = p.payload  # first: the appended tokens then answer it (nothing is read again)
+        m.appended = p.payload.appended
 
     def _on_generated(self, trace: Trace) -> None:
         m = self._m
@@ -135,35 +164,15 @@ class LanguageController(QObject):
         m.appended = trace.appended
         m.generating = 0
 
-    def _on_progress(self, p: Progress) -> None:
-        self._m.activity = Activity(p.message, p.fraction)
+    def _on_generate_failed(self, exc: ExplorerError) -> None:
+        self._m.generating, self._m.problem = 0, str(exc)
 
-    def _on_error(self, exc: ExplorerError) -> None:
-        m = self._m
-        if self._job.startswith("open:"):
-            m.info = None
-        m.generating = 0
-        m.problem = str(exc)
-
-    def _on_finished(self, kind: str) -> None:
-        if kind == KIND:
-            self._job = ""
-            self._m.activity = None
-
-    def _on_cancelled(self, kind: str) -> None:
-        if kind != KIND:
-            return
-        m = self._m
-        if self._job == "read":
-            m.problem = "cancelled: the prompt was not read; edit it to read it again"
-        self._job = ""
-        m.activity = None
-        m.generating = 0
+    def _on_read_cancelled(self) -> None:
+        if self._opening is None:
+            self._m.problem = NOT_READ
+        self._opening = None
 
     def _render(self, *_changed) -> None:
         m = self._m
         t = m.trace
-        if t is None:
-            m.view = None
-            return
-        m.view = render(t.logits, t.decoder.tokenizer.readable, m.sampling, n=m.n_top)
+        m.view = None if t is None else render(t.logits, t.decoder.tokenizer.readable, m.sampling, n=m.n_top)

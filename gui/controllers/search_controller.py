@@ -1,7 +1,7 @@
 """Semantic search: once its panel has been shown, the corpus (``session.language.search.corpus``,
 "" = the default Lee news texts) is encoded with MiniLM off the GUI thread, with progress and
 Cancel (or opened from the cache when the file is unchanged), into ``index``; each query is then
-encoded and searched (exact cosine) into ``hits``."""
+encoded and searched (exact cosine) into ``hits``. Cancel (``search.cancel``) stops the encoding."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
@@ -11,8 +11,9 @@ from core.errors import ExplorerError
 from core.inference import registry
 from core.inference.passage_index import Hits, PassageIndex, find, index_job
 from core.progress import Job, Progress
-from core.state.session import Activity, Session
+from core.state.session import Session
 from gui.controllers.debounce import Debouncer
+from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
@@ -33,8 +34,13 @@ def query_job(index: PassageIndex, query: str, k: int) -> Job[Hits]:
 class SearchController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._m, self._runner = session.language.search, runner
+        self._m = session.language.search
         self._corpus: tuple | None = None  # (corpus, split) of the index on show or being built
+        self.indexer = RoomJob(runner, INDEX, self._m, parent=self,
+                               cancelled="cancelled: the passages were not encoded; choose the corpus again "
+                                         "to encode them")
+        self.indexer.cancelled.connect(lambda: setattr(self, "_corpus", None))
+        self.searcher = RoomJob(runner, QUERY, parent=self)  # quick: no activity, and no Cancel of its own
         self.reindex = Debouncer(0, self._reindex, self)
         self.research = Debouncer(TYPING_MS, self._research, self)
         ev = self._m.events
@@ -42,8 +48,6 @@ class SearchController(QObject):
             bind(self, signal, self.reindex)
         for signal in (ev.query, ev.k, ev.index):
             bind(self, signal, self.research)
-        bind(self, runner.finished, self._on_finished)
-        bind(self, runner.cancelled, self._on_cancelled)
         self.reindex()
 
     def _reindex(self) -> None:
@@ -52,12 +56,10 @@ class SearchController(QObject):
         if not m.active or key == self._corpus:
             return
         self._corpus = key
-        self._runner.cancel(QUERY, emit=False)
-        m.hits, m.index, m.problem = None, None, ""  # hits first: no moment shows hits without their index
-        m.activity = Activity("checking the corpus file", 0.0)
-        self._runner.run(INDEX, lambda: corpus_job(*key), self._on_index, label="encoding the passages",
-                         on_error=self._on_error,
-                         on_progress=lambda p: setattr(m, "activity", Activity(p.message, p.fraction)))
+        self.searcher.stop()
+        m.hits, m.index = None, None  # hits first: no moment shows hits without their index
+        self.indexer.start(lambda: corpus_job(*key), self._on_index, label="encoding the passages",
+                           message="checking the corpus file", on_error=self._on_error)
 
     def _research(self) -> None:
         m = self._m
@@ -65,11 +67,11 @@ class SearchController(QObject):
         if index is None:
             return
         if not query:
-            self._runner.cancel(QUERY, emit=False)
+            self.searcher.stop()
             m.hits, m.problem = None, ""
             return
-        self._runner.run(QUERY, lambda: query_job(index, query, k), self._on_hits, label="searching",
-                         on_error=self._on_error)
+        self.searcher.start(lambda: query_job(index, query, k), self._on_hits, label="searching",
+                            on_error=self._on_error)
 
     def _on_index(self, index: PassageIndex) -> None:
         self._m.index, self._m.problem = index, ""
@@ -81,13 +83,3 @@ class SearchController(QObject):
         self._m.problem = str(exc)
         if self._m.index is None:
             self._m.hits = None
-
-    def _on_finished(self, kind: str) -> None:
-        if kind == INDEX:
-            self._m.activity = None
-
-    def _on_cancelled(self, kind: str) -> None:
-        if kind == INDEX:
-            self._corpus = None
-            self._m.activity = None
-            self._m.problem = "cancelled: the passages were not encoded; choose the corpus again to encode them"

@@ -29,7 +29,6 @@ from superqt.utils import signals_blocked
 from core.embeddings.embedding_set import EmbeddingSet
 from core.inference.contextual import MODELS, PRESETS, Sentence
 from core.state.session import Session
-from gui.controllers.contextual_controller import KIND
 from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.trajectories import gap_lines, is_trajectory_set, matrix_cells, show_trajectories
@@ -110,7 +109,7 @@ class ContextualPanel(QWidget):
         self.layer.valueChanged.connect(lambda v: setattr(m, "layer", v))
         self.show_cloud.clicked.connect(self.show_in_cloud)
         self.back.clicked.connect(self.go_back)
-        self.busy.cancel.clicked.connect(lambda: runner.cancel(KIND) if runner is not None else None)
+        self.busy.cancel.clicked.connect(lambda: setattr(self._m, "cancel", self._m.cancel + 1))
         ev = m.events
         for signal in (ev.word, ev.sentences):
             bind(self, signal, self._on_inputs_changed)
@@ -122,11 +121,6 @@ class ContextualPanel(QWidget):
         self._on_inputs_changed()
         self._on_result_changed()
         self._on_embeddings_changed()
-
-    def paintEvent(self, event) -> None:
-        if not self._m.active:
-            self._m.active = True
-        super().paintEvent(event)
 
     # -- widgets -> session -----------------------------------------------------------------------
     def _on_preset_chosen(self, name: str) -> None:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBox
 from superqt.utils import qdebounced, signals_blocked
 
 from core.state.session import Session
-from gui.controllers.lens_controller import KIND
 from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.pickable import FitScroll
@@ -35,7 +34,7 @@ def pct(p: float) -> str:
 class LogitLensPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._session, self._lang, self._m, self._runner = session, session.language, session.language.lens, runner
+        self._session, self._lang, self._m = session, session.language, session.language.lens
         self.header = QLabel(
             "<b>Logit lens</b> · SmolLM2-135M (fp32): every layer's hidden state read through the "
             "model's own final norm and unembedding; a cell's colour is its probability (dark 0, bright 1)",
@@ -67,7 +66,7 @@ class LogitLensPanel(QWidget):
 
         self.prompt.textEdited.connect(self._commit_prompt)
         self.grid.cell_clicked.connect(self._on_cell_clicked)
-        self.busy.cancel.clicked.connect(lambda: runner.cancel(KIND) if runner is not None else None)
+        self.busy.cancel.clicked.connect(lambda: setattr(self._m, "cancel", self._m.cancel + 1))
         ev, lang = self._m.events, self._lang.events
         bind(self, ev.lens, self._on_lens_changed)
         bind(self, ev.cell, self._on_marks_changed)
@@ -79,11 +78,6 @@ class LogitLensPanel(QWidget):
             bind(self, signal, self._on_note_changed)
         self._on_prompt_changed()
         self._on_lens_changed()
-
-    def paintEvent(self, event) -> None:
-        if not self._m.active:  # computed only once the panel is really drawn (not while tabbed away)
-            self._m.active = True
-        super().paintEvent(event)
 
     # -- widgets -> session ------------------------------------------------------------------------
     @qdebounced(timeout=40)

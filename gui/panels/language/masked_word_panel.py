@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 
 from core.inference.masked_fill import MASK, MASKED_FILL_EXPLAINED, fill_in
 from core.state.session import Session
-from gui.controllers.masked_word_controller import KIND
 from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.pickable import faint
@@ -28,7 +27,6 @@ class MaskedWordPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = m = session.language.masked
-        self._runner = runner
 
         self.sentence = QLineEdit(placeholderText=f"A sentence with one {MASK}, e.g. The {MASK} sat on the throne.",
                                   clearButtonEnabled=True)
@@ -62,7 +60,7 @@ class MaskedWordPanel(QWidget):
         self.sentence.returnPressed.connect(self._commit)
         self.fill.clicked.connect(self._commit)
         self.bars.picked.connect(self._choose)
-        self.cancel.clicked.connect(lambda: runner.cancel(KIND) if runner is not None else None)
+        self.cancel.clicked.connect(lambda: setattr(m, "cancel", m.cancel + 1))
 
         ev = m.events
         bind(self, ev.sentence, self._on_sentence_changed)
@@ -73,12 +71,6 @@ class MaskedWordPanel(QWidget):
         self._on_sentence_changed()
         self._on_fills_changed()
         self._on_problem_changed()
-
-    def paintEvent(self, event) -> None:
-        # a dock tabbed behind another is "visible" but never drawn: scoring starts when this one first is
-        if not self._model.active:
-            self._model.active = True
-        super().paintEvent(event)
 
     # -- widgets -> session ---------------------------------------------------------------
     def _commit(self) -> None:

@@ -28,7 +28,6 @@ from superqt.utils import qdebounced, signals_blocked
 from core.inference.distribution import Bar
 from core.inference.precision import PRECISION_LABELS, PRECISIONS
 from core.state.session import Session
-from gui.controllers.language_controller import KIND
 from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.pickable import FitScroll
@@ -70,7 +69,6 @@ class NextWordPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = m = session.language
-        self._runner = runner
         self._chips_of: tuple = ()
 
         self.model_label = QLabel(wordWrap=True)
@@ -160,12 +158,6 @@ class NextWordPanel(QWidget):
         self._on_view_changed()
         self._on_seed_changed()
 
-    def paintEvent(self, event) -> None:
-        # a dock tabbed behind another is "visible" but never drawn: the model opens when this one first is
-        if not self._model.active:
-            self._model.active = True
-        super().paintEvent(event)
-
     # -- widgets -> session --------------------------------------------------------------------
     def _on_text_edited(self) -> None:
         self._commit_prompt()
@@ -189,8 +181,8 @@ class NextWordPanel(QWidget):
     def _cancel(self) -> None:
         if self._model.generating:
             self._model.generating = 0
-        elif self._runner is not None:
-            self._runner.cancel(KIND)
+        else:
+            self._model.cancel += 1
 
     # -- session -> widgets ------------------------------------------------------------------------
     def _on_prompt_changed(self) -> None:

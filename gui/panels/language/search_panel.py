@@ -31,7 +31,6 @@ from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.exporters import write_projector_tsv
 from core.embeddings.passages import SPLITS
 from core.state.session import Session
-from gui.controllers.search_controller import INDEX
 from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.task_runner import TaskRunner
@@ -97,7 +96,7 @@ class SearchPanel(QWidget):
         self.query.textEdited.connect(lambda text: setattr(m, "query", text))
         self.query.returnPressed.connect(self._on_return)
         self.k.valueChanged.connect(lambda v: setattr(m, "k", v))
-        self.busy.cancel.clicked.connect(lambda: runner.cancel(INDEX) if runner is not None else None)
+        self.busy.cancel.clicked.connect(lambda: setattr(self._m, "cancel", self._m.cancel + 1))
         self.results.cellClicked.connect(self._on_result_clicked)
         self.show_cloud.clicked.connect(self.show_in_cloud)
         self.back.clicked.connect(self.go_back)
@@ -119,11 +118,6 @@ class SearchPanel(QWidget):
         self._on_query_changed()
         self._on_hits_changed()
         self._on_embeddings_changed()
-
-    def paintEvent(self, event) -> None:
-        if not self._m.active:
-            self._m.active = True
-        super().paintEvent(event)
 
     # -- widgets -> session ------------------------------------------------------------------------
     def _choose_file(self) -> None:

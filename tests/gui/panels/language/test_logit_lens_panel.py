@@ -7,17 +7,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from core.inference import registry
 from gui.panels.language.logit_lens_panel import LogitLensPanel
 from gui.panels.language.next_word_panel import NextWordPanel
-from tests.models.helpers import built
 
 PARIS = "\u2423Paris"
-
-
-@pytest.fixture
-def lm_built():
-    built(registry.LANGUAGE_MODEL)
 
 
 def wait_lens(qtbot, session, timeout=90000):

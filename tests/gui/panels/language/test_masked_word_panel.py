@@ -5,15 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from core.inference import registry
 from core.inference.masked_fill import MASKED_FILL_EXPLAINED
 from gui.panels.language.masked_word_panel import MaskedWordPanel
-from tests.models.helpers import built
-
-
-@pytest.fixture
-def lm_built():
-    built(registry.LANGUAGE_MODEL)
 
 
 def test_the_example_is_scored_and_a_click_fills_it_in(lm_built, qtbot, show, session):

@@ -14,19 +14,9 @@ from core.inference.trace import generate_steps, undo
 from core.progress import run_sync
 from gui.panels.language.next_word_panel import NextWordPanel
 from gui.panels.language.sampling_controls import temperature_to_slider
-from tests.models.helpers import built
+from tests.gui.panels.language.conftest import wait_current
 
 TIME = "\u2423time"
-
-
-@pytest.fixture
-def lm_built():
-    built(registry.LANGUAGE_MODEL)
-
-
-def wait_current(qtbot, session, timeout=60000):
-    m = session.language
-    qtbot.waitUntil(lambda: m.view is not None and m.current and m.activity is None, timeout=timeout)
 
 
 class Calls:
@@ -107,16 +97,19 @@ def test_click_time_appends_it_and_undo_restores(lm_built, qtbot, show, session,
     assert calls.count == 0 and panel.history.chips() == [] and not panel.undo.isEnabled()
 
 
-def test_generate_is_seeded_stops_and_greedy_is_the_top_bar(lm_built, qtbot, show, session, controllers):
+def test_generate_is_seeded_stops_and_greedy_is_the_top_bar(lm_built, qtbot, show, session, runner, controllers):
     m = session.language
     panel = show(NextWordPanel)
     _type(qtbot, panel, session, "Once upon a")
     m.sampling = Sampling(seed=5)
     assert panel.seed.value() == 5
     panel.count.setValue(6)
+    started = []
+    runner.started.connect(lambda kind, label: started.append(kind))
     qtbot.mouseClick(panel.generate, Qt.MouseButton.LeftButton)
     assert panel.generate.text() == "Stop"
     qtbot.waitUntil(lambda: m.generating == 0 and m.activity is None, timeout=60000)
+    assert started == ["language.generate"]  # one job; its steps start no reading
     first = m.trace.generated_text
     assert len(m.appended) == 6 and panel.generate.text() == "Generate"
     assert run_sync(generate_steps(undo(m.trace, 6), 6, Sampling(seed=5))).generated_text == first  # the core's draws
