@@ -117,10 +117,31 @@ def _augment(x, gen):
 
 
 def build(stage: Path) -> Job[dict]:
+    """Train, export, measure parity and write the reference outputs; returns the manifest."""
     require_build_extra()
     quiet_build_logs()
-    import onnx
-    import onnxruntime as ort
+    import torch
+
+    images, labels = load_mnist_5k()
+    train_idx, held_idx = split(labels)
+    xte = torch.from_numpy(images[held_idx]).unsqueeze(1)
+    yte = labels[held_idx]
+    net, history, train_seconds = yield from _train(images[train_idx], labels[train_idx], xte, yte)
+    yield Progress(0.85, "exporting model.onnx")
+    opset = _export(net, xte, stage / "model.onnx")
+    yield Progress(0.92, "measuring parity against torch on the held-out digits")
+    measured = _parity(net, xte, yte, held_idx, stage)
+    yield Progress(
+        0.97, f"held-out accuracy {measured['acc_ort']:.1%} (onnxruntime), {measured['acc_torch']:.1%} (torch)"
+    )
+    training = {"opset": opset, "train": len(train_idx), "held": len(held_idx), "seconds": train_seconds,
+                "history": history}
+    return _manifest(training, measured)
+
+
+def _train(train_images: np.ndarray, train_labels: np.ndarray, xte, yte: np.ndarray):
+    """A job: the network trained bit-for-bit reproducibly (one thread, deterministic kernels);
+    returns ``(net, history, seconds)``."""
     import torch
 
     torch.manual_seed(SEED)
@@ -128,15 +149,12 @@ def build(stage: Path) -> Job[dict]:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # bit-for-bit reproducible training
     try:
-        images, labels = load_mnist_5k()
-        train_idx, held_idx = split(labels)
-        xtr = torch.from_numpy(images[train_idx]).unsqueeze(1)
-        ytr = torch.from_numpy(labels[train_idx])
-        xte = torch.from_numpy(images[held_idx]).unsqueeze(1)
-        yte = labels[held_idx]
+        xtr = torch.from_numpy(train_images).unsqueeze(1)
+        ytr = torch.from_numpy(train_labels)
         net = _network()
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=EPOCHS * ((len(xtr) + BATCH - 1) // BATCH))
+        steps = EPOCHS * ((len(xtr) + BATCH - 1) // BATCH)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
         gen = torch.Generator().manual_seed(SEED)
         history = []
         t0 = time.perf_counter()
@@ -161,19 +179,24 @@ def build(stage: Path) -> Job[dict]:
                 0.8 * (epoch + 1) / EPOCHS,
                 f"epoch {epoch + 1}/{EPOCHS}: loss {total / len(xtr):.3f}, held-out accuracy {acc:.1%}",
             )
-        train_seconds = time.perf_counter() - t0
+        return net, history, time.perf_counter() - t0
     finally:
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(False)
 
-    yield Progress(0.85, "exporting model.onnx")
+
+def _export(net, xte, out: Path) -> int:
+    """``out``: the network as ONNX (every layer an output), no debug paths; returns its opset."""
+    import onnx
+    import torch
+
     net.eval()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             net,
             (xte[:4],),
-            str(stage / "model.onnx"),
+            str(out),
             dynamo=True,
             external_data=False,
             verbose=False,
@@ -181,10 +204,15 @@ def build(stage: Path) -> Job[dict]:
             output_names=LAYERS,
             dynamic_shapes=({0: torch.export.Dim("batch")},),
         )
-    strip_debug_info(stage / "model.onnx")  # no checkout paths: the same bytes from any clone
-    opset = next(o.version for o in onnx.load(str(stage / "model.onnx")).opset_import if o.domain in ("", "ai.onnx"))
+    strip_debug_info(out)  # no checkout paths: the same bytes from any clone
+    return next(o.version for o in onnx.load(str(out)).opset_import if o.domain in ("", "ai.onnx"))
 
-    yield Progress(0.92, "measuring parity against torch on the held-out digits")
+
+def _parity(net, xte, yte: np.ndarray, held_idx: np.ndarray, stage: Path) -> dict:
+    """onnxruntime against torch on the held-out digits, and reference.npz (onnxruntime's outputs)."""
+    import onnxruntime as ort
+    import torch
+
     so = ort.SessionOptions()
     so.log_severity_level = 3
     sess = ort.InferenceSession(str(stage / "model.onnx"), so, providers=["CPUExecutionProvider"])
@@ -193,8 +221,6 @@ def build(stage: Path) -> Job[dict]:
         t_out = [t.numpy() for t in net(xte)]
     o_logits, t_logits = o_out[LAYERS.index("logits")], t_out[LAYERS.index("logits")]
     top5 = np.mean([set(np.argsort(-a)[:5]) == set(np.argsort(-b)[:5]) for a, b in zip(o_logits, t_logits)])
-    acc_ort = float((o_logits.argmax(1) == yte).mean())
-    acc_torch = float((t_logits.argmax(1) == yte).mean())
     confusion = np.zeros((10, 10), np.int64)
     np.add.at(confusion, (yte, o_logits.argmax(1)), 1)
 
@@ -203,9 +229,18 @@ def build(stage: Path) -> Job[dict]:
         if name in ("fc1", "relu3", "logits", "probs", "pool2"):
             ref[name] = arr[:N_REFERENCE]
     np.savez(stage / "reference.npz", **ref)
-    yield Progress(0.97, f"held-out accuracy {acc_ort:.1%} (onnxruntime), {acc_torch:.1%} (torch)")
+    return {
+        "acc_ort": float((o_logits.argmax(1) == yte).mean()),
+        "acc_torch": float((t_logits.argmax(1) == yte).mean()),
+        "confusion": confusion,
+        "shapes": {n: ["batch", *a.shape[1:]] for n, a in zip(LAYERS, o_out)},
+        "max_abs_diff_logits": float(np.abs(o_logits - t_logits).max()),
+        "top1_agreement": float((o_logits.argmax(1) == t_logits.argmax(1)).mean()),
+        "top5_agreement": float(top5),
+    }
 
-    shapes = {n: ["batch", *a.shape[1:]] for n, a in zip(LAYERS, o_out)}
+
+def _manifest(training: dict, measured: dict) -> dict:
     return {
         "name": NAME,
         "display_name": "MNIST CNN",
@@ -215,32 +250,34 @@ def build(stage: Path) -> Job[dict]:
         "licence": LICENCE,
         "source": {**SOURCE, "sha256": sha256_file(source_path())},
         "tokenizer": None,
-        "config": {"input": [1, 28, 28], "classes": list(range(10)), "layer_shapes": shapes},
+        "config": {"input": [1, 28, 28], "classes": list(range(10)), "layer_shapes": measured["shapes"]},
         "layers": LAYERS,
         "files": {"model": "model.onnx", "reference": "reference.npz"},
         "build": {
             "script": "models/build_digits.py",
             "exporter": "torch.onnx.export(dynamo=True, external_data=False)",
-            "opset": opset,
+            "opset": training["opset"],
             "seed": SEED,
-            "split": f"stratified, sklearn train_test_split(random_state={SEED}): {len(train_idx)} train / {len(held_idx)} held out",
+            "split": f"stratified, sklearn train_test_split(random_state={SEED}): "
+                     f"{training['train']} train / {training['held']} held out",
             "augmentation": "random rotation +-12 deg, scale 0.9-1.1, shift +-2 px (affine_grid/grid_sample)",
-            "optimiser": f"Adam, one-cycle lr max 2e-3, batch {BATCH}, {EPOCHS} epochs, dropout 0.3 before the last layer",
-            "train_seconds": round(train_seconds, 1),
-            "history": history,
+            "optimiser": f"Adam, one-cycle lr max 2e-3, batch {BATCH}, {EPOCHS} epochs, "
+                         "dropout 0.3 before the last layer",
+            "train_seconds": round(training["seconds"], 1),
+            "history": training["history"],
             "tools": tool_versions("torch", "onnx", "onnxscript", "onnxruntime", "scikit-learn", "mlxtend"),
         },
         "metrics": {
-            "heldout_accuracy": acc_ort,
-            "heldout_accuracy_torch": acc_torch,
-            "heldout_size": int(len(held_idx)),
-            "confusion": confusion.tolist(),
+            "heldout_accuracy": measured["acc_ort"],
+            "heldout_accuracy_torch": measured["acc_torch"],
+            "heldout_size": training["held"],
+            "confusion": measured["confusion"].tolist(),
         },
         "parity": {
             "against": "torch eager, same weights, 1,000 held-out digits",
-            "max_abs_diff_logits": float(np.abs(o_logits - t_logits).max()),
-            "top1_agreement": float((o_logits.argmax(1) == t_logits.argmax(1)).mean()),
-            "top5_agreement": float(top5),
+            "max_abs_diff_logits": measured["max_abs_diff_logits"],
+            "top1_agreement": measured["top1_agreement"],
+            "top5_agreement": measured["top5_agreement"],
         },
         "reference": {"file": "reference.npz", "produced_by": "onnxruntime CPU at build time", "tolerance": 1e-4},
     }
