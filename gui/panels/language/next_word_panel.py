@@ -100,33 +100,7 @@ class NextWordPanel(QWidget):
         self.text = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.history = TokenChips(empty="Click a bar below to append its token.", clickable=True)
 
-        top = QHBoxLayout()
-        top.addWidget(self.model_label, 1)
-        top.addWidget(self.precision)
-        actions = QHBoxLayout()
-        for w in (self.undo, self.sample, self.generate, self.count):
-            actions.addWidget(w)
-        actions.addStretch(1)
-        seeding = QHBoxLayout()
-        for w in (self.seed, self.new_seed):
-            seeding.addWidget(w)
-        seeding.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.prompt)
-        layout.addWidget(FitScroll(self.chips, 110))
-        layout.addWidget(self.text)
-        layout.addWidget(FitScroll(self.history, 110))
-        layout.addWidget(self.note)
-        layout.addLayout(actions)
-        layout.addLayout(seeding)
-        layout.addWidget(self.busy)  # its own row: shown only while busy, it must not widen the dock
-        layout.addWidget(self.controls)
-        layout.addWidget(self.header)
-        layout.addWidget(self.footer)
-        layout.addWidget(FitScroll(self.bars, 10_000, min_height=5 * ROW_H), 1)
-        layout.addStretch(0)
+        self._lay_out()
 
         self.prompt.textChanged.connect(self._on_text_edited)
         self.precision.currentIndexChanged.connect(lambda i: setattr(m, "precision", self.precision.itemData(i)))
@@ -139,6 +113,11 @@ class NextWordPanel(QWidget):
         self.new_seed.clicked.connect(lambda: self._set_seed(random.randrange(1_000_000)))
         self.cancel.clicked.connect(self._cancel)
 
+        self._bind_state()
+
+    def _bind_state(self) -> None:
+        """Session -> widgets: each handler once now, then on every change."""
+        m = self._model
         ev = m.events
         bind(self, ev.prompt, self._on_prompt_changed)
         bind(self, ev.precision, self._on_precision_changed)
@@ -174,6 +153,35 @@ class NextWordPanel(QWidget):
         m = self._model
         if m.current:
             m.appended = (*m.appended, token_id)
+
+    def _lay_out(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.model_label, 1)
+        top.addWidget(self.precision)
+        actions = QHBoxLayout()
+        for w in (self.undo, self.sample, self.generate, self.count):
+            actions.addWidget(w)
+        actions.addStretch(1)
+        seeding = QHBoxLayout()
+        for w in (self.seed, self.new_seed):
+            seeding.addWidget(w)
+        seeding.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.prompt)
+        layout.addWidget(FitScroll(self.chips, 110))
+        layout.addWidget(self.text)
+        layout.addWidget(FitScroll(self.history, 110))
+        layout.addWidget(self.note)
+        layout.addLayout(actions)
+        layout.addLayout(seeding)
+        layout.addWidget(self.busy)  # its own row: shown only while busy, it must not widen the dock
+        layout.addWidget(self.controls)
+        layout.addWidget(self.header)
+        layout.addWidget(self.footer)
+        layout.addWidget(FitScroll(self.bars, 10_000, min_height=5 * ROW_H), 1)
+        layout.addStretch(0)
 
     def _set_seed(self, seed: int) -> None:
         self._model.sampling = replace(self._model.sampling, seed=seed)
