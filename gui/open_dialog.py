@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.embeddings.loaders import FORMATS, LoadOptions, archive_members
+from core.embeddings.loaders import FILE_FORMATS, FORMATS, LoadOptions, archive_members, open_filter
 from core.state.settings import Settings
 
-FILTERS = "Embeddings (*.txt *.vec *.bin *.tsv *.npy *.npz *.gz *.bz2 *.xz *.zip);;All files (*)"
-COMPANION = {"numpy": "vocabulary file (one word a line)", "projector-tsv": "metadata.tsv (optional)"}
+# What the file dialog offers, and the second file each format may come with: both from the format table.
+FILTERS = open_filter()
+COMPANION = {f.name: f.companion for f in FILE_FORMATS if f.companion}
 
 
 class OpenDialog(QDialog):
