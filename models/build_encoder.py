@@ -83,50 +83,75 @@ def _wrapper(bert):
 
 
 def build(stage: Path) -> Job[dict]:
+    """Write model.onnx, tokenizer.json, reference.npz into ``stage``; returns the manifest."""
     require_build_extra()
     quiet_build_logs()
-    import onnx
-    import onnxruntime as ort
-    import tokenizers
     import torch
-    from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     torch.manual_seed(0)
     src = source_path().parent
     yield Progress(0.05, f"loading {src}")
+    bert = _load(src)
+    tok = _tokenizer(src, stage / "tokenizer.json")
+    enc = _wrapper(bert)
+    yield Progress(0.15, "exporting model.onnx (every layer's token vectors, pooled sentence vector)")
+    t0 = time.perf_counter()
+    opset = _export(enc, tok, stage / "model.onnx")
+    yield Progress(0.75, f"exported in {time.perf_counter() - t0:.0f} s; measuring parity against torch")
+    parity = _parity(enc, tok, stage)
+    yield Progress(0.95, "writing manifest")
+    return _manifest(bert.config, opset, parity)
+
+
+def _load(src: Path):
+    """The sentence-transformers BERT in fp32, in eval mode."""
+    import torch
+    from transformers import AutoModel
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        bert = AutoModel.from_pretrained(src, dtype=torch.float32).eval()
-    cfg = bert.config
+        return AutoModel.from_pretrained(src, dtype=torch.float32).eval()
+
+
+def _tokenizer(src: Path, out: Path):
+    """The packaged tokenizer without its fixed padding (we pad per batch), truncating at
+    MAX_TOKENS; saved to ``out``."""
+    import tokenizers
 
     tok = tokenizers.Tokenizer.from_file(str(src / "tokenizer.json"))
     tok.no_padding()  # the packaged file pads every input to 128; we pad per batch instead
     tok.enable_truncation(MAX_TOKENS)
-    tok.save(str(stage / "tokenizer.json"))
+    tok.save(str(out))
+    return tok
 
-    def batch(sentences):
-        enc = [tok.encode(s) for s in sentences]
-        n = max(len(e.ids) for e in enc)
-        ids = np.zeros((len(enc), n), np.int64)
-        mask = np.zeros((len(enc), n), np.int64)
-        for i, e in enumerate(enc):
-            ids[i, : len(e.ids)] = e.ids
-            mask[i, : len(e.ids)] = 1
-        return ids, mask
 
-    enc = _wrapper(bert)
-    ids, mask = batch(SENTENCES[:3])
+def _batch(tok, sentences: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(input_ids, attention_mask)`` of the sentences, zero-padded to the longest."""
+    enc = [tok.encode(s) for s in sentences]
+    n = max(len(e.ids) for e in enc)
+    ids = np.zeros((len(enc), n), np.int64)
+    mask = np.zeros((len(enc), n), np.int64)
+    for i, e in enumerate(enc):
+        ids[i, : len(e.ids)] = e.ids
+        mask[i, : len(e.ids)] = 1
+    return ids, mask
+
+
+def _export(enc, tok, out: Path) -> int:
+    """``out``: the encoder as ONNX (batch and sequence dynamic), no debug paths; returns its opset."""
+    import onnx
+    import torch
+
+    ids, mask = _batch(tok, SENTENCES[:3])
     b, s = torch.export.Dim("batch"), torch.export.Dim("seq")
-    yield Progress(0.15, "exporting model.onnx (every layer's token vectors, pooled sentence vector)")
-    t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             enc,
             (torch.from_numpy(ids), torch.from_numpy(mask)),
-            str(stage / "model.onnx"),
+            str(out),
             dynamo=True,
             external_data=False,
             verbose=False,
@@ -134,14 +159,20 @@ def build(stage: Path) -> Job[dict]:
             output_names=["hidden_states", "mean_pooled", "sentence_embedding"],
             dynamic_shapes=({0: b, 1: s}, {0: b, 1: s}),
         )
-    strip_debug_info(stage / "model.onnx")  # no checkout paths: the same bytes from any clone
-    opset = next(o.version for o in onnx.load(str(stage / "model.onnx")).opset_import if o.domain in ("", "ai.onnx"))
-    yield Progress(0.75, f"exported in {time.perf_counter() - t0:.0f} s; measuring parity against torch")
+    strip_debug_info(out)  # no checkout paths: the same bytes from any clone
+    return next(o.version for o in onnx.load(str(out)).opset_import if o.domain in ("", "ai.onnx"))
+
+
+def _parity(enc, tok, stage: Path) -> dict:
+    """onnxruntime against torch on SENTENCES (and one sentence alone against the same in the batch),
+    and reference.npz (onnxruntime's outputs for the first three); returns the manifest's parity."""
+    import onnxruntime as ort
+    import torch
 
     so = ort.SessionOptions()
     so.log_severity_level = 3
     sess = ort.InferenceSession(str(stage / "model.onnx"), so, providers=["CPUExecutionProvider"])
-    ids, mask = batch(SENTENCES)
+    ids, mask = _batch(tok, SENTENCES)
     with torch.no_grad():
         t_hidden, t_pooled, t_sent = (x.numpy() for x in enc(torch.from_numpy(ids), torch.from_numpy(mask)))
     o_hidden, o_pooled, o_sent = sess.run(None, {"input_ids": ids, "attention_mask": mask})
@@ -152,11 +183,11 @@ def build(stage: Path) -> Job[dict]:
     k = min(5, len(SENTENCES))
     agree = sum(list(np.argsort(-sim_t[i])[:k]) == list(np.argsort(-sim_o[i])[:k]) for i in range(len(SENTENCES)))
     # padding must not change a sentence's vector: encode alone vs. in the batch
-    ids1, mask1 = batch(SENTENCES[2:3])
+    ids1, mask1 = _batch(tok, SENTENCES[2:3])
     alone = sess.run(["sentence_embedding"], {"input_ids": ids1, "attention_mask": mask1})[0][0]
     pad_diff = float(np.abs(alone - o_sent[2]).max())
 
-    ref_ids, ref_mask = batch(SENTENCES[:3])
+    ref_ids, ref_mask = _batch(tok, SENTENCES[:3])
     r_hidden, r_pooled, r_sent = sess.run(None, {"input_ids": ref_ids, "attention_mask": ref_mask})
     np.savez(
         stage / "reference.npz",
@@ -168,7 +199,17 @@ def build(stage: Path) -> Job[dict]:
         sentence_embedding=r_sent,
         torch_sentence_embedding=t_sent[:3],
     )
-    yield Progress(0.95, "writing manifest")
+    return {
+        "against": "torch eager, same fp32 weights",
+        "sentences": SENTENCES,
+        "max_abs_diff_hidden_states": diff_hidden,
+        "max_abs_diff_sentence_embedding": diff_sent,
+        "top5_neighbour_agreement": f"{agree}/{len(SENTENCES)}",
+        "max_abs_diff_padded_vs_alone": pad_diff,
+    }
+
+
+def _manifest(cfg, opset: int, parity: dict) -> dict:
     n_layers = int(cfg.num_hidden_layers)
     return {
         "name": NAME,
@@ -198,13 +239,6 @@ def build(stage: Path) -> Job[dict]:
             "dynamic_axes": {"input_ids": ["batch", "seq"], "attention_mask": ["batch", "seq"]},
             "tools": tool_versions("torch", "transformers", "safetensors", "onnx", "onnxscript", "onnxruntime"),
         },
-        "parity": {
-            "against": "torch eager, same fp32 weights",
-            "sentences": SENTENCES,
-            "max_abs_diff_hidden_states": diff_hidden,
-            "max_abs_diff_sentence_embedding": diff_sent,
-            "top5_neighbour_agreement": f"{agree}/{len(SENTENCES)}",
-            "max_abs_diff_padded_vs_alone": pad_diff,
-        },
+        "parity": parity,
         "reference": {"file": "reference.npz", "produced_by": "onnxruntime CPU at build time", "tolerance": 1e-4},
     }
