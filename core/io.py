@@ -349,10 +349,16 @@ def sha256_job(path: str | os.PathLike, chunk: int = CHUNK) -> Job[str]:
     return h.hexdigest()
 
 
-def file_key(path: str | os.PathLike, *extra: object) -> str:
-    """A short hex key for this version of a file: its resolved path, size and modification time (ns),
-    and ``extra`` (the options it was read with); a changed or replaced file gets a new key."""
+def file_stat_key(path: str | os.PathLike) -> tuple[str, int, int]:
+    """This version of a file as ``(resolved path, size, modification time in ns)``: a changed or
+    replaced file gives another tuple. For in-memory caches whose keys add parts of their own."""
     p = Path(path)
     st = p.stat()
-    ident = "|".join(str(part) for part in (p.resolve(), st.st_size, st.st_mtime_ns, *extra))
+    return str(p.resolve()), st.st_size, st.st_mtime_ns
+
+
+def file_key(path: str | os.PathLike, *extra: object) -> str:
+    """A short hex key for this version of a file (:func:`file_stat_key`) and ``extra`` (the options
+    it was read with), fit for a file or folder name; a changed or replaced file gets a new key."""
+    ident = "|".join(str(part) for part in (*file_stat_key(path), *extra))
     return hashlib.sha1(ident.encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError, InputError, ModelCorruptError
+from ..io import file_stat_key
 from ..progress import Job, Progress
 from .graph import TensorInfo, graph_inputs, intermediate_tensors, read_untrusted, with_outputs
 
@@ -219,8 +220,7 @@ class AnyModel:
         runtime's budgeted cache (core.inference.runtime.cached_session)."""
         from . import runtime
 
-        st = self.path.stat()
-        key = (str(self.path.resolve()), st.st_size, st.st_mtime_ns, "any-model", extra)
+        key = (*file_stat_key(self.path), "any-model", extra)
         label = f"{self.path.name} [{len(extra)} inner tensors]" if extra else self.path.name
         return runtime.cached_session(key, label, lambda: self._create(extra))
 

@@ -19,7 +19,6 @@ cache folder; later opens memory-map them. In a frozen app or off Linux/macOS it
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -32,7 +31,7 @@ import numpy as np
 
 from .. import children
 from ..errors import ExplorerError, FileFormatError
-from ..io import atomic_folder
+from ..io import atomic_folder, file_key
 from ..paths import cache_dir
 from ..progress import Job, Progress
 from .graph import load_graph
@@ -214,10 +213,7 @@ def read_head(graph_path: str | Path) -> Head:
 
 # -- the cache -------------------------------------------------------------------------------------
 def cache_folder(graph_path: str | Path) -> Path:
-    p = Path(graph_path)
-    st = p.stat()
-    key = hashlib.sha256(f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    return cache_dir() / "lens" / f"{p.stem}-{key}"
+    return cache_dir() / "lens" / f"{Path(graph_path).stem}-{file_key(graph_path)}"
 
 
 def save_head(head: Head, folder: Path) -> None:

@@ -38,7 +38,7 @@ import numpy as np
 import onnxruntime as ort
 
 from ..errors import ModelCorruptError, ModelMissingError
-from ..io import sha256_file
+from ..io import file_stat_key, sha256_file
 from ..paths import launch_command
 
 CPU = "CPUExecutionProvider"
@@ -99,8 +99,7 @@ _verified_lock = threading.Lock()
 
 
 def _sha256(path: Path) -> str:
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    key = file_stat_key(path)
     with _verified_lock:
         if key in _verified:
             return _verified[key]
@@ -295,13 +294,13 @@ def open_session(
     """Open (once) the ONNX file playing ``role`` in ``manifest``, checked and cached."""
     name = manifest.get("name")
     path = model_file(model_dir, manifest, role)  # raises Missing / Corrupt
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, preferred_provider or CPU, intra_op_threads)
+    stat_key = file_stat_key(path)
+    key = (*stat_key, preferred_provider or CPU, intra_op_threads)
 
     def create() -> tuple[OnnxSession, int]:
         sess, notice = _start(path, path, preferred_provider, intra_op_threads, name)
         _check_signature(sess, path, manifest["files"][role], name)
-        return _wrap(sess, path, preferred_provider, notice), st.st_size
+        return _wrap(sess, path, preferred_provider, notice), stat_key[1]
 
     return cached_session(key, _label(path, "", preferred_provider), create)
 
@@ -317,8 +316,7 @@ def open_graph(
 ) -> OnnxSession:
     """Open (once per ``variant``) a graph changed in memory from the file at ``path``
     (for example with intermediate tensors added as outputs)."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, variant, preferred_provider or CPU, intra_op_threads)
+    key = (*file_stat_key(path), variant, preferred_provider or CPU, intra_op_threads)
 
     def create() -> tuple[OnnxSession, int]:
         sess, notice = _start(graph, path, preferred_provider, intra_op_threads, name)

@@ -11,7 +11,6 @@ store in the cache folder; later opens map that copy. Tokens are named by their 
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 from ..embeddings import store
 from ..embeddings.embedding_set import EmbeddingSet
 from ..errors import FileFormatError
+from ..io import file_key
 from ..paths import cache_dir
 from ..progress import Job, Progress
 from . import registry
@@ -128,12 +128,10 @@ def _source(model_path: str) -> tuple[Path, Path, str, str]:
         d = registry.model_dir(registry.LANGUAGE_MODEL)
         m = load_manifest(d)
         graph = model_file(d, m, "model", verify=False)
-        key = m["files"]["model"].get("sha256") or f"{graph.stat().st_size}-{graph.stat().st_mtime_ns}"
+        key = m["files"]["model"].get("sha256") or file_key(graph)
         return graph, model_file(d, m, "tokenizer", verify=False), m.get("display_name", d.name), key
     graph, _, tokenizer = find_files(model_path)
-    st = graph.stat()
-    key = hashlib.sha256(f"{graph.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
-    return graph, tokenizer, Path(model_path).expanduser().name, key
+    return graph, tokenizer, Path(model_path).expanduser().name, file_key(graph)
 
 
 def token_embeddings(model_path: str = "") -> Job[EmbeddingSet]:

@@ -12,6 +12,7 @@ from core.io import (
     atomic_write_json,
     atomic_write_text,
     file_key,
+    file_stat_key,
     sha256_file,
     sha256_job,
 )
@@ -98,11 +99,12 @@ def test_sha256_job_reports_each_block(tmp_path):
 def test_file_key_changes_with_the_file_and_the_extras(tmp_path):
     p = tmp_path / "v.txt"
     p.write_text("a")
-    key = file_key(p, "glove")
+    key, stat_key = file_key(p, "glove"), file_stat_key(p)
+    assert stat_key == (str(p.resolve()), 1, p.stat().st_mtime_ns) == file_stat_key(tmp_path / "." / "v.txt")
     assert len(key) == 16 and key == file_key(str(p), "glove") == file_key(tmp_path / "." / "v.txt", "glove")
     assert key != file_key(p, "numpy") and key != file_key(p)
     p.write_text("ab")  # another size (and time)
-    assert file_key(p, "glove") != key
+    assert file_key(p, "glove") != key and file_stat_key(p) != stat_key
     with pytest.raises(FileNotFoundError):
         file_key(tmp_path / "missing")
 
