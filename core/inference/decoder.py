@@ -35,6 +35,7 @@ from .tokenizer import Tokenizer
 PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
 PRESENT = re.compile(r"^present\.(\d+)\.(key|value)$")
 PLAIN_INPUTS = ("input_ids", "attention_mask", "position_ids")
+_EXPECTED_IN = "input_ids, attention_mask, position_ids, past_key_values.N.key/value"
 SPLIT = ("decoder_model.onnx", "decoder_with_past_model.onnx")
 EXPECTED_FILES = "model.onnx (or decoder_model.onnx with decoder_with_past_model.onnx) and tokenizer.json"
 _DTYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64,
@@ -112,59 +113,13 @@ def detect_layout(sess: OnnxSession, config: dict, *, needs_past: bool = False) 
     """The layout of one graph; FileFormatError naming what is missing or unexpected."""
     inputs = {i.name: i for i in sess.session.get_inputs()}
     outputs = [o.name for o in sess.session.get_outputs()]
-    path = sess.path
-    expected_in = "input_ids, attention_mask, position_ids, past_key_values.N.key/value"
-    if "input_ids" not in inputs:
-        raise FileFormatError(path, "the graph has no input_ids input", expected=expected_in,
-                              found="inputs " + ", ".join(inputs))
-    if "logits" not in outputs:
-        raise FileFormatError(path, "the graph has no logits output", expected="outputs logits, present.N.key/value",
-                              found="outputs " + ", ".join(outputs))
-    odd = [n for n in inputs if n not in PLAIN_INPUTS and not PAST.match(n)]
-    if odd:
-        raise FileFormatError(path, f"the graph asks for inputs this reader does not feed ({', '.join(odd)})",
-                              expected=expected_in, found="inputs " + ", ".join(inputs))
-    past = sorted({int(m.group(1)) for n in inputs if (m := PAST.match(n))})
-    layers = len(past)
-    if needs_past and not layers:
-        raise FileFormatError(path, "the with-past graph takes no past_key_values", expected=expected_in,
-                              found="inputs " + ", ".join(inputs))
+    _check_names(sess.path, inputs, outputs)
+    layers = _past_layers(sess.path, inputs, outputs, needs_past)
     kv_heads = head_dim = 0
     kv_dtype = np.float32
     if layers:
-        want = {f"{d}.{i}.{kv}" for i in range(layers) for d in ("past_key_values", "present")
-                for kv in ("key", "value")}
-        have = set(inputs) | set(outputs)
-        missing = sorted(want - have)
-        if past != list(range(layers)) or missing:
-            raise FileFormatError(
-                path,
-                "past_key_values inputs without matching present outputs",
-                expected=", ".join(missing[:4]) or f"layers 0..{layers - 1}",
-                found="outputs " + ", ".join(outputs),
-            )
         first = inputs["past_key_values.0.key"]
-        shape = list(first.shape)
-        if len(shape) != 4:
-            raise FileFormatError(
-                path, "past_key_values.0.key is not 4-D", expected="(batch, kv_heads, past, head_dim)", found=str(shape)
-            )
-        heads_cfg = _first_int(config, "num_key_value_heads", "num_attention_heads", "n_head")
-        width = _first_int(config, "hidden_size", "n_embd")
-        dim_cfg = _first_int(config, "head_dim") or (
-            width // _first_int(config, "num_attention_heads", "n_head")
-            if width and _first_int(config, "num_attention_heads", "n_head")
-            else None
-        )
-        kv_heads = shape[1] if isinstance(shape[1], int) else heads_cfg
-        head_dim = shape[3] if isinstance(shape[3], int) else dim_cfg
-        if not kv_heads or not head_dim:
-            raise FileFormatError(
-                path,
-                "the key/value head count and size are neither fixed in the graph nor in config.json",
-                expected="num_key_value_heads and head_dim",
-                found=str(shape),
-            )
+        kv_heads, head_dim = _kv_shape(sess.path, list(first.shape), config)
         kv_dtype = _DTYPES.get(first.type, np.float32)
     return Layout(
         layers,
@@ -175,6 +130,66 @@ def detect_layout(sess: OnnxSession, config: dict, *, needs_past: bool = False) 
         "attention_mask" in inputs,
         "position_ids" in inputs,
     )
+
+
+def _check_names(path, inputs: dict, outputs: list[str]) -> None:
+    """input_ids in, logits out, and no input this reader does not feed."""
+    if "input_ids" not in inputs:
+        raise FileFormatError(path, "the graph has no input_ids input", expected=_EXPECTED_IN,
+                              found="inputs " + ", ".join(inputs))
+    if "logits" not in outputs:
+        raise FileFormatError(path, "the graph has no logits output", expected="outputs logits, present.N.key/value",
+                              found="outputs " + ", ".join(outputs))
+    odd = [n for n in inputs if n not in PLAIN_INPUTS and not PAST.match(n)]
+    if odd:
+        raise FileFormatError(path, f"the graph asks for inputs this reader does not feed ({', '.join(odd)})",
+                              expected=_EXPECTED_IN, found="inputs " + ", ".join(inputs))
+
+
+def _past_layers(path, inputs: dict, outputs: list[str], needs_past: bool) -> int:
+    """How many layers take past_key_values, each with its present outputs (0 for a graph without past)."""
+    past = sorted({int(m.group(1)) for n in inputs if (m := PAST.match(n))})
+    layers = len(past)
+    if needs_past and not layers:
+        raise FileFormatError(path, "the with-past graph takes no past_key_values", expected=_EXPECTED_IN,
+                              found="inputs " + ", ".join(inputs))
+    if layers:
+        want = {f"{d}.{i}.{kv}" for i in range(layers) for d in ("past_key_values", "present")
+                for kv in ("key", "value")}
+        missing = sorted(want - (set(inputs) | set(outputs)))
+        if past != list(range(layers)) or missing:
+            raise FileFormatError(
+                path,
+                "past_key_values inputs without matching present outputs",
+                expected=", ".join(missing[:4]) or f"layers 0..{layers - 1}",
+                found="outputs " + ", ".join(outputs),
+            )
+    return layers
+
+
+def _kv_shape(path, shape: list, config: dict) -> tuple[int, int]:
+    """(kv heads, head size) of past_key_values.0.key: fixed in the graph, else from config.json."""
+    if len(shape) != 4:
+        raise FileFormatError(
+            path, "past_key_values.0.key is not 4-D", expected="(batch, kv_heads, past, head_dim)", found=str(shape)
+        )
+    heads_cfg = _first_int(config, "num_key_value_heads", "num_attention_heads", "n_head")
+    width = _first_int(config, "hidden_size", "n_embd")
+    dim_cfg = _first_int(config, "head_dim") or (
+        width // _first_int(config, "num_attention_heads", "n_head")
+        if width and _first_int(config, "num_attention_heads", "n_head")
+        else None
+    )
+    kv_heads = shape[1] if isinstance(shape[1], int) else heads_cfg
+    head_dim = shape[3] if isinstance(shape[3], int) else dim_cfg
+    if not kv_heads or not head_dim:
+        raise FileFormatError(
+            path,
+            "the key/value head count and size are neither fixed in the graph nor in config.json",
+            expected="num_key_value_heads and head_dim",
+            found=str(shape),
+        )
+    return kv_heads, head_dim
 
 
 class OptimumDecoder(OnnxModel):

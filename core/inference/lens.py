@@ -102,12 +102,29 @@ def logit_lens(head: Head, hidden: np.ndarray, tokens: list[Token], tokenizer: T
     if width != head.width:
         raise InputError(f"hidden states are {width} wide, the unembedding {head.width}")
     first = max(0, seq - max_positions)
-    h = hidden[:, first:]
+    states = _normed(head, hidden[:, first:], last_normed)
     p = seq - first
+    top_ids, top_logit, lse, target_logit, ranks = _score(head, states.reshape(-1, width), n_layers, p)
+    shape = (n_layers, p)
+    top_probs = np.exp(top_logit - lse).astype(np.float32)
+    names = tuple(layer_names) if layer_names else tuple(f"layer {i}" for i in range(n_layers))
+    return LogitLens(tuple(tokens[first:]), first, names, top_ids.reshape(shape), top_probs.reshape(shape),
+                     np.exp(target_logit - lse).reshape(shape).astype(np.float32), ranks.reshape(shape),
+                     states, lse.reshape(shape), head, tokenizer, last_normed, time.perf_counter() - t0)
+
+
+def _normed(head: Head, h: np.ndarray, last_normed: bool) -> np.ndarray:
+    """Every layer's states through the final norm (the last layer as it is when the graph normed it)."""
     states = np.empty_like(h)
-    states[: n_layers - 1] = head.norm(h[: n_layers - 1])
+    states[: len(h) - 1] = head.norm(h[: len(h) - 1])
     states[-1] = h[-1] if last_normed else head.norm(h[-1])
-    rows = states.reshape(-1, width)
+    return states
+
+
+def _score(head: Head, rows: np.ndarray, n_layers: int, p: int):
+    """Each row's (top token, its logit, log-sum-exp, the target's logit, the target's rank), the target
+    being the last layer's top token at the same position; logits in blocks from the end, so the first
+    block holds the whole last layer."""
     w_t = head.unembedding_t
     n = len(rows)
     top_ids = np.empty(n, np.int64)
@@ -140,12 +157,7 @@ def logit_lens(head: Head, hidden: np.ndarray, tokens: list[Token], tokenizer: T
             target_logit[at] = t
             ranks[at] = 1 + (logits > t[:, None]).sum(axis=1)
         r1, size = r0, BLOCK
-    shape = (n_layers, p)
-    top_probs = np.exp(top_logit - lse).astype(np.float32)
-    names = tuple(layer_names) if layer_names else tuple(f"layer {i}" for i in range(n_layers))
-    return LogitLens(tuple(tokens[first:]), first, names, top_ids.reshape(shape), top_probs.reshape(shape),
-                     np.exp(target_logit - lse).reshape(shape).astype(np.float32), ranks.reshape(shape),
-                     states, lse.reshape(shape), head, tokenizer, last_normed, time.perf_counter() - t0)
+    return top_ids, top_logit, lse, target_logit, ranks
 
 
 def lens_graph(lm) -> str:
