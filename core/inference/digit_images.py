@@ -129,7 +129,8 @@ def read_image(path: str | Path, *, normalize: str = "auto") -> PreparedDigit:
     already = gray.shape == (SIDE, SIDE) and np.median(np.concatenate([gray[0], gray[-1]])) < 0.5
     if normalize == "never" or (normalize == "auto" and already):
         if gray.shape != (SIDE, SIDE):
-            raise FileFormatError(path, "image is not 28x28", expected="28x28", found=f"{gray.shape[1]}x{gray.shape[0]}")
+            raise FileFormatError(path, "image is not 28x28", expected="28x28",
+                                  found=f"{gray.shape[1]}x{gray.shape[0]}")
         return PreparedDigit(gray.astype(np.float32))
     try:
         return prepare(gray)

@@ -29,7 +29,8 @@ class TensorForm:
     edges: np.ndarray | None = None  # histogram bin edges (BINS + 1,)
 
     def describe(self) -> str:
-        text = f"{'×'.join(map(str, self.shape)) or 'scalar'} · min {self.low:.3g} · max {self.high:.3g} · mean {self.mean:.3g}"
+        text = (f"{'×'.join(map(str, self.shape)) or 'scalar'} · min {self.low:.3g} · max {self.high:.3g} · "
+                f"mean {self.mean:.3g}")
         return text + (f" · {self.note}" if self.note else "")
 
 

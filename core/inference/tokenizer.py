@@ -72,7 +72,7 @@ class Tokenizer:
             raise ModelMissingError(f"{path}: tokenizer file not found; {repair_hint(verb='build it')}")
         try:
             self._tok = tokenizers.Tokenizer.from_file(str(path))
-        except Exception as exc:  # tokenizers raises a bare Exception on malformed JSON
+        except Exception as exc:  # noqa: BLE001 - tokenizers raises a bare Exception on malformed JSON
             raise ModelCorruptError(f"{path}: not a tokenizers JSON file ({exc})") from None
         self.path = path
         self.bos_id = bos_id

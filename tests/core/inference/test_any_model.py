@@ -185,5 +185,6 @@ def test_external_data_must_be_complete_and_inside_the_folder(tmp_path):
                 if e.key == "location":
                     e.value = location
         onnx.save(model, str(path))
-        with pytest.raises(FileFormatError, match="climbs out of the model.s folder|an absolute path|leads out of the model.s folder"):
+        with pytest.raises(FileFormatError,
+                           match="climbs out of the model.s folder|an absolute path|leads out of the model.s folder"):
             AnyModel(path)
