@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..embeddings import exporters, loaders
+from ..embeddings import loaders
 from ..io import compression_of
 from ..progress import run_sync
 from .common import emit, progress_printer
@@ -21,12 +21,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     es = open_embeddings(args.input, args.in_format, quiet=args.json, opts=opts, member=args.member)
     plain_name = args.output[: -len(Path(args.output).suffix)] if compression_of(args.output) else args.output
     fmt = args.out_format or ("projector-tsv" if plain_name.lower().endswith(".tsv") else "word2vec-text")
-    cb = progress_printer(args.json)
-    if fmt == "projector-tsv":
-        v, m = run_sync(exporters.write_projector_tsv(es, args.output), cb)
-        outs = [str(v), str(m)]
-    else:
-        outs = [str(run_sync(exporters.write_word2vec_text(es, args.output, header=fmt == "word2vec-text"), cb))]
+    outs = [str(f) for f in run_sync(loaders.save(es, args.output, fmt), progress_printer(args.json))]
     return emit(args, {"words": len(es), "dim": es.dim, "format": fmt, "files": outs},
                  f"wrote {len(es):,} words x {es.dim} as {fmt}: {', '.join(outs)}")
 
@@ -35,7 +30,7 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("convert", help="convert between embedding formats")
     p.add_argument("input")
     p.add_argument("output")
-    p.add_argument("--format", dest="out_format", choices=["word2vec-text", "glove", "projector-tsv"],
+    p.add_argument("--format", dest="out_format", choices=[f.name for f in loaders.FILE_FORMATS if f.write],
                    help="output format (default: from the output name: .tsv -> projector-tsv, else word2vec-text); "
                         "a name ending in .gz, .bz2 or .xz is written compressed")
     p.add_argument("--in-format", choices=list(loaders.FORMATS))

@@ -57,6 +57,8 @@ def test_convert_round_trip_and_embeddings_option(tmp_path):
     assert data["words"] == 4 and data["format"] == "projector-tsv"
     cli("convert", str(tmp_path / "out" / "vectors.tsv"), str(tmp_path / "back.txt"))
     assert (tmp_path / "back.txt").read_text().splitlines()[0] == "4 3"
+    data = json.loads(cli("convert", str(src), str(tmp_path / "v"), "--format", "fasttext-vec", "--json").stdout)
+    assert data["format"] == "fasttext-vec" and (tmp_path / "v").read_text().splitlines()[0] == "4 3"
     data = json.loads(cli("neighbours", "alpha", "-k", "2", "--embeddings", str(tmp_path / "back.txt"),
                           "--json").stdout)
     assert len(data["neighbours"]) == 2 and data["embeddings"] == "back.txt"
