@@ -13,20 +13,16 @@ import numpy as np
 import pytest
 
 from core.embeddings import exporters, loaders
-from core.embeddings.loaders import ArchiveMemberError, LoadOptions, describe, sniff_format
+from core.embeddings.loaders import ArchiveMemberError, describe, sniff_format
 from core.embeddings.neighbours import nearest
 from core.errors import FileFormatError
 from core.progress import run_sync
 
+from .conftest import load, write_w2v_binary
+
 COMPRESS = {"gz": lambda b: gzip.compress(b, 6), "bz2": lambda b: bz2.compress(b, 1),  # quick levels: reading
             "xz": lambda b: lzma.compress(b, preset=0)}                                  # is what is tested
 QUERIES = ["king", "paris", "computer", "happy", "river"]
-
-
-def load(path, fmt=None, member=None, **kw):
-    progress = []
-    es = run_sync(loaders.load(path, fmt, LoadOptions(**kw), member=member, use_cache=False), progress.append)
-    return es, progress
 
 
 def same_neighbours(a, b):
@@ -37,21 +33,13 @@ def same_neighbours(a, b):
             [(n.word, round(n.score, 6)) for n in nearest(b, q, 10)]
 
 
-def write_w2v_binary(path, es):
-    vecs = np.asarray(es.vectors, dtype="<f4")
-    with open(path, "wb") as f:
-        f.write(f"{len(es)} {es.dim}\n".encode())
-        for w, v in zip(es.words, vecs):
-            f.write(w.encode() + b" " + v.tobytes() + b"\n")
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory, glove_small):
     """The 20,000-word GloVe as GloVe text, word2vec binary and fastText .vec, plain."""
     d = tmp_path_factory.mktemp("plain")
     txt, binf, vec = d / "glove.20k.txt", d / "w2v.20k.bin", d / "wiki.20k.vec"
     run_sync(exporters.write_word2vec_text(glove_small, txt, header=False))
-    write_w2v_binary(binf, glove_small)
+    write_w2v_binary(binf, glove_small.words, glove_small.vectors)
     run_sync(exporters.write_word2vec_text(glove_small, vec, header=True))
     return {"txt": txt, "bin": binf, "vec": vec}
 
@@ -59,11 +47,12 @@ def files(tmp_path_factory, glove_small):
 @pytest.mark.parametrize("kind", ["txt", "bin"])
 @pytest.mark.parametrize("comp", ["gz", "bz2", "xz"])
 def test_compressed_text_and_binary_equal_the_plain_file(tmp_path, files, kind, comp):
-    plain, _ = load(files[kind])
+    plain = load(files[kind])
     packed = tmp_path / (files[kind].name + "." + comp)
     packed.write_bytes(COMPRESS[comp](files[kind].read_bytes()))
     assert sniff_format(packed) == sniff_format(files[kind]) == ("glove" if kind == "txt" else "word2vec-binary")
-    es, progress = load(packed)
+    progress = []
+    es = load(packed, seen=progress)
     same_neighbours(plain, es)
     assert es.name == packed.name
     fractions = [p.fraction for p in progress if p.fraction >= 0]
@@ -73,7 +62,7 @@ def test_compressed_text_and_binary_equal_the_plain_file(tmp_path, files, kind, 
 
 def test_glove_in_a_zip_with_a_vec_and_the_member_in_the_cache_key(tmp_path, files, monkeypatch):
     monkeypatch.setenv("EMBEDDING_EXPLORER_CACHE", str(tmp_path / "cache"))
-    plain, _ = load(files["vec"])
+    plain = load(files["vec"])
     z = tmp_path / "wiki.zip"
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(files["vec"], "wiki.20k.vec")
@@ -81,7 +70,8 @@ def test_glove_in_a_zip_with_a_vec_and_the_member_in_the_cache_key(tmp_path, fil
         zf.writestr("__MACOSX/._wiki.20k.vec", b"\x00\x05")
     assert loaders.archive_members(z) == ["wiki.20k.vec"]
     assert sniff_format(z) == "fasttext-vec"
-    es, progress = load(z)  # the one embedding file inside is chosen by itself
+    progress = []
+    es = load(z, seen=progress)  # the one embedding file inside is chosen by itself
     same_neighbours(plain, es)
     assert es.name == "wiki.20k.vec" and es.source == f"{z} (member wiki.20k.vec)"
     assert progress[-1].fraction > 0.8
@@ -110,7 +100,7 @@ def test_companion_files_inside_and_beside_compressed_ones(tmp_path, glove_small
     small.metadata = {"rank": [str(i) for i in range(300)]}
     v, m = run_sync(exporters.write_projector_tsv(small, tmp_path / "vectors.tsv.gz"))
     assert m.name == "metadata.tsv.gz" and v.read_bytes()[:2] == b"\x1f\x8b"
-    es, _ = load(v)  # metadata.tsv.gz beside vectors.tsv.gz is found
+    es = load(v)  # metadata.tsv.gz beside vectors.tsv.gz is found
     assert es.words == small.words and es.metadata["rank"][-1] == "299"
     z = tmp_path / "npy.zip"
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -118,14 +108,14 @@ def test_companion_files_inside_and_beside_compressed_ones(tmp_path, glove_small
             np.save(f, np.asarray(small.vectors))
         zf.writestr("emb.vocab", "\n".join(small.words) + "\n")
     assert loaders.archive_members(z) == ["emb.npy"]  # the vocabulary is a companion, not a choice
-    es, _ = load(z)
+    es = load(z)
     assert es.words == small.words
     np.testing.assert_array_equal(es.vectors, small.vectors)
     npy_gz = tmp_path / "emb.npy.xz"
     with lzma.open(npy_gz, "wb") as f:
         np.save(f, np.asarray(small.vectors))
     (tmp_path / "emb.vocab").write_text("\n".join(small.words) + "\n", encoding="utf-8")
-    es, _ = load(npy_gz)
+    es = load(npy_gz)
     assert es.words == small.words and es.vectors.shape == (300, 50)
 
 
@@ -133,11 +123,11 @@ def test_a_misnamed_gz_holding_plain_text_opens_and_an_npz_is_not_an_archive(tmp
     p = tmp_path / "really-plain.txt.gz"
     p.write_text(small_text)
     assert describe(p).layers == ()
-    assert load(p)[0].words == ["the", "cat"]
+    assert load(p).words == ["the", "cat"]
     npz = tmp_path / "m.npz"
     np.savez(npz, vectors=np.ones((2, 3), np.float32), words=np.array(["a", "b"]))
     assert describe(npz).layers == () and loaders.archive_members(npz) == []
-    assert load(npz)[0].words == ["a", "b"]
+    assert load(npz).words == ["a", "b"]
 
 
 @pytest.fixture

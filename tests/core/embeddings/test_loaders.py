@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import os
-import struct
 
 import numpy as np
 import pytest
 
 from core.embeddings import exporters, loaders
 from core.embeddings.embedding_set import EmbeddingSet
-from core.embeddings.loaders import LoadOptions, sniff_format
+from core.embeddings.loaders import sniff_format
 from core.errors import FileFormatError
 from core.paths import cache_dir
-from core.progress import Progress, run_sync
+from core.progress import run_sync
+
+from .conftest import load, write_w2v_binary
 
 WORDS = ["the", "king", "queen", "Paris", "e-mail", "naïve", "日本"]
 
@@ -21,13 +22,6 @@ WORDS = ["the", "king", "queen", "Paris", "e-mail", "naïve", "日本"]
 def small() -> EmbeddingSet:
     rng = np.random.default_rng(0)
     return EmbeddingSet(list(WORDS), rng.normal(size=(len(WORDS), 6)).astype(np.float32), name="small")
-
-
-def load(path, fmt=None, **kw):
-    progress = []
-    es = run_sync(loaders.load(path, fmt, LoadOptions(**kw), use_cache=False), progress.append)
-    assert all(isinstance(p, Progress) for p in progress)
-    return es
 
 
 def same(a: EmbeddingSet, b: EmbeddingSet, atol=1e-5):
@@ -50,13 +44,6 @@ def test_fasttext_vec_with_trailing_spaces(tmp_path, small):
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert sniff_format(p) == "fasttext-vec"
     same(small, load(p))
-
-
-def write_w2v_binary(path, words, vecs, newline=True):
-    with open(path, "wb") as f:
-        f.write(f"{len(words)} {vecs.shape[1]}\n".encode())
-        for w, v in zip(words, vecs):
-            f.write(w.encode() + b" " + struct.pack(f"<{len(v)}f", *v) + (b"\n" if newline else b""))
 
 
 @pytest.mark.parametrize("newline", [True, False])
