@@ -236,10 +236,10 @@ def bench_placement(app, imgs) -> None:
     vectors = imgs.embeddings.vectors[imgs.digits.heldout[:60]]
     times = []
     for v in vectors:
-        before = cloud.probes.placed
+        before = s.cloud.placed_probes
         t0 = time.perf_counter()
         s.cloud.probes = (("pad", v),)
-        pump(app, lambda: cloud.probes.placed is not before)  # placed, and the overlays redrawn with it
+        pump(app, lambda: s.cloud.placed_probes is not before)  # placed, and the overlays redrawn with it
         times.append((time.perf_counter() - t0) * 1000)
     es, layout = imgs.embeddings, cloud.layout_
     t = time.perf_counter()

@@ -90,9 +90,9 @@ def bench_snapshot(runs: int) -> None:
     from core.embeddings.training import TrainingSettings, _record, train
     from core.progress import run_sync
     from core.projections.align import align_layout
+    from core.projections.cloud_jobs import projection_job
     from core.projections.layout import point_rows
     from core.projections.linear import pca
-    from gui.panels.cloud.jobs import projection_job
 
     t = time.perf_counter()
     run = run_sync(train(TrainingSettings(epochs=2, min_count=3, workers=2), open_corpus("head500")))

@@ -8,7 +8,7 @@ Each room keeps its own model (neighbours, arithmetic, directions, cloud, activa
 they share
 (the active set, the selection, the hovered word, the status line) sits on the Session.
 Inputs are plain fields that panels write. Results (``lookup``, ``outcome``, ``layout``) are
-computed by controllers (gui/controllers) and by the cloud, and stored here whole: one
+computed by controllers (gui/controllers) and stored here whole: one
 field per result, so no field has to be set before another, and a result exists whether
 or not the panel that shows it is open. Only the GUI thread changes the Session.
 """
@@ -89,16 +89,29 @@ class DirectionsState:
     outcome: DirectionScores | None = None  # (DirectionsController)
 
 
-@evented(equality_operators={"layout": _same, "probes": _same})
+_CLOUD_RESULTS = ("layout", "probes", "first_map", "live", "placed", "links", "target", "overlay", "clusters",
+                  "trust", "placed_probes", "export")
+
+
+@evented(equality_operators=dict.fromkeys(_CLOUD_RESULTS, _same))
 @dataclass
 class CloudState:
-    """The 3D point cloud: which words, how they are projected and coloured, and the layout shown."""
+    """The 3D point cloud: which words, how they are projected and coloured, and the layout shown.
+
+    The cloud panel writes the inputs; the CloudController runs the jobs and writes the results."""
 
     point_count: int = 10000  # the N most frequent words (plus words in use)
     method: str = "pca"  # pca | tsne | umap | axes
     params: tuple[tuple[str, Any], ...] = ()
     color_by: str = "frequency"  # frequency | clusters | meta:<column>
-    layout: Layout | None = None  # the finished projection on screen (the cloud panel)
+    clusters_k: int = 12  # k of the k-means colouring
+    top_labels: int = 20  # the N most frequent points on show are labelled
+    true_neighbours: bool = True  # lines from selected words to their true neighbours
+    names: bool = True  # cluster names over the map
+    active: bool = False  # a cloud panel exists: the CloudController projects only then
+    run: int = 0  # Run pressed (a counter): project with the settings as they are
+    cancel: int = 0  # Cancel pressed (a counter): the running projection stops
+    export: Any = None  # the latest export asked for (core.projections.cloud_jobs.ExportRequest)
     # Vectors that are no row of the set, placed live into the layout and drawn highlighted with
     # their label: ((label, vector of the set's width), ...) (a drawn digit in the image cloud).
     probes: tuple[tuple[str, Any], ...] = ()
@@ -106,6 +119,20 @@ class CloudState:
     # Lines through rows of the set, drawn over the cloud: ((rows, (r, g, b, a), labels), ...); labels has
     # one string per row ("" for none) (a word's trajectory through a model's layers).
     polylines: tuple[tuple[tuple[int, ...], tuple[float, ...], tuple[str, ...]], ...] = ()
+    # -- results (CloudController) -------------------------------------------------------------
+    layout: Layout | None = None  # the finished projection on screen
+    first_map: Any = None  # the open set's stored first map (core.projections.first_map.FirstMap), if any
+    live: Any = None  # the projection running now (cloud_jobs.LiveProjection: t-SNE's intermediate layouts)
+    stale: bool = False  # the settings changed since `layout` was made (t-SNE and UMAP wait for Run)
+    placed: dict[int, Any] = field(default_factory=dict)  # words outside `layout` placed into it: row -> xyz
+    links: tuple[tuple[int, int], ...] = ()  # a placed word -> its true neighbours
+    target: tuple[str, Any] | None = None  # (arithmetic key, xyz): where the expression's vector lands
+    overlay: tuple[tuple[int, int], ...] = ()  # a selected word -> its true neighbours among the points
+    clusters: Any = None  # k-means of `layout` (core.projections.cluster_names.Clusters) when coloured by them
+    trust: tuple[float, int] | None = None  # trustworthiness of `layout` (k=10) and its sample size
+    placed_probes: tuple[tuple[str, Any], ...] = ()  # `probes` placed into `layout`: (label, xyz)
+    activity: Activity | None = None  # the projection's progress
+    problem: str = ""  # an expected problem of a cloud job (a projection, k-means, an export), shown inline
 
 
 @evented(equality_operators={"graph": _same, "choice": _same, "values": _same})

@@ -11,6 +11,7 @@ from core.state.session import Session
 from gui.controllers.activations_controller import ActivationsController
 from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.backend_controller import BackendController
+from gui.controllers.cloud_controller import CloudController
 from gui.controllers.contextual_controller import ContextualController
 from gui.controllers.directions_controller import DirectionsController
 from gui.controllers.language_controller import LanguageController
@@ -32,6 +33,7 @@ class Controllers(QObject):
         self.neighbours = NeighboursController(session, runner, self)
         self.arithmetic = ArithmeticController(session, runner, self)
         self.directions = DirectionsController(session, self)
+        self.cloud = CloudController(session, runner, self)
         self.activations = ActivationsController(session, runner, self)
         self.onnx_layers = OnnxLayersController(session, runner, self)
         self.training = TrainingController(session, runner, self)

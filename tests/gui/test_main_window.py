@@ -154,7 +154,7 @@ def test_the_window_keeps_its_size_while_a_set_loads_and_panels_react(qtbot, ses
 def test_neighbours_are_highlighted_with_their_dock_closed(qtbot, session, runner, docks):
     """The controllers belong to the window, not to the docks: a query set another way (as --query does,
     or a click on a word in the cloud) still gets its neighbours, which the cloud highlights."""
-    from gui.panels.cloud.jobs import roles_of
+    from core.state.cloud_roles import roles_of
     from gui.panels.cloud.point_cloud_panel import PointCloudPanel
 
     session.cloud.point_count = 3000

@@ -1,8 +1,8 @@
 """The cloud's controls: method, point count, method parameters, colouring, labels, export.
 
-Widgets write to the Session's cloud model (method, params,
-point_count, color_by); Session changes update the widgets inside
-signals_blocked. Buttons that start work emit signals the panel handles.
+Widgets write to the Session's cloud model (method, params, point_count, color_by, clusters_k, labels,
+lines and names; Run and Cancel count up ``run`` and ``cancel``); Session changes update the widgets
+inside signals_blocked. The camera and export buttons emit signals the panel handles.
 """
 from __future__ import annotations
 
@@ -60,17 +60,23 @@ def _group(*widgets: QWidget) -> QWidget:
 
 
 class CloudControls(QWidget):
-    run_requested = Signal()
-    cancel_requested = Signal()
     reset_camera_requested = Signal()
     focus_requested = Signal()
     export_requested = Signal(str)  # "png" | "csv" | "tsv"
-    overlay_changed = Signal()
-    clusters_changed = Signal()  # k of k-means
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
+        self._build_projection()
+        self._build_parameters()
+        self._build_view_options()
+        self._lay_out()
+        self._connect_widgets()
+        self._connect_session()
+
+    # -- building -----------------------------------------------------------------------------
+    def _build_projection(self) -> None:
+        """The method, the point count, Run and Cancel and the projection's progress."""
         self.method = QComboBox(objectName="cloud_method")
         for m in METHODS:
             self.method.addItem(METHOD_LABELS[m], m)
@@ -85,7 +91,8 @@ class CloudControls(QWidget):
         self.progress.setSizePolicy(keep)
         self.progress.hide()
 
-        # per-method parameters
+    def _build_parameters(self) -> None:
+        """One page of parameters per method."""
         d = DEFAULTS
         self.perplexity = QDoubleSpinBox(minimum=2, maximum=200, value=d["tsne"]["perplexity"], objectName="perplexity")
         self.learning_rate = QLineEdit(str(d["tsne"]["learning_rate"]), objectName="learning_rate")
@@ -111,14 +118,17 @@ class CloudControls(QWidget):
             form.addStretch(1)
             self.pages.addWidget(page)
 
-        # colouring, labels, overlays, export
+    def _build_view_options(self) -> None:
+        """Colouring, labels, overlays, the camera, export, the note and the quality."""
+        c = self._session.cloud
         self.color_by = QComboBox(objectName="cloud_color_by")
-        self.clusters = QSpinBox(minimum=2, maximum=40, value=12, objectName="cloud_clusters", prefix="k = ")
-        self.top_labels = QSpinBox(minimum=0, maximum=50, value=20, objectName="cloud_top_labels",
+        self.clusters = QSpinBox(minimum=2, maximum=40, value=c.clusters_k, objectName="cloud_clusters", prefix="k = ")
+        self.top_labels = QSpinBox(minimum=0, maximum=50, value=c.top_labels, objectName="cloud_top_labels",
                                    prefix="labels: top ")
-        self.true_neighbours = QCheckBox("true neighbours", objectName="cloud_true_neighbours", checked=True)
+        self.true_neighbours = QCheckBox("true neighbours", objectName="cloud_true_neighbours",
+                                         checked=c.true_neighbours)
         self.true_neighbours.setToolTip("Lines from each selected point to its nearest neighbours in the full space")
-        self.names = QCheckBox("cluster names", objectName="cloud_names", checked=True)
+        self.names = QCheckBox("cluster names", objectName="cloud_names", checked=c.names)
         self.names.setToolTip("Names of k-means clusters (their most central words) over the map: on the bundled "
                               "set's first map, finer as you zoom in; on any set coloured by clusters")
         self.reset = QPushButton("Reset camera", objectName="cloud_reset")
@@ -138,8 +148,9 @@ class CloudControls(QWidget):
         self.quality.setFixedWidth(self.quality.fontMetrics().horizontalAdvance(
             "trustworthiness 0.000 (k=10, 20,000 points)") + 8)
 
-        # One flow of small groups that wraps with the panel's width: the panel's minimum width
-        # is that of its widest group, so no text or page shown here can widen the window.
+    def _lay_out(self) -> None:
+        """One flow of small groups that wraps with the panel's width: the panel's minimum width is that of
+        its widest group, so no text or page shown here can widen the window."""
         flow = QFlowLayout()
         flow.setContentsMargins(0, 0, 0, 0)
         for items in (
@@ -159,29 +170,42 @@ class CloudControls(QWidget):
         lay.addLayout(flow)
         lay.addWidget(self.note)
 
-        # widgets -> session
-        self.method.currentIndexChanged.connect(lambda: setattr(session.cloud, "method", self.method.currentData()))
+    def _connect_widgets(self) -> None:
+        """Widgets -> the Session (the camera and export buttons: the panel's signals)."""
+        c = self._session.cloud
+        self.method.currentIndexChanged.connect(lambda: setattr(c, "method", self.method.currentData()))
         self.count.valueChanged.connect(self._count_edited)
         for w in (self.perplexity, self.iterations, self.n_neighbors, self.min_dist):
             w.valueChanged.connect(self._params_edited)
         for w in (self.learning_rate, self.axis_x, self.axis_y, self.axis_z):
             w.editingFinished.connect(self._params_edited)
         self.color_by.currentIndexChanged.connect(self._color_edited)
-        self.clusters.valueChanged.connect(self.clusters_changed)
-        self.run.clicked.connect(self.run_requested)
-        self.cancel.clicked.connect(self.cancel_requested)
+        self.clusters.valueChanged.connect(lambda k: setattr(c, "clusters_k", k))
+        self.top_labels.valueChanged.connect(lambda n: setattr(c, "top_labels", n))
+        self.true_neighbours.toggled.connect(lambda on: setattr(c, "true_neighbours", on))
+        self.names.toggled.connect(lambda on: setattr(c, "names", on))
+        self.run.clicked.connect(lambda: setattr(c, "run", c.run + 1))
+        self.cancel.clicked.connect(lambda: setattr(c, "cancel", c.cancel + 1))
         self.reset.clicked.connect(self.reset_camera_requested)
         self.focus.clicked.connect(self.focus_requested)
-        self.top_labels.valueChanged.connect(self.overlay_changed)
-        self.true_neighbours.toggled.connect(self.overlay_changed)
-        # session -> widgets
-        bind(self, session.cloud.events.method, self._on_projection_method_changed)
-        bind(self, session.cloud.events.params, self._on_projection_params_changed)
-        bind(self, session.cloud.events.point_count, self._on_point_count_changed)
-        bind(self, session.cloud.events.color_by, self._on_color_by_changed)
+
+    def _connect_session(self) -> None:
+        """The Session -> widgets, each handler called once to sync."""
+        s, ev = self._session, self._session.cloud.events
+        bind(self, s.events.embeddings, self._on_embeddings_changed)
+        bind(self, ev.method, self._on_projection_method_changed)
+        bind(self, ev.params, self._on_projection_params_changed)
+        bind(self, ev.point_count, self._on_point_count_changed)
+        bind(self, ev.color_by, self._on_color_by_changed)
+        bind(self, ev.activity, self._on_activity_changed)
+        for field, widget in (("clusters_k", self.clusters), ("top_labels", self.top_labels),
+                              ("true_neighbours", self.true_neighbours), ("names", self.names)):
+            bind(self, getattr(ev, field), _shower(widget))
         self._on_projection_params_changed()
         self._show_method()
         self._on_point_count_changed()
+        self._on_embeddings_changed()
+        self._on_activity_changed()
 
     # -- widgets -> session -----------------------------------------------------------
     @qdebounced(timeout=400)
@@ -215,7 +239,10 @@ class CloudControls(QWidget):
         self.clusters.setVisible(value == "clusters")
         self._session.cloud.color_by = value
 
-    def set_metadata_columns(self, columns: list[str]) -> None:
+    def _on_embeddings_changed(self) -> None:
+        """The colour choice: frequency, k-means clusters and the set's metadata columns."""
+        es = self._session.embeddings
+        columns = sorted(es.metadata) if es is not None else []
         with signals_blocked(self.color_by):
             self.color_by.clear()
             self.color_by.addItem("frequency", "frequency")
@@ -263,10 +290,21 @@ class CloudControls(QWidget):
             self.color_by.setCurrentIndex(max(i, 0))
         self.clusters.setVisible(self._session.cloud.color_by == "clusters")
 
-    def set_busy(self, busy: bool, fraction: float = -1, message: str = "") -> None:
-        self.cancel.setEnabled(busy)
-        self.progress.setVisible(busy)
-        if busy:
-            self.progress.setRange(0, 0 if fraction < 0 else 1000)
-            self.progress.setValue(int(max(fraction, 0) * 1000))
-            self.progress.setToolTip(message)
+    def _on_activity_changed(self) -> None:
+        """The projection's progress (Cancel is enabled while it runs)."""
+        act = self._session.cloud.activity
+        self.cancel.setEnabled(act is not None)
+        self.progress.setVisible(act is not None)
+        if act is not None:
+            self.progress.setRange(0, 0 if act.fraction < 0 else 1000)
+            self.progress.setValue(int(max(act.fraction, 0) * 1000))
+            self.progress.setToolTip(act.message)
+
+
+def _shower(w: QSpinBox | QCheckBox):
+    """A slot that shows a field's new value in `w` (a spin box's value, a check box's state)."""
+    def show(value) -> None:
+        with signals_blocked(w):
+            w.setChecked(value) if isinstance(w, QCheckBox) else w.setValue(value)
+
+    return show

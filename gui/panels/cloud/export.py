@@ -1,19 +1,15 @@
 """Exports of the cloud: PNG of the view, CSV (word, x, y, z, metadata), Projector TSV of the point set.
 
-The file writing is Qt-free (core.projection_export, core.exporters); ExportActions
-adds the panel's export methods and the save dialog.
+The file writing is Qt-free (core.projections.export, core.projections.cloud_jobs) and run by the
+CloudController (``session.cloud.export``); ExportActions adds the panel's export methods and the save dialog.
 """
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
-from core.embeddings.embedding_set import EmbeddingSet
-from core.embeddings.exporters import write_projector_tsv
-from core.errors import ExplorerError
 from core.io import atomic_path
-from core.progress import Job
-from core.projections.export import write_layout_csv
+from core.projections.cloud_jobs import ExportRequest
 from gui.canvas.scene import CloudScene
 
 
@@ -26,22 +22,8 @@ def columns(scene: CloudScene, cluster_labels: np.ndarray | None) -> dict[str, l
     return cols
 
 
-def write_csv(es: EmbeddingSet, scene: CloudScene, cluster_labels: np.ndarray | None, path: str) -> None:
-    write_layout_csv(es, scene.rows, scene.coords, path, extra_columns=columns(scene, cluster_labels))
-
-
-def projector_tsv_job(es: EmbeddingSet, rows: np.ndarray, coords: np.ndarray, extra: dict[str, list[str]],
-                      path: str) -> Job:
-    """vectors.tsv of the point set's full vectors, metadata.tsv with word, x, y, z and the extra columns.
-
-    A generator from the start: the formatting runs on the worker thread too."""
-    cols = {n: [f"{v:.6g}" for v in coords[:, i]] for i, n in enumerate("xyz")}
-    cols.update(extra)
-    return (yield from write_projector_tsv(es, path, rows=rows, extra_columns=cols))
-
-
 class ExportActions:
-    """Export methods of PointCloudPanel (uses its view, session, scene, runner and cluster labels)."""
+    """Export methods of PointCloudPanel (uses its view, session and scene)."""
 
     def _ask_export(self, kind: str) -> None:
         filters = {"png": "PNG image (*.png)", "csv": "CSV (*.csv)", "tsv": "Projector vectors (*.tsv)"}
@@ -59,26 +41,16 @@ class ExportActions:
             return False
         return True
 
-    def _points_ready(self) -> bool:
-        """Whether the points on screen are the current set's: after a new set arrives they are the old
-        set's rows until its first projection lands (exporting them would mix the two sets)."""
-        if self.layout_ is None:
-            self._on_error(ExplorerError("nothing to export yet: the new set's projection is still running"))
-        return self.layout_ is not None
-
     def export_csv(self, path: str) -> None:
-        if not self._points_ready():
-            return
-        try:
-            write_csv(self._session.embeddings, self.scene, self.cluster_labels, path)
-        except OSError as exc:  # a full or read-only disk, a folder where the file goes: said in the note
-            self._on_error(ExplorerError(f"could not export: {exc.strerror or exc}"))
+        self._export("csv", path)
 
     def export_tsv(self, path: str) -> None:
-        """vectors.tsv and metadata.tsv in the background (large point sets take seconds)."""
-        if not self._points_ready():
-            return
-        es, rows, coords = self._session.embeddings, self.scene.rows.copy(), self.scene.coords.copy()
-        extra = columns(self.scene, self.cluster_labels)
-        self._runner.run("cloud.export", lambda: projector_tsv_job(es, rows, coords, extra, path),
-                         label="exporting Projector TSV", on_error=self._on_error)
+        """vectors.tsv and metadata.tsv (in the background: large point sets take seconds)."""
+        self._export("tsv", path)
+
+    def _export(self, kind: str, path: str) -> None:
+        """Ask the CloudController to write the points on screen (it refuses while they are the previous
+        set's, right after a new set arrived: exporting them would mix the two sets)."""
+        c = self._session.cloud
+        extra = columns(self.scene, c.clusters.labels if c.clusters is not None else None)
+        c.export = ExportRequest(kind, path, self.scene.rows.copy(), self.scene.coords.copy(), extra)

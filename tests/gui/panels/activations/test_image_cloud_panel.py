@@ -64,7 +64,7 @@ def test_a_drawn_digit_is_placed_live_with_its_nearest_digits(qtbot, cloud_room,
     assert res.digit == 7
     (label, vector), = session.cloud.probes
     assert label == "pad: 7" and np.array_equal(vector, res.activations["relu3"])
-    (placed_label, coords), = cloud.probes.placed
+    (placed_label, coords), = session.cloud.placed_probes
     # PCA places exactly: the probe lands where the layout's linear map puts its unit vector
     want = cloud.layout_.transform(vector[None] / np.linalg.norm(vector))[0]
     np.testing.assert_allclose(coords, want, atol=1e-4)

@@ -8,16 +8,14 @@ import pytest
 
 from core.embeddings.embedding_set import EmbeddingSet
 from core.state.session import CloudState, Session
-from gui.panels.cloud.point_cloud_panel import PointCloudPanel
 from tests.gui.conftest import wait_idle
 
 
 @pytest.fixture
-def cloud(qtbot, glove_small, runner):
+def shown(qtbot, glove_small, runner, cloud):
     es = glove_small.subset(range(3000), name="epoch 1")
     s = Session(cloud=CloudState(point_count=3000))
-    panel = PointCloudPanel(s, runner)
-    qtbot.addWidget(panel)
+    panel = cloud(s)
     s.set_embeddings(es)
     qtbot.waitUntil(lambda: panel.layout_ is not None, timeout=10000)
     wait_idle(qtbot, runner)
@@ -32,8 +30,8 @@ def next_epoch(es: EmbeddingSet, flip: bool) -> EmbeddingSet:
 
 
 @pytest.mark.parametrize("flip", [False, True])
-def test_the_next_epoch_is_turned_onto_the_last_layout(qtbot, runner, cloud, flip):
-    s, panel, es = cloud
+def test_the_next_epoch_is_turned_onto_the_last_layout(qtbot, runner, shown, flip):
+    s, panel, es = shown
     before = panel.layout_.coords.copy()
     s.set_embeddings(next_epoch(es, flip))
     qtbot.waitUntil(lambda: panel.layout_ is not None, timeout=10000)
@@ -45,8 +43,8 @@ def test_the_next_epoch_is_turned_onto_the_last_layout(qtbot, runner, cloud, fli
     assert s.cloud.layout is lay
 
 
-def test_unrelated_sets_and_new_settings_are_not_turned(qtbot, runner, cloud, glove_small):
-    s, panel, _ = cloud
+def test_unrelated_sets_and_new_settings_are_not_turned(qtbot, runner, shown, glove_small):
+    s, panel, _ = shown
     s.set_embeddings(glove_small.subset(range(10_000, 13_000), name="other words"))
     qtbot.waitUntil(lambda: panel.layout_ is not None, timeout=10000)
     wait_idle(qtbot, runner)

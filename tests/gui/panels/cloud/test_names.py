@@ -19,15 +19,14 @@ from tests.gui.conftest import wait_idle
 
 
 @pytest.fixture
-def opened(qtbot, runner):
+def opened(qtbot, runner, cloud):
     """``opened(es)``: a shown cloud panel that is given `es`, and the kinds of the jobs it started."""
     def make(es, session: Session | None = None):
         s = session or Session(cloud=CloudState(point_count=MAPPED_POINTS))
         started: list[str] = []
         runner.started.connect(lambda kind, _label: started.append(kind))
         runner.failed.connect(lambda kind, exc: pytest.fail(f"{kind} failed: {exc}"))
-        p = PointCloudPanel(s, runner)
-        qtbot.addWidget(p)
+        p = cloud(s)
         p.resize(900, 700)
         p.show()
         s.set_embeddings(es)
@@ -44,7 +43,7 @@ def shown_names(p: PointCloudPanel) -> list[tuple[str, QRectF]]:
 
 def test_a_set_with_a_first_map_opens_on_it_without_projecting(qtbot, runner, opened, mapped_set):
     s, p, started = opened(mapped_set)
-    first = p.first_map
+    first = s.cloud.first_map
     assert first is not None and p.layout_ is first.layout and s.cloud.layout is first.layout  # at once
     assert s.cloud.method == "umap" and p.controls.method.currentText() == "UMAP"
     assert p.controls.n_neighbors.value() == 15 and p.view.plot.getAxis("bottom").labelText == "UMAP 1"
@@ -67,7 +66,7 @@ def test_pca_and_the_others_are_a_click_away(qtbot, runner, opened, mapped_set):
     p.controls.method.setCurrentIndex(p.controls.method.findData("umap"))
     p.controls.run.click()  # UMAP with the map's settings: the stored map, from the cache
     qtbot.waitUntil(lambda: p.layout_ is not None and p.layout_.method == "umap", timeout=10000)
-    assert p.first_map.shows(p.layout_)
+    assert s.cloud.first_map.shows(p.layout_)
     wait_idle(qtbot, runner)
     assert shown_names(p)
 
@@ -81,7 +80,7 @@ def test_a_damaged_or_missing_map_falls_back_to_pca_quietly(qtbot, runner, opene
     s, p, started = opened(store.open_set(folder))
     qtbot.waitUntil(lambda: p.layout_ is not None, timeout=10000)
     wait_idle(qtbot, runner)
-    assert p.first_map is None and s.cloud.method == "pca" and p.layout_.method == "pca"
+    assert s.cloud.first_map is None and s.cloud.method == "pca" and p.layout_.method == "pca"
     assert "cloud.projection" in started and "color" not in p.controls.note.text()  # no error shown
     assert not shown_names(p)
 
@@ -93,7 +92,7 @@ def test_a_set_without_a_map_goes_back_to_pca_but_a_chosen_method_stays(qtbot, r
     qtbot.waitUntil(lambda: p.layout_ is not None and p.layout_.method == "pca", timeout=10000)
     assert s.cloud.method == "pca"
     s.set_embeddings(mapped_set)  # back on its map
-    assert p.first_map.shows(p.layout_) and s.cloud.method == "umap"
+    assert s.cloud.first_map.shows(p.layout_) and s.cloud.method == "umap"
     p.controls.method.setCurrentIndex(p.controls.method.findData("axes"))  # the user's choice...
     qtbot.waitUntil(lambda: p.layout_ is not None and p.layout_.method == "axes", timeout=10000)
     s.set_embeddings(mapped_set)
@@ -105,7 +104,7 @@ def test_a_set_without_a_map_goes_back_to_pca_but_a_chosen_method_stays(qtbot, r
 def test_names_get_finer_as_the_view_zooms_in(qtbot, runner, opened, mapped_set):
     s, p, _ = opened(mapped_set)
     wait_idle(qtbot, runner)
-    levels = p.first_map.levels
+    levels = s.cloud.first_map.levels
     assert p.name_level == 0
 
     def in_view(c) -> int:
@@ -116,7 +115,7 @@ def test_names_get_finer_as_the_view_zooms_in(qtbot, runner, opened, mapped_set)
         radius *= 0.7
         zoom = p.view.zoom()
         p.view.look_at(centre, radius)
-        qtbot.waitUntil(lambda: p.view.zoom() > zoom, timeout=3000)
+        qtbot.waitUntil(lambda zoom=zoom: p.view.zoom() > zoom, timeout=3000)
         qtbot.wait(20)  # the view said it zoomed; the names of the level it asks for are drawn
         level = p.name_level
         assert level == level_for([in_view(c) for c in levels]) and (level == 0 or in_view(levels[level]) <= ON_SCREEN)
@@ -132,7 +131,7 @@ def test_names_get_finer_as_the_view_zooms_in(qtbot, runner, opened, mapped_set)
 def test_query_labels_come_before_names(qtbot, runner, opened, mapped_set):
     s, p, _ = opened(mapped_set)
     wait_idle(qtbot, runner)
-    first = p.first_map.levels[0]
+    first = s.cloud.first_map.levels[0]
     word = first.names[0].split(", ")[0]  # a query right under the largest cluster's name
     s.selection = (mapped_set.id_of(word),)
     qtbot.waitUntil(lambda: p.view.label_list and p.view.label_list[0].text == word, timeout=3000)
@@ -147,11 +146,11 @@ def test_clusters_of_any_set_are_named_when_the_cloud_is_coloured_by_them(qtbot,
     wait_idle(qtbot, runner)
     assert not shown_names(p)
     s.cloud.color_by = "clusters"
-    qtbot.waitUntil(lambda: p.clusters is not None, timeout=20000)
+    qtbot.waitUntil(lambda: s.cloud.clusters is not None, timeout=20000)
     wait_idle(qtbot, runner)
-    assert p.clusters.k == p.controls.clusters.value() and p.cluster_labels is p.clusters.labels
+    assert s.cloud.clusters.k == p.controls.clusters.value()
     names = [n for n, _ in shown_names(p)]
-    assert names and set(names) <= set(p.clusters.names)
+    assert names and set(names) <= set(s.cloud.clusters.names)
     p.controls.names.setChecked(False)
     qtbot.waitUntil(lambda: not shown_names(p), timeout=3000)
 
@@ -160,7 +159,7 @@ def test_the_first_maps_colours_are_its_stored_clusters(qtbot, runner, opened, m
     s, p, started = opened(mapped_set)
     p.controls.clusters.setValue(40)  # a granularity the map holds: no k-means runs
     s.cloud.color_by = "clusters"
-    assert p.clusters is p.first_map.level(40)
-    np.testing.assert_array_equal(p.cluster_labels, p.first_map.level(40).labels)
+    assert s.cloud.clusters is s.cloud.first_map.level(40)
+    np.testing.assert_array_equal(s.cloud.clusters.labels, s.cloud.first_map.level(40).labels)
     wait_idle(qtbot, runner)
     assert "cloud.clusters" not in started

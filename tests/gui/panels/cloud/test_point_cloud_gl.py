@@ -30,12 +30,11 @@ SHOTS = Path(os.environ.get("EMBEDDING_EXPLORER_SHOTS") or Path(tempfile.gettemp
 BACKGROUND = np.array([22, 24, 28])
 
 
-def shown_panel(qtbot, runner, session: Session, es, width: int = 1200, height: int = 850) -> PointCloudPanel:
+def shown_panel(qtbot, cloud, session: Session, es, width: int = 1200, height: int = 850) -> PointCloudPanel:
     """A cloud panel on screen (OpenGL), given `es` once it is exposed."""
     if not gl_available():
         pytest.skip("no OpenGL: run under xvfb-run with QT_QPA_PLATFORM=xcb")
-    p = PointCloudPanel(session, runner)
-    qtbot.addWidget(p)
+    p = cloud(session)
     p.resize(width, height)
     p.show()
     qtbot.waitExposed(p)
@@ -44,8 +43,8 @@ def shown_panel(qtbot, runner, session: Session, es, width: int = 1200, height: 
 
 
 @pytest.fixture
-def panel(qtbot, glove, runner):
-    p = shown_panel(qtbot, runner, Session(), glove)
+def panel(qtbot, glove, runner, cloud):
+    p = shown_panel(qtbot, cloud, Session(), glove)
     qtbot.waitUntil(lambda: p.layout_ is not None, timeout=20000)
     wait_idle(qtbot, runner)
     return p
@@ -86,7 +85,7 @@ def test_cloud_of_10000_words_with_a_placed_query(qtbot, panel, runner):
     s.neighbours.lookup = lookup(s.embeddings, "crocodile", 10)
     s.selection = s.neighbours.lookup.rows
     assert "alligator" in [n.word for n in s.neighbours.lookup.neighbours]
-    qtbot.waitUntil(lambda: croc in p.placed, timeout=10000)
+    qtbot.waitUntil(lambda: croc in s.cloud.placed, timeout=10000)
     wait_idle(qtbot, runner)
     labels = [lb.text for lb in p.view.labels.labels]
     assert labels[0] == "crocodile" and "alligator" in labels
@@ -121,7 +120,7 @@ def test_clicking_a_rendered_point_selects_it(qtbot, panel):
 def test_arithmetic_arrows(qtbot, panel, runner):
     p, s = panel, panel._session
     s.arithmetic.outcome = Outcome("king - man + woman", evaluate(s.embeddings, "king - man + woman"))
-    qtbot.waitUntil(lambda: p.target is not None, timeout=10000)
+    qtbot.waitUntil(lambda: s.cloud.target is not None, timeout=10000)
     wait_idle(qtbot, runner)
     assert len(p.arithmetic_arrows()) == 5
     p.focus_highlights()
@@ -138,7 +137,7 @@ def test_tsne_forms_in_the_view(qtbot, panel, runner):
     s.cloud.params = (("iterations", 250), ("perplexity", 30.0))
     frames: list[np.ndarray] = []
     runner.intermediate.connect(lambda kind, payload: frames.append(np.array(payload)))
-    p.run_projection()
+    s.cloud.run += 1
     qtbot.waitUntil(lambda: len(frames) >= 3, timeout=60000)
     a = shot(qtbot, p, "tsne_forming", 0.01)
     assert p.view.axis_labels.labels[0].text == "t-SNE 1"
@@ -171,16 +170,16 @@ def test_polylines_are_drawn_in_their_colours_with_their_labels(qtbot, panel, ru
     assert {"start", "end"} <= {lb.text for lb in p.view.labels.labels}
 
 
-def test_a_first_maps_names_are_drawn_and_get_finer_as_the_wheel_zooms_in(qtbot, runner, mapped_set):
-    p = shown_panel(qtbot, runner, Session(cloud=CloudState(point_count=MAPPED_POINTS)), mapped_set, 1000, 750)
-    assert p.first_map.shows(p.layout_) and p.name_level == 0
+def test_a_first_maps_names_are_drawn_and_get_finer_as_the_wheel_zooms_in(qtbot, runner, cloud, mapped_set):
+    p = shown_panel(qtbot, cloud, Session(cloud=CloudState(point_count=MAPPED_POINTS)), mapped_set, 1000, 750)
+    assert p._session.cloud.first_map.shows(p.layout_) and p.name_level == 0
     wait_idle(qtbot, runner)
     shot(qtbot, p, "first_map")
 
     def names() -> list:
         return [(lb.text, box) for lb, box in p.view.labels.shown if lb.kind == "cluster"]
 
-    assert names() and {n for n, _ in names()} <= set(p.first_map.levels[0].names)
+    assert names() and {n for n, _ in names()} <= set(p._session.cloud.first_map.levels[0].names)
     boxes = [box for _, box in p.view.labels.shown]
     assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])  # none covers another
     at, seen = QPointF(p.view.gl.width() / 2, p.view.gl.height() / 2), []
@@ -189,12 +188,13 @@ def test_a_first_maps_names_are_drawn_and_get_finer_as_the_wheel_zooms_in(qtbot,
                             Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
         zoom = p.view.zoom()
         QCoreApplication.sendEvent(p.view.gl, wheel)
-        qtbot.waitUntil(lambda: p.view.zoom() > zoom, timeout=3000)
+        qtbot.waitUntil(lambda zoom=zoom: p.view.zoom() > zoom, timeout=3000)
         qtbot.wait(30)  # a frame, the view's zoom_changed, the names it asks for
         seen.append(p.name_level)
         if p.name_level == 2:
             break
     assert seen == sorted(seen) and seen[-1] == 2 and 1 in seen  # the view said it zoomed, each time
-    qtbot.waitUntil(lambda: bool(names()) and {n for n, _ in names()} <= set(p.first_map.levels[2].names),
+    finest = set(p._session.cloud.first_map.levels[2].names)
+    qtbot.waitUntil(lambda: bool(names()) and {n for n, _ in names()} <= finest,
                     timeout=5000)
     shot(qtbot, p, "first_map_zoomed")

@@ -63,18 +63,18 @@ def test_colours_follow_frequency_and_clusters(qtbot, panel, session, runner):
     assert first.greenF() > last.greenF()  # the most frequent word is bright, the rarest dark
     np.testing.assert_allclose(panel.scene.base_colors, colors.frequency(panel.scene.rows, 20000))
     session.cloud.color_by = "clusters"
-    qtbot.waitUntil(lambda: panel.cluster_labels is not None, timeout=20000)
-    assert len(np.unique(panel.cluster_labels)) == panel.controls.clusters.value()
-    np.testing.assert_allclose(panel.scene.base_colors[:5000], colors.clusters(panel.cluster_labels))
+    qtbot.waitUntil(lambda: session.cloud.clusters is not None, timeout=20000)
+    labels = session.cloud.clusters.labels
+    assert len(np.unique(labels)) == panel.controls.clusters.value() == session.cloud.clusters_k
+    np.testing.assert_allclose(panel.scene.base_colors[:5000], colors.clusters(labels))
     assert panel.controls.color_by.currentData() == "clusters"
 
 
-def test_colour_by_a_metadata_column(qtbot, glove_small, runner):
+def test_colour_by_a_metadata_column(qtbot, glove_small, runner, cloud):
     vowels = ["vowel" if w[0] in "aeiou" else "consonant" for w in glove_small.words]
     es = EmbeddingSet(glove_small.words, glove_small.vectors, name="with metadata", metadata={"initial": vowels})
     s = Session(cloud=CloudState(point_count=800))
-    p = PointCloudPanel(s, runner)
-    qtbot.addWidget(p)
+    p = cloud(s)
     s.set_embeddings(es)
     qtbot.waitUntil(lambda: p.layout_ is not None, timeout=10000)
     assert p.controls.color_by.findData("meta:initial") >= 0
@@ -126,11 +126,11 @@ def test_a_rare_query_is_placed_with_lines_to_its_true_neighbours(qtbot, panel, 
     session.neighbours.query = "crocodile"
     session.neighbours.lookup = lookup(es, "crocodile", 10)
     session.selection = session.neighbours.lookup.rows
-    qtbot.waitUntil(lambda: croc in panel.placed, timeout=5000)
+    qtbot.waitUntil(lambda: croc in session.cloud.placed, timeout=5000)
     wait_idle(qtbot, runner)
     i = panel.scene.index_of(croc)
     assert i >= 0 and panel.scene.placed[i]
-    linked = {es.words[b] for a, b in panel.links if a == croc}
+    linked = {es.words[b] for a, b in session.cloud.links if a == croc}
     assert linked == {n.word for n in nearest(es, "crocodile", 10)}  # the true neighbours (this 20k set)
     assert "shark" in linked
     # PCA placement is exact: the point sits where the projection's affine map sends it
@@ -147,7 +147,7 @@ def test_a_rare_query_is_placed_with_lines_to_its_true_neighbours(qtbot, panel, 
 def test_arithmetic_draws_the_parallelogram(qtbot, panel, session, runner):
     es = session.embeddings
     session.arithmetic.outcome = Outcome("king - man + woman", evaluate(es, "king - man + woman"))
-    qtbot.waitUntil(lambda: panel.target is not None, timeout=5000)
+    qtbot.waitUntil(lambda: session.cloud.target is not None, timeout=5000)
     wait_idle(qtbot, runner)
     arrows = panel.arithmetic_arrows()
     king, man, woman = (panel.scene.position(es.id_of(w)) for w in ("king", "man", "woman"))
@@ -165,15 +165,15 @@ def test_arithmetic_draws_the_parallelogram(qtbot, panel, session, runner):
     assert panel.arithmetic_arrows() == []
 
 
-def test_tsne_streams_layouts_and_finishes(qtbot, session, runner):
+def test_tsne_streams_layouts_and_finishes(qtbot, session, runner, cloud):
     session.cloud.point_count = 600
     session.cloud.method = "tsne"
     session.cloud.params = (("iterations", 60),)
-    p = PointCloudPanel(session, runner)
-    qtbot.addWidget(p)
+    p = cloud(session)
     frames = []
-    runner.intermediate.connect(lambda kind, payload: frames.append(np.array(payload)))
-    p.run_projection()
+    session.cloud.events.live.connect(lambda live: live is not None and live.coords is not None
+                                      and frames.append(live.coords))
+    session.cloud.run += 1
     qtbot.waitUntil(lambda: p.layout_ is not None and p.layout_.method == "tsne", timeout=60000)
     assert len(frames) >= 2 and all(f.shape == (600, 3) for f in frames)
     assert p.controls.note.text().startswith("t-SNE of 600")
@@ -184,7 +184,7 @@ def test_cancel_stops_a_projection(qtbot, panel, session, runner):
     before = panel.layout_
     session.cloud.method = "tsne"
     session.cloud.point_count = 5000
-    panel.run_projection()
+    session.cloud.run += 1
     assert runner.is_running("cloud.projection") and panel.controls.cancel.isEnabled()
     qtbot.mouseClick(panel.controls.cancel, Qt.MouseButton.LeftButton)
     assert not runner.is_running("cloud.projection")
@@ -194,7 +194,7 @@ def test_cancel_stops_a_projection(qtbot, panel, session, runner):
 
 def test_exports(qtbot, panel, session, runner, tmp_path):
     session.neighbours.query = "crocodile"
-    qtbot.waitUntil(lambda: session.embeddings.id_of("crocodile") in panel.placed, timeout=5000)
+    qtbot.waitUntil(lambda: session.embeddings.id_of("crocodile") in session.cloud.placed, timeout=5000)
     wait_idle(qtbot, runner)
     assert panel.export_png(str(tmp_path / "cloud.png"))
     from PySide6.QtGui import QImage
@@ -219,9 +219,10 @@ def test_exports(qtbot, panel, session, runner, tmp_path):
 
 def test_changing_k_reclusters(qtbot, panel, session, runner):
     session.cloud.color_by = "clusters"
-    qtbot.waitUntil(lambda: panel.cluster_labels is not None, timeout=20000)
+    qtbot.waitUntil(lambda: session.cloud.clusters is not None, timeout=20000)
     panel.controls.clusters.setValue(5)
-    qtbot.waitUntil(lambda: panel.cluster_labels is not None and len(np.unique(panel.cluster_labels)) == 5,
+    assert session.cloud.clusters_k == 5
+    qtbot.waitUntil(lambda: session.cloud.clusters is not None and len(np.unique(session.cloud.clusters.labels)) == 5,
                     timeout=20000)
     wait_idle(qtbot, runner)
 
@@ -252,20 +253,19 @@ def test_a_csv_export_that_cannot_be_written_says_so_in_the_note(panel, tmp_path
     assert "could not export" in panel.controls.note.text() and "cloud.csv" in panel.controls.note.text()
 
 
-def test_a_new_set_during_a_reprojection_never_colours_the_old_layout_with_it(qtbot, glove_small, runner):
+def test_a_new_set_during_a_reprojection_never_colours_the_old_layout_with_it(qtbot, glove_small, runner, cloud):
     """Found by the monkey: a set coloured by a metadata column is being re-projected when a smaller set
     with the same column arrives; cancelling the old projection redrew the old layout with the new
     set's column (IndexError)."""
     meta = {"initial": [w[0] for w in glove_small.words]}
     s = Session(cloud=CloudState(point_count=2000))
-    p = PointCloudPanel(s, runner)
-    qtbot.addWidget(p)
+    p = cloud(s)
     s.set_embeddings(EmbeddingSet(glove_small.words, glove_small.vectors, name="big", metadata=meta))
     qtbot.waitUntil(lambda: p.layout_ is not None, timeout=10000)
     wait_idle(qtbot, runner)
     s.cloud.color_by = "meta:initial"
     s.cloud.method = "tsne"
-    p.run_projection()
+    s.cloud.run += 1
     assert runner.is_running("cloud.projection") and p.layout_ is not None
     small = glove_small.subset(range(300), name="small")
     s.set_embeddings(EmbeddingSet(small.words, small.vectors, name="small",
