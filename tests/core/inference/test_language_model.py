@@ -11,19 +11,11 @@ from core.inference import registry
 from core.inference.generation import generate, start
 from core.inference.language_model import LanguageModel
 from core.inference.runtime import load_manifest
-from core.inference.sampling import log_softmax, sampling_probs
+from core.inference.sampling import Sampling, log_softmax, sampling_probs
 from core.progress import run_sync
 from tests.models.helpers import built, reference
 
 NAME = registry.LANGUAGE_MODEL
-
-
-@pytest.fixture(scope="module")
-def lm() -> LanguageModel:
-    built(NAME)
-    return registry.open(
-        registry.LANGUAGE_MODEL, precision="fp32"
-    )  # these tests check the fp32 files against their references
 
 
 @pytest.fixture(scope="module")
@@ -64,92 +56,92 @@ def test_sampling_probs_temperature_topk_topp():
 # ---------------------------------------------------------------- the model
 
 
-def test_reference_outputs_reproduced(lm, ref):
+def test_reference_outputs_reproduced(lm_fp32, ref):
     for k in _ref_prompts(ref):
         ids = ref[k + "input_ids"]
-        out = lm.forward(ids[None], ("logits", "hidden_states"))
+        out = lm_fp32.forward(ids[None], ("logits", "hidden_states"))
         np.testing.assert_allclose(out["logits"][0, -1], ref[k + "logits_last"], atol=1e-4, rtol=0)
         np.testing.assert_allclose(out["hidden_states"][:, 0, -1], ref[k + "hidden_last"], atol=1e-4, rtol=1e-4)
 
 
-def test_onnx_agrees_with_torch_reference(lm, ref):
-    parity = lm.manifest["parity"]
+def test_onnx_agrees_with_torch_reference(lm_fp32, ref):
+    parity = lm_fp32.manifest["parity"]
     assert parity["max_abs_diff_logits"] < 1e-3
     for k in _ref_prompts(ref):
-        logits = lm.forward(ref[k + "input_ids"][None])["logits"][0, -1]
+        logits = lm_fp32.forward(ref[k + "input_ids"][None])["logits"][0, -1]
         torch_logits = ref[k + "torch_logits_last"]
         assert np.abs(logits - torch_logits).max() < 1e-3
         assert list(np.argsort(-logits)[:5]) == list(np.argsort(-torch_logits)[:5])
 
 
-def test_once_upon_a_time(lm):
-    res = lm.next_token("Once upon a", hidden_states=True)
+def test_once_upon_a_time(lm_fp32):
+    res = lm_fp32.next_token("Once upon a", hidden_states=True)
     assert [t.id for t in res.tokens][0] == 0  # start-of-text first
     assert [t.text for t in res.tokens] == ["<|endoftext|>", "Once", " upon", " a"]
     assert res.top[0].text == " time"
     assert 0.30 < res.top[0].prob < 0.40
     assert res.probs.sum() == pytest.approx(1.0, abs=1e-6)
-    assert res.hidden_states.shape == (lm.n_layers + 1, 4, lm.hidden_size)
-    assert len(lm.layer_names) == lm.n_layers + 1
+    assert res.hidden_states.shape == (lm_fp32.n_layers + 1, 4, lm_fp32.hidden_size)
+    assert len(lm_fp32.layer_names) == lm_fp32.n_layers + 1
 
 
-def test_without_start_token_the_distribution_differs(lm):
-    with_bos = lm.next_token("Once upon a").probs
-    ids = lm.tokenizer.encode_ids("Once upon a", add_special_tokens=False)
-    without = np.exp(log_softmax(lm.forward(np.array([ids]))["logits"][0, -1]))
+def test_without_start_token_the_distribution_differs(lm_fp32):
+    with_bos = lm_fp32.next_token("Once upon a").probs
+    ids = lm_fp32.tokenizer.encode_ids("Once upon a", add_special_tokens=False)
+    without = np.exp(log_softmax(lm_fp32.forward(np.array([ids]))["logits"][0, -1]))
     assert np.abs(with_bos - without).max() > 0.05
 
 
-def test_sampling_settings_reach_the_result(lm):
-    res = lm.next_token("Once upon a", top_k=3, temperature=0.5)
+def test_sampling_settings_reach_the_result(lm_fp32):
+    res = lm_fp32.next_token("Once upon a", sampling=Sampling(temperature=0.5, top_k=3))
     assert (res.probs > 0).sum() == 3
     assert [c.text for c in res.top] == [" time", " night", " Christmas"]
     assert res.top[0].prob > 0.9
 
 
-def test_cached_step_matches_reference_and_full_pass(lm, ref):
+def test_cached_step_matches_reference_and_full_pass(lm_fp32, ref):
     for k in _ref_prompts(ref):
         ids = [int(i) for i in ref[k + "input_ids"]]
-        gen = start(lm, lm.tokenizer.decode(ids[1:]))
+        gen = start(lm_fp32, lm_fp32.tokenizer.decode(ids[1:]))
         assert [t.id for t in gen.tokens] == ids
         after = gen.step(int(ref[k + "step_token"][0]))
         np.testing.assert_allclose(after.logits, ref[k + "step_logits"], atol=1e-4, rtol=0)
-    gen = start(lm, "The cat sat", temperature=0)
+    gen = start(lm_fp32, "The cat sat", temperature=0)
     for _ in range(4):
         gen.step(gen.sample())
-    full = lm.forward(np.array([[t.id for t in gen.tokens]]))["logits"][0, -1]
+    full = lm_fp32.forward(np.array([[t.id for t in gen.tokens]]))["logits"][0, -1]
     assert np.abs(full - gen.last.logits).max() < 1e-3
     assert gen.length == len(gen.tokens)
 
 
-def test_too_long_input_is_refused(lm):
+def test_too_long_input_is_refused(lm_fp32):
     with pytest.raises(ValueError, match="at most 8192"):
-        lm.forward(np.zeros((1, lm.max_positions + 1), np.int64))
+        lm_fp32.forward(np.zeros((1, lm_fp32.max_positions + 1), np.int64))
 
 
-def test_step_rejects_ids_outside_vocabulary(lm):
-    gen = start(lm, "Hello")
+def test_step_rejects_ids_outside_vocabulary(lm_fp32):
+    gen = start(lm_fp32, "Hello")
     with pytest.raises(ValueError, match="outside the vocabulary"):
-        gen.step(lm.vocab_size)
+        gen.step(lm_fp32.vocab_size)
 
 
-def test_greedy_generation_job_is_deterministic(lm):
-    job = generate(lm, "Once upon a", 6, temperature=0)
+def test_greedy_generation_job_is_deterministic(lm_fp32):
+    job = generate(lm_fp32, "Once upon a", 6, temperature=0)
     seen = []
     text = run_sync(job, seen.append)
     assert text.startswith(" time")
     assert [round(p.fraction, 3) for p in seen] == [round((i + 1) / 6, 3) for i in range(len(seen))]
-    assert run_sync(generate(lm, "Once upon a", 6, temperature=0)) == text
+    assert run_sync(generate(lm_fp32, "Once upon a", 6, temperature=0)) == text
 
 
-def test_score_continuations_equals_full_sequence_logprob(lm):
-    prefix = lm.tokenizer.encode_ids("The")
+def test_score_continuations_equals_full_sequence_logprob(lm_fp32):
+    prefix = lm_fp32.tokenizer.encode_ids("The")
     words = [" king sat.", " cat sat on the mat.", " dog"]
-    suffixes = [lm.tokenizer.encode_ids("The" + w, add_special_tokens=False)[1:] for w in words]
-    scores = run_sync(lm.score_continuations(prefix, suffixes, batch_size=2))
+    suffixes = [lm_fp32.tokenizer.encode_ids("The" + w, add_special_tokens=False)[1:] for w in words]
+    scores = run_sync(lm_fp32.score_continuations(prefix, suffixes, batch_size=2))
     for s, suf in zip(scores, suffixes):
         ids = prefix + suf
-        lp = log_softmax(lm.forward(np.array([ids]))["logits"][0])
+        lp = log_softmax(lm_fp32.forward(np.array([ids]))["logits"][0])
         direct = sum(lp[i - 1, ids[i]] for i in range(len(prefix), len(ids)))
         assert s == pytest.approx(direct, abs=1e-3)
 

@@ -20,14 +20,8 @@ PARIS = "\u2423Paris"
 
 
 @pytest.fixture(scope="module")
-def lm():
-    built(registry.LANGUAGE_MODEL)
-    return registry.open(registry.LANGUAGE_MODEL, precision="fp32")
-
-
-@pytest.fixture(scope="module")
-def france(lm) -> LogitLens:
-    return run_sync(lens_job(lm, "The capital of France is"))
+def france(lm_fp32) -> LogitLens:
+    return run_sync(lens_job(lm_fp32, "The capital of France is"))
 
 
 def softmax(x):
@@ -100,11 +94,11 @@ def test_dequantize_nbits_matches_onnxruntimes_own_matmulnbits_4_bit_with_zero_p
     np.testing.assert_allclose(sess.run(None, {"x": x})[0], x @ w.T, atol=1e-4)
 
 
-def test_the_4_bit_files_head_is_their_unembedding_dequantized(lm):
+def test_the_4_bit_files_head_is_their_unembedding_dequantized(lm_fp32):
     q4 = registry.model_dir(registry.LANGUAGE_MODEL) / "model_q4.onnx"
     if not q4.is_file():
         pytest.skip("the 4-bit files are not built")
-    fp32, quant = read_head(lm.session.path), read_head(q4)
+    fp32, quant = read_head(lm_fp32.session.path), read_head(q4)
     assert "-bit" in quant.source and "fp32" in fp32.source
     np.testing.assert_array_equal(quant.weight, fp32.weight)
     assert quant.eps == fp32.eps == pytest.approx(1e-5)
@@ -114,12 +108,12 @@ def test_the_4_bit_files_head_is_their_unembedding_dequantized(lm):
     assert step.max() < 0.011 and step.mean() < 1e-3
 
 
-def test_head_job_reads_in_a_child_once_then_maps_the_cache(lm):
-    head = run_sync(head_job(lm.session.path))
-    assert cache_folder(lm.session.path).is_dir()
+def test_head_job_reads_in_a_child_once_then_maps_the_cache(lm_fp32):
+    head = run_sync(head_job(lm_fp32.session.path))
+    assert cache_folder(lm_fp32.session.path).is_dir()
     assert isinstance(head.unembedding_t, np.memmap) and head.unembedding_t.shape == (576, 49152)
     steps = []
-    again = run_sync(head_job(lm.session.path), steps.append)
+    again = run_sync(head_job(lm_fp32.session.path), steps.append)
     assert steps == [] and np.array_equal(again.weight, head.weight)
 
 
@@ -131,10 +125,10 @@ def test_a_graph_without_logits_is_refused_with_its_name():
 
 # -- SmolLM2 ----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["The capital of France is", "Once upon a"])
-def test_the_last_layer_is_the_models_own_next_token_distribution(lm, text):
-    lens = run_sync(lens_job(lm, text))
+def test_the_last_layer_is_the_models_own_next_token_distribution(lm_fp32, text):
+    lens = run_sync(lens_job(lm_fp32, text))
     assert lens.last_normed  # SmolLM2's export stores the last hidden state after the final norm
-    nt = lm.next_token(text)
+    nt = lm_fp32.next_token(text)
     np.testing.assert_allclose(
         lens.probs(len(lens.layer_names) - 1, -1), softmax(nt.logits.astype(np.float64)), atol=1e-4
     )
@@ -160,11 +154,11 @@ def test_the_capital_of_france_becomes_paris_only_at_the_last_layers(france):
     assert france.label(france.top_ids[0, 1]) == "The"  # the embedding layer reads back its own token (tied weights)
 
 
-def test_ids_and_a_long_text_show_the_last_positions(lm, france):
+def test_ids_and_a_long_text_show_the_last_positions(lm_fp32, france):
     ids = [t.id for t in france.tokens]
-    by_ids = run_sync(lens_job(lm, ids=ids))
+    by_ids = run_sync(lens_job(lm_fp32, ids=ids))
     np.testing.assert_array_equal(by_ids.top_ids, france.top_ids)
     text = "one two three four five six seven eight nine ten " * 4
-    long = run_sync(lens_job(lm, text, max_positions=8))
-    n = len(lm.tokenize(text))
-    assert long.shape == (31, 8) and long.first == n - 8 and long.tokens == tuple(lm.tokenize(text)[-8:])
+    long = run_sync(lens_job(lm_fp32, text, max_positions=8))
+    n = len(lm_fp32.tokenize(text))
+    assert long.shape == (31, 8) and long.first == n - 8 and long.tokens == tuple(lm_fp32.tokenize(text)[-8:])

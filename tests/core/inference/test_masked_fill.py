@@ -3,16 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.inference import registry
 from core.inference.masked_fill import MASKED_FILL_EXPLAINED, candidates, common_words, fill_mask, split_mask
 from core.progress import run_sync
-from tests.models.helpers import built
-
-
-@pytest.fixture(scope="module")
-def lm():
-    built(registry.LANGUAGE_MODEL)
-    return registry.open(registry.LANGUAGE_MODEL)
 
 
 def test_split_mask_needs_exactly_one_mask():
@@ -35,17 +27,17 @@ def test_common_words_are_plain_words():
     assert "the" in words
 
 
-def test_candidates_are_bounded_and_come_from_the_model(lm):
-    words = candidates(lm, "The [MASK] sat on the throne.", max_candidates=300)
+def test_candidates_are_bounded_and_come_from_the_model(lm_auto):
+    words = candidates(lm_auto, "The [MASK] sat on the throne.", max_candidates=300)
     assert 50 < len(words) <= 300
     assert len(set(words)) == len(words)
     assert {"king", "queen"} <= {w.lower() for w in words[:20]}  # the model's own fill-in guesses come first
-    assert len(candidates(lm, "The [MASK] sat on the throne.", max_candidates=40)) == 40
+    assert len(candidates(lm_auto, "The [MASK] sat on the throne.", max_candidates=40)) == 40
 
 
-def test_throne_sentence_ranks_royals_and_cat(lm):
+def test_throne_sentence_ranks_royals_and_cat(lm_auto):
     seen = []
-    fills = run_sync(fill_mask(lm, "The [MASK] sat on the throne.", batch_size=64), seen.append)
+    fills = run_sync(fill_mask(lm_auto, "The [MASK] sat on the throne.", batch_size=64), seen.append)
     top3 = [f.word.lower() for f in fills[:3]]
     assert {"king", "queen"} <= set(top3), top3
     assert set(top3) <= {"king", "queen", "cat", "emperor", "princess", "prince"}
@@ -59,22 +51,22 @@ def test_throne_sentence_ranks_royals_and_cat(lm):
     assert len({f.word.lower() for f in fills}) == len(fills)  # case variants merged
 
 
-def test_right_context_matters(lm):
+def test_right_context_matters(lm_auto):
     # same left context, different right context -> different winner (a pure left-to-right guess could not)
-    drink = run_sync(fill_mask(lm, "I drank a cup of [MASK] this morning."))
-    bark = run_sync(fill_mask(lm, "The [MASK] barked at the postman."))
+    drink = run_sync(fill_mask(lm_auto, "I drank a cup of [MASK] this morning."))
+    bark = run_sync(fill_mask(lm_auto, "The [MASK] barked at the postman."))
     assert drink[0].word in ("coffee", "tea")
     assert bark[0].word.lower() in ("dog", "dogs", "puppy")
 
 
-def test_mask_at_either_end_of_a_sentence(lm):
-    assert run_sync(fill_mask(lm, "The capital of France is [MASK]."))[0].word == "Paris"
+def test_mask_at_either_end_of_a_sentence(lm_auto):
+    assert run_sync(fill_mask(lm_auto, "The capital of France is [MASK]."))[0].word == "Paris"
     # at the start, guesses come without a leading space; whole-sentence probability of a
     # left-to-right model favours "What is the capital of France." but Paris stays near the top
-    start = run_sync(fill_mask(lm, "[MASK] is the capital of France."))
+    start = run_sync(fill_mask(lm_auto, "[MASK] is the capital of France."))
     assert "Paris" in [f.word for f in start[:10]]
 
 
-def test_sentence_without_mask_is_an_error(lm):
+def test_sentence_without_mask_is_an_error(lm_auto):
     with pytest.raises(ValueError):
-        run_sync(fill_mask(lm, "Nothing to fill."))
+        run_sync(fill_mask(lm_auto, "Nothing to fill."))

@@ -7,19 +7,11 @@ import numpy as np
 import pytest
 
 from core.errors import InputError
-from core.inference import registry
 from core.inference.decoder import OptimumDecoder
 from core.inference.distribution import render
 from core.inference.sampling import Sampling, log_softmax
 from core.inference.trace import append, generate_steps, read_prompt, settle, undo
 from core.progress import run_sync
-from tests.models.helpers import built
-
-
-@pytest.fixture(scope="module")
-def lm():
-    built(registry.LANGUAGE_MODEL)
-    return registry.open_decoder("")
 
 
 class Counting:
@@ -41,11 +33,11 @@ def _read(dec, text, **kw):
     return run_sync(read_prompt(dec, text, **kw))
 
 
-def test_once_upon_a_time_and_the_temperature(lm):
-    t = _read(lm, "Once upon a", precision="fp32")
+def test_once_upon_a_time_and_the_temperature(lm_decoder):
+    t = _read(lm_decoder, "Once upon a", precision="fp32")
     assert [tok.text for tok in t.tokens] == ["<|endoftext|>", "Once", " upon", " a"]
     assert t.answered == "fp32"
-    label = lm.tokenizer.readable
+    label = lm_decoder.tokenizer.readable
     base = render(t.logits, label)
     assert base.top[0].text == "\u2423time" and base.top[0].prob == pytest.approx(0.347, abs=0.01)
     assert base.rest == pytest.approx(1 - sum(b.prob for b in base.bars))
@@ -64,28 +56,28 @@ def test_once_upon_a_time_and_the_temperature(lm):
     assert nucleus.kept == sum(b.kept for b in nucleus.bars) and nucleus.kept < 10
 
 
-def test_append_then_undo_restores_without_a_model_call(lm):
-    spy = Counting(lm)
+def test_append_then_undo_restores_without_a_model_call(lm_decoder):
+    spy = Counting(lm_decoder)
     t = _read(spy, "Once upon a", precision="fp32")
     top = int(np.argmax(t.logits))
     after = append(t, [top])
     assert after.steps[0].token.text == " time" and after.steps[0].rank == 1
     assert after.steps[0].prob == pytest.approx(0.347, abs=0.01)
-    assert after.length == t.length + 1 == lm.cache_length(after.cache)
-    full = lm.next_token("Once upon a time", precision="fp32")
+    assert after.length == t.length + 1 == lm_decoder.cache_length(after.cache)
+    full = lm_decoder.next_token("Once upon a time", precision="fp32")
     assert np.abs(after.logits - full.logits).max() < 1e-3
     calls = spy.calls
     back = undo(after)
     assert spy.calls == calls  # undo runs nothing
     assert back.appended == () and np.array_equal(back.logits, t.logits)
-    assert lm.cache_length(back.cache) == t.length
+    assert lm_decoder.cache_length(back.cache) == t.length
     again = append(back, [top])  # the cut-back cache is a good cache
     assert np.abs(again.logits - after.logits).max() < 1e-4
 
 
-def test_prefix_reuse_and_chunks_read_the_same_as_one_pass(lm):
+def test_prefix_reuse_and_chunks_read_the_same_as_one_pass(lm_decoder):
     text = "The history of the city begins in the early middle ages, when a small group of farmers settled on"
-    spy = Counting(lm)
+    spy = Counting(lm_decoder)
     whole = _read(spy, text, precision="fp32", chunk=1 << 20)
     chunks = run_sync(read_prompt(spy, text, precision="fp32", chunk=8), (seen := []).append)
     assert len(seen) == -(-len(whole.tokens) // 8) and seen[-1].fraction == pytest.approx(1.0)
@@ -93,23 +85,23 @@ def test_prefix_reuse_and_chunks_read_the_same_as_one_pass(lm):
     before = spy.positions
     typed = _read(spy, text + " the", precision="fp32", reuse=whole)
     assert spy.positions - before <= 2  # typing at the end runs only the new tokens
-    assert np.abs(typed.logits - lm.next_token(text + " the", precision="fp32").logits).max() < 1e-3
+    assert np.abs(typed.logits - lm_decoder.next_token(text + " the", precision="fp32").logits).max() < 1e-3
     before = spy.positions
     _read(spy, text + " the", precision="q4", reuse=whole)  # another precision: read again
     assert spy.positions - before == len(typed.tokens)
 
 
-def test_settle_moves_between_states(lm):
-    t = _read(lm, "The cat sat", precision="fp32")
-    a, b, c = (lm.tokenizer.encode_ids(w, add_special_tokens=False)[0] for w in (" on", " the", " a"))
-    ab = run_sync(settle(lm, t, "The cat sat", [a, b], precision="fp32"))
-    ac = run_sync(settle(lm, ab, "The cat sat", [a, c], precision="fp32"))
+def test_settle_moves_between_states(lm_decoder):
+    t = _read(lm_decoder, "The cat sat", precision="fp32")
+    a, b, c = (lm_decoder.tokenizer.encode_ids(w, add_special_tokens=False)[0] for w in (" on", " the", " a"))
+    ab = run_sync(settle(lm_decoder, t, "The cat sat", [a, b], precision="fp32"))
+    ac = run_sync(settle(lm_decoder, ab, "The cat sat", [a, c], precision="fp32"))
     assert ac.appended == (a, c) and ac.steps[0] is ab.steps[0]
-    assert run_sync(settle(lm, ac, "The cat sat", [a], precision="fp32")).appended == (a,)
+    assert run_sync(settle(lm_decoder, ac, "The cat sat", [a], precision="fp32")).appended == (a,)
 
 
-def test_generate_is_seeded_and_greedy_is_the_top_bar(lm):
-    t = _read(lm, "Once upon a")
+def test_generate_is_seeded_and_greedy_is_the_top_bar(lm_decoder):
+    t = _read(lm_decoder, "Once upon a")
     one = run_sync(generate_steps(t, 6, Sampling(seed=7)))
     two = run_sync(generate_steps(t, 6, Sampling(seed=7)))
     assert one.appended == two.appended and one.generated_text == two.generated_text
@@ -128,15 +120,15 @@ def test_generate_is_seeded_and_greedy_is_the_top_bar(lm):
     assert stepwise.appended == one.appended
 
 
-def test_empty_prompt_is_the_distribution_after_the_start_token(lm):
-    t = _read(lm, "", precision="fp32")
-    assert [tok.id for tok in t.tokens] == [lm.bos_id]
-    assert render(t.logits, str).kept == lm.vocab_size
+def test_empty_prompt_is_the_distribution_after_the_start_token(lm_decoder):
+    t = _read(lm_decoder, "", precision="fp32")
+    assert [tok.id for tok in t.tokens] == [lm_decoder.bos_id]
+    assert render(t.logits, str).kept == lm_decoder.vocab_size
 
 
-def test_control_characters_and_emoji_are_read(lm):
-    t = _read(lm, "bell\x07 null\x00 tab\t \U0001F600 caf\u00e9")
-    names = [lm.tokenizer.readable(tok.id) for tok in t.tokens]
+def test_control_characters_and_emoji_are_read(lm_decoder):
+    t = _read(lm_decoder, "bell\x07 null\x00 tab\t \U0001F600 caf\u00e9")
+    names = [lm_decoder.tokenizer.readable(tok.id) for tok in t.tokens]
     assert "<0x07>" in "".join(names) and "<0x00>" in "".join(names) and "\u21e5" in "".join(names)
     assert "\u2423<0xF0><0x9F><0x98>" in names and "<0x80>" in names  # the emoji split over two tokens: bytes
     assert np.isfinite(t.logits).all()
