@@ -12,14 +12,15 @@ from .common import add_runtime_args, emit, print_notice, runtime_options
 
 
 def cmd_generate(args) -> int:
-    from ..inference.trace import Settings, generate_steps, read_prompt
+    from ..inference.sampling import Sampling
+    from ..inference.trace import generate_steps, read_prompt
     from ..progress import run_sync
 
     dec = registry.open_decoder(args.model or "", **runtime_options(args))
     print_notice(dec)
-    settings = Settings(args.temperature, args.top_k, args.top_p)
+    sampling = Sampling(args.temperature, args.top_k, args.top_p, args.seed)
     trace = run_sync(read_prompt(dec, args.text, precision=args.precision))
-    trace = run_sync(generate_steps(trace, args.n, seed=args.seed, settings=settings, stop_at_eos=not args.no_stop))
+    trace = run_sync(generate_steps(trace, args.n, sampling, stop_at_eos=not args.no_stop))
     data = {
         "model": dec.display_name,
         "provider": dec.provider,

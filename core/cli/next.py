@@ -8,13 +8,15 @@ import argparse
 
 from ..inference import registry
 from ..inference.precision import PRECISIONS
+from ..inference.sampling import Sampling
 from .common import add_runtime_args, emit, print_notice, runtime_options
 
 
 def cmd_next(args) -> int:
     lm = registry.open(registry.LANGUAGE_MODEL, precision=args.precision, **runtime_options(args))
     print_notice(lm)
-    res = lm.next_token(args.text, temperature=args.temperature, top_k=args.k, top_p=args.top_p, n_top=args.show)
+    sampling = Sampling(args.temperature, args.k, args.top_p)
+    res = lm.next_token(args.text, sampling=sampling, n_top=args.show)
     data = {
         "model": lm.display_name,
         "provider": lm.provider,

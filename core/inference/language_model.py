@@ -20,7 +20,6 @@ A missing or corrupt 4-bit file means fp32 everywhere and a line in :attr:`notic
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -248,12 +247,11 @@ class LanguageModel(OnnxModel):
 
     # -- next-token distribution
     def next_token(self, text: str, *, sampling: Sampling = PLAIN, n_top: int = 10, hidden_states: bool = False,
-                   precision: str | None = None, **fields) -> Distribution:
+                   precision: str | None = None) -> Distribution:
         """Distribution of the token following ``text`` (start token put first); its bars' texts are
-        the tokens' own (" time"). ``fields``: Sampling's fields as keywords (``temperature=0.5``).
+        the tokens' own (" time"), drawn with ``sampling``.
 
         ``precision`` overrides the model's choice for this call; hidden states are always fp32."""
-        sampling = replace(sampling, **fields) if fields else sampling
         tokens = self.tokenize(text)
         outs = ("logits", "hidden_states") if hidden_states else ("logits",)
         res, label = self.full_pass(np.array([[t.id for t in tokens]]), outs, precision or self.precision)

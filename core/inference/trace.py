@@ -59,9 +59,6 @@ class Decoder(Protocol):
     def truncate(self, cache: Any, length: int) -> Any: ...
 
 
-Settings = Sampling  # the older name, still imported by core/cli/models.py
-
-
 @dataclass(frozen=True, eq=False)
 class Step:
     token: Token
@@ -201,17 +198,9 @@ def settle(decoder: Decoder, trace: Trace | None, prompt: str, appended: Sequenc
     return append(undo(trace, len(have) - same), appended[same:], sampling)
 
 
-def generate_steps(trace: Trace, n: int, sampling: Sampling = PLAIN, *, stop_at_eos: bool = True,
-                   seed: int | None = None, settings: Sampling | None = None) -> Job[Trace]:
+def generate_steps(trace: Trace, n: int, sampling: Sampling = PLAIN, *, stop_at_eos: bool = True) -> Job[Trace]:
     """Sample ``n`` tokens one cached step at a time (each drawn with :func:`draw`, seeded by
-    ``sampling.seed`` and its step number); ``Progress.payload`` is each new trace.
-
-    ``settings=`` and ``seed=`` are the older spelling (the sampling, and a seed put into it), kept
-    for core/cli/models.py."""
-    if settings is not None:
-        sampling = settings
-    if seed is not None:
-        sampling = replace(sampling, seed=int(seed))
+    ``sampling.seed`` and its step number); ``Progress.payload`` is each new trace."""
     for i in range(int(n)):
         tid = draw(sampling.probs(trace.logits), sampling.seed, len(trace.steps))
         if stop_at_eos and tid == trace.decoder.eos_id:
