@@ -75,4 +75,5 @@ class SearchState:
     hits: Hits | None = None  # the passages nearest to `query`
     activity: Activity | None = None
     cancel: int = 0  # the panel's Cancel adds one: the running job stops (gui.controllers.job.RoomJob)
+    export: str = ""  # a file asked for: the passage vectors are written there as Projector TSV (then "" again)
     problem: str = ""  # a bad corpus file or query, shown inline

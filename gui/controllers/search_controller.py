@@ -1,11 +1,13 @@
 """Semantic search: once its panel has been shown, the corpus (``session.language.search.corpus``,
 "" = the default Lee news texts) is encoded with MiniLM off the GUI thread, with progress and
 Cancel (or opened from the cache when the file is unchanged), into ``index``; each query is then
-encoded and searched (exact cosine) into ``hits``. Cancel (``search.cancel``) stops the encoding."""
+encoded and searched (exact cosine) into ``hits``. Cancel (``search.cancel``) stops the encoding.
+An export asked for (``search.export``, a path) writes the passage vectors as Projector TSV."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from core.embeddings.exporters import write_projector_tsv
 from core.embeddings.passages import open_source
 from core.errors import ExplorerError
 from core.inference import registry
@@ -17,7 +19,7 @@ from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
-INDEX, QUERY = "search.index", "search.query"
+INDEX, QUERY, EXPORT = "search.index", "search.query", "search.export"
 TYPING_MS = 150
 
 
@@ -34,13 +36,14 @@ def query_job(index: PassageIndex, query: str, k: int) -> Job[Hits]:
 class SearchController(QObject):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._m = session.language.search
+        self._session, self._m = session, session.language.search
         self._corpus: tuple | None = None  # (corpus, split) of the index on show or being built
         self.indexer = RoomJob(runner, INDEX, self._m, parent=self,
                                cancelled="cancelled: the passages were not encoded; choose the corpus again "
                                          "to encode them")
         self.indexer.cancelled.connect(lambda: setattr(self, "_corpus", None))
         self.searcher = RoomJob(runner, QUERY, parent=self)  # quick: no activity, and no Cancel of its own
+        self.exporter = RoomJob(runner, EXPORT, parent=self)
         self.reindex = Debouncer(0, self._reindex, self)
         self.research = Debouncer(TYPING_MS, self._research, self)
         ev = self._m.events
@@ -48,6 +51,7 @@ class SearchController(QObject):
             bind(self, signal, self.reindex)
         for signal in (ev.query, ev.k, ev.index):
             bind(self, signal, self.research)
+        bind(self, ev.export, self._export)
         self.reindex()
 
     def _reindex(self) -> None:
@@ -72,6 +76,21 @@ class SearchController(QObject):
             return
         self.searcher.start(lambda: query_job(index, query, k), self._on_hits, label="searching",
                             on_error=self._on_error)
+
+    def _export(self) -> None:
+        m, path = self._m, self._m.export
+        index = m.index
+        if not path:
+            return
+        m.export = ""  # asked for: the same path can be asked for again
+        if index is None:
+            return
+
+        def done(_paths) -> None:
+            self._session.status = f"exported {len(index):,} passage vectors to {path} (and metadata.tsv)"
+
+        self.exporter.start(lambda: write_projector_tsv(index.embedding_set(len(index)), path), done,
+                            label="exporting passages", on_error=lambda exc: setattr(m, "problem", str(exc)))
 
     def _on_index(self, index: PassageIndex) -> None:
         self._m.index, self._m.problem = index, ""

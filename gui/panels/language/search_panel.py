@@ -4,8 +4,8 @@ The corpus is a text file (File ▸ Open a corpus for search…, or *Open…* he
 line, a CSV/TSV column, or prose split into sentences; with none, gensim's Lee news texts (the
 panel says so, with their licence). It is encoded in the background with progress and Cancel and
 cached by the file's hash. *Show in the cloud* makes the passages the active set (labelled by their
-first words, the hits selected); *Export…* writes their vectors as Projector TSV.
-SearchController computes; this panel shows.
+first words, the hits selected; the set shown before is borrowed from, see Session.borrow);
+*Export…* asks for their vectors as Projector TSV. SearchController computes and exports; this panel shows.
 """
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from superqt.utils import signals_blocked
 
 from core.embeddings.embedding_set import EmbeddingSet
-from core.embeddings.exporters import write_projector_tsv
 from core.embeddings.passages import SPLITS
 from core.state.session import Session
 from gui.lifetime import bind
@@ -38,6 +37,7 @@ from gui.widgets.inline_message import InlineMessage
 from gui.widgets.score_table import ScoreTable
 
 FILES = "Text (*.txt *.cor *.md);;Tables (*.csv *.tsv);;All files (*)"
+OWNER = "search"  # who borrows the active set (session.borrow)
 
 
 class SearchPanel(QWidget):
@@ -46,8 +46,7 @@ class SearchPanel(QWidget):
 
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._session, self._m, self._runner = session, session.language.search, runner
-        self.previous: EmbeddingSet | None = None  # the set shown before the passages
+        self._session, self._m = session, session.language.search
         self.passages: EmbeddingSet | None = None  # the passages as a set, once shown
         self.corpus_label = QLabel(wordWrap=True)
         self.open_button = QPushButton("Open…", toolTip="a text file: one passage per line, a CSV/TSV column, or prose")
@@ -67,8 +66,10 @@ class SearchPanel(QWidget):
         self.export = QPushButton("Export vectors…", toolTip="the passage vectors as Projector TSV (+ metadata.tsv)")
         self.example_button = QPushButton("Try: bushfires threaten homes near Sydney", objectName="search_example",
                                           toolTip="search the news corpus by meaning: the hits share no word with it")
-        self.example_button.clicked.connect(lambda: self.example_requested.emit("search_news"))
+        self._lay_out()
+        self._bind_state()
 
+    def _lay_out(self) -> None:
         corpus = QHBoxLayout()
         for w, stretch in ((self.corpus_label, 1), (self.split, 0), (self.open_button, 0), (self.default_button, 0)):
             corpus.addWidget(w, stretch)
@@ -89,7 +90,9 @@ class SearchPanel(QWidget):
         layout.addWidget(self.results, 1)
         layout.addLayout(actions)
 
-        m = self._m
+    def _bind_state(self) -> None:
+        m, session = self._m, self._session
+        self.example_button.clicked.connect(lambda: self.example_requested.emit("search_news"))
         self.open_button.clicked.connect(self._choose_file)
         self.default_button.clicked.connect(lambda: setattr(m, "corpus", ""))
         self.split.activated.connect(lambda i: setattr(m, "split", self.split.itemData(i)))
@@ -143,10 +146,8 @@ class SearchPanel(QWidget):
         if index is None:
             return
         if not self._showing():
-            if self._session.embeddings is not None:
-                self.previous = self._session.embeddings
             self.passages = index.embedding_set()
-            self._session.set_embeddings(self.passages)
+            self._session.borrow(OWNER, self.passages)
             self._session.cloud.color_by = "frequency"
             self._session.status = (f"{len(self.passages):,} passages of {index.source.name} in the cloud, labelled by "
                                     "their first words; the hits are selected")
@@ -154,22 +155,18 @@ class SearchPanel(QWidget):
         self.cloud_requested.emit()
 
     def go_back(self) -> None:
-        if self.previous is not None:
-            self._session.set_embeddings(self.previous)
+        self._session.give_back(OWNER)
 
     def _choose_export(self) -> None:
-        if self._m.index is None or self._runner is None:
+        if self._m.index is None:
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export the passage vectors", "passages.tsv", "TSV (*.tsv)")
         if path:
             self.export_to(path)
 
     def export_to(self, path: str) -> None:
-        index, m = self._m.index, self._m
-        self._runner.run("search.export", lambda: write_projector_tsv(index.embedding_set(len(index)), path),
-                         lambda _paths: setattr(self._session, "status", f"exported {len(index):,} passage vectors "
-                                                f"to {path} (and metadata.tsv)"),
-                         label="exporting passages", on_error=lambda exc: setattr(m, "problem", str(exc)))
+        """Ask for the passage vectors in ``path`` (SearchController writes them)."""
+        self._m.export = path
 
     # -- session -> widgets ------------------------------------------------------------------------
     def _on_corpus_changed(self) -> None:
@@ -222,6 +219,7 @@ class SearchPanel(QWidget):
         self._session.selection = tuple(h.row for h in hits.hits if h.row < len(self.passages)) if hits else ()
 
     def _on_embeddings_changed(self) -> None:
-        self.back.setVisible(self._showing() and self.previous is not None)
-        if self.previous is not None:
-            self.back.setText(f"Back to {self.previous.name}")
+        lender = self._session.lender(OWNER)
+        self.back.setVisible(self._showing() and lender is not None)
+        if lender is not None:
+            self.back.setText(f"Back to {lender.name}")
