@@ -4,7 +4,8 @@ money, "trouble" as bother or difficulty); its vector at every layer of SmolLM2 
 Beside the sentences: what each model can see, the sentence-by-sentence cosine matrix at a chosen
 layer, and the mean within-sense and across-sense cosine per layer for both models. *Show in the
 cloud* makes one model's trajectories the active set (a polyline per sentence, labelled by layer);
-*Back* returns to the set shown before. ContextualController computes; this panel shows.
+*Back* returns to the set shown before (the trajectories borrow the active set: Session.borrow).
+ContextualController computes; this panel shows.
 """
 from __future__ import annotations
 
@@ -26,12 +27,11 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from core.embeddings.embedding_set import EmbeddingSet
 from core.inference.contextual import MODELS, PRESETS, Sentence
 from core.state.session import Session
 from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
-from gui.panels.language.trajectories import gap_lines, is_trajectory_set, matrix_cells, show_trajectories
+from gui.panels.language.trajectories import OWNER, gap_lines, is_trajectory_set, matrix_cells, show_trajectories
 from gui.task_runner import TaskRunner
 from gui.widgets.cell_grid import CellGrid
 from gui.widgets.inline_message import InlineMessage
@@ -47,7 +47,6 @@ class ContextualPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session, self._m = session, session.language.contextual
-        self.previous: EmbeddingSet | None = None  # the set shown before the trajectories
         self._shown: tuple | None = None  # the (result, model) whose trajectories are the active set
         self.word = QLineEdit(placeholderText="the shared word", maximumWidth=160)
         self.preset = QComboBox(toolTip="example sentences")
@@ -72,7 +71,10 @@ class ContextualPanel(QWidget):
         self.charts = {key: LineChart(height=80) for key in MODELS}
         self.note = InlineMessage()
         self.busy = BusyRow()
+        self._lay_out()
+        self._bind_state()
 
+    def _lay_out(self) -> None:
         top = QHBoxLayout()
         for w in (QLabel("word"), self.word, self.preset, self.add, self.remove):
             top.addWidget(w)
@@ -99,7 +101,8 @@ class ContextualPanel(QWidget):
         layout.addLayout(body, 2)
         layout.addWidget(self.busy)
 
-        m = self._m
+    def _bind_state(self) -> None:
+        m, session = self._m, self._session
         self.word.editingFinished.connect(lambda: setattr(m, "word", self.word.text().strip()))
         self.preset.currentTextChanged.connect(self._on_preset_chosen)
         self.table.itemChanged.connect(self._commit_table)
@@ -148,15 +151,12 @@ class ContextualPanel(QWidget):
         result = self._m.result
         if result is None:
             return
-        if self._session.embeddings is not None and not is_trajectory_set(self._session):
-            self.previous = self._session.embeddings
         self._shown = (result, self._m.model)
         show_trajectories(self._session, result, self._m.model)
         self.cloud_requested.emit()
 
     def go_back(self) -> None:
-        if self.previous is not None:
-            self._session.set_embeddings(self.previous)
+        if self._session.give_back(OWNER):
             self._session.cloud.color_by = "frequency"
 
     # -- session -> widgets -----------------------------------------------------------------------
@@ -210,7 +210,7 @@ class ContextualPanel(QWidget):
             show_trajectories(self._session, result, m.model)  # follow edits and the model choice, not the layer
 
     def _on_embeddings_changed(self) -> None:
-        showing = is_trajectory_set(self._session)
-        self.back.setVisible(showing and self.previous is not None)
-        if self.previous is not None:
-            self.back.setText(f"Back to {self.previous.name}")
+        lender = self._session.lender(OWNER)
+        self.back.setVisible(is_trajectory_set(self._session) and lender is not None)
+        if lender is not None:
+            self.back.setText(f"Back to {lender.name}")

@@ -13,6 +13,7 @@ from gui.canvas.colors import PALETTE
 
 WITHIN, ACROSS = (250, 170, 40), (90, 160, 240)
 SOURCE = "contextual:"  # the source of a trajectory set (core.inference.contextual.trajectory_set)
+OWNER = "contextual"  # who borrows the active set (session.borrow)
 
 
 def color_of(i: int) -> tuple[float, float, float, float]:
@@ -22,15 +23,15 @@ def color_of(i: int) -> tuple[float, float, float, float]:
 
 
 def show_trajectories(session: Session, result: Contextual, key: str) -> None:
-    """Make one model's trajectories the active set, coloured by sentence, with their polylines
-    (layer numbers every few layers)."""
+    """Make one model's trajectories the active set (borrowed: the set shown before is kept to go back
+    to), coloured by sentence, with their polylines (layer numbers every few layers)."""
     es, rows = trajectory_set(result, key)
     layers = len(rows[0]) if rows else 0
     every = 6 if layers > 10 else 1
     lines = tuple((tuple(r), color_of(i), tuple(f"L{n}" if n % every == 0 and n < layers - 1 else ""
                                                  for n in range(layers)))
                   for i, r in enumerate(rows))
-    session.set_embeddings(es)
+    session.borrow(OWNER, es)
     session.cloud.color_by = "meta:sentence"
     session.cloud.polylines = lines
     traj = result.model(key)
