@@ -33,6 +33,7 @@ from ..inference.sampling import Sampling
 from ..projections.layout import Layout
 from ..release import release_later
 from .language_views import Activity, ContextualState, LensState, SearchState
+from .recurrent import RecurrentState
 
 if TYPE_CHECKING:  # the language room's results; onnxruntime is imported only when a model opens
     from ..inference.distribution import Distribution
@@ -188,6 +189,7 @@ class TrainingState:
     epoch: int = -1  # the epoch on show as the active set; -1 follows the latest
     problem: str = ""  # why the last request failed ("" = none); the train panel shows it
     activity: Activity | None = None  # the training job's progress (TrainingController)
+    cancel: int = 0  # Cancel pressed (a counter): the training job stops, the epochs so far are kept
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,7 @@ class LanguageModelState:
     lens: LensState = field(default_factory=LensState)
     contextual: ContextualState = field(default_factory=ContextualState)
     search: SearchState = field(default_factory=SearchState)
+    recurrent: RecurrentState = field(default_factory=RecurrentState)
 
     @property
     def current(self) -> bool:

@@ -45,7 +45,6 @@ from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
 
-KIND = "training"  # the TrainingController's job
 FILE = "file"
 PLAY_MS = 700
 TEXT_FILTER, FOLDER_FILTER = "word2vec text (*.txt *.vec)", "Embedding Explorer folder (vectors.npy, words.txt)"
@@ -72,7 +71,16 @@ class TrainPanel(QWidget):
         super().__init__(parent)
         self._session, self._runner, self._model = session, runner, session.training
         self._file = ""
-        # -- settings and the job ------------------------------------------------------
+        self._busy = session.training.activity is not None  # the training job runs
+        self._build_settings()
+        self._build_run_view()
+        self._build_charts()
+        self._lay_out()
+        self._connect_widgets()
+        self._connect_session()
+
+    def _build_settings(self) -> None:
+        """What to train: the corpus, the settings, Train / Compare / Cancel, progress and messages."""
         self._corpus = compact(QComboBox())
         for key, shipped in SHIPPED.items():
             self._corpus.addItem(shipped.title, key)
@@ -88,7 +96,9 @@ class TrainPanel(QWidget):
         self._progress = LazyProgressBar(maximum=1000, text_visible=True)
         self._status = QLabel(objectName="training_status", wordWrap=True)
         self._message = InlineMessage()
-        # -- the run: epoch slider, probe words, their neighbours -----------------------------
+
+    def _build_run_view(self) -> None:
+        """The run: the epoch slider, replay, the probe words and their neighbours."""
         self._slider = QSlider(Qt.Orientation.Horizontal, enabled=False, minimumWidth=60, toolTip="the epoch on show")
         self._epoch_label = QLabel("epoch –")
         self._play = QToolButton(text="▶ Replay", enabled=False, toolTip="the epochs one after another")
@@ -100,7 +110,9 @@ class TrainPanel(QWidget):
         policy.setHeightForWidth(False)  # height-for-width label would make the column as tall as it likes
         self._scores_text.setSizePolicy(policy)
         self._scores_text.setFixedHeight(3 * self._scores_text.fontMetrics().lineSpacing() + 2)
-        # -- charts ----------------------------------------------------------------------------
+
+    def _build_charts(self) -> None:
+        """Loss and a score per epoch."""
         self._loss = LearningChart("Loss per epoch (thousands)")
         self._loss.setToolTip(SCORE_TIP)
         self._score_kind = compact(QComboBox())
@@ -109,7 +121,9 @@ class TrainPanel(QWidget):
         self._score = LearningChart("")
         self._score.layout().replaceWidget(self._score.title, self._score_kind)
         self._score.title.hide()
-        # three columns: what to train | the epoch on show, its probe neighbours | the charts
+
+    def _lay_out(self) -> None:
+        """Three columns: what to train | the epoch on show, its probe neighbours | the charts."""
         left = _column(_row(QLabel("Corpus"), self._corpus), self._about, self._form,
                        _row(self._train, self._compare, self._cancel), self._progress, self._status, self._message)
         left.layout().addStretch(1)
@@ -129,29 +143,31 @@ class TrainPanel(QWidget):
         for w, stretch in ((left, 0), (area, 1), (right, 0)):
             columns.addWidget(w, stretch)
 
-        # -- widgets -> session ----------------------------------------------------------------
+
+    def _connect_widgets(self) -> None:
+        """Widgets -> the Session."""
         self._corpus.activated.connect(self._on_corpus_chosen)
         self._form.arch.activated.connect(lambda _i: self._edit(sg=self._form.arch.currentData()))
         for name, spin in self._form.spins.items():
             spin.valueChanged.connect(lambda v, n=name: self._edit(**{n: v}))
         self._train.clicked.connect(lambda: self.start(compare=False))
         self._compare.clicked.connect(lambda: self.start(compare=True))
-        self._cancel.clicked.connect(lambda: setattr(self._model, "request", None))
+        self._cancel.clicked.connect(lambda: setattr(self._model, "cancel", self._model.cancel + 1))
         self._save.clicked.connect(self._ask_save)
         self._slider.valueChanged.connect(self._on_slider_moved)
         self._play.clicked.connect(self._toggle_play)
         self._timer.timeout.connect(self._next_epoch)
         self._probes.textEdited.connect(lambda _t: self._commit_probes())
         self._score_kind.currentIndexChanged.connect(lambda _i: self._on_run_changed())
-        bind(self, runner.started, lambda kind, _label: kind == KIND and self._sync_buttons())
-        bind(self, runner.progress, self._on_progress)
-        bind(self, runner.finished, self._on_job_finished)
-        # -- session -> widgets ------------------------------------------------------------------
+
+    def _connect_session(self) -> None:
+        """The Session -> widgets, each handler called once to sync."""
         ev = self._model.events
         bind(self, ev.corpus, self._on_corpus_changed)
         bind(self, ev.settings, self._on_settings_changed)
         bind(self, ev.probes, self._on_probes_changed)
         bind(self, ev.problem, self._on_problem_changed)
+        bind(self, ev.activity, self._on_activity_changed)
         for e in (ev.run, ev.other, ev.epoch):
             bind(self, e, self._on_run_changed)
         for handler in (self._on_corpus_changed, self._on_settings_changed, self._on_probes_changed,
@@ -284,16 +300,19 @@ class TrainPanel(QWidget):
         self._sync_buttons()
 
     # -- the job ---------------------------------------------------------------------------
-    def _on_progress(self, kind: str, fraction: float, message: str) -> None:
-        if kind == KIND:
-            self._progress.setRange(0, 1000 if fraction >= 0 else 0)
-            self._progress.setValue(int(max(fraction, 0) * 1000))
-            self._status.setText(message)
-            self._sync_buttons()
+    def _on_activity_changed(self) -> None:
+        """The training job's progress (``training.activity``); when it ends, how it ended."""
+        act, was_busy = self._model.activity, self._busy
+        self._busy = act is not None
+        if act is not None:
+            self._progress.setRange(0, 1000 if act.fraction >= 0 else 0)
+            self._progress.setValue(int(max(act.fraction, 0) * 1000))
+            self._status.setText(act.message)
+        elif was_busy:
+            self._on_job_ended()
+        self._sync_buttons()
 
-    def _on_job_finished(self, kind: str) -> None:
-        if kind != KIND:
-            return
+    def _on_job_ended(self) -> None:
         run = self._model.run
         if run is not None and run.finished:
             self._progress.setRange(0, 1000)
@@ -304,10 +323,9 @@ class TrainPanel(QWidget):
         elif not self._model.problem:
             done = f" after epoch {run.epochs[-1].epoch}" if run and run.epochs else ""
             self._status.setText(f"Cancelled{done}.")
-        self._sync_buttons()
 
     def _sync_buttons(self) -> None:
-        busy, valid = self._runner.is_running(KIND), not self._settings_problem()
+        busy, valid = self._busy, not self._settings_problem()
         self._train.setEnabled(valid and not busy)
         self._compare.setEnabled(valid and not busy)
         self._cancel.setEnabled(busy)
