@@ -12,6 +12,7 @@ Needs the build extra (torch==2.13.0, transformers, gguf, accelerate, onnx, onnx
 """
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from pathlib import Path
@@ -90,22 +91,25 @@ def empty_cache(cfg, batch: int = 1) -> np.ndarray:
     return np.zeros((cfg.num_hidden_layers, 2, batch, cfg.num_key_value_heads, 0, head_dim), np.float32)
 
 
-def _export(module, args, path: Path, input_names, dynamic_shapes) -> int:
+def _export(step, args, path: Path) -> int:
+    """``path``: the cached-step wrapper as ONNX (batch, new and past positions dynamic), no debug
+    paths; returns its opset."""
     import onnx
     import torch
 
+    batch, seq, past = torch.export.Dim("batch"), torch.export.Dim("seq"), torch.export.Dim("past")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            module,
+            step,
             args,
             str(path),
             dynamo=True,
             external_data=False,
             verbose=False,
-            input_names=input_names,
+            input_names=["input_ids", "past_kv"],
             output_names=["logits", "hidden_states", "present_kv"],
-            dynamic_shapes=dynamic_shapes,
+            dynamic_shapes=({0: batch, 1: seq}, {2: batch, 4: past}),
         )
     strip_debug_info(path)
     m = onnx.load(str(path), load_external_data=False)
@@ -113,13 +117,10 @@ def _export(module, args, path: Path, input_names, dynamic_shapes) -> int:
 
 
 def build(stage: Path) -> Job[dict]:
-    """Write model.onnx, tokenizer.json, reference.npz into ``stage``."""
+    """Write model.onnx, tokenizer.json, reference.npz into ``stage``; returns the manifest."""
     require_build_extra()
     quiet_build_logs()
-    import onnxruntime as ort
-    import tokenizers
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -127,38 +128,66 @@ def build(stage: Path) -> Job[dict]:
     torch.manual_seed(0)
     gguf = source_path()
     yield Progress(0.02, f"loading {gguf.name} and dequantizing to fp32")
+    hf_tok, model = _load(gguf)
+    cfg = model.config
+    tok = _tokenizer(hf_tok, stage / "tokenizer.json")
+    ids_of = functools.partial(_ids_of, tok, hf_tok)
+    full, step = _wrappers(model)
+    args = _export_example(full, ids_of)
+
+    yield Progress(0.10, "exporting model.onnx (logits, hidden states, key/values; about a minute)")
+    t0 = time.perf_counter()
+    opset = _export(step, args, stage / "model.onnx")
+    yield Progress(0.70, f"model.onnx exported in {time.perf_counter() - t0:.0f} s; measuring parity against torch")
+    parity = yield from _parity(full, step, cfg, tok, ids_of, stage)
+    yield Progress(0.97, "writing manifest")
+    return _manifest(cfg, tok, opset, parity)
+
+
+def _load(gguf: Path):
+    """``(hf_tokenizer, model)``: the GGUF's tokenizer and its weights dequantized to fp32, in eval mode."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         hf_tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32).eval()
-    cfg = model.config
+    return hf_tok, model
 
-    hf_tok.backend_tokenizer.save(str(stage / "tokenizer.json"))
-    tok = tokenizers.Tokenizer.from_file(str(stage / "tokenizer.json"))
 
-    def ids_of(text: str) -> list[int]:
-        ids = tok.encode(text, add_special_tokens=False).ids
-        assert ids == hf_tok(text, add_special_tokens=False)["input_ids"], "tokenizer.json disagrees with transformers"
-        return [BOS_ID, *ids]
+def _tokenizer(hf_tok, out: Path):
+    """transformers' tokenizer saved as ``out`` (tokenizer.json) and read back with tokenizers."""
+    import tokenizers
 
-    full, step = _wrappers(model)
-    batch, seq, past = torch.export.Dim("batch"), torch.export.Dim("seq"), torch.export.Dim("past")
+    hf_tok.backend_tokenizer.save(str(out))
+    return tokenizers.Tokenizer.from_file(str(out))
+
+
+def _ids_of(tok, hf_tok, text: str) -> list[int]:
+    """``text``'s token ids after BOS, checked against transformers' tokenizer."""
+    ids = tok.encode(text, add_special_tokens=False).ids
+    assert ids == hf_tok(text, add_special_tokens=False)["input_ids"], "tokenizer.json disagrees with transformers"
+    return [BOS_ID, *ids]
+
+
+def _export_example(full, ids_of) -> tuple:
+    """The export's example inputs: the last two tokens of a two-prompt batch and the cache of those before."""
+    import torch
+
     rows = [ids_of("Once upon a time there"), ids_of("The cat sat on the mat")]
     example = torch.tensor([r[: min(map(len, rows))] for r in rows])
     with torch.no_grad():
         _, _, kv_example = full(example)
-
-    yield Progress(0.10, "exporting model.onnx (logits, hidden states, key/values; about a minute)")
-    t0 = time.perf_counter()
     split = example.shape[1] - 2
-    opset = _export(
-        step,
-        (example[:, split:], kv_example[:, :, :, :, :split].contiguous()),
-        stage / "model.onnx",
-        ["input_ids", "past_kv"],
-        ({0: batch, 1: seq}, {2: batch, 4: past}),
-    )
-    yield Progress(0.70, f"model.onnx exported in {time.perf_counter() - t0:.0f} s; measuring parity against torch")
+    return example[:, split:], kv_example[:, :, :, :, :split].contiguous()
+
+
+def _parity(full, step, cfg, tok, ids_of, stage: Path) -> Job[dict]:
+    """A job: onnxruntime against torch on PARITY_PROMPTS (a whole prompt, then one cached step with
+    the model's own top token), and reference.npz; returns the manifest's parity."""
+    import onnxruntime as ort
+    import torch
 
     so = ort.SessionOptions()
     so.log_severity_level = 3
@@ -201,8 +230,17 @@ def build(stage: Path) -> Job[dict]:
             ref[k + "step_logits"] = s_logits[0, -1]
         yield Progress(0.80 + 0.15 * (p_i + 1) / len(PARITY_PROMPTS), f"parity: {prompt!r}")
     np.savez(stage / "reference.npz", **ref)
+    return {
+        "against": "torch eager, same fp32 weights",
+        "prompts": rows,
+        "max_abs_diff_logits": max_logit,
+        "max_abs_diff_hidden_states": max_hidden,
+        "max_abs_diff_cached_step_logits": max_step,
+        "top5_agreement": f"{top5_agree}/{len(PARITY_PROMPTS)}",
+    }
 
-    yield Progress(0.97, "writing manifest")
+
+def _manifest(cfg, tok, opset: int, parity: dict) -> dict:
     return {
         "name": NAME,
         "display_name": "SmolLM2-135M",
@@ -210,7 +248,7 @@ def build(stage: Path) -> Job[dict]:
         "description": "SmolLM2-135M(-Instruct), a GPT-style decoder-only transformer (Llama architecture): "
         "30 layers, width 576, 9 query / 3 key-value heads, vocabulary 49,152.",
         "licence": LICENCE,
-        "source": {**SOURCE, "sha256": sha256_file(gguf)},
+        "source": {**SOURCE, "sha256": sha256_file(source_path())},
         "tokenizer": {
             "file": "tokenizer.json",
             "library": "tokenizers",
@@ -242,14 +280,7 @@ def build(stage: Path) -> Job[dict]:
             "seed": 0,
             "tools": tool_versions("torch", "transformers", "gguf", "onnx", "onnxscript", "onnxruntime", "numpy"),
         },
-        "parity": {
-            "against": "torch eager, same fp32 weights",
-            "prompts": rows,
-            "max_abs_diff_logits": max_logit,
-            "max_abs_diff_hidden_states": max_hidden,
-            "max_abs_diff_cached_step_logits": max_step,
-            "top5_agreement": f"{top5_agree}/{len(PARITY_PROMPTS)}",
-        },
+        "parity": parity,
         "reference": {
             "file": "reference.npz",
             "produced_by": "onnxruntime CPU at build time (torch_* arrays: torch eager)",
