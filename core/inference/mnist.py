@@ -125,6 +125,11 @@ def split(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(mask), held
 
 
+def held() -> list[Digits]:
+    """The digit files read so far in this process (kept: every panel of the room reads them)."""
+    return list(_cache.values())
+
+
 def load_digits(path: str | Path | None = None) -> Digits:
     """The digits (read once per process and path)."""
     path = Path(path) if path is not None else source_path()

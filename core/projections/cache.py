@@ -72,6 +72,12 @@ def remember(es: EmbeddingSet, rows: np.ndarray, method: str, params: tuple, lay
     _remember(key(es, rows, method, params), layout)
 
 
+def remembered() -> list:
+    """The layouts kept in memory (at most MEMORY_ENTRIES, the least recently used dropped first)."""
+    with _lock:
+        return list(_memory.values())
+
+
 def clear_memory() -> None:
     with _lock:
         _memory.clear()

@@ -189,6 +189,11 @@ def build(es: EmbeddingSet, max_bytes: int = MAX_BYTES) -> Job[CompressedRows | 
         return _copies.setdefault(es, copy)
 
 
+def held() -> list[CompressedRows]:
+    """The compressed copies alive now (each lives as long as its set)."""
+    return list(_copies.values())
+
+
 def get(es: EmbeddingSet) -> CompressedRows | None:
     """The set's compressed copy if it was made (never makes it: one query costs less than making it)."""
     with _lock:
