@@ -4,8 +4,8 @@
     session.neighbours.query = "king"     # fires only if the value really changed
     session.embeddings = es               # or set_embeddings(es): also clears what indexed the old set
 
-Each room keeps its own model (neighbours, arithmetic, directions, cloud, activations, training); what
-they share
+Each room keeps its own model (neighbours, arithmetic, directions, benchmarks, cloud, activations,
+training); what they share
 (the active set, the selection, the hovered word, the status line) sits on the Session.
 Inputs are plain fields that panels write. Results (``lookup``, ``outcome``, ``layout``) are
 computed by controllers (gui/controllers) and stored here whole: one
@@ -32,6 +32,7 @@ from ..inference.onnx_worker import Listing
 from ..inference.sampling import Sampling
 from ..projections.layout import Layout
 from ..release import release_later
+from .benchmarks import BenchmarksState
 from .language_views import Activity, ContextualState, LensState, SearchState
 from .recurrent import RecurrentState
 
@@ -264,6 +265,7 @@ class Session:
     neighbours: NeighboursState = field(default_factory=NeighboursState)
     arithmetic: ArithmeticState = field(default_factory=ArithmeticState)
     directions: DirectionsState = field(default_factory=DirectionsState)
+    benchmarks: BenchmarksState = field(default_factory=BenchmarksState)
     cloud: CloudState = field(default_factory=CloudState)
     activations: ActivationsState = field(default_factory=ActivationsState)
     training: TrainingState = field(default_factory=TrainingState)

@@ -11,6 +11,7 @@ from core.state.session import Session
 from gui.controllers.activations_controller import ActivationsController
 from gui.controllers.arithmetic_controller import ArithmeticController
 from gui.controllers.backend_controller import BackendController
+from gui.controllers.benchmarks_controller import BenchmarksController
 from gui.controllers.cloud_controller import CloudController
 from gui.controllers.contextual_controller import ContextualController
 from gui.controllers.directions_controller import DirectionsController
@@ -33,6 +34,7 @@ class Controllers(QObject):
         self.neighbours = NeighboursController(session, runner, self)
         self.arithmetic = ArithmeticController(session, runner, self)
         self.directions = DirectionsController(session, self)
+        self.benchmarks = BenchmarksController(session, runner, self)
         self.cloud = CloudController(session, runner, self)
         self.activations = ActivationsController(session, runner, self)
         self.onnx_layers = OnnxLayersController(session, runner, self)

@@ -1,6 +1,7 @@
 """Benchmarks: the Google analogies, WordSim-353 and SimLex-999, run in the background.
 
-Runs through the runner (kind "benchmark") with its own progress bar and Cancel.
+The panel writes the inputs and counts Run and Cancel in ``session.benchmarks``; the
+BenchmarksController runs the job and stores its progress, result and problems there.
 Analogies show a table per section and the list of failures; clicking a failure
 puts it into ``session.arithmetic.expression``, where the calculator picks it up.
 """
@@ -23,33 +24,35 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
-from core.embeddings.evaluation import AnalogyResult, PairResult, evaluate_analogies, evaluate_pairs
-from core.errors import Cancelled
-from core.progress import Progress
+from core.embeddings.evaluation import AnalogyResult, PairResult
+from core.state.benchmarks import CANCELLED, DATASETS
 from core.state.session import Session
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
 
-DATASETS = {"analogies": "Google analogies (19,544)", "ws353": "WordSim-353", "simlex": "SimLex-999"}
 MAX_FAILURES_SHOWN = 2000
 FAILURE_ROLE = Qt.ItemDataRole.UserRole
 
 
 class BenchmarksPanel(QWidget):
-    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._session = session
-        self._runner = runner
-        self.result: AnalogyResult | PairResult | None = None
+        self._session, self._b = session, session.benchmarks
+        self._busy = False  # a benchmark runs (``activity`` is set)
+        self._before: AnalogyResult | PairResult | None = None  # the result when it started
+        self._build()
+        self._lay_out()
+        self._bind_state()
 
-        # -- widgets ---------------------------------------------------------------
+    def _build(self) -> None:
         self._dataset = QComboBox()
         for key, label in DATASETS.items():
             self._dataset.addItem(label, key)
-        self._restrict = QSpinBox(minimum=100, maximum=10_000_000, value=30000, singleStep=10000,
+        self._restrict = QSpinBox(minimum=100, maximum=10_000_000, singleStep=10000,
                                   toolTip="use only the N most frequent words (gensim's restrict_vocab)")
         self._method = QComboBox()
         self._method.addItem("3CosAdd", "add")
@@ -66,7 +69,9 @@ class BenchmarksPanel(QWidget):
         self._table.setAlternatingRowColors(True)
         self._failures = QListWidget()
         self._failures.setToolTip("click a failure to load it into the calculator")
+        self._failures_label = QLabel("Failures")
 
+    def _lay_out(self) -> None:
         top = QHBoxLayout()  # two rows: the panel fits a side column (gui.workspaces)
         for w in (self._dataset, QLabel("words:"), self._restrict):
             top.addWidget(w)
@@ -79,7 +84,6 @@ class BenchmarksPanel(QWidget):
         failures_box = QWidget()
         fl = QVBoxLayout(failures_box)
         fl.setContentsMargins(0, 0, 0, 0)
-        self._failures_label = QLabel("Failures")
         fl.addWidget(self._failures_label)
         fl.addWidget(self._failures)
         split.addWidget(failures_box)
@@ -91,70 +95,77 @@ class BenchmarksPanel(QWidget):
         layout.addWidget(self._message)
         layout.addWidget(split, 1)
 
-        # -- widgets -> jobs / session ----------------------------------------------
+    def _bind_state(self) -> None:
+        b = self._b
+        # widgets -> session
         self._run.clicked.connect(self.start)
-        self._cancel.clicked.connect(lambda: runner.cancel("benchmark"))
-        self._dataset.currentIndexChanged.connect(self._on_dataset_chosen)
+        self._cancel.clicked.connect(self.cancel)
+        self._dataset.currentIndexChanged.connect(lambda _i: setattr(b, "dataset", self._dataset.currentData()))
+        self._restrict.valueChanged.connect(lambda value: setattr(b, "restrict", value))
+        self._method.currentIndexChanged.connect(lambda _i: setattr(b, "method", self._method.currentData()))
         self._failures.itemClicked.connect(self._on_failure_clicked)
         self._table.itemSelectionChanged.connect(self._fill_failures)
-        bind(self, runner.finished, self._on_job_finished)
-        bind(self, runner.cancelled, self._on_job_cancelled)
-        bind(self, runner.failed, self._on_job_failed)
-
-        # -- session -> widgets ----------------------------------------------------
-        bind(self, session.events.embeddings, self._on_embeddings_changed)
-        self._on_embeddings_changed()
-        self._on_dataset_chosen()
+        # session -> widgets
+        for e in (b.events.dataset, b.events.restrict, b.events.method):
+            bind(self, e, self._on_inputs_changed)
+        bind(self, b.events.activity, self._on_activity_changed)
+        bind(self, b.events.result, self._on_result_changed)
+        bind(self, b.events.problem, self._on_problem_changed)
+        bind(self, self._session.events.embeddings, self._sync_buttons)
+        self._on_inputs_changed()
+        self._on_activity_changed()
+        self._on_result_changed()
+        self._on_problem_changed()
 
     # -- running ---------------------------------------------------------------------------
     def start(self) -> None:
-        es = self._session.embeddings
-        if es is None:
-            self._message.show_message("Open an embedding set first.", "error")
-            return
-        dataset, restrict, method = self._dataset.currentData(), self._restrict.value(), self._method.currentData()
-        backend = self._session.neighbours.chosen_backend()  # the neighbours panel's choice (3CosAdd asks it)
-        if dataset == "analogies":
-            def factory():
-                return evaluate_analogies(es, restrict=restrict, method=method, backend=backend)
-        else:
-            def factory():
-                return evaluate_pairs(es, dataset, restrict=restrict)
-        self._message.clear_message()
-        self._progress.setValue(0)
-        self._status.setText(f"Running {DATASETS[dataset]} on the {min(restrict, len(es)):,} most frequent words…")
-        self._run.setEnabled(False)
-        self._cancel.setEnabled(True)
-        self._runner.run("benchmark", factory, on_result=self._show_result, on_progress=self._on_progress,
-                         label=f"benchmark: {DATASETS[dataset]}", on_error=self._on_problem)
+        """Run (the BenchmarksController starts the job)."""
+        self._b.run += 1
 
-    def _on_progress(self, p: Progress) -> None:
-        if p.fraction >= 0:
-            self._progress.setValue(int(p.fraction * 1000))
-        if p.message:
-            self._status.setText(p.message)
+    def cancel(self) -> None:
+        self._b.cancel += 1
 
-    def _on_job_finished(self, kind: str) -> None:
-        if kind == "benchmark":
-            self._run.setEnabled(self._session.embeddings is not None)
-            self._cancel.setEnabled(False)
+    def _on_activity_changed(self) -> None:
+        act, b = self._b.activity, self._b
+        if act is not None:
+            if not self._busy:
+                self._busy, self._before = True, b.result
+                self._message.clear_message()
+            self._progress.setValue(int(act.fraction * 1000) if act.fraction >= 0 else 0)
+            self._status.setText(act.message)
+        elif self._busy:
+            self._busy = False
+            if b.result is self._before and not b.problem:  # cancelled (problem follows) or a bug
+                self._status.setText("Failed: see the error report.")  # the ErrorReporter shows a bug, once
+        self._sync_buttons()
 
-    def _on_job_cancelled(self, kind: str) -> None:
-        if kind == "benchmark":
+    def _on_problem_changed(self) -> None:
+        problem = self._b.problem
+        if problem == CANCELLED:
+            self._message.clear_message()
             self._status.setText("Cancelled.")
+        elif problem:
+            self._message.show_message(problem, "error")  # an expected problem, shown here only
+            self._status.setText("Failed.")
+        else:
+            self._message.clear_message()
 
-    def _on_problem(self, exc: BaseException) -> None:
-        """An expected problem (core's ExplorerError), shown here only; a bug goes to the error dialog."""
-        self._message.show_message(str(exc), "error")
-        self._status.setText("Failed.")
-
-    def _on_job_failed(self, kind: str, exc: BaseException) -> None:
-        if kind == "benchmark" and not isinstance(exc, Cancelled):
-            self._status.setText("Failed: see the error report.")  # the ErrorReporter shows it, once
+    def _sync_buttons(self, *_changed) -> None:
+        busy = self._b.activity is not None
+        self._run.setEnabled(self._session.embeddings is not None and not busy)
+        self._cancel.setEnabled(busy)
 
     # -- results ---------------------------------------------------------------------------
-    def _show_result(self, result: AnalogyResult | PairResult) -> None:
-        self.result = result
+    @property
+    def result(self) -> AnalogyResult | PairResult | None:
+        return self._b.result
+
+    def _on_result_changed(self) -> None:
+        result = self._b.result
+        if result is None:
+            self._set_table([], [])
+            self._fill_failures()
+            return
         self._progress.setValue(1000)
         if isinstance(result, AnalogyResult):
             self._status.setText(
@@ -209,13 +220,19 @@ class BenchmarksPanel(QWidget):
         self._session.arithmetic.expression = item.data(FAILURE_ROLE)
 
     # -- session -> widgets --------------------------------------------------------------
-    def _on_embeddings_changed(self) -> None:
-        self._run.setEnabled(self._session.embeddings is not None and not self._runner.is_running("benchmark"))
-
-    def _on_dataset_chosen(self, *_args) -> None:
-        self._method.setEnabled(self._dataset.currentData() == "analogies")
+    def _on_inputs_changed(self) -> None:
+        b = self._b
+        with signals_blocked(self._dataset), signals_blocked(self._restrict), signals_blocked(self._method):
+            self._dataset.setCurrentIndex(max(self._dataset.findData(b.dataset), 0))
+            self._restrict.setValue(b.restrict)
+            self._method.setCurrentIndex(max(self._method.findData(b.method), 0))
+        self._method.setEnabled(b.dataset == "analogies")
 
     # -- for tests ------------------------------------------------------------------------
+    @property
+    def message(self) -> InlineMessage:
+        return self._message
+
     @property
     def failures(self) -> QListWidget:
         return self._failures
