@@ -28,6 +28,7 @@ from ..embeddings.training import TrainingRun, TrainingSettings
 from ..inference.any_model import InputChoice, TensorValues
 from ..inference.digit_embeddings import ImageSet, Nearest
 from ..inference.digit_layers import DigitInput, DigitLayers, Exciting
+from ..inference.mnist import Digits
 from ..inference.onnx_worker import Listing
 from ..inference.sampling import Sampling
 from ..projections.layout import Layout
@@ -151,16 +152,22 @@ class OnnxLayersState:
 
 
 @evented(equality_operators={"digit": _same, "layers": _same, "exciting": _same, "images": _same,
-                             "nearest": _same})
+                             "nearest": _same, "mnist": _same})
 @dataclass
 class ActivationsState:
     """Inside the digit CNN: the pad's input, every layer, units, and the image-embedding cloud."""
 
     digit: DigitInput | None = None  # drawn, picked from MNIST, or a file (the draw pad); None = empty pad
     unit: tuple[str, int] | None = None  # a clicked unit: (layer, index)
+    pad_shown: bool = False  # the draw pad has been shown: the MNIST digits are read then
+    show_images: int = 0  # "Show the 5,000 digits" pressed (a counter): computed once, then the active set
     layers: DigitLayers | None = None  # every layer for `digit`, or its problem (ActivationsController)
     exciting: Exciting | None = None  # the held-out digits that excite `unit` most (ActivationsController)
-    images: ImageSet | None = None  # the 5,000 digits in the 500-wide layer (the image cloud panel)
+    mnist: Digits | None = None  # the MNIST digits, read once the pad is shown (ActivationsController)
+    mnist_problem: str = ""  # why they could not be read (the pad shows it)
+    images: ImageSet | None = None  # the 5,000 digits in the 500-wide layer (ActivationsController)
+    activity: Activity | None = None  # computing `images` (the image cloud panel's progress)
+    images_problem: str = ""  # why `images` could not be computed (the image cloud panel shows it)
     nearest: Nearest | None = None  # digits nearest to the pad's digit in that layer (ActivationsController)
     trust: tuple[tuple[str, float, int], ...] = ()  # (method, trustworthiness, sample) of each layout of them
     onnx: OnnxLayersState = field(default_factory=OnnxLayersState)

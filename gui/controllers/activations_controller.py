@@ -1,6 +1,8 @@
 """Inside the digit CNN: every layer of the pad's digit, the held-out digits that excite a clicked
-unit, and, while the 5,000 digits are the active set, the pad's digit placed live in the cloud
-with its nearest digits (``session.activations``, ``session.cloud.probes``).
+unit, the MNIST digits the pad offers (read once the pad is shown), the 5,000 digits' 500-wide layer
+as an embedding set (Show: computed once, then borrowed as the active set), and, while they are the
+active set, the pad's digit placed live in the cloud with its nearest digits (``session.activations``,
+``session.cloud.probes``).
 
 Layers keep up with the pen without queueing stale frames: at most one job runs; a change that
 arrives meanwhile only marks the input dirty, and when the job ends the latest input (never the
@@ -13,9 +15,9 @@ import threading
 
 from PySide6.QtCore import QObject
 
-from core.inference.digit_embeddings import nearest, row_of_word
+from core.inference.digit_embeddings import ImageSet, image_set_job, nearest, row_of_word
 from core.inference.digit_layers import DigitInput, DigitLayers, digit_layers, top_units, unit_table_job, with_pictures
-from core.inference.mnist import load_digits
+from core.inference.mnist import Digits, digits_job, load_digits
 from core.progress import Job, Progress
 from core.projections.quality import trustworthiness
 from core.state.session import Session
@@ -24,6 +26,8 @@ from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
 LAYERS, UNITS, TRUST = "activations.layers", "activations.units", "activations.trust"
+DIGITS, IMAGES = "activations.digits", "activations.images"
+OWNER = "digits"  # who borrows the active set (session.borrow)
 
 
 class ActivationsController(QObject):
@@ -33,6 +37,8 @@ class ActivationsController(QObject):
         self.layers_job = RoomJob(runner, LAYERS, parent=self)
         self.units_job = RoomJob(runner, UNITS, parent=self)
         self.trust_job = RoomJob(runner, TRUST, parent=self)
+        self.digits_job = RoomJob(runner, DIGITS, parent=self)
+        self.images_job = RoomJob(runner, IMAGES, session.activations, parent=self)  # its `activity`
         self._clf = None
         self._clf_lock = threading.Lock()
         self._table = None  # per layer, (1000, units): the held-out digits' unit scores
@@ -40,6 +46,8 @@ class ActivationsController(QObject):
         a = session.activations
         bind(self, a.events.digit, self.request)
         bind(self, a.events.unit, self._request_unit)
+        bind(self, a.events.pad_shown, self._read_digits)
+        bind(self, a.events.show_images, self.show_images)
         for e in (a.events.layers, a.events.images, session.events.embeddings):
             bind(self, e, self._place)
         bind(self, a.events.images, self._on_images_changed)
@@ -105,7 +113,44 @@ class ActivationsController(QObject):
 
         self.units_job.start(job, done, label="digits that excite the unit", on_error=lambda exc: done(None))
 
+    # -- the MNIST digits the pad offers ----------------------------------------------------------
+    def _read_digits(self, *_changed) -> None:
+        a = self._session.activations
+        if a.pad_shown and a.mnist is None and not self.digits_job.running:
+            self.digits_job.start(digits_job, self._on_digits, label="reading the MNIST digits",
+                                  on_error=lambda exc: setattr(a, "mnist_problem", str(exc)))
+
+    def _on_digits(self, digits: Digits) -> None:
+        a = self._session.activations
+        a.mnist, a.mnist_problem = digits, ""
+
     # -- the image cloud ----------------------------------------------------------------------------
+    def show_images(self, *_changed) -> None:
+        """Compute the image set once (with progress in ``activity``), then make it the active set."""
+        a = self._session.activations
+        if a.images is not None:
+            self._activate(a.images)
+            return
+        if self.images_job.running:
+            return
+        a.images_problem = ""
+
+        def job() -> Job[ImageSet]:
+            return (yield from image_set_job(self.model(), load_digits()))
+
+        self.images_job.start(job, self._activate, label="the 500-wide layer of 5,000 digits",
+                              on_error=lambda exc: setattr(a, "images_problem", str(exc)))
+
+    def _activate(self, imgs: ImageSet) -> None:
+        s = self._session
+        if s.embeddings is not imgs.embeddings:
+            s.activations.images = imgs
+            s.borrow(OWNER, imgs.embeddings)
+        s.cloud.color_by = "meta:label"
+        s.cloud.marked = tuple(int(r) for r in imgs.misclassified)
+        s.status = f"showing {len(imgs.embeddings):,} digits in the 500-wide layer; {len(imgs.misclassified)} " \
+                   f"misclassified are marked"
+
     def _images_active(self):
         imgs = self._session.activations.images
         return imgs if imgs is not None and self._session.embeddings is imgs.embeddings else None

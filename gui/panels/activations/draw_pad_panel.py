@@ -3,7 +3,8 @@ see the 28 x 28 input the network gets and what it reads.
 
 Every piece of a stroke writes ``session.activations.digit`` (the ActivationsController computes
 every layer, keeping up with the pen); picking a held-out digit writes it as it is (no
-re-preparing), so the panel classifies it exactly as ``main.py digit`` does a PNG of it.
+re-preparing), so the panel classifies it exactly as ``main.py digit`` does a PNG of it. The
+held-out digits are read by the ActivationsController once the pad is shown (``pad_shown``).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 from superqt.utils import signals_blocked
 
 from core.inference.digit_layers import DigitInput
-from core.inference.mnist import Digits, digits_job
+from core.inference.mnist import Digits
 from core.state.session import Session
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
@@ -40,8 +41,6 @@ class DrawPadPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("draw_pad")
         self._a = session.activations
-        self._runner = runner
-        self.digits: Digits | None = None
         self.offered = np.empty(0, np.int64)  # rows of the held-out digits shown
         self._pick = 0
 
@@ -85,15 +84,21 @@ class DrawPadPanel(QWidget):
         self.more_button.clicked.connect(lambda: self._offer(self._pick + 1))
         bind(self, self._a.events.digit, self._on_digit_changed)
         bind(self, self._a.events.layers, self._on_layers_changed)
+        bind(self, self._a.events.mnist, self._on_digits)
+        bind(self, self._a.events.mnist_problem, self._on_mnist_problem_changed)
         self._on_digit_changed()
         self._on_layers_changed()
+        self._on_digits()
 
     def showEvent(self, event) -> None:
         """The held-out digits are read when the pad is first shown (not at every start of the app)."""
         super().showEvent(event)
-        if self.digits is None and self._runner is not None and not self._runner.is_running("activations.digits"):
-            self._runner.run("activations.digits", digits_job, self._on_digits, label="reading the MNIST digits",
-                             on_error=lambda exc: self.message.show_message(str(exc), "error"))
+        self._a.pad_shown = True
+
+    @property
+    def digits(self) -> Digits | None:
+        """The MNIST digits (None until read)."""
+        return self._a.mnist
 
     # -- inputs ------------------------------------------------------------------------------
     def draw_example(self, digit: int = 7) -> None:
@@ -119,10 +124,13 @@ class DrawPadPanel(QWidget):
         if path:
             self.open_file(path)
 
-    def _on_digits(self, digits: Digits) -> None:
-        self.digits = digits
-        self.more_button.setEnabled(True)
+    def _on_digits(self) -> None:
+        self.more_button.setEnabled(self.digits is not None)
         self._offer(0)
+
+    def _on_mnist_problem_changed(self) -> None:
+        if self._a.mnist_problem:
+            self.message.show_message(self._a.mnist_problem, "error")
 
     def _offer(self, pick: int) -> None:
         """PER_CLASS held-out digits of each class (a different draw for each `pick`)."""

@@ -1,8 +1,10 @@
 """Image embeddings in 3D: the digit CNN's 500-wide layer of all 5,000 MNIST digits becomes the
 active embedding set, so the point cloud shows it (PCA, t-SNE, UMAP, with its own progress and
-cancel), coloured by the true label with the misclassified digits marked. The pad's digit is
-placed live into the cloud (``session.cloud.probes``, by the ActivationsController) and its
-nearest digits are shown here; clicking one, or a point in the cloud, loads it into the pad.
+cancel), coloured by the true label with the misclassified digits marked. Show counts
+``session.activations.show_images``; the ActivationsController computes the set (progress in
+``activations.activity``) and borrows it as the active set. The pad's digit is placed live into
+the cloud (``session.cloud.probes``, by the ActivationsController) and its nearest digits are
+shown here; clicking one, or a point in the cloud, loads it into the pad.
 
 Beside it, what the layer is good for: k-nearest-neighbour accuracy of the held-out digits in
 raw pixel space and in the 500-wide layer, and the trustworthiness of each 3D layout.
@@ -12,10 +14,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from core.inference.digit_embeddings import ImageSet, image_set_job
 from core.inference.digit_layers import DigitInput
-from core.inference.mnist import load_digits
-from core.progress import Job
 from core.projections.layout import METHOD_LABELS
 from core.state.session import Session
 from gui.lifetime import bind
@@ -24,15 +23,7 @@ from gui.widgets.digit_thumbs import DigitThumbs
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
 
-KIND = "activations.images"
-OWNER = "digits"  # who borrows the active set (session.borrow)
-
-
-def images_job() -> Job[ImageSet]:
-    from core.inference import registry
-
-    clf = registry.open(registry.DIGITS)
-    return (yield from image_set_job(clf, load_digits()))
+OWNER = "digits"  # who borrows the active set (session.borrow; the ActivationsController's owner too)
 
 
 class ImageCloudPanel(QWidget):
@@ -41,7 +32,8 @@ class ImageCloudPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("image_cloud")
-        self._session, self._a, self._runner = session, session.activations, runner
+        self._session, self._a = session, session.activations
+        self._active = False  # the digits are the active set
 
         self.show_button = QPushButton("Show the 5,000 digits in the cloud", objectName="images_show")
         self.back_button = QPushButton("Back", objectName="images_back", visible=False)
@@ -72,39 +64,21 @@ class ImageCloudPanel(QWidget):
         self.show_button.clicked.connect(self.show_images)
         self.back_button.clicked.connect(self.go_back)
         self.nearest.clicked.connect(self._on_nearest_clicked)
-        if runner is not None:
-            bind(self, runner.progress, self._on_progress)
-            bind(self, runner.finished, lambda kind: self.progress.hide() if kind == KIND else None)
         bind(self, session.events.embeddings, self._on_embeddings_changed)
         for e in (self._a.events.images, self._a.events.trust, self._a.events.nearest):
             bind(self, e, self._on_results_changed)
+        bind(self, self._a.events.activity, self._on_activity_changed)
+        bind(self, self._a.events.images_problem, self._on_problem_changed)
         self._on_embeddings_changed()
+        self._on_activity_changed()
+        self._on_problem_changed()
 
     # -- actions -------------------------------------------------------------------------------
     def show_images(self) -> None:
-        """Compute the set once (with progress), then make it the active set."""
-        imgs = self._a.images
-        if imgs is not None:
-            self._activate(imgs)
-            return
-        if self._runner is None:
-            return
-        self.message.clear_message()
-        self.progress.setValue(0)
-        self.progress.show()
-        self._runner.run(KIND, images_job, self._activate, label="the 500-wide layer of 5,000 digits",
-                         on_error=lambda exc: self.message.show_message(str(exc), "error"))
-
-    def _activate(self, imgs: ImageSet) -> None:
-        s = self._session
-        if s.embeddings is not imgs.embeddings:
-            self._a.images = imgs
-            s.borrow(OWNER, imgs.embeddings)
-        s.cloud.color_by = "meta:label"
-        s.cloud.marked = tuple(int(r) for r in imgs.misclassified)
-        s.status = f"showing {len(imgs.embeddings):,} digits in the 500-wide layer; {len(imgs.misclassified)} " \
-                   f"misclassified are marked"
-        self.cloud_requested.emit()
+        """Show the digits in the cloud (the ActivationsController computes them once)."""
+        if self._active:
+            self.cloud_requested.emit()
+        self._a.show_images += 1
 
     def go_back(self) -> None:
         if self._session.give_back(OWNER):
@@ -115,16 +89,27 @@ class ImageCloudPanel(QWidget):
         if near is not None and imgs is not None and i < len(near.rows):
             self._a.digit = DigitInput.mnist(imgs.digits, int(near.rows[i]))
 
-    def _on_progress(self, kind: str, fraction: float, message: str) -> None:
-        if kind == KIND and fraction >= 0:
-            self.progress.setValue(int(fraction * 1000))
-            self.summary.setText(message)
+    def _on_activity_changed(self) -> None:
+        act = self._a.activity
+        self.progress.setVisible(act is not None)
+        if act is not None:
+            self.progress.setValue(int(act.fraction * 1000) if act.fraction >= 0 else 0)
+            self.summary.setText(act.message)
+        else:
+            self._on_results_changed()
+
+    def _on_problem_changed(self) -> None:
+        problem = self._a.images_problem
+        self.message.show_message(problem, "error") if problem else self.message.clear_message()
 
     # -- session ---------------------------------------------------------------------------------
     def _on_embeddings_changed(self) -> None:
         self._on_results_changed()
         imgs = self._a.images
         active = imgs is not None and self._session.embeddings is imgs.embeddings
+        if active and not self._active:
+            self.cloud_requested.emit()  # the window shows the cloud if the workspace hides it
+        self._active = active
         self.show_button.setEnabled(not active)
         previous = self._session.lender(OWNER)
         self.back_button.setVisible(active and previous is not None)

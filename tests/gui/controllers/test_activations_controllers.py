@@ -56,3 +56,12 @@ def test_the_pad_digit_is_a_probe_only_while_the_digits_are_shown(qtbot, session
     assert session.activations.digit.row == 77 and session.activations.layers.source.row == 77
     session.set_embeddings(glove)
     assert session.cloud.probes == () and session.activations.nearest is None
+
+
+def test_the_mnist_digits_are_read_once_the_pad_is_shown(qtbot, session, runner, controllers):
+    a = session.activations
+    qtbot.wait(50)
+    assert a.mnist is None and not runner.is_running("activations.digits")  # no pad shown: nothing read
+    a.pad_shown = True
+    qtbot.waitUntil(lambda: a.mnist is not None, timeout=60000)
+    assert len(a.mnist) == 5000 and len(a.mnist.heldout) == 1000 and a.mnist_problem == ""
