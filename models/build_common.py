@@ -9,6 +9,7 @@ import importlib.metadata
 import os
 import platform
 import sys
+import warnings
 from pathlib import Path
 
 from core.errors import ModelError
@@ -136,3 +137,28 @@ def strip_debug_info(path: str | Path) -> None:
             del node.metadata_props[:]
             node.metadata_props.extend(keep)
     onnx.save(model, str(path))
+
+
+def export_onnx(module, args: tuple, out: Path, input_names: list[str], output_names: list[str],
+                dynamic_shapes: tuple) -> int:
+    """``out``: ``module`` exported as one ONNX file (torch's dynamo exporter, the weights inside, its
+    warnings silenced), debug paths stripped so any clone writes the same bytes; returns the opset."""
+    import onnx
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module,
+            args,
+            str(out),
+            dynamo=True,
+            external_data=False,
+            verbose=False,
+            input_names=input_names,
+            output_names=output_names,
+            dynamic_shapes=dynamic_shapes,
+        )
+    strip_debug_info(out)  # no checkout paths: the same bytes from any clone
+    m = onnx.load(str(out), load_external_data=False)
+    return next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))

@@ -11,18 +11,17 @@ scalings; the other 1,000 images are held out and never trained on.
 from __future__ import annotations
 
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from core.progress import Job, Progress
 from models.build_common import (
+    export_onnx,
     package_file,
     quiet_build_logs,
     require_build_extra,
     sha256_file,
-    strip_debug_info,
     tool_versions,
 )
 
@@ -187,25 +186,10 @@ def _train(train_images: np.ndarray, train_labels: np.ndarray, xte, yte: np.ndar
 
 def _export(net, xte, out: Path) -> int:
     """``out``: the network as ONNX (every layer an output), no debug paths; returns its opset."""
-    import onnx
     import torch
 
     net.eval()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            net,
-            (xte[:4],),
-            str(out),
-            dynamo=True,
-            external_data=False,
-            verbose=False,
-            input_names=["image"],
-            output_names=LAYERS,
-            dynamic_shapes=({0: torch.export.Dim("batch")},),
-        )
-    strip_debug_info(out)  # no checkout paths: the same bytes from any clone
-    return next(o.version for o in onnx.load(str(out)).opset_import if o.domain in ("", "ai.onnx"))
+    return export_onnx(net, (xte[:4],), out, ["image"], LAYERS, ({0: torch.export.Dim("batch")},))
 
 
 def _parity(net, xte, yte: np.ndarray, held_idx: np.ndarray, stage: Path) -> dict:

@@ -16,11 +16,11 @@ import numpy as np
 
 from core.progress import Job, Progress
 from models.build_common import (
+    export_onnx,
     package_file,
     quiet_build_logs,
     require_build_extra,
     sha256_file,
-    strip_debug_info,
     tool_versions,
 )
 
@@ -141,26 +141,12 @@ def _batch(tok, sentences: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def _export(enc, tok, out: Path) -> int:
     """``out``: the encoder as ONNX (batch and sequence dynamic), no debug paths; returns its opset."""
-    import onnx
     import torch
 
     ids, mask = _batch(tok, SENTENCES[:3])
     b, s = torch.export.Dim("batch"), torch.export.Dim("seq")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            enc,
-            (torch.from_numpy(ids), torch.from_numpy(mask)),
-            str(out),
-            dynamo=True,
-            external_data=False,
-            verbose=False,
-            input_names=["input_ids", "attention_mask"],
-            output_names=["hidden_states", "mean_pooled", "sentence_embedding"],
-            dynamic_shapes=({0: b, 1: s}, {0: b, 1: s}),
-        )
-    strip_debug_info(out)  # no checkout paths: the same bytes from any clone
-    return next(o.version for o in onnx.load(str(out)).opset_import if o.domain in ("", "ai.onnx"))
+    return export_onnx(enc, (torch.from_numpy(ids), torch.from_numpy(mask)), out, ["input_ids", "attention_mask"],
+                       ["hidden_states", "mean_pooled", "sentence_embedding"], ({0: b, 1: s}, {0: b, 1: s}))
 
 
 def _parity(enc, tok, stage: Path) -> dict:

@@ -21,11 +21,11 @@ import numpy as np
 
 from core.progress import Job, Progress
 from models.build_common import (
+    export_onnx,
     package_file,
     quiet_build_logs,
     require_build_extra,
     sha256_file,
-    strip_debug_info,
     tool_versions,
 )
 
@@ -94,26 +94,11 @@ def empty_cache(cfg, batch: int = 1) -> np.ndarray:
 def _export(step, args, path: Path) -> int:
     """``path``: the cached-step wrapper as ONNX (batch, new and past positions dynamic), no debug
     paths; returns its opset."""
-    import onnx
     import torch
 
     batch, seq, past = torch.export.Dim("batch"), torch.export.Dim("seq"), torch.export.Dim("past")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            step,
-            args,
-            str(path),
-            dynamo=True,
-            external_data=False,
-            verbose=False,
-            input_names=["input_ids", "past_kv"],
-            output_names=["logits", "hidden_states", "present_kv"],
-            dynamic_shapes=({0: batch, 1: seq}, {2: batch, 4: past}),
-        )
-    strip_debug_info(path)
-    m = onnx.load(str(path), load_external_data=False)
-    return next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
+    return export_onnx(step, args, path, ["input_ids", "past_kv"], ["logits", "hidden_states", "present_kv"],
+                       ({0: batch, 1: seq}, {2: batch, 4: past}))
 
 
 def build(stage: Path) -> Job[dict]:
