@@ -52,6 +52,7 @@ class ModelSpec:
 LANGUAGE_MODEL = "smollm2-135m"
 ENCODER = "minilm-l6-v2"
 DIGITS = "mnist-cnn"
+RNN = "gru-lm"
 
 MODELS: dict[str, ModelSpec] = {
     LANGUAGE_MODEL: ModelSpec(
@@ -72,6 +73,13 @@ MODELS: dict[str, ModelSpec] = {
         "small convolutional network trained here on 4,000 real MNIST digits; layer activations",
         model_class="digit_classifier:DigitClassifier", builder="build_digits",
         files={"model": "model.onnx", "reference": "reference.npz"},
+    ),
+    RNN: ModelSpec(
+        RNN, "GRU language model", "recurrent-lm",
+        "one-layer GRU (256 units) word-level language model trained here on news and Wikipedia; its state h",
+        model_class="rnn:RecurrentLM", builder="build_rnn",
+        files={"model": "model.onnx", "vocab": "vocab.txt", "background": "background.npz",
+               "reference": "reference.npz"},
     ),
 }
 
@@ -217,5 +225,5 @@ def open(name: str, **options) -> OnnxModel:  # noqa: A001 - registry.open(name)
     return model_class(name)(d, load_manifest(d), **options)
 
 
-__all__ = ["DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "ModelSpec", "Quantized", "build_command", "data_dir",
-           "open", "open_decoder"]
+__all__ = ["DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "RNN", "ModelSpec", "Quantized", "build_command",
+           "data_dir", "open", "open_decoder"]

@@ -1,0 +1,36 @@
+"""The Recurrent state panel's model (Qt-free): two texts read by the GRU, their paths of h in 3D.
+
+Nested in ``session.language`` as ``.recurrent``; gui/controllers/recurrent_controller.py keeps
+``paths`` in step with ``texts`` off the GUI thread once the panel has been shown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from psygnal import evented
+
+from .language_views import Activity
+
+if TYPE_CHECKING:  # results; importing the Session opens no model
+    from ..projections.state_paths import RecurrentPaths
+
+EXAMPLE = ("let's eat, Charles", "let's eat Charles")
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a is b
+
+
+@evented(equality_operators={"paths": _same})
+@dataclass
+class RecurrentState:
+    """Two texts (the second may be empty) and the state's path through each (RecurrentController)."""
+
+    active: bool = False  # the panel has been shown: the network is opened only then
+    texts: tuple[str, str] = EXAMPLE
+    step: int = -1  # the slider: the paths drawn up to this step (-1: to the end)
+    paths: RecurrentPaths | None = None
+    activity: Activity | None = None
+    cancel: int = 0  # the panel's Cancel adds one: the running job stops (gui.controllers.job.RoomJob)
+    problem: str = ""  # an expected problem (empty text, only unknown words, no model), shown inline
