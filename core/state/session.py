@@ -183,7 +183,16 @@ class TrainingRequest:
     compare: bool = False  # also train the other architecture (same corpus and seed)
 
 
-@evented(equality_operators={"request": _same, "run": _same, "other": _same})
+@dataclass(frozen=True, eq=False)
+class SaveRequest:
+    """A press of Save…: an epoch of the run written to a file (word2vec text or the app's folder)."""
+
+    path: str
+    fmt: str | None = None  # word2vec-text | folder | None (by the path)
+    epoch: int = -1  # an index into ``run.epochs``; -1 = the latest
+
+
+@evented(equality_operators={"request": _same, "run": _same, "other": _same, "save": _same})
 @dataclass
 class TrainingState:
     """Training word2vec: the settings, the request (Train / Compare), and the runs with one record per epoch."""
@@ -198,6 +207,8 @@ class TrainingState:
     problem: str = ""  # why the last request failed ("" = none); the train panel shows it
     activity: Activity | None = None  # the training job's progress (TrainingController)
     cancel: int = 0  # Cancel pressed (a counter): the training job stops, the epochs so far are kept
+    save: SaveRequest | None = None  # the TrainingController writes it; a problem goes to `problem`
+    saved: str = ""  # what the last save wrote ("Saved 1,799 words to …")
 
 
 @dataclass(frozen=True)

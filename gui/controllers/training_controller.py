@@ -3,7 +3,8 @@ each epoch's run goes into ``session.training.run`` (or ``.other``, the second a
 comparison), and the epoch on show (``.epoch``, -1 = the latest) becomes the active set, so every
 room (neighbours, calculator, directions, the cloud) works on it as it learns. A request of None
 cancels. Expected problems (a binary file, too few words) go to ``.problem``, which the train panel
-shows inline. Edited probe words are looked up at every epoch of a finished or cancelled run.
+shows inline. Edited probe words are looked up at every epoch of a finished or cancelled run. A save
+request (``.save``) writes an epoch in the background; ``.saved`` says what was written.
 
 The active set changes at most every SWITCH_MS while epochs stream in (a small corpus trains an
 epoch in 30 ms) or the epoch slider is dragged: every room reacts to each switch, and each
@@ -11,11 +12,12 @@ snapshot's projection needs time to reach the cloud."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 
 from core.embeddings.corpus import open_corpus
-from core.embeddings.training import TrainingRun, compare, parse_probes, reprobe, train
+from core.embeddings.training import TrainingRun, compare, parse_probes, reprobe, save_vectors, train
 from core.progress import Job, Progress
 from core.state.session import Session, TrainingRequest
 from gui.controllers.debounce import Debouncer
@@ -25,6 +27,7 @@ from gui.task_runner import TaskRunner
 
 KIND = "training"
 PROBES_KIND = "training.probes"
+SAVE_KIND = "training.save"
 SWITCH_MS = 400
 
 
@@ -48,6 +51,7 @@ class TrainingController(QObject):
         self._session = session
         self.job = RoomJob(runner, KIND, session.training, parent=self)
         self.probes_job = RoomJob(runner, PROBES_KIND, parent=self)
+        self.save_job = RoomJob(runner, SAVE_KIND, parent=self)
         self._switch = QTimer(self, singleShot=True)
         self._switch.timeout.connect(self._show_epoch)
         self._last_switch = 0.0
@@ -57,6 +61,7 @@ class TrainingController(QObject):
         bind(self, model.events.run, self._on_run_changed)
         model.events.epoch.connect(self._on_run_changed)  # a dragged slider switches sets every SWITCH_MS too
         bind(self, model.events.probes, self.reprobe)
+        bind(self, model.events.save, self._on_save_requested)
 
     @property
     def running(self) -> bool:
@@ -134,3 +139,22 @@ class TrainingController(QObject):
         run, other = result
         if parse_probes(model.probes) == run.probes:
             model.run, model.other = run, other
+
+    # -- saving an epoch -------------------------------------------------------------------
+    def _on_save_requested(self) -> None:
+        model, request = self._session.training, self._session.training.save
+        run = model.run
+        if request is None or run is None or not run.epochs:
+            return
+        epochs = run.epochs
+        es = (epochs[request.epoch] if -len(epochs) <= request.epoch < len(epochs) else epochs[-1]).embeddings
+        model.saved = ""
+
+        def done(path) -> None:
+            model.saved = f"Saved {len(es):,} words to {path}"
+
+        def failed(exc) -> None:
+            model.problem = str(exc)
+
+        self.save_job.start(lambda: save_vectors(es, request.path, request.fmt), done,
+                            label=f"saving {Path(request.path).name}", on_error=failed)

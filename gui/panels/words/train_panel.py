@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 from superqt.utils import qdebounced, signals_blocked
 
 from core.embeddings.corpus import SHIPPED
-from core.embeddings.training import parse_probes, save_vectors
+from core.embeddings.training import parse_probes
 from core.errors import ExplorerError
-from core.state.session import Session, TrainingRequest
+from core.state.session import SaveRequest, Session, TrainingRequest
 from gui.lifetime import bind
 from gui.panels.words.training_views import (
     SCORE_TIP,
@@ -67,9 +67,9 @@ def _column(*parts) -> QWidget:
 
 
 class TrainPanel(QWidget):
-    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._session, self._runner, self._model = session, runner, session.training
+        self._session, self._model = session, session.training
         self._file = ""
         self._busy = session.training.activity is not None  # the training job runs
         self._build_settings()
@@ -168,6 +168,7 @@ class TrainPanel(QWidget):
         bind(self, ev.probes, self._on_probes_changed)
         bind(self, ev.problem, self._on_problem_changed)
         bind(self, ev.activity, self._on_activity_changed)
+        bind(self, ev.saved, self._on_saved_changed)
         for e in (ev.run, ev.other, ev.epoch):
             bind(self, e, self._on_run_changed)
         for handler in (self._on_corpus_changed, self._on_settings_changed, self._on_probes_changed,
@@ -232,11 +233,12 @@ class TrainPanel(QWidget):
             self.save(path, "word2vec-text" if chosen == TEXT_FILTER else "folder")
 
     def save(self, path: str, fmt: str | None = None) -> None:
-        """Save the epoch on show in the background (word2vec text or the app's folder format)."""
-        es = self._model.run.epochs[self._slider.value()].embeddings
-        self._runner.run("training.save", lambda: save_vectors(es, path, fmt), label=f"saving {Path(path).name}",
-                         on_result=lambda p: self._status.setText(f"Saved {len(es):,} words to {p}"),
-                         on_error=lambda e: self._message.show_message(str(e), "error"))
+        """Save the epoch on show (word2vec text or the app's folder format; the TrainingController writes it)."""
+        self._model.save = SaveRequest(str(path), fmt, self._slider.value())
+
+    def _on_saved_changed(self) -> None:
+        if self._model.saved:
+            self._status.setText(self._model.saved)
 
     # -- session -> widgets -------------------------------------------------------------
     def _on_corpus_changed(self) -> None:

@@ -1,15 +1,16 @@
 """The training controller with no panel built: a request trains in the background, each epoch becomes
 the active set (at most every SWITCH_MS), the epoch on show can be chosen, a request of None cancels,
 expected problems land in ``session.training.problem`` (never the error reporter), probe words can be
-changed after a run, and Compare trains the other architecture too."""
+changed after a run, Compare trains the other architecture too, and a save request writes an epoch."""
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
 
+from core.embeddings import store
 from core.embeddings.training import TrainingSettings
-from core.state.session import TrainingRequest
+from core.state.session import SaveRequest, TrainingRequest
 from tests.gui.conftest import wait_idle
 
 FAST = TrainingSettings(epochs=3)
@@ -92,3 +93,16 @@ def test_compare_trains_the_other_architecture_on_the_same_seed(qtbot, session, 
     assert (run.settings.sg, other.settings.sg) == (False, True) and run.finished and other.finished
     assert session.embeddings is run.final  # the requested architecture drives the rooms
     assert run.probes == other.probes
+
+
+def test_a_save_request_writes_that_epoch(qtbot, session, runner, controllers, tmp_path):
+    train(qtbot, session, runner, TrainingRequest("lee", FAST))
+    run, model = session.training.run, session.training
+    model.save = SaveRequest(str(tmp_path / "set"), "folder", 1)
+    qtbot.waitUntil(lambda: bool(model.saved), timeout=10000)
+    assert np.array_equal(store.open_set(tmp_path / "set").vectors, run.epochs[1].embeddings.vectors)
+    assert model.saved == f"Saved 1,799 words to {tmp_path / 'set'}" and model.problem == ""
+    (tmp_path / "file").write_text("in the way")  # an expected problem: inline, never the error reporter
+    model.save = SaveRequest(str(tmp_path / "file"), "folder")
+    qtbot.waitUntil(lambda: bool(model.problem), timeout=10000)
+    assert "exists and is not a saved set" in model.problem and model.saved == ""
