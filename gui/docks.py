@@ -88,4 +88,6 @@ DOCKS: list[DockSpec] = [
              "bottom", ("language",), tab_with="logit_lens", activates="language.contextual.active"),
     DockSpec("search", "Semantic search", "gui.panels.language.search_panel:SearchPanel",
              "bottom", ("language",), tab_with="logit_lens", activates="language.search.active"),
+    DockSpec("recurrent", "Recurrent state", "gui.panels.language.recurrent_panel:RecurrentPanel",
+             "bottom", ("language",), tab_with="logit_lens", activates="language.recurrent.active"),
 ]

@@ -20,6 +20,7 @@ from gui.controllers.lens_controller import LensController
 from gui.controllers.masked_word_controller import MaskedWordController
 from gui.controllers.neighbours_controller import NeighboursController
 from gui.controllers.onnx_layers_controller import OnnxLayersController
+from gui.controllers.recurrent_controller import RecurrentController
 from gui.controllers.search_controller import SearchController
 from gui.controllers.training_controller import TrainingController
 from gui.task_runner import TaskRunner
@@ -44,3 +45,4 @@ class Controllers(QObject):
         self.lens = LensController(session, runner, self)
         self.contextual = ContextualController(session, runner, self)
         self.search = SearchController(session, runner, self)
+        self.recurrent = RecurrentController(session, runner, self)

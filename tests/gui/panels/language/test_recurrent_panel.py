@@ -1,0 +1,73 @@
+"""The Recurrent state panel, driven as a user would: it opens on the two orderings of "let's eat,
+Charles" (two paths over the background of sentence ends, parting at the comma), typing redraws the
+path within the budget, the slider replays it, the strip shows every unit per step, and an empty
+text or only unknown words are said inline."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from core.inference import registry
+from gui.canvas.view_2d import View2D
+from gui.panels.language.recurrent_panel import RecurrentPanel
+from tests.models.helpers import built
+
+
+@pytest.fixture
+def panel(qtbot, show, session):
+    built(registry.RNN)
+    p = show(RecurrentPanel, view=View2D())
+    p.resize(900, 800)
+    qtbot.waitUntil(lambda: session.language.recurrent.paths is not None, timeout=60000)
+    return p
+
+
+def test_the_two_orderings_draw_two_paths_that_part_at_the_comma(qtbot, panel, session):
+    m = session.language.recurrent
+    a, b = m.paths.paths
+    assert a.tokens == ["let's", "eat", ",", "charles"] and b.tokens == ["let's", "eat", "charles"]
+    assert m.paths.parting == 2 and panel.drawn == 7
+    assert len(panel.view._pos) == len(m.paths.background) >= 1000  # the background of sentence ends
+    assert "the paths part at step 3" in panel.step_text.text()
+    texts = [lb.text for lb in panel.view.label_list]
+    assert any(t.startswith("charles → ") for t in texts) and "let's" in texts
+    assert panel.strip.maps.shape == (1, 4, registry.open(registry.RNN).hidden_size)
+    panel.slider.setValue(2)
+    assert m.step == 2 and panel.drawn == 4
+    assert any(t.startswith("eat → ") for t in [lb.text for lb in panel.view.label_list])
+    panel.slider.setValue(panel.slider.maximum())
+    assert m.step == -1 and panel.drawn == 7
+
+
+def test_typing_redraws_a_50_token_path_within_100_ms(qtbot, panel, session):
+    m = session.language.recurrent
+    words = ("the prime minister said on tuesday that the government would not change its policy on the "
+             "war in afghanistan , and that the united states had asked australia to send more troops to the "
+             "region before the end of the year , after a meeting in canberra with the prime").split()
+    assert len(words) == 50
+    panel.inputs[1].clear()
+    qtbot.waitUntil(lambda: m.paths is not None and m.paths.paths[1] is None and m.activity is None, timeout=10000)
+    panel.inputs[0].setText(" ".join(words[:-1]))
+    qtbot.waitUntil(lambda: m.paths.texts[0] == " ".join(words[:-1]) and m.activity is None, timeout=10000)
+    times = []
+    for word in ("the", "year", "them"):
+        t0 = time.perf_counter()
+        panel.inputs[0].setText(" ".join(words[:-1] + [word]))  # the last keystroke
+        qtbot.waitUntil(lambda w=word: m.paths.paths[0].tokens[-1] == w and panel.drawn == 50, timeout=5000)
+        times.append(time.perf_counter() - t0)
+    assert min(times) < 0.1, times  # includes the 30 ms debounce; a shared 2-core machine can stall one
+
+
+def test_empty_and_unknown_texts_are_said_inline(qtbot, panel, session):
+    m = session.language.recurrent
+    panel.inputs[0].setText("")
+    panel.inputs[1].setText("")
+    qtbot.waitUntil(lambda: "empty" in m.problem, timeout=10000)
+    assert panel.note.is_shown()
+    panel.inputs[0].setText("qqzzx vvqqz")
+    qtbot.waitUntil(lambda: "<unk>" in m.problem, timeout=10000)
+    panel.inputs[0].setText("the fire")
+    qtbot.waitUntil(lambda: m.problem == "" and m.paths.paths[0].tokens == ["the", "fire"], timeout=10000)
+    assert not panel.note.is_shown() and np.isfinite(m.paths.paths[0].coords).all()
