@@ -123,7 +123,8 @@ class CollectionDialog(QDialog):
         self.vector = QLineEdit(placeholderText="found when there is one float vector field")
         self.label = QLineEdit(placeholderText="word, or the first text field")
         self.sample = QSpinBox(minimum=100, maximum=200_000, singleStep=5000, value=milvus_backend.SAMPLE)
-        self.sample.setToolTip("words fetched for the 3D cloud; neighbour queries search the whole collection in Milvus")
+        self.sample.setToolTip("words fetched for the 3D cloud; neighbour queries search the whole collection "
+                               "in Milvus")
         self.problem = QLabel(wordWrap=True)
         self.problem.setStyleSheet("color: #c0392b;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)

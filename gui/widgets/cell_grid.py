@@ -1,5 +1,6 @@
 """A grid of labelled cells painted in one widget: each cell a colour from a value in 0..1 and a short
-text; row names on the left, column names along the top (visible while the rows scroll); hover shows a cell's tip, a click picks it.
+text; row names on the left, column names along the top (visible while the rows scroll); hover shows a
+cell's tip, a click picks it.
 
     grid = CellGrid()
     grid.set_cells(values, texts, rows=["L30", ...], columns=["The", "␣capital", ...], tips=tips)
