@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -189,6 +190,14 @@ class _Held:
 
 _sessions: OrderedDict[tuple, _Held] = OrderedDict()  # least recently used first
 _sessions_lock = threading.Lock()
+# Every session made here that is still alive, cached or not (a model object keeps its sessions after
+# the cache let go of them): what the Session's memory report lists, weakly.
+_alive: dict[int, tuple[weakref.ref, str, int]] = {}
+
+
+def _track(made: object, label: str, size: int) -> None:
+    key = id(made)
+    _alive[key] = (weakref.ref(made, lambda _ref: _alive.pop(key, None)), label, size)
 
 
 def budget_bytes() -> int:
@@ -213,6 +222,7 @@ def cached_session(key: tuple, label: str, create: Callable[[], tuple[T, int]]) 
             return hit.session
         made, size = create()
         _sessions[key] = _Held(made, label, int(size))
+        _track(made, label, int(size))
         budget, total = budget_bytes(), sum(h.size for h in _sessions.values())
         while total > budget and len(_sessions) > 1:
             _, dropped = _sessions.popitem(last=False)  # the cache lets go; holders keep theirs
@@ -224,6 +234,15 @@ def held() -> list[tuple[str, int]]:
     """What the session cache holds: (label, estimated bytes), least recently used first."""
     with _sessions_lock:
         return [(h.label, h.size) for h in _sessions.values()]
+
+
+def alive() -> list[tuple[str, int, bool]]:
+    """Every session opened here that is still alive: (label, estimated bytes, whether the cache
+    holds it). One the cache dropped lives on while a model object or a job still holds it."""
+    with _sessions_lock:
+        cached = {id(h.session) for h in _sessions.values()}
+        return [(label, size, key in cached) for key, (ref, label, size) in list(_alive.items())
+                if ref() is not None]
 
 
 def _label(path: Path, variant: str = "", provider: str | None = None) -> str:

@@ -96,9 +96,13 @@ def held(session: Session) -> list[dict]:
                      nbytes((session.training.run, session.training.other), seen)))
     from ..inference import runtime
 
-    models = runtime.held()
-    rows.append(_row("model sessions", ", ".join(name for name, _ in models) or "none",
-                     sum(size for _, size in models)))
+    models = runtime.alive()
+    cached = [(name, size) for name, size, in_cache in models if in_cache]
+    kept = [(name, size) for name, size, in_cache in models if not in_cache]
+    rows.append(_row("model sessions", ", ".join(name for name, _ in cached) or "none",
+                     sum(size for _, size in cached)))
+    rows.append(_row("model sessions kept by their owners", ", ".join(name for name, _ in kept) or "none",
+                     sum(size for _, size in kept)))
     return sorted(rows, key=lambda r: -r["bytes"])
 
 

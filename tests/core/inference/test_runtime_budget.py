@@ -94,3 +94,17 @@ def test_graphs_and_any_model_share_the_budget(models, tmp_path):
     run(a, 1.0)
     assert any_c.run(["y", "sum"], {"x": np.ones(MIB // 4, np.float32)})["y"][0] == 4.0  # cached: no new session
     assert len(rt.held()) == 2
+
+
+def test_alive_tells_the_cached_sessions_from_those_only_their_holders_keep(models, tmp_path):
+    import gc
+
+    a = rt.open_session(tmp_path, models["a"])
+    rt.open_session(tmp_path, models["b"])
+    rt.open_session(tmp_path, models["c"])  # over budget: the cache lets go of a
+    alive = {label.split("/")[-1]: cached for label, _, cached in rt.alive()}
+    assert alive == {"a.onnx": False, "b.onnx": True, "c.onnx": True}
+    run(a, 1)  # still works for its holder
+    del a
+    gc.collect()
+    assert "a.onnx" not in {label.split("/")[-1] for label, _, _ in rt.alive()}
