@@ -61,7 +61,7 @@ fi
 
 # --- 4. Data and models ------------------------------------------------------------
 "$VPY" -m core.projections.first_map   # GloVe converted, and the first map the cloud opens on (once: ~1 min)
-"$VPY" main.py models build   # SmolLM2-135M, MiniLM-L6, the digit CNN: ~4 min and 1.2 GB the first time
+"$VPY" main.py models build   # SmolLM2-135M, MiniLM-L6, the digit CNN, the GRU: ~8 min and 1.2 GB the first time
 
 # --- 5. Run --------------------------------------------------------------------------
 if [ "${1:-}" = "test" ]; then

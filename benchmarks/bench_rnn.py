@@ -9,8 +9,10 @@
    <unk> (their closed 10,000-word vocabulary); SmolLM2 scores the exact text, capitals included.
 2. one RNN step (one onnxruntime call, seq 1), median of 2,000.
 3. a 10,000-word paste read as a job (chunks of 256 tokens).
+4. with ``--gui``: the Recurrent state panel (offscreen, 2D view), a 50-token text's last keystroke
+   until its path is drawn (the 30 ms debounce, the read on the task runner, the drawing), median of 20.
 
-    .venv/bin/python benchmarks/bench_rnn.py [--words 3000] [--no-smollm]
+    .venv/bin/python benchmarks/bench_rnn.py [--words 3000] [--no-smollm] [--gui]
 """
 from __future__ import annotations
 
@@ -73,10 +75,57 @@ def smollm_logprob(paras: list[str]) -> float:
     return total
 
 
+def path_draw_ms(repeats: int = 20) -> list[float]:
+    """The last keystroke of a 50-token text until the panel has drawn its path (ms)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from core.state.session import Session
+    from gui.canvas.view_2d import View2D
+    from gui.controllers import Controllers
+    from gui.panels.language.recurrent_panel import RecurrentPanel
+    from gui.task_runner import TaskRunner
+
+    app = QApplication.instance() or QApplication([])
+    session, runner = Session(), TaskRunner()
+    controllers = Controllers(session, runner)
+    panel = RecurrentPanel(session, runner, view=View2D())
+    panel.resize(900, 800)
+    panel.show()
+    m = session.language.recurrent
+    m.active = True
+    words = ("the prime minister said on tuesday that the government would not change its policy on the war in "
+             "afghanistan , and that the united states had asked australia to send more troops to the region "
+             "before the end of the year , after a meeting in canberra with the").split()
+
+    def wait(cond, timeout=30.0):
+        t0 = time.perf_counter()
+        while not cond() and time.perf_counter() - t0 < timeout:
+            app.processEvents()
+            time.sleep(0.0005)
+
+    panel.inputs[1].setText("")
+    wait(lambda: m.paths is not None and m.paths.paths[1] is None)
+    times = []
+    for i in range(repeats):
+        last = ("minister", "leader", "president", "people")[i % 4]
+        panel.inputs[0].setText(" ".join(words + [last]))
+        t0 = time.perf_counter()
+        wait(lambda w=last: m.paths is not None and m.paths.paths[0].tokens[-1] == w and panel.drawn == 50)
+        times.append(1e3 * (time.perf_counter() - t0))
+    panel.close()
+    runner.shutdown()
+    del controllers
+    return times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--words", type=int, default=3000)
     ap.add_argument("--no-smollm", action="store_true")
+    ap.add_argument("--gui", action="store_true")
     args = ap.parse_args()
     rnn = registry.open(registry.RNN)
     paras = heldout_paragraphs(args.words)
@@ -100,6 +149,10 @@ def main() -> None:
     t0 = time.perf_counter()
     reading = run_sync(rnn.read_job(" ".join(paste)))
     print(f"10,000-word paste: {len(reading.steps):,} tokens read in {time.perf_counter() - t0:.2f} s")
+    if args.gui:
+        ms = path_draw_ms()
+        print(f"50-token path drawn after the last keystroke: median {statistics.median(ms):.0f} ms, "
+              f"max {max(ms):.0f} ms (30 ms of it the debounce)")
 
 
 if __name__ == "__main__":

@@ -109,10 +109,11 @@ def test_a_10000_word_paste_is_read_in_chunks_and_can_be_cancelled(rnn):
 def test_the_input_embeddings_open_as_a_word_set(rnn):
     es = rnn.embedding_set()
     assert len(es) == len(rnn.vocab) - 2 and es.dim == rnn.manifest["config"]["embed"] and es.words[0] == "the"
-    v = es.unit_vector("monday")
-    sims = es.unit_matrix() @ v
-    near = [es.words[i] for i in np.argsort(-sims)[1:11]]
-    assert {"tuesday", "wednesday", "thursday", "friday", "sunday", "saturday"} & set(near), near
+    for word, kin in (("january", {"february", "march", "april", "june", "july", "august", "december"}),
+                      ("two", {"three", "four", "five", "six", "seven", "ten"}), ("is", {"are", "was", "were"})):
+        sims = es.unit_matrix() @ es.unit_vector(word)
+        near = [es.words[i] for i in np.argsort(-sims)[1:6]]
+        assert len(kin & set(near)) >= 2, (word, near)
 
 
 def test_final_states_as_sentence_vectors_on_the_paraphrase_test(rnn):
@@ -120,4 +121,4 @@ def test_final_states_as_sentence_vectors_on_the_paraphrase_test(rnn):
     assert len(texts) == 2680 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     recall = paraphrase_recall(rnn, texts, vectors, PARAPHRASES)
     assert all(r > 0 for r in recall.ranks)
-    assert recall.at(len(texts)) == 3
+    assert recall.at(50) >= 1, recall.ranks  # measured: ranks 1155, 1602, 21 (MiniLM: 1, 1, 1)
