@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSlider, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
+from core.inference.rnn_vocab import SPECIALS
 from core.projections.state_paths import RecurrentPaths
 from core.state.session import Session
 from gui.canvas.protocol import CloudView
@@ -32,8 +33,9 @@ GUESSES = 3  # next-word guesses in a step's label
 
 
 def step_label(token: str, top: list[tuple[str, float]], n: int = GUESSES) -> str:
-    """'eat → , the and': the word read and the network's top next words."""
-    return f"{token} → " + " ".join(w for w, _ in top[:n])
+    """'eat → , the and': the word read and the network's top next words (<unk> and <eos> left out:
+    the list under the view shows them with their probabilities)."""
+    return f"{token} → " + " ".join([w for w, _ in top if w not in SPECIALS][:n])
 
 
 class RecurrentPanel(QWidget):
@@ -159,8 +161,9 @@ class RecurrentPanel(QWidget):
                              f" → {guesses}")
         if p.parting >= 0:
             lines.append(f"the paths part at step {p.parting + 1}")
-        lines += [f"unknown words (read as &lt;unk&gt;): {html.escape(', '.join(sp.reading.unknown))}"
-                  for sp in p.paths if sp is not None and sp.reading.unknown]
+        unknown = list(dict.fromkeys(w for sp in p.paths if sp is not None for w in sp.reading.unknown))
+        if unknown:
+            lines.append(f"unknown words (read as &lt;unk&gt;): {html.escape(', '.join(unknown))}")
         empty3, empty4 = np.empty((0, 3), np.float32), np.empty((0, 4), np.float32)
         self.view.set_arrows(np.concatenate(segs) if segs else empty3,
                              np.concatenate(seg_colors).astype(np.float32) if seg_colors else empty4)
