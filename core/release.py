@@ -10,9 +10,15 @@ After DELAY_S (when the panels have let go of the old set), an object that nobod
 more has its attributes taken off one by one, and a list or dict that only it held is emptied
 CHUNK items at a time, so the helper gives the interpreter back between pieces. An object or
 attribute still held elsewhere is only dropped: whoever holds it frees it as before.
+
+Then the C heap is trimmed (:func:`trim`): glibc keeps memory that Python, numpy and onnxruntime
+freed for later use, so without it a process that once held a model keeps its size (826 MB after
+SmolLM2 was opened and closed, 109 MB after a trim).
 """
 from __future__ import annotations
 
+import ctypes
+import functools
 import itertools
 import queue
 import sys
@@ -46,6 +52,24 @@ def pending() -> int:
     return _pending
 
 
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, or None elsewhere (macOS, musl, Windows)."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def trim() -> bool:
+    """Give the C heap's free memory back to the system (glibc); False where there is no way to."""
+    fn = _malloc_trim()
+    if fn is None:
+        return False
+    fn(0)
+    return True
+
+
 def _work() -> None:
     global _pending
     from .progress import background_priority
@@ -56,6 +80,8 @@ def _work() -> None:
         time.sleep(max(0.0, due - time.monotonic()))
         while objects:
             _dismantle(objects)
+        del objects
+        trim()
         with _lock:
             _pending -= 1
 

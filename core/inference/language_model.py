@@ -114,7 +114,7 @@ class LanguageModel(OnnxModel):
         self.base_precision: str = manifest.get("precision", "fp32")  # of the model's own file: "q4" installed
         self.precision = precision
         self.last_precision: str | None = None  # "fp32" / "q4": the latest pass (per call: Distribution.precision)
-        self._q4: dict[str, OnnxSession] | None = None
+        self._q4: dict | None = None  # the 4-bit files' manifest once they opened and checked
         self._q4_faithful = False
         self._q4_notice: str | None = None
         if precision != "fp32" and self.base_precision == "fp32":
@@ -128,7 +128,9 @@ class LanguageModel(OnnxModel):
                 self._q4_notice = f"{why or 'no 4-bit files built' + (f' ({hint})' if hint else '')}; using fp32"
             return
         try:
-            self._q4 = {role: open_session(self.model_dir, qm, role, **kw) for role in Q4_ROLES}
+            for role in Q4_ROLES:  # opened and checked now; used through the runtime's cache
+                open_session(self.model_dir, qm, role, **kw)
+            self._q4 = qm
         except ExplorerError as exc:  # missing / corrupt (sha256, unloadable, wrong signature)
             self._q4_notice = f"4-bit files unusable, using fp32: {exc}"
             return
@@ -159,7 +161,7 @@ class LanguageModel(OnnxModel):
 
     def _session(self, label: str) -> OnnxSession:
         if label == "q4" and self.base_precision != "q4":
-            return self._q4["model"]
+            return self.open_role("model", self._q4)
         return self.session
 
     def empty_cache(self, batch: int = 1) -> np.ndarray:
@@ -168,7 +170,7 @@ class LanguageModel(OnnxModel):
 
     @property
     def notice(self) -> str | None:
-        parts = [n for n in (self.session.notice, self._q4_notice) if n]
+        parts = [n for n in (self._notice, self._q4_notice) if n]
         return "; ".join(parts) or None
 
     # -- raw passes

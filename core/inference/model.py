@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import ModelCorruptError
 from .graph import TensorInfo, intermediate_tensors, load_graph, with_outputs
-from .runtime import OnnxSession, model_file, open_graph, open_session, repair_hint
+from .runtime import OnnxSession, cached, model_file, open_graph, open_session, repair_hint
 
 _MISSING = object()
 
@@ -40,7 +40,9 @@ class OnnxModel:
         self.display_name: str = manifest.get("display_name", self.name)
         self.layer_names: list[str] = list(manifest.get("layers", []))
         self.runtime = {"preferred_provider": preferred_provider, "intra_op_threads": intra_op_threads}
-        self.session: OnnxSession = self.open_role("model")
+        self._keys: dict[tuple[int, str], tuple] = {}  # (manifest, role) -> the session cache's key
+        first = self.open_role("model")  # checked and opened now: a missing or damaged file is said here
+        self._provider, self._notice = first.provider, first.notice
         self._graph = None
         self._graph_lock = threading.Lock()
 
@@ -65,18 +67,34 @@ class OnnxModel:
         return model_file(self.model_dir, self.manifest, role)
 
     def open_role(self, role: str, manifest: dict | None = None) -> OnnxSession:
-        return open_session(self.model_dir, manifest or self.manifest, role, **self.runtime)
+        """The session of the file playing ``role`` (in ``manifest``, else the model's own), from the
+        runtime's cache: the files are checked the first time only (a step pays a dict lookup)."""
+        manifest = manifest or self.manifest
+        slot = (id(manifest), role)
+        key = self._keys.get(slot)
+        if key is not None and (sess := cached(key)) is not None:
+            return sess
+        sess = open_session(self.model_dir, manifest, role, **self.runtime)
+        self._keys[slot] = sess.key
+        return sess
+
+    @property
+    def session(self) -> OnnxSession:
+        """The main file's session, from the runtime's cache at each use: a model object holds no
+        session of its own, so a session the cache lets go (least recently used, or idle; see
+        core.inference.runtime) is freed, and opened again if this model is used again."""
+        return self.open_role("model")
 
     # -- what a panel shows about the runtime ------------------------------------------------
     @property
     def provider(self) -> str:
-        """The execution provider actually running this model."""
-        return self.session.provider
+        """The execution provider running this model (as when it was opened)."""
+        return self._provider
 
     @property
     def notice(self) -> str | None:
         """One line on a provider fallback (or a variant that could not be used); None when all is as asked."""
-        return self.session.notice
+        return self._notice
 
     # -- running -------------------------------------------------------------------------
     def run(self, outputs: list[str] | tuple[str, ...], feeds: dict[str, np.ndarray],

@@ -25,9 +25,11 @@ first). ``CUDAExecutionProvider`` then appears in :func:`available_providers`.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -41,6 +43,7 @@ import onnxruntime as ort
 from ..errors import ModelCorruptError, ModelMissingError
 from ..io import file_stat_key, sha256_file
 from ..paths import launch_command
+from ..release import release_later
 
 CPU = "CPUExecutionProvider"
 GPU_HINT = (
@@ -166,6 +169,7 @@ class OnnxSession:
     notice: str | None
     input_names: list[str] = field(default_factory=list)
     output_names: list[str] = field(default_factory=list)
+    key: tuple = ()  # its key in the session cache (:func:`cached`)
 
     @property
     def provider(self) -> str:
@@ -173,7 +177,22 @@ class OnnxSession:
         return self.session.get_providers()[0]
 
     def run(self, outputs: list[str] | None, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-        return self.session.run(outputs, feeds)
+        """The outputs for ``feeds``. A batched pass (SHRINK_BATCH rows or more: masked-word candidates,
+        passages) gives the memory its activations took back to the system afterwards: onnxruntime's
+        arena otherwise keeps its largest pass for the session's lifetime (+350 MB after 300
+        candidate sentences through SmolLM2)."""
+        batched = any(getattr(v, "ndim", 0) >= 1 and v.shape[0] >= SHRINK_BATCH for v in feeds.values())
+        return self.session.run(outputs, feeds, _shrink_options() if batched else None)
+
+
+SHRINK_BATCH = 8
+
+
+@functools.cache
+def _shrink_options() -> ort.RunOptions:
+    options = ort.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
 
 
 BUDGET_ENV = "EE_MODEL_BUDGET_MB"
@@ -186,6 +205,7 @@ class _Held:
     session: object  # an OnnxSession, or an ort.InferenceSession (core.inference.any_model)
     label: str
     size: int  # estimated bytes: the ONNX file's or the graph's size
+    used: float = field(default_factory=time.monotonic)  # when it was last asked for
 
 
 _sessions: OrderedDict[tuple, _Held] = OrderedDict()  # least recently used first
@@ -219,15 +239,63 @@ def cached_session(key: tuple, label: str, create: Callable[[], tuple[T, int]]) 
         hit = _sessions.get(key)
         if hit is not None:
             _sessions.move_to_end(key)
+            hit.used = time.monotonic()
             return hit.session
         made, size = create()
         _sessions[key] = _Held(made, label, int(size))
         _track(made, label, int(size))
         budget, total = budget_bytes(), sum(h.size for h in _sessions.values())
+        dropped = []
         while total > budget and len(_sessions) > 1:
-            _, dropped = _sessions.popitem(last=False)  # the cache lets go; holders keep theirs
-            total -= dropped.size
-        return made
+            _, held = _sessions.popitem(last=False)  # the cache lets go; holders keep theirs
+            total -= held.size
+            dropped.append(held.session)
+    release_later(*dropped)  # freed (and the heap trimmed) on the release thread
+    return made
+
+
+IDLE_ENV = "EE_MODEL_IDLE_S"
+DEFAULT_IDLE_S = 300
+
+
+def idle_seconds() -> float:
+    """After how long unused a session is let go (:func:`release_idle`): ``$EE_MODEL_IDLE_S``, else
+    :data:`DEFAULT_IDLE_S` (5 minutes)."""
+    try:
+        return max(0.0, float(os.environ.get(IDLE_ENV, "") or DEFAULT_IDLE_S))
+    except ValueError:
+        return float(DEFAULT_IDLE_S)
+
+
+def release_idle(max_idle_s: float | None = None) -> list[str]:
+    """Let go of the sessions nobody asked for in ``max_idle_s`` seconds (:func:`idle_seconds` by
+    default): the work with them has ended, and a model object holds no session of its own, so
+    their memory goes back to the system (off the caller's thread). A later use opens them again.
+    Never waits: while a model is being opened (the cache is locked), nothing is let go this time.
+    Returns the labels let go."""
+    limit = idle_seconds() if max_idle_s is None else max_idle_s
+    now = time.monotonic()
+    if not _sessions_lock.acquire(blocking=False):
+        return []
+    try:
+        idle = [k for k, h in _sessions.items() if now - h.used >= limit]
+        dropped = [_sessions.pop(k) for k in idle]
+    finally:
+        _sessions_lock.release()
+    release_later(*(h.session for h in dropped))
+    return [h.label for h in dropped]
+
+
+def cached(key: tuple) -> object | None:
+    """The session cached under ``key`` (now the most recently used), or None when the cache let it
+    go: a model object asks this first, without looking at its files again."""
+    with _sessions_lock:
+        hit = _sessions.get(key)
+        if hit is None:
+            return None
+        _sessions.move_to_end(key)
+        hit.used = time.monotonic()
+        return hit.session
 
 
 def held() -> list[tuple[str, int]]:
@@ -319,7 +387,9 @@ def open_session(
     def create() -> tuple[OnnxSession, int]:
         sess, notice = _start(path, path, preferred_provider, intra_op_threads, name)
         _check_signature(sess, path, manifest["files"][role], name)
-        return _wrap(sess, path, preferred_provider, notice), stat_key[1]
+        made = _wrap(sess, path, preferred_provider, notice)
+        made.key = key
+        return made, stat_key[1]
 
     return cached_session(key, _label(path, "", preferred_provider), create)
 
@@ -339,7 +409,9 @@ def open_graph(
 
     def create() -> tuple[OnnxSession, int]:
         sess, notice = _start(graph, path, preferred_provider, intra_op_threads, name)
-        return _wrap(sess, path, preferred_provider, notice), len(graph)
+        made = _wrap(sess, path, preferred_provider, notice)
+        made.key = key
+        return made, len(graph)
 
     return cached_session(key, _label(path, variant, preferred_provider), create)
 

@@ -106,5 +106,38 @@ def test_alive_tells_the_cached_sessions_from_those_only_their_holders_keep(mode
     assert alive == {"a.onnx": False, "b.onnx": True, "c.onnx": True}
     run(a, 1)  # still works for its holder
     del a
+    _released()
     gc.collect()
     assert "a.onnx" not in {label.split("/")[-1] for label, _, _ in rt.alive()}
+
+
+def _released(timeout_s: float = 10.0) -> None:
+    """Until the release thread has freed what it was handed."""
+    import time
+
+    from core import release
+
+    end = time.monotonic() + timeout_s
+    while release.pending() and time.monotonic() < end:
+        time.sleep(0.02)
+    assert release.pending() == 0
+
+
+def test_idle_sessions_are_let_go_and_a_model_object_keeps_none(models, tmp_path, monkeypatch):
+    import gc
+
+    from core.inference import registry
+
+    monkeypatch.setenv(rt.BUDGET_ENV, "4096")
+    rt.open_session(tmp_path, models["a"])
+    clf = registry.open(registry.DIGITS)
+    assert rt.release_idle(3600) == []  # used just now
+    let_go = rt.release_idle(0)
+    assert any("a.onnx" in label for label in let_go) and any("mnist" in label for label in let_go)
+    _released()
+    gc.collect()
+    assert rt.alive() == [] and rt.held() == []  # the model object held none of them
+    image = np.zeros((28, 28), np.float32)
+    image[4:24, 12:16] = 1.0
+    assert clf.classify(image).digit in range(10)  # used again: opened again through the cache
+    assert any("mnist" in label for label, _ in rt.held())
