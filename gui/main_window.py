@@ -173,7 +173,9 @@ class MainWindow(FileActions, GuideActions, QMainWindow):
         self.theme_actions[self.settings.theme].setChecked(True)
 
     def about_text(self) -> str:
-        return about_text(self.session.embeddings)
+        from core.state.held import held, summary
+
+        return about_text(self.session.embeddings, summary(held(self.session)))
 
     def show_about(self) -> None:
         box = QMessageBox(

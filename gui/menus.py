@@ -75,7 +75,9 @@ def rebuild_recent_menu(window) -> None:
     window.recent_menu.setEnabled(bool(window.settings.recent_files))
 
 
-def about_text(es: EmbeddingSet | None) -> str:
+def about_text(es: EmbeddingSet | None, memory: str = "") -> str:
+    """The About box: versions, the CPU's kernels, each model's precision, the data's licences, and
+    ``memory``, what the Session holds now (core.state.held)."""
     try:
         import onnxruntime as ort
 
@@ -107,5 +109,6 @@ def about_text(es: EmbeddingSet | None) -> str:
             f"• {DEFAULT_NAME}: {LICENCE}",
             "• Benchmarks: the Google analogy set, WordSim-353 and SimLex-999 as packaged with gensim (LGPL-2.1)",
             f"• Current set: {es.name} ({es.source or 'in memory'})" if es is not None else "• No set loaded",
+            *(["", f"Held in memory now: {memory}"] if memory else []),
         ]
     )

@@ -69,7 +69,8 @@ def test_status_bar_shows_a_running_job_and_cancels_it(qtbot, window, runner):
 
 def test_about_lists_versions_providers_and_licences(window):
     text = window.about_text()
-    for part in ("Python 3.", "Qt 6.", "numpy 2.", "onnxruntime 1.", "CPUExecutionProvider", LICENCE):
+    for part in ("Python 3.", "Qt 6.", "numpy 2.", "onnxruntime 1.", "CPUExecutionProvider", LICENCE,
+                 "Held in memory now: "):
         assert part in text
     window.show_about()
     assert window._about_box.isVisible() and not window._about_box.isModal()
