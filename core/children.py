@@ -1,8 +1,8 @@
 """Child processes that serve one parent over a socketpair: started with ``python -c`` (never
 re-importing the parent's main script) or, in the installed (frozen) app, as the executable itself
 with ``--child MODULE FUNCTION FD`` (main.py serves it before anything else); talking through a
-multiprocessing Connection (our own pickled messages), ended on request. Used where work holds the GIL for long (UMAP's numba
-code, reading large ONNX graphs), so the window's thread never waits for it.
+multiprocessing Connection (our own pickled messages), ended on request. Used where work holds the
+GIL for long (UMAP's numba code, reading large ONNX graphs), so the window's thread never waits for it.
 
     process, conn = start("core.projections.umap", "serve_fd")   # the child calls serve_fd(fd)
     conn.send(request); reply = conn.recv()
