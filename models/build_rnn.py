@@ -59,7 +59,7 @@ SETTINGS = Settings()
 def recipe(settings: Settings = SETTINGS) -> dict:
     return {
         "recipe_version": RECIPE_VERSION,
-        "sources_sha256": [sha256_file(p) for p in rnn_corpus.sources()],
+        "source_sha256": [sha256_file(p) for p in rnn_corpus.sources()],  # two files: a list (manifest source.sha256)
         "settings": asdict(settings),
     }
 
@@ -284,7 +284,8 @@ def _manifest(s: Settings, vocab: Vocab, training: dict, parity: dict, metrics: 
         "licence": LICENCE,
         "source": {"package": "gensim", "version": rnn_corpus.GENSIM[1], "paths": [rnn_corpus.LEE, rnn_corpus.WIKI],
                    "sha256": [sha256_file(p) for p in rnn_corpus.sources()]},
-        "tokenizer": {"kind": "words", "module": "core/inference/rnn_vocab.py", "unk": UNK, "eos": EOS},
+        "tokenizer": {"kind": "words", "file": "vocab.txt", "module": "core/inference/rnn_vocab.py", "unk": UNK,
+                      "eos": EOS},
         "config": {"vocab_size": len(vocab), "embed": s.embed, "hidden_size": s.hidden, "cutoffs": list(s.cutoffs)},
         "layers": ["log_probs", "states", "h"],
         "files": {"model": "model.onnx", "vocab": "vocab.txt", "background": "background.npz",
