@@ -1,11 +1,13 @@
-"""The Recurrent state panel's model (Qt-free): two texts read by the GRU, their paths of h in 3D.
+"""The Recurrent state panel's model (Qt-free): two texts read by the GRU, their paths of h in 3D;
+and the GRU's next words for the Next word prompt (``.next``), shown beside SmolLM2's bars.
 
 Nested in ``session.language`` as ``.recurrent``; gui/controllers/recurrent_controller.py keeps
-``paths`` in step with ``texts`` off the GUI thread once the panel has been shown.
+``paths`` in step with ``texts`` off the GUI thread once the panel has been shown, and ``next`` in
+step with ``session.language.prompt`` once the Next word panel has been shown.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from psygnal import evented
@@ -13,6 +15,7 @@ from psygnal import evented
 from .language_views import Activity
 
 if TYPE_CHECKING:  # results; importing the Session opens no model
+    from ..inference.rnn import Reading
     from ..projections.state_paths import RecurrentPaths
 
 EXAMPLE = ("let's eat, Charles", "let's eat Charles")
@@ -20,6 +23,16 @@ EXAMPLE = ("let's eat, Charles", "let's eat Charles")
 
 def _same(a: Any, b: Any) -> bool:
     return a is b
+
+
+@evented(equality_operators={"reading": _same})
+@dataclass
+class RecurrentNext:
+    """The Next word prompt read by the GRU: its top next words, for bars beside SmolLM2's."""
+
+    reading: Reading | None = None  # the prompt's reading (steps[-1].top: the next words)
+    activity: Activity | None = None
+    problem: str = ""  # an empty prompt, only unknown words, no model built: said under the bars
 
 
 @evented(equality_operators={"paths": _same})
@@ -34,3 +47,4 @@ class RecurrentState:
     activity: Activity | None = None
     cancel: int = 0  # the panel's Cancel adds one: the running job stops (gui.controllers.job.RoomJob)
     problem: str = ""  # an expected problem (empty text, only unknown words, no model), shown inline
+    next: RecurrentNext = field(default_factory=RecurrentNext)

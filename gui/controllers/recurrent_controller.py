@@ -1,12 +1,21 @@
-"""The Recurrent state panel: keeps ``session.language.recurrent.paths`` in step with its two texts
-once the panel has been shown. The GRU reads each text off the GUI thread (a newer keystroke
-supersedes a running read; a long paste is read in chunks and can be cancelled); the first job also
-opens the network and projects its background (the states at the ends of corpus sentences)."""
+"""The recurrent network (the GRU) in the language room, on two RoomJobs:
+
+* **the Recurrent state panel**: keeps ``session.language.recurrent.paths`` in step with its two texts
+  once the panel has been shown. The GRU reads each text off the GUI thread (a newer keystroke
+  supersedes a running read; a long paste is read in chunks and can be cancelled); the first job
+  also opens the network and projects its background (the states at the ends of corpus sentences).
+* **its next words beside SmolLM2's**: keeps ``recurrent.next`` in step with the Next word prompt once
+  the Next word panel has been shown (``language.active``).
+
+Both share one opened network (:func:`shared_space`)."""
 from __future__ import annotations
+
+import threading
 
 from PySide6.QtCore import QObject
 
 from core.inference import registry
+from core.inference.rnn import Reading
 from core.progress import Job, Progress
 from core.projections.state_paths import RecurrentPaths, StateSpace, paths_job
 from core.state.session import Session
@@ -14,7 +23,23 @@ from gui.controllers.keyed_job import KeyedJob
 from gui.task_runner import TaskRunner
 
 KIND = "recurrent"
+NEXT_KIND = "recurrent_next"
 EDIT_MS = 10  # typing: a short pause starts a read (a 50-token text is read and placed in ~11 ms)
+N_NEXT = 10  # next words shown beside SmolLM2's bars
+
+_lock = threading.Lock()
+_space: list[StateSpace] = []
+
+
+def shared_space() -> Job[StateSpace]:
+    """The built GRU and its background's 3D frame, opened once per process (each file checked by
+    its sha256: a damaged one is named in the job's error)."""
+    if not _space:
+        yield Progress(-1.0, "opening the recurrent network and projecting its background")
+    with _lock:  # two jobs opening at once open it once
+        if not _space:
+            _space.append(StateSpace(registry.open(registry.RNN)))
+        return _space[0]
 
 
 class RecurrentController(KeyedJob):
@@ -22,7 +47,7 @@ class RecurrentController(KeyedJob):
         m = session.language.recurrent
         super().__init__(m, runner, KIND, EDIT_MS, (m.events.active, m.events.texts),
                          "cancelled; edit a text to read it again", parent)
-        self._space: StateSpace | None = None
+        self.next = RecurrentNextController(session, runner, self)
         self.request()
 
     def _request(self) -> None:
@@ -33,16 +58,41 @@ class RecurrentController(KeyedJob):
         self.start(lambda: self._job(texts), self._on_result, "recurrent state",
                    "reading the texts with the recurrent network")
 
-    def _job(self, texts: tuple[str, ...]) -> Job[tuple[StateSpace, RecurrentPaths]]:
-        """The first time: open the network (each file checked by its sha256: a damaged one is named
-        inline) and project its background."""
-        space = self._space
-        if space is None:
-            yield Progress(-1.0, "opening the recurrent network and projecting its background")
-            space = StateSpace(registry.open(registry.RNN))
-        paths = yield from paths_job(space, texts)
-        return space, paths
+    @staticmethod
+    def _job(texts: tuple[str, ...]) -> Job[RecurrentPaths]:
+        space = yield from shared_space()
+        return (yield from paths_job(space, texts))
 
-    def _on_result(self, result: tuple[StateSpace, RecurrentPaths]) -> None:
-        self._space, paths = result
+    def _on_result(self, paths: RecurrentPaths) -> None:
         self._m.paths, self._m.problem = paths, ""
+
+
+class RecurrentNextController(KeyedJob):
+    """The Next word prompt read by the GRU (its top next words), once the Next word panel is shown."""
+
+    def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
+        self._language = session.language
+        m = session.language.recurrent.next
+        super().__init__(m, runner, NEXT_KIND, EDIT_MS,
+                         (session.language.events.active, session.language.events.prompt),
+                         "cancelled; edit the prompt to read it again", parent)
+        self.request()
+
+    def _request(self) -> None:
+        prompt = self._language.prompt
+        if not self._language.active or not self.changed((prompt,)):
+            return
+        if not prompt.strip():
+            self._m.reading, self._m.problem = None, ""
+            self.job.stop()
+            return
+        self.start(lambda: self._job(prompt), self._on_result, "recurrent next words",
+                   "the recurrent network reads the prompt")
+
+    @staticmethod
+    def _job(prompt: str) -> Job[Reading]:
+        space = yield from shared_space()
+        return (yield from space.rnn.read_job(prompt, k=N_NEXT))
+
+    def _on_result(self, reading: Reading) -> None:
+        self._m.reading, self._m.problem = reading, ""
