@@ -71,3 +71,19 @@ def test_empty_and_unknown_texts_are_said_inline(qtbot, panel, session):
     panel.inputs[0].setText("the fire")
     qtbot.waitUntil(lambda: m.problem == "" and m.paths.paths[0].tokens == ["the", "fire"], timeout=10000)
     assert not panel.note.is_shown() and np.isfinite(m.paths.paths[0].coords).all()
+
+
+def test_a_damaged_network_file_is_named_in_the_panel(qtbot, show, session, tmp_path, monkeypatch):
+    from gui.controllers import recurrent_controller
+    from tests.models.helpers import copy_model
+
+    d = copy_model(registry.RNN, tmp_path / "models")
+    data = bytearray((d / "model.onnx").read_bytes())
+    data[1000] ^= 0x01
+    (d / "model.onnx").write_bytes(bytes(data))
+    monkeypatch.setenv(registry.DATA_ENV, str(tmp_path))
+    monkeypatch.setattr(recurrent_controller, "_space", [])  # not the network opened by another test
+    p = show(RecurrentPanel, view=View2D())
+    m = session.language.recurrent
+    qtbot.waitUntil(lambda: "sha256" in m.problem, timeout=30000)
+    assert str(d / "model.onnx") in m.problem and p.note.is_shown() and m.paths is None
