@@ -1,6 +1,7 @@
 """`generate`: sample a continuation token by token (seeded: same seed, same text).
 
     python main.py generate "Once upon a" -n 20 --seed 0 [--temperature T] [--top-k K] [--top-p P] [--model FOLDER]
+    python main.py generate "I think" --ablate 3.1,12.4 --steer "sad->happy" --steer-layer 4 --steer-strength 4
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def cmd_generate(args) -> int:
     from ..inference.trace import generate_steps, read_prompt
     from ..progress import run_sync
 
-    dec = registry.open_decoder(args.model or "", **runtime_options(args))
+    dec = _intervened(args) if args.ablate or args.steer else registry.open_decoder(args.model or "",
+                                                                                   **runtime_options(args))
     print_notice(dec)
     sampling = Sampling(args.temperature, args.top_k, args.top_p, args.seed)
     trace = run_sync(read_prompt(dec, args.text, precision=args.precision))
@@ -50,6 +52,23 @@ def cmd_generate(args) -> int:
     return emit(args, data, "\n".join(lines))
 
 
+def _intervened(args):
+    """The decoder with ``--ablate`` / ``--steer`` in place (the attention inspection graph)."""
+    from ..errors import InputError
+    from ..inference.attention_model import Intervention, InterventionDecoder
+    from ..inference.interventions import parse_heads, parse_pairs, steering_vector, word_direction
+
+    if args.model:
+        raise InputError("--ablate and --steer work on the built SmolLM2-135M only, not on --model FOLDER")
+    m = registry.open(registry.ATTENTION, **runtime_options(args))
+    heads = parse_heads(args.ablate, m) if args.ablate else []
+    vector = None
+    if args.steer:
+        direction = word_direction(m, parse_pairs(args.steer))
+        vector = steering_vector(m, direction, args.steer_layer, args.steer_strength, args.text)
+    return InterventionDecoder(m, Intervention.of(heads, args.steer_layer, vector))
+
+
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="sample a continuation token by token (seeded: same seed, same text)")
     p.add_argument("text")
@@ -68,6 +87,12 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
         "--model", metavar="FOLDER", help="an Optimum-layout decoder folder (default: the built SmolLM2-135M)"
     )
     p.add_argument("--no-stop", action="store_true", help="do not stop at the end-of-text token")
+    p.add_argument("--ablate", metavar="L.H[,L.H...]", help="switch these heads off (layer.head, from 0)")
+    p.add_argument("--steer", metavar="FROM->TO[,...]",
+                   help="add the direction FROM->TO (SmolLM2's token embeddings) to the residual stream")
+    p.add_argument("--steer-layer", type=int, default=4, help="the layer the direction is added at (default 4)")
+    p.add_argument("--steer-strength", type=float, default=4.0,
+                   help="in multiples of the typical |h| at that layer (default 4)")
     p.add_argument("--json", action="store_true")
     add_runtime_args(p)
     p.set_defaults(func=cmd_generate)

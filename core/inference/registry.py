@@ -53,6 +53,7 @@ LANGUAGE_MODEL = "smollm2-135m"
 ENCODER = "minilm-l6-v2"
 DIGITS = "mnist-cnn"
 RNN = "gru-lm"
+ATTENTION = "attention"
 
 MODELS: dict[str, ModelSpec] = {
     LANGUAGE_MODEL: ModelSpec(
@@ -80,6 +81,13 @@ MODELS: dict[str, ModelSpec] = {
         model_class="rnn:RecurrentLM", builder="build_rnn",
         files={"model": "model.onnx", "vocab": "vocab.txt", "background": "background.npz",
                "reference": "reference.npz"},
+    ),
+    ATTENTION: ModelSpec(
+        ATTENTION, "Attention inspection graphs", "attention",
+        "SmolLM2 and MiniLM with every head's attention weights out, a head mask and steering in",
+        model_class="attention_model:AttentionModel", builder="build_attention",
+        files={"model": "lm_attention.onnx", "encoder": "encoder_attention.onnx", "tokenizer": "lm_tokenizer.json",
+               "encoder_tokenizer": "encoder_tokenizer.json", "reference": "reference.npz"},
     ),
 }
 
@@ -225,5 +233,5 @@ def open(name: str, **options) -> OnnxModel:  # noqa: A001 - registry.open(name)
     return model_class(name)(d, load_manifest(d), **options)
 
 
-__all__ = ["DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "RNN", "ModelSpec", "Quantized", "build_command",
-           "data_dir", "open", "open_decoder"]
+__all__ = ["ATTENTION", "DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "RNN", "ModelSpec", "Quantized",
+           "build_command", "data_dir", "open", "open_decoder"]

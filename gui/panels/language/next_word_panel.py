@@ -31,6 +31,7 @@ from core.state.session import Session
 from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.pickable import FitScroll
+from gui.panels.language.recurrent_bars import RecurrentBars
 from gui.panels.language.sampling_controls import SamplingControls
 from gui.panels.language.token_bars import ROW_H, BarRow, TokenBars
 from gui.panels.language.token_chips import Chip, TokenChips
@@ -86,6 +87,7 @@ class NextWordPanel(QWidget):
         self.bars = TokenBars(empty="The bars appear once the model has read the prompt.")
         self.bars.setObjectName("next_word_bars")
         self.footer = QLabel()
+        self.rnn_bars = RecurrentBars(session)  # the GRU's guesses for the same prompt, under SmolLM2's
         self.controls = SamplingControls(m)
         self.undo = button("Undo", "take back the last appended token (no model call)")
         self.sample = button("Sample", "draw one token with the settings and the seed")
@@ -181,6 +183,7 @@ class NextWordPanel(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.footer)
         layout.addWidget(FitScroll(self.bars, 10_000, min_height=5 * ROW_H), 1)
+        layout.addWidget(self.rnn_bars)
         layout.addStretch(0)
 
     def _set_seed(self, seed: int) -> None:

@@ -4,8 +4,7 @@ while SmolLM2 looks back at every token. The RecurrentNextController stores the 
 ``session.language.recurrent.next``; this widget only draws it."""
 from __future__ import annotations
 
-import html
-
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.state.session import Session
@@ -22,7 +21,7 @@ class RecurrentBars(QWidget):
         self.title = QLabel(TITLE, wordWrap=True)
         self.bars = TokenBars(empty="The recurrent network's next words appear once it has read the prompt.")
         self.bars.setObjectName("recurrent_bars")
-        self.note = QLabel(wordWrap=True)
+        self.note = QLabel(wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for w in (self.title, self.bars, self.note):
@@ -35,7 +34,7 @@ class RecurrentBars(QWidget):
         r, problem = self._m.reading, self._m.problem
         if problem or r is None:
             self.bars.set_rows([], clickable=False)
-            self.note.setText(html.escape(problem))
+            self.note.setText(problem)
             return
         top = r.steps[-1].top
         high = max((p for _, p in top), default=1.0) or 1.0
@@ -43,5 +42,4 @@ class RecurrentBars(QWidget):
                                    f"“{' '.join(r.tokens[-8:])}” (the GRU's own words)") for i, (w, p) in
                             enumerate(top)], clickable=False)
         unknown = f"; read as <unk>: {', '.join(r.unknown)}" if r.unknown else ""
-        self.note.setText(html.escape(f"{len(r.steps)} words read, |h| = {float((r.final ** 2).sum()) ** 0.5:.2f}"
-                                      f"{unknown}"))
+        self.note.setText(f"{len(r.steps)} words read, |h| = {float((r.final ** 2).sum()) ** 0.5:.2f}{unknown}")

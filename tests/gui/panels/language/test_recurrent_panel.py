@@ -87,3 +87,17 @@ def test_a_damaged_network_file_is_named_in_the_panel(qtbot, show, session, tmp_
     m = session.language.recurrent
     qtbot.waitUntil(lambda: "sha256" in m.problem, timeout=30000)
     assert str(d / "model.onnx") in m.problem and p.note.is_shown() and m.paths is None
+
+
+def test_the_next_word_panel_shows_the_grus_guesses_under_smollm2s(qtbot, show, session):
+    from gui.panels.language.next_word_panel import NextWordPanel
+
+    built(registry.RNN)
+    p = show(NextWordPanel)
+    session.language.prompt = "the united"
+    qtbot.waitUntil(lambda: len(p.rnn_bars.bars.rows()) == 10, timeout=30000)
+    words = [r.text for r in p.rnn_bars.bars.rows()]
+    assert {"states", "nations"} <= set(words[:3]) and "2 words read" in p.rnn_bars.note.text()
+    session.language.prompt = "qqzzx"
+    qtbot.waitUntil(lambda: "<unk>" in p.rnn_bars.note.text(), timeout=10000)
+    assert p.rnn_bars.bars.rows() == []
