@@ -30,7 +30,7 @@ from .embedding_options import add_member_arg
 
 # every command's module (core/cli/<name>.py), in the order --help lists them
 COMMANDS = ("neighbours", "calc", "evaluate", "convert", "index", "next", "generate", "mask", "encode", "digit",
-            "layers", "models", "train", "lens", "contextual", "search", "rnn", "attention", "attribute")
+            "layers", "models", "train", "lens", "contextual", "search", "rnn", "attention", "attribute", "compare")
 
 
 def build_parser(*, build_models: BuildModels | None = None) -> argparse.ArgumentParser:
