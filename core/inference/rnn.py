@@ -63,6 +63,15 @@ class Reading:
         return [s.token for s in self.steps if not s.known]
 
 
+def pool(states: np.ndarray, pooling: str) -> np.ndarray:
+    """One vector for a text's states (n, hidden): the last ("final") or their mean ("mean")."""
+    if pooling == "final":
+        return states[-1]
+    if pooling == "mean":
+        return states.mean(axis=0)
+    raise ValueError(f"pooling is 'final' or 'mean', not {pooling!r}")
+
+
 class RecurrentLM(OnnxModel):
     """A GRU word-level language model through onnxruntime (one GRU node; tokens and h0 in,
     log-probabilities, every state and the last state out)."""
@@ -142,10 +151,11 @@ class RecurrentLM(OnnxModel):
     def read(self, text: str, *, k: int = TOP_K) -> Reading:
         return run_sync(self.read_job(text, k=k))
 
-    def sentence_vector(self, text: str) -> np.ndarray:
-        """The state after the last token: the text's embedding."""
+    def sentence_vector(self, text: str, pooling: str = "final") -> np.ndarray:
+        """The state after the last token (``pooling`` "final": the text's embedding), or the mean
+        of the states after every token ("mean")."""
         tokens = self.check_text(text)
-        return self.forward(self.vocab.ids(tokens))[1][-1]
+        return pool(self.forward(self.vocab.ids(tokens))[1], pooling)
 
     @property
     def width(self) -> int:
@@ -157,14 +167,14 @@ class RecurrentLM(OnnxModel):
         norms = np.linalg.norm(v, axis=1, keepdims=True)
         return (v / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
-    def sentence_vectors(self, texts: list[str]) -> Job[np.ndarray]:
-        """The final state of each text (n, hidden), each read from the zero state; a job. A text
-        with no words gets the zero state."""
+    def sentence_vectors(self, texts: list[str], pooling: str = "final") -> Job[np.ndarray]:
+        """The final (or mean, see :meth:`sentence_vector`) state of each text (n, hidden), each read
+        from the zero state; a job. A text with no words gets the zero state."""
         out = np.zeros((len(texts), self.hidden_size), np.float32)
         for i, text in enumerate(texts):
             ids = self.vocab.ids(tokenize(text))
             if ids:
-                out[i] = self.forward(ids)[1][-1]
+                out[i] = pool(self.forward(ids)[1], pooling)
             if i % 20 == 19 or i == len(texts) - 1:
                 yield Progress((i + 1) / len(texts), f"encoded {i + 1:,} of {len(texts):,} passages")
         return out

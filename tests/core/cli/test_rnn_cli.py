@@ -37,3 +37,12 @@ def test_rnn_bad_input_exits_2_with_one_line(capsys):
     assert rc == 2 and out == "" and "empty" in err and err.count("\n") == 1
     rc, out, err = run_main(capsys, "rnn", "qqzzx vvqqz", "--json")
     assert rc == 2 and "<unk>" in err and "'qqzzx'" in err
+
+
+def test_search_with_the_grus_states(capsys):
+    built(registry.RNN)
+    query = "Boucher was dismissed without scoring, the third batsman of the innings to make a duck."
+    rc, out, _ = run_main(capsys, "search", "lee", query, "--encoder", "gru-mean", "-k", "3", "--json")
+    data = json.loads(out)
+    assert rc == 0 and data["passages"] == 2680 and data["model"] == "GRU language model (mean state, centred)"
+    assert len(data["hits"]) == 3 and data["hits"][0]["score"] >= data["hits"][1]["score"]
