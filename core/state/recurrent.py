@@ -48,3 +48,4 @@ class RecurrentState:
     cancel: int = 0  # the panel's Cancel adds one: the running job stops (gui.controllers.job.RoomJob)
     problem: str = ""  # an expected problem (empty text, only unknown words, no model), shown inline
     next: RecurrentNext = field(default_factory=RecurrentNext)
+    open_words: int = 0  # "Open its word vectors" pressed (a counter): the input embeddings become the active set

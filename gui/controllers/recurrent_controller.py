@@ -19,13 +19,16 @@ from core.inference.rnn import Reading
 from core.progress import Job, Progress
 from core.projections.state_paths import RecurrentPaths, StateSpace, paths_job
 from core.state.session import Session
+from gui.controllers.job import RoomJob
 from gui.controllers.keyed_job import KeyedJob
+from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
 KIND = "recurrent"
 NEXT_KIND = "recurrent_next"
 EDIT_MS = 10  # typing: a short pause starts a read (a 50-token text is read and placed in ~11 ms)
 N_NEXT = 10  # next words shown beside SmolLM2's bars
+OWNER = "recurrent"  # who borrows the active set (session.borrow): the GRU's input embeddings
 
 _lock = threading.Lock()
 _space: list[StateSpace] = []
@@ -48,7 +51,23 @@ class RecurrentController(KeyedJob):
         super().__init__(m, runner, KIND, EDIT_MS, (m.events.active, m.events.texts),
                          "cancelled; edit a text to read it again", parent)
         self.next = RecurrentNextController(session, runner, self)
+        self._session = session
+        self.words = RoomJob(runner, "recurrent_words", m, parent=self)
+        bind(self, m.events.open_words, self._open_words)
         self.request()
+
+    def _open_words(self, *_changed) -> None:
+        """The GRU's input embedding table as the active set (borrowed: Back gives the set before back)."""
+        def job():
+            space = yield from shared_space()
+            return space.rnn.embedding_set()
+
+        self.words.start(job, self._on_words, label="the GRU's word vectors",
+                         message="reading the recurrent network's input embeddings")
+
+    def _on_words(self, es) -> None:
+        self._session.borrow(OWNER, es)
+        self._session.status = f"{es.name}: {len(es):,} words in {es.dim} dimensions (the GRU's input table)"
 
     def _request(self) -> None:
         m = self._m

@@ -11,7 +11,7 @@ import html
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
 from core.inference.rnn_vocab import SPECIALS
@@ -30,6 +30,7 @@ from gui.widgets.inline_message import InlineMessage
 COLORS = ((0.95, 0.55, 0.1, 1.0), (0.25, 0.6, 1.0, 1.0))  # text 1, text 2
 BACKGROUND = (0.6, 0.6, 0.6, 0.35)
 GUESSES = 3  # next-word guesses in a step's label
+OWNER = "recurrent"  # the owner name the RecurrentController borrows the active set under
 
 
 def step_label(token: str, top: list[tuple[str, float]], n: int = GUESSES) -> str:
@@ -42,6 +43,7 @@ class RecurrentPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None,
                  *, view: CloudView | None = None) -> None:
         super().__init__(parent)
+        self._session = session
         self._m = session.language.recurrent
         self.inputs = [QLineEdit(placeholderText="a text for the network to read"),
                        QLineEdit(placeholderText="a second text (optional): the same words in another order")]
@@ -56,6 +58,9 @@ class RecurrentPanel(QWidget):
         self.strip.setMinimumHeight(70)
         self.strip.setToolTip("every unit of h (columns) after each token (rows) of the first text; "
                               "look for units that switch at a full stop or a quote")
+        self.words = QPushButton("Open its word vectors", toolTip="the GRU's input embedding table (10,000 words "
+                                 "x 128) as the active set: neighbours, arithmetic, the 3D cloud")
+        self.back = QPushButton("Back")
         self.note = InlineMessage()
         self.busy = BusyRow()
         self.frame: Frame | None = None
@@ -75,6 +80,11 @@ class RecurrentPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.step_text)
         layout.addWidget(self.strip, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.words)
+        row.addWidget(self.back)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addWidget(self.busy)
 
     def _bind_state(self) -> None:
@@ -83,6 +93,9 @@ class RecurrentPanel(QWidget):
             edit.textChanged.connect(self._commit_texts)
         self.slider.valueChanged.connect(lambda v: setattr(m, "step", -1 if v >= self.slider.maximum() else v))
         self.busy.cancel.clicked.connect(lambda: setattr(m, "cancel", m.cancel + 1))
+        self.words.clicked.connect(lambda: setattr(m, "open_words", m.open_words + 1))
+        self.back.clicked.connect(lambda: self._session.give_back(OWNER))
+        bind(self, self._session.events.loans, self._on_loans_changed)
         bind(self, m.events.texts, self._on_texts_changed)
         bind(self, m.events.paths, self._on_paths_changed)
         bind(self, m.events.step, self._on_step_changed)
@@ -91,6 +104,7 @@ class RecurrentPanel(QWidget):
         self._on_texts_changed()
         self._on_paths_changed()
         self._on_problem_changed()
+        self._on_loans_changed()
 
     # -- widgets -> session -----------------------------------------------------------------------
     def _commit_texts(self) -> None:
@@ -102,6 +116,9 @@ class RecurrentPanel(QWidget):
             if edit.text() != text:
                 with signals_blocked(edit):
                     edit.setText(text)
+
+    def _on_loans_changed(self, *_changed) -> None:
+        self.back.setEnabled(self._session.lender(OWNER) is not None)
 
     def _on_problem_changed(self) -> None:
         if self._m.problem:

@@ -101,3 +101,14 @@ def test_the_next_word_panel_shows_the_grus_guesses_under_smollm2s(qtbot, show, 
     session.language.prompt = "qqzzx"
     qtbot.waitUntil(lambda: "<unk>" in p.rnn_bars.note.text(), timeout=10000)
     assert p.rnn_bars.bars.rows() == []
+
+
+def test_its_word_vectors_open_as_the_active_set_and_back(qtbot, panel, session):
+    glove = session.embeddings
+    assert not panel.back.isEnabled()
+    panel.words.click()
+    qtbot.waitUntil(lambda: session.embeddings is not glove, timeout=30000)
+    es = session.embeddings
+    assert es.dim == 128 and len(es) == 9998 and "input embeddings" in es.name and panel.back.isEnabled()
+    panel.back.click()
+    assert session.embeddings is glove and not panel.back.isEnabled()
