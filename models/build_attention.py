@@ -41,9 +41,13 @@ PROMPTS = ["The cat sat on the mat because it was tired", "Once upon a time ther
 
 def recipe() -> dict:
     enc_src = build_encoder.source_path()
-    return {"recipe_version": RECIPE_VERSION, "lm_source_sha256": sha256_file(build_lm.source_path()),
-            "encoder_source_sha256": sha256_file(enc_src),
+    return {"recipe_version": RECIPE_VERSION, "source_sha256": _source_shas(),
             "encoder_tokenizer_sha256": sha256_file(enc_src.parent / "tokenizer.json"), "dtype": "float32"}
+
+
+def _source_shas() -> list[str]:
+    """The two source files read (SmolLM2's GGUF, MiniLM's safetensors), as the manifest lists them."""
+    return [sha256_file(build_lm.source_path()), sha256_file(build_encoder.source_path())]
 
 
 def _lm_module(model):
@@ -150,7 +154,7 @@ def build(stage: Path) -> Job[dict]:
     yield Progress(0.02, "loading SmolLM2's GGUF, dequantizing to fp32")
     hf_tok, model = build_lm._load(build_lm.source_path())
     model.config._attn_implementation = "eager"  # torch's own attention weights, for the parity below
-    tok = build_lm._tokenizer(hf_tok, stage / "lm_tokenizer.json")
+    tok = build_lm._tokenizer(hf_tok, stage / "tokenizer.json")
     lm = _lm_module(model)
     cfg = model.config
     rows = [build_lm._ids_of(tok, hf_tok, p) for p in PROMPTS]  # a batch of two: batch is not fixed at 1
@@ -258,9 +262,11 @@ def _manifest(cfg, ecfg, opsets: dict, lm_parity: dict, enc_parity: dict) -> dic
                        "two optional inputs that default to doing nothing: a head mask and a per-layer "
                        "residual addition (steering).",
         "licence": f"{build_lm.LICENCE} (SmolLM2); {build_encoder.LICENCE} (MiniLM)",
-        "source": {"lm": {**build_lm.SOURCE, "sha256": sha256_file(build_lm.source_path())},
-                   "encoder": {**build_encoder.SOURCE, "sha256": sha256_file(build_encoder.source_path())}},
-        "tokenizer": {"bos_id": build_lm.BOS_ID, "prepend_bos": True, "eos_id": int(cfg.eos_token_id)},
+        "source": {"package": f"{build_lm.SOURCE['package']}, {build_encoder.SOURCE['package']}",
+                   "version": f"{build_lm.SOURCE['version']}, {build_encoder.SOURCE['version']}",
+                   "lm": build_lm.SOURCE, "encoder": build_encoder.SOURCE, "sha256": _source_shas()},
+        "tokenizer": {"file": "tokenizer.json", "library": "tokenizers", "bos_id": build_lm.BOS_ID,
+                      "prepend_bos": True, "eos_id": int(cfg.eos_token_id)},
         "config": {
             "n_layers": int(cfg.num_hidden_layers), "n_heads": int(cfg.num_attention_heads),
             "n_kv_heads": int(cfg.num_key_value_heads), "hidden_size": int(cfg.hidden_size),
@@ -271,7 +277,7 @@ def _manifest(cfg, ecfg, opsets: dict, lm_parity: dict, enc_parity: dict) -> dic
                            "hidden_size": int(ecfg.hidden_size), "max_tokens": build_encoder.MAX_TOKENS},
         "layers": ["embeddings"] + [f"layer {i + 1}" for i in range(cfg.num_hidden_layers)],
         "files": {"model": "lm_attention.onnx", "encoder": "encoder_attention.onnx",
-                  "tokenizer": "lm_tokenizer.json", "encoder_tokenizer": "encoder_tokenizer.json",
+                  "tokenizer": "tokenizer.json", "encoder_tokenizer": "encoder_tokenizer.json",
                   "reference": "reference.npz"},
         "build": {
             "script": "models/build_attention.py",
@@ -279,6 +285,7 @@ def _manifest(cfg, ecfg, opsets: dict, lm_parity: dict, enc_parity: dict) -> dic
             "opset": opsets, "dtype": "float32", "seed": 0,
             "tools": tool_versions("torch", "transformers", "gguf", "onnx", "onnxscript", "onnxruntime", "numpy"),
         },
-        "parity": {"lm": lm_parity, "encoder": enc_parity},
+        "parity": {"against": "torch eager (output_attentions), same fp32 weights", "lm": lm_parity,
+                   "encoder": enc_parity},
         "reference": {"file": "reference.npz", "produced_by": "onnxruntime CPU at build time", "tolerance": 1e-4},
     }

@@ -86,7 +86,7 @@ MODELS: dict[str, ModelSpec] = {
         ATTENTION, "Attention inspection graphs", "attention",
         "SmolLM2 and MiniLM with every head's attention weights out, a head mask and steering in",
         model_class="attention_model:AttentionModel", builder="build_attention",
-        files={"model": "lm_attention.onnx", "encoder": "encoder_attention.onnx", "tokenizer": "lm_tokenizer.json",
+        files={"model": "lm_attention.onnx", "encoder": "encoder_attention.onnx", "tokenizer": "tokenizer.json",
                "encoder_tokenizer": "encoder_tokenizer.json", "reference": "reference.npz"},
     ),
 }
