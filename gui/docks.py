@@ -90,4 +90,6 @@ DOCKS: list[DockSpec] = [
              "bottom", ("language",), tab_with="logit_lens", activates="language.search.active"),
     DockSpec("recurrent", "Recurrent state", "gui.panels.language.recurrent_panel:RecurrentPanel",
              "bottom", ("language",), tab_with="logit_lens", activates="language.recurrent.active"),
+    DockSpec("attention", "Attention", "gui.panels.language.attention_panel:AttentionPanel",
+             "bottom", ("language",), tab_with="logit_lens", activates="language.attention.active"),
 ]

@@ -33,6 +33,7 @@ from ..inference.onnx_worker import Listing
 from ..inference.sampling import Sampling
 from ..projections.layout import Layout
 from ..release import release_later
+from .attention import AttentionState
 from .benchmarks import BenchmarksState
 from .language_views import Activity, ContextualState, LensState, SearchState
 from .recurrent import RecurrentState
@@ -264,6 +265,7 @@ class LanguageModelState:
     contextual: ContextualState = field(default_factory=ContextualState)
     search: SearchState = field(default_factory=SearchState)
     recurrent: RecurrentState = field(default_factory=RecurrentState)
+    attention: AttentionState = field(default_factory=AttentionState)
 
     @property
     def current(self) -> bool:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from core.state.session import Session
 from gui.controllers.activations_controller import ActivationsController
 from gui.controllers.arithmetic_controller import ArithmeticController
+from gui.controllers.attention_controller import AttentionController
 from gui.controllers.backend_controller import BackendController
 from gui.controllers.benchmarks_controller import BenchmarksController
 from gui.controllers.cloud_controller import CloudController
@@ -46,3 +47,4 @@ class Controllers(QObject):
         self.contextual = ContextualController(session, runner, self)
         self.search = SearchController(session, runner, self)
         self.recurrent = RecurrentController(session, runner, self)
+        self.attention = AttentionController(session, runner, self)

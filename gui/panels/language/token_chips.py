@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.panels.language.pickable import Pickable, faint
@@ -24,6 +24,7 @@ class Chip:
     sub: str = ""  # the small line under the text
     muted: bool = False  # shown greyed (the start token)
     tip: str = ""
+    tint: str = ""  # a background ("#aarrggbb", as QColor reads it): a score as colour (attribution); "" none
 
 
 class TokenChips(Pickable):
@@ -113,6 +114,8 @@ class TokenChips(Pickable):
             fill = pal.color(QPalette.ColorRole.Highlight if i == self._hover else QPalette.ColorRole.Button)
             if i == self._hover:
                 fill.setAlpha(70)
+            elif chip.tint:
+                fill = QColor(chip.tint)
             p.setPen(pal.color(QPalette.ColorRole.Mid))
             p.setBrush(fill)
             p.drawRoundedRect(r.adjusted(0, 0, -1, -1), RADIUS, RADIUS)
