@@ -18,7 +18,7 @@ import numpy as np
 
 from ..embeddings.passages import PassageSource, read_passages
 from ..progress import Job, Progress
-from .passage_index import search
+from .passage_index import Hit, Hits, search
 from .rnn import RecurrentLM
 
 
@@ -46,9 +46,25 @@ def passage_vectors(rnn: RecurrentLM, source: PassageSource, pooling: str = "fin
     """Every passage of ``source`` and its vector; a job."""
     texts = [t for t, _ in read_passages(source)]
     yield Progress(0.05, f"{len(texts):,} passages")
+    return (yield from encode_passages(rnn, texts, pooling))
+
+
+def encode_passages(rnn: RecurrentLM, texts: list[str], pooling: str = "final") -> Job[RnnPassages]:
+    """The vectors of these passages (the texts of a MiniLM passage index, say); a job."""
     raw = yield from rnn.sentence_vectors(texts, pooling)
     centre = raw.mean(axis=0) if pooling == "mean" and len(raw) else np.zeros(rnn.hidden_size, np.float32)
     return RnnPassages(texts, unit(raw - centre), pooling, centre.astype(np.float32))
+
+
+def find_hits(rnn: RecurrentLM, found: RnnPassages, query: str, k: int = 10) -> Hits:
+    """The ``k`` passages nearest to ``query`` by the GRU's vectors, as MiniLM's hits are given."""
+    import time
+
+    q = found.query(rnn, query)
+    t0 = time.perf_counter()
+    rows, scores = search(found.vectors, q, k)
+    return Hits(query, tuple(Hit(int(r), float(s), found.texts[int(r)]) for r, s in zip(rows, scores)),
+                time.perf_counter() - t0)
 
 
 @dataclass(frozen=True)

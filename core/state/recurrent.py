@@ -15,6 +15,7 @@ from psygnal import evented
 from .language_views import Activity
 
 if TYPE_CHECKING:  # results; importing the Session opens no model
+    from ..inference.passage_index import Hits
     from ..inference.rnn import Reading
     from ..projections.state_paths import RecurrentPaths
 
@@ -35,6 +36,17 @@ class RecurrentNext:
     problem: str = ""  # an empty prompt, only unknown words, no model built: said under the bars
 
 
+@evented(equality_operators={"hits": _same})
+@dataclass
+class RecurrentSearch:
+    """Semantic search's query over its passages, ranked by the GRU's states as well (when ``on``)."""
+
+    on: bool = False  # the search panel's "also with the GRU" box
+    hits: Hits | None = None  # the GRU's (centred mean state) hits for the query (RecurrentSearchController)
+    activity: Activity | None = None
+    problem: str = ""
+
+
 @evented(equality_operators={"paths": _same})
 @dataclass
 class RecurrentState:
@@ -49,3 +61,4 @@ class RecurrentState:
     problem: str = ""  # an expected problem (empty text, only unknown words, no model), shown inline
     next: RecurrentNext = field(default_factory=RecurrentNext)
     open_words: int = 0  # "Open its word vectors" pressed (a counter): the input embeddings become the active set
+    search: RecurrentSearch = field(default_factory=RecurrentSearch)

@@ -51,6 +51,7 @@ class RecurrentController(KeyedJob):
         super().__init__(m, runner, KIND, EDIT_MS, (m.events.active, m.events.texts),
                          "cancelled; edit a text to read it again", parent)
         self.next = RecurrentNextController(session, runner, self)
+        self.search = RecurrentSearchController(session, runner, self)
         self._session = session
         self.words = RoomJob(runner, "recurrent_words", m, parent=self)
         bind(self, m.events.open_words, self._open_words)
@@ -115,3 +116,47 @@ class RecurrentNextController(KeyedJob):
 
     def _on_result(self, reading: Reading) -> None:
         self._m.reading, self._m.problem = reading, ""
+
+
+class RecurrentSearchController(KeyedJob):
+    """Semantic search's passages and query read by the GRU too (the centred mean of its states), when
+    the search panel's "also with the GRU" is ticked: ``recurrent.search_hits`` beside MiniLM's hits.
+    The passages are encoded once per passage index."""
+
+    def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
+        self._search, m = session.language.search, session.language.recurrent.search
+        self._encoded: tuple = (None, None)  # (the passage index, its RnnPassages)
+        super().__init__(m, runner, "recurrent_search", 150,
+                         (m.events.on, self._search.events.index, self._search.events.query),
+                         "cancelled; tick the box again to read the passages", parent)
+        self.request()
+
+    def _request(self) -> None:
+        m, s = self._m, self._search
+        index, query = s.index, s.query.strip()
+        if not m.on or index is None or not query:
+            self._key = None
+            m.hits = None
+            self.job.stop()
+            return
+        if not self.changed((id(index), query)):
+            return
+        cached = self._encoded[1] if self._encoded[0] is index else None
+        message = "the recurrent network reads the query" if cached is not None else \
+            f"the recurrent network reads {len(index):,} passages"
+        self.start(lambda: self._job(index, cached, query), self._on_result, "the GRU's search", message)
+
+    @staticmethod
+    def _job(index, cached, query: str):
+        from core.inference.rnn_search import encode_passages, find_hits
+
+        space = yield from shared_space()
+        found = cached
+        if found is None:
+            found = yield from encode_passages(space.rnn, [index.text(i) for i in range(len(index))], "mean")
+        return index, found, find_hits(space.rnn, found, query, k=10)
+
+    def _on_result(self, result) -> None:
+        index, found, hits = result
+        self._encoded = (index, found)
+        self._m.hits, self._m.problem = hits, ""

@@ -32,6 +32,7 @@ from core.embeddings.passages import SPLITS
 from core.state.session import Session
 from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
+from gui.panels.language.recurrent_hits import RecurrentHits
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.score_table import ScoreTable
@@ -58,6 +59,7 @@ class SearchPanel(QWidget):
         self.k = QSpinBox(minimum=1, maximum=100, prefix="k = ")
         self.note = InlineMessage()
         self.results = ScoreTable(score_label="cosine")
+        self.rnn_hits = RecurrentHits(session)  # the same query ranked by the GRU's states, under MiniLM's
         self.results.setHorizontalHeaderLabels(["#", "passage", "cosine"])
         self.results.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
         self.results.setColumnWidth(2, 90)
@@ -88,6 +90,7 @@ class SearchPanel(QWidget):
         layout.addLayout(ask)
         layout.addWidget(self.note)
         layout.addWidget(self.results, 1)
+        layout.addWidget(self.rnn_hits)
         layout.addLayout(actions)
 
     def _bind_state(self) -> None:

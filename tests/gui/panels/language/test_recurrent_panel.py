@@ -112,3 +112,27 @@ def test_its_word_vectors_open_as_the_active_set_and_back(qtbot, panel, session)
     assert es.dim == 128 and len(es) == 9998 and "input embeddings" in es.name and panel.back.isEnabled()
     panel.back.click()
     assert session.embeddings is glove and not panel.back.isEnabled()
+
+
+def test_semantic_search_ranks_the_passages_by_the_grus_states_too(qtbot, show, session, runner):
+    from gui.panels.language.search_panel import SearchPanel
+    from tests.core.inference.test_passage_index import PARAPHRASES
+
+    built(registry.RNN)
+    built(registry.ENCODER)
+    p = show(SearchPanel)
+    s, r = session.language.search, session.language.recurrent.search
+    assert not p.rnn_hits.results.isVisibleTo(p)
+    query, phrase = PARAPHRASES[2]  # the duck: the centred mean state ranks it first
+    s.query = query
+    qtbot.waitUntil(lambda: s.hits is not None and s.hits.query == query, timeout=120000)
+    p.rnn_hits.box.setChecked(True)
+    assert r.on and p.rnn_hits.results.isVisibleTo(p)
+    qtbot.waitUntil(lambda: r.hits is not None, timeout=120000)
+    assert len(r.hits.hits) == 10 and phrase in r.hits.hits[0].text and p.rnn_hits.results.rowCount() == 10
+    first = r.hits
+    s.query = PARAPHRASES[0][0]  # another query: the passages are not read again
+    qtbot.waitUntil(lambda: r.hits is not first and r.hits is not None, timeout=10000)
+    p.rnn_hits.box.setChecked(False)
+    assert not p.rnn_hits.results.isVisibleTo(p)
+    qtbot.waitUntil(lambda: r.hits is None, timeout=5000)
