@@ -68,6 +68,8 @@ DOCKS: list[DockSpec] = [
     DockSpec("neighbours", "Neighbours", "gui.panels.words.neighbours_panel:NeighboursPanel", "left", ("words",)),
     DockSpec("calculator", "Word calculator", "gui.panels.words.calculator_panel:CalculatorPanel", "right", ("words",)),
     DockSpec("directions", "Directions", "gui.panels.words.directions_panel:DirectionsPanel", "right", ("words",)),
+    DockSpec("selection", "Selection", "gui.panels.cloud.selection_panel:SelectionPanel", "left", ("words",),
+             tab_with="neighbours"),
     DockSpec("benchmarks", "Benchmarks", "gui.panels.words.benchmarks_panel:BenchmarksPanel", "right", ("words",),
              tab_with="directions"),
     DockSpec("draw_pad", "Draw a digit", "gui.panels.activations.draw_pad_panel:DrawPadPanel", "left", ("network",)),

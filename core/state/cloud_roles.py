@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from .session import Session
 
+HIGHLIGHTED = 200  # selected rows highlighted (and labelled, and placed when off the map) at most
+
 
 @dataclass
 class Roles:
@@ -29,7 +31,8 @@ def roles_of(session: Session) -> Roles:
     q = found.resolved if found is not None and found.query == session.neighbours.query else None
     out: dict[str, list[int]] = {
         "marked": [int(r) for r in session.cloud.marked if 0 <= int(r) < len(es)],
-        "selection": [int(r) for r in session.selection if 0 <= int(r) < len(es)],
+        # a large selection (a lasso, a regex) is shown by greying the rest: only its first rows are highlighted
+        "selection": [int(r) for r in session.selection[:HIGHLIGHTED] if 0 <= int(r) < len(es)],
         # a Milvus collection's words outside its fetched sample have row -1: not in the cloud
         "neighbour": [n.index for n in found.neighbours if n.index >= 0] if q is not None else [],
         "query": [q.index] if q is not None and q.index >= 0 else [],

@@ -123,6 +123,12 @@ class CloudState:
     # Lines through rows of the set, drawn over the cloud: ((rows, (r, g, b, a), labels), ...); labels has
     # one string per row ("" for none) (a word's trajectory through a model's layers).
     polylines: tuple[tuple[tuple[int, ...], tuple[float, ...], tuple[str, ...]], ...] = ()
+    select_tool: str = ""  # "" (drag orbits) | box | lasso: a left drag selects (Shift adds, Ctrl removes)
+    isolated: tuple[int, ...] = ()  # Isolate: only these rows are projected (with the method on show); () = all
+    grey_unselected: bool = True  # with two or more rows selected, the others are drawn grey
+    # the selection written to a file: (kind, path), kind words | vectors | tsv (core.projections.selection)
+    export_selection: tuple[str, str] | None = None
+    saved: str = ""  # what the last export of the selection wrote
     # -- results (CloudController) -------------------------------------------------------------
     layout: Layout | None = None  # the finished projection on screen
     first_map: Any = None  # the open set's stored first map (core.projections.first_map.FirstMap), if any
@@ -308,6 +314,7 @@ class Session:
         self.cloud.probes = ()
         self.cloud.marked = ()
         self.cloud.polylines = ()
+        self.cloud.isolated = ()
         self.embeddings = es
 
     # -- borrowing the active set ---------------------------------------------------------------

@@ -18,10 +18,12 @@ from gui.canvas.scene import Label
 @runtime_checkable
 class CloudView(Protocol):
     # signals (Qt): point_clicked(int index), point_hovered(int index, QPoint global position); -1 = none;
-    # zoom_changed(float zoom()) when the view was zoomed in or out (by the user or the camera methods)
+    # zoom_changed(float zoom()) when the view was zoomed in or out (by the user or the camera methods);
+    # region_selected(indices, mode) when a box or lasso was drawn (mode replace | add | remove)
     point_clicked: object
     point_hovered: object
     zoom_changed: object
+    region_selected: object
 
     def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
         """The cloud: every point, its colour and size (pixels)."""
@@ -54,6 +56,12 @@ class CloudView(Protocol):
 
     def in_view(self, pos: np.ndarray) -> np.ndarray:
         """Which of the display positions (n, 3) the view shows now (a bool per position)."""
+
+    def set_select_tool(self, tool: str) -> None:
+        """"" (a left drag moves the camera), box or lasso (a left drag selects; Shift adds, Ctrl removes)."""
+
+    def select_region(self, polygon: np.ndarray) -> np.ndarray:
+        """Indices of the points inside a polygon (pixels in 3D, view coordinates in 2D)."""
 
     def pick(self, x: float, y: float) -> int:
         """The index of the point under widget position (x, y), -1 for none."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRectF, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QImage
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from core.projections.selection import in_polygon
 from gui.canvas import label_style, picking
+from gui.canvas.region import RegionDrawing
 from gui.canvas.scene import LABEL_LIMIT, Label
 from gui.canvas.view_3d import BACKGROUND
 
@@ -37,6 +39,7 @@ class View2D(QWidget):
     point_clicked = Signal(int)
     point_hovered = Signal(int, QPoint)
     zoom_changed = Signal(float)
+    region_selected = Signal(object, str)  # indices of the points inside a box or lasso, and the mode
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +70,12 @@ class View2D(QWidget):
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         self.plot.scene().sigMouseMoved.connect(self._on_move)
         self.plot.getViewBox().sigRangeChanged.connect(self._on_range_changed)
+        self.tool = ""  # "" (a left drag pans) | box | lasso
+        self.drawing = RegionDrawing(min_step=0.0)  # in view coordinates
+        self.region_curve = pg.PlotCurveItem(pen=pg.mkPen(255, 220, 90, 230, width=1.5, style=Qt.PenStyle.DashLine))
+        self.region_curve.setZValue(30)
+        self.plot.addItem(self.region_curve)
+        self.plot.viewport().installEventFilter(self)
 
     def _more_texts(self, n: int) -> None:
         for _ in range(n - len(self.texts)):
@@ -174,6 +183,40 @@ class View2D(QWidget):
         (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
         p = np.asarray(pos, np.float32).reshape(-1, 3)
         return (p[:, 0] >= x0) & (p[:, 0] <= x1) & (p[:, 1] >= y0) & (p[:, 1] <= y1)
+
+    # -- selecting a region ------------------------------------------------------------
+    def set_select_tool(self, tool: str) -> None:
+        """"" (a left drag pans), box or lasso (a left drag selects; Shift adds, Ctrl removes)."""
+        self.tool = tool
+
+    def select_region(self, polygon: np.ndarray) -> np.ndarray:
+        """Indices of the points inside `polygon` (view coordinates: the 2D view is not rotated)."""
+        return np.flatnonzero(in_polygon(self._pos, polygon))
+
+    def _view_point(self, ev) -> QPointF:
+        return self.plot.getViewBox().mapSceneToView(self.plot.mapToScene(ev.position().toPoint()))
+
+    def eventFilter(self, obj, ev) -> bool:
+        t = ev.type()
+        if not self.tool or t not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+                                      QEvent.Type.MouseButtonRelease):
+            return False
+        if t == QEvent.Type.MouseButtonPress and ev.button() == Qt.MouseButton.LeftButton:
+            self.drawing.start(self.tool, self._view_point(ev), ev.modifiers())
+        elif self.drawing.points and t == QEvent.Type.MouseMove:
+            self.drawing.extend(self._view_point(ev))
+        elif self.drawing.points and t == QEvent.Type.MouseButtonRelease:
+            done = self.drawing.finish(self._view_point(ev))
+            self.region_curve.setData([], [])
+            if done is not None:
+                self.region_selected.emit(self.select_region(done[0]), done[1])
+            return True
+        else:
+            return False
+        poly = self.drawing.polygon()
+        closed = np.vstack([poly, poly[:1]]) if len(poly) else poly
+        self.region_curve.setData(closed[:, 0], closed[:, 1])
+        return True
 
     # -- picking ------------------------------------------------------------------------
     def pick_scene(self, scene_pos: QPointF) -> int:

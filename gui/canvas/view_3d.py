@@ -43,7 +43,9 @@ from PySide6.QtGui import (
 from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from core.projections.selection import in_polygon
 from gui.canvas import label_style, picking
+from gui.canvas.region import RegionDrawing
 from gui.canvas.scene import Label
 
 BACKGROUND = (22, 24, 28)
@@ -191,12 +193,15 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
     clicked = Signal(float, float)
     hovered = Signal(float, float)
     zoomed = Signal()  # a frame was drawn with another camera distance or field of view than the last
+    region = Signal(object, str)  # a box or lasso drawn: its polygon (m, 2) in pixels, and the mode
 
     def __init__(self) -> None:
         super().__init__()
         self.frames = 0
         self._press: QPointF | None = None
         self._lens: tuple[float, float] | None = None
+        self.tool = ""  # "" (a left drag orbits) | box | lasso
+        self.drawing = RegionDrawing()
 
     def devicePixelRatioF(self) -> float:
         return float(self.devicePixelRatio())
@@ -213,6 +218,10 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
     def paintGL(self) -> None:
         self.frames += 1
         super().paintGL()
+        if self.drawing.points:
+            painter = QPainter(self)
+            self.drawing.paint(painter)
+            painter.end()
         lens = (float(self.opts["distance"]), float(self.opts["fov"]))
         if lens != self._lens:  # every way of zooming (wheel, Ctrl+wheel, focus, reset) ends in a frame
             self._lens = lens
@@ -220,16 +229,30 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
 
     def mousePressEvent(self, ev) -> None:
         self._press = ev.position()
+        if self.tool and ev.button() == Qt.MouseButton.LeftButton:
+            self.drawing.start(self.tool, ev.position(), ev.modifiers())
+            return
         super().mousePressEvent(ev)
 
     def mouseMoveEvent(self, ev) -> None:
         if ev.buttons() == Qt.MouseButton.NoButton:
             self.hovered.emit(ev.position().x(), ev.position().y())
             return
+        if self.drawing.points:
+            self.drawing.extend(ev.position())
+            self.update()
+            return
         super().mouseMoveEvent(ev)
 
     def mouseReleaseEvent(self, ev) -> None:
         p = ev.position()
+        if self.drawing.points:
+            done = self.drawing.finish(p)
+            self.update()
+            if done is not None and (p - self._press).manhattanLength() > CLICK_SLOP:
+                self.region.emit(*done)
+                self._press = None
+                return
         if (self._press is not None and ev.button() == Qt.MouseButton.LeftButton
                 and (p - self._press).manhattanLength() <= CLICK_SLOP):
             self.clicked.emit(p.x(), p.y())
@@ -258,6 +281,7 @@ class View3D(QWidget):
     point_clicked = Signal(int)  # index into the points given to set_points, -1 for empty space
     point_hovered = Signal(int, QPoint)  # index (or -1) and the global cursor position
     zoom_changed = Signal(float)  # zoom(), after a frame drawn closer or farther than the last
+    region_selected = Signal(object, str)  # indices of the points inside a box or lasso, and the mode
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -291,6 +315,7 @@ class View3D(QWidget):
         self._hover_timer.timeout.connect(self._do_hover)
         self.gl.clicked.connect(lambda x, y: self.point_clicked.emit(self.pick(x, y)))
         self.gl.hovered.connect(self._on_hover)
+        self.gl.region.connect(self._on_region)
         # queued: its handlers may set labels, which must not ask for a frame from inside paintGL
         self.gl.zoomed.connect(self._on_zoomed, Qt.ConnectionType.QueuedConnection)
         self.set_axes(("x", "y", "z"))
@@ -374,6 +399,18 @@ class View3D(QWidget):
     # -- picking -----------------------------------------------------------------------
     def pick(self, x: float, y: float) -> int:
         return picking.pick(self._pos, mvp_of(self.gl), self.gl.width(), self.gl.height(), x, y)
+
+    def set_select_tool(self, tool: str) -> None:
+        """"" (a left drag orbits), box or lasso (a left drag selects; Shift adds, Ctrl removes)."""
+        self.gl.tool = tool
+
+    def select_region(self, polygon: np.ndarray) -> np.ndarray:
+        """Indices of the points whose projection lies inside `polygon` (pixels), in front of the camera."""
+        xy, _, visible = picking.project(self._pos, mvp_of(self.gl), self.gl.width(), self.gl.height())
+        return np.flatnonzero(in_polygon(xy, polygon, visible))
+
+    def _on_region(self, polygon: np.ndarray, mode: str) -> None:
+        self.region_selected.emit(self.select_region(polygon), mode)
 
     def _on_hover(self, x: float, y: float) -> None:
         self._hover_at = (x, y)

@@ -37,6 +37,7 @@ from core.projections.export import write_layout_csv
 from core.projections.layout import MAX_POINTS, METHOD_LABELS, Layout, point_rows, resolve_params
 from core.projections.placement import method_for
 from core.projections.quality import trustworthiness
+from core.projections.selection import export as export_selection
 from core.state.cloud_roles import arithmetic_key, roles_of
 from core.state.session import Session
 from gui.controllers.job import RoomJob
@@ -66,6 +67,8 @@ class CloudController(QObject):
         for e in (cev.point_count, cev.method, cev.params):
             bind(self, e, self._on_settings_changed)
         bind(self, cev.run, self.run_projection)
+        bind(self, cev.isolated, self._on_isolated_changed)
+        bind(self, cev.export_selection, self._on_export_selection)
         bind(self, cev.color_by, self._start_clusters)
         bind(self, cev.clusters_k, self._on_clusters_k_changed)
         bind(self, cev.layout, self._on_layout_changed)
@@ -150,12 +153,35 @@ class CloudController(QObject):
         if es is None:
             return
         cap = MAX_POINTS[c.method] or len(es)
-        rows = point_rows(es, min(c.point_count, cap), roles_of(s).all_rows())
+        if c.isolated:  # Isolate: the selection alone (the projection refuses too few or too many)
+            rows = np.unique(np.asarray(c.isolated, np.int64))
+            rows = rows[(rows >= 0) & (rows < len(es))]
+        else:
+            rows = point_rows(es, min(c.point_count, cap), roles_of(s).all_rows())
         method, params, ref, label = c.method, c.params, self._reference, METHOD_LABELS[c.method]
-        capped = f" ({label} takes at most {cap:,})" if c.point_count > cap else ""
+        capped = f" ({label} takes at most {cap:,})" if c.point_count > cap and not c.isolated else ""
         c.live = LiveProjection(method, rows)
         self.projection.start(lambda: projection_job(es, rows, method, params, ref), self._publish,
                               label=f"{label} projection", message=f"{label} of {len(rows):,} points{capped}: running…")
+
+    def _on_isolated_changed(self) -> None:
+        """Isolate (or Back): project the new point set at once, whatever the method."""
+        if self._session.cloud.active:
+            self.run_projection()
+
+    def _on_export_selection(self) -> None:
+        es, c, req = self._session.embeddings, self._session.cloud, self._session.cloud.export_selection
+        if req is None or es is None:
+            return
+        kind, path = req
+        rows = list(self._session.selection)
+        c.saved = ""
+        self.jobs["cloud.export"].start(lambda: export_selection(es, rows, path, kind), self._on_selection_saved,
+                                        label="exporting the selection", on_error=self._on_problem)
+        c.export_selection = None  # the same request asked again is news
+
+    def _on_selection_saved(self, path) -> None:
+        self._session.cloud.saved = f"Saved {len(self._session.selection):,} words to {path}"
 
     def _on_intermediate(self, kind: str, payload: object) -> None:
         """t-SNE's layout while it optimises (no placement or overlays for it)."""

@@ -33,10 +33,11 @@ from gui.panels.cloud.controls import CloudControls
 from gui.panels.cloud.names import NameActions
 from gui.panels.cloud.pointer import PointerActions
 from gui.panels.cloud.probes import with_probes
+from gui.panels.cloud.selecting import SelectingActions
 from gui.task_runner import TaskRunner
 
 
-class PointCloudPanel(export.ExportActions, PointerActions, NameActions, QWidget):
+class PointCloudPanel(export.ExportActions, PointerActions, NameActions, SelectingActions, QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None, *,
                  view: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +56,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, QWidget
         self._live_drawn = False  # the points on screen are a running projection's (t-SNE)
         self._overlays_due = False  # a refresh of the overlays is queued for this event-loop turn
         self._init_names()
+        self._init_selecting()
         self._connect()
         self._on_embeddings_changed()
         self._on_layout_changed()
@@ -135,7 +137,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, QWidget
         self.scene.set_layout(lay.rows, lay.coords, c.placed, refit=refit)
         labels = c.clusters.labels if c.clusters is not None else None
         self.scene.base_colors = overlays.point_colors(self._session.embeddings, c.color_by, self.scene.rows, labels)
-        self.view.set_points(self.scene.display(), self.scene.base_colors, self.scene.point_size())
+        self.view.set_points(self.scene.display(), self.point_colours(), self.scene.point_size())
 
     def _show_note(self) -> None:
         """A problem, else the projection's progress, else what is shown and how."""
