@@ -17,6 +17,7 @@ TINY = build_rnn.Settings(vocab=600, embed=16, hidden=24, cutoffs=(200,), epochs
                           background=20)
 
 
+@pytest.mark.slow
 def test_a_tiny_build_is_deterministic_and_opens(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir()

@@ -116,6 +116,7 @@ def test_the_input_embeddings_open_as_a_word_set(rnn):
         assert len(kin & set(near)) >= 2, (word, near)
 
 
+@pytest.mark.slow
 def test_states_as_sentence_vectors_on_the_paraphrase_test(rnn):
     final = run_sync(passage_vectors(rnn, open_source("")))
     assert len(final.texts) == 2680 and np.allclose(np.linalg.norm(final.vectors, axis=1), 1.0, atol=1e-4)

@@ -114,6 +114,7 @@ def test_its_word_vectors_open_as_the_active_set_and_back(qtbot, panel, session)
     assert session.embeddings is glove and not panel.back.isEnabled()
 
 
+@pytest.mark.slow
 def test_semantic_search_ranks_the_passages_by_the_grus_states_too(qtbot, show, session, runner):
     from gui.panels.language.search_panel import SearchPanel
     from tests.core.inference.test_passage_index import PARAPHRASES
