@@ -1,7 +1,7 @@
 """`generate`: sample a continuation token by token (seeded: same seed, same text).
 
     python main.py generate "Once upon a" -n 20 --seed 0 [--temperature T] [--top-k K] [--top-p P] [--model FOLDER]
-    python main.py generate "I think" --ablate 3.1,12.4 --steer "sad->happy" --steer-layer 4 --steer-strength 4
+    python main.py generate "I feel so" --ablate 17.4,18.6 --steer "sad->happy" --steer-layer 8 --steer-strength 0.5
 """
 from __future__ import annotations
 
@@ -90,9 +90,9 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ablate", metavar="L.H[,L.H...]", help="switch these heads off (layer.head, from 0)")
     p.add_argument("--steer", metavar="FROM->TO[,...]",
                    help="add the direction FROM->TO (SmolLM2's token embeddings) to the residual stream")
-    p.add_argument("--steer-layer", type=int, default=4, help="the layer the direction is added at (default 4)")
-    p.add_argument("--steer-strength", type=float, default=4.0,
-                   help="in multiples of the typical |h| at that layer (default 4)")
+    p.add_argument("--steer-layer", type=int, default=8, help="the layer the direction is added at (default 8)")
+    p.add_argument("--steer-strength", type=float, default=0.5,
+                   help="in multiples of the typical |h| at that layer (default 0.5; from about 1 the text breaks)")
     p.add_argument("--json", action="store_true")
     add_runtime_args(p)
     p.set_defaults(func=cmd_generate)

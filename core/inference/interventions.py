@@ -4,16 +4,17 @@ stream, and the search for the heads a prediction depends on.
     m = registry.open(registry.ATTENTION)
     iv = Intervention.of(ablate=parse_heads("3.1,12.4", m))
     d = word_direction(m, [("sad", "happy")])                    # on SmolLM2's own token embeddings
-    d = prompt_direction(m, "I love this", "I hate this", layer=6)  # mean difference of hidden states
-    v = steering_vector(m, d, layer=6, strength=4, prompt="I think that")
-    iv = Intervention.of(steer_layer=6, steer=v)
+    d = prompt_direction(m, "I love this", "I hate this", layer=8)  # mean difference of hidden states
+    v = steering_vector(m, d, layer=8, strength=0.5, prompt="I feel so")
+    iv = Intervention.of(steer_layer=8, steer=v)
     dist = next_distribution(m, "I think that", iv)              # a Distribution, like the bars
     text = run_sync(generate_with(m, "I think that", iv, 20, Sampling(temperature=0)))
     heads = run_sync(find_heads(m, "The capital of France is"))  # [(layer, head, Δ log p), ...]
 
 The strength of a steering vector is a multiple of the typical size of the residual stream at
 that layer (the median |h| over the prompt's tokens, the start token left out), so 1 adds a
-vector as long as a typical hidden state there, whatever the layer. Strength 0 is no change.
+vector as long as a typical hidden state there, whatever the layer. Strength 0 is no change; on
+"I feel so", sad->happy at layer 8 turns the text at 0.5 and breaks it from about 1.
 """
 from __future__ import annotations
 

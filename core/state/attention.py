@@ -44,7 +44,7 @@ class AttentionState:
     steer_source: str = "words"  # words | prompts
     steer_words: str = "sad->happy"  # FROM->TO[,FROM->TO…] on SmolLM2's token embeddings
     steer_prompts: tuple[str, str] = ("I love this. It is wonderful.", "I hate this. It is terrible.")
-    steer_layer: int = 4
+    steer_layer: int = 8
     steer_strength: float = 0.0  # multiples of the typical |h| at that layer; 0 = off
     plain: Distribution | None = None  # the next word without interventions
     steered: Distribution | None = None  # the next word with them (the same as plain when there are none)

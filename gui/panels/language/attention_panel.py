@@ -37,7 +37,7 @@ from gui.panels.language.token_chips import Chip, TokenChips
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 
-STRENGTH_STEPS = 2  # slider units per strength unit
+STRENGTH_STEPS = 20  # slider units per strength unit (steps of 0.05)
 
 
 def tint(score: float, top: float) -> str:
@@ -76,7 +76,7 @@ class AttentionPanel(QWidget):
         self.words = QLineEdit(placeholderText="FROM->TO, FROM->TO")
         self.toward, self.away = QLineEdit(), QLineEdit()
         self.steer_layer = QSpinBox(minimum=0, maximum=29)
-        self.strength = QSlider(Qt.Orientation.Horizontal, minimum=-10 * STRENGTH_STEPS, maximum=10 * STRENGTH_STEPS)
+        self.strength = QSlider(Qt.Orientation.Horizontal, minimum=-2 * STRENGTH_STEPS, maximum=2 * STRENGTH_STEPS)
         self.strength_text = QLabel()
         self.generate = QPushButton("Generate 20 tokens (greedy), without and with")
         self.generated = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -144,6 +144,7 @@ class AttentionPanel(QWidget):
         side.addWidget(self.generated)
         side.addStretch(1)
         g.addLayout(side, 5, 1, 6, 1)
+        g.setRowStretch(10, 1)  # the chips keep their height; the space left goes under the bars
         return tab
 
     # -- wiring ---------------------------------------------------------------------------------
@@ -257,7 +258,8 @@ class AttentionPanel(QWidget):
             self.score_map.set_matrix(None)
             self.table.setRowCount(0)
             return
-        self.score_map.set_matrix(view.scores[self._m.score], [f"L{a}" for a in range(view.n_layers)], vmax=1.0)
+        self.score_map.set_matrix(view.scores[self._m.score], [f"L{a}" for a in range(view.n_layers)],
+                                  [f"H{b}" for b in range(view.n_heads)], vmax=1.0)
         self.table.setSortingEnabled(False)
         self.table.setRowCount(view.n_layers * view.n_heads)
         for r, (a, b) in enumerate((a, b) for a in range(view.n_layers) for b in range(view.n_heads)):
@@ -317,4 +319,4 @@ class AttentionPanel(QWidget):
         self.words.setVisible(m.steer_source == "words")
         self.toward.setVisible(m.steer_source == "prompts")
         self.away.setVisible(m.steer_source == "prompts")
-        self.strength_text.setText(f"{m.steer_strength:+.1f} × |h|" if m.steer_strength else "off")
+        self.strength_text.setText(f"{m.steer_strength:+.2f} × |h|" if m.steer_strength else "off")

@@ -148,11 +148,12 @@ class MatrixView(QWidget):
     def _area(self) -> QRectF:
         fm = QFontMetrics(self.font())
         left = max([fm.horizontalAdvance(r) for r in self._rows] + [0]) + 4
-        w, h = self.width() - left, self.height() - 2
+        top = fm.height() + 2 if self._cols else 1
+        w, h = self.width() - left, self.height() - top - 1
         if self._square and self._shape[0]:
             side = min(w / self._shape[1], h / self._shape[0])
-            return QRectF(left, 1, side * self._shape[1], side * self._shape[0])
-        return QRectF(left, 1, w, h)
+            return QRectF(left, top, side * self._shape[1], side * self._shape[0])
+        return QRectF(left, top, w, h)
 
     def paintEvent(self, event) -> None:
         if self._image is None:
@@ -161,6 +162,9 @@ class MatrixView(QWidget):
         area = self._area()
         p.drawImage(area, self._image)
         ch = area.height() / max(self._shape[0], 1)
+        cw = area.width() / max(self._shape[1], 1)
+        for j, c in enumerate(self._cols):
+            p.drawText(QRectF(area.left() + j * cw, 0, cw, area.top()), int(Qt.AlignmentFlag.AlignCenter), c)
         if ch >= 9:
             for i, r in enumerate(self._rows):
                 p.drawText(QRectF(0, area.top() + i * ch, area.left() - 3, ch),
