@@ -30,6 +30,7 @@ from gui.start_page import StartPage
 from gui.status_bar import StatusBar
 from gui.task_runner import TaskRunner
 from gui.theme import apply_theme
+from gui.view_actions import ViewActions
 from gui.widgets.dock_scroll import DockScroll
 from gui.widgets.message_bar import MessageBar
 from gui.workspaces import Workspaces
@@ -62,7 +63,7 @@ def make_central(session: Session, runner: TaskRunner) -> QWidget:
     return PointCloudPanel(session, runner)
 
 
-class MainWindow(FileActions, GuideActions, QMainWindow):
+class MainWindow(FileActions, GuideActions, ViewActions, QMainWindow):
     def __init__(self, session: Session, runner: TaskRunner | None = None, *, settings: Settings | None = None,
                  settings_file: str | Path | None = None, docks: list[DockSpec] | None = None,
                  central: QWidget | None = None, persist: bool = True) -> None:

@@ -28,6 +28,12 @@ def build_menus(window) -> None:
     file_menu.addAction("Open O&NNX model…", window.show_open_onnx_dialog)
     file_menu.addAction("Open a corpus for &semantic search…", window.show_open_corpus_dialog)
     file_menu.addSeparator()
+    window.save_view_action = file_menu.addAction("Save &view…", window.show_save_view_dialog)
+    window.open_view_action = file_menu.addAction("Open vie&w…", window.show_open_view_dialog)
+    window.recent_views_menu = file_menu.addMenu("Open recent view")
+    for path in window.settings.recent_views:
+        window.recent_views_menu.addAction(path, lambda p=path: window.open_view(p))
+    file_menu.addSeparator()
     window.export_tsv_action = file_menu.addAction("Export as Projector &TSV…", window.export_projector_tsv)
     window.export_w2v_action = file_menu.addAction("Export as &word2vec text…", window.export_word2vec_text)
     window.export_milvus_action = file_menu.addAction("Export to &Milvus…", lambda: window.show_index_dialog(True))

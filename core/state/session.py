@@ -129,6 +129,7 @@ class CloudState:
     # the selection written to a file: (kind, path), kind words | vectors | tsv (core.projections.selection)
     export_selection: tuple[str, str] | None = None
     saved: str = ""  # what the last export of the selection wrote
+    camera: dict = field(default_factory=dict)  # a camera to restore (a saved view): the panel applies it, then {}
     # -- results (CloudController) -------------------------------------------------------------
     layout: Layout | None = None  # the finished projection on screen
     first_map: Any = None  # the open set's stored first map (core.projections.first_map.FirstMap), if any

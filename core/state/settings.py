@@ -34,6 +34,7 @@ class Settings:
     schema_version: int = SCHEMA_VERSION
     theme: str = "light"  # light | dark
     recent_files: list[str] = field(default_factory=list)  # most recent first
+    recent_views: list[str] = field(default_factory=list)  # saved views (File ▸ Open recent view), most recent first
     last_dir: str = ""  # where the Open dialog starts
     open_format: str = ""  # "" = guess from the file
     open_limit: int = 0  # 0 = every word

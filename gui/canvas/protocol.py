@@ -51,6 +51,9 @@ class CloudView(Protocol):
 
     def camera(self) -> dict: ...
 
+    def set_camera(self, params: dict) -> None:
+        """A camera as camera() returned it (a saved view)."""
+
     def zoom(self) -> float:
         """How far the view is zoomed in: 1 as reset_camera leaves it, 2 when things look twice as large."""
 

@@ -174,6 +174,11 @@ class View2D(QWidget):
         (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
         return {"x": (x0, x1), "y": (y0, y1)}
 
+    def set_camera(self, params: dict) -> None:
+        """A camera as camera() gave it (the x and y ranges)."""
+        if "x" in params and "y" in params:
+            self.plot.getViewBox().setRange(xRange=tuple(params["x"]), yRange=tuple(params["y"]), padding=0)
+
     def zoom(self) -> float:
         """The span reset_camera shows (2.2) over the shorter span shown now."""
         (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()

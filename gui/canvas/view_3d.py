@@ -391,6 +391,14 @@ class View3D(QWidget):
     def camera(self) -> dict:
         return dict(self.gl.cameraParams())
 
+    def set_camera(self, params: dict) -> None:
+        """A camera as camera() gave it (center, distance, fov, elevation, azimuth; others ignored)."""
+        keep = {k: params[k] for k in ("distance", "fov", "elevation", "azimuth") if k in params}
+        if "center" in params:
+            keep["center"] = Vector(*[float(v) for v in params["center"]][:3])
+        if keep:
+            self.gl.setCameraParams(**keep)
+
     def in_view(self, pos: np.ndarray) -> np.ndarray:
         w, h = self.gl.width(), self.gl.height()
         xy, _, front = picking.project(np.asarray(pos, np.float32).reshape(-1, 3), mvp_of(self.gl), w, h)

@@ -72,6 +72,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, Selecti
         bind(self, ev.embeddings, self._on_embeddings_changed)
         bind(self, c.layout, self._on_layout_changed)
         bind(self, c.live, self._on_live_changed)
+        bind(self, c.camera, self._restore_camera)
         for e in (c.placed, c.clusters, c.color_by):
             bind(self, e, self._on_points_changed)
         for e in (c.trust, c.activity, c.problem, c.stale):
@@ -98,7 +99,15 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, Selecti
             self.view.set_axes(lay.axis_labels)
             self._rebuild_points(refit=True)
             self.refresh_overlays()
+            self._restore_camera()
         self._show_note()
+
+    def _restore_camera(self) -> None:
+        """A saved view's camera, once a layout is on show."""
+        c = self._session.cloud
+        if c.camera and self.layout_ is not None:
+            camera, c.camera = c.camera, {}
+            self.view.set_camera(camera)
 
     def _on_live_changed(self) -> None:
         live = self._session.cloud.live
