@@ -8,6 +8,7 @@ the camera on a tie.
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 RADIUS = 6.0  # pixels
 
@@ -20,15 +21,21 @@ def project(
     if not len(p):
         return np.empty((0, 2), np.float32), np.empty(0, np.float32), np.empty(0, bool)
     m = np.asarray(mvp, np.float32)
-    clip = p @ m[:3, :3].T + m[:3, 3]
-    w = p @ m[3, :3] + m[3, 3]
+    with threadpool_limits(1):  # BLAS threads only wait for each other on a product this thin
+        h = p @ m[:, :3].T  # (n, 4) clip coordinates in one product
+    h += m[:, 3]
+    w = h[:, 3]
     front = w > 1e-6
-    w = np.where(front, w, 1.0)
-    ndc = clip / w[:, None]
+    inv = 1.0 / np.where(front, w, np.float32(1.0))
     xy = np.empty((len(p), 2), np.float32)
-    xy[:, 0] = (ndc[:, 0] + 1.0) * 0.5 * width
-    xy[:, 1] = (1.0 - ndc[:, 1]) * 0.5 * height
-    return xy, ndc[:, 2], front & (np.abs(ndc[:, 2]) <= 1.0)
+    np.multiply(h[:, 0], inv, out=xy[:, 0])
+    np.multiply(h[:, 1], inv, out=xy[:, 1])
+    xy[:, 0] += 1.0
+    xy[:, 0] *= 0.5 * width
+    np.subtract(1.0, xy[:, 1], out=xy[:, 1])
+    xy[:, 1] *= 0.5 * height
+    depth = h[:, 2] * inv
+    return xy, depth, front & (np.abs(depth) <= 1.0)
 
 
 def nearest(xy: np.ndarray, depth: np.ndarray, visible: np.ndarray, x: float, y: float, radius: float = RADIUS) -> int:
