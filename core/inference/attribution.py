@@ -53,17 +53,18 @@ class Attribution:
 
 def target_id(m: AttentionModel, target: str | int | None, logits: np.ndarray) -> int:
     """The target as a token id: None = the top token; an int = that id; a string = the one token it is
-    (as typed, else with a leading space); anything else is an InputError naming its pieces."""
+    (as typed or with a leading space, the likelier of the two); anything else is an InputError naming
+    its pieces."""
     if target is None:
         return int(np.argmax(logits))
     if isinstance(target, int):
         if not 0 <= target < m.vocab_size:
             raise InputError(f"token id {target} is outside the vocabulary (0..{m.vocab_size - 1})")
         return target
-    for form in (target, " " + target.lstrip()) if not target.startswith(" ") else (target,):
-        ids = m.tokenizer.encode_ids(form, add_special_tokens=False)
-        if len(ids) == 1:
-            return ids[0]
+    forms = {target, " " + target.lstrip()} if not target.startswith(" ") else {target}
+    ids = [ids[0] for f in sorted(forms) if len(ids := m.tokenizer.encode_ids(f, add_special_tokens=False)) == 1]
+    if ids:  # "Paris" after "is" means " Paris": of the forms that are one token, the likelier one
+        return max(ids, key=lambda i: float(logits[i]))
     pieces = [m.tokenizer.readable(i) for i in m.tokenizer.encode_ids(target, add_special_tokens=False)]
     raise InputError(f"{target!r} is not one token of SmolLM2-135M's vocabulary (it reads as "
                      f"{' + '.join(pieces) or 'nothing'}); a prediction is one token: pick a bar")
