@@ -28,7 +28,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @evented(equality_operators={"view": _same, "encoder_view": _same, "attribution": _same, "steered": _same,
-                             "plain": _same})
+                             "plain": _same, "decoder": _same})
 @dataclass
 class AttentionState:
     active: bool = False  # the panel has been shown: the inspection graphs open only then
@@ -52,6 +52,9 @@ class AttentionState:
     found: tuple[tuple[int, int, float], ...] = ()  # (layer, head, drop in log p), the largest first
     generate: int = 0  # Generate pressed (a counter)
     generated: tuple[str, str] = ("", "")  # (without, with the interventions), greedy
+    # the built SmolLM2 with the interventions in place (an InterventionDecoder) while any is on, else None:
+    # the Next word bars, Sample and Generate read with it (LanguageController)
+    decoder: Any = None
     activity: Activity | None = None
     cancel: int = 0  # the panel's Cancel adds one (gui.controllers.job.RoomJob)
     problem: str = ""  # an expected problem (no model, a word not in the vocabulary, …), shown inline

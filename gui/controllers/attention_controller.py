@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject
 from core.errors import InputError
 from core.inference import registry
 from core.inference.attention import attention
-from core.inference.attention_model import AttentionModel
+from core.inference.attention_model import AttentionModel, InterventionDecoder
 from core.inference.attribution import attribute
 from core.inference.distribution import render
 from core.inference.interventions import build_intervention, find_heads, generate_with, next_distribution
@@ -93,11 +93,14 @@ class AttentionController(KeyedJob):
             attribution = attribute(m, prompt, target if target >= 0 else None, intervention=iv, view=view)
         except InputError:
             attribution = None
-        return view, enc, attribution, plain, steered
+        decoder = None if iv.empty else InterventionDecoder(m, iv)
+        return view, enc, attribution, plain, steered, decoder
 
     def _on_result(self, result: tuple) -> None:
         m = self._m
-        m.view, m.encoder_view, m.attribution, m.plain, m.steered = result
+        view, enc, attribution, plain, steered, decoder = result
+        m.view, m.encoder_view, m.attribution, m.plain, m.steered = view, enc, attribution, plain, steered
+        m.decoder = decoder  # the Next word bars read with it (None: with the shipped model again)
         m.problem = ""
 
     def _intervention_job(self):

@@ -74,7 +74,7 @@ class LanguageController(QObject):
         self.generator.cancelled.connect(lambda: setattr(m, "generating", 0))
         self.request = Debouncer(0, self._request, self)
         ev = m.events
-        for signal in (ev.active, ev.model_path, ev.precision, ev.prompt):
+        for signal in (ev.active, ev.model_path, ev.precision, ev.prompt, m.attention.events.decoder):
             bind(self, signal, self.request)
         bind(self, ev.appended, self._on_appended_changed)
         bind(self, ev.generating, self._on_generating_changed)
@@ -85,8 +85,14 @@ class LanguageController(QObject):
     def _answers(self, t: Trace | None) -> bool:
         """Whether the trace is the text as it is asked for now (prompt, precision, appended tokens)."""
         m = self._m
-        return (t is not None and t.decoder is self._decoders.get(m.model_path) and t.prompt == m.prompt
+        return (t is not None and t.decoder is self._decoder(m.model_path) and t.prompt == m.prompt
                 and t.precision == m.precision and t.appended == m.appended)
+
+    def _decoder(self, path: str):
+        """The opened decoder for ``path``; the built SmolLM2 with the Attention panel's interventions in
+        place (heads off, steering) while any is on, so the bars, Sample and Generate follow them."""
+        steered = self._m.attention.decoder
+        return steered if steered is not None and not path else self._decoders.get(path)
 
     # -- reconciling the trace with the inputs ------------------------------------------------
     def _on_appended_changed(self) -> None:
@@ -106,7 +112,7 @@ class LanguageController(QObject):
         if not m.active:
             return
         path = m.model_path
-        dec = self._decoders.get(path)
+        dec = self._decoder(path)
         if dec is None:
             if self._opening != path or not self.reader.running:
                 m.trace, m.info = None, None

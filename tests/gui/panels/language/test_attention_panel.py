@@ -68,3 +68,20 @@ def test_steering_and_bad_words(qtbot, panel, session):
     qtbot.waitUntil(lambda: not m.problem and m.view.intervention.steer is not None and m.activity is None,
                     timeout=60000)
     assert np.abs(m.steered.logits - m.plain.logits).max() > 1e-3
+
+
+def test_the_next_word_bars_follow_the_interventions(qtbot, panel, session):
+    lang, m = session.language, session.language.attention
+    lang.active = True  # the Next word panel shown
+    qtbot.waitUntil(lambda: lang.view is not None and lang.current and lang.activity is None, timeout=60000)
+    before = lang.view.logits.copy()
+    assert lang.trace.decoder.name == registry.LANGUAGE_MODEL
+    m.ablated = ((17, 4), (18, 6))
+    qtbot.waitUntil(lambda: m.decoder is not None and lang.trace is not None and lang.trace.decoder is m.decoder
+                    and lang.current and lang.activity is None, timeout=60000)
+    assert np.abs(lang.view.logits - m.steered.logits).max() < 1e-4
+    assert np.abs(lang.view.logits - before).max() > 1e-3
+    m.ablated = ()
+    qtbot.waitUntil(lambda: m.decoder is None and lang.trace.decoder.name == registry.LANGUAGE_MODEL
+                    and lang.current and lang.activity is None, timeout=60000)
+    assert np.abs(lang.view.logits - before).max() <= 1e-6
