@@ -42,12 +42,16 @@ class EmbeddingSet:
     word_index: dict[str, int] | None = field(default=None, repr=False)  # word -> row, if already built
     notes: list[str] = field(default_factory=list)  # what loading it did that the user should know
     sample_of: int = 0  # when this set is a sample of a larger collection (a Milvus collection): its size
+    # one picture per row, (n, h, w) or (n, h, w, 3|4) uint8 (the digits, a Projector sprite sheet), or None
+    images: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.vectors.ndim != 2:
             raise ValueError(f"vectors must be 2-D, got shape {self.vectors.shape}")
         if len(self.words) != self.vectors.shape[0]:
             raise ValueError(f"{len(self.words)} words but {self.vectors.shape[0]} vectors")
+        if self.images is not None:
+            self.set_images(self.images)
         if self.norms is None:
             self.norms = row_norms(self.vectors)
         if self.word_index is not None and len(self.word_index) == len(self.words):
@@ -71,6 +75,16 @@ class EmbeddingSet:
             for i, w in enumerate(self.words):
                 index.setdefault(w, i)
         return index
+
+    def set_images(self, images: np.ndarray | None) -> None:
+        """One picture per row (uint8, (n, h, w) grey or (n, h, w, 3|4) colour), or None."""
+        if images is not None:
+            images = np.asarray(images)
+            if images.dtype != np.uint8 or images.ndim not in (3, 4) or len(images) != len(self.words) \
+                    or (images.ndim == 4 and images.shape[3] not in (3, 4)):
+                raise ValueError(f"images must be uint8 (n, h, w[, 3|4]) with one per word ({len(self.words)}), "
+                                 f"got {images.dtype} {images.shape}")
+        self.images = images
 
     # -- size -------------------------------------------------------------
     def __len__(self) -> int:

@@ -122,7 +122,8 @@ def image_set_job(clf: DigitClassifier, digits: Digits, batch: int = 500) -> Job
     sha = clf.manifest.get("files", {}).get("model", {}).get("sha256", "")[:12]
     es = EmbeddingSet([digit_word(int(lb), i) for i, lb in enumerate(labels.tolist())], vectors,
                       name=f"MNIST digits ({clf.display_name}, 500-wide layer)",
-                      source=f"{clf.name} {LAYER} {sha} of {digits.path.name}", metadata=meta)
+                      source=f"{clf.name} {LAYER} {sha} of {digits.path.name}", metadata=meta,
+                      images=digits.uint8())  # the pictures: the cloud can draw them as the points
     yield Progress(1.0, f"{n:,} digits in 500 dimensions")
     return ImageSet(es, digits, predicted, knn, seconds)
 

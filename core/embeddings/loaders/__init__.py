@@ -26,6 +26,7 @@ from ...paths import cache_dir
 from ...progress import Job, Progress
 from .. import store
 from ..embedding_set import EmbeddingSet
+from . import sprites
 from .binary_format import read_header, stream_binary
 from .common import LoadOptions, RawEmbeddings
 from .formats import FILE_FORMATS, FORMATS, FileFormat, file_format, open_filter, save, sniffed
@@ -153,6 +154,20 @@ def _gc_paused():
 
 def load(path: str | Path, fmt: str | None = None, opts: LoadOptions | None = None, *,
          member: str | None = None, use_cache: bool = True, name: str | None = None) -> Job[EmbeddingSet]:
+    """Open a file as an EmbeddingSet (see :func:`_load`); a Projector TSV with a sprite sheet (given, or
+    beside it) gets its pictures (``es.images``)."""
+    opts = opts or LoadOptions()
+    es = yield from _load(path, fmt, opts, member=member, use_cache=use_cache, name=name)
+    guess = member is None and fmt in (None, "projector-tsv") and Path(path).suffix == ".tsv"  # a plain TSV
+    sheet = sprites.sprite_of(str(path), opts.sprite_path, opts.sprite_dim) if opts.sprite_path or guess else None
+    if sheet is not None:
+        yield Progress(1.0, "reading the sprite sheet")
+        es.set_images(sprites.read_sprite(sheet.path, len(es), sheet.dim, limited=opts.limit is not None))
+    return es
+
+
+def _load(path: str | Path, fmt: str | None, opts: LoadOptions, *,
+          member: str | None, use_cache: bool, name: str | None) -> Job[EmbeddingSet]:
     """Open a file (plain, compressed, or ``member`` of a .zip) as an EmbeddingSet; converted once
     into the cache, memory-mapped after.
 

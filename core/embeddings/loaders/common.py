@@ -17,6 +17,10 @@ class LoadOptions:
     encoding: str = "utf-8"
     vocab_path: str | None = None  # for .npy/.npz
     metadata_path: str | None = None  # for Projector TSV
+    # Projector TSV: its sprite sheet (an image or a projector config naming one; else one found beside the
+    # vectors) and the size of one picture (width, height; else the projector's square grid)
+    sprite_path: str | None = None
+    sprite_dim: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.dtype not in ("float32", "float16"):
