@@ -107,3 +107,22 @@ def attention_x_value(view: AttentionView) -> np.ndarray:
     s[0] = 0.0
     return (s / s.sum()).astype(np.float32) if s.sum() > 0 else s.astype(np.float32)
 
+
+
+def attribute_gap(m: AttentionModel, sentence: str, word: str) -> Attribution:
+    """For the Masked word panel: what in the text before the ``[MASK]`` made ``word`` (its first token)
+    likely in the gap. SmolLM2 reads left to right, so the words after the gap are not counted."""
+    from .masked_fill import split_mask
+
+    left, _ = split_mask(sentence)
+    prompt = left.rstrip()
+    if not prompt:
+        raise InputError("nothing before the [MASK] to explain the word with: SmolLM2 reads left to right")
+    ids = m.tokenizer.encode_ids((" " if left != prompt else "") + word.strip(), add_special_tokens=False)
+    if not ids:
+        raise InputError("no word to explain")
+    a = attribute(m, prompt, int(ids[0]))
+    if len(ids) > 1:
+        a = Attribution(a.tokens, a.target_id, a.target, a.log_prob, a.scores, a.view,
+                        f"{word!r} is {len(ids)} tokens; its first, {a.target!r}, is explained")
+    return a

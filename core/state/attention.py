@@ -28,7 +28,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @evented(equality_operators={"view": _same, "encoder_view": _same, "attribution": _same, "steered": _same,
-                             "plain": _same, "decoder": _same})
+                             "plain": _same, "decoder": _same, "masked_attribution": _same})
 @dataclass
 class AttentionState:
     active: bool = False  # the panel has been shown: the inspection graphs open only then
@@ -55,6 +55,9 @@ class AttentionState:
     # the built SmolLM2 with the interventions in place (an InterventionDecoder) while any is on, else None:
     # the Next word bars, Sample and Generate read with it (LanguageController)
     decoder: Any = None
+    # the Masked word panel's chosen (or best) word: what before the gap made it likely (shown there)
+    masked_attribution: Attribution | None = None
+    masked_note: str = ""  # why there is none (nothing before the gap), or that a word's first token is explained
     activity: Activity | None = None
     cancel: int = 0  # the panel's Cancel adds one (gui.controllers.job.RoomJob)
     problem: str = ""  # an expected problem (no model, a word not in the vocabulary, …), shown inline

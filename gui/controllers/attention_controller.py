@@ -16,18 +16,19 @@ from core.errors import InputError
 from core.inference import registry
 from core.inference.attention import attention
 from core.inference.attention_model import AttentionModel, InterventionDecoder
-from core.inference.attribution import attribute
+from core.inference.attribution import attribute, attribute_gap
 from core.inference.distribution import render
 from core.inference.interventions import build_intervention, find_heads, generate_with, next_distribution
 from core.inference.sampling import Sampling
 from core.progress import Job, Progress
 from core.state.session import Session
+from gui.controllers.debounce import Debouncer
 from gui.controllers.job import RoomJob
 from gui.controllers.keyed_job import KeyedJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
-KIND, FIND_KIND, GENERATE_KIND = "attention", "attention_find", "attention_generate"
+KIND, FIND_KIND, GENERATE_KIND, GAP_KIND = "attention", "attention_find", "attention_generate", "attention_gap"
 EDIT_MS = 60
 GENERATE_N = 20
 
@@ -56,6 +57,11 @@ class AttentionController(KeyedJob):
         self.generate_job = RoomJob(runner, GENERATE_KIND, m, cancelled="cancelled", parent=self)
         bind(self, m.events.find, self._on_find)
         bind(self, m.events.generate, self._on_generate)
+        self._masked = session.language.masked
+        self.gap_job = RoomJob(runner, GAP_KIND, parent=self)
+        self.gap_request = Debouncer(EDIT_MS, self._on_gap, self)
+        for signal in (self._masked.events.active, self._masked.events.fills, self._masked.events.chosen):
+            bind(self, signal, self.gap_request)
         self.request()
 
     def _settings(self) -> tuple:
@@ -139,3 +145,24 @@ class AttentionController(KeyedJob):
 
     def _on_generated(self, texts: tuple[str, str]) -> None:
         self._m.generated = texts
+
+    def _on_gap(self) -> None:
+        """The Masked word panel's chosen word (else the best): what before the gap made it likely."""
+        masked, m = self._masked, self._m
+        fills = masked.fills
+        if not masked.active or fills is None or not fills.fills:
+            m.masked_attribution, m.masked_note = None, ""
+            return
+        sentence, word = fills.sentence, masked.chosen or fills.fills[0].word
+
+        def job():
+            model = yield from shared_model()
+            return attribute_gap(model, sentence, word)
+
+        def failed(exc) -> None:
+            m.masked_attribution, m.masked_note = None, str(exc)
+
+        def done(a) -> None:
+            m.masked_attribution, m.masked_note = a, a.note
+
+        self.gap_job.start(job, done, label="what made the word", on_error=failed)

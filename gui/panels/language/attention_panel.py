@@ -33,17 +33,11 @@ from gui.lifetime import bind
 from gui.panels.language.attention_views import HeadGrid, LinesView, MatrixView
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.token_bars import BarRow, TokenBars
-from gui.panels.language.token_chips import Chip, TokenChips
+from gui.panels.language.token_chips import TokenChips, score_chips
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 
 STRENGTH_STEPS = 20  # slider units per strength unit (steps of 0.05)
-
-
-def tint(score: float, top: float) -> str:
-    """'#aarrggbb': red for a token that helped, blue for one that worked against, by size."""
-    a = int(min(1.0, abs(score) / top if top > 0 else 0.0) * 200)
-    return f"#{a:02x}e0403a" if score >= 0 else f"#{a:02x}3a70e0"
 
 
 class AttentionPanel(QWidget):
@@ -280,11 +274,7 @@ class AttentionPanel(QWidget):
         self.target.setText(f"What made <b>{a.target}</b> (log p {a.log_prob:.2f}) the prediction: red helped, "
                             "blue worked against (click a bar to explain another token)")
         for key, chips in self.chips.items():
-            s = a.scores[key]
-            top = float(np.abs(s[1:]).max()) if len(s) > 1 else 1.0
-            chips.set_chips([Chip(tok, f"{v:+.2f}", muted=i == 0, tip=f"{key}: {v:+.4f}",
-                                  tint="" if i == 0 else tint(float(v), top))
-                             for i, (tok, v) in enumerate(zip(a.tokens, s))])
+            chips.set_chips(score_chips(a.tokens, a.scores[key], key))
 
     def _on_steered_changed(self) -> None:
         m = self._m

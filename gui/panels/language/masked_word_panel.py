@@ -19,6 +19,7 @@ from gui.lifetime import bind
 from gui.panels.language.busy_row import BusyRow
 from gui.panels.language.pickable import faint
 from gui.panels.language.token_bars import BarRow, TokenBars
+from gui.panels.language.token_chips import TokenChips, score_chips
 from gui.task_runner import TaskRunner
 from gui.widgets.inline_message import InlineMessage
 
@@ -43,6 +44,9 @@ class MaskedWordPanel(QWidget):
         self.bars = TokenBars(empty="Candidates appear here.")
         self.filled = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.filled.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._attention = session.language.attention
+        self.why = QLabel(wordWrap=True)  # what before the gap made the word likely (AttentionController)
+        self.why_chips = TokenChips()
 
         row = QHBoxLayout()
         row.addWidget(self.sentence, 1)
@@ -54,6 +58,8 @@ class MaskedWordPanel(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.bars)
         layout.addWidget(self.filled)
+        layout.addWidget(self.why)
+        layout.addWidget(self.why_chips)
         layout.addWidget(self.explanation)
         layout.addStretch(1)
 
@@ -68,9 +74,12 @@ class MaskedWordPanel(QWidget):
         bind(self, ev.chosen, self._on_chosen_changed)
         bind(self, ev.activity, lambda: self.busy.set_activity(m.activity))
         bind(self, ev.problem, self._on_problem_changed)
+        bind(self, self._attention.events.masked_attribution, self._on_why_changed)
+        bind(self, self._attention.events.masked_note, self._on_why_changed)
         self._on_sentence_changed()
         self._on_fills_changed()
         self._on_problem_changed()
+        self._on_why_changed()
 
     # -- widgets -> session ---------------------------------------------------------------
     def _commit(self) -> None:
@@ -117,6 +126,17 @@ class MaskedWordPanel(QWidget):
         left, _, right = m.fills.sentence.partition(MASK)
         self.filled.setText(f"{html.escape(left)}<b>{html.escape(m.chosen)}</b>{html.escape(right)}")
         self.filled.setToolTip(fill_in(m.fills.sentence, m.chosen))
+
+    def _on_why_changed(self) -> None:
+        a, note = self._attention.masked_attribution, self._attention.masked_note
+        if a is None:
+            self.why.setText(note)
+            self.why_chips.set_chips([])
+            return
+        self.why.setText(f"What before the gap made <b>{html.escape(a.target)}</b> likely there (occlusion: the drop "
+                         "in its log-probability when a token is removed; the words after the gap are not read by "
+                         "a left-to-right model)" + (f"; {html.escape(note)}" if note else ""))
+        self.why_chips.set_chips(score_chips(a.tokens, a.scores["occlusion"], "occlusion"))
 
     def _on_problem_changed(self) -> None:
         self.note.show_message(self._model.problem, "error")

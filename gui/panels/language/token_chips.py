@@ -27,6 +27,19 @@ class Chip:
     tint: str = ""  # a background ("#aarrggbb", as QColor reads it): a score as colour (attribution); "" none
 
 
+def score_chips(tokens, scores, label: str = "") -> list[Chip]:
+    """Tokens as chips tinted by a score (attribution): red for one that helped, blue for one that worked
+    against, as strong as its size against the largest; the first (the start token) muted."""
+    top = max((abs(float(v)) for v in list(scores)[1:]), default=0.0) or 1.0
+
+    def tint(v: float) -> str:
+        a = int(min(1.0, abs(v) / top) * 200)
+        return f"#{a:02x}e0403a" if v >= 0 else f"#{a:02x}3a70e0"
+
+    return [Chip(tok, f"{float(v):+.2f}", muted=i == 0, tip=f"{label}: {float(v):+.4f}" if label else "",
+                 tint="" if i == 0 else tint(float(v))) for i, (tok, v) in enumerate(zip(tokens, scores))]
+
+
 class TokenChips(Pickable):
     def __init__(self, parent: QWidget | None = None, *, empty: str = "", clickable: bool = False) -> None:
         super().__init__(parent, clickable=clickable)

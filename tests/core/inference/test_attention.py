@@ -130,3 +130,13 @@ def test_json_shape(m):
     assert data["layers"][0]["layer"] == 0 and head["head"] == 0
     assert len(head["weights"]) == len(data["tokens"]) and set(head["scores"]) == {"previous_token", "first_token",
                                                                                     "induction"}
+
+
+def test_attribution_for_a_masked_gap(m):
+    from core.inference.attribution import attribute_gap
+
+    a = attribute_gap(m, "The capital of France is [MASK].", "Paris")
+    assert a.target == "␣Paris" and a.tokens[int(np.argmax(a.scores["occlusion"]))] == "␣France"
+    assert "tokens" in attribute_gap(m, "The capital of France is [MASK].", "Parisianism").note
+    with pytest.raises(InputError, match="nothing before the"):
+        attribute_gap(m, "[MASK] sat on the throne.", "cat")

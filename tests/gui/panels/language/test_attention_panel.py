@@ -85,3 +85,21 @@ def test_the_next_word_bars_follow_the_interventions(qtbot, panel, session):
     qtbot.waitUntil(lambda: m.decoder is None and lang.trace.decoder.name == registry.LANGUAGE_MODEL
                     and lang.current and lang.activity is None, timeout=60000)
     assert np.abs(lang.view.logits - before).max() <= 1e-6
+
+
+def test_masked_word_chips_explain_the_chosen_word(qtbot, show, session):
+    from gui.panels.language.masked_word_panel import MaskedWordPanel
+
+    built(registry.ATTENTION)
+    built(registry.LANGUAGE_MODEL)
+    panel = show(MaskedWordPanel)
+    m = session.language.masked
+    m.sentence = "The capital of France is [MASK]."
+    qtbot.waitUntil(lambda: session.language.attention.masked_attribution is not None, timeout=120000)
+    a = session.language.attention.masked_attribution
+    assert a.tokens[-1] == "␣is" and a.target == "␣" + m.fills.fills[0].word.strip()
+    chips = panel.why_chips.chips()
+    assert len(chips) == len(a.tokens) and chips[-1].tint and "likely there" in panel.why.text()
+    m.sentence = "[MASK] sat on the throne."
+    qtbot.waitUntil(lambda: "nothing before the [MASK]" in session.language.attention.masked_note, timeout=120000)
+    assert panel.why_chips.chips() == []
