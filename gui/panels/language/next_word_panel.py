@@ -35,6 +35,7 @@ from gui.panels.language.recurrent_bars import RecurrentBars
 from gui.panels.language.sampling_controls import SamplingControls
 from gui.panels.language.token_bars import ROW_H, BarRow, TokenBars
 from gui.panels.language.token_chips import Chip, TokenChips
+from gui.panels.language.why_chips import WhyChips
 from gui.task_runner import TaskRunner
 from gui.widgets.elided_label import ElidedLabel
 from gui.widgets.inline_message import InlineMessage
@@ -88,6 +89,7 @@ class NextWordPanel(QWidget):
         self.bars.setObjectName("next_word_bars")
         self.footer = QLabel()
         self.rnn_bars = RecurrentBars(session)  # the GRU's guesses for the same prompt, under SmolLM2's
+        self.why = WhyChips(session)  # what made the top next word (chips tinted by occlusion)
         self.controls = SamplingControls(m)
         self.undo = button("Undo", "take back the last appended token (no model call)")
         self.sample = button("Sample", "draw one token with the settings and the seed")
@@ -183,6 +185,7 @@ class NextWordPanel(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.footer)
         layout.addWidget(FitScroll(self.bars, 10_000, min_height=5 * ROW_H), 1)
+        layout.addWidget(self.why)
         layout.addWidget(self.rnn_bars)
         layout.addStretch(0)
 

@@ -103,3 +103,18 @@ def test_masked_word_chips_explain_the_chosen_word(qtbot, show, session):
     m.sentence = "[MASK] sat on the throne."
     qtbot.waitUntil(lambda: "nothing before the [MASK]" in session.language.attention.masked_note, timeout=120000)
     assert panel.why_chips.chips() == []
+
+
+def test_next_word_panel_explains_its_top_word(qtbot, show, session):
+    from gui.panels.language.next_word_panel import NextWordPanel
+
+    built(registry.ATTENTION)
+    built(registry.LANGUAGE_MODEL)
+    session.language.prompt = "The capital of France is"
+    panel = show(NextWordPanel)
+    assert panel.why.ask.isVisibleTo(panel) and not session.language.attention.active
+    panel.why.ask.click()
+    qtbot.waitUntil(lambda: session.language.attention.attribution is not None, timeout=120000)
+    chips = panel.why.chips.chips()
+    assert [c.text for c in chips][-2:] == ["␣France", "␣is"] and "Paris" in panel.why.label.text()
+    assert not panel.why.ask.isVisibleTo(panel)
