@@ -189,3 +189,27 @@ def build_intervention(m: AttentionModel, prompt: str, *, ablate: Sequence[tuple
             raise InputError(f"unknown direction source {source!r}: words or prompts")
         vector = steering_vector(m, direction, layer, strength, prompt)
     return Intervention.of(ablate, layer, vector)
+
+
+class SteeredForward:
+    """What the logit lens reads of a language model (``core.inference.lens.lens_job``: tokenize, the
+    tokenizer, layer names, the graph its head comes from, ``forward``), with the passes made by the
+    inspection graph under an intervention: the lens of the model with heads off or steered. The head
+    (final norm, unembedding) is the shipped model's: the same weights."""
+
+    def __init__(self, lm, decoder: InterventionDecoder) -> None:
+        self._lm, self._decoder = lm, decoder
+        self.tokenizer, self.layer_names = lm.tokenizer, lm.layer_names
+
+    @property
+    def session(self):
+        return self._lm.session
+
+    def tokenize(self, text: str):
+        return self._lm.tokenize(text)
+
+    def forward(self, ids, outputs=("logits",)):
+        ids = np.atleast_2d(ids)
+        m = self._decoder.model
+        return m.lm_pass(ids, intervention=self._decoder.intervention, logits_at=range(ids.shape[1]),
+                         outputs=tuple(outputs))

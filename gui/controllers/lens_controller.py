@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 
 from core.errors import ExplorerError
 from core.inference import registry
+from core.inference.interventions import SteeredForward
 from core.inference.lens import LogitLens, lens_job
 from core.progress import Job, Progress
 from core.state.session import Session
@@ -21,23 +22,26 @@ KIND = "lens"
 TYPING_MS = 150
 
 
-def lens_input(session: Session) -> tuple[str, tuple[int, ...]]:
-    """(prompt, appended ids) the lens reads: appended tokens only when they are SmolLM2's own."""
+def lens_input(session: Session) -> tuple:
+    """(prompt, appended ids, the Attention panel's interventions or None) the lens reads: appended tokens
+    only when they are SmolLM2's own."""
     lang = session.language
-    return lang.prompt, lang.appended if not lang.model_path else ()
+    steered = lang.attention.decoder if not lang.model_path else None
+    return lang.prompt, lang.appended if not lang.model_path else (), steered
 
 
-def request_job(prompt: str, appended: tuple[int, ...]) -> Job[LogitLens]:
+def request_job(prompt: str, appended: tuple[int, ...], steered=None) -> Job[LogitLens]:
     yield Progress(-1, "opening SmolLM2-135M")
     lm = registry.open(registry.LANGUAGE_MODEL, precision="fp32")
     ids = [t.id for t in lm.tokenize(prompt)] + list(appended)
-    return (yield from lens_job(lm, ids=ids))
+    return (yield from lens_job(lm if steered is None else SteeredForward(lm, steered), ids=ids))
 
 
 class LensController(KeyedJob):
     def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
         lang, m = session.language.events, session.language.lens
-        signals = (lang.prompt, lang.appended, lang.model_path, lang.generating, m.events.active)
+        signals = (lang.prompt, lang.appended, lang.model_path, lang.generating, m.events.active,
+                   session.language.attention.events.decoder)
         super().__init__(m, runner, KIND, TYPING_MS, signals, "cancelled; edit the prompt to read it again", parent)
         self._session = session
         self.request()

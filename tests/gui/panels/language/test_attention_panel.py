@@ -118,3 +118,16 @@ def test_next_word_panel_explains_its_top_word(qtbot, show, session):
     chips = panel.why.chips.chips()
     assert [c.text for c in chips][-2:] == ["␣France", "␣is"] and "Paris" in panel.why.label.text()
     assert not panel.why.ask.isVisibleTo(panel)
+
+
+def test_the_logit_lens_follows_the_interventions(qtbot, panel, session):
+    lang, m = session.language, session.language.attention
+    lang.lens.active = True
+    qtbot.waitUntil(lambda: lang.lens.lens is not None and lang.lens.activity is None, timeout=120000)
+    last = len(lang.lens.lens.tokens) - 1
+    plain = lang.lens.lens.logits(30, last)
+    m.ablated = ((17, 4), (18, 6))
+    qtbot.waitUntil(lambda: m.decoder is not None and m.activity is None, timeout=60000)
+    qtbot.waitUntil(lambda: lang.lens.activity is None and lang.lens.lens is not None
+                    and np.abs(lang.lens.lens.logits(30, last) - plain).max() > 1e-3, timeout=60000)
+    assert np.abs(lang.lens.lens.logits(30, last) - m.steered.logits).max() < 1e-3
