@@ -72,6 +72,8 @@ DOCKS: list[DockSpec] = [
              tab_with="neighbours"),
     DockSpec("benchmarks", "Benchmarks", "gui.panels.words.benchmarks_panel:BenchmarksPanel", "right", ("words",),
              tab_with="directions"),
+    DockSpec("compare", "Compare two sets", "gui.panels.words.compare_panel:ComparePanel", "right", ("words", "train"),
+             tab_with="benchmarks"),
     DockSpec("draw_pad", "Draw a digit", "gui.panels.activations.draw_pad_panel:DrawPadPanel", "left", ("network",)),
     DockSpec("digit_layers", "Digit layers", "gui.panels.activations.digit_layers_panel:DigitLayersPanel",
              "bottom", ("network",)),

@@ -43,14 +43,23 @@ class Comparison:
     pool: int  # how many shared words the neighbour search covered
     notice: str = ""  # how the sets were aligned when not by a rotation
     names: tuple[str, str] = ("A", "B")
+    # centred unit vectors of `a` onto `b`'s space and back: (a -> b, b -> a); a rotation and its transpose,
+    # or two least-squares maps when the widths differ
+    maps: tuple[np.ndarray, np.ndarray] | None = None
+    means: tuple[np.ndarray, np.ndarray] | None = None  # the shared words' mean unit vector in `a` and in `b`
 
     @property
     def shared(self) -> int:
         return len(self.words)
 
-    def order(self) -> np.ndarray:
-        """Indices by ``moved``, largest first (ties: the more frequent word first)."""
-        return np.lexsort((np.arange(len(self.moved)), -self.moved.astype(np.float64)))
+    def order(self, by: str = "moved") -> np.ndarray:
+        """Indices by ``moved``, largest first, or by ``overlap``, smallest first (words without one last);
+        ties: the more frequent word first."""
+        if by == "overlap":
+            key = np.where(np.isnan(self.overlap), np.inf, self.overlap.astype(np.float64))
+        else:
+            key = -self.moved.astype(np.float64)
+        return np.lexsort((np.arange(len(key)), key))
 
     def ranking(self, top: int | None = None) -> list[tuple[str, float, float | None]]:
         idx = self.order()[:top]
@@ -64,6 +73,20 @@ class Comparison:
         if self.notice:
             out["notice"] = self.notice
         return out
+
+
+    def b_in_a(self, b_unit: np.ndarray) -> np.ndarray | None:
+        """Unit vectors of the second set turned into the first set's space (where the word's own vector
+        in `a` sits): uncentred, unrotated, recentred on `a`'s mean. None when the maps are not kept."""
+        if self.maps is None or self.means is None:
+            return None
+        return (np.asarray(b_unit, np.float32) - self.means[1]) @ self.maps[1] + self.means[0]
+
+    def a_in_b(self, a_unit: np.ndarray) -> np.ndarray | None:
+        """Unit vectors of the first set turned into the second set's space."""
+        if self.maps is None or self.means is None:
+            return None
+        return (np.asarray(a_unit, np.float32) - self.means[0]) @ self.maps[0] + self.means[1]
 
 
 def shared_rows(a: EmbeddingSet, b: EmbeddingSet) -> tuple[np.ndarray, np.ndarray]:
@@ -87,15 +110,22 @@ def _unit(es: EmbeddingSet, rows: np.ndarray) -> np.ndarray:
 def align(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
     """(x centred and mapped onto y's space, y centred, notice): a rotation when the widths agree,
     else a least-squares linear map."""
+    xa, yc, notice, _rotation = _align(x, y)
+    return xa, yc, notice
+
+
+def _align(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, str, np.ndarray]:
+    """align()'s result and the map of centred x onto y (a rotation, or a least-squares map)."""
     xc = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
     yc = y - y.mean(axis=0, dtype=np.float64).astype(np.float32)
     if x.shape[1] == y.shape[1]:
         u, _s, vt = np.linalg.svd(cross(xc, yc))
-        return xc @ (u @ vt).astype(np.float32), yc, ""
+        r = (u @ vt).astype(np.float32)
+        return xc @ r, yc, "", r
     w = np.linalg.lstsq(xc.astype(np.float64), yc.astype(np.float64), rcond=None)[0].astype(np.float32)
     notice = (f"the sets have different widths ({x.shape[1]} and {y.shape[1]}): aligned by a least-squares "
               f"linear map, not a rotation, so distances in the first set are not kept")
-    return xc @ w, yc, notice
+    return xc @ w, yc, notice, w
 
 
 def cross(x: np.ndarray, y: np.ndarray, chunk: int = 8192) -> np.ndarray:
@@ -181,8 +211,14 @@ def compare(a: EmbeddingSet, b: EmbeddingSet, k: int = 10, pool: int = POOL) -> 
                          f"vectors needs at least {need:,} (2 x dim)")
     yield Progress(0.05, f"aligning {len(ra):,} shared words")
     x, y = _unit(a, ra), _unit(b, rb)
-    xa, yc, notice = align(x, y)
+    means = (x.mean(axis=0, dtype=np.float64).astype(np.float32), y.mean(axis=0, dtype=np.float64).astype(np.float32))
+    xa, yc, notice, forward = _align(x, y)
     moved = cosine_distance(xa, yc)
+    if notice:  # least squares does not invert by a transpose: fit the way back too
+        back = np.linalg.lstsq(yc.astype(np.float64), (x - means[0]).astype(np.float64), rcond=None)[0]
+        maps = (forward, back.astype(np.float32))
+    else:
+        maps = (forward, forward.T.copy())
     del xa, yc
     m = len(ra) if pool <= 0 else min(pool, len(ra))
     overlap = np.full(len(ra), np.nan, np.float32)
@@ -192,7 +228,7 @@ def compare(a: EmbeddingSet, b: EmbeddingSet, k: int = 10, pool: int = POOL) -> 
         overlap[:m] = jaccard(np.sort(na, axis=1), np.sort(nb, axis=1))
     yield Progress(1.0, "compared")
     return Comparison([a.words[i] for i in ra.tolist()], ra, rb, moved, overlap, min(k, max(m - 1, 0)), m,
-                      notice, (a.name, b.name))
+                      notice, (a.name, b.name), maps, means)
 
 
 def _scaled(job: Job, lo: float, hi: float) -> Job:

@@ -35,6 +35,7 @@ from ..projections.layout import Layout
 from ..release import release_later
 from .attention import AttentionState
 from .benchmarks import BenchmarksState
+from .compare import CompareState
 from .language_views import Activity, ContextualState, LensState, SearchState
 from .recurrent import RecurrentState
 
@@ -293,6 +294,7 @@ class Session:
     arithmetic: ArithmeticState = field(default_factory=ArithmeticState)
     directions: DirectionsState = field(default_factory=DirectionsState)
     benchmarks: BenchmarksState = field(default_factory=BenchmarksState)
+    compare: CompareState = field(default_factory=CompareState)
     cloud: CloudState = field(default_factory=CloudState)
     activations: ActivationsState = field(default_factory=ActivationsState)
     training: TrainingState = field(default_factory=TrainingState)

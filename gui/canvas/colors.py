@@ -36,6 +36,7 @@ LINK = (1.0, 0.85, 0.4, 0.55)
 ARROW = (0.45, 1.0, 0.45, 1.0)
 ARROW_RESULT = (1.0, 0.35, 0.9, 1.0)
 ARROW_HELPER = (0.7, 0.7, 0.7, 0.6)
+MOVE = (1.0, 0.62, 0.25, 0.95)  # a compared word's move: from its place to its other vector's
 TARGET_LABEL = (0.85, 0.87, 0.9, 0.95)
 
 

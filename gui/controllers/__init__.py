@@ -14,6 +14,7 @@ from gui.controllers.attention_controller import AttentionController
 from gui.controllers.backend_controller import BackendController
 from gui.controllers.benchmarks_controller import BenchmarksController
 from gui.controllers.cloud_controller import CloudController
+from gui.controllers.compare_controller import CompareController
 from gui.controllers.contextual_controller import ContextualController
 from gui.controllers.directions_controller import DirectionsController
 from gui.controllers.language_controller import LanguageController
@@ -38,6 +39,7 @@ class Controllers(QObject):
         self.directions = DirectionsController(session, self)
         self.benchmarks = BenchmarksController(session, runner, self)
         self.cloud = CloudController(session, runner, self)
+        self.compare = CompareController(session, runner, self)
         self.activations = ActivationsController(session, runner, self)
         self.onnx_layers = OnnxLayersController(session, runner, self)
         self.training = TrainingController(session, runner, self)

@@ -62,6 +62,16 @@ def arithmetic_arrows(a: ArithmeticResult | None, scene: CloudScene, target: np.
     return arrows.arithmetic_arrows([t.coef for t in a.expression.terms], pos, target, result)
 
 
+def move_arrows(moves: tuple, scene: CloudScene) -> tuple[list[arrows.Arrow], list[Label]]:
+    """``session.compare.arrows`` (word, start, end in layout coordinates): arrows and their words' labels."""
+    out, labels = [], []
+    for word, start, end in moves:
+        s, e = scene.frame.apply(start), scene.frame.apply(end)
+        out.append(arrows.Arrow(s, e, colors.MOVE))
+        labels.append(Label(s, word, colors.MOVE))
+    return out, labels
+
+
 def polylines(lines: tuple, scene: CloudScene) -> tuple[np.ndarray, np.ndarray, list[Label]]:
     """Segments (2m, 3), their colours (2m, 4) and the vertex labels of ``session.cloud.polylines``
     (rows without a position are skipped: the line joins the rows on screen)."""

@@ -79,7 +79,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, Selecti
             bind(self, e, self._show_note)
         for e in (ev.selection, ev.hover, s.neighbours.events.lookup, s.arithmetic.events.outcome, c.marked,
                   c.polylines, c.links, c.overlay, c.target, c.placed_probes, c.top_labels, c.true_neighbours,
-                  c.names):
+                  c.names, s.compare.events.arrows):
             bind(self, e, self.refresh_overlays)
 
     @property
@@ -185,7 +185,8 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, Selecti
         pos, col, size, _ = self.scene.highlights(roles)
         labels = self.scene.labels(roles, self.name_labels())
         lines, line_colors, line_labels = overlays.polylines(c.polylines, self.scene)
-        labels[:0] = line_labels
+        moves, move_labels = overlays.move_arrows(self._session.compare.arrows, self.scene)
+        labels[:0] = line_labels + move_labels
         self.view.set_highlight(*with_probes(c.placed_probes, self.scene, pos, col, size, labels))
         target = self._target_display()
         if target is not None:  # the fourth corner: where the expression itself lands
@@ -193,7 +194,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, Selecti
         self.view.set_labels(labels)
         links = overlays.link_pairs(roles, list(c.links), list(c.overlay), c.true_neighbours)
         self.view.set_links(self.scene.link_segments(links), colors.LINK)
-        shafts, colors_ = arrows.segments(self.arithmetic_arrows())
+        shafts, colors_ = arrows.segments(self.arithmetic_arrows() + moves)
         self.view.set_arrows(np.vstack([shafts, lines]), np.vstack([colors_, line_colors]))
 
     def _target_display(self) -> np.ndarray | None:

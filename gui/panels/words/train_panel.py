@@ -93,6 +93,9 @@ class TrainPanel(QWidget):
         self._cancel = QPushButton("Cancel", enabled=False)
         self._save = QToolButton(text="Save…", enabled=False,
                                  toolTip="the epoch on show: word2vec text or the app's folder")
+        self._vs_glove = QToolButton(text="Compare with GloVe", enabled=False,
+                                     toolTip="align the latest epoch with the bundled GloVe and rank the words "
+                                             "that moved most (the Compare two sets panel)")
         self._progress = LazyProgressBar(maximum=1000, text_visible=True)
         self._status = QLabel(objectName="training_status", wordWrap=True)
         self._message = InlineMessage()
@@ -127,7 +130,7 @@ class TrainPanel(QWidget):
         left = _column(_row(QLabel("Corpus"), self._corpus), self._about, self._form,
                        _row(self._train, self._compare, self._cancel), self._progress, self._status, self._message)
         left.layout().addStretch(1)
-        middle = _column(_row(self._epoch_label, self._slider, self._play, self._save),
+        middle = _column(_row(self._epoch_label, self._slider, self._play, self._save, self._vs_glove),
                          _row(QLabel("Probes"), self._probes), self._scores_text, self._table)
         right = _column(self._loss, self._score)
         right.setMinimumWidth(140)
@@ -154,6 +157,7 @@ class TrainPanel(QWidget):
         self._compare.clicked.connect(lambda: self.start(compare=True))
         self._cancel.clicked.connect(lambda: setattr(self._model, "cancel", self._model.cancel + 1))
         self._save.clicked.connect(self._ask_save)
+        self._vs_glove.clicked.connect(self.compare_with_glove)
         self._slider.valueChanged.connect(self._on_slider_moved)
         self._play.clicked.connect(self._toggle_play)
         self._timer.timeout.connect(self._next_epoch)
@@ -223,6 +227,12 @@ class TrainPanel(QWidget):
             self._toggle_play()
         else:
             self._slider.setValue(self._slider.value() + 1)
+
+    def compare_with_glove(self) -> None:
+        """The latest epoch against the bundled GloVe, in the Compare two sets panel (session.compare)."""
+        cmp = self._session.compare
+        cmp.a, cmp.b = "epoch:last", "glove"
+        cmp.run += 1
 
     def _ask_save(self) -> None:
         run = self._model.run
@@ -333,6 +343,7 @@ class TrainPanel(QWidget):
         self._cancel.setEnabled(busy)
         self._probes.setEnabled(not busy)
         self._save.setEnabled(self._model.run is not None and bool(self._model.run.epochs) and not busy)
+        self._vs_glove.setEnabled(self._model.run is not None and bool(self._model.run.epochs) and not busy)
 
     # -- for tests ------------------------------------------------------------------------------
     @property

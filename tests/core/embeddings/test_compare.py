@@ -72,3 +72,17 @@ def test_different_widths_are_mapped_by_least_squares_with_a_notice():
     cmp = run_sync(compare(a, wide, k=5))
     assert "different widths (16 and 24)" in cmp.notice
     assert cmp.moved.max() < 0.05  # a linear map of the same vectors: nothing moved
+
+
+def test_the_maps_turn_each_set_into_the_others_space():
+    a, b = _pair(noisy=0)
+    cmp = run_sync(compare(a, b, k=5))
+    ua = a.vectors[cmp.rows_a] * a.inv_norms[cmp.rows_a, None]
+    ub = b.vectors[cmp.rows_b] * b.inv_norms[cmp.rows_b, None]
+    # unit vectors of a rotated and shifted copy: b's words land near a's own (not exactly: normalised)
+    back = cmp.b_in_a(ub)
+    cos = np.einsum("ij,ij->i", back, ua) / np.linalg.norm(back, axis=1) / np.linalg.norm(ua, axis=1)
+    assert np.median(cos) > 0.9
+    there = cmp.a_in_b(ua)
+    cos = np.einsum("ij,ij->i", there, ub) / np.linalg.norm(there, axis=1) / np.linalg.norm(ub, axis=1)
+    assert np.median(cos) > 0.9
