@@ -8,6 +8,7 @@ s = (1 + cos) / 2, as gensim's ``most_similar_cosmul``.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,9 +63,11 @@ def evaluate(
     exclude_inputs: bool = True,
     restrict: int | None = None,
     backend: SearchBackend | None = None,
+    among: Sequence[int] | None = None,
 ) -> ArithmeticResult:
     """The k best words for the expression; with a backend, 3CosAdd asks it for candidates (scored
-    exactly here), while 3CosMul, which needs every word's score, always scores every row."""
+    exactly here), while 3CosMul, which needs every word's score, always scores every row.
+    ``among``: only these rows are candidates (a selection in the cloud; exact search answers)."""
     t0 = time.perf_counter()
     expr = parse(expression) if isinstance(expression, str) else expression
     if not expr.terms:
@@ -74,6 +77,8 @@ def evaluate(
     units = np.stack([es.unit_vector(i) for i in ids]).astype(np.float32)
     target = (coefs[:, None] * units).sum(axis=0)
     note = ""
+    if among is not None and backend is not None and backend.name != "exact" and not backend.remote:
+        backend, note = None, "exact search answered"
     if backend is not None and backend.name != "exact":
         why = backend.unsupported("cos", restrict) if method == "add" else "3CosMul needs every word's score"
         if why is None:
@@ -84,16 +89,19 @@ def evaluate(
             raise InputError(f"{why}; with a Milvus collection opened by itself only 3CosAdd runs (in Milvus)")
         note = f"{why}; exact search answered"
     limit = len(es) if restrict is None else max(1, min(int(restrict), len(es)))
-    V = np.asarray(es.vectors[:limit], dtype=np.float32)
-    norms = np.where(es.norms[:limit] > 0, es.norms[:limit], 1.0).astype(np.float32)
+    rows = None if among is None else candidate_rows(among, limit)
+    pick = slice(0, limit) if rows is None else rows
+    V = np.asarray(es.vectors[pick], dtype=np.float32)
+    norms = np.where(es.norms[pick] > 0, es.norms[pick], 1.0).astype(np.float32)
+    n = len(V)
     if method == "add":
         tn = float(np.linalg.norm(target))
         scores = (V @ (target / (tn if tn > 0 else 1.0))) / norms
     elif method == "mul":
         sims = (units @ V.T) / norms[None, :]  # (terms, limit) cosines
         sims = (1.0 + sims) / 2.0
-        num = np.ones(limit, dtype=np.float32)
-        den = np.ones(limit, dtype=np.float32)
+        num = np.ones(n, dtype=np.float32)
+        den = np.ones(n, dtype=np.float32)
         has_neg = False
         for c, row in zip(coefs, sims):
             if c > 0:
@@ -105,13 +113,26 @@ def evaluate(
     else:
         raise ValueError(f"unknown method {method!r}; expected 'add' or 'mul'")
     if exclude_inputs:
-        for i in ids:
-            if i < limit:
-                scores[i] = -np.inf
-    top = _top(scores[None, :], k)[0]
-    results = [Neighbour(int(i), es.words[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
+        at = np.asarray(ids, np.int64) if rows is None else np.searchsorted(rows, ids).clip(0, max(n - 1, 0))
+        for i, j in zip(ids, at.tolist()):
+            if (i < limit) if rows is None else (n and rows[j] == i):
+                scores[j] = -np.inf
+    top = _top(scores[None, :], min(k, n))[0] if n else np.empty(0, np.int64)
+    row_of = (lambda j: int(j)) if rows is None else (lambda j: int(rows[j]))
+    results = [Neighbour(row_of(j), es.words[row_of(j)], float(scores[j])) for j in top if np.isfinite(scores[j])]
+    if rows is not None:
+        note = "; ".join(x for x in (f"among the {n:,} selected words", note) if x)
     answer = Answer("exact", "exact", (time.perf_counter() - t0) * 1000, 1.0, note)
     return ArithmeticResult(expr, method, tuple(ids), tuple(es.words[i] for i in ids), target, results, answer)
+
+
+def candidate_rows(among: Sequence[int], limit: int) -> np.ndarray:
+    """The sorted distinct rows of ``among`` below ``limit``; InputError when none is left."""
+    rows = np.unique(np.asarray(list(among), np.int64))
+    rows = rows[(rows >= 0) & (rows < limit)]
+    if not len(rows):
+        raise InputError("the selection is empty: select words in the cloud to choose the answer among them")
+    return rows
 
 
 def _backend_add(es: EmbeddingSet, backend: SearchBackend, target: np.ndarray, ids: list[int], k: int,
@@ -146,12 +167,13 @@ class Outcome:
 
 
 def evaluate_text(es: EmbeddingSet, text: str, k: int = 10, *, method: Method = "add", exclude_inputs: bool = True,
-                  restrict: int | None = None, backend: SearchBackend | None = None) -> Outcome:
+                  restrict: int | None = None, backend: SearchBackend | None = None,
+                  among: Sequence[int] | None = None) -> Outcome:
     """:func:`evaluate`, with a parse error, an unknown word or a backend's problem turned into an
     Outcome's problem."""
     try:
         res = evaluate(es, text, k, method=method, exclude_inputs=exclude_inputs, restrict=restrict or None,
-                       backend=backend)
+                       backend=backend, among=among)
     except ExpressionError as e:
         return Outcome(text, error=f"column {e.column}: {e.reason}", column=e.column)
     except UnknownWordError as e:

@@ -76,6 +76,7 @@ class ArithmeticState:
     expression: str = ""
     method: str = "add"  # add (3CosAdd) | mul (3CosMul)
     exclude_inputs: bool = True
+    in_selection: bool = False  # the answer only among the selected words (session.selection)
     outcome: Outcome | None = None  # result or problem for `expression` (ArithmeticController)
 
     @property

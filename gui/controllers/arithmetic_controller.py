@@ -19,10 +19,10 @@ RESULTS = 15
 
 
 def arithmetic_job(es: EmbeddingSet, text: str, method: str, exclude_inputs: bool, restrict: int,
-                   backend=None) -> Job[Outcome]:
+                   backend=None, among: tuple[int, ...] | None = None) -> Job[Outcome]:
     yield Progress(-1, f"evaluating {text}")
     return evaluate_text(es, text, RESULTS, method=method, exclude_inputs=exclude_inputs, restrict=restrict,
-                         backend=backend)
+                         backend=backend, among=among)
 
 
 class ArithmeticController(QObject):
@@ -34,9 +34,14 @@ class ArithmeticController(QObject):
         model = session.arithmetic
         for signal in (session.events.embeddings, model.events.expression, model.events.method,
                        model.events.exclude_inputs, session.neighbours.events.restrict,
-                       session.neighbours.events.backend, session.neighbours.events.engines):
+                       session.neighbours.events.backend, session.neighbours.events.engines, model.events.in_selection):
             bind(self, signal, self.request)
+        bind(self, session.events.selection, self._on_selection_changed)
         self.request()
+
+    def _on_selection_changed(self) -> None:
+        if self._session.arithmetic.in_selection:  # the candidates changed
+            self.request()
 
     def _request(self) -> None:
         s, model = self._session, self._session.arithmetic
@@ -47,7 +52,8 @@ class ArithmeticController(QObject):
             return
         method, exclude, restrict = model.method, model.exclude_inputs, s.neighbours.restrict
         backend = s.neighbours.chosen_backend()  # the search backend the user chose (3CosAdd asks it)
-        self.job.start(lambda: arithmetic_job(es, text, method, exclude, restrict, backend),
+        among = s.selection if model.in_selection else None
+        self.job.start(lambda: arithmetic_job(es, text, method, exclude, restrict, backend, among),
                        lambda outcome: self._on_outcome(outcome, es), label=f"evaluating {text}")
 
     def _on_outcome(self, outcome: Outcome, es: EmbeddingSet) -> None:

@@ -56,6 +56,9 @@ class CalculatorPanel(QWidget):
             method_row.addWidget(b)
         self._exclude = QCheckBox("exclude inputs", toolTip="leave the words of the expression out of the results")
         method_row.addWidget(self._exclude)
+        self._in_selection = QCheckBox("among the selection", toolTip="the answer only among the words selected "
+                                       "in the cloud (box, lasso, regex: the Selection panel)")
+        method_row.addWidget(self._in_selection)
         method_row.addStretch(1)
         self._a, self._b, self._c = (QLineEdit(placeholderText=p) for p in ("man", "king", "woman"))
         self._solve = QPushButton("Solve")
@@ -90,6 +93,7 @@ class CalculatorPanel(QWidget):
         self._expr.returnPressed.connect(self._commit_now)
         self._methods.buttonToggled.connect(self._on_method_toggled)
         self._exclude.toggled.connect(lambda on: setattr(model, "exclude_inputs", on))
+        self._in_selection.toggled.connect(lambda on: setattr(model, "in_selection", on))
         self._solve.clicked.connect(self._solve_analogy)
         for w in (self._a, self._b, self._c):
             w.returnPressed.connect(self._solve_analogy)
@@ -100,6 +104,8 @@ class CalculatorPanel(QWidget):
         bind(self, ev.expression, self._on_expression_changed)
         bind(self, ev.method, self._on_method_changed)
         bind(self, ev.exclude_inputs, self._on_exclude_inputs_changed)
+        bind(self, ev.in_selection, self._on_exclude_inputs_changed)
+        bind(self, session.events.selection, self._on_exclude_inputs_changed)
         bind(self, ev.outcome, self._on_outcome_changed)
         self._on_method_changed()
         self._on_exclude_inputs_changed()
@@ -148,9 +154,12 @@ class CalculatorPanel(QWidget):
                 with signals_blocked(self._methods):
                     b.setChecked(True)
 
-    def _on_exclude_inputs_changed(self) -> None:
-        with signals_blocked(self._exclude):
+    def _on_exclude_inputs_changed(self, *_changed) -> None:
+        with signals_blocked(self._exclude), signals_blocked(self._in_selection):
             self._exclude.setChecked(self._model.exclude_inputs)
+            self._in_selection.setChecked(self._model.in_selection)
+        n = len(self._session.selection)
+        self._in_selection.setText(f"among the {n:,} selected" if n else "among the selection")
 
     def _on_outcome_changed(self) -> None:
         out = self._model.outcome
@@ -166,6 +175,8 @@ class CalculatorPanel(QWidget):
             shown = html.escape(str(res.expression))
             self._summary.setText(f"{shown} ≈ <b>{html.escape(best.word)}</b> ({best.score:.3f}, "
                                   f"{METHODS[res.method]})" if best else f"{shown}: no result")
+            if res.answer is not None and res.answer.note.startswith("among"):
+                self._summary.setText(f"{self._summary.text()} · {html.escape(res.answer.note)}")
         self._show_problem(out)
 
     def _show_problem(self, out) -> None:

@@ -102,3 +102,24 @@ def test_activating_a_result_makes_it_the_query(qtbot, session, runner, show):
     wait_idle(qtbot, runner)
     panel.table.cellActivated.emit(0, 1)
     assert session.neighbours.query == "queen"
+
+
+def test_the_answer_among_the_selection_only(qtbot, session, runner, show):
+    panel = show(CalculatorPanel)
+    session.arithmetic.expression = "king - man + woman"
+    wait_idle(qtbot, runner)
+    assert session.arithmetic.result.best.word == "queen"
+    session.select_words(["princess", "mother", "girl", "dog", "car", "king", "woman"])
+    panel._in_selection.setChecked(True)  # the box, as a user ticks it
+    assert session.arithmetic.in_selection and "7 selected" in panel._in_selection.text()
+    wait_idle(qtbot, runner)
+    res = session.arithmetic.result
+    assert [n.word for n in res.results][:3] == ["princess", "mother", "girl"]  # queen is not selected
+    assert {n.word for n in res.results} <= {"princess", "mother", "girl", "dog", "car"}  # inputs excluded
+    assert "among the 7 selected words" in res.answer.note and "among the 7" in panel._summary.text()
+    session.select_words(["queen", "dog"])  # a new selection: evaluated again
+    wait_idle(qtbot, runner)
+    assert session.arithmetic.result.best.word == "queen"
+    session.selection = ()
+    wait_idle(qtbot, runner)
+    assert "selection is empty" in session.arithmetic.outcome.error
