@@ -114,6 +114,7 @@ class CloudState:
     top_labels: int = 20  # the N most frequent points on show are labelled
     true_neighbours: bool = True  # lines from selected words to their true neighbours
     names: bool = True  # cluster names over the map
+    sprites: bool = True  # a set with pictures (es.images: the digits, a sprite sheet) draws them as the points
     active: bool = False  # a cloud panel exists: the CloudController projects only then
     run: int = 0  # Run pressed (a counter): project with the settings as they are
     cancel: int = 0  # Cancel pressed (a counter): the running projection stops

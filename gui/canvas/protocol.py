@@ -28,6 +28,10 @@ class CloudView(Protocol):
     def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
         """The cloud: every point, its colour and size (pixels)."""
 
+    def set_sprites(self, pictures: np.ndarray | None, size: float) -> None:
+        """The points drawn as pictures facing the camera, `size` pixels a side: one (h, w, 4) RGBA uint8
+        picture per point given to set_points (see sprites.py); None draws dots again."""
+
     def set_highlight(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray) -> None:
         """Points drawn on top of the cloud (the query, its neighbours, the selection...)."""
 

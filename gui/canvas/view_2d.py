@@ -18,6 +18,7 @@ from core.projections.selection import in_polygon
 from gui.canvas import label_style, picking
 from gui.canvas.region import RegionDrawing
 from gui.canvas.scene import LABEL_LIMIT, Label
+from gui.canvas.sprites import Sprites2D
 from gui.canvas.view_3d import BACKGROUND
 
 CURVES = 6
@@ -57,6 +58,9 @@ class View2D(QWidget):
             c.setZValue(5)
             self.plot.addItem(c)
         self.plot.addItem(self.scatter)
+        self.sprites = Sprites2D()  # pictures as points (set_sprites)
+        self.sprites.setZValue(1)
+        self.plot.addItem(self.sprites)
         self.plot.addItem(self.highlight)
         self.texts: list[pg.TextItem] = []
         self._more_texts(LABEL_LIMIT)
@@ -89,7 +93,19 @@ class View2D(QWidget):
     def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
         self._pos = np.ascontiguousarray(np.asarray(pos)[:, :2], np.float32)
         self.scatter.setData(pos=self._pos, brush=brushes(colors), size=sizes)
+        if self.sprites.pixmap is not None:
+            if len(self.sprites.xy) == len(self._pos):
+                self.sprites.set_positions(self._pos)  # the same pictures at the points' new places
+            else:
+                self.set_sprites(None, 0)
         self.frames += 1
+
+    def set_sprites(self, pictures: np.ndarray | None, size: float) -> None:
+        """The points as their pictures (one RGBA picture per point; see sprites.py), or dots again (None)."""
+        if pictures is None or len(pictures) != len(self._pos) or not len(self._pos):
+            pictures = None
+        self.sprites.set_sprites(self._pos, pictures, size)
+        self.scatter.setVisible(pictures is None)
 
     def set_highlight(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray) -> None:
         self.highlight.setData(pos=np.asarray(pos, np.float32)[:, :2].reshape(-1, 2), brush=brushes(colors), size=sizes)

@@ -47,6 +47,7 @@ from core.projections.selection import in_polygon
 from gui.canvas import label_style, picking
 from gui.canvas.region import RegionDrawing
 from gui.canvas.scene import Label
+from gui.canvas.sprites import SpritesItem
 
 BACKGROUND = (22, 24, 28)
 # Translucent and drawn over everything (no depth test): highlights, links, arrows and labels stay visible.
@@ -211,7 +212,7 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
         OpenGL contexts (Qt.AA_ShareOpenGLContexts), a new context (a second view, or this one moved
         to another window by floating its dock) cannot use programs made in the old one: drop them."""
         if not QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts):
-            for cls in (gl.GLScatterPlotItem, gl.GLLinePlotItem):
+            for cls in (gl.GLScatterPlotItem, gl.GLLinePlotItem, SpritesItem):
                 cls._shaderProgram = None
         super().initializeGL()
 
@@ -298,15 +299,17 @@ class View3D(QWidget):
         lay.addWidget(self.gl_box)
         self.axes = gl.GLLinePlotItem(mode="lines", width=1.0, glOptions="translucent")
         self.scatter = gl.GLScatterPlotItem(pxMode=True, glOptions="translucent")
+        self.sprites = SpritesItem(pxMode=True, glOptions="translucent")  # pictures as points (set_sprites)
+        self.sprites.hide()
         self.links = gl.GLLinePlotItem(mode="lines", width=1.5, antialias=True, glOptions=OVERLAY)
         self.arrows = gl.GLLinePlotItem(mode="lines", width=2.5, antialias=True, glOptions=OVERLAY)
         self.outline = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY)
         self.highlight = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY)
         self.labels = LabelsItem(10)
         self.axis_labels = LabelsItem(9)
-        # drawn in this order (depth value): cloud, links, arrows, highlighted points, labels
-        for depth, item in enumerate((self.axes, self.scatter, self.links, self.arrows, self.outline, self.highlight,
-                                      self.labels, self.axis_labels)):
+        # drawn in this order (depth value): cloud (dots or pictures), links, arrows, highlighted points, labels
+        for depth, item in enumerate((self.axes, self.scatter, self.sprites, self.links, self.arrows, self.outline,
+                                      self.highlight, self.labels, self.axis_labels)):
             item.setDepthValue(depth)
             self.gl.addItem(item)
         self._pos = np.empty((0, 3), np.float32)
@@ -330,6 +333,22 @@ class View3D(QWidget):
         self._pos = np.ascontiguousarray(pos, np.float32)
         self.scatter.setData(pos=self._pos, color=np.ascontiguousarray(colors, np.float32),
                              size=sizes if np.isscalar(sizes) else np.ascontiguousarray(sizes, np.float32))
+        if self.sprites.visible():
+            if self.sprites.pos is not None and len(self.sprites.pos) == len(self._pos):
+                self.sprites.setData(pos=self._pos)  # the same pictures at the points' new places
+            else:
+                self.set_sprites(None, 0)
+
+    def set_sprites(self, pictures: np.ndarray | None, size: float) -> None:
+        """Draw the points as their pictures (one RGBA picture per point of set_points, `size` pixels a
+        side; see sprites.py), or as dots again (None)."""
+        if pictures is None or len(pictures) != len(self._pos) or not len(self._pos):
+            self.sprites.hide()
+            self.scatter.show()
+            return
+        self.sprites.set_sprites(self._pos, pictures, size)
+        self.sprites.show()
+        self.scatter.hide()
 
     def set_highlight(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray) -> None:
         if not len(pos):

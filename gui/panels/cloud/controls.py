@@ -131,6 +131,9 @@ class CloudControls(QWidget):
         self.names = QCheckBox("cluster names", objectName="cloud_names", checked=c.names)
         self.names.setToolTip("Names of k-means clusters (their most central words) over the map: on the bundled "
                               "set's first map, finer as you zoom in; on any set coloured by clusters")
+        self.sprites = QCheckBox("pictures", objectName="cloud_sprites", checked=c.sprites, visible=False)
+        self.sprites.setToolTip("Draw each point as its picture (the digits, a Projector sprite sheet); "
+                                "off: dots. Hover a point to see its picture large")
         self.reset = QPushButton("Reset camera", objectName="cloud_reset")
         self.focus = QPushButton("Focus", objectName="cloud_focus")
         self.focus.setToolTip("Frame the highlighted words and arrows")
@@ -160,7 +163,7 @@ class CloudControls(QWidget):
             (self.run, self.cancel, self.progress),
             (QLabel("colour"), self.color_by, self.clusters),
             (self.top_labels, self.true_neighbours),
-            (self.names,),
+            (self.names, self.sprites),
             (self.focus, self.reset, self.export),
             (self.quality,),
         ):
@@ -184,6 +187,7 @@ class CloudControls(QWidget):
         self.top_labels.valueChanged.connect(lambda n: setattr(c, "top_labels", n))
         self.true_neighbours.toggled.connect(lambda on: setattr(c, "true_neighbours", on))
         self.names.toggled.connect(lambda on: setattr(c, "names", on))
+        self.sprites.toggled.connect(lambda on: setattr(c, "sprites", on))
         self.run.clicked.connect(lambda: setattr(c, "run", c.run + 1))
         self.cancel.clicked.connect(lambda: setattr(c, "cancel", c.cancel + 1))
         self.reset.clicked.connect(self.reset_camera_requested)
@@ -199,7 +203,8 @@ class CloudControls(QWidget):
         bind(self, ev.color_by, self._on_color_by_changed)
         bind(self, ev.activity, self._on_activity_changed)
         for field, widget in (("clusters_k", self.clusters), ("top_labels", self.top_labels),
-                              ("true_neighbours", self.true_neighbours), ("names", self.names)):
+                              ("true_neighbours", self.true_neighbours), ("names", self.names),
+                              ("sprites", self.sprites)):
             bind(self, getattr(ev, field), _shower(widget))
         self._on_projection_params_changed()
         self._show_method()
@@ -243,6 +248,7 @@ class CloudControls(QWidget):
         """The colour choice: frequency, k-means clusters and the set's metadata columns."""
         es = self._session.embeddings
         columns = sorted(es.metadata) if es is not None else []
+        self.sprites.setVisible(es is not None and es.images is not None)  # only a set with pictures
         with signals_blocked(self.color_by):
             self.color_by.clear()
             self.color_by.addItem("frequency", "frequency")

@@ -31,13 +31,14 @@ from gui.lifetime import bind
 from gui.panels.cloud import export, overlays
 from gui.panels.cloud.controls import CloudControls
 from gui.panels.cloud.names import NameActions
+from gui.panels.cloud.pictures import PictureActions
 from gui.panels.cloud.pointer import PointerActions
 from gui.panels.cloud.probes import with_probes
 from gui.panels.cloud.selecting import SelectingActions
 from gui.task_runner import TaskRunner
 
 
-class PointCloudPanel(export.ExportActions, PointerActions, NameActions, SelectingActions, QWidget):
+class PointCloudPanel(export.ExportActions, PointerActions, NameActions, SelectingActions, PictureActions, QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None, *,
                  view: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +58,7 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, Selecti
         self._overlays_due = False  # a refresh of the overlays is queued for this event-loop turn
         self._init_names()
         self._init_selecting()
+        self._init_pictures()
         self._connect()
         self._on_embeddings_changed()
         self._on_layout_changed()
@@ -146,7 +148,9 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, Selecti
         self.scene.set_layout(lay.rows, lay.coords, c.placed, refit=refit)
         labels = c.clusters.labels if c.clusters is not None else None
         self.scene.base_colors = overlays.point_colors(self._session.embeddings, c.color_by, self.scene.rows, labels)
-        self.view.set_points(self.scene.display(), self.point_colours(), self.scene.point_size())
+        colours = self.point_colours()
+        self.view.set_points(self.scene.display(), colours, self.scene.point_size())
+        self.draw_pictures(colours)
 
     def _show_note(self) -> None:
         """A problem, else the projection's progress, else what is shown and how."""

@@ -29,4 +29,4 @@ class PointerActions:
             return
         tip = overlays.tooltip_html(self._session.embeddings, row, bool(self.scene.placed[index]),
                                     self._placement_method())
-        QToolTip.showText(at, tip, self.view)
+        QToolTip.showText(at, self.picture_tip(row) + tip, self.view)

@@ -55,4 +55,6 @@ class SelectingActions:
     def _recolour(self, *_args) -> None:
         if self.layout_ is None or self._live_drawn or len(self.scene.base_colors) != len(self.scene.rows):
             return
-        self.view.set_points(self.scene.display(), self.point_colours(), self.scene.point_size())
+        colours = self.point_colours()
+        self.view.set_points(self.scene.display(), colours, self.scene.point_size())
+        self.draw_pictures(colours)  # the pictures tinted alike
