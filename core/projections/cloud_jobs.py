@@ -17,7 +17,7 @@ from core.projections.project import project
 from core.projections.quality import true_neighbours
 
 KINDS = ("cloud.projection", "cloud.placement", "cloud.clusters", "cloud.trust", "cloud.overlay", "cloud.export",
-         "cloud.probes")
+         "cloud.probes", "cloud.names")
 OVERLAY_SELECTION = 25  # neighbour lines for at most this many selected points
 
 

@@ -133,3 +133,49 @@ def named_clusters(es: EmbeddingSet, layout: Layout, k: int) -> Job[Clusters]:
     clusters = name_clusters(es, layout, labels, k)
     yield Progress(1.0, f"{k} clusters named")
     return clusters
+
+
+LEVELS = (12, 40, 120)  # the granularities a layout is named at, broadest first (as a first map's)
+PURE = 0.9  # a cluster whose majority value holds this share is named by it alone
+
+
+def majority_names(values: list[str], rows: np.ndarray, labels: np.ndarray, k: int) -> list[str]:
+    """Each cluster named by its members' most common metadata value ("3"), or the two most common
+    when the first holds less than PURE of it ("4/9")."""
+    vals = np.asarray([values[r] for r in np.asarray(rows, np.int64).tolist()], dtype=object)
+    names = []
+    for c in range(k):
+        members = vals[labels == c]
+        if not len(members):
+            names.append("")
+            continue
+        kinds, counts = np.unique(members.astype(str), return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        top = kinds[order[0]]
+        share = counts[order[0]] / len(members)
+        names.append(str(top) if share >= PURE or len(order) == 1 else f"{top}/{kinds[order[1]]}")
+    return names
+
+
+def name_column(metadata: dict[str, list[str]], color_by: str = "") -> str | None:
+    """The metadata column clusters are named by: the one the cloud is coloured by, else a label column
+    (label, class, category), else None (named by their central members)."""
+    if color_by.startswith("meta:") and color_by[5:] in metadata:
+        return color_by[5:]
+    return next((c for c in metadata if c.lower() in ("label", "class", "category")), None)
+
+
+def named_levels(es: EmbeddingSet, layout: Layout, levels: tuple[int, ...] = LEVELS,
+                 column: str | None = None) -> Job[tuple[Clusters, ...]]:
+    """The layout's rows clustered (k-means, full space) at each of `levels` (those below a fifth of
+    the points), named by their central members or, with `column`, by its majority value; broadest first."""
+    ks = [k for k in levels if k <= max(len(layout.rows) // 5, 2)] or [min(levels[0], max(len(layout.rows), 1))]
+    out = []
+    for i, k in enumerate(ks):
+        labels = yield from scaled(kmeans(es, layout.rows, k), i / len(ks), (i + 0.9) / len(ks), f"{k} clusters: ")
+        labels = np.asarray(labels, np.int32)
+        names = majority_names(es.metadata[column], layout.rows, labels, k) if column else \
+            names_of(es, layout.rows, labels, k)
+        out.append(Clusters(k, labels, names, anchors_of(layout, labels, k)))
+    yield Progress(1.0, f"named at {', '.join(map(str, ks))} clusters")
+    return tuple(out)

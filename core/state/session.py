@@ -115,6 +115,7 @@ class CloudState:
     true_neighbours: bool = True  # lines from selected words to their true neighbours
     names: bool = True  # cluster names over the map
     sprites: bool = True  # a set with pictures (es.images: the digits, a sprite sheet) draws them as the points
+    density: bool = False  # the density view: contours and shading in 2D, opacity by local density in 3D
     active: bool = False  # a cloud panel exists: the CloudController projects only then
     run: int = 0  # Run pressed (a counter): project with the settings as they are
     cancel: int = 0  # Cancel pressed (a counter): the running projection stops
@@ -143,6 +144,9 @@ class CloudState:
     target: tuple[str, Any] | None = None  # (arithmetic key, xyz): where the expression's vector lands
     overlay: tuple[tuple[int, int], ...] = ()  # a selected word -> its true neighbours among the points
     clusters: Any = None  # k-means of `layout` (core.projections.cluster_names.Clusters) when coloured by them
+    # the names of `layout` at a few granularities, broadest first (cluster_names.named_levels) when no first
+    # map names it: (Clusters, ...), or None
+    named: Any = None
     trust: tuple[float, int] | None = None  # trustworthiness of `layout` (k=10) and its sample size
     placed_probes: tuple[tuple[str, Any], ...] = ()  # `probes` placed into `layout`: (label, xyz)
     activity: Activity | None = None  # the projection's progress

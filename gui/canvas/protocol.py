@@ -32,6 +32,9 @@ class CloudView(Protocol):
         """The points drawn as pictures facing the camera, `size` pixels a side: one (h, w, 4) RGBA uint8
         picture per point given to set_points (see sprites.py); None draws dots again."""
 
+    def set_density(self, on: bool) -> None:
+        """The density view (see density.py): contours and shading in 2D, opacity by local density in 3D."""
+
     def set_highlight(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray) -> None:
         """Points drawn on top of the cloud (the query, its neighbours, the selection...)."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QImage
+from PySide6.QtGui import QBrush, QColor, QCursor, QFont, QImage, QTransform
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.projections.selection import in_polygon
-from gui.canvas import label_style, picking
+from gui.canvas import density, label_style, picking
 from gui.canvas.region import RegionDrawing
 from gui.canvas.scene import LABEL_LIMIT, Label
 from gui.canvas.sprites import Sprites2D
@@ -61,6 +61,17 @@ class View2D(QWidget):
         self.sprites = Sprites2D()  # pictures as points (set_sprites)
         self.sprites.setZValue(1)
         self.plot.addItem(self.sprites)
+        self.density_on = False  # the density view (set_density): a shaded estimate under the points, contours over
+        self.shade = pg.ImageItem(axisOrder="col-major")
+        self.shade.setZValue(-1)
+        self.contours = [pg.IsocurveItem(level=lv, pen=pg.mkPen(255, 214, 140, 90 + int(150 * lv), width=1.2))
+                         for lv in density.CONTOURS]
+        for c in self.contours:  # over the points (the shade is under them)
+            c.setZValue(4)
+            c.hide()
+            self.plot.addItem(c, ignoreBounds=True)  # the density's margin must not widen the auto range
+        self.plot.addItem(self.shade, ignoreBounds=True)
+        self.shade.hide()
         self.plot.addItem(self.highlight)
         self.texts: list[pg.TextItem] = []
         self._more_texts(LABEL_LIMIT)
@@ -93,6 +104,7 @@ class View2D(QWidget):
     def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
         self._pos = np.ascontiguousarray(np.asarray(pos)[:, :2], np.float32)
         self.scatter.setData(pos=self._pos, brush=brushes(colors), size=sizes)
+        self._draw_density()
         if self.sprites.pixmap is not None:
             if len(self.sprites.xy) == len(self._pos):
                 self.sprites.set_positions(self._pos)  # the same pictures at the points' new places
@@ -106,6 +118,27 @@ class View2D(QWidget):
             pictures = None
         self.sprites.set_sprites(self._pos, pictures, size)
         self.scatter.setVisible(pictures is None)
+
+    def set_density(self, on: bool) -> None:
+        """Contours and shading of the points' density (see density.py), or none."""
+        self.density_on = bool(on)
+        self._draw_density()
+
+    def _draw_density(self) -> None:
+        on = self.density_on and len(self._pos) > 1
+        for item in (self.shade, *self.contours):
+            item.setVisible(on)
+        self.scatter.setOpacity(0.45 if on else 1.0)
+        if not on:
+            return
+        grid, lo, step = density.density_image(self._pos)
+        self.shade.setImage(density.shade_rgba(grid), autoLevels=False)
+        self.shade.setRect(QRectF(float(lo[0]), float(lo[1]), float(step[0] * grid.shape[0]),
+                                  float(step[1] * grid.shape[1])))
+        grid_to_view = QTransform.fromTranslate(float(lo[0]), float(lo[1])).scale(float(step[0]), float(step[1]))
+        for c in self.contours:  # the grid's cell (i, j) is drawn at lo + (i, j) * step, as the shade
+            c.setData(grid)
+            c.setTransform(grid_to_view)
 
     def set_highlight(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray) -> None:
         self.highlight.setData(pos=np.asarray(pos, np.float32)[:, :2].reshape(-1, 2), brush=brushes(colors), size=sizes)

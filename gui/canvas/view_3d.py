@@ -44,7 +44,7 @@ from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.projections.selection import in_polygon
-from gui.canvas import label_style, picking
+from gui.canvas import density, label_style, picking
 from gui.canvas.region import RegionDrawing
 from gui.canvas.scene import Label
 from gui.canvas.sprites import SpritesItem
@@ -313,6 +313,8 @@ class View3D(QWidget):
             item.setDepthValue(depth)
             self.gl.addItem(item)
         self._pos = np.empty((0, 3), np.float32)
+        self._colors = np.empty((0, 4), np.float32)
+        self._density = False  # set_density
         self._hover_at: tuple[float, float] | None = None
         self._hover_timer = QTimer(self, singleShot=True, interval=40)  # throttle picking on hover
         self._hover_timer.timeout.connect(self._do_hover)
@@ -331,13 +333,23 @@ class View3D(QWidget):
 
     def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
         self._pos = np.ascontiguousarray(pos, np.float32)
-        self.scatter.setData(pos=self._pos, color=np.ascontiguousarray(colors, np.float32),
+        self._colors = np.ascontiguousarray(colors, np.float32)
+        self.scatter.setData(pos=self._pos, color=self._shaded(),
                              size=sizes if np.isscalar(sizes) else np.ascontiguousarray(sizes, np.float32))
         if self.sprites.visible():
             if self.sprites.pos is not None and len(self.sprites.pos) == len(self._pos):
                 self.sprites.setData(pos=self._pos)  # the same pictures at the points' new places
             else:
                 self.set_sprites(None, 0)
+
+    def set_density(self, on: bool) -> None:
+        """Shading by density: each point's opacity lowered where points pile up (see density.py)."""
+        self._density = bool(on)
+        if len(self._pos):
+            self.scatter.setData(color=self._shaded())
+
+    def _shaded(self) -> np.ndarray:
+        return density.shaded(self._colors, self._pos) if self._density else self._colors
 
     def set_sprites(self, pictures: np.ndarray | None, size: float) -> None:
         """Draw the points as their pictures (one RGBA picture per point of set_points, `size` pixels a

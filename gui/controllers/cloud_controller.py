@@ -32,7 +32,7 @@ from core.projections.cloud_jobs import (
     projection_job,
     projector_tsv_job,
 )
-from core.projections.cluster_names import Clusters, named_clusters
+from core.projections.cluster_names import Clusters, name_column, named_clusters, named_levels
 from core.projections.export import write_layout_csv
 from core.projections.layout import MAX_POINTS, METHOD_LABELS, Layout, point_rows, resolve_params
 from core.projections.placement import method_for
@@ -71,6 +71,7 @@ class CloudController(QObject):
         bind(self, cev.export_selection, self._on_export_selection)
         bind(self, cev.color_by, self._start_clusters)
         bind(self, cev.clusters_k, self._on_clusters_k_changed)
+        bind(self, cev.names, self._start_names)
         bind(self, cev.layout, self._on_layout_changed)
         bind(self, cev.probes, self._request_probes)
         bind(self, cev.export, self._on_export)
@@ -207,7 +208,7 @@ class CloudController(QObject):
         """A finished layout: on show, then everything derived from it."""
         s, c = self._session, self._session.cloud
         self._reference = None  # only a new set's first layout is turned onto the previous set's
-        for kind in ("cloud.placement", "cloud.overlay", "cloud.clusters", "cloud.trust"):
+        for kind in ("cloud.placement", "cloud.overlay", "cloud.clusters", "cloud.trust", "cloud.names"):
             self.jobs[kind].stop()
         self._clear_results()
         c.stale, c.problem = False, ""
@@ -215,6 +216,7 @@ class CloudController(QObject):
         c.layout = layout
         c.live = None
         self._start_clusters()
+        self._start_names()
         self._on_selection_changed()  # placement and the overlay
         es = s.embeddings
         self.jobs["cloud.trust"].start(lambda: trustworthiness(es, layout), self._on_trust, label="trustworthiness")
@@ -222,6 +224,7 @@ class CloudController(QObject):
     def _clear_results(self) -> None:
         c = self._session.cloud
         c.placed, c.links, c.target, c.overlay, c.clusters, c.trust = {}, (), None, (), None, None
+        c.named = None
 
     def _on_trust(self, result: tuple[float, int]) -> None:
         self._session.cloud.trust = result
@@ -246,6 +249,24 @@ class CloudController(QObject):
             return
         self.jobs["cloud.clusters"].start(lambda: named_clusters(es, lay, k), self._on_clusters, label="k-means",
                                           on_error=self._on_problem)
+
+    # -- names of a layout no first map names --------------------------------------------------
+    def _start_names(self) -> None:
+        """k-means at 12, 40 and 120 clusters of the layout on show, named by their central members (or by
+        the majority value of the set's label column): the names the zoom picks from."""
+        es, c = self._session.embeddings, self._session.cloud
+        lay = c.layout
+        if not c.names or lay is None or es is None or c.named is not None \
+                or (c.first_map is not None and c.first_map.shows(lay)):
+            return
+        column = name_column(es.metadata, c.color_by)
+        self.jobs["cloud.names"].start(lambda: named_levels(es, lay, column=column), self._on_named,
+                                       label="naming clusters", on_error=self._on_problem)
+
+    def _on_named(self, levels: tuple[Clusters, ...]) -> None:
+        lay = self._session.cloud.layout
+        if lay is not None and levels and len(levels[0].labels) == len(lay.rows):
+            self._session.cloud.named = levels
 
     def _on_clusters(self, clusters: Clusters) -> None:
         lay = self._session.cloud.layout

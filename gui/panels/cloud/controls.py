@@ -129,11 +129,14 @@ class CloudControls(QWidget):
                                          checked=c.true_neighbours)
         self.true_neighbours.setToolTip("Lines from each selected point to its nearest neighbours in the full space")
         self.names = QCheckBox("cluster names", objectName="cloud_names", checked=c.names)
-        self.names.setToolTip("Names of k-means clusters (their most central words) over the map: on the bundled "
-                              "set's first map, finer as you zoom in; on any set coloured by clusters")
+        self.names.setToolTip("Names of k-means clusters over the map (their most central words, or the majority "
+                              "label of a set with labels), fewer and broader zoomed out, finer zoomed in")
         self.sprites = QCheckBox("pictures", objectName="cloud_sprites", checked=c.sprites, visible=False)
         self.sprites.setToolTip("Draw each point as its picture (the digits, a Projector sprite sheet); "
                                 "off: dots. Hover a point to see its picture large")
+        self.density = QCheckBox("density", objectName="cloud_density", checked=c.density)
+        self.density.setToolTip("Where points are too many to tell apart: contours and shading of their density "
+                                "(2D), points faded where they pile up (3D)")
         self.reset = QPushButton("Reset camera", objectName="cloud_reset")
         self.focus = QPushButton("Focus", objectName="cloud_focus")
         self.focus.setToolTip("Frame the highlighted words and arrows")
@@ -163,7 +166,7 @@ class CloudControls(QWidget):
             (self.run, self.cancel, self.progress),
             (QLabel("colour"), self.color_by, self.clusters),
             (self.top_labels, self.true_neighbours),
-            (self.names, self.sprites),
+            (self.names, self.density, self.sprites),
             (self.focus, self.reset, self.export),
             (self.quality,),
         ):
@@ -188,6 +191,7 @@ class CloudControls(QWidget):
         self.true_neighbours.toggled.connect(lambda on: setattr(c, "true_neighbours", on))
         self.names.toggled.connect(lambda on: setattr(c, "names", on))
         self.sprites.toggled.connect(lambda on: setattr(c, "sprites", on))
+        self.density.toggled.connect(lambda on: setattr(c, "density", on))
         self.run.clicked.connect(lambda: setattr(c, "run", c.run + 1))
         self.cancel.clicked.connect(lambda: setattr(c, "cancel", c.cancel + 1))
         self.reset.clicked.connect(self.reset_camera_requested)
@@ -204,7 +208,7 @@ class CloudControls(QWidget):
         bind(self, ev.activity, self._on_activity_changed)
         for field, widget in (("clusters_k", self.clusters), ("top_labels", self.top_labels),
                               ("true_neighbours", self.true_neighbours), ("names", self.names),
-                              ("sprites", self.sprites)):
+                              ("sprites", self.sprites), ("density", self.density)):
             bind(self, getattr(ev, field), _shower(widget))
         self._on_projection_params_changed()
         self._show_method()

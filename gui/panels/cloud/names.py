@@ -41,7 +41,9 @@ class NameActions:
         if c.color_by == "clusters":
             return (c.clusters,) if c.clusters is not None else ()
         first = c.first_map
-        return first.levels if first is not None and first.shows(c.layout) else ()
+        if first is not None and first.shows(c.layout):
+            return first.levels
+        return tuple(c.named) if c.named is not None else ()
 
     def name_labels(self) -> list[Label]:
         """The names of the granularity the zoom asks for, largest cluster first, at their anchors."""

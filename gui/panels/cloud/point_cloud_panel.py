@@ -81,8 +81,11 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, Selecti
             bind(self, e, self._show_note)
         for e in (ev.selection, ev.hover, s.neighbours.events.lookup, s.arithmetic.events.outcome, c.marked,
                   c.polylines, c.links, c.overlay, c.target, c.placed_probes, c.top_labels, c.true_neighbours,
-                  c.names, s.compare.events.arrows):
+                  c.names, s.compare.events.arrows, c.named):
             bind(self, e, self.refresh_overlays)
+        bind(self, c.density, lambda *_: self.view.set_density(self._session.cloud.density))
+        if self._session.cloud.density:
+            self.view.set_density(True)
 
     @property
     def layout_(self) -> Layout | None:

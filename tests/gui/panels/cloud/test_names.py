@@ -62,7 +62,9 @@ def test_pca_and_the_others_are_a_click_away(qtbot, runner, opened, mapped_set):
     p.controls.method.setCurrentIndex(p.controls.method.findData("pca"))
     qtbot.waitUntil(lambda: p.layout_ is not None and p.layout_.method == "pca", timeout=10000)
     assert "cloud.projection" in started
-    qtbot.waitUntil(lambda: not shown_names(p), timeout=3000)  # a PCA has no names of its own
+    # a PCA gets names of its own (k-means of its points), not the first map's
+    qtbot.waitUntil(lambda: s.cloud.named is not None, timeout=20000)
+    qtbot.waitUntil(lambda: {n for n, _ in shown_names(p)} <= set(s.cloud.named[p.name_level].names), timeout=3000)
     p.controls.method.setCurrentIndex(p.controls.method.findData("umap"))
     p.controls.run.click()  # UMAP with the map's settings: the stored map, from the cache
     qtbot.waitUntil(lambda: p.layout_ is not None and p.layout_.method == "umap", timeout=10000)
@@ -82,7 +84,8 @@ def test_a_damaged_or_missing_map_falls_back_to_pca_quietly(qtbot, runner, opene
     wait_idle(qtbot, runner)
     assert s.cloud.first_map is None and s.cloud.method == "pca" and p.layout_.method == "pca"
     assert "cloud.projection" in started and "color" not in p.controls.note.text()  # no error shown
-    assert not shown_names(p)
+    # named like any layout without a map: k-means of its own points
+    assert s.cloud.named is not None and {n for n, _ in shown_names(p)} <= set(s.cloud.named[p.name_level].names)
 
 
 def test_a_set_without_a_map_goes_back_to_pca_but_a_chosen_method_stays(qtbot, runner, opened, mapped_set,
@@ -144,7 +147,7 @@ def test_clusters_of_any_set_are_named_when_the_cloud_is_coloured_by_them(qtbot,
     s, p, _ = opened(glove_small, Session(cloud=CloudState(point_count=2000)))
     qtbot.waitUntil(lambda: p.layout_ is not None, timeout=10000)
     wait_idle(qtbot, runner)
-    assert not shown_names(p)
+    assert {n for n, _ in shown_names(p)} <= set(s.cloud.named[p.name_level].names)  # the zoom's level
     s.cloud.color_by = "clusters"
     qtbot.waitUntil(lambda: s.cloud.clusters is not None, timeout=20000)
     wait_idle(qtbot, runner)
