@@ -116,7 +116,7 @@ class SpritesItem(GLScatterPlotItem):
             GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
             GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, self.atlas.shape[1], self.atlas.shape[0], 0, GL.GL_RGBA,
                             GL.GL_UNSIGNED_BYTE, self.atlas)
-            for p, v in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
+            for p, v in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_NEAREST), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_NEAREST),
                          (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_EDGE), (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE)):
                 GL.glTexParameteri(GL.GL_TEXTURE_2D, p, v)
             self._dirty_atlas = False
@@ -175,7 +175,6 @@ FRAGMENT = """
     DECLARE
     void main() {
         COLOR = TEXTURE(u_atlas, v_cell + gl_PointCoord * u_step);
-        if (COLOR.a < 0.05) discard;
     }
 """
 
