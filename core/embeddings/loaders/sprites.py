@@ -57,9 +57,11 @@ def read_sprite(path: str | Path, n: int, dim: tuple[int, int] | None = None, *,
         w = W // side
         h = w if w and H % w == 0 else H // side
     if w <= 0 or h <= 0 or W % w or H % h:
-        raise FileFormatError(path, f"a {W:,} × {H:,} sheet is no grid of {w} × {h} pictures",
+        raise FileFormatError(path, f"a {W:,} × {H:,} sheet is no grid of {w} × {h} pictures"
+                              + ("" if dim else f" for {n:,} points"),
                               expected="singleImageDim that divides the sheet's width and height" if dim else
-                              f"a square grid of {side} × {side} pictures (or give singleImageDim)")
+                              f"the projector's grid for {n:,} points, {side} pictures a row "
+                              "(or give singleImageDim: the size of one picture)")
     cols, rows = W // w, H // h
     holds = cols * rows
     if holds < n or (not limited and math.ceil(n / cols) < rows):

@@ -12,6 +12,7 @@ from gui.canvas.sprites import tinted
 from gui.lifetime import bind
 
 LARGE = 112  # pixels of the hovered picture's longer side
+MAX_PICTURES = 100_000  # more points are drawn as dots (the atlas holds one cell per point)
 
 
 def sprite_size(n: int) -> float:
@@ -51,7 +52,8 @@ class PictureActions:
     def draw_pictures(self, colours: np.ndarray) -> None:
         """The points on show as their pictures (or dots: the switch is off, or the set has none)."""
         rows = self.scene.rows
-        on = self._session.cloud.sprites and self.has_pictures() and len(rows) and len(colours) == len(rows)
+        on = self._session.cloud.sprites and self.has_pictures() and 0 < len(rows) <= MAX_PICTURES \
+            and len(colours) == len(rows)
         es = self._session.embeddings
         self.view.set_sprites(tinted(es.images[rows], colours) if on else None, sprite_size(len(rows)))
 
