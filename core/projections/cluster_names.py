@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..embeddings.embedding_set import EmbeddingSet
-from ..progress import Job, Progress, scaled
+from ..progress import Job, Progress, run_sync, scaled
 from .clustering import kmeans
 from .layout import Layout, unit_rows
 
@@ -165,17 +165,42 @@ def name_column(metadata: dict[str, list[str]], color_by: str = "") -> str | Non
     return next((c for c in metadata if c.lower() in ("label", "class", "category")), None)
 
 
+def _coarser(X: np.ndarray, fine: np.ndarray, k_fine: int, k: int, seed: int = 0) -> np.ndarray:
+    """Labels of `k` clusters made by grouping the `k_fine` clusters (k-means of their centroids, weighted
+    by their sizes): nested in the finer clustering, 0 = the largest."""
+    from sklearn.cluster import KMeans
+
+    sizes = np.bincount(fine, minlength=k_fine).astype(np.float64)
+    cent = np.zeros((k_fine, X.shape[1]), np.float64)
+    np.add.at(cent, fine, X)
+    cent /= np.maximum(sizes, 1.0)[:, None]
+    used = sizes > 0
+    group = np.zeros(k_fine, np.int64)
+    group[used] = KMeans(k, n_init=3, random_state=seed).fit_predict(cent[used], sample_weight=sizes[used])
+    labels = group[fine]
+    rank = np.empty(k, np.int32)
+    rank[np.argsort(-np.bincount(labels, minlength=k), kind="stable")] = np.arange(k, dtype=np.int32)
+    return rank[labels]
+
+
 def named_levels(es: EmbeddingSet, layout: Layout, levels: tuple[int, ...] = LEVELS,
                  column: str | None = None) -> Job[tuple[Clusters, ...]]:
-    """The layout's rows clustered (k-means, full space) at each of `levels` (those below a fifth of
-    the points), named by their central members or, with `column`, by its majority value; broadest first."""
-    ks = [k for k in levels if k <= max(len(layout.rows) // 5, 2)] or [min(levels[0], max(len(layout.rows), 1))]
+    """The layout's rows clustered in the full space at each of `levels` (those below a fifth of the
+    points), named by their central members or, with `column`, by its majority value; broadest first.
+    One k-means at the finest level; the broader levels group its clusters, so names nest."""
+    from threadpoolctl import threadpool_limits
+
+    rows = layout.rows
+    ks = [k for k in levels if k <= max(len(rows) // 5, 2)] or [min(levels[0], max(len(rows), 2))]
+    yield Progress(0.0, f"k-means of {len(rows):,} points at {ks[-1]} clusters")
+    with threadpool_limits(1):  # small products: threads only wait for each other on a busy machine
+        fine = np.asarray(run_sync(kmeans(es, rows, ks[-1])), np.int32)
+        X = unit_rows(es, rows) if len(ks) > 1 else None
+        labels_at = [_coarser(X, fine, ks[-1], k) for k in ks[:-1]] + [fine]
+    yield Progress(0.8, f"naming {', '.join(map(str, ks))} clusters")
     out = []
-    for i, k in enumerate(ks):
-        labels = yield from scaled(kmeans(es, layout.rows, k), i / len(ks), (i + 0.9) / len(ks), f"{k} clusters: ")
-        labels = np.asarray(labels, np.int32)
-        names = majority_names(es.metadata[column], layout.rows, labels, k) if column else \
-            names_of(es, layout.rows, labels, k)
+    for k, labels in zip(ks, labels_at):
+        names = majority_names(es.metadata[column], rows, labels, k) if column else names_of(es, rows, labels, k)
         out.append(Clusters(k, labels, names, anchors_of(layout, labels, k)))
     yield Progress(1.0, f"named at {', '.join(map(str, ks))} clusters")
     return tuple(out)

@@ -26,7 +26,7 @@ def digit_set() -> EmbeddingSet:
 
 @pytest.fixture
 def shown(qtbot, runner, cloud, digit_set):
-    s = Session(cloud=CloudState(point_count=N, color_by="meta:label"))
+    s = Session(cloud=CloudState(point_count=N, color_by="meta:label", names=False))  # names: another test
     p = cloud(s)
     p.resize(900, 700)
     p.show()
