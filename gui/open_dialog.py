@@ -39,6 +39,8 @@ class OpenDialog(QDialog):
         for key, text in FORMATS.items():
             self.format.addItem(text, key)
         self.companion = QLineEdit()
+        self.sprite = QLineEdit(objectName="open_sprite", toolTip="A Projector sprite sheet: one picture per point, "
+                                "drawn as the points (found beside vectors.tsv when left empty)")
         self.limit = QSpinBox(minimum=0, maximum=100_000_000, singleStep=50000, specialValueText="every word",
                               toolTip="keep only the N first (most frequent) words")
         self.lowercase = QCheckBox("fold words to lower case (keep the first spelling)")
@@ -57,6 +59,7 @@ class OpenDialog(QDialog):
         form.setRowVisible(self.members, False)
         form.addRow("Format", self.format)
         form.addRow("Companion file", self.companion)
+        form.addRow("Sprite sheet", self.sprite)
         form.addRow("Words", self.limit)
         form.addRow("", self.lowercase)
         form.addRow("Numbers", self.dtype)
@@ -87,6 +90,10 @@ class OpenDialog(QDialog):
         hint = COMPANION.get(self.format.currentData())
         self.companion.setEnabled(hint is not None)
         self.companion.setPlaceholderText(hint or "not needed for this format")
+        tsv = self.format.currentData() in ("", "projector-tsv")
+        self.sprite.setEnabled(tsv)
+        self.sprite.setPlaceholderText("sprite.png or projector_config.json (optional)" if tsv else
+                                       "only for a Projector TSV")
 
     def _on_path_changed(self) -> None:
         path = Path(self.path.text().strip())
@@ -110,7 +117,8 @@ class OpenDialog(QDialog):
         opts = LoadOptions(limit=self.limit.value() or None, lowercase=self.lowercase.isChecked(),
                            dtype=self.dtype.currentData(),
                            vocab_path=extra if fmt == "numpy" else None,
-                           metadata_path=extra if fmt == "projector-tsv" else None)
+                           metadata_path=extra if fmt == "projector-tsv" else None,
+                           sprite_path=(self.sprite.text().strip() or None) if self.sprite.isEnabled() else None)
         s = self._settings
         s.open_format, s.open_limit, s.open_lowercase, s.open_dtype = fmt or "", self.limit.value(), \
             self.lowercase.isChecked(), self.dtype.currentData()

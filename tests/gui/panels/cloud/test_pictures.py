@@ -75,3 +75,41 @@ def test_a_set_without_pictures_has_no_switch(qtbot, runner, cloud, glove_small)
     s.set_embeddings(glove_small)
     qtbot.waitUntil(lambda: p.layout_ is not None, timeout=20000)
     assert p.controls.sprites.isHidden() and p.view.sprites.pixmap is None and p.view.scatter.isVisible()
+
+
+def test_open_dialog_reads_a_projector_tsv_with_its_sprite_sheet(qtbot, window, session, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gui.open_dialog import OpenDialog
+    from tests.core.embeddings.test_sprites import write_set
+
+    pics = write_set(tmp_path, load_digits(), 150)
+    (tmp_path / "sprite.png").rename(tmp_path / "digits.png")
+    old = session.embeddings
+
+    def fill():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, OpenDialog)
+        dialog.path.setText(str(tmp_path / "vectors.tsv"))
+        dialog.format.setCurrentIndex(dialog.format.findData("projector-tsv"))
+        assert dialog.sprite.isEnabled()
+        dialog.sprite.setText(str(tmp_path / "digits.png"))
+        dialog.accept()
+
+    QTimer.singleShot(0, fill)
+    window.open_action.trigger()
+    qtbot.waitUntil(lambda: session.embeddings is not old, timeout=10000)
+    assert np.array_equal(session.embeddings.images, pics)
+
+
+def test_a_sprite_sheet_that_does_not_fit_is_a_clear_message(qtbot, window, session, tmp_path):
+    from tests.core.embeddings.test_sprites import write_set
+
+    write_set(tmp_path, load_digits(), 90, sheet_n=100, cols=10)  # a sheet made for 100 points beside 90
+    old = session.embeddings
+    window.open_file(tmp_path / "vectors.tsv")
+    qtbot.waitUntil(lambda: bool(window.message_bar.messages()), timeout=10000)
+    text = " ".join(m for _kind, m in window.message_bar.messages())
+    assert "sprite.png" in text and "holds 100 pictures" in text and "90 points" in text
+    assert session.embeddings is old
