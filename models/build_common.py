@@ -65,6 +65,7 @@ def quiet_build_logs() -> None:
     logging.getLogger("torch.onnx._internal.exporter._registration").setLevel(
         logging.ERROR
     )  # "torchvision is not installed"
+    logging.getLogger("onnxscript").setLevel(logging.WARNING)  # the rewriter's INFO line per rule tried
 
 
 def tool_versions(*dists: str) -> dict[str, str]:
