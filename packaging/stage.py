@@ -42,6 +42,11 @@ ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 SKIP_ROLES = {"reference"}  # build-time reference outputs: the tests use them, the app does not
 
 
+def shipped_models() -> list[str]:
+    """The models the desktop build ships: all but those whose registry row says why not."""
+    return [n for n, s in registry.MODELS.items() if not s.not_packaged]
+
+
 def _copy_model(name: str, dest: Path) -> int:
     src = registry.model_dir(name)
     manifest = registry.manifest(name)
@@ -179,7 +184,7 @@ def stage(out: Path, models: list[str] | None = None) -> dict[str, int]:
     (data / COMMON_WORDS_FILE).write_text("\n".join(common_words(3000)) + "\n", encoding="utf-8")
     sizes = {"data: default set": _size(data / src.name), "data: gensim files": _size(data / "gensim"),
              "data: MNIST digits, word list": _size(data / mnist.BUNDLED) + (data / COMMON_WORDS_FILE).stat().st_size}
-    for name in models or list(registry.MODELS):
+    for name in models or shipped_models():
         copy = {registry.LANGUAGE_MODEL: _copy_language_model, registry.ENCODER: _copy_encoder}.get(
             name, lambda d, n=name: _copy_model(n, d))
         sizes[f"model: {name}"] = copy(out / "models" / name)

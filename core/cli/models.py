@@ -36,6 +36,8 @@ def cmd_models(args) -> int:
                 q4 = registry.quantized_summary(name)  # None for a model without a 4-bit copy
                 if q4:
                     state += f"\n{'':<15}{q4}"
+            elif s.not_packaged and registry.build_command(name) is None:
+                state = f"not part of the installed app ({s.not_packaged})"
             else:
                 state = f"not built ({registry.build_command(name) or 'reinstall the app'})"
             print(f"{name:<14} {s.display_name:<18} {state}\n{'':<15}{s.summary}")
@@ -45,6 +47,10 @@ def cmd_models(args) -> int:
     print(cpu_info().line())
     failed = 0
     for name in only:  # verify
+        s = registry.spec(name)
+        if not args.only and s.not_packaged and registry.build_command(name) is None and not registry.is_built(name):
+            print(f"{name}: not part of the installed app ({s.not_packaged})")
+            continue
         try:
             lines = registry.verify(name)
         except ExplorerError as exc:

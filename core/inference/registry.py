@@ -47,6 +47,8 @@ class ModelSpec:
     builder: str  # the module under models/ with ``recipe()`` and ``build(stage)``
     files: dict[str, str] = field(default_factory=dict)  # role -> file name in the model's folder
     quantized: Quantized | None = None
+    # Why the desktop build (.deb) leaves it out ("" = shipped): the app then says so instead of "reinstall".
+    not_packaged: str = ""
 
 
 LANGUAGE_MODEL = "smollm2-135m"
@@ -88,6 +90,7 @@ MODELS: dict[str, ModelSpec] = {
         model_class="attention_model:AttentionModel", builder="build_attention",
         files={"model": "lm_attention.onnx", "encoder": "encoder_attention.onnx", "tokenizer": "tokenizer.json",
                "encoder_tokenizer": "encoder_tokenizer.json", "reference": "reference.npz"},
+        not_packaged="its fp32 graphs take 630 MB, twice the rest of the package",
     ),
 }
 
@@ -229,6 +232,10 @@ def open(name: str, **options) -> OnnxModel:  # noqa: A001 - registry.open(name)
 
     ``options``: ``preferred_provider``, ``intra_op_threads``, and for the language model
     ``precision`` ("auto", "fp32", "q4"; see core.inference.language_model)."""
+    s = spec(name)
+    if s.not_packaged and build_command(name) is None and not is_built(name):
+        raise ModelMissingError(f"{s.display_name} are not part of the installed app ({s.not_packaged}); "
+                                "run Embedding Explorer from its source (./run.sh) to use them")
     d = model_dir(name)
     return model_class(name)(d, load_manifest(d), **options)
 

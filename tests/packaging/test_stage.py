@@ -75,3 +75,18 @@ def test_the_encoder_ships_with_16bit_weights_when_they_keep_parity(tmp_path):
     v = SentenceEncoder(dest, load_manifest(dest)).embed(["A man plays the guitar.", "Someone plays an instrument."])
     ref = registry.open(registry.ENCODER).embed(["A man plays the guitar.", "Someone plays an instrument."])
     assert np.abs(v - ref).max() < 1e-3 and float(v[0] @ v[1]) > 0.5
+
+
+def test_a_model_left_out_of_the_package_is_said_so_in_the_installed_app(tmp_path, monkeypatch):
+    import sys
+
+    from core.errors import ModelMissingError
+
+    left_out = [n for n, s in registry.MODELS.items() if s.not_packaged]
+    assert registry.ATTENTION in left_out
+    shipped = _stage_module().shipped_models()
+    assert registry.ATTENTION not in shipped and {registry.LANGUAGE_MODEL, registry.ENCODER} <= set(shipped)
+    monkeypatch.setenv(registry.DATA_ENV, str(tmp_path))  # an install folder without it
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # what PyInstaller sets in the installed app
+    with pytest.raises(ModelMissingError, match="not part of the installed app .*630 MB.*from its source"):
+        registry.open(registry.ATTENTION)
