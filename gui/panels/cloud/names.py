@@ -38,6 +38,8 @@ class NameActions:
     def named_levels(self) -> tuple[Clusters, ...]:
         """The clusterings whose names can be drawn now, broadest first."""
         c = self._session.cloud
+        if c.layout is None:  # between two layouts (a new set, a projection running): nothing to name
+            return ()
         if c.color_by == "clusters":
             return (c.clusters,) if c.clusters is not None else ()
         first = c.first_map

@@ -166,3 +166,14 @@ def test_the_first_maps_colours_are_its_stored_clusters(qtbot, runner, opened, m
     np.testing.assert_array_equal(s.cloud.clusters.labels, s.cloud.first_map.level(40).labels)
     wait_idle(qtbot, runner)
     assert "cloud.clusters" not in started
+
+
+def test_zooming_between_two_layouts_names_nothing(qtbot, runner, opened, mapped_set):
+    """While no layout is on show (a projection running, a set switched), the names of the last one
+    are not placed: zooming then must not look for their anchors (it raised AttributeError)."""
+    s, p, _ = opened(mapped_set)
+    wait_idle(qtbot, runner)
+    assert p.named_levels()
+    s.cloud.layout = None
+    assert p.named_levels() == () and p.name_labels() == []
+    p._on_zoom_changed(p.view.zoom() * 2)  # the view's zoom signal, as a wheel turn sends it
