@@ -67,11 +67,11 @@ class SelectionPanel(QWidget):
             grid.addWidget(QLabel(label), r, 0)
             for c, w in enumerate(widgets):
                 grid.addWidget(w, r, 1 + c, 1, 2 if len(widgets) == 1 else 1)
-        self.count = QLabel(objectName="count")
+        self.count = QLabel(objectName="count", wordWrap=True)  # a long count must not widen the window
         self.words = QPlainTextEdit(readOnly=True, objectName="words", maximumBlockCount=SHOWN_WORDS + 1)
         self.clear = QPushButton("Clear")
         self.isolate = QPushButton("Isolate", objectName="isolate")
-        self.back = QPushButton("Back to all points", objectName="back")
+        self.back = QPushButton("Back", objectName="back", toolTip="back to all points, as projected before Isolate")
         self.export_kind = QComboBox(objectName="export_kind")
         for kind, label in (("words", "words"), ("vectors", "vectors (word2vec text)"), ("tsv", "Projector TSV")):
             self.export_kind.addItem(label, kind)
