@@ -95,7 +95,7 @@ def main() -> None:
         quiet_since = None
         while time.monotonic() < end:
             QCoreApplication.processEvents()
-            QTest.qWait(20)
+            time.sleep(0.02)  # QTest.qWait keeps the GIL: the jobs' threads would starve
             if runner.is_running():
                 quiet_since = None
             elif quiet_since is None:
@@ -118,18 +118,22 @@ def main() -> None:
     run_sync(write_word2vec_text(default, medium, header=True, rows=range(60000)))
 
     rounds = []
+    steps: list[tuple[str, float, float]] = []  # (what, RSS after it, the peak so far)
     t0 = time.perf_counter()
     for r in range(1, args.rounds + 1):
         for name in EXAMPLES:
             window.open_example(name)
             settle()
+            steps.append((f"example {name}", rss_mb(), peak.mb))
         for method in ("tsne", "umap", "pca"):
             window.switch_workspace("words")
             session.cloud.method = method
             settle()
+            steps.append((f"projection {method}", rss_mb(), peak.mb))
         for path in (small, medium):
             window.open_file(str(path))
             settle()
+            steps.append((f"open {path.name}", rss_mb(), peak.mb))
         window.switch_workspace("words")
         session.set_embeddings(default)
         settle()
@@ -163,6 +167,12 @@ def main() -> None:
     rows = held(session)
     print(f"\npeak {top:,.0f} MB (target < 3,000); end {end:,.0f} MB, {end - start:+,.0f} MB against start-up "
           f"(target within 1,000)")
+    print("where the peak rose (step: RSS after it, peak so far):")
+    last = start
+    for what, after, so_far in steps:
+        if so_far > last + 50:
+            print(f"  {what:<28} {after:7,.0f} MB  peak {so_far:7,.0f} MB (+{so_far - last:,.0f})")
+        last = max(last, so_far)
     print("held at the end, per kind:")
     for row in rows:
         print(f"  {row['kind']:<22} {row['bytes'] / 1e6:9.1f} MB  {row['what']}")

@@ -134,7 +134,8 @@ class MainWindow(FileActions, GuideActions, ViewActions, QMainWindow):
             if cloud is not None:
                 cloud.connect(self.reveal_cloud)
             if spec.activates:  # shown (its tab in front, not only tabbed behind): its model opens now
-                dock.visibilityChanged.connect(lambda shown, f=spec.activates: shown and activate(self.session, f))
+                dock.visibilityChanged.connect(
+                    lambda shown, d=dock, f=spec.activates: shown and self._activate_later(d, f))
             self.addDockWidget(AREAS[spec.area], dock)
             self.docks[spec.name] = dock
 
@@ -172,6 +173,16 @@ class MainWindow(FileActions, GuideActions, ViewActions, QMainWindow):
     def set_theme(self, name: str) -> None:
         self.settings.theme = apply_theme(name)
         self.theme_actions[self.settings.theme].setChecked(True)
+
+    def _activate_later(self, dock: QDockWidget, flag: str) -> None:
+        """Set a dock's state flag once it is still shown after the layout settled: arranging a
+        workspace shows every dock for a moment before tabbing most of them behind another, and their
+        models (the attention graphs, the GRU, MiniLM: 1.8 GB together) must not all open then."""
+        def check() -> None:
+            if dock.isVisible() and not dock.visibleRegion().isEmpty():
+                activate(self.session, flag)
+
+        QTimer.singleShot(0, check)
 
     def about_text(self) -> str:
         from core.state.held import held, summary

@@ -180,3 +180,20 @@ def test_the_cloud_never_overflows_onto_the_docks_of_a_short_window(qtbot, win):
 def test_the_3d_cloud_never_overflows_onto_the_docks_of_a_short_window(qtbot, win):
     """The same with the real 3D view (a native OpenGL window), under Xvfb."""
     test_the_cloud_never_overflows_onto_the_docks_of_a_short_window(qtbot, win)
+
+
+def test_only_the_docks_in_front_open_their_models(qtbot, win, session):
+    """Arranging a workspace shows every dock for a moment before tabbing most behind another: only the
+    ones left in front may set their flag (each flag opens a model; all of them together are 1.8 GB)."""
+    lang = session.language
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    win.switch_workspace("language")
+    qtbot.wait(100)
+    assert lang.active and lang.lens.active  # Next word and the logit lens are in front
+    assert not (lang.masked.active or lang.contextual.active or lang.search.active or lang.recurrent.active
+                or lang.attention.active)
+    win.raise_panel("attention")
+    qtbot.waitUntil(lambda: lang.attention.active, timeout=3000)
+    assert not lang.search.active
