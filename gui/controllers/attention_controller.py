@@ -147,13 +147,17 @@ class AttentionController(KeyedJob):
         self._m.generated = texts
 
     def _on_gap(self) -> None:
-        """The Masked word panel's chosen word (else the best): what before the gap made it likely."""
+        """The Masked word panel's clicked word: what before the gap made it likely. Only on a click:
+        it opens the attention graphs (538 MB more), which scoring the candidates does not need."""
         masked, m = self._masked, self._m
         fills = masked.fills
         if not masked.active or fills is None or not fills.fills:
             m.masked_attribution, m.masked_note = None, ""
             return
-        sentence, word = fills.sentence, masked.chosen or fills.fills[0].word
+        if not masked.chosen:
+            m.masked_attribution, m.masked_note = None, "Click a word to see what before the gap made it likely."
+            return
+        sentence, word = fills.sentence, masked.chosen
 
         def job():
             model = yield from shared_model()

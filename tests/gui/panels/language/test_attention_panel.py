@@ -95,12 +95,18 @@ def test_masked_word_chips_explain_the_chosen_word(qtbot, show, session):
     panel = show(MaskedWordPanel)
     m = session.language.masked
     m.sentence = "The capital of France is [MASK]."
+    qtbot.waitUntil(lambda: m.fills is not None and m.fills.sentence == m.sentence, timeout=120000)
+    qtbot.waitUntil(lambda: "Click a word" in session.language.attention.masked_note, timeout=5000)
+    assert session.language.attention.masked_attribution is None  # nothing clicked: the graphs stay closed
+    m.chosen = m.fills.fills[0].word  # what a click on its bar does
     qtbot.waitUntil(lambda: session.language.attention.masked_attribution is not None, timeout=120000)
     a = session.language.attention.masked_attribution
     assert a.tokens[-1] == "␣is" and a.target == "␣" + m.fills.fills[0].word.strip()
     chips = panel.why_chips.chips()
     assert len(chips) == len(a.tokens) and chips[-1].tint and "likely there" in panel.why.text()
     m.sentence = "[MASK] sat on the throne."
+    qtbot.waitUntil(lambda: m.fills is not None and m.fills.sentence == m.sentence, timeout=120000)
+    m.chosen = m.fills.fills[0].word
     qtbot.waitUntil(lambda: "nothing before the [MASK]" in session.language.attention.masked_note, timeout=120000)
     assert panel.why_chips.chips() == []
 
