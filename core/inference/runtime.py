@@ -181,7 +181,8 @@ class OnnxSession:
         passages) gives the memory its activations took back to the system afterwards: onnxruntime's
         arena otherwise keeps its largest pass for the session's lifetime (+350 MB after 300
         candidate sentences through SmolLM2)."""
-        batched = any(getattr(v, "ndim", 0) >= 1 and v.shape[0] >= SHRINK_BATCH for v in feeds.values())
+        first = next(iter(feeds.values()), None)  # the data (token ids, images); later inputs are caches
+        batched = getattr(first, "ndim", 0) >= 1 and first.shape[0] >= SHRINK_BATCH
         return self.session.run(outputs, feeds, _shrink_options() if batched else None)
 
 
