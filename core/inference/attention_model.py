@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from .language_model import read_decoder_config
 from .model import OnnxModel
 from .tokenizer import Token, Tokenizer
 
@@ -68,20 +69,12 @@ class AttentionModel(OnnxModel):
 
     def __init__(self, model_dir: str | Path, manifest: dict, **runtime) -> None:
         super().__init__(model_dir, manifest, **runtime)
-        self.n_layers = self.setting("config", "n_layers")
+        read_decoder_config(self)
         self.n_heads = self.setting("config", "n_heads")
-        self.n_kv_heads = self.setting("config", "n_kv_heads")
-        self.head_dim = self.setting("config", "head_dim")
-        self.hidden_size = self.setting("config", "hidden_size")
-        self.vocab_size = self.setting("config", "vocab_size")
-        self.max_positions = self.setting("config", "max_positions", default=8192)
-        self.bos_id = self.setting("tokenizer", "bos_id")
-        self.eos_id = self.setting("tokenizer", "eos_id", default=-1)
         self.encoder_layers = self.setting("encoder_config", "n_layers")
         self.encoder_heads = self.setting("encoder_config", "n_heads")
         self.encoder_hidden = self.setting("encoder_config", "hidden_size")
         self.encoder_max_tokens = self.setting("encoder_config", "max_tokens", default=256)
-        self.tokenizer = Tokenizer(self.file("tokenizer"), bos_id=self.bos_id)
         self._encoder_tokenizer: Tokenizer | None = None
 
     @property

@@ -93,6 +93,20 @@ def unfaithful_reason(model_dir: str | Path) -> str:
     return "4-bit files are not faithful to fp32 (quantized.json); auto uses fp32"
 
 
+def read_decoder_config(model: OnnxModel) -> None:
+    """A SmolLM2 graph's shape and tokenizer from its manifest (the language model's and the attention
+    graphs' manifests share these entries)."""
+    model.n_layers = model.setting("config", "n_layers")
+    model.hidden_size = model.setting("config", "hidden_size")
+    model.vocab_size = model.setting("config", "vocab_size")
+    model.max_positions = model.setting("config", "max_positions", default=8192)
+    model.bos_id = model.setting("tokenizer", "bos_id")
+    model.eos_id = model.setting("tokenizer", "eos_id", default=-1)
+    model.n_kv_heads = model.setting("config", "n_kv_heads")
+    model.head_dim = model.setting("config", "head_dim")
+    model.tokenizer = Tokenizer(model.file("tokenizer"), bos_id=model.bos_id)
+
+
 class LanguageModel(OnnxModel):
     """SmolLM2-135M through onnxruntime. Thread-safe for concurrent calls (sessions are)."""
 
@@ -102,15 +116,7 @@ class LanguageModel(OnnxModel):
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         super().__init__(model_dir, manifest, **runtime)
-        self.n_layers = self.setting("config", "n_layers")
-        self.hidden_size = self.setting("config", "hidden_size")
-        self.vocab_size = self.setting("config", "vocab_size")
-        self.max_positions = self.setting("config", "max_positions", default=8192)
-        self.bos_id = self.setting("tokenizer", "bos_id")
-        self.eos_id = self.setting("tokenizer", "eos_id", default=-1)
-        self.n_kv_heads = self.setting("config", "n_kv_heads")
-        self.head_dim = self.setting("config", "head_dim")
-        self.tokenizer = Tokenizer(self.file("tokenizer"), bos_id=self.bos_id)
+        read_decoder_config(self)
         self.base_precision: str = manifest.get("precision", "fp32")  # of the model's own file: "q4" installed
         self.precision = precision
         self.last_precision: str | None = None  # "fp32" / "q4": the latest pass (per call: Distribution.precision)
