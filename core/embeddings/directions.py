@@ -113,6 +113,7 @@ class DirectionScores:
     scores: tuple[tuple[str, float], ...] = ()  # (vocabulary spelling, cosine), in the order typed
     unknown: tuple[str, ...] = ()  # typed words that are not in the vocabulary
     error: str = ""
+    note: str = ""  # how the selected words were placed (how many, which are shown)
 
     @property
     def info(self) -> str:
@@ -129,15 +130,53 @@ def split_words(text: str) -> list[str]:
     return [w for w in (p.strip() for p in text.replace(";", ",").replace("\n", ",").split(",")) if w]
 
 
-def score_words(es: EmbeddingSet, pairs_text: str, probes_text: str, orthogonal: str = "") -> DirectionScores:
+SELECTION_SHOWN = 40  # a selection placed along a direction: at most this many bars (its two ends)
+
+
+def score_rows(es: EmbeddingSet, d: Direction, rows: Sequence[int]) -> np.ndarray:
+    """Cosine of each row's vector with the direction (a zero vector scores 0)."""
+    idx = np.asarray(rows, dtype=np.int64)
+    V = np.asarray(es.vectors[idx], dtype=np.float32)
+    norms = np.asarray(es.norms[idx], dtype=np.float32)
+    return (V @ d.vector) / np.where(norms > 0, norms, 1.0)
+
+
+def place_rows(es: EmbeddingSet, d: Direction, rows: Sequence[int], shown: int = SELECTION_SHOWN
+               ) -> tuple[tuple[tuple[str, float], ...], str]:
+    """The selected rows along ``d``, lowest cosine first: all of them when at most ``shown``, else the
+    ``shown // 2`` at each end; and a note saying how many were placed."""
+    uniq = np.unique(np.asarray(list(rows), dtype=np.int64))
+    uniq = uniq[(uniq >= 0) & (uniq < len(es))]
+    cos = score_rows(es, d, uniq)
+    order = np.argsort(cos, kind="stable")
+    n = len(order)
+    if n > shown:
+        half = shown // 2
+        order = np.concatenate([order[:half], order[-half:]])
+        note = (f"the {n:,} selected words along the direction: the {half} lowest and the {half} highest shown "
+                f"(median {float(np.median(cos)):+.3f})")
+    else:
+        note = f"the {n:,} selected word{'s' if n != 1 else ''} along the direction, lowest first"
+    return tuple((es.words[int(uniq[i])], float(cos[i])) for i in order), note
+
+
+def score_words(es: EmbeddingSet, pairs_text: str, probes_text: str, orthogonal: str = "",
+                rows: Sequence[int] | None = None) -> DirectionScores:
     """The direction of ``pairs_text`` (minus the ``orthogonal`` preset's, if named) and the cosine of
-    each known word of ``probes_text`` with it. Problems become the result's ``error``."""
+    each known word of ``probes_text`` with it, or, given ``rows`` (the selection), of those rows
+    (:func:`place_rows`). Problems become the result's ``error``."""
     try:
         d = direction(es, parse_pairs(pairs_text))
         if orthogonal in PRESETS:
             d = orthogonalize(d, direction(es, PRESETS[orthogonal], orthogonal))
     except (ExplorerError, KeyError) as e:
         return DirectionScores(None, error=str(e))
+    if rows is not None:
+        if not rows:
+            return DirectionScores(d, error="the selection is empty: select words in the cloud (box, lasso, "
+                                            "regex: the Selection panel) to place them along the direction")
+        placed, note = place_rows(es, d, rows)
+        return DirectionScores(d, placed, note=note)
     probes = split_words(probes_text)
     known = [w for w in probes if w in es]
     return DirectionScores(d, tuple(scores(es, d, known)), tuple(w for w in probes if w not in es))

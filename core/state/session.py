@@ -92,6 +92,7 @@ class DirectionsState:
     pairs: str = "cat -> cats, dog -> dogs, car -> cars, house -> houses"
     probes: str = "one, two, three, four, five"
     orthogonal: str = ""  # a preset whose direction is removed from this one ("" = none)
+    from_selection: bool = False  # place the selected words (session.selection) instead of ``probes``
     outcome: DirectionScores | None = None  # (DirectionsController)
 
 

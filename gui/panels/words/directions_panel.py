@@ -1,7 +1,9 @@
 """Semantic directions: a direction from word pairs, and a bar chart of words along it.
 
 Pairs and probe words live in ``session.directions.pairs`` / ``probes``; ``orthogonal``
-names a preset whose direction is removed first (e.g. plural with gender taken out).
+names a preset whose direction is removed first (e.g. plural with gender taken out). The
+"the selection" box (``from_selection``) places the words selected in the cloud instead of the
+typed ones, again whenever the selection changes.
 The DirectionsController scores them (core.embeddings.directions) into
 ``session.directions.outcome``, which this panel draws.
 """
@@ -29,6 +31,7 @@ def pairs_text(pairs: list[tuple[str, str]]) -> str:
 class DirectionsPanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._session = session
         self._model = model = session.directions
 
         # -- widgets ---------------------------------------------------------------
@@ -37,6 +40,8 @@ class DirectionsPanel(QWidget):
         self._preset.addItems(list(PRESETS))
         self._pairs = QLineEdit(placeholderText="cat -> cats, dog -> dogs", clearButtonEnabled=True)
         self._probes = QLineEdit(placeholderText="one, two, three, four", clearButtonEnabled=True)
+        self._from_selection = QCheckBox("the selection", toolTip="place the words selected in the cloud (box, "
+                                         "lasso, regex: the Selection panel) instead of the typed ones")
         self._ortho_on = QCheckBox("orthogonalise against")
         self._ortho = QComboBox()
         self._ortho.addItems(list(PRESETS))
@@ -49,7 +54,10 @@ class DirectionsPanel(QWidget):
         form = QFormLayout()
         form.addRow("Preset", self._preset)
         form.addRow("Pairs (from -> to)", self._pairs)
-        form.addRow("Words to place", self._probes)
+        probes_row = QHBoxLayout()
+        probes_row.addWidget(self._probes, 1)
+        probes_row.addWidget(self._from_selection)
+        form.addRow("Words to place", probes_row)
         ortho_row = QHBoxLayout()
         ortho_row.addWidget(self._ortho_on)
         ortho_row.addWidget(self._ortho, 1)
@@ -66,6 +74,7 @@ class DirectionsPanel(QWidget):
         self._probes.textEdited.connect(lambda _t: self._commit_typed())
         self._pairs.returnPressed.connect(self._commit_typed.flush)
         self._probes.returnPressed.connect(self._commit_typed.flush)
+        self._from_selection.toggled.connect(lambda on: setattr(model, "from_selection", on))
         self._ortho_on.toggled.connect(self._on_ortho_edited)
         self._ortho.currentTextChanged.connect(self._on_ortho_edited)
 
@@ -74,10 +83,13 @@ class DirectionsPanel(QWidget):
         bind(self, ev.pairs, self._on_pairs_changed)
         bind(self, ev.probes, self._on_probes_changed)
         bind(self, ev.orthogonal, self._on_orthogonal_changed)
+        bind(self, ev.from_selection, self._on_from_selection_changed)
+        bind(self, session.events.selection, self._on_from_selection_changed)
         bind(self, ev.outcome, self._on_outcome_changed)
         self._on_pairs_changed()
         self._on_probes_changed()
         self._on_orthogonal_changed()
+        self._on_from_selection_changed()
         self._on_outcome_changed()
 
     # -- widgets -> session --------------------------------------------------------------
@@ -121,6 +133,14 @@ class DirectionsPanel(QWidget):
             if name in PRESETS:
                 self._ortho.setCurrentText(name)
 
+    def _on_from_selection_changed(self, *_changed) -> None:
+        on = self._model.from_selection
+        with signals_blocked(self._from_selection):
+            self._from_selection.setChecked(on)
+        n = len(self._session.selection)
+        self._from_selection.setText(f"the {n:,} selected" if n else "the selection")
+        self._probes.setEnabled(not on)
+
     def _on_outcome_changed(self) -> None:
         out = self._model.outcome
         if out is None:
@@ -128,8 +148,9 @@ class DirectionsPanel(QWidget):
         elif out.error:
             self._show([], out.error, "")
         else:
+            info = "; ".join(x for x in (out.info, out.note) if x)
             self._show(list(out.scores), f"not in the vocabulary: {', '.join(out.unknown)}" if out.unknown else "",
-                       out.info)
+                       info)
 
     def _show(self, data: list[tuple[str, float]], message: str, info: str) -> None:
         self._message.show_message(message, "error")

@@ -53,3 +53,26 @@ def test_parse_pairs_accepts_arrows_and_differences():
     assert directions.parse_pairs("cats - cat; women - woman") == [("cat", "cats"), ("woman", "women")]
     with pytest.raises(ExplorerError):
         directions.parse_pairs("cat")
+
+
+def test_selected_rows_placed_along_a_direction(glove):
+    """The selection's words along the gender direction, lowest first: the same cosines as typed words;
+    a large selection shows its two ends; an empty one is an error that says what to do."""
+    pairs = "man -> woman, king -> queen, he -> she"
+    words = ["king", "queen", "actor", "actress", "he", "she"]
+    rows = [glove.find(w).index for w in words]
+    typed = directions.score_words(glove, pairs, ", ".join(words))
+    placed = directions.score_words(glove, pairs, "", rows=rows)
+    assert placed.error == "" and "6 selected words" in placed.note
+    assert [w for w, _ in placed.scores] == [w for w, _ in sorted(typed.scores, key=lambda p: p[1])]
+    np.testing.assert_allclose(sorted(v for _, v in placed.scores), sorted(v for _, v in typed.scores), atol=1e-5)
+    assert {w for w, _ in placed.scores[:3]} == {"king", "actor", "he"}  # the male end first
+
+    many = directions.score_words(glove, pairs, "", rows=range(5000))
+    assert len(many.scores) == directions.SELECTION_SHOWN and "5,000 selected words" in many.note
+    every = directions.score_rows(glove, many.direction, range(5000))
+    assert many.scores[0][1] == pytest.approx(float(every.min()), abs=1e-6)
+    assert many.scores[-1][1] == pytest.approx(float(every.max()), abs=1e-6)
+
+    empty = directions.score_words(glove, pairs, "", rows=())
+    assert empty.scores == () and "selection is empty" in empty.error

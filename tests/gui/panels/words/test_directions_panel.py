@@ -74,3 +74,29 @@ def test_unknown_words_are_reported(qtbot, session, runner, show):
     session.directions.pairs = "cat cats"
     qtbot.waitUntil(lambda: "expected" in panel.message.plain, timeout=3000)
     assert np.size(panel.chart.values) == 0
+
+
+def test_the_selection_placed_along_the_direction(qtbot, session, runner, show):
+    """The 'the selection' box places the selected words, again when the selection changes; an empty
+    selection says so; unticked, the typed words come back."""
+    panel = show(DirectionsPanel)
+    session.directions.pairs = pairs_text(PRESETS["gender"])
+    session.directions.probes = "one, two"
+    qtbot.waitUntil(lambda: len(scores(session)) == 2, timeout=3000)
+    session.select_words(["queen", "king", "actress", "actor"])
+    panel._from_selection.setChecked(True)  # the box, as a user ticks it
+    assert session.directions.from_selection and "4 selected" in panel._from_selection.text()
+    assert not panel._probes.isEnabled()
+    qtbot.waitUntil(lambda: {w for w, _ in scores(session)} == {"queen", "king", "actress", "actor"}, timeout=3000)
+    assert [w for w, _ in scores(session)][-2:] in (["queen", "actress"], ["actress", "queen"])  # female end last
+    assert panel.chart.labels == [w for w, _ in scores(session)]
+    assert "4 selected words" in panel._info.text()
+    session.select_words(["he", "she"])  # a new selection: placed again
+    qtbot.waitUntil(lambda: [w for w, _ in scores(session)] == ["he", "she"], timeout=3000)
+    session.selection = ()
+    qtbot.waitUntil(lambda: panel.message.is_shown(), timeout=3000)
+    assert "selection is empty" in panel.message.plain and chart(panel) == []
+    assert panel._from_selection.text() == "the selection"
+    panel._from_selection.setChecked(False)
+    qtbot.waitUntil(lambda: [w for w, _ in scores(session)] == ["one", "two"], timeout=3000)
+    assert panel._probes.isEnabled()
