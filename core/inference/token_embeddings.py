@@ -7,7 +7,12 @@ store in the cache folder; later opens map that copy. Tokens are named by their 
 (``"␣time"``, ``"↵"``, ``"<0xF0><0x9F>"``; see Tokenizer.readable), one distinct name per row.
 
     es = run_sync(token_embeddings())                 # SmolLM2-135M: 49,152 tokens x 576
+    es = run_sync(token_embeddings(precision="q4"))   # the same rows as its 4-bit copy reads them
     es = run_sync(token_embeddings("~/tiny-gpt2"))    # an Optimum-layout folder
+
+The 4-bit copy (``model_q4.onnx``, listed in quantized.json) keeps its table as GatherBlockQuantized rows;
+they are dequantised exactly as the graph does and cached like the fp32 set, so the two can be compared
+(``main.py compare tokens tokens-q4``). :func:`q4_unavailable` says why there is no such copy.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ import numpy as np
 
 from ..embeddings import store
 from ..embeddings.embedding_set import EmbeddingSet
-from ..errors import FileFormatError
+from ..errors import FileFormatError, ModelMissingError
 from ..io import file_key
 from ..paths import cache_dir
 from ..progress import Job, Progress
@@ -134,9 +139,51 @@ def _source(model_path: str) -> tuple[Path, Path, str, str]:
     return graph, tokenizer, Path(model_path).expanduser().name, file_key(graph)
 
 
-def token_embeddings(model_path: str = "") -> Job[EmbeddingSet]:
-    """Open the token embeddings of the built language model ("") or of an Optimum-layout folder."""
-    graph, tokenizer_path, name, key = _source(model_path)
+def q4_unavailable() -> str:
+    """Why the built language model has no 4-bit copy whose token embeddings can be read ("" when it has)."""
+    from .language_model import q4_manifest
+    from .runtime import repair_hint
+
+    name = registry.LANGUAGE_MODEL
+    if not registry.is_built(name):
+        return f"the language model {name} is not built ({repair_hint(name, verb='build it')})"
+    d = registry.model_dir(name)
+    m = load_manifest(d)
+    if m.get("precision") == "q4":
+        return "this install ships only the 4-bit language model: there is no fp32 file to compare it with"
+    qm, _faithful, why = q4_manifest(d, m)
+    if why:
+        return why
+    if qm is None or not (d / qm["files"]["model"]["file"]).is_file():
+        return f"no 4-bit copy of {name} is built ({repair_hint(name, verb='build it')})"
+    return ""
+
+
+def _q4_source() -> tuple[Path, Path, str, str]:
+    """(graph, tokenizer.json, display name, key) of the language model's 4-bit copy; ModelMissingError
+    saying why when there is none."""
+    from .language_model import q4_manifest
+
+    why = q4_unavailable()
+    if why:
+        raise ModelMissingError(why)
+    d = registry.model_dir(registry.LANGUAGE_MODEL)
+    m = load_manifest(d)
+    qm, _faithful, _why = q4_manifest(d, m)
+    entry = qm["files"]["model"]
+    graph = d / entry["file"]
+    key = entry.get("sha256") or file_key(graph)
+    return graph, model_file(d, m, "tokenizer", verify=False), f"{m.get('display_name', d.name)} 4-bit", key
+
+
+def token_embeddings(model_path: str = "", precision: str = "fp32") -> Job[EmbeddingSet]:
+    """Open the token embeddings of the built language model ("") or of an Optimum-layout folder;
+    ``precision="q4"``: of the built language model's 4-bit copy (ModelMissingError when it has none)."""
+    if precision not in ("fp32", "q4"):
+        raise ValueError(f"precision must be fp32 or q4, got {precision!r}")
+    if precision == "q4" and model_path:
+        raise ValueError("a 4-bit copy exists only for the built language model")
+    graph, tokenizer_path, name, key = _source(model_path) if precision == "fp32" else _q4_source()
     slug = re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-").lower() or "model"
     folder = cache_dir() / "sets" / f"tokens-{slug}-{key[:12]}"
     if store.read_meta(folder) is not None:
@@ -156,6 +203,6 @@ def token_embeddings(model_path: str = "") -> Job[EmbeddingSet]:
         folder,
         name=f"{name} token embeddings",
         source=str(graph),
-        extra={"kind": "token-embeddings", "model": name},
+        extra={"kind": "token-embeddings", "model": name, "precision": precision},
     )
     return store.open_set(folder)

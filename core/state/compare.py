@@ -10,7 +10,9 @@ A set is named by a source key (:func:`sources` lists those at hand):
 
 * ``active``: the active set; ``glove``: the bundled GloVe (6B, 50d);
 * ``epoch:last`` / ``epoch:<i>``: the word2vec run's latest epoch / its epoch record ``i``;
-* ``other``: the other architecture's last epoch (after the train panel's Compare).
+* ``other``: the other architecture's last epoch (after the train panel's Compare);
+* ``tokens`` / ``tokens-q4``: SmolLM2-135M's token embeddings from its fp32 file / from its 4-bit copy
+  (``model_q4.onnx``; :func:`token_sources` says why it is not at hand when it is not built).
 """
 from __future__ import annotations
 
@@ -34,9 +36,29 @@ def _same(a: Any, b: Any) -> bool:
     return a is b
 
 
-def sources(active: EmbeddingSet | None, run: TrainingRun | None, other: TrainingRun | None = None
-            ) -> list[tuple[str, str]]:
-    """(key, label) of the sets that can be compared now."""
+TOKEN_PRECISIONS = {"tokens": "fp32", "tokens-q4": "q4"}  # a token source key -> token_embeddings' precision
+
+
+def token_sources() -> list[tuple[str, str, str]]:
+    """(key, label, why not) of SmolLM2's token embedding sets: why not is "" when the set can be read
+    (the language model built; for ``tokens-q4`` its 4-bit copy built beside it)."""
+    from ..inference import registry
+    from ..inference.token_embeddings import q4_unavailable
+
+    name = registry.LANGUAGE_MODEL
+    if not registry.is_built(name):
+        why = f"the language model {name} is not built"
+        fp32 = q4 = why
+    else:
+        fp32, q4 = "", q4_unavailable()
+    return [("tokens", "SmolLM2-135M token embeddings (fp32)", fp32),
+            ("tokens-q4", "SmolLM2-135M token embeddings (4-bit copy)", q4)]
+
+
+def sources(active: EmbeddingSet | None, run: TrainingRun | None, other: TrainingRun | None = None,
+            tokens: list[tuple[str, str, str]] | None = None) -> list[tuple[str, str]]:
+    """(key, label) of the sets that can be compared now (``tokens``: :func:`token_sources`' rows, of
+    which those at hand are listed)."""
     out: list[tuple[str, str]] = []
     if active is not None:
         out.append(("active", f"the active set ({active.name})"))
@@ -47,6 +69,7 @@ def sources(active: EmbeddingSet | None, run: TrainingRun | None, other: Trainin
         out += [(f"epoch:{i}", f"word2vec epoch {r.epoch}") for i, r in enumerate(run.epochs) if r.epoch > 0]
     if other is not None and other.epochs:
         out.append(("other", f"word2vec ({other.settings.architecture}), latest epoch"))
+    out += [(key, label) for key, label, why in tokens or () if not why]
     return out
 
 

@@ -13,7 +13,7 @@ from core.embeddings.embedding_set import EmbeddingSet
 from core.errors import InputError
 from core.progress import Job, Progress
 from core.projections.compare_arrows import move_arrows
-from core.state.compare import CANCELLED
+from core.state.compare import CANCELLED, TOKEN_PRECISIONS
 from core.state.session import Session
 from gui.controllers.job import RoomJob
 from gui.lifetime import bind
@@ -55,6 +55,13 @@ class CompareController(QObject):
             if s.embeddings is not None and s.embeddings.name == default_set.NAME:
                 return s.embeddings
             return self._glove if self._glove is not None else default_set.load_default()
+        if key in TOKEN_PRECISIONS:
+            from core.inference.token_embeddings import q4_unavailable, token_embeddings
+
+            why = q4_unavailable() if key == "tokens-q4" else ""
+            if why:
+                raise InputError(f"No 4-bit token embeddings: {why}.")
+            return token_embeddings(precision=TOKEN_PRECISIONS[key])  # read once, then mapped from the cache
         run = s.training.other if key == "other" else s.training.run
         if key.startswith("epoch:") or key == "other":
             if run is None or not run.epochs:

@@ -1,6 +1,7 @@
-"""Compare two sets: pick two (the active set, the bundled GloVe, a word2vec run's epochs), align them on
-their shared words and rank the words by how far they moved and how much their nearest neighbours
-overlap; the words that moved most are drawn as arrows in the cloud.
+"""Compare two sets: pick two (the active set, the bundled GloVe, a word2vec run's epochs, SmolLM2's token
+embeddings in fp32 and from its 4-bit copy), align them on their shared words and rank the words by how far
+they moved and how much their nearest neighbours overlap; the words that moved most are drawn as arrows in
+the cloud. A source that is not at hand (the 4-bit copy not built) is listed greyed, its tooltip says why.
 
 The panel writes ``session.compare`` (a, b, k, sort, arrows_shown; Compare and Cancel are counters); the
 CompareController runs the comparison and places the arrows. Clicking a word selects it in the cloud.
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from core.state.compare import CANCELLED, SORTS, sources
+from core.state.compare import CANCELLED, SORTS, sources, token_sources
 from core.state.session import Session
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
@@ -182,12 +183,19 @@ class ComparePanel(QWidget):
     # -- session -> widgets --------------------------------------------------------------
     def _fill_sources(self, *_changed) -> None:
         s = self._session
-        found = sources(s.embeddings, s.training.run, s.training.other)
+        tokens = token_sources()
+        found = sources(s.embeddings, s.training.run, s.training.other, tokens)
+        missing = [(key, label, why) for key, label, why in tokens if why]
         for box in (self._a, self._b):
             with signals_blocked(box):
                 box.clear()
                 for key, label in found:
                     box.addItem(label, key)
+                for key, label, why in missing:  # listed, greyed, saying why
+                    box.addItem(f"{label}: not available", key)
+                    i = box.count() - 1
+                    box.setItemData(i, why, Qt.ItemDataRole.ToolTipRole)
+                    box.model().item(i).setEnabled(False)
         self._on_inputs_changed()
 
     def _on_inputs_changed(self, *_changed) -> None:

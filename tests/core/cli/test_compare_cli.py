@@ -41,3 +41,19 @@ def test_compare_refuses_too_few_shared_words(tmp_path, capsys):
     rc, _, err = run_main(capsys, "compare", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"))
     assert rc == 2
     assert "share 5 words" in err and "at least 16" in err
+
+
+def test_compare_names_smollm2s_token_sets(capsys):
+    """`compare tokens tokens-q4`: SmolLM2's token embeddings against its 4-bit copy's, every token shared."""
+    import pytest
+
+    from core.inference.token_embeddings import q4_unavailable
+
+    why = q4_unavailable()
+    if why:
+        pytest.skip(why)
+    rc, out, _ = run_main(capsys, "compare", "tokens", "tokens-q4", "--top", "5", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["shared"] == 49152 and len(data["words"]) == 5
+    assert all(0 < w["moved"] < 0.01 for w in data["words"])

@@ -2,6 +2,7 @@
 (read from the ONNX initializer, no torch), stored once in the cache; neighbours work on tokens."""
 from __future__ import annotations
 
+import shutil
 import time
 
 import numpy as np
@@ -10,9 +11,9 @@ import pytest
 from onnx import TensorProto, helper
 
 from core.embeddings.neighbours import lookup, nearest
-from core.errors import FileFormatError
+from core.errors import FileFormatError, ModelMissingError
 from core.inference import registry
-from core.inference.token_embeddings import embedding_matrix, token_embeddings
+from core.inference.token_embeddings import embedding_matrix, q4_unavailable, token_embeddings
 from core.progress import run_sync
 from tests.models.helpers import built
 
@@ -71,3 +72,41 @@ def test_a_graph_without_an_embedding_table_is_named(tmp_path):
     with pytest.raises(FileFormatError, match="no token embedding table") as err:
         embedding_matrix(path)
     assert "Gather" in err.value.expected and "Cast" in err.value.found
+
+
+def test_the_4bit_copys_token_embeddings(tokens):
+    """The same 49,152 tokens as the 4-bit file reads them: dequantised rows within a 4-bit step of the fp32
+    ones (cosine above 0.9999), not equal to them; stored once in the cache like the fp32 set."""
+    why = q4_unavailable()
+    if why:
+        pytest.skip(why)
+    q4 = run_sync(token_embeddings(precision="q4"))
+    assert q4.name == "SmolLM2-135M 4-bit token embeddings" and q4.words == tokens.words
+    assert (len(q4), q4.dim) == (len(tokens), tokens.dim)
+    a, b = np.asarray(tokens.vectors), np.asarray(q4.vectors)
+    assert not np.array_equal(a, b)
+    assert np.abs(a - b).max() < 0.05 * np.abs(a).max()
+    cos = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    assert cos.min() > 0.9999
+    again = run_sync(token_embeddings(precision="q4"))
+    assert isinstance(again.vectors, np.memmap) or again.vectors.base is not None
+    np.testing.assert_array_equal(np.asarray(again.vectors[:100]), b[:100])
+    with pytest.raises(ValueError, match="only for the built language model"):
+        run_sync(token_embeddings("some/folder", precision="q4"))
+
+
+def test_no_4bit_copy_says_why(tmp_path, monkeypatch):
+    """Without model_q4.onnx (or without the model at all) the 4-bit token set is refused, saying why."""
+    src = built(registry.LANGUAGE_MODEL)
+    monkeypatch.setenv(registry.DATA_ENV, str(tmp_path))
+    assert "is not built" in q4_unavailable()
+    with pytest.raises(ModelMissingError, match="is not built"):
+        run_sync(token_embeddings(precision="q4"))
+    d = tmp_path / "models" / src.name
+    d.mkdir(parents=True)
+    for f in ("manifest.json", "quantized.json", "tokenizer.json"):
+        if (src / f).is_file():
+            shutil.copy2(src / f, d / f)
+    assert "no 4-bit copy" in q4_unavailable() and "models build" in q4_unavailable()
+    (d / "quantized.json").unlink()
+    assert "no 4-bit copy" in q4_unavailable()

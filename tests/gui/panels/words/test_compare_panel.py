@@ -4,6 +4,7 @@ the word, the moves drawn as arrows in the cloud; too few shared words and diffe
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core.embeddings.embedding_set import EmbeddingSet
 from core.embeddings.training import TrainingSettings
@@ -106,3 +107,57 @@ def test_no_run_yet_is_refused_with_the_reason(qtbot, session, runner, show):
     session.compare.a, session.compare.b = "epoch:last", "glove"
     session.compare.run += 1
     assert "No word2vec run yet" in session.compare.problem
+
+
+def test_smollm2_token_embeddings_fp32_against_its_4bit_copy(qtbot, session, runner, show):
+    """SmolLM2's token embeddings against those its 4-bit file reads: every token shared, tiny moves, most
+    neighbour lists unchanged; the cloud shows neither set, so no arrows."""
+    from core.inference.token_embeddings import q4_unavailable
+
+    why = q4_unavailable()
+    if why:
+        pytest.skip(why)
+    panel = show(ComparePanel)
+    keys = [panel._a.itemData(i) for i in range(panel._a.count())]
+    assert {"tokens", "tokens-q4"} <= set(keys)
+    i = panel._b.findData("tokens-q4")
+    assert panel._b.model().item(i).isEnabled() and "4-bit" in panel._b.itemText(i)
+    panel._a.setCurrentIndex(panel._a.findData("tokens"))
+    panel._b.setCurrentIndex(i)
+    assert (session.compare.a, session.compare.b) == ("tokens", "tokens-q4")
+    panel._run.click()
+    _compared(qtbot, session, runner, timeout=120000)
+    cmp = session.compare.result
+    assert cmp is not None and not session.compare.problem
+    assert cmp.names == ("SmolLM2-135M token embeddings", "SmolLM2-135M 4-bit token embeddings")
+    assert cmp.shared == 49152 and float(np.max(cmp.moved)) < 0.01
+    overlaps = cmp.overlap[~np.isnan(cmp.overlap)]
+    assert len(overlaps) == cmp.pool and overlaps.mean() > 0.8
+    assert "49,152 shared words" in panel._status.text() and panel.table.rowCount() == 500
+    assert not session.compare.arrows and "neither" in session.compare.note
+
+
+def test_no_4bit_copy_is_greyed_and_refused_with_the_reason(qtbot, session, runner, show, tmp_path, monkeypatch):
+    import shutil
+
+    from core.inference import registry
+    from tests.models.helpers import built
+
+    src = built(registry.LANGUAGE_MODEL)
+    d = tmp_path / "models" / src.name
+    d.mkdir(parents=True)
+    for f in ("manifest.json", "tokenizer.json"):  # the model as listed, no 4-bit copy beside it
+        shutil.copy2(src / f, d / f)
+    monkeypatch.setenv(registry.DATA_ENV, str(tmp_path))
+    panel = show(ComparePanel)
+    i = panel._b.findData("tokens-q4")
+    assert i >= 0 and not panel._b.model().item(i).isEnabled() and "not available" in panel._b.itemText(i)
+    from PySide6.QtCore import Qt
+
+    assert "no 4-bit copy" in panel._b.itemData(i, Qt.ItemDataRole.ToolTipRole)
+    assert panel._a.model().item(panel._a.findData("tokens")).isEnabled()
+    session.compare.a, session.compare.b = "tokens", "tokens-q4"
+    assert panel._b.currentIndex() == i
+    session.compare.run += 1
+    assert "No 4-bit token embeddings" in session.compare.problem and "no 4-bit copy" in session.compare.problem
+    assert panel.message.is_shown()
