@@ -1,6 +1,7 @@
 """Saved views (Qt-free): a small JSON file that brings the map back as it was — the set (its path and
 fingerprint), the projection and its settings, the camera, the query and expression, the selection,
-the colouring and the workspace.
+the colouring, the cloud's switches (labels, true-neighbour lines, cluster names, pictures, density) and
+the workspace.
 
     view = capture(session, camera=panel.view.camera(), workspace="words")
     write_view(view, "king.view.json")
@@ -9,6 +10,7 @@ the colouring and the workspace.
     apply(view, session)
 
 A view of the bundled GloVe names it ``"default"``; any other set by the path it was opened from.
+Version 2 added the cloud's switches (:data:`SWITCHES`); a version 1 file reads with their defaults.
 """
 from __future__ import annotations
 
@@ -21,9 +23,14 @@ from ..embeddings.embedding_set import EmbeddingSet
 from ..errors import FileFormatError, InputError
 from ..io import atomic_open
 from ..projections.layout import METHODS
-from .session import Session
+from .session import CloudState, Session
 
-VERSION = 1
+VERSION = 2
+READS = (1, 2)  # the versions read_view accepts (1: without the cloud's switches)
+# CloudState's display switches a view keeps (version 2): the number of labelled points, lines to the true
+# neighbours, cluster names, pictures as points, the density view
+SWITCHES = ("top_labels", "true_neighbours", "names", "sprites", "density")
+_CLOUD = CloudState()
 KIND = "embedding-explorer view"
 DEFAULT = "default"  # the set path of the bundled GloVe
 
@@ -44,6 +51,11 @@ class SavedView:
     color_by: str = "frequency"
     clusters_k: int = 12
     workspace: str = "words"
+    top_labels: int = _CLOUD.top_labels
+    true_neighbours: bool = _CLOUD.true_neighbours
+    names: bool = _CLOUD.names
+    sprites: bool = _CLOUD.sprites
+    density: bool = _CLOUD.density
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -66,7 +78,7 @@ def capture(session: Session, *, camera: dict | None = None, workspace: str = "w
     return SavedView(set_path if set_path is not None else set_path_of(es), es.fingerprint(), es.name, c.method,
                      tuple(c.params), c.point_count, tuple(c.isolated), _plain(camera or {}),
                      session.neighbours.query, session.arithmetic.expression, tuple(session.selection), c.color_by,
-                     c.clusters_k, workspace)
+                     c.clusters_k, workspace, **{k: getattr(c, k) for k in SWITCHES})
 
 
 def _plain(value: Any) -> Any:
@@ -102,21 +114,36 @@ def read_view(path: str | Path) -> SavedView:
                               expected="a view (JSON)") from None
     if not isinstance(d, dict) or d.get("kind") != KIND:
         raise FileFormatError(path, "not a saved view of Embedding Explorer", expected=f'"kind": "{KIND}"')
-    if d.get("version") != VERSION:
-        raise FileFormatError(path, f"a view of version {d.get('version')!r}; this version reads version {VERSION}",
-                              expected=f'"version": {VERSION}')
+    if d.get("version") not in READS:
+        raise FileFormatError(path, f"a view of version {d.get('version')!r}; this version reads versions "
+                              f"{', '.join(map(str, READS))}", expected=f'"version": {VERSION}')
     try:
         view = SavedView(
             str(d["set_path"]), str(d["fingerprint"]), str(d.get("set_name", "")), str(d.get("method", "pca")),
             tuple((str(k), v) for k, v in d.get("params", [])), int(d.get("point_count", 10000)),
             tuple(int(r) for r in d.get("isolated", [])), dict(d.get("camera", {})), str(d.get("query", "")),
             str(d.get("expression", "")), tuple(int(r) for r in d.get("selection", [])),
-            str(d.get("color_by", "frequency")), int(d.get("clusters_k", 12)), str(d.get("workspace", "words")))
+            str(d.get("color_by", "frequency")), int(d.get("clusters_k", 12)), str(d.get("workspace", "words")),
+            **_switches(d))
     except (KeyError, TypeError, ValueError) as exc:
         raise FileFormatError(path, f"a field is missing or of the wrong type ({exc})", expected="a view") from None
     if view.method not in METHODS:
         raise FileFormatError(path, f"unknown projection {view.method!r}", expected=", ".join(METHODS))
     return view
+
+
+def _switches(d: dict) -> dict[str, Any]:
+    """The cloud's switches in a view's JSON (those missing keep their defaults: a version 1 file); a value
+    of the wrong type is a TypeError naming it."""
+    out: dict[str, Any] = {}
+    for key in SWITCHES:
+        if key not in d:
+            continue
+        value, kind = d[key], type(getattr(_CLOUD, key))
+        if type(value) is not kind:  # bool is no int here, nor 1 a bool
+            raise TypeError(f"{key!r} is {value!r}, expected {kind.__name__}")
+        out[key] = value
+    return out
 
 
 def check_set(view: SavedView, es: EmbeddingSet | None) -> None:
@@ -140,10 +167,12 @@ def needed_file(view: SavedView) -> str | None:
 
 
 def apply(view: SavedView, session: Session) -> None:
-    """The view's projection, colouring, query, expression and selection, on the session (whose set is
-    the view's: see check_set). The camera and the workspace are the window's to restore."""
+    """The view's projection, colouring, switches, query, expression and selection, on the session (whose
+    set is the view's: see check_set). The camera and the workspace are the window's to restore."""
     c, n = session.cloud, len(session.embeddings) if session.embeddings is not None else 0
     c.color_by, c.clusters_k = view.color_by, view.clusters_k
+    for key in SWITCHES:
+        setattr(c, key, getattr(view, key))
     c.point_count, c.method, c.params = view.point_count, view.method, view.params
     c.isolated = tuple(r for r in view.isolated if 0 <= r < n)
     c.run += 1  # t-SNE and UMAP wait for Run otherwise

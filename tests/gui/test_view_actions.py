@@ -1,5 +1,5 @@
 """File ▸ Save view… / Open view…: a round trip through the window (the set, projection, selection,
-query, camera), a view of a missing set and a damaged file said in the message bar."""
+query, camera, the density and names switches), a view of a missing set and a damaged file said in the message bar."""
 from __future__ import annotations
 
 import json
@@ -19,17 +19,21 @@ def test_save_quit_open(qtbot, session, runner, tmp_path):
     wait_idle(qtbot, runner)
     session.selection = (5, 6, 7)
     session.neighbours.query = "queen"
+    session.cloud.density, session.cloud.names = True, False
     cloud.view.set_camera({"x": (-0.5, 0.5), "y": (-0.4, 0.4)})
     path = tmp_path / "map.view.json"
     assert w.save_view(str(path))
     saved = json.loads(path.read_text())
-    assert saved["selection"] == [5, 6, 7] and saved["query"] == "queen" and saved["version"] == 1
+    assert saved["selection"] == [5, 6, 7] and saved["query"] == "queen" and saved["version"] == 2
+    assert saved["density"] is True and saved["names"] is False
     session.selection = ()
     session.neighbours.query = ""
+    session.cloud.density, session.cloud.names = False, True
     cloud.view.reset_camera()
     assert w.open_view(str(path))
     wait_idle(qtbot, runner)
     assert session.selection == (5, 6, 7) and session.neighbours.query == "queen"
+    assert session.cloud.density and not session.cloud.names
     (x0, x1), _ = cloud.view.plot.getViewBox().viewRange()
     assert abs(x0 + 0.5) < 0.05 and abs(x1 - 0.5) < 0.05
     assert str(path.resolve()) in w.settings.recent_views
