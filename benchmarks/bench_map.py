@@ -1,12 +1,15 @@
 """The map you can work with (issue 23): selection, compare, isolate, in one run.
 
-    python benchmarks/bench_map.py [--umap]
+    python benchmarks/bench_map.py [--umap | --isolate | --tokens | --frames]
 
 * selection: a 200-vertex lasso and a box over 400,000 projected points of the bundled GloVe (the 3D
   view's projection to pixels included), median of 7 — target ≤ 30 ms;
 * compare: two 400,000 x 50 sets (GloVe and a rotated copy with 1,000 words moved), k = 10 — target ≤ 5 s;
-* --umap: Isolate 2,000 points with the app's UMAP (a child process) against umap-learn called directly
-  on the same unit rows.
+* --umap (after the rest) or --isolate (alone): Isolate 2,000 points with UMAP as the app runs it
+  (projection_job: the child process, progress, the cache looked up) against umap-learn's UMAP called in
+  this process with the same parameters on the same unit rows; cold and warm, with the load average;
+* --tokens (alone): SmolLM2-135M's token embeddings in fp32 against those of its 4-bit copy: reading them,
+  the comparison, how far the tokens moved and how many neighbour lists stayed the same.
 * --frames: frame times of the 3D view at 800 x 600 (needs OpenGL: run under Xvfb, Mesa's software
   renderer) — dots at 10k, 100k and 400k GloVe points (today's figures in docs/measurements.md: 5.7,
   28.9 and 96.7 ms), the same with density shading, and pictures as points: the 5,000 MNIST digits, then
@@ -17,8 +20,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +35,6 @@ from core.embeddings.compare import compare
 from core.embeddings.default_set import load_default
 from core.embeddings.embedding_set import EmbeddingSet
 from core.progress import run_sync
-from core.projections.layout import point_rows
 from core.projections.linear import pca
 from core.projections.selection import in_box, in_polygon
 
@@ -87,22 +92,127 @@ def bench_compare(es: EmbeddingSet) -> None:
           f"target ≤ 5 s")
 
 
-def bench_isolate(es: EmbeddingSet) -> None:
-    import umap as umap_learn
+@contextmanager
+def _fresh_cache():
+    """A temporary cache folder while the block runs (projections and token sets computed, not read)."""
+    old = os.environ.get("EMBEDDING_EXPLORER_CACHE")
+    with tempfile.TemporaryDirectory(prefix="bench-map-") as d:
+        os.environ["EMBEDDING_EXPLORER_CACHE"] = d
+        try:
+            yield Path(d)
+        finally:
+            if old is None:
+                del os.environ["EMBEDDING_EXPLORER_CACHE"]
+            else:
+                os.environ["EMBEDDING_EXPLORER_CACHE"] = old
 
-    from core.projections.project import project
 
-    rows = point_rows(es, 2000, [])
-    t = time.perf_counter()
-    run_sync(project(es, rows, "umap", cache=False))
-    app = time.perf_counter() - t
-    x = np.asarray(es.vectors[rows], np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    t = time.perf_counter()
-    umap_learn.UMAP(n_components=3, n_neighbors=15, min_dist=0.1, random_state=42).fit_transform(x)
-    direct = time.perf_counter() - t
-    print(f"isolate 2,000 points with UMAP: the app {app:.2f} s (child process, progress, cancellable), "
-          f"umap-learn directly {direct:.2f} s (ratio {app / direct:.2f})")
+def _load() -> str:
+    return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1 / 5 / 15 min)"
+
+
+def bench_isolate(es: EmbeddingSet, repeat: int = 5) -> None:
+    """Isolate 2,000 points with UMAP as the CloudController runs it (projection_job with the cloud's default
+    UMAP settings: unit rows, a fit in the persistent child process, progress read between epochs, the
+    projection cache looked up and written) against umap-learn's UMAP called in this process with the same
+    parameters on the same unit rows. Cold: the app's child started afresh, and this process's import of
+    umap-learn plus its first fit (numba compiles in each process; its on-disk cache is shared by both);
+    warm: median of ``repeat`` more of each, interleaved."""
+    import shutil
+    import warnings
+
+    from core.projections import cache as projection_cache
+    from core.projections import umap as app_umap
+    from core.projections.cloud_jobs import projection_job
+    from core.projections.layout import resolve_params, unit_rows
+    from core.state.session import CloudState
+
+    rng = np.random.default_rng(0)
+    rows = np.sort(rng.choice(10_000, 2_000, replace=False)).astype(np.int64)  # a selection among the shown words
+    params = CloudState(method="umap").params
+    p = dict(resolve_params("umap", params))
+    kwargs = {"n_neighbors": int(p["n_neighbors"]), "min_dist": float(p["min_dist"]), "random_state": int(p["seed"]),
+              "metric": "euclidean", "n_jobs": 1, "low_memory": True}
+    print(f"isolate 2,000 of the 10,000 most frequent GloVe words with UMAP ({kwargs}); {_load()}")
+    with _fresh_cache() as cache:
+        def app_once() -> tuple[float, np.ndarray, int]:
+            projection_cache.clear_memory()
+            shutil.rmtree(cache / "projections", ignore_errors=True)  # a fit, not a cache hit
+            steps: list = []
+            t = time.perf_counter()
+            lay = run_sync(projection_job(es, rows, "umap", params), steps.append)
+            return time.perf_counter() - t, lay.coords, len(steps)
+
+        x = unit_rows(es, rows, True)
+        t = time.perf_counter()
+        umap_learn = app_umap._import_umap()  # the app's child imports it too, in its cold time
+        t_import = time.perf_counter() - t
+
+        def direct_once() -> tuple[float, np.ndarray]:
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = umap_learn.UMAP(n_components=3, **kwargs).fit_transform(x)
+            return time.perf_counter() - t, np.asarray(out, np.float32)
+
+        app_umap.stop_worker()
+        app_cold, app_coords, n_steps = app_once()
+        direct_cold, direct_coords = direct_once()
+        direct_cold += t_import
+        app_warm, direct_warm = [], []
+        for _ in range(repeat):  # interleaved, so a burst of load from other jobs falls on both
+            app_warm.append(app_once()[0])
+            direct_warm.append(direct_once()[0])
+    aw, dw = float(np.median(app_warm)), float(np.median(direct_warm))
+    same = float(np.abs(app_coords - direct_coords).max())
+    print(f"  the app (projection_job, child process, {n_steps} progress steps): cold {app_cold:.2f} s, "
+          f"warm {aw:.2f} s (median of {repeat}: {', '.join(f'{t:.2f}' for t in app_warm)})")
+    print(f"  umap-learn directly: cold {direct_cold:.2f} s (import {t_import:.2f} s included), warm {dw:.2f} s "
+          f"(median of {repeat}: {', '.join(f'{t:.2f}' for t in direct_warm)})")
+    print(f"  ratio app / direct: cold {app_cold / direct_cold:.2f}, warm {aw / dw:.2f}; the two layouts differ by "
+          f"at most {same:.2g} (same seed, same rows); {_load()}")
+
+
+def bench_tokens() -> None:
+    """SmolLM2-135M's token embeddings in fp32 against those of its 4-bit copy (model_q4.onnx): reading the
+    4-bit table into a fresh cache, the comparison (k = 10, overlap among the 10,000 first tokens), and what
+    it shows."""
+    from core.inference.token_embeddings import q4_unavailable, token_embeddings
+
+    why = q4_unavailable()
+    if why:
+        print(f"tokens: {why}")
+        return
+    print(f"SmolLM2-135M token embeddings, fp32 against the 4-bit copy; {_load()}")
+    with _fresh_cache():
+        t = time.perf_counter()
+        fp32 = run_sync(token_embeddings())
+        t_fp32 = time.perf_counter() - t
+        t = time.perf_counter()
+        q4 = run_sync(token_embeddings(precision="q4"))
+        t_q4 = time.perf_counter() - t
+        t = time.perf_counter()
+        run_sync(token_embeddings(precision="q4"))
+        t_again = time.perf_counter() - t
+        t = time.perf_counter()
+        cmp = run_sync(compare(fp32, q4, 10))
+        t_cmp = time.perf_counter() - t
+        a, b = np.asarray(fp32.vectors), np.asarray(q4.vectors)
+    raw = 1 - (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    ov = cmp.overlap[~np.isnan(cmp.overlap)]
+    top = ", ".join(f"{w['word']} {w['moved']:.2e}" for w in cmp.as_json(5)["words"])
+    low = ", ".join(f"{cmp.words[i]} {cmp.overlap[i]:.2f}" for i in cmp.order("overlap")[:5].tolist())
+    print(f"  read into the cache: fp32 {t_fp32:.1f} s, 4-bit {t_q4:.1f} s (opened again: {1000 * t_again:.0f} ms); "
+          f"compare {t_cmp:.1f} s")
+    print(f"  elements: largest |fp32 - 4-bit| {np.abs(a - b).max():.4f} (largest |fp32| {np.abs(a).max():.2f}), "
+          f"mean {np.abs(a - b).mean():.5f}; cosine distance before alignment: median {np.median(raw):.2e}, "
+          f"max {raw.max():.2e}")
+    print(f"  {cmp.shared:,} shared tokens; moved (after alignment) median {np.median(cmp.moved):.2e}, max "
+          f"{cmp.moved.max():.2e}; top moved: {top}")
+    print(f"  overlap of 10 neighbours among {cmp.pool:,}: mean {ov.mean():.3f}; identical lists "
+          f"{np.mean(ov == 1):.1%}, "
+          f"9 of 10 kept {np.mean(np.isclose(ov, 9 / 11)):.1%}, fewer {np.mean(ov < 9 / 11 - 1e-6):.1%}; "
+          f"lowest: {low}; {_load()}")
 
 
 def bench_frames(es: EmbeddingSet) -> None:
@@ -179,8 +289,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--umap", action="store_true", help="also time Isolate with UMAP against umap-learn")
     ap.add_argument("--frames", action="store_true", help="only the 3D view's frame times (under Xvfb)")
+    ap.add_argument("--tokens", action="store_true", help="only SmolLM2's token embeddings, fp32 against 4-bit")
+    ap.add_argument("--isolate", action="store_true", help="only Isolate with UMAP against umap-learn")
     args = ap.parse_args()
+    if args.tokens:
+        bench_tokens()
+        return
     es = run_sync(load_default())
+    if args.isolate:
+        bench_isolate(es)
+        return
     if args.frames:
         bench_frames(es)
         return
