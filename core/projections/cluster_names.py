@@ -10,7 +10,10 @@ central words and anchored where it lies on the map (Qt-free).
 * A name is the ``per_name`` members nearest the cluster's centroid (the mean of its unit
   vectors) by cosine, skipping stop words ("the", "of"), punctuation and numbers; a cluster with
   fewer such words (years, prices) is named by its most central tokens with a letter or digit too.
-  Members are disjoint, so the names of one clustering are distinct.
+  Members are disjoint, so the names of one clustering are distinct. In a layout of more than
+  NAME_POOL words (all 400,000 of GloVe), the name is chosen among the cluster's members that are
+  among the layout's NAME_POOL most frequent (rows are in frequency order) when it has enough of them,
+  so a cluster is named by words a reader knows, not by the rare names that crowd its centre.
 * The anchor is where the cluster is most itself on the map: the densest, purest part of it
   (see :func:`anchors_of`), not its mean, which for a cluster the layout spread out or split
   falls among other clusters. It is one of the cluster's own points, so a rotated or aligned
@@ -24,10 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..embeddings.embedding_set import EmbeddingSet
-from ..progress import Job, Progress, run_sync, scaled
+from ..progress import Job, Progress, scaled
 from .clustering import kmeans
 from .layout import Layout, unit_rows
 
+NAME_POOL = 20_000  # a large layout's clusters are named by members among its this many most frequent words
+FIT_SAMPLE = 50_000  # named_levels fits k-means on at most this many points and assigns the others (clustering.py)
 GRID = 24  # cubes along the map's longest side, for finding where each cluster lies
 # English function words and the reporting verbs of news text: central to many clusters, naming none.
 STOP_WORDS = frozenset("""
@@ -68,17 +73,24 @@ def is_name_word(word: str) -> bool:
         and _WORD.match(word) is not None
 
 
-def names_of(es: EmbeddingSet, rows: np.ndarray, labels: np.ndarray, k: int, per_name: int = 2) -> list[str]:
-    """Each cluster's `per_name` most central name words (see the module's docstring), joined by ", "."""
+def names_of(es: EmbeddingSet, rows: np.ndarray, labels: np.ndarray, k: int, per_name: int = 2,
+             pool: int = NAME_POOL) -> list[str]:
+    """Each cluster's `per_name` most central name words (see the module's docstring), joined by ", "; the
+    candidates are the members among the `pool` first (most frequent) rows when `per_name` of them can name."""
     rows = np.asarray(rows, np.int64)
     X = unit_rows(es, rows)
+    by_cluster = np.argsort(labels, kind="stable")  # members of each cluster, in row (frequency) order
+    bounds = np.searchsorted(labels[by_cluster], np.arange(k + 1))
     names = []
     for c in range(k):
-        members = np.flatnonzero(labels == c)
+        members = by_cluster[bounds[c]: bounds[c + 1]]
         if not len(members):
             names.append("")
             continue
         centre = X[members].mean(axis=0)
+        known = members[members < pool]
+        if len(known) < len(members) and sum(is_name_word(es.words[r]) for r in rows[known].tolist()) >= per_name:
+            members = known
         order = members[np.argsort(-(X[members] @ centre), kind="stable")]
         words = [es.words[r] for r in rows[order].tolist()]
         chosen = [w for w in words if is_name_word(w)][:per_name]
@@ -171,8 +183,7 @@ def _coarser(X: np.ndarray, fine: np.ndarray, k_fine: int, k: int, seed: int = 0
     from sklearn.cluster import KMeans
 
     sizes = np.bincount(fine, minlength=k_fine).astype(np.float64)
-    cent = np.zeros((k_fine, X.shape[1]), np.float64)
-    np.add.at(cent, fine, X)
+    cent = np.stack([np.bincount(fine, weights=X[:, j], minlength=k_fine) for j in range(X.shape[1])], axis=1)
     cent /= np.maximum(sizes, 1.0)[:, None]
     used = sizes > 0
     group = np.zeros(k_fine, np.int64)
@@ -187,19 +198,23 @@ def named_levels(es: EmbeddingSet, layout: Layout, levels: tuple[int, ...] = LEV
                  column: str | None = None) -> Job[tuple[Clusters, ...]]:
     """The layout's rows clustered in the full space at each of `levels` (those below a fifth of the
     points), named by their central members or, with `column`, by its majority value; broadest first.
-    One k-means at the finest level; the broader levels group its clusters, so names nest."""
+    One k-means at the finest level (fitted on FIT_SAMPLE points of a larger layout, the others assigned to
+    their nearest centre); the broader levels group its clusters, so names nest. Yields all along (cancel)."""
     from threadpoolctl import threadpool_limits
 
     rows = layout.rows
     ks = [k for k in levels if k <= max(len(rows) // 5, 2)] or [min(levels[0], max(len(rows), 2))]
     yield Progress(0.0, f"k-means of {len(rows):,} points at {ks[-1]} clusters")
     with threadpool_limits(1):  # small products: threads only wait for each other on a busy machine
-        fine = np.asarray(run_sync(kmeans(es, rows, ks[-1])), np.int32)
+        fine = yield from scaled(kmeans(es, rows, ks[-1], sample=FIT_SAMPLE), 0.0, 0.7)
+        fine = np.asarray(fine, np.int32)
+        yield Progress(0.72, f"grouping {ks[-1]} clusters into {', '.join(map(str, ks[:-1]))}")
         X = unit_rows(es, rows) if len(ks) > 1 else None
         labels_at = [_coarser(X, fine, ks[-1], k) for k in ks[:-1]] + [fine]
-    yield Progress(0.8, f"naming {', '.join(map(str, ks))} clusters")
+        del X
     out = []
-    for k, labels in zip(ks, labels_at):
+    for i, (k, labels) in enumerate(zip(ks, labels_at)):
+        yield Progress(0.8 + 0.2 * i / len(ks), f"naming {k} clusters")
         names = majority_names(es.metadata[column], rows, labels, k) if column else names_of(es, rows, labels, k)
         out.append(Clusters(k, labels, names, anchors_of(layout, labels, k)))
     yield Progress(1.0, f"named at {', '.join(map(str, ks))} clusters")

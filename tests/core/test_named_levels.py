@@ -3,6 +3,7 @@ central members, labelled sets (real MNIST digits) by the majority label."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core.embeddings.embedding_set import EmbeddingSet
 from core.inference.mnist import load_digits
@@ -53,3 +54,45 @@ def test_words_are_named_by_central_members(glove_small):
 def test_few_points_get_the_levels_that_fit(glove_small):
     lay = run_sync(project(glove_small, np.arange(100), "pca"))
     assert [c.k for c in run_sync(named_levels(glove_small, lay))] == [12]
+
+
+def test_all_400000_words_are_named_from_a_sample_with_progress_and_cancel(glove):
+    from core.projections.cluster_names import FIT_SAMPLE, NAME_POOL, is_name_word
+    from core.projections.layout import unit_rows
+
+    rows = np.arange(len(glove))
+    lay = run_sync(project(glove, rows, "pca"))
+    assert len(rows) > FIT_SAMPLE
+    job = named_levels(glove, lay)
+    steps = []
+    try:
+        while True:
+            steps.append(next(job))
+    except StopIteration as stop:
+        levels = stop.value
+    assert [c.k for c in levels] == [12, 40, 120]
+    assert sum("assigned" in p.message for p in steps) >= len(rows) // 40_000  # the rest assigned, in blocks
+    assert len(steps) >= 50 and [p.fraction for p in steps] == sorted(p.fraction for p in steps)
+    fine = levels[-1]
+    assert len(fine.labels) == len(rows) and (fine.sizes() > 0).all()
+    # every word sits in the cluster of its nearest centre (the centres: the members' mean unit vectors)
+    X = unit_rows(glove, rows[:: 997])
+    centres = np.stack([unit_rows(glove, rows[fine.labels == c][:: 7]).mean(axis=0) for c in range(fine.k)])
+    nearest = np.argmax(X @ centres.T - 0.5 * (centres * centres).sum(axis=1), axis=1)
+    assert np.mean(nearest == fine.labels[:: 997]) > 0.8  # (mini-batch centres are near, not at, the means)
+    # names: the cluster's frequent words where it has them (not the rare names that crowd every centre)
+    words = glove.words
+    for c in levels:
+        for i, name in enumerate(c.names):
+            members = rows[c.labels == i]
+            known = [w for w in (words[r] for r in members[members < NAME_POOL]) if is_name_word(w)]
+            assert name
+            if len(known) >= 2:
+                assert all(w in known for w in name.split(", ")), (c.k, name)
+    # the job stops when closed mid-way (Cancel)
+    job = named_levels(glove, lay)
+    for _ in range(5):
+        next(job)
+    job.close()
+    with pytest.raises(StopIteration):
+        next(job)
