@@ -72,6 +72,7 @@ class CloudScene:
             self.frame = (Frame.fit(projected, framed=self.framed) if len(projected)
                           else Frame(np.zeros(3, np.float32), 1.0))
         self._index: dict[int, int] | None = None  # built on first use
+        self._by_frequency: np.ndarray | None = None  # the projected rows, most frequent first (labels)
 
     def set_layout(self, rows: np.ndarray, coords: np.ndarray, placed: dict[int, np.ndarray],
                    refit: bool = False) -> None:
@@ -147,7 +148,12 @@ class CloudScene:
                                  bold=role in ("query", "result", "hover")))
         out += names
         # the most frequent words; beside cluster names only words that could name something (no "the", ",")
-        top = (r for r in np.sort(self.rows[~self.placed]).tolist() if not names or is_name_word(self.words[r]))
+        if getattr(self, "_by_frequency", None) is None:
+            projected = self.rows[~self.placed]
+            ordered = len(projected) < 2 or bool(np.all(projected[1:] > projected[:-1]))  # a layout's rows are
+            self._by_frequency = projected if ordered else np.sort(projected)
+        ranked = (r for s in range(0, len(self._by_frequency), 256) for r in self._by_frequency[s: s + 256].tolist())
+        top = (r for r in ranked if not names or is_name_word(self.words[r]))
         for r in itertools.islice(top, self.top_labels):
             if r not in seen and len(out) < LABEL_LIMIT + len(names):
                 seen.add(r)

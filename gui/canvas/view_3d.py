@@ -314,7 +314,9 @@ class View3D(QWidget):
             self.gl.addItem(item)
         self._pos = np.empty((0, 3), np.float32)
         self._colors = np.empty((0, 4), np.float32)
+        self._sizes: np.ndarray | float = 4.0
         self._density = False  # set_density
+        self._densities: tuple[bytes, np.ndarray] | None = None  # the points' densities, by a key of the points
         self._hover_at: tuple[float, float] | None = None
         self._hover_timer = QTimer(self, singleShot=True, interval=40)  # throttle picking on hover
         self._hover_timer.timeout.connect(self._do_hover)
@@ -334,8 +336,8 @@ class View3D(QWidget):
     def set_points(self, pos: np.ndarray, colors: np.ndarray, sizes: np.ndarray | float) -> None:
         self._pos = np.ascontiguousarray(pos, np.float32)
         self._colors = np.ascontiguousarray(colors, np.float32)
-        self.scatter.setData(pos=self._pos, color=self._shaded(),
-                             size=sizes if np.isscalar(sizes) else np.ascontiguousarray(sizes, np.float32))
+        self._sizes = sizes if np.isscalar(sizes) else np.ascontiguousarray(sizes, np.float32)
+        self._draw_dots()
         if self.sprites.visible():
             if self.sprites.pos is not None and len(self.sprites.pos) == len(self._pos):
                 self.sprites.setData(pos=self._pos)  # the same pictures at the points' new places
@@ -346,10 +348,27 @@ class View3D(QWidget):
         """Shading by density: each point's opacity lowered where points pile up (see density.py)."""
         self._density = bool(on)
         if len(self._pos):
-            self.scatter.setData(color=self._shaded())
+            self._draw_dots()
 
-    def _shaded(self) -> np.ndarray:
-        return density.shaded(self._colors, self._pos) if self._density else self._colors
+    def _draw_dots(self) -> None:
+        """The points as given; with the density view, shaded by density, and above THIN_ABOVE points also
+        thinned where they pile up (level of detail, density.py). Picking and selection use every point."""
+        pos, col, size = self._pos, self._colors, self._sizes
+        if self._density and len(pos) > density.THIN_ABOVE:
+            keep, col = density.thinned(col, pos, d=self._point_density())
+            pos, size = pos[keep], size if np.isscalar(size) else size[keep]
+        elif self._density:
+            col = density.shaded(col, pos, self._point_density())
+        self.scatter.setData(pos=pos, color=col, size=size)
+
+    def _point_density(self) -> np.ndarray:
+        """The points' densities, computed again only when the points moved (not when only colours change: a
+        selection greys the others, a colour mode)."""
+        pos = self._pos
+        key = len(pos).to_bytes(8, "little") + pos[:: max(1, len(pos) // 4096)].tobytes() + pos[-1:].tobytes()
+        if self._densities is None or self._densities[0] != key:
+            self._densities = (key, density.point_density(pos))
+        return self._densities[1]
 
     def set_sprites(self, pictures: np.ndarray | None, size: float) -> None:
         """Draw the points as their pictures (one RGBA picture per point of set_points, `size` pixels a

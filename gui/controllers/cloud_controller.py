@@ -11,6 +11,9 @@ core.projections.cloud_jobs.KINDS); results are written into the CloudState, whi
   mark the layout ``stale`` meanwhile. t-SNE streams its intermediate layouts into ``live``.
 * A new set's first layout is turned onto the previous set's (core/projections/align.py).
 * Nothing is projected until a cloud panel exists (``cloud.active``).
+* Level of detail: a layout of more than DENSITY_ABOVE points (all 400,000 GloVe words) switches the density
+  view on, so the points that pile up fade into a shade instead of one blob; a smaller one switches it off
+  again if it was switched on so. Once the user sets the density box, it is theirs.
 """
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ from gui.controllers.job import RoomJob
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
+DENSITY_ABOVE = 50_000  # a layout of more points is shaded by density (level of detail), unless the user chose
 AUTO_RUN = ("pca", "axes")  # fast enough to rerun on every change; t-SNE/UMAP wait for Run
 NOT_READY = "nothing to export yet: the new set's projection is still running"
 
@@ -58,6 +62,9 @@ class CloudController(QObject):
         self._last: tuple[list[str], Layout] | None = None  # the open set's words and its last layout
         self._user_method = False  # the user picked a method: first maps no longer change it
         self._switching = False  # this controller is changing the method
+        self._density_auto = False  # the density view is on because the layout is large
+        self._density_chosen = False  # the user set the density box: it is no longer switched for them
+        self._setting_density = False  # this controller is setting it
         self.projection.finished.connect(self._on_projection_finished)
         bind(self, runner.intermediate, self._on_intermediate)
         ev, cev = session.events, c.events
@@ -73,6 +80,7 @@ class CloudController(QObject):
         bind(self, cev.clusters_k, self._on_clusters_k_changed)
         bind(self, cev.names, self._start_names)
         bind(self, cev.layout, self._on_layout_changed)
+        bind(self, cev.density, self._on_density_changed)
         bind(self, cev.probes, self._request_probes)
         bind(self, cev.export, self._on_export)
         for e in (ev.selection, session.neighbours.events.lookup, session.arithmetic.events.outcome, cev.marked,
@@ -213,6 +221,7 @@ class CloudController(QObject):
         self._clear_results()
         c.stale, c.problem = False, ""
         self._last = (s.embeddings.words, layout)
+        self._level_of_detail(len(layout.rows))  # before the layout: its points are shaded once, when drawn
         c.layout = layout
         c.live = None
         self._start_clusters()
@@ -220,6 +229,24 @@ class CloudController(QObject):
         self._on_selection_changed()  # placement and the overlay
         es = s.embeddings
         self.jobs["cloud.trust"].start(lambda: trustworthiness(es, layout), self._on_trust, label="trustworthiness")
+
+    def _level_of_detail(self, n: int) -> None:
+        """The density view on for a layout of more than DENSITY_ABOVE points, off again for a smaller one
+        (only if switched on here; never once the user chose)."""
+        c = self._session.cloud
+        want = n > DENSITY_ABOVE
+        if self._density_chosen or want == c.density or not (want or self._density_auto):
+            return
+        self._setting_density = True
+        try:
+            c.density = want
+        finally:
+            self._setting_density = False
+        self._density_auto = want
+
+    def _on_density_changed(self) -> None:
+        if not self._setting_density:
+            self._density_chosen, self._density_auto = True, False
 
     def _clear_results(self) -> None:
         c = self._session.cloud
@@ -277,9 +304,10 @@ class CloudController(QObject):
     def shown_rows(self) -> np.ndarray:
         """The rows on show: the layout's, then the words placed into it (the panel's order)."""
         c = self._session.cloud
-        inside = set(c.layout.rows.tolist())
-        extra = [r for r in c.placed if r not in inside]
-        return np.concatenate([c.layout.rows, np.asarray(extra, np.int64)])
+        if not c.placed:
+            return c.layout.rows
+        placed = np.fromiter(c.placed, np.int64, len(c.placed))
+        return np.concatenate([c.layout.rows, placed[c.layout.positions(placed) < 0]])
 
     def _request_placement(self) -> None:
         s, es, c = self._session, self._session.embeddings, self._session.cloud
@@ -315,12 +343,14 @@ class CloudController(QObject):
         self._request_placement()
         roles = roles_of(s).rows
         skip = set(roles.get("query", []) + roles.get("neighbour", []))
-        shown = self.shown_rows()
-        on_show = set(shown.tolist())
-        sel = [r for r in s.selection if r in on_show and r not in skip]
         c.overlay = ()
-        if c.true_neighbours and sel:
-            es = s.embeddings
+        wanted = [r for r in s.selection if r not in skip] if c.true_neighbours else []
+        if not wanted:
+            return
+        inside = (c.layout.positions(wanted) >= 0).tolist()  # no set of 400,000 rows on the GUI thread
+        sel = [r for r, ok in zip(wanted, inside) if ok or r in c.placed]
+        if sel:
+            es, shown = s.embeddings, self.shown_rows()
             self.jobs["cloud.overlay"].start(lambda: overlay_job(es, sel, shown, k=5), self._on_overlay,
                                              label="true neighbours")
 

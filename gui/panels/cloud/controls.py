@@ -1,4 +1,5 @@
-"""The cloud's controls: method, point count, method parameters, colouring, labels, export.
+"""The cloud's controls: method, point count (or all the set's words), method parameters, colouring, labels,
+export.
 
 Widgets write to the Session's cloud model (method, params, point_count, color_by, clusters_k, labels,
 lines and names; Run and Cancel count up ``run`` and ``cancel``); Session changes update the widgets
@@ -25,12 +26,13 @@ from PySide6.QtWidgets import (
 from superqt import QFlowLayout
 from superqt.utils import qdebounced, signals_blocked
 
-from core.projections.layout import DEFAULTS, METHOD_LABELS, METHODS
+from core.projections.layout import DEFAULTS, MAX_POINTS, METHOD_LABELS, METHODS
 from core.state.session import Session
 from gui.lifetime import bind
 from gui.widgets.progress_bar import LazyProgressBar
 
 PAGE = {"pca": 0, "tsne": 1, "umap": 2, "axes": 3}
+COUNT_MAX = 400_000  # the point count's limit before a set is open (then: the set's size)
 
 
 class CurrentPageStack(QStackedWidget):
@@ -80,9 +82,13 @@ class CloudControls(QWidget):
         self.method = QComboBox(objectName="cloud_method")
         for m in METHODS:
             self.method.addItem(METHOD_LABELS[m], m)
-        self.count = QSpinBox(objectName="cloud_count", minimum=10, maximum=400_000, singleStep=1000)
+        self.count = QSpinBox(objectName="cloud_count", minimum=10, maximum=COUNT_MAX, singleStep=1000)
         self.count.setGroupSeparatorShown(True)
         self.count.setToolTip("The N most frequent words are projected (t-SNE and UMAP: at most 100,000)")
+        self.all = QPushButton("all", objectName="cloud_all", checkable=True)
+        self.all.setToolTip("Every word of the set, not a sample (with t-SNE or UMAP, which take at most 100,000, "
+                            "this switches to PCA); where points pile up they are shaded by density")
+        self._count_before_all = self._session.cloud.point_count
         self.run = QPushButton("Run", objectName="cloud_run")
         self.cancel = QPushButton("Cancel", objectName="cloud_cancel", enabled=False)
         self.progress = LazyProgressBar(object_name="cloud_progress", maximum=1000, maximum_width=140)
@@ -161,7 +167,7 @@ class CloudControls(QWidget):
         flow.setContentsMargins(0, 0, 0, 0)
         for items in (
             (QLabel("Projection"), self.method),
-            (QLabel("points"), self.count),
+            (QLabel("points"), self.count, self.all),
             (self.pages,),
             (self.run, self.cancel, self.progress),
             (QLabel("colour"), self.color_by, self.clusters),
@@ -181,6 +187,7 @@ class CloudControls(QWidget):
         c = self._session.cloud
         self.method.currentIndexChanged.connect(lambda: setattr(c, "method", self.method.currentData()))
         self.count.valueChanged.connect(self._count_edited)
+        self.all.toggled.connect(self._all_toggled)
         for w in (self.perplexity, self.iterations, self.n_neighbors, self.min_dist):
             w.valueChanged.connect(self._params_edited)
         for w in (self.learning_rate, self.axis_x, self.axis_y, self.axis_z):
@@ -221,6 +228,21 @@ class CloudControls(QWidget):
     def _count_edited(self) -> None:
         self._session.cloud.point_count = self.count.value()
 
+    def _all_toggled(self, on: bool) -> None:
+        """All the set's words (a method that takes fewer gives way to PCA), or the count before that again."""
+        c, es = self._session.cloud, self._session.embeddings
+        if es is None:
+            return
+        if not on:
+            c.point_count = min(self._count_before_all, len(es) - 1) if len(es) > 10 else len(es)
+            return
+        if c.point_count < len(es):
+            self._count_before_all = c.point_count
+        c.point_count = len(es)
+        cap = MAX_POINTS[c.method]
+        if cap is not None and cap < len(es):
+            c.method = "pca"
+
     def params(self) -> tuple:
         m = self._session.cloud.method
         if m == "tsne":
@@ -253,6 +275,9 @@ class CloudControls(QWidget):
         es = self._session.embeddings
         columns = sorted(es.metadata) if es is not None else []
         self.sprites.setVisible(es is not None and es.images is not None)  # only a set with pictures
+        with signals_blocked(self.count):
+            self.count.setMaximum(max(len(es), self.count.minimum()) if es is not None else COUNT_MAX)
+        self._on_point_count_changed()
         with signals_blocked(self.color_by):
             self.color_by.clear()
             self.color_by.addItem("frequency", "frequency")
@@ -291,8 +316,11 @@ class CloudControls(QWidget):
                 w.setText(str(value)) if isinstance(w, QLineEdit) else w.setValue(value)
 
     def _on_point_count_changed(self) -> None:
+        n, es = self._session.cloud.point_count, self._session.embeddings
         with signals_blocked(self.count):
-            self.count.setValue(self._session.cloud.point_count)
+            self.count.setValue(n)
+        with signals_blocked(self.all):
+            self.all.setChecked(es is not None and n >= len(es))
 
     def _on_color_by_changed(self) -> None:
         with signals_blocked(self.color_by):

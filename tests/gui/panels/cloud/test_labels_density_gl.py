@@ -55,3 +55,31 @@ def test_labelled_density_screenshot(qtbot, runner, mapped_set):
     assert p.view.shade.isVisible() and shown_names(p)
     SHOTS.mkdir(parents=True, exist_ok=True)
     grab(p).save(str(SHOTS / "labelled-density.png"))
+
+
+def test_all_400000_words_in_3d_are_thinned_where_they_pile_up(qtbot, runner, cloud, glove):
+    s = Session(cloud=CloudState(point_count=10000, top_labels=0, names=False))
+    p = shown_panel(qtbot, cloud, s, glove, 900, 700)
+    qtbot.waitUntil(lambda: p.layout_ is not None, timeout=20000)
+    v = p.view
+    assert len(v.scatter.pos) == len(v._pos) == 10000 and not s.cloud.density  # few points: every one, plain
+    p.controls.all.click()
+    qtbot.waitUntil(lambda: p.layout_ is not None and len(p.layout_.rows) == len(glove), timeout=60000)
+    wait_idle(qtbot, runner, timeout=60000)
+    assert s.cloud.density and len(v._pos) == len(glove)
+    drawn = len(v.scatter.pos)
+    assert 0.2 * len(glove) < drawn < 0.8 * len(glove)  # level of detail: a fraction drawn
+    d = density.point_density(v._pos)
+    keep, _ = density.thinned(p.point_colours(), v._pos, d=d)
+    np.testing.assert_array_equal(v.scatter.pos, v._pos[keep])
+    kept = np.isin(np.arange(len(d)), keep)
+    assert kept[d < 0.05].mean() > 0.97 and kept[d > 0.9].mean() < 0.2  # the dense places lost most points
+    # a drawn point in a dense place stands for the ones left out: more opaque than its faded colour
+    alpha = v.scatter.color[:, 3]
+    dense = d[keep] > 0.8
+    assert dense.any() and alpha[dense].mean() > density.shaded(p.point_colours(), v._pos, d)[keep][dense, 3].mean()
+    # picking still finds any of all the points (the thinned ones too)
+    assert p.view.pick(v.gl.width() / 2, v.gl.height() / 2) >= 0
+    img = v.grab_image()
+    assert img.width() > 0 and len({img.pixel(x, y) for x in range(0, img.width(), 20)
+                                     for y in range(0, img.height(), 20)}) > 20
