@@ -2,7 +2,8 @@
 
 ``model.onnx``  input_ids (batch, seq), attention_mask (batch, past + seq), past_key_values.{i}.key/value
                 (batch, 3, past, 64) for i < 30, optional logits_from (1,) (default 0) -> logits
-                (batch, seq - logits_from, 49152), present.{i}.key/value (batch, 3, past + seq, 64).
+                (batch, seq - logits_from, 49152), present.{i}.key/value (batch, 3, past + seq, 64), and
+                optional hidden_states.{i} (batch, seq, 576) for i <= 30 (the lens and contextual vectors).
                 onnxruntime's fused operators: GroupQueryAttention with its rotary embedding,
                 (Skip)SimplifiedLayerNormalization, MatMulNBits; 120 MB.
 
@@ -11,7 +12,8 @@ model builder (build extra) writes the fused fp32 graph from it; models/fast_lm_
 weight back on the GGUF's own grid (exact Q4_1 codes, the Q8_0 table as two 4-bit halves) and sets the
 arithmetic per group. Parity against the app's fp32 file (smollm2-135m, built first) is measured on this
 CPU's kernels and, where models/cpu_mask can hide AVX-512 and VNNI, on the AVX2 kernels, and recorded in
-the manifest. Not registered in core/inference/registry.py yet: ``python -m models.build_fast_lm [--force]``.
+the manifest. Registered as ``smollm2-135m-fast`` (core/inference/registry.py): ``python main.py models build``
+builds it after ``smollm2-135m``; ``python -m models.build_fast_lm [--force]`` builds it alone.
 
 Why this recipe (measured on an AMD EPYC with AVX-512 VNNI, and masked to AVX2; models/fast_lm_parity.py):
 every MatMulNBits at accuracy level 4 (int8 activations) except the MLP down projections moved
@@ -39,7 +41,7 @@ from models.fast_lm_graph import DEFAULT_LEVELS, GROUPS, LOGITS_FROM, quantize_f
 
 NAME = "smollm2-135m-fast"
 FILE = "model.onnx"
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2  # 2: hidden_states.{i} outputs, manifest precision "fast"
 BUILDER = ("onnxruntime-genai", "0.18.0")  # python -m onnxruntime_genai.models.builder -p fp32 -e cpu
 
 
@@ -136,6 +138,7 @@ def build(stage: Path) -> Job[dict]:
         "name": NAME,
         "display_name": "SmolLM2-135M (fast)",
         "kind": "causal-lm",
+        "precision": "fast",  # core.inference.fast_graph: opened alone, every pass runs on this graph
         "description": "SmolLM2-135M with onnxruntime's fused operators and the GGUF's own 4-bit / 8-bit weights; "
                        "fp32's answers (parity below).",
         "licence": LICENCE,
@@ -148,9 +151,9 @@ def build(stage: Path) -> Job[dict]:
                    "max_positions": int(cfg.max_position_embeddings)},
         "io": {"inputs": ["input_ids", "attention_mask", "past_key_values.{i}.key", "past_key_values.{i}.value",
                           f"{LOGITS_FROM} (optional, default 0)"],
-               "outputs": ["logits", "present.{i}.key", "present.{i}.value"],
-               "lacks": "hidden states, attention weights, head masks, steering: the inspectors use model.onnx "
-                        "of smollm2-135m"},
+               "outputs": ["logits", "present.{i}.key", "present.{i}.value", "hidden_states.{i} (optional, i <= "
+                           f"{int(cfg.num_hidden_layers)})"],
+               "lacks": "attention weights, head masks, steering: the Attention panel uses the attention graphs"},
         "files": {"model": FILE, "tokenizer": "tokenizer.json", "genai_config": "genai_config.json"},
         "build": {
             "script": "models/build_fast_lm.py",
@@ -174,36 +177,17 @@ def build(stage: Path) -> Job[dict]:
     }
 
 
-def build_here(*, force: bool = False) -> dict:
-    """Build into the user's model folder (a second run with the same recipe and intact files does nothing)."""
-    from core.cpu import cpu_info
-    from core.io import atomic_folder, atomic_write_json
-    from core.progress import run_sync
-    from models.build import _up_to_date, print_progress  # the registry's up-to-date rule, for a folder
-    from models.build_common import file_entry
-
-    out, want = out_dir(), recipe()
-    if not force and _up_to_date(out, want):
-        print(f"{out}: up to date", file=sys.stderr)
-        return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    t0 = time.perf_counter()
-    with atomic_folder(out) as stage:
-        manifest = run_sync(build(stage), print_progress)
-        manifest["files"] = {role: file_entry(stage / fn) for role, fn in manifest["files"].items()}
-        manifest["build"]["recipe"] = want
-        manifest["build"]["seconds"] = round(time.perf_counter() - t0, 1)
-        manifest["build"]["cpu"] = cpu_info().line()
-        atomic_write_json(stage / "manifest.json", manifest, indent=2)
-    return manifest
-
-
 def main(argv: list[str] | None = None) -> int:
     import argparse
+
+    from core.progress import run_sync
+    from models.build import build_model, print_progress
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args(argv)
-    m = build_here(force=args.force)
+    print(run_sync(build_model(NAME, force=args.force), print_progress))
+    m = json.loads((out_dir() / "manifest.json").read_text(encoding="utf-8"))
     print(json.dumps({"file": m["files"]["model"]["bytes"], "parity": m["parity"]["measured_on"]}, indent=1))
     return 0
 

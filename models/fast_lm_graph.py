@@ -189,6 +189,45 @@ def rewrite(model, levels: dict[str, int]) -> dict:
     return counts
 
 
+HIDDEN = "hidden_states.{}"  # optional outputs: the residual stream before layer i (i = n_layers: the final norm)
+
+
+def add_hidden_states(model) -> list[str]:
+    """Expose the residual stream as optional outputs ``hidden_states.{i}`` (i = 0..n_layers), the values the
+    app's fp32 file stacks as ``hidden_states``: the embedding, each layer's output (the sum a layer's
+    input SkipSimplifiedLayerNormalization forms before it normalises) and the final norm's output (before
+    logits_from slices it). Nothing is computed twice; a run that does not ask for them copies nothing.
+    Returns the output names."""
+    import onnx
+    from onnx import helper
+
+    g = model.graph
+
+    def layer(n) -> int:
+        return int(n.name.split("layers.")[1].split("/")[0])
+
+    norms = [n for n in g.node if "/input_layernorm/" in n.name and n.op_type.endswith("LayerNormalization")]
+    first = next(n for n in norms if layer(n) == 0)
+    skips = sorted((n for n in norms if n.op_type == "SkipSimplifiedLayerNormalization"), key=layer)
+    final = next(n for n in g.node if n.op_type == "SkipSimplifiedLayerNormalization" and "final_norm" in n.name)
+    sources = [first.input[0]]  # the embedding (two 4-bit halves added)
+    for n in skips:
+        while len(n.output) < 4:
+            n.output.append("")
+        if not n.output[3]:
+            n.output[3] = f"{n.name}/residual"
+        sources.append(n.output[3])
+    sources.append(final.output[0])
+    names = []
+    for i, src in enumerate(sources):
+        name = HIDDEN.format(i)
+        g.node.append(helper.make_node("Identity", [src], [name], name=name))
+        g.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT,
+                                                      ["batch_size", "sequence_length", None]))
+        names.append(name)
+    return names
+
+
 def quantize_fast(src: Path, dst: Path, levels: dict[str, int] | None = None) -> dict:
     """Read the builder's fp32 ``src`` (with its external data), write the one-file fast graph ``dst``."""
     import onnx
@@ -199,6 +238,7 @@ def quantize_fast(src: Path, dst: Path, levels: dict[str, int] | None = None) ->
     t0 = time.perf_counter()
     model = onnx.load(str(src))
     counts = rewrite(model, levels)
+    counts["hidden_states"] = len(add_hidden_states(model))
     counts["levels"] = levels
     model.producer_version = model.producer_version.split("+")[0]  # the builder appends a per-run suffix
     with atomic_path(dst, suffix=".onnx") as tmp:
@@ -276,33 +316,3 @@ if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     sys.exit(main())
 
-
-def add_hidden_states(model) -> list[str]:
-    """Expose the residual stream as optional outputs ``hidden_states.{i}`` (i = 0..n_layers), the values the
-    app's fp32 file stacks as ``hidden_states``: the embedding, each layer's output (the sum a
-    SkipSimplifiedLayerNormalization forms before it normalises) and the final norm's output. Nothing is
-    computed twice; a run that does not ask for them copies nothing. Returns the output names."""
-    import onnx
-    from onnx import helper
-
-    g = model.graph
-    skips = [n for n in g.node if n.op_type == "SkipSimplifiedLayerNormalization" and "input_layernorm" in n.name]
-    final = next(n for n in g.node if n.op_type == "SkipSimplifiedLayerNormalization" and "final_norm" in n.name)
-    embed = next(n for n in g.node if n.output and n.output[0].startswith("/model/embed_tokens/") and
-                 n.output[0].endswith("Gather/output_0"))
-    sources = [embed.output[0]]
-    for n in sorted(skips, key=lambda n: int(n.name.split("layers.")[1].split("/")[0])):
-        while len(n.output) < 4:
-            n.output.append("")
-        if not n.output[3]:
-            n.output[3] = f"{n.name}/residual"
-        sources.append(n.output[3])
-    sources.append(final.output[0])
-    names = []
-    for i, src in enumerate(sources):
-        name = f"hidden_states.{i}"
-        g.node.append(helper.make_node("Identity", [src], [name], name=name))
-        g.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, ["batch_size", "sequence_length",
-                                                                                    None]))
-        names.append(name)
-    return names

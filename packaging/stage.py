@@ -4,8 +4,10 @@
                             first map (first_map.npz: the UMAP layout and cluster names the cloud opens on)
     data/gensim/            the evaluation files and corpora from gensim's test data
     models/<name>/          every built model: the files its manifest lists, checksummed again here;
-                            the language model as its 4-bit file alone (one graph, 8-bit tied
-                            embeddings: 114 MB instead of 542), when quantized.json calls it faithful;
+                            the language model as its fast graph alone (models/build_fast_lm.py: fused
+                            operators on the GGUF's own 4-bit / 8-bit weights, hidden states as optional
+                            outputs; 120 MB instead of 542) when its parity holds, else its 4-bit file
+                            alone when quantized.json calls it faithful;
                             the sentence encoder with 16-bit weights (45 MB instead of 91) when its
                             sentence vectors keep parity
     icons/                  the app icon as SVG and PNGs at the hicolor sizes (for the .deb)
@@ -63,10 +65,40 @@ def _copy_model(name: str, dest: Path) -> int:
     return sum(p.stat().st_size for p in dest.iterdir())
 
 
+def _copy_fast_language_model(dest: Path) -> int | None:
+    """The fast graph as the shipped language model (manifest "precision": "fast", its parity recorded), when
+    it is built and its parity against fp32 holds on every kernel path it was measured on; else None."""
+    from core.inference import fast_graph
+
+    name = registry.FAST_LANGUAGE_MODEL
+    if not registry.is_built(name):
+        return None
+    src, manifest = registry.model_dir(name), registry.manifest(name)
+    holds, why = fast_graph.faithful(manifest)
+    if not holds or not fast_graph.is_fast(manifest):
+        print(f"note: not shipping the fast graph ({why or 'built before recipe 2: no hidden states'})",
+              file=sys.stderr)
+        return None
+    verify_model(src, manifest)
+    lm = registry.manifest(registry.LANGUAGE_MODEL)
+    dest.mkdir(parents=True, exist_ok=True)
+    files = {role: manifest["files"][role] for role in ("model", "tokenizer")}
+    for entry in files.values():
+        shutil.copy2(src / entry["file"], dest / entry["file"])
+    shipped = {**manifest, "name": lm["name"], "display_name": lm.get("display_name", lm["name"]), "files": files,
+               "shipped_variant": {"file": files["model"]["file"], "from": name, "parity": manifest["parity"]}}
+    (dest / "manifest.json").write_text(json.dumps(shipped, indent=2) + "\n", encoding="utf-8")
+    return sum(p.stat().st_size for p in dest.iterdir())
+
+
 def _copy_language_model(dest: Path) -> int:
-    """The 4-bit graph as the shipped model (manifest "precision": "q4", its parity recorded),
-    or the fp32 graph when no faithful 4-bit file is built."""
+    """The fast graph as the shipped model when it holds parity; else the 4-bit graph (manifest "precision":
+    "q4", its parity recorded), or the fp32 graph when no faithful 4-bit file is built."""
     from core.inference.language_model import q4_manifest
+
+    fast = _copy_fast_language_model(dest)
+    if fast is not None:
+        return fast
 
     name = registry.LANGUAGE_MODEL
     src, manifest = registry.model_dir(name), registry.manifest(name)

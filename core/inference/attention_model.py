@@ -163,7 +163,8 @@ class InterventionDecoder:
     def tokenize(self, text: str) -> list[Token]:
         return self.tokenizer.encode(text)
 
-    def extend(self, ids, cache, precision: str = "fp32") -> tuple[np.ndarray, np.ndarray, str]:
+    def extend(self, ids, cache, precision: str = "fp32", *, last_only: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, str]:
         ids = np.array([list(ids)], np.int64)
         out = self.model.lm_pass(ids, intervention=self.intervention, past=cache,
                                  logits_at=range(ids.shape[1]), outputs=("logits", "present_kv"))

@@ -263,7 +263,7 @@ class OptimumDecoder(OnnxModel):
             return tuple(cache[:length])
         return tuple((k[:, :, :length], v[:, :, :length]) for k, v in cache)
 
-    def extend(self, ids, cache, precision: str = "fp32") -> tuple[np.ndarray, object, str]:
+    def extend(self, ids, cache, precision: str = "fp32", *, last_only: bool = False) -> tuple[np.ndarray, object, str]:
         new = [int(i) for i in ids]
         if self.step_layout.layers == 0:  # no cache: the "cache" is the text so far
             seq = [*(cache or ()), *new]

@@ -5,17 +5,24 @@ came before in; logits at every new position, every layer's hidden state and the
 grown cache out. A whole prompt is read with an empty cache; each generation step
 then costs one position rather than the whole text.
 
-Precision (``precision=``): models/quantize_lm.py may have written a 4-bit copy
-(``model_q4.onnx``, GGUF Q4_1 grid, listed with its sha256 in ``quantized.json``).
-The installed app ships only that copy, as its model (manifest ``"precision": "q4"``);
-then every pass is 4-bit and says so. ``"auto"`` (default) answers cached steps (``start`` /
-``step`` / ``generate``) and full passes over prompts shorter than
-:data:`Q4_MAX_PROMPT` tokens (one) with them -- faster there, slower on longer passes --
-but only when their checksums match and quantized.json calls them
-faithful. ``"fp32"`` never uses them, ``"q4"`` always where it can. Hidden states,
-``hidden_states()``, ``score_continuations`` and the raw ``forward`` /
-``forward_cached`` (unless asked) stay fp32 where fp32 is built: the inspectors show exact numbers.
-A missing or corrupt 4-bit file means fp32 everywhere and a line in :attr:`notice`.
+Precision (``precision=``):
+
+* ``"fast"``: SmolLM2's fused graph (models/build_fast_lm.py, registry ``smollm2-135m-fast``; see
+  core.inference.fast_graph): onnxruntime's GroupQueryAttention and fused norms on the GGUF's own 4-bit /
+  8-bit weights, fp32's answers up to float rounding on every CPU (its manifest records the parity).
+  The installed app ships only that file, as its model (manifest ``"precision": "fast"``); it answers every
+  pass there, hidden states included (optional outputs).
+* ``"q4"``: the 4-bit copy models/quantize_lm.py may have written (``model_q4.onnx``, listed with its
+  sha256 in ``quantized.json``); an older installed app shipped it alone (manifest ``"precision": "q4"``).
+* ``"fp32"``: the exact file, never anything else.
+* ``"auto"`` (default): reading and stepping (``extend``, the trace loop; ``next_token``) with the fast
+  graph when it is built and its parity holds; without it, cached steps and full passes shorter than
+  :data:`Q4_MAX_PROMPT` tokens with the 4-bit file when its checksums match and quantized.json calls it
+  faithful, fp32 elsewhere.
+
+Hidden states (``hidden_states()``, ``score_continuations``, the raw ``forward`` / ``forward_cached``
+unless asked) stay fp32 where fp32 is built: the inspectors show exact numbers. A missing or corrupt
+variant means fp32 where it would have answered, and a line in :attr:`notice`.
 """
 from __future__ import annotations
 
@@ -26,7 +33,9 @@ import numpy as np
 
 from ..errors import ExplorerError, InputError
 from ..progress import Job, Progress
+from . import fast_graph
 from .distribution import Distribution, render
+from .fast_graph import FastGraph
 from .model import OnnxModel
 from .precision import PRECISIONS
 from .runtime import OnnxSession, build_command, open_session
@@ -112,37 +121,69 @@ class LanguageModel(OnnxModel):
 
     kind = "causal-lm"
 
-    def __init__(self, model_dir: str | Path, manifest: dict, *, precision: str = "auto", **runtime) -> None:
+    def __init__(self, model_dir: str | Path, manifest: dict, *, precision: str = "auto",
+                 fast: tuple[Path, dict] | bool | None = None, **runtime) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         super().__init__(model_dir, manifest, **runtime)
         read_decoder_config(self)
-        self.base_precision: str = manifest.get("precision", "fp32")  # of the model's own file: "q4" installed
+        # of the model's own file: "fp32" built here; "fast" (or "q4") when it is the only file (the installed app)
+        self.base_precision: str = manifest.get("precision", "fp32")
         self.precision = precision
-        self.last_precision: str | None = None  # "fp32" / "q4": the latest pass (per call: Distribution.precision)
+        self.last_precision: str | None = None  # "fp32" / "q4" / "fast": the latest pass (Distribution.precision)
         self._q4: dict | None = None  # the 4-bit files' manifest once they opened and checked
         self._q4_faithful = False
-        self._q4_notice: str | None = None
-        if precision != "fp32" and self.base_precision == "fp32":
+        self._files_notice: str | None = None
+        self._fast: tuple[Path, dict] | None = None  # the fast graph's folder and manifest, opened and checked
+        self._fast_graph: FastGraph | None = None
+        self._fast_faithful = False
+        if self.base_precision == fast_graph.PRECISION:
+            self._fast, self._fast_faithful = (self.model_dir, manifest), True
+            self._fast_graph = FastGraph(self.session, self.n_layers, self.n_kv_heads, self.head_dim)
+        elif precision != "fp32" and self.base_precision == "fp32":
+            self._open_fast(fast)  # the registry passes the built fast graph's folder and manifest
             self._open_q4(self.runtime)
+
+    def _open_fast(self, found: tuple[Path, dict] | None) -> None:
+        """The fast graph (models/build_fast_lm.py), when it is built: "auto" reads and steps with it."""
+        try:
+            if not found:
+                if self.precision == "fast":
+                    hint = build_command("smollm2-135m-fast")
+                    self._files_notice = f"no fast graph built{f' ({hint})' if hint else ''}; using fp32"
+                return
+            sess = self.open_role("model", found[1], model_dir=found[0])
+        except ExplorerError as exc:  # missing / corrupt (sha256, unloadable, wrong signature)
+            self._files_notice = f"fast graph unusable, using fp32: {exc}"
+            return
+        self._fast = found
+        self._fast_graph = FastGraph(sess, self.n_layers, self.n_kv_heads, self.head_dim)
+        self._fast_faithful, why = fast_graph.faithful(found[1])
+        if why and self.precision == "auto":
+            self._files_notice = why
 
     def _open_q4(self, kw: dict) -> None:
         qm, faithful, why = q4_manifest(self.model_dir, self.manifest)
         if qm is None:
             if why or self.precision == "q4":
                 hint = build_command(self.name)
-                self._q4_notice = f"{why or 'no 4-bit files built' + (f' ({hint})' if hint else '')}; using fp32"
+                self._files_notice = f"{why or 'no 4-bit files built' + (f' ({hint})' if hint else '')}; using fp32"
             return
         try:
             for role in Q4_ROLES:  # opened and checked now; used through the runtime's cache
                 open_session(self.model_dir, qm, role, **kw)
             self._q4 = qm
         except ExplorerError as exc:  # missing / corrupt (sha256, unloadable, wrong signature)
-            self._q4_notice = f"4-bit files unusable, using fp32: {exc}"
+            self._files_notice = f"4-bit files unusable, using fp32: {exc}"
             return
         self._q4_faithful = faithful
         if not faithful and self.precision == "auto":
-            self._q4_notice = unfaithful_reason(self.model_dir)
+            self._files_notice = unfaithful_reason(self.model_dir)
+
+    @property
+    def fast_available(self) -> bool:
+        """Whether "auto" reads prompts and steps with the fast graph."""
+        return self._fast is not None and self._fast_faithful
 
     @property
     def q4_available(self) -> bool:
@@ -155,8 +196,10 @@ class LanguageModel(OnnxModel):
         mode = precision or self.precision
         if mode not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {mode!r}")
-        if self.base_precision == "q4":
-            return "q4"  # the only file there is (the installed app)
+        if self.base_precision != "fp32":
+            return self.base_precision  # the only file there is (the installed app)
+        if mode == "fast" or (mode == "auto" and not exact and self.fast_available):
+            return "fast" if self._fast is not None else "fp32"
         if exact or mode == "fp32" or self._q4 is None:
             return "fp32"
         if mode == "q4":
@@ -166,9 +209,37 @@ class LanguageModel(OnnxModel):
         return "q4" if cached or n_tokens < Q4_MAX_PROMPT else "fp32"
 
     def _session(self, label: str) -> OnnxSession:
-        if label == "q4" and self.base_precision != "q4":
+        if label == self.base_precision:
+            return self.session
+        if label == "q4":
             return self.open_role("model", self._q4)
+        if label == "fast":
+            return self.open_role("model", self._fast[1], model_dir=self._fast[0])
         return self.session
+
+    def _fast_pass(self, ids: np.ndarray, past_kv: np.ndarray | None, outputs) -> dict[str, np.ndarray]:
+        """A pass over the fast graph with the fp32 file's inputs and outputs (stacked cache and hidden states)."""
+        cache = None if past_kv is None or past_kv.shape[4] == 0 else fast_graph.unstacked(past_kv)
+        sess, hidden = self._session("fast"), "hidden_states" in outputs
+        if cache is not None and ids.shape[0] > 1 and ids.shape[1] > 1:
+            # GroupQueryAttention reads several new tokens after a cache for one sequence at a time
+            rows = [self._fast_graph.run(sess, ids[b : b + 1], tuple(a[b : b + 1] for a in cache), hidden=hidden)
+                    for b in range(ids.shape[0])]
+            logits = np.concatenate([r[0] for r in rows])
+            present = tuple(np.concatenate(parts) for parts in zip(*(r[1] for r in rows)))
+            hidden = np.concatenate([r[2] for r in rows], axis=1) if hidden else None
+        else:
+            logits, present, hidden = self._fast_graph.run(sess, ids, cache, hidden=hidden)
+        got = {"logits": logits, "hidden_states": hidden}
+        res = {}
+        for name in outputs:
+            if name == "present_kv":
+                res[name] = fast_graph.stacked(present)
+            elif name in got:
+                res[name] = got[name]
+            else:
+                raise KeyError(f"{name!r} is not an output of the fast graph")
+        return res
 
     def empty_cache(self, batch: int = 1) -> np.ndarray:
         """The cache a prompt is read with: no past positions."""
@@ -176,7 +247,7 @@ class LanguageModel(OnnxModel):
 
     @property
     def notice(self) -> str | None:
-        parts = [n for n in (self._notice, self._q4_notice) if n]
+        parts = [n for n in (self._notice, self._files_notice) if n]
         return "; ".join(parts) or None
 
     # -- raw passes
@@ -207,7 +278,11 @@ class LanguageModel(OnnxModel):
         ids = np.ascontiguousarray(np.atleast_2d(input_ids), dtype=np.int64)
         self._check_length(ids.shape[1])
         label = self._pick(False, ids.shape[1], precision, exact="hidden_states" in outputs)
-        res = self.run(outputs, {"input_ids": ids, "past_kv": self.empty_cache(ids.shape[0])}, self._session(label))
+        if label == "fast":
+            res = self._fast_pass(ids, None, outputs)
+        else:
+            res = self.run(outputs, {"input_ids": ids, "past_kv": self.empty_cache(ids.shape[0])},
+                           self._session(label))
         self.last_precision = label
         return res, label
 
@@ -217,7 +292,8 @@ class LanguageModel(OnnxModel):
         self._check_length(ids.shape[1] + past_kv.shape[4])
         feeds = {"input_ids": ids, "past_kv": np.ascontiguousarray(past_kv, dtype=np.float32)}
         label = self._pick(True, ids.shape[1], precision, exact="hidden_states" in outputs)
-        res = self.run(outputs, feeds, self._session(label))
+        res = self._fast_pass(ids, feeds["past_kv"], outputs) if label == "fast" else \
+            self.run(outputs, feeds, self._session(label))
         self.last_precision = label
         return res, label
 
@@ -228,15 +304,24 @@ class LanguageModel(OnnxModel):
     # -- the step interface of core.inference.trace (shared with OptimumDecoder)
     @property
     def precisions(self) -> tuple[str, ...]:
-        if self.base_precision == "q4":
-            return ("q4",)
-        return PRECISIONS if self._q4 is not None else ("fp32",)
+        if self.base_precision != "fp32":
+            return (self.base_precision,)
+        if self._q4 is None and self._fast is None:
+            return ("fp32",)
+        return tuple(p for p in PRECISIONS if (p != "q4" or self._q4 is not None) and (p != "fast" or self._fast))
 
-    def extend(self, ids, cache, precision: str = "auto") -> tuple[np.ndarray, np.ndarray, str]:
-        """Run ``ids`` after the stacked cache (None: from the start): logits for each new position,
-        the new cache and which files answered. "auto" reads passes of many tokens with fp32."""
+    def extend(self, ids, cache, precision: str = "auto", *, last_only: bool = False) -> tuple[np.ndarray, object, str]:
+        """Run ``ids`` after the cache (None: from the start): logits for each new position (``last_only``:
+        the last one's), the new cache and which files answered. "auto" reads and steps with the fast graph
+        when it is built (its cache is the graph's own tuple: a step copies nothing), else reads passes of
+        many tokens with fp32."""
         ids = np.array([list(ids)], dtype=np.int64)
         mode = precision or self.precision
+        if self._pick(cache is not None, ids.shape[1], mode) == "fast":
+            self._check_length(ids.shape[1] + self.cache_length(cache))
+            logits, present, _ = self._fast_graph.run(self._session("fast"), ids, cache, last_only=last_only)
+            self.last_precision = "fast"
+            return logits[0], present, "fast"
         if mode == "auto" and ids.shape[1] >= Q4_MAX_PROMPT:
             mode = "fp32"
         if cache is None:
@@ -246,12 +331,17 @@ class LanguageModel(OnnxModel):
         return res["logits"][0], res["present_kv"], label
 
     @staticmethod
-    def cache_length(cache: np.ndarray | None) -> int:
-        return 0 if cache is None else int(cache.shape[4])
+    def cache_length(cache) -> int:
+        """Positions in a cache: the fp32 file's stacked array, or the fast graph's tuple."""
+        if cache is None:
+            return 0
+        return fast_graph.cache_length(cache) if isinstance(cache, tuple) else int(cache.shape[4])
 
     @staticmethod
-    def truncate(cache: np.ndarray | None, length: int) -> np.ndarray | None:
-        return cache[:, :, :, :, :length] if cache is not None and length > 0 else None
+    def truncate(cache, length: int):
+        if cache is None or length <= 0:
+            return None
+        return fast_graph.truncate(cache, length) if isinstance(cache, tuple) else cache[:, :, :, :, :length]
 
     # -- next-token distribution
     def next_token(self, text: str, *, sampling: Sampling = PLAIN, n_top: int = 10, hidden_states: bool = False,

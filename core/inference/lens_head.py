@@ -11,7 +11,9 @@ Everything about graph layouts is in :func:`read_head`, so another export is one
   4- or 8-bit blocks with scales and zero points), dequantized, or a sum of such parts read from one
   input (the 4-bit files' lm_head: two 4-bit halves of the 8-bit table, models/quantize_graph.py);
 * ``x``: ``Mul(weight, h / sqrt(mean(h^2) + eps))`` (eps read from the graph's Add) or a fused
-  ``SimplifiedLayerNormalization`` / ``RMSNormalization`` (its ``epsilon`` attribute).
+  ``SimplifiedLayerNormalization`` / ``RMSNormalization`` / ``SkipSimplifiedLayerNormalization`` (its
+  ``epsilon`` attribute; the skip variant normalises input + skip, the residual stream), possibly through
+  a ``Slice`` of positions (the fast graph's ``logits_from``).
 
 Reading a 540 MB graph with the onnx package holds Python's GIL for seconds (the window would
 freeze), so the first read runs in a child process (core.children) that writes the arrays into the
@@ -181,8 +183,11 @@ def _epsilon(g: _Graph, name: str, depth: int = 6) -> float | None:
 
 def _final_norm(g: _Graph, x: str) -> tuple[np.ndarray, float]:
     node = g.source(x)
+    if node is not None and node.op_type == "Slice":  # the fast graph's logits_from: positions, not values
+        node = g.source(node.input[0])
     if node is not None and node.op_type in _FUSED_NORMS:
-        scale = g.array(node.input[1])
+        # SkipSimplifiedLayerNormalization (input, skip, gamma): the norm of input + skip, the residual stream
+        scale = g.array(node.input[2 if node.op_type.startswith("Skip") else 1])
         if scale is not None:
             return scale, float(_attrs(node).get("epsilon", 1e-5))
     if node is not None and node.op_type == "Mul":

@@ -66,15 +66,16 @@ class OnnxModel:
         """The checked path of the file playing ``role`` (``tokenizer``, ...)."""
         return model_file(self.model_dir, self.manifest, role)
 
-    def open_role(self, role: str, manifest: dict | None = None) -> OnnxSession:
-        """The session of the file playing ``role`` (in ``manifest``, else the model's own), from the
-        runtime's cache: the files are checked the first time only (a step pays a dict lookup)."""
+    def open_role(self, role: str, manifest: dict | None = None, model_dir: Path | None = None) -> OnnxSession:
+        """The session of the file playing ``role`` (in ``manifest`` and its folder ``model_dir``, else the
+        model's own), from the runtime's cache: the files are checked the first time only (a step pays a
+        dict lookup)."""
         manifest = manifest or self.manifest
         slot = (id(manifest), role)
         key = self._keys.get(slot)
         if key is not None and (sess := cached(key)) is not None:
             return sess
-        sess = open_session(self.model_dir, manifest, role, **self.runtime)
+        sess = open_session(model_dir or self.model_dir, manifest, role, **self.runtime)
         self._keys[slot] = sess.key
         return sess
 

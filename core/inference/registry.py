@@ -49,9 +49,13 @@ class ModelSpec:
     quantized: Quantized | None = None
     # Why the desktop build (.deb) leaves it out ("" = shipped): the app then says so instead of "reinstall".
     not_packaged: str = ""
+    # option -> another model its class opens beside it when that one is built: the option gets
+    # (folder, manifest), or None (the language model's "fast": the fused graph it reads and steps with)
+    companions: dict[str, str] = field(default_factory=dict)
 
 
 LANGUAGE_MODEL = "smollm2-135m"
+FAST_LANGUAGE_MODEL = "smollm2-135m-fast"
 ENCODER = "minilm-l6-v2"
 DIGITS = "mnist-cnn"
 RNN = "gru-lm"
@@ -64,6 +68,15 @@ MODELS: dict[str, ModelSpec] = {
         model_class="language_model:LanguageModel", builder="build_lm",
         files={"model": "model.onnx", "tokenizer": "tokenizer.json", "reference": "reference.npz"},
         quantized=Quantized(QUANTIZED_RECORD, Q4_ROLES, builder="quantize_lm"),
+        companions={"fast": FAST_LANGUAGE_MODEL},
+    ),
+    FAST_LANGUAGE_MODEL: ModelSpec(  # after LANGUAGE_MODEL: its build measures parity against the fp32 file
+        FAST_LANGUAGE_MODEL, "SmolLM2-135M (fast)", "causal-lm",
+        "SmolLM2 with onnxruntime's fused operators on the GGUF's own 4-bit / 8-bit weights: fp32's answers, "
+        "the Next word panel's reading and steps",
+        model_class="language_model:LanguageModel", builder="build_fast_lm",
+        files={"model": "model.onnx", "tokenizer": "tokenizer.json", "genai_config": "genai_config.json"},
+        not_packaged="its graph ships as SmolLM2-135M's own file",
     ),
     ENCODER: ModelSpec(
         ENCODER, "all-MiniLM-L6-v2", "sentence-encoder",
@@ -237,8 +250,14 @@ def open(name: str, **options) -> OnnxModel:  # noqa: A001 - registry.open(name)
         raise ModelMissingError(f"{s.display_name} are not part of the installed app ({s.not_packaged}); "
                                 "run Embedding Explorer from its source (./run.sh) to use them")
     d = model_dir(name)
+    for option, other in s.companions.items():
+        if options.get(option, True) is True:  # False: not looked for
+            options[option] = (model_dir(other), load_manifest(model_dir(other))) if is_built(other) else None
+        elif options[option] is False:
+            options[option] = None
     return model_class(name)(d, load_manifest(d), **options)
 
 
-__all__ = ["ATTENTION", "DIGITS", "ENCODER", "LANGUAGE_MODEL", "MODELS", "RNN", "ModelSpec", "Quantized",
+__all__ = ["ATTENTION", "DIGITS", "ENCODER", "FAST_LANGUAGE_MODEL", "LANGUAGE_MODEL", "MODELS", "RNN", "ModelSpec",
+           "Quantized",
            "build_command", "data_dir", "open", "open_decoder"]

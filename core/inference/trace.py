@@ -50,9 +50,10 @@ class Decoder(Protocol):
 
     def tokenize(self, text: str) -> list[Token]: ...
 
-    def extend(self, ids: Sequence[int], cache: Any, precision: str) -> tuple[np.ndarray, Any, str]:
-        """Run ``ids`` after ``cache`` (None: from the start): logits (len(ids), vocab), the new cache,
-        and which files answered ("fp32" / "q4")."""
+    def extend(self, ids: Sequence[int], cache: Any, precision: str, *, last_only: bool = False
+               ) -> tuple[np.ndarray, Any, str]:
+        """Run ``ids`` after ``cache`` (None: from the start): logits (len(ids), vocab; ``last_only``: at least
+        the last position's, last), the new cache, and which files answered ("fp32" / "q4" / "fast")."""
 
     def cache_length(self, cache: Any) -> int: ...
 
@@ -143,7 +144,7 @@ def read_prompt(decoder: Decoder, text: str, *, precision: str = "auto", reuse: 
     logits, label, total = None, "fp32", len(ids) - done
     while done < len(ids):
         n = min(chunk, len(ids) - done)
-        out, cache, label = decoder.extend(ids[done : done + n], cache, precision)
+        out, cache, label = decoder.extend(ids[done : done + n], cache, precision, last_only=True)
         logits = out[-1]
         done += n
         if total > chunk:

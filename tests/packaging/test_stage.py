@@ -1,5 +1,5 @@
-"""packaging/stage.py without building the app: the language model ships as its 4-bit graph alone
-(one file, 8-bit tied embeddings), and the app runs it as it would from the install folder."""
+"""packaging/stage.py without building the app: the language model ships as its fast graph alone (one file:
+the GGUF's own weights, hidden states as optional outputs), and the app runs it as from the install folder."""
 from __future__ import annotations
 
 import importlib.util
@@ -9,10 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.inference import registry
-from core.inference.language_model import LanguageModel, q4_manifest
+from core.inference import fast_graph, registry
+from core.inference.language_model import LanguageModel
+from core.inference.lens_head import head_job
 from core.inference.runtime import load_manifest
+from core.inference.sampling import Sampling
 from core.inference.token_embeddings import embedding_matrix
+from core.inference.trace import generate_steps, read_prompt
+from core.progress import run_sync
 from tests.models.helpers import built
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,39 +31,45 @@ def _stage_module():
 
 @pytest.fixture(scope="module")
 def shipped_lm(tmp_path_factory) -> Path:
-    src = built(registry.LANGUAGE_MODEL)
-    qm, faithful, _ = q4_manifest(src, registry.manifest(registry.LANGUAGE_MODEL))
-    if qm is None or not faithful:
-        pytest.skip("no faithful 4-bit language model built")
+    built(registry.LANGUAGE_MODEL)
+    fast = built(registry.FAST_LANGUAGE_MODEL)
+    if not fast_graph.is_fast(load_manifest(fast)):
+        pytest.skip("the fast graph was built before recipe 2: python main.py models build --force --only "
+                    "smollm2-135m-fast")
     dest = tmp_path_factory.mktemp("models") / registry.LANGUAGE_MODEL
     _stage_module()._copy_language_model(dest)
     return dest
 
 
-def test_the_language_model_ships_as_one_4bit_file(shipped_lm):
+def test_the_language_model_ships_as_one_fast_file(shipped_lm):
     files = sorted(p.name for p in shipped_lm.iterdir())
-    assert files == ["manifest.json", "model_q4.onnx", "tokenizer.json"]
-    size = (shipped_lm / "model_q4.onnx").stat().st_size
-    # the fp32 graph is 542 MB; the tied table is stored once, as two 4-bit halves that the lm_head (in fp32
-    # arithmetic) and the embedding both read (models/quantize_graph.py)
-    assert size < 130e6
+    assert files == ["manifest.json", "model.onnx", "tokenizer.json"]
+    # the fp32 graph is 542 MB; the GGUF's own 4-bit layers, its 8-bit tied table once as two 4-bit halves
+    assert (shipped_lm / "model.onnx").stat().st_size < 130e6
     m = json.loads((shipped_lm / "manifest.json").read_text())
-    assert m["precision"] == "q4" and m["shipped_variant"]["parity"]["top1_agreement"] >= 0.95
+    assert m["name"] == registry.LANGUAGE_MODEL and m["precision"] == "fast"
+    parity = m["shipped_variant"]["parity"]
+    assert parity["holds_targets"] and all(r["top1_agreement"] == 1.0 for r in parity["measured_on"])
 
 
-def test_the_shipped_model_reads_steps_and_says_it_is_4bit(shipped_lm):
+def test_the_shipped_model_reads_steps_and_inspects_with_the_one_file(shipped_lm):
     lm = LanguageModel(shipped_lm, load_manifest(shipped_lm))
-    assert lm.precisions == ("q4",) and lm.notice is None
-    res = lm.next_token("Once upon a", precision="fp32")  # fp32 is not shipped: the 4-bit file answers
-    assert res.precision == "q4" and res.top[0].text == " time" and 0.30 < res.top[0].prob < 0.37
+    assert lm.precisions == ("fast",) and lm.notice is None
+    res = lm.next_token("Once upon a", precision="fp32")  # fp32 is not shipped: the fast file answers
+    assert res.precision == "fast" and res.top[0].text == " time" and abs(res.top[0].prob - 0.347) < 0.02
     hidden = lm.next_token("Once upon a", hidden_states=True)
-    assert hidden.hidden_states.shape == (31, 4, 576) and hidden.precision == "q4"
+    assert hidden.hidden_states.shape == (31, 4, 576) and hidden.precision == "fast"
+    t = run_sync(generate_steps(run_sync(read_prompt(lm, "Once upon a")), 5, Sampling(temperature=0.0)))
+    assert t.answered == "fast" and len(t.steps) == 5
     fp32 = registry.open(registry.LANGUAGE_MODEL, precision="fp32")
-    table = embedding_matrix(shipped_lm / "model_q4.onnx")  # the two 4-bit halves, dequantised and added
+    table = embedding_matrix(shipped_lm / "model.onnx")  # the two 4-bit halves, dequantised and added
     exact = embedding_matrix(fp32.session.path)
     assert table.shape == exact.shape == (49152, 576)
-    # within half an 8-bit step of fp32 (0.006) plus the second half's error (0.005; see test_lens.py)
-    assert np.abs(table - exact).max() < 0.011 and np.abs(table - exact).mean() < 1e-3
+    # the GGUF's Q8_0 table exactly: fp32's file was exported from the same table
+    assert np.abs(table - exact).max() < 1e-6
+    head = run_sync(head_job(shipped_lm / "model.onnx"))  # the logit lens reads the fused graph's head
+    logits = head.logits(hidden.hidden_states[-2][-1:])
+    assert lm.tokenizer.text(int(np.argmax(logits[0]))) == " time"
 
 
 def test_the_encoder_ships_with_16bit_weights_when_they_keep_parity(tmp_path):

@@ -75,8 +75,9 @@ class NextWordPanel(QWidget):
 
         self.model_label = QLabel(wordWrap=True)
         self.notice = ElidedLabel(object_name="model_notice")  # a precision fallback and why: one line
-        self.precision = QComboBox(toolTip="which ONNX files answer: fp32 (exact), the 4-bit files (faster on short "
-                                           "passes), or auto (4-bit for cached steps when it is faithful)")
+        self.precision = QComboBox(toolTip="which ONNX files answer: fp32 (exact), fast (onnxruntime's fused graph on "
+                                           "the GGUF's own weights: fp32's answers, about twice as fast), the 4-bit "
+                                           "files, or auto (fast when it is built)")
         for key, text in PRECISION_LABELS.items():
             self.precision.addItem(text, key)
         self.prompt = QPlainTextEdit(placeholderText="Type a prompt, e.g. Once upon a")
@@ -219,7 +220,7 @@ class NextWordPanel(QWidget):
 
     def _on_trace_changed(self) -> None:
         m, t, info = self._model, self._model.trace, self._model.info
-        answered = {"q4": "4-bit", "fp32": "fp32"}.get(t.answered, t.answered) if t is not None else ""
+        answered = PRECISION_LABELS.get(t.answered, t.answered) if t is not None else ""
         name = info.name if info is not None else "opening the language model…" if m.active else "language model"
         where = f" on {info.provider.removesuffix('ExecutionProvider')}" if info is not None else ""
         self.model_label.setText(f"<b>{html.escape(name)}</b>{where}" + (f" · last pass: {answered}" if t else ""))

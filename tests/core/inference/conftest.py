@@ -39,7 +39,7 @@ def q4_dir():
 def lm_q4() -> LanguageModel:
     """"auto" with the 4-bit files in use (skipped when auto does not use them)."""
     q4_dir()
-    model = registry.open(registry.LANGUAGE_MODEL, precision="auto")
+    model = registry.open(registry.LANGUAGE_MODEL, precision="auto", fast=False)  # auto's choice without the fast graph
     if not model.q4_available:
         pytest.skip(f"4-bit files present but not used by auto: {model.notice}")
     return model

@@ -88,7 +88,7 @@ def test_corrupt_q4_file_falls_back_to_fp32_with_notice(tmp_path):
     (d / "model_q4.onnx").write_bytes(bytes(data))
     del data
 
-    lm_q4 = LanguageModel(d, load_manifest(d), precision="auto")
+    lm_q4 = LanguageModel(d, load_manifest(d), precision="auto", fast=False)
     assert lm_q4.notice and "4-bit" in lm_q4.notice and "fp32" in lm_q4.notice and "sha256" in lm_q4.notice
     assert not lm_q4.q4_available
     res = lm_q4.next_token("Once upon a")

@@ -23,10 +23,10 @@ class Counting:
     def __getattr__(self, name):
         return getattr(self._dec, name)
 
-    def extend(self, ids, cache, precision="auto"):
+    def extend(self, ids, cache, precision="auto", **kw):
         self.calls += 1
         self.positions += len(ids)
-        return self._dec.extend(ids, cache, precision)
+        return self._dec.extend(ids, cache, precision, **kw)
 
 
 def _read(dec, text, **kw):
