@@ -32,6 +32,7 @@ RUNTIMES = {
     "fast": "fast graph (fused, exact Q4_1 + Q8_0, fp32 arithmetic), own loop",
     "fast-genai": "fast graph, onnxruntime-genai Generator (greedy search in C++)",
     "builder-fp32": "onnxruntime-genai builder, fp32 (fused, unquantised), own loop",
+    "app-fast": "this app, fast graph (core.inference, trace loop: what Next word's auto runs)",
     "fp32": "this app, fp32 file (core.inference, trace loop)",
     "q4": "this app, 4-bit file (core.inference, trace loop)",
     "llama.cpp": "llama.cpp (llama-cpp-python, packaged GGUF Q4_1/Q8_0)",
@@ -78,10 +79,14 @@ class App(Runner):
             raise SystemExit(f"{precision} files not available: {self.dec.notice}")
         real = self.dec.run
         self.dec.run = lambda *a, **k: self.timed(real, *a, **k)
+        graph = getattr(self.dec, "_fast_graph", None)
+        if precision == "fast" and graph is not None:  # its passes call the session directly
+            real_fast = graph.run
+            graph.run = lambda *a, **k: self.timed(real_fast, *a, **k)
         self.cache = None
 
     def prompt(self, ids):
-        logits, self.cache, label = self.dec.extend(ids, None, self.precision)
+        logits, self.cache, label = self.dec.extend(ids, None, self.precision, last_only=True)
         return logits[-1]
 
     def step(self, tid):
@@ -204,8 +209,8 @@ def open_runner(name: str, threads: int, paths: dict) -> Runner:
         return Fast(Path(paths["builder_fp32"]), threads)
     if name == "fast-genai":
         return Genai(Path(paths["genai_folder"]), threads)
-    if name in ("fp32", "q4"):
-        return App(name, threads)
+    if name in ("fp32", "q4", "app-fast"):
+        return App(name.removeprefix("app-"), threads)
     if name == "llama.cpp":
         return LlamaCpp(threads)
     if name == "torch":

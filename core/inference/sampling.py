@@ -58,7 +58,9 @@ def sampling_probs(
         p = np.zeros_like(logits)
         p[int(np.argmax(logits))] = 1.0
         return p
-    p = np.exp(log_softmax(logits / temperature))
+    x = logits / temperature if temperature != 1 else logits
+    p = np.exp(x - x.max())  # one exp over the vocabulary (log_softmax takes two)
+    p /= p.sum()
     count = len(p)
     if top_k is not None:
         count = min(count, int(top_k))
@@ -68,7 +70,8 @@ def sampling_probs(
         count = min(count, int(np.searchsorted(cum, top_p, side="left")) + 1)
     if count < len(p):
         p = np.where(_top_mask(p, count), p, 0.0)
-    return p / p.sum()
+        p /= p.sum()
+    return p
 
 
 def _top_mask(p: np.ndarray, count: int) -> np.ndarray:

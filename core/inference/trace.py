@@ -152,9 +152,11 @@ def read_prompt(decoder: Decoder, text: str, *, precision: str = "auto", reuse: 
     return Trace(decoder, text, tuple(tokens), (), np.asarray(logits, np.float32), cache, precision, label, cut, note)
 
 
-def append(trace: Trace, ids: Sequence[int], sampling: Sampling = PLAIN) -> Trace:
+def append(trace: Trace, ids: Sequence[int], sampling: Sampling = PLAIN, *, probs: np.ndarray | None = None
+           ) -> Trace:
     """Append tokens (one cached pass for all of them); each step records its probability under
-    ``sampling`` and its rank in the distribution it came from."""
+    ``sampling`` and its rank in the distribution it came from (``probs``: ``sampling.probs(trace.logits)``,
+    when the caller has it already)."""
     dec = trace.decoder
     ids = [int(i) for i in ids]
     if not ids:
@@ -168,7 +170,7 @@ def append(trace: Trace, ids: Sequence[int], sampling: Sampling = PLAIN) -> Trac
     out, cache, label = dec.extend(ids, trace.cache, trace.precision)
     tok, steps, before = dec.tokenizer, list(trace.steps), trace.logits
     for i, tid in enumerate(ids):
-        p = sampling.probs(before)
+        p = probs if i == 0 and probs is not None else sampling.probs(before)
         steps.append(Step(Token(tid, tok.token(tid), tok.text(tid), -1, -1), float(p[tid]), rank_of(before, tid),
                           before))
         before = np.asarray(out[i], np.float32)
@@ -203,10 +205,11 @@ def generate_steps(trace: Trace, n: int, sampling: Sampling = PLAIN, *, stop_at_
     """Sample ``n`` tokens one cached step at a time (each drawn with :func:`draw`, seeded by
     ``sampling.seed`` and its step number); ``Progress.payload`` is each new trace."""
     for i in range(int(n)):
-        tid = draw(sampling.probs(trace.logits), sampling.seed, len(trace.steps))
+        probs = sampling.probs(trace.logits)
+        tid = draw(probs, sampling.seed, len(trace.steps))
         if stop_at_eos and tid == trace.decoder.eos_id:
             name = trace.decoder.tokenizer.readable(tid)
             return replace(trace, stopped=f"stopped at the end-of-text token {name}")
-        trace = append(trace, [tid], sampling)
+        trace = append(trace, [tid], sampling, probs=probs)
         yield Progress((i + 1) / n, trace.steps[-1].token.text, payload=trace)
     return trace
