@@ -35,12 +35,12 @@ def cmd_models(args) -> int:
                 state = f"built, {registry.disk_usage(name) / 1e6:.1f} MB{acc}"
                 q4 = registry.quantized_summary(name)  # None for a model without a 4-bit copy
                 if q4:
-                    state += f"\n{'':<15}{q4}"
+                    state += f"\n{'':<19}{q4}"
             elif s.not_packaged and registry.build_command(name) is None:
                 state = f"not part of the installed app ({s.not_packaged})"
             else:
                 state = f"not built ({registry.build_command(name) or 'reinstall the app'})"
-            print(f"{name:<14} {s.display_name:<18} {state}\n{'':<15}{s.summary}")
+            print(f"{name:<18} {s.display_name:<20} {state}\n{'':<19}{s.summary}")
         return 0
     from ..cpu import cpu_info
 

@@ -199,8 +199,14 @@ def precision_line(name: str) -> str:
     m = manifest(name)
     stored = m.get("precision", "fp32")
     q = spec(name).quantized
+    fast = spec(FAST_LANGUAGE_MODEL).display_name
+    if stored == "fast":
+        return (f"{name}: the GGUF's own 4-bit / 8-bit weights in onnxruntime's fused operators, fp32 arithmetic "
+                "(the lm_head's low half in exact int8 sums)")
     if q is None:
         return f"{name}: {stored} weights, fp32 arithmetic"
+    if FAST_LANGUAGE_MODEL in spec(name).companions.values() and is_built(FAST_LANGUAGE_MODEL):
+        return f"{name}: fp32 for inspection; {fast} reads and steps (auto)"
     d = model_dir(name)
     try:
         entry = _q4_entry(d, q.record) if stored != "q4" else \
