@@ -15,10 +15,10 @@ Precision (``precision=``):
 * ``"q4"``: the 4-bit copy models/quantize_lm.py may have written (``model_q4.onnx``, listed with its
   sha256 in ``quantized.json``); an older installed app shipped it alone (manifest ``"precision": "q4"``).
 * ``"fp32"``: the exact file, never anything else.
-* ``"auto"`` (default): reading and stepping (``extend``, the trace loop; ``next_token``) with the fast
-  graph when it is built and its parity holds; without it, cached steps and full passes shorter than
-  :data:`Q4_MAX_PROMPT` tokens with the 4-bit file when its checksums match and quantized.json calls it
-  faithful, fp32 elsewhere.
+* ``"auto"`` (default): passes of one token (a step of the trace loop) with the fast graph when it is
+  built and its parity holds, else with the 4-bit file when its checksums match and quantized.json calls
+  it faithful; passes of :data:`Q4_MAX_PROMPT` tokens or more (a prompt) with fp32, which reads them faster
+  (onnxruntime's 4-bit kernels in fp32 arithmetic unpack every weight for more than one row).
 
 Hidden states (``hidden_states()``, ``score_continuations``, the raw ``forward`` / ``forward_cached``
 unless asked) stay fp32 where fp32 is built: the inspectors show exact numbers. A missing or corrupt
@@ -42,9 +42,10 @@ from .runtime import OnnxSession, build_command, open_session
 from .sampling import PLAIN, Sampling, log_softmax
 from .tokenizer import Token, Tokenizer
 
-# "auto": full passes over fewer tokens than this use the 4-bit file. In fp32 arithmetic (the file is the same
-# on every CPU) it wins only on one-token passes: a cached step 14.7 ms vs fp32 22.0, a 2-token prompt
-# 35 vs 26 ms, a 20-token prompt 62 vs 40 ms (2 threads, AVX-512 kernels; AVX2: 19.8 vs 22.5 a step)
+# "auto": passes over fewer tokens than this use the fast graph (else the 4-bit file). In fp32 arithmetic (the
+# same answers on every CPU) onnxruntime's 4-bit kernels win only on one-token passes: 4-bit file, a cached step
+# 14.7 ms vs fp32 22.0, a 2-token prompt 35 vs 26 ms, a 20-token prompt 62 vs 40 ms (2 threads, AVX-512 kernels;
+# AVX2: 19.8 vs 22.5 a step); the fast graph, a 20-token prompt 97 vs 71 ms (1 thread, busy machine)
 Q4_MAX_PROMPT = 2
 QUANTIZED_RECORD = "quantized.json"
 Q4_ROLES = ("model",)
@@ -191,15 +192,19 @@ class LanguageModel(OnnxModel):
         return self.base_precision == "q4" or (self._q4 is not None and self._q4_faithful)
 
     def _pick(self, cached: bool, n_tokens: int, precision: str | None, *, exact: bool = False) -> str:
-        """"fp32" or "q4" for a pass of ``n_tokens`` new tokens (after a cache when ``cached``);
+        """"fp32", "fast" or "q4" for a pass of ``n_tokens`` new tokens (after a cache when ``cached``);
         ``exact``: fp32 whenever it is built (hidden states for the inspectors)."""
         mode = precision or self.precision
         if mode not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {mode!r}")
         if self.base_precision != "fp32":
             return self.base_precision  # the only file there is (the installed app)
-        if mode == "fast" or (mode == "auto" and not exact and self.fast_available):
+        if mode == "fast":
             return "fast" if self._fast is not None else "fp32"
+        if mode == "auto" and not exact and self.fast_available:
+            # onnxruntime's 4-bit kernels in fp32 arithmetic are fast on one row (a step) only: with more
+            # rows they unpack every weight first, and the fp32 file reads a prompt faster
+            return "fast" if n_tokens < Q4_MAX_PROMPT else "fp32"
         if exact or mode == "fp32" or self._q4 is None:
             return "fp32"
         if mode == "q4":
@@ -312,16 +317,21 @@ class LanguageModel(OnnxModel):
 
     def extend(self, ids, cache, precision: str = "auto", *, last_only: bool = False) -> tuple[np.ndarray, object, str]:
         """Run ``ids`` after the cache (None: from the start): logits for each new position (``last_only``:
-        the last one's), the new cache and which files answered. "auto" reads and steps with the fast graph
-        when it is built (its cache is the graph's own tuple: a step copies nothing), else reads passes of
-        many tokens with fp32."""
+        the last one's), the new cache and which files answered. "auto" reads passes of many tokens with
+        fp32 and steps with the fast graph when it is built (else the faithful 4-bit file). The cache is
+        either file's own layout: the fp32 file's stacked array goes to the fast graph as views (no copy),
+        and a step's cache stays the graph's tuple."""
         ids = np.array([list(ids)], dtype=np.int64)
         mode = precision or self.precision
         if self._pick(cache is not None, ids.shape[1], mode) == "fast":
             self._check_length(ids.shape[1] + self.cache_length(cache))
+            if cache is not None and not isinstance(cache, tuple):
+                cache = fast_graph.unstacked(cache)
             logits, present, _ = self._fast_graph.run(self._session("fast"), ids, cache, last_only=last_only)
             self.last_precision = "fast"
             return logits[0], present, "fast"
+        if isinstance(cache, tuple):
+            cache = fast_graph.stacked(cache)
         if mode == "auto" and ids.shape[1] >= Q4_MAX_PROMPT:
             mode = "fp32"
         if cache is None:

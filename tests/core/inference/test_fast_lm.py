@@ -58,17 +58,28 @@ def test_the_built_graph_records_parity_on_every_kernel_path_it_was_measured_on(
     assert m["config"]["n_layers"] == 30 and m["files"]["model"]["bytes"] < 130e6
 
 
-def test_auto_reads_and_steps_with_the_fast_graph_and_fp32_stays_exact(lm, lm_fp32):
+def test_auto_reads_with_fp32_steps_with_the_fast_graph_and_fp32_stays_exact(lm, lm_fp32):
     assert "fast" in lm.precisions and lm.precisions[0] == "auto"
-    fast = run_sync(read_prompt(lm, "Once upon a"))
-    exact = run_sync(read_prompt(lm_fp32, "Once upon a", precision="fp32"))
-    assert fast.answered == "fast" and exact.answered == "fp32"
-    assert isinstance(fast.cache, tuple) and len(fast.cache) == 60  # the graph's own cache: no copy a step
+    read = run_sync(read_prompt(lm, "Once upon a"))
+    assert read.answered == "fp32"  # a prompt: the fp32 file reads several tokens faster
+    fast = append(read, [int(np.argmax(read.logits))])
+    assert fast.answered == "fast" and isinstance(fast.cache, tuple) and len(fast.cache) == 60  # no copy a step
+    exact = append(run_sync(read_prompt(lm_fp32, "Once upon a", precision="fp32")), fast.appended)
+    assert exact.answered == "fp32" and lm.tokenizer.text(fast.appended[0]) == " time"
     top = int(np.argmax(fast.logits))
-    assert lm.tokenizer.text(top) == " time" == lm.tokenizer.text(int(np.argmax(exact.logits)))
+    assert top == int(np.argmax(exact.logits))
     p_fast = float(np.exp(log_softmax(fast.logits))[top])
     p_exact = float(np.exp(log_softmax(exact.logits))[top])
     assert abs(p_fast - p_exact) <= 0.02 and _kl(exact.logits, fast.logits) < 0.005
+    again = append(fast, [top, 11])  # two tokens after the graph's cache: fp32 again, on its stacked copy
+    assert again.answered == "fp32" and lm.cache_length(again.cache) == again.length
+
+
+def test_the_fast_graph_reads_a_prompt_as_fp32_does(lm, lm_fp32):
+    fast = run_sync(read_prompt(lm, "Once upon a", precision="fast"))
+    exact = run_sync(read_prompt(lm_fp32, "Once upon a", precision="fp32"))
+    assert fast.answered == "fast" and lm.tokenizer.text(int(np.argmax(fast.logits))) == " time"
+    assert _kl(exact.logits, fast.logits) < 0.005
 
 
 def test_twenty_greedy_steps_choose_fp32s_tokens(lm, lm_fp32):
