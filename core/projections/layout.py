@@ -110,14 +110,15 @@ def point_rows(es: EmbeddingSet, n: int, extra: Iterable[int] = ()) -> np.ndarra
     return np.concatenate((np.arange(n, dtype=np.int64), more))
 
 
-def subset_note(method: str, n_rows: int, vocab: int, sample_of: int = 0) -> str:
-    """What the view says about the point set (no silent sampling)."""
+def subset_note(method: str, n_rows: int, vocab: int, sample_of: int = 0, noun: str = "words") -> str:
+    """What the view says about the point set (no silent sampling); ``noun``: what a row is ("pictures")."""
     label = METHOD_LABELS[method]
     if sample_of > vocab:
-        return f"{label} of {n_rows:,} of {sample_of:,} words (a sample; the others stay in the collection)"
+        return f"{label} of {n_rows:,} of {sample_of:,} {noun} (a sample; the others stay in the collection)"
     if n_rows >= vocab:
-        return f"{label} of all {vocab:,} words"
-    return f"{label} of {n_rows:,} of {vocab:,} words (the most frequent, plus words in use); others are placed"
+        return f"{label} of all {vocab:,} {noun}"
+    first = "the most frequent, plus words in use" if noun == "words" else "the first ones, plus those in use"
+    return f"{label} of {n_rows:,} of {vocab:,} {noun} ({first}); others are placed"
 
 
 def unit_rows(es: EmbeddingSet, rows: np.ndarray, normalize: bool = True) -> np.ndarray:

@@ -57,7 +57,8 @@ def project(es: EmbeddingSet, rows: Sequence[int] | np.ndarray, method: str,
 
         layout = yield from umap(es, rows, p)
     layout.params = key_params
-    layout.info.setdefault("note", subset_note(method, len(rows), len(es), es.sample_of))
+    noun = "pictures" if es.images is not None else "words"
+    layout.info.setdefault("note", subset_note(method, len(rows), len(es), es.sample_of, noun))
     if cache:
         projection_cache.store(es, rows, method, key_params, layout)
     return layout
