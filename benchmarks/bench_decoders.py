@@ -32,6 +32,7 @@ RUNTIMES = {
     "fast": "fast graph (fused, exact Q4_1 + Q8_0, fp32 arithmetic), own loop",
     "fast-genai": "fast graph, onnxruntime-genai Generator (greedy search in C++)",
     "builder-fp32": "onnxruntime-genai builder, fp32 (fused, unquantised), own loop",
+    "builder-int4": "onnxruntime-genai builder, int4 (its own symmetric int4, int8 arithmetic), own loop",
     "app-fast": "this app, fast graph (core.inference, trace loop: what Next word's auto runs)",
     "fp32": "this app, fp32 file (core.inference, trace loop)",
     "q4": "this app, 4-bit file (core.inference, trace loop)",
@@ -47,9 +48,9 @@ class Runner:
 
     inside = 0.0
 
-    def timed(self, fn, *a):
+    def timed(self, fn, *a, **kw):
         t = time.perf_counter()
-        out = fn(*a)
+        out = fn(*a, **kw)
         self.inside += time.perf_counter() - t
         return out
 
@@ -205,8 +206,8 @@ class Genai(Runner):
 def open_runner(name: str, threads: int, paths: dict) -> Runner:
     if name == "fast":
         return Fast(Path(paths["fast"]), threads)
-    if name == "builder-fp32":
-        return Fast(Path(paths["builder_fp32"]), threads)
+    if name in ("builder-fp32", "builder-int4"):
+        return Fast(Path(paths[name.replace("-", "_")]), threads)
     if name == "fast-genai":
         return Genai(Path(paths["genai_folder"]), threads)
     if name in ("fp32", "q4", "app-fast"):
@@ -292,12 +293,31 @@ def child(name: str, threads: int, paths: dict, parity: bool) -> dict | None:
     return json.loads(line[len("RESULT "):])
 
 
+def builder_peer(precision: str, out: Path) -> None:
+    """onnxruntime-genai's model builder run on the GGUF dequantized by transformers (the build extra), with its
+    own quantisation (``int4``) or none (``fp32``), into ``out``: the peers the fast graph is measured against."""
+    import tempfile
+
+    from models import build_fast_lm
+
+    if (out / "model.onnx").is_file():
+        return
+    with tempfile.TemporaryDirectory(prefix="builder-peer-") as tmp:
+        hf = Path(tmp) / "hf"
+        hf.mkdir()
+        build_fast_lm._hf_folder(hf)
+        cmd = [sys.executable, "-m", "onnxruntime_genai.models.builder", "-i", str(hf), "-o", str(out),
+               "-p", precision, "-e", "cpu", "-c", str(Path(tmp) / "cache")]
+        subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, "TQDM_DISABLE": "1"})
+
+
 def default_paths() -> dict:
     from models import build_fast_lm
 
     folder = build_fast_lm.out_dir()
     return {"fast": str(folder / build_fast_lm.FILE), "genai_folder": str(folder),
-            "builder_fp32": os.environ.get("EE_BUILDER_FP32", "/tmp/ee_build/g_fp32/model.onnx")}
+            "builder_fp32": os.environ.get("EE_BUILDER_FP32", "/tmp/ee_build/g_fp32/model.onnx"),
+            "builder_int4": os.environ.get("EE_BUILDER_INT4", "/tmp/ee_build/g_int4/model.onnx")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,6 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     from core.cpu import cpu_info
 
     names = [n for n in args.only.split(",") if n]
+    for n in names:
+        if n.startswith("builder-"):
+            builder_peer(n.removeprefix("builder-"), Path(paths[n.replace("-", "_")]).parent)
     print(f"{cpu_info().line()}; {args.threads} threads; load average {os.getloadavg()[0]:.2f}", flush=True)
     rounds: dict[str, list[dict]] = {n: [] for n in names}
     for i in range(args.rounds):

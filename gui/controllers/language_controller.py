@@ -7,17 +7,20 @@ in step with the trace and the sampling.
   the start (typing at the end costs a position or two); a paste can be cancelled between chunks.
 * ``appended`` growing is one cached pass; shrinking (Undo) cuts the cache back on the GUI thread,
   no model call.
-* ``generating`` > 0 starts one job that samples that many tokens with ``sampling.seed``, writing each
-  new trace (and ``appended``, which then answers it: nothing is read again); 0 stops it.
+* ``generating`` > 0 starts one job that samples that many tokens with ``sampling.seed``, writing the
+  newest trace (and ``appended``, which then answers it: nothing is read again) at most
+  :data:`GENERATED_FPS` times a second, so that the bars and chips the window redraws do not take the
+  cores from the model; 0 stops it, keeping what was generated.
 * The sampling and the number of bars re-render the bars from the logits at hand (a few ms, on the
   GUI thread): no model call.
 * Cancel (``language.cancel``, the status bar) stops whichever job runs, through the state.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from core.errors import ExplorerError
 from core.inference import registry
@@ -35,6 +38,7 @@ KIND = "language"  # opening the model and reading the text
 GENERATE = "language.generate"
 BUILT = "SmolLM2-135M"
 NOT_READ = "cancelled: the prompt was not read; edit it to read it again"
+GENERATED_FPS = 15  # how often a running Generate shows its newest token (a step takes about 12 ms)
 
 
 def model_label(path: str) -> str:
@@ -71,7 +75,11 @@ class LanguageController(QObject):
         self.reader = RoomJob(runner, KIND, m, parent=self)
         self.reader.cancelled.connect(self._on_read_cancelled)
         self.generator = RoomJob(runner, GENERATE, m, parent=self)
-        self.generator.cancelled.connect(lambda: setattr(m, "generating", 0))
+        self.generator.cancelled.connect(self._on_generate_cancelled)
+        self._pending: Trace | None = None  # the newest generated trace not shown yet
+        self._shown_at = 0.0
+        self._show_timer = QTimer(self, singleShot=True)
+        self._show_timer.timeout.connect(self._show_pending)
         self.request = Debouncer(0, self._request, self)
         ev = m.events
         for signal in (ev.active, ev.model_path, ev.precision, ev.prompt, m.attention.events.decoder):
@@ -104,6 +112,7 @@ class LanguageController(QObject):
         if not m.generating:
             if self.generator.running:
                 self.generator.stop()
+                self._show_pending()  # keep what was generated until Stop
         elif not self.generator.running and self._answers(m.trace):
             self._start_generating(m.trace)
 
@@ -160,15 +169,31 @@ class LanguageController(QObject):
         self.request()  # the inputs may have moved on while it ran
 
     def _on_generated_step(self, p: Progress) -> None:
+        self._pending = p.payload
+        wait = self._shown_at + 1 / GENERATED_FPS - time.perf_counter()
+        if wait <= 0:
+            self._show_pending()
+        elif not self._show_timer.isActive():
+            self._show_timer.start(max(1, int(wait * 1000)))
+
+    def _show_pending(self) -> None:
+        t, self._pending = self._pending, None
+        self._show_timer.stop()
+        if t is None:
+            return
+        self._shown_at = time.perf_counter()
         m = self._m
-        m.trace = p.payload  # first: the appended tokens then answer it (nothing is read again)
-        m.appended = p.payload.appended
+        m.trace = t  # first: the appended tokens then answer it (nothing is read again)
+        m.appended = t.appended
 
     def _on_generated(self, trace: Trace) -> None:
-        m = self._m
-        m.trace = trace
-        m.appended = trace.appended
-        m.generating = 0
+        self._pending = trace
+        self._show_pending()
+        self._m.generating = 0
+
+    def _on_generate_cancelled(self) -> None:
+        self._show_pending()
+        self._m.generating = 0
 
     def _on_generate_failed(self, exc: ExplorerError) -> None:
         self._m.generating, self._m.problem = 0, str(exc)
