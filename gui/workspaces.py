@@ -123,12 +123,14 @@ class Workspaces(QObject):
         self.window.setUpdatesEnabled(False)  # one paint of the new arrangement, none of the steps to it
         try:
             self._corners(ARRANGEMENTS[name])
+            # before the docks are laid out: a cloud hidden then (Language model hides it) got none of the
+            # width when a saved layout was restored, the side docks shared it and the cloud was squeezed
+            self._show_cloud(ARRANGEMENTS[name].cloud)
             saved = None if reset else self.states.get(name)
             if not saved or not self._restore(name, saved):
                 self.arrange(name)
             if self.window.size() != size:  # docks passing through side by side while they are tabbed grew it
                 self.window.resize(size)
-            self._show_cloud(ARRANGEMENTS[name].cloud)
             self.fix_tab_bars()
         finally:
             # painted on the next turn of the event loop: the relayout this started runs first, on its own
@@ -139,6 +141,7 @@ class Workspaces(QObject):
 
     def _paint_again(self) -> None:
         if shiboken6.isValid(self.window):
+            self.put_away_stale_tab_bars()
             self.window.setUpdatesEnabled(True)
 
     def reset(self) -> None:
@@ -246,6 +249,25 @@ class Workspaces(QObject):
                 bar.setElideMode(Qt.TextElideMode.ElideNone)
                 bar.setUsesScrollButtons(True)
                 bar.setExpanding(False)
+
+    def put_away_stale_tab_bars(self) -> None:
+        """Restoring a workspace's layout can leave the tab bars of the one before where they were (Qt lets
+        go of them without moving them away): 'Next word | Masked word' showed under 'Neighbours |
+        Selection' in Words, and a second 'Directions | Benchmarks' lay over the cloud. A bar is in use
+        when a shown dock of one of its tabs stands right above or below it, as wide; the others are moved off
+        the window as Qt moves the bars it does not use (Qt places a bar again when it uses it again)."""
+        w = self.window
+        shown = {d.windowTitle(): d.geometry() for d in w.docks.values() if d.isVisible() and not d.isFloating()}
+        for bar in w.findChildren(QTabBar):
+            if bar.parent() is not w or not bar.isVisible():
+                continue
+            g = bar.geometry()
+            if g.right() < 0 or g.bottom() < 0:  # already off the window
+                continue
+            docks = [shown[t] for t in (bar.tabText(i) for i in range(bar.count())) if t in shown]
+            if not any(abs(d.left() - g.left()) <= 2 and abs(d.width() - g.width()) <= 8
+                       and (abs(d.bottom() - g.top()) <= 8 or abs(g.bottom() - d.top()) <= 8) for d in docks):
+                bar.move(-500 - g.width(), -500 - g.height())
 
     def of_dock(self, dock_name: str) -> str | None:
         """The workspace a dock belongs to (the first that shows it)."""

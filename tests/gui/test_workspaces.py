@@ -92,6 +92,34 @@ def test_every_workspace_fits_the_screen_with_nothing_cut(qtbot, win, screen):
                 assert not scroll.horizontalScrollBar().isVisible(), (name, dname, scroll.width())
 
 
+def test_coming_back_to_a_workspace_keeps_the_clouds_width_and_leaves_no_stray_tab_bars(qtbot, win, session):
+    """Words -> Language model -> Words: the cloud was hidden while Words' layout was restored, so the side
+    docks shared its width (629 -> 283 px at 1366), and Language model's tab bars stayed on the window
+    ('Next word | Masked word' under 'Neighbours | Selection'). Every tab bar on the window sits against a
+    shown dock of one of its tabs, as wide as it."""
+    win.resize(1366, 740)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.wait(30)
+    cloud = win.centralWidget()
+    before = cloud.width()
+    session.selection = tuple(range(300))  # "among the 300 selected" must not widen the calculator
+    for name in ("language", "words", "network", "words"):
+        win.switch_workspace(name)
+        qtbot.wait(30)
+    assert abs(cloud.width() - before) <= 8, (before, cloud.width())
+    docks = [d for d in win.docks.values() if d.isVisible() and not d.isFloating()]
+    for bar in win.findChildren(QTabBar):
+        g = bar.geometry()
+        if bar.parent() is not win or not bar.isVisible() or g.right() < 0 or g.bottom() < 0:
+            continue
+        titles = {bar.tabText(i) for i in range(bar.count())}
+        assert any(d.windowTitle() in titles and abs(d.x() - g.x()) <= 2 and abs(d.width() - g.width()) <= 8
+                   for d in docks), (sorted(titles), g)
+    scroll = win.docks["calculator"].widget()
+    assert not scroll.horizontalScrollBar().isVisible(), scroll.width()
+
+
 def test_typing_and_messages_cannot_make_the_window_larger_than_the_screen(qtbot, win, session, runner):
     win.resize(1366, 728)
     win.show()

@@ -48,7 +48,7 @@ class CalculatorPanel(QWidget):
                                clearButtonEnabled=True)
         self._expr.setObjectName("expression")
         self._methods = QButtonGroup(self)
-        method_row = QHBoxLayout()
+        method_row = QFlowLayout()  # wraps: "among the 400,000 selected" must not widen the dock
         for key, label in METHODS.items():
             b = QRadioButton(label)
             b.setProperty("method", key)
@@ -59,7 +59,6 @@ class CalculatorPanel(QWidget):
         self._in_selection = QCheckBox("among the selection", toolTip="the answer only among the words selected "
                                        "in the cloud (box, lasso, regex: the Selection panel)")
         method_row.addWidget(self._in_selection)
-        method_row.addStretch(1)
         self._a, self._b, self._c = (QLineEdit(placeholderText=p) for p in ("man", "king", "woman"))
         self._solve = QPushButton("Solve")
         analogy = QHBoxLayout()
