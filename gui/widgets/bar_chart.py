@@ -1,5 +1,7 @@
 """A small bar chart painted directly (no plot items): signed bars around a zero line, a label under
 each bar, the largest bar highlighted and its value written on it; hover shows a bar's value.
+Labels wider than their bar are written upwards (elided when very long); bars narrower than a line of
+text label every second (third, ...) bar, the others say theirs on hover.
 
     chart = BarChart()
     chart.set_values(logits, labels=[str(d) for d in range(10)])          # signed: bars below zero too
@@ -7,6 +9,7 @@ each bar, the largest bar highlighted and its value written on it; hover shows a
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +22,7 @@ from gui.widgets.hover import HoverReadout
 BAR = QColor(90, 140, 220)
 NEGATIVE = QColor(220, 110, 90)
 TOP = QColor(250, 170, 40)
+MAX_LABELLED = 40  # more bars than this have no labels (hover says each)
 
 
 class BarChart(HoverReadout, QWidget):
@@ -57,10 +61,22 @@ class BarChart(HoverReadout, QWidget):
         self.set_values([])
 
     # -- geometry -----------------------------------------------------------------------------
+    def _label_room(self) -> tuple[bool, float]:
+        """(written upwards, the height under the bars) for the labels of the bars on show."""
+        n = len(self.values)
+        fm = QFontMetrics(self.font())
+        if not n or n > MAX_LABELLED:
+            return False, 4
+        step = max(1, self.width() - 8) / n
+        widest = max((fm.horizontalAdvance(t) for t in self.labels[:n]), default=0)
+        if widest <= step - 2:
+            return False, fm.height() + 4
+        return True, min(widest, max(2 * fm.height(), self.height() * 0.3)) + 6
+
     def _plot_rect(self) -> QRectF:
         fm = QFontMetrics(self.font())
         top = fm.height() + 4 if self.title else 4
-        bottom = fm.height() + 4 if len(self.values) <= 40 else 4
+        bottom = self._label_room()[1]
         return QRectF(
             4, top + fm.height(), max(1, self.width() - 8), max(1, self.height() - top - bottom - fm.height())
         )
@@ -102,11 +118,23 @@ class BarChart(HoverReadout, QWidget):
             p.fillRect(QRectF(x0, min(y, zero), max(1.0, step * 0.76), max(1.0, abs(zero - y))), color)
         p.setPen(QPen(text, 1))
         p.drawLine(QPointF(r.left(), zero), QPointF(r.right(), zero))
-        if n <= 40:
+        upwards, room = self._label_room()
+        if n <= MAX_LABELLED and not upwards:
             for i, label in enumerate(self.labels[:n]):
                 p.drawText(
                     QRectF(r.left() + i * step, r.bottom() + 2, step, fm.height()), Qt.AlignmentFlag.AlignHCenter, label
                 )
+        elif upwards:  # each label read bottom to top, its end at the bar; every k-th where bars are thin
+            every = max(1, math.ceil(fm.height() * 0.9 / step))
+            length = room - 6
+            for i in range(0, n, every):
+                label = fm.elidedText(self.labels[i], Qt.TextElideMode.ElideRight, int(length))
+                p.save()
+                p.translate(r.left() + (i + 0.5) * step + fm.ascent() / 2 - 1, r.bottom() + 4)
+                p.rotate(-90)
+                p.drawText(QRectF(-length, -fm.ascent(), length, fm.height()),
+                           Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)
+                p.restore()
         for i in range(n) if self.every_value else [top] if top >= 0 else []:
             v = float(self.values[i])
             y = self._y(r, min(max(v, self.low), self.high))

@@ -159,7 +159,8 @@ class SelectionPanel(QWidget):
         self.meta_column.addItems(cols)
         for w in (self.meta_column, self.meta_value):
             w.setEnabled(bool(cols))
-        self.meta_value.setPlaceholderText("value" if cols else "this set has no metadata")
+        self.meta_value.setPlaceholderText("value" if cols else "no metadata")  # the longer text was cut
+        self.meta_value.setToolTip("" if cols else "this set has no metadata columns to select by")
 
     def _on_select_tool_changed(self) -> None:
         tool = self._session.cloud.select_tool

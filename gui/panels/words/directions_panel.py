@@ -112,6 +112,7 @@ class DirectionsPanel(QWidget):
         if self._pairs.text().strip() != text:
             with signals_blocked(self._pairs):
                 self._pairs.setText(text)
+                self._pairs.setCursorPosition(0)  # a preset's pairs read from their start, not their end
         try:
             pairs = parse_pairs(text)
         except ExplorerError:
@@ -125,6 +126,7 @@ class DirectionsPanel(QWidget):
         if self._probes.text().strip() != text:
             with signals_blocked(self._probes):
                 self._probes.setText(text)
+                self._probes.setCursorPosition(0)
 
     def _on_orthogonal_changed(self) -> None:
         name = self._model.orthogonal

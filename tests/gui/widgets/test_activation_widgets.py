@@ -58,6 +58,26 @@ def test_bar_chart_values_and_hover(qtbot):
     assert len({img.pixel(px, py) for px in range(0, 300, 5) for py in range(0, 150, 5)}) > 2
 
 
+def test_bar_chart_writes_labels_upwards_when_they_are_wider_than_their_bars(qtbot):
+    """40 years placed along a direction in a 360-pixel chart: each label is wider than its bar, so they are
+    written upwards under the bars (the plot leaves them room); three short labels stay level."""
+    c = BarChart(title="cosine with the direction")
+    qtbot.addWidget(c)
+    c.resize(360, 220)
+    c.show()
+    c.set_values(np.linspace(-0.2, 0.3, 40), [str(1960 + i) for i in range(40)], mark_top=False)
+    upwards, room = c._label_room()
+    width = c.fontMetrics().horizontalAdvance("1999")
+    assert upwards and room >= width and c._plot_rect().bottom() <= c.height() - width
+    strip = c.grab().toImage().copy(0, int(c._plot_rect().bottom()) + 3, 360, int(width))
+    assert len({strip.pixel(px, py) for px in range(0, 360, 2) for py in range(0, strip.height(), 2)}) > 1
+    c.set_values([1.0, -2.0, 3.0], ["a", "b", "c"])
+    assert c._label_room() == (False, c.fontMetrics().height() + 4)
+    long = ["internationalisation"] * 20  # very long labels are elided: the bars keep most of the height
+    c.set_values(np.ones(20), long)
+    assert c._plot_rect().height() > c.height() * 0.4
+
+
 def test_thumbnails_wrap_and_click(qtbot):
     t = DigitThumbs(size=20)
     qtbot.addWidget(t)
