@@ -106,7 +106,8 @@ class StatusBar(QStatusBar):
             self.embedding_label.setText("no embeddings")
         else:
             self.embedding_label.setText(
-                f"{es.name}  ·  {len(es):,} words  ·  {es.dim} dimensions  ·  {es.vectors.dtype}"
+                f"{es.name}  ·  {len(es):,} {'pictures' if es.images is not None else 'words'}  ·  {es.dim} "
+                f"dimensions  ·  {es.vectors.dtype}"
             )
         self.embedding_label.setToolTip(es.source if es is not None else "")
 

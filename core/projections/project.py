@@ -42,6 +42,7 @@ def project(es: EmbeddingSet, rows: Sequence[int] | np.ndarray, method: str,
         hit = projection_cache.lookup(es, rows, method, key_params)
         if hit is not None:
             yield Progress(1.0, f"{METHOD_LABELS[method]}: cached")
+            hit.info["note"] = _note(es, rows, method)  # a layout cached before the note changed says it anew
             return hit
     p = dict(key_params)
     if method == "pca":
@@ -57,8 +58,13 @@ def project(es: EmbeddingSet, rows: Sequence[int] | np.ndarray, method: str,
 
         layout = yield from umap(es, rows, p)
     layout.params = key_params
-    noun = "pictures" if es.images is not None else "words"
-    layout.info.setdefault("note", subset_note(method, len(rows), len(es), es.sample_of, noun))
+    layout.info.setdefault("note", _note(es, rows, method))
     if cache:
         projection_cache.store(es, rows, method, key_params, layout)
     return layout
+
+
+def _note(es: EmbeddingSet, rows: np.ndarray, method: str) -> str:
+    """What the view says about the point set: which rows, of how many words (or pictures)."""
+    noun = "pictures" if es.images is not None else "words"
+    return subset_note(method, len(rows), len(es), es.sample_of, noun)

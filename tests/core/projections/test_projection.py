@@ -152,6 +152,24 @@ def test_results_are_cached_in_memory_and_on_disk(glove):
     assert other.coords.shape[0] == 1001
 
 
+def test_a_cached_layout_says_what_its_rows_are_anew():
+    """A layout cached while the note said "words" for pictures (or any older wording) is read back with
+    today's note: a set of pictures says pictures, from memory and from disk."""
+    from core.embeddings.embedding_set import EmbeddingSet
+
+    rng = np.random.default_rng(0)
+    pictures = EmbeddingSet([str(i) for i in range(50)], rng.normal(size=(50, 8)).astype(np.float32),
+                            images=np.zeros((50, 4, 4), np.uint8))
+    rows = np.arange(50)
+    projection_cache.clear_memory()
+    first = run_sync(project(pictures, rows, "pca"))
+    assert first.info["note"] == "PCA of all 50 pictures"
+    first.info["note"] = "PCA of all 50 words"  # as a cache written before pictures had their noun
+    assert run_sync(project(pictures, rows, "pca")).info["note"] == "PCA of all 50 pictures"
+    projection_cache.clear_memory()
+    assert run_sync(project(pictures, rows, "pca")).info["note"] == "PCA of all 50 pictures"
+
+
 def test_core_does_not_import_qt():
     code = (
         "import sys; import core.projections.layout, core.projections.tsne, core.projections.umap, "
