@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QFontMetrics,
     QGuiApplication,
     QImage,
+    QMatrix4x4,
     QOffscreenSurface,
     QOpenGLContext,
     QPainter,
@@ -56,6 +57,7 @@ OVERLAY = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
 OUTLINE = 3.0  # pixels of dark rim around highlighted points
 CLICK_SLOP = 4  # pixels a press may move and still count as a click
 RESET_DISTANCE, RESET_FOV = 3.4, 60.0  # the camera of reset_camera (display units, degrees)
+MIN_TALL = 0.6  # the field of view's height is at least this much of its width (a wide, short view)
 _VIEWS: weakref.WeakSet[View3D] = weakref.WeakSet()
 
 
@@ -206,6 +208,23 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
 
     def devicePixelRatioF(self) -> float:
         return float(self.devicePixelRatio())
+
+    def projectionMatrix(self, region, viewport):
+        """pyqtgraph's frustum, whose field of view spans the width, but never less than MIN_TALL of that
+        in height: a wide, short view (the cloud above Inside a network's bottom docks, 3.3 : 1) cut the
+        layout off at the top and bottom. Views up to 1 / MIN_TALL as wide as tall are as pyqtgraph
+        draws them. Picking and labels read this matrix too (mvp_of)."""
+        x0, y0, w, h = viewport
+        if h >= w * MIN_TALL:
+            return super().projectionMatrix(region, viewport)
+        near = self.opts["distance"] * 0.001
+        t = near * math.tan(0.5 * math.radians(self.opts["fov"])) * MIN_TALL
+        r = t * w / h
+        m = QMatrix4x4()
+        m.frustum(r * ((region[0] - x0) * (2.0 / w) - 1), r * ((region[0] + region[2] - x0) * (2.0 / w) - 1),
+                  t * ((region[1] - y0) * (2.0 / h) - 1), t * ((region[1] + region[3] - y0) * (2.0 / h) - 1),
+                  near, self.opts["distance"] * 1000.0)
+        return m
 
     def initializeGL(self) -> None:
         """pyqtgraph caches each item class's shader program once per process. Unless the app shares
