@@ -36,6 +36,12 @@ from gui.widgets.progress_bar import LazyProgressBar
 ROWS_SHOWN = 500  # the ranking's first rows in the table
 
 
+def moved_text(v: float) -> str:
+    """A cosine distance: three decimals, or two significant digits below 0.001 (fp32 against its 4-bit
+    copy moves a token by about 5e-5, which three decimals showed as 0.000 on every row)."""
+    return f"{v:.3f}" if v == 0 or abs(v) >= 0.001 else f"{v:.1e}"
+
+
 class ComparePanel(QWidget):
     def __init__(self, session: Session, runner: TaskRunner | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -161,14 +167,14 @@ class ComparePanel(QWidget):
         overlaps = cmp.overlap[~np.isnan(cmp.overlap)]
         mean_ov = f"; mean overlap {overlaps.mean():.2f} among the {cmp.pool:,} most frequent" if len(overlaps) else ""
         self._status.setText(f"{a} vs {b}: {cmp.shared:,} shared words, median moved "
-                             f"{float(np.median(cmp.moved)):.3f}{mean_ov} (k = {cmp.k})")
+                             f"{moved_text(float(np.median(cmp.moved)))}{mean_ov} (k = {cmp.k})")
         if cmp.notice:
             self._message.show_message(cmp.notice, "warning")
         idx = cmp.order(self._st.sort)[:ROWS_SHOWN]
         t.setRowCount(len(idx))
         for i, j in enumerate(idx.tolist()):
             ov = cmp.overlap[j]
-            cells = (cmp.words[j], f"{cmp.moved[j]:.3f}", "—" if np.isnan(ov) else f"{ov:.2f}")
+            cells = (cmp.words[j], moved_text(float(cmp.moved[j])), "—" if np.isnan(ov) else f"{ov:.2f}")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col:

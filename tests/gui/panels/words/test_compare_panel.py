@@ -135,6 +135,15 @@ def test_smollm2_token_embeddings_fp32_against_its_4bit_copy(qtbot, session, run
     assert len(overlaps) == cmp.pool and overlaps.mean() > 0.8
     assert "49,152 shared words" in panel._status.text() and panel.table.rowCount() == 500
     assert not session.compare.arrows and "neither" in session.compare.note
+    # moves of about 5e-5 read as such, not as 0.000 on every row
+    assert panel.table.item(0, 1).text().endswith("e-04") and "median moved 5" in panel._status.text()
+
+
+def test_a_move_reads_with_its_digits():
+    from gui.panels.words.compare_panel import moved_text
+
+    assert [moved_text(v) for v in (0.0, 0.25, 0.001, 5.5e-5, 1.6e-4)] == ["0.000", "0.250", "0.001", "5.5e-05",
+                                                                          "1.6e-04"]
 
 
 def test_no_4bit_copy_is_greyed_and_refused_with_the_reason(qtbot, session, runner, show, tmp_path, monkeypatch):
