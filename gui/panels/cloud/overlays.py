@@ -8,7 +8,7 @@ import numpy as np
 
 from core.embeddings.arithmetic import ArithmeticResult
 from core.embeddings.embedding_set import EmbeddingSet
-from core.projections.layout import Layout
+from core.projections.layout import METHOD_LABELS, Layout
 from gui.canvas import arrows, colors
 from gui.canvas.scene import CloudScene, Label
 
@@ -26,11 +26,16 @@ def point_colors(es: EmbeddingSet | None, color_by: str, rows: np.ndarray,
     return colors.frequency(rows, len(es) if es is not None else None)
 
 
-def note_text(layout: Layout | None, n_placed: int, placement_method: str) -> str:
-    """What is shown and how: the point set, variance or KL, how many words were placed and how."""
+def note_text(layout: Layout | None, n_placed: int, placement_method: str, isolated: bool = False,
+              noun: str = "words") -> str:
+    """What is shown and how: the point set, variance or KL, how many words were placed and how.
+    ``isolated``: the layout is of the selection alone (Isolate), not of the most frequent words."""
     if layout is None:
         return ""
     text = layout.info.get("note", "")
+    if isolated:
+        text = (f"{METHOD_LABELS.get(layout.method, layout.method)} of the {len(layout.rows):,} isolated {noun} "
+                f"(Back in the Selection panel shows all again)")
     if "explained_variance_ratio" in layout.info:
         text += " · explained variance " + " + ".join(
             f"{100 * r:.1f}%" for r in layout.info["explained_variance_ratio"]

@@ -169,7 +169,11 @@ class PointCloudPanel(export.ExportActions, PointerActions, NameActions, Selecti
         self.controls.quality.setText(f"trustworthiness {t[0]:.3f} (k=10, {t[1]:,} points)" if t else "")
 
     def _note(self) -> str:
-        return overlays.note_text(self.layout_, len(self._session.cloud.placed), self._placement_method())
+        s = self._session
+        noun = "pictures" if s.embeddings is not None and s.embeddings.images is not None else "words"
+        isolated = self.layout_ is not None and bool(s.cloud.isolated) and len(self.layout_.rows) == len(
+            set(s.cloud.isolated))  # not while Isolate's layout is on its way (or was refused)
+        return overlays.note_text(self.layout_, len(s.cloud.placed), self._placement_method(), isolated, noun)
 
     def _placement_method(self) -> str:
         return method_for(self.layout_) if self.layout_ is not None else ""

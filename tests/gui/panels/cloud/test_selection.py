@@ -102,8 +102,12 @@ def test_regex_neighbours_isolate_back_and_export(qtbot, both, session, runner, 
     side.isolate.click()
     qtbot.waitUntil(lambda: cloud.layout_ is not None and len(cloud.layout_.rows) == 21, timeout=10000)
     assert side.back.isEnabled()
+    wait_idle(qtbot, runner)  # the note says what is shown: the selection, not "the most frequent"
+    assert "of the 21 isolated words" in cloud.controls.note.text(), cloud.controls.note.text()
     side.back.click()
     qtbot.waitUntil(lambda: len(cloud.layout_.rows) >= 3000, timeout=10000)  # plus selected rare words
+    wait_idle(qtbot, runner)
+    assert "isolated" not in cloud.controls.note.text() and "most frequent" in cloud.controls.note.text()
     assert len(session.selection) == 21  # kept across the projection change
     for kind, name in (("words", "sel.txt"), ("vectors", "vec.txt"), ("tsv", "sel.tsv")):
         side.export_to(kind, str(tmp_path / name))
