@@ -159,7 +159,10 @@ class DirectionsPanel(QWidget):
         self._info.setText(info)
         h = np.array([v for _, v in data], dtype=float)
         lim = max(0.1, float(np.abs(h).max()) * 1.15) if len(h) else 1.0
-        self._chart.set_values(h, labels=[w for w, _ in data], low=-lim if (h < 0).any() else 0.0, high=lim,
+        # each side as deep as its own bars: a few small negatives left half the chart empty under 40 bars
+        low = -max(0.25 * lim, -float(h.min()) * 1.15) if (h < 0).any() else 0.0
+        high = max(0.25 * lim, float(h.max()) * 1.15) if (h > 0).any() else 0.25 * lim
+        self._chart.set_values(h, labels=[w for w, _ in data], low=low, high=high,
                                fmt="{:+.3f}", mark_top=False, every_value=len(h) <= 12)
 
     # -- for tests ------------------------------------------------------------------------
