@@ -205,8 +205,10 @@ class View2D(QWidget):
                 curve.hide()
 
     def set_axes(self, names: tuple[str, str, str]) -> None:
-        self.plot.setLabel("bottom", names[0])
-        self.plot.setLabel("left", names[1])
+        for side, name in (("bottom", names[0]), ("left", names[1])):
+            axis = self.plot.getAxis(side)
+            axis.enableAutoSIPrefix(False)  # coordinates have no unit: "PC2 (x0.001)" over 600 meant 0.6
+            self.plot.setLabel(side, name)
 
     # -- camera ---------------------------------------------------------------------------
     def reset_camera(self) -> None:
