@@ -123,14 +123,18 @@ class Workspaces(QObject):
         self.window.setUpdatesEnabled(False)  # one paint of the new arrangement, none of the steps to it
         try:
             self._corners(ARRANGEMENTS[name])
-            # before the docks are laid out: a cloud hidden then (Language model hides it) got none of the
-            # width when a saved layout was restored, the side docks shared it and the cloud was squeezed
-            self._show_cloud(ARRANGEMENTS[name].cloud)
             saved = None if reset else self.states.get(name)
+            # a saved layout is restored with the cloud as it was saved (hidden then, as Language model
+            # hides it, the cloud got none of Words' width back: 629 -> 283 px at 1366); the default one
+            # is arranged around a shown cloud, its sizes are fractions of the window with the cloud in it
+            # (arranged without it, the draw pad's dock took 877 of 1920 px instead of 537)
+            self._show_cloud(ARRANGEMENTS[name].cloud if saved else True)
             if not saved or not self._restore(name, saved):
+                self._show_cloud(True)
                 self.arrange(name)
             if self.window.size() != size:  # docks passing through side by side while they are tabbed grew it
                 self.window.resize(size)
+            self._show_cloud(ARRANGEMENTS[name].cloud)
             self.fix_tab_bars()
         finally:
             # painted on the next turn of the event loop: the relayout this started runs first, on its own

@@ -120,6 +120,19 @@ def test_coming_back_to_a_workspace_keeps_the_clouds_width_and_leaves_no_stray_t
     assert not scroll.horizontalScrollBar().isVisible(), scroll.width()
 
 
+def test_a_workspace_arranged_after_one_without_the_cloud_keeps_its_proportions(qtbot, win):
+    """Inside a network arranged right after Language model (which hides the cloud): its left dock is about
+    0.28 of the window, as when it comes first (arranged with the cloud hidden it took 877 of 1920 px and
+    the draw pad grew to 845 px square)."""
+    win.resize(1920, 1040)
+    win.show()
+    qtbot.waitExposed(win)
+    for name in ("language", "network"):
+        win.switch_workspace(name)
+        qtbot.wait(30)
+    assert win.docks["draw_pad"].width() <= 0.33 * win.width(), win.docks["draw_pad"].width()
+
+
 def test_typing_and_messages_cannot_make_the_window_larger_than_the_screen(qtbot, win, session, runner):
     win.resize(1366, 728)
     win.show()
