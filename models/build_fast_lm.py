@@ -5,7 +5,7 @@
                 (batch, seq - logits_from, 49152), present.{i}.key/value (batch, 3, past + seq, 64), and
                 optional hidden_states.{i} (batch, seq, 576) for i <= 30 (the lens and contextual vectors).
                 onnxruntime's fused operators: GroupQueryAttention with its rotary embedding,
-                (Skip)SimplifiedLayerNormalization, MatMulNBits; 120 MB.
+                (Skip)SimplifiedLayerNormalization, MatMulNBits; 114 MB.
 
 Steps: transformers dequantizes the GGUF (Q4_1 layers, Q8_0 tied embedding) to fp32; onnxruntime-genai's
 model builder (build extra) writes the fused fp32 graph from it; models/fast_lm_graph.py stores every
@@ -41,7 +41,7 @@ from models.fast_lm_graph import DEFAULT_LEVELS, GROUPS, LOGITS_FROM, quantize_f
 
 NAME = "smollm2-135m-fast"
 FILE = "model.onnx"
-RECIPE_VERSION = 2  # 2: hidden_states.{i} outputs, manifest precision "fast"
+RECIPE_VERSION = 3  # 2: hidden_states.{i} outputs, manifest precision "fast"; 3: Q4_1 offsets stored in fp16
 BUILDER = ("onnxruntime-genai", "0.18.0")  # python -m onnxruntime_genai.models.builder -p fp32 -e cpu
 
 

@@ -88,7 +88,7 @@ def rewrite(model, levels: dict[str, int]) -> dict:
 
     g = model.graph
     inits = {t.name: t for t in g.initializer}
-    new_nodes, block_sums, counts, worst4 = [], {}, {"q4_1_exact": 0}, 0.0
+    new_nodes, block_sums, counts, worst4 = [], {}, {"q4_1_exact": 0, "q4_1_offsets_fp16": 0}, 0.0
     head_w = None
 
     def add_init(arr, name):
@@ -147,7 +147,15 @@ def rewrite(model, levels: dict[str, int]) -> dict:
             new_nodes.append(helper.make_node("ReduceSum", [r, "q41_axes_last"], [s], name=s, keepdims=0))
             block_sums[key] = s
         new_nodes.append(_nbits(helper, a, names, f"{out}_q41_main", k, n, level))
-        fix = add_init(np.ascontiguousarray(c.T), f"{base}_q41_offsets")
+        fix = f"{base}_q41_offsets"
+        half = c.T.astype(np.float16)
+        if np.array_equal(half.astype(np.float32), c.T):  # m + d z of fp16 m and d: exact in fp16 (all of them, here)
+            # stored in 16 bits, widened once: onnxruntime folds the Cast of an initializer when the session opens
+            new_nodes.append(helper.make_node("Cast", [add_init(half, f"{fix}_fp16")], [fix], name=f"{fix}_cast",
+                                              to=onnx.TensorProto.FLOAT))
+            counts["q4_1_offsets_fp16"] += 1
+        else:
+            add_init(np.ascontiguousarray(c.T), fix)
         new_nodes.append(helper.make_node("MatMul", [block_sums[key], fix], [f"{out}_q41_fix"], name=f"{out}_q41_fix"))
         new_nodes.append(helper.make_node("Add", [f"{out}_q41_main", f"{out}_q41_fix"], [out], name=f"{out}_q41_add"))
         counts["q4_1_exact"] += 1

@@ -6,7 +6,7 @@
     models/<name>/          every built model: the files its manifest lists, checksummed again here;
                             the language model as its fast graph alone (models/build_fast_lm.py: fused
                             operators on the GGUF's own 4-bit / 8-bit weights, hidden states as optional
-                            outputs; 120 MB instead of 542) when its parity holds, else its 4-bit file
+                            outputs; 114 MB instead of 542) when its parity holds, else its 4-bit file
                             alone when quantized.json calls it faithful;
                             the sentence encoder with 16-bit weights (45 MB instead of 91) when its
                             sentence vectors keep parity
