@@ -202,6 +202,7 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
         super().__init__()
         self.frames = 0
         self._press: QPointF | None = None
+        self._moved = 0.0  # the farthest the pointer went from the press (a lasso ends where it began)
         self._lens: tuple[float, float] | None = None
         self.tool = ""  # "" (a left drag orbits) | box | lasso
         self.drawing = RegionDrawing()
@@ -248,7 +249,7 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
             self.zoomed.emit()
 
     def mousePressEvent(self, ev) -> None:
-        self._press = ev.position()
+        self._press, self._moved = ev.position(), 0.0
         if self.tool and ev.button() == Qt.MouseButton.LeftButton:
             self.drawing.start(self.tool, ev.position(), ev.modifiers())
             return
@@ -258,6 +259,8 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
         if ev.buttons() == Qt.MouseButton.NoButton:
             self.hovered.emit(ev.position().x(), ev.position().y())
             return
+        if self._press is not None:
+            self._moved = max(self._moved, (ev.position() - self._press).manhattanLength())
         if self.drawing.points:
             self.drawing.extend(ev.position())
             self.update()
@@ -265,16 +268,18 @@ class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewM
         super().mouseMoveEvent(ev)
 
     def mouseReleaseEvent(self, ev) -> None:
+        """A drag that went farther than CLICK_SLOP anywhere is a drag, even one that ends where it began (a
+        closed lasso, an orbit and back): judged by the end alone, it was a click on the point under it."""
         p = ev.position()
+        moved = max(self._moved, (p - self._press).manhattanLength()) if self._press is not None else 0.0
         if self.drawing.points:
             done = self.drawing.finish(p)
             self.update()
-            if done is not None and (p - self._press).manhattanLength() > CLICK_SLOP:
+            if done is not None and moved > CLICK_SLOP:
                 self.region.emit(*done)
                 self._press = None
                 return
-        if (self._press is not None and ev.button() == Qt.MouseButton.LeftButton
-                and (p - self._press).manhattanLength() <= CLICK_SLOP):
+        if self._press is not None and ev.button() == Qt.MouseButton.LeftButton and moved <= CLICK_SLOP:
             self.clicked.emit(p.x(), p.y())
         self._press = None
 
