@@ -176,7 +176,8 @@ def test_tsne_streams_layouts_and_finishes(qtbot, session, runner, cloud):
     session.cloud.run += 1
     qtbot.waitUntil(lambda: p.layout_ is not None and p.layout_.method == "tsne", timeout=60000)
     assert len(frames) >= 2 and all(f.shape == (600, 3) for f in frames)
-    assert p.controls.note.text().startswith("t-SNE of 600")
+    # the result and the runner's "finished" (which clears the progress line) are two queued events
+    qtbot.waitUntil(lambda: p.controls.note.text().startswith("t-SNE of 600"), timeout=10000)
     wait_idle(qtbot, runner)
 
 
