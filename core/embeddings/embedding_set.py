@@ -31,6 +31,10 @@ class Resolved:
         return self.word != self.typed
 
 
+# the start of ``EmbeddingSet.source`` for a set made in the app (a trained word2vec), not read from a file
+MADE_IN_APP = "made in the app: "
+
+
 @dataclass(eq=False)
 class EmbeddingSet:
     words: list[str]

@@ -44,7 +44,7 @@ from ..errors import ExplorerError, FileFormatError, InputError
 from ..progress import Job, Progress, scaled
 from . import store
 from .corpus import Corpus, CorpusInfo, default_probes
-from .embedding_set import EmbeddingSet
+from .embedding_set import MADE_IN_APP, EmbeddingSet
 from .exporters import write_word2vec_text
 from .probes import Neighbours, ProbeScores, ProbeSet, probe_neighbours
 
@@ -284,13 +284,14 @@ def _record(run: TrainingRun, item: tuple, vocab: dict[str, tuple[list[str], dic
     _, epoch, vectors, loss, seconds = item
     name = f"word2vec {run.settings.architecture} · {run.corpus.name} · epoch {epoch}"
     words, index = vocab["all"]
-    full = EmbeddingSet(words, vectors, name=name, source=run.corpus.path, word_index=index)
+    source = f"{MADE_IN_APP}word2vec trained on {run.corpus.path}"  # not a file a view could open again
+    full = EmbeddingSet(words, vectors, name=name, source=source, word_index=index)
     with threadpool_limits(1, user_api="blas"):  # tiny products: threads would only fight gensim for the cores
         neighbours, scores = probe_neighbours(full, run.probes, PROBE_K), probe_set.scores(full)
     es = full
     if "head" in vocab and epoch < run.settings.epochs:  # see _rows_kept
         head, head_index = vocab["head"]
-        es = EmbeddingSet(head, np.ascontiguousarray(vectors[: len(head)]), name=name, source=run.corpus.path,
+        es = EmbeddingSet(head, np.ascontiguousarray(vectors[: len(head)]), name=name, source=source,
                           word_index=head_index)
     return EpochRecord(epoch, es, loss, seconds, neighbours, scores)
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..embeddings.embedding_set import EmbeddingSet
+from ..embeddings.embedding_set import MADE_IN_APP, EmbeddingSet
 from ..errors import FileFormatError, InputError
 from ..io import atomic_open
 from ..projections.layout import METHODS
@@ -74,6 +74,9 @@ def capture(session: Session, *, camera: dict | None = None, workspace: str = "w
     es = session.embeddings
     if es is None:
         raise InputError("no set is open: there is no view to save")
+    if set_path is None and es.source.startswith(MADE_IN_APP):
+        raise InputError(f"{es.name} was {es.source.removeprefix(MADE_IN_APP)}, not read from a file: save it "
+                         "first (Train ▸ Save…), open the saved file, then save the view")
     c = session.cloud
     return SavedView(set_path if set_path is not None else set_path_of(es), es.fingerprint(), es.name, c.method,
                      tuple(c.params), c.point_count, tuple(c.isolated), _plain(camera or {}),

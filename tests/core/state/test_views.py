@@ -101,3 +101,15 @@ def test_damaged_and_other_version_files(session, tmp_path):
     p.write_text(json.dumps({"hello": 1}))
     with pytest.raises(FileFormatError, match="not a saved view"):
         read_view(p)
+
+
+def test_a_set_made_in_the_app_is_refused_with_what_to_do(session):
+    from core.embeddings.embedding_set import MADE_IN_APP
+
+    rng = np.random.default_rng(0)
+    session.embeddings = EmbeddingSet([f"w{i}" for i in range(20)], rng.standard_normal((20, 8)).astype(np.float32),
+                                      name="word2vec skip-gram · Lee · epoch 3",
+                                      source=f"{MADE_IN_APP}word2vec trained on /data/lee_background.cor")
+    with pytest.raises(InputError, match=r"word2vec trained on /data/lee_background.cor, not read from a file: "
+                                         r"save it first \(Train ▸ Save…\)"):
+        capture(session)
