@@ -33,6 +33,7 @@ def build_menus(window) -> None:
     window.recent_views_menu = file_menu.addMenu("Open recent view")
     for path in window.settings.recent_views:
         window.recent_views_menu.addAction(path, lambda p=path: window.open_view(p))
+    window.recent_views_menu.setEnabled(bool(window.settings.recent_views))  # greyed, as Open recent is, when empty
     file_menu.addSeparator()
     window.export_tsv_action = file_menu.addAction("Export as Projector &TSV…", window.export_projector_tsv)
     window.export_w2v_action = file_menu.addAction("Export as &word2vec text…", window.export_word2vec_text)

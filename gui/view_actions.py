@@ -101,3 +101,4 @@ class ViewActions:
             menu.clear()
             for r in self.settings.recent_views:
                 menu.addAction(r, lambda r=r: self.open_view(r))
+            menu.setEnabled(True)

@@ -22,7 +22,9 @@ def test_save_quit_open(qtbot, session, runner, tmp_path):
     session.cloud.density, session.cloud.names = True, False
     cloud.view.set_camera({"x": (-0.5, 0.5), "y": (-0.4, 0.4)})
     path = tmp_path / "map.view.json"
+    assert not w.recent_views_menu.isEnabled()  # no views yet: greyed, not an empty submenu
     assert w.save_view(str(path))
+    assert w.recent_views_menu.isEnabled() and w.recent_views_menu.actions()[0].text() == str(path.resolve())
     saved = json.loads(path.read_text())
     assert saved["selection"] == [5, 6, 7] and saved["query"] == "queen" and saved["version"] == 2
     assert saved["density"] is True and saved["names"] is False
