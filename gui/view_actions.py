@@ -25,7 +25,8 @@ class ViewActions:
         return getattr(self.centralWidget(), "view", None)
 
     def show_save_view_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the view", "map.view.json", "Views (*.view.json *.json)")
+        start = Path(self.settings.last_dir or Path.home()) / "map.view.json"  # not the folder the app started in
+        path, _ = QFileDialog.getSaveFileName(self, "Save the view", str(start), "Views (*.view.json *.json)")
         if path:
             self.save_view(path)
 

@@ -120,7 +120,7 @@ class DrawPadPanel(QWidget):
         self._a.digit = DigitInput.file(path)
 
     def _ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a picture of a digit", "", IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a picture of a digit", str(Path.home()), IMAGE_FILTER)
         if path:
             self.open_file(path)
 

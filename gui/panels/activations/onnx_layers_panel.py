@@ -121,7 +121,7 @@ class OnnxLayersPanel(QWidget):
 
     # -- inputs -------------------------------------------------------------------------------------
     def _ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open an ONNX model", "", MODEL_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open an ONNX model", str(Path.home()), MODEL_FILTER)
         if path:
             self._m.path = ""  # the same file again is read again
             self._m.path = path
@@ -131,7 +131,7 @@ class OnnxLayersPanel(QWidget):
         self._m.choice = self._m.choice.replace(text=text)
 
     def _ask_picture(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "A picture for the model", "",
+        path, _ = QFileDialog.getOpenFileName(self, "A picture for the model", str(Path.home()),
                                               "Pictures (*.png *.jpg *.jpeg *.bmp);;All files (*)")
         if path:
             self.open_picture(path)
@@ -148,7 +148,8 @@ class OnnxLayersPanel(QWidget):
             self.message.show_message("Draw a digit on the pad first.")
 
     def _ask_numbers(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Numbers for the model's input", "", "NumPy arrays (*.npy)")
+        path, _ = QFileDialog.getOpenFileName(self, "Numbers for the model's input", str(Path.home()),
+                                              "NumPy arrays (*.npy)")
         if path:
             self.open_numbers(path)
 

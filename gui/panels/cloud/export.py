@@ -5,6 +5,8 @@ CloudController (``session.cloud.export``); ExportActions adds the panel's expor
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
@@ -27,7 +29,8 @@ class ExportActions:
 
     def _ask_export(self, kind: str) -> None:
         filters = {"png": "PNG image (*.png)", "csv": "CSV (*.csv)", "tsv": "Projector vectors (*.tsv)"}
-        path, _ = QFileDialog.getSaveFileName(self, "Export the point cloud", f"cloud.{kind}", filters[kind])
+        path, _ = QFileDialog.getSaveFileName(self, "Export the point cloud", str(Path.home() / f"cloud.{kind}"),
+                                              filters[kind])
         if path:
             {"png": self.export_png, "csv": self.export_csv, "tsv": self.export_tsv}[kind](path)
 

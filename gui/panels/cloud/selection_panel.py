@@ -10,6 +10,8 @@
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -144,7 +146,7 @@ class SelectionPanel(QWidget):
     def _ask_export(self) -> None:
         kind = self.export_kind.currentData()
         name = f"selection.{'tsv' if kind == 'tsv' else 'txt'}"
-        path, _ = QFileDialog.getSaveFileName(self, "Export the selection", name, FILTERS[kind])
+        path, _ = QFileDialog.getSaveFileName(self, "Export the selection", str(Path.home() / name), FILTERS[kind])
         if path:
             self.export_to(kind, path)
 

@@ -127,7 +127,7 @@ class SearchPanel(QWidget):
 
     # -- widgets -> session ------------------------------------------------------------------------
     def _choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a corpus for semantic search", "", FILES)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a corpus for semantic search", str(Path.home()), FILES)
         if path:
             self._m.split = "auto"
             self._m.corpus = path
@@ -163,7 +163,8 @@ class SearchPanel(QWidget):
     def _choose_export(self) -> None:
         if self._m.index is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the passage vectors", "passages.tsv", "TSV (*.tsv)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the passage vectors", str(Path.home() / "passages.tsv"),
+                                              "TSV (*.tsv)")
         if path:
             self.export_to(path)
 
