@@ -9,6 +9,7 @@ an interrupted build never leaves a half-written model behind.
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 import time
 from pathlib import Path
@@ -25,7 +26,9 @@ from models.build_common import file_entry
 def _up_to_date(out: Path, recipe: dict) -> bool:
     try:
         manifest = load_manifest(out)
-        if manifest.get("build", {}).get("recipe") != recipe:
+        # compared as the manifest stores it: a tuple in a recipe (the GRU's cutoffs) reads back as a list,
+        # and was never equal, so every ./run.sh trained the GRU again
+        if manifest.get("build", {}).get("recipe") != json.loads(json.dumps(recipe)):
             return False
         verify_model(out, manifest)
     except ModelError:
