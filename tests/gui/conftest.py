@@ -21,6 +21,7 @@ OFFSCREEN_NOTICES = (
     r"^This plugin does not support propagateSizeHints\(\)$",
     r"^This plugin does not support raise\(\)$",
     r"^This plugin does not support grabbing the keyboard$",
+    r"^This plugin does not support grabbing the mouse$",  # a popup opened while a button is held (the monkey)
 )
 
 
