@@ -95,8 +95,10 @@ class CloudController(QObject):
             job.stop()
         if self._last is not None:
             self._reference, self._last = self._last, None
-        c = self._session.cloud
+        c, es = self._session.cloud, self._session.embeddings
         c.live, c.first_map, c.stale, c.problem = None, None, False, ""
+        if c.color_by.startswith("meta:") and (es is None or c.color_by[5:] not in es.metadata):
+            c.color_by = "frequency"  # a column of the set before (the digits' label): not one a saved view should keep
         self._clear_results()
         c.placed_probes = ()
         if self._session.embeddings is not None and c.active:

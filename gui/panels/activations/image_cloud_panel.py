@@ -81,8 +81,7 @@ class ImageCloudPanel(QWidget):
         self._a.show_images += 1
 
     def go_back(self) -> None:
-        if self._session.give_back(OWNER):
-            self._session.cloud.color_by = "frequency"
+        self._session.give_back(OWNER)  # the cloud controller drops the digits' label colouring
 
     def _on_nearest_clicked(self, i: int) -> None:
         near, imgs = self._a.nearest, self._a.images

@@ -156,8 +156,7 @@ class ContextualPanel(QWidget):
         self.cloud_requested.emit()
 
     def go_back(self) -> None:
-        if self._session.give_back(OWNER):
-            self._session.cloud.color_by = "frequency"
+        self._session.give_back(OWNER)  # the cloud controller drops the sentence colouring
 
     # -- session -> widgets -----------------------------------------------------------------------
     def _on_inputs_changed(self) -> None:

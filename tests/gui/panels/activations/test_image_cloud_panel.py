@@ -97,7 +97,17 @@ def test_back_to_the_words_clears_the_digits_from_the_cloud(qtbot, cloud_room, s
     images.back_button.click()
     wait_idle(qtbot, runner, timeout=30000)
     assert session.embeddings is glove and session.cloud.probes == () and session.cloud.marked == ()
+    assert session.cloud.color_by == "frequency"  # not the digits' label column, which GloVe has not
     assert session.activations.nearest is None and images.show_button.isEnabled()
     draw(pad.canvas)  # the pad still works, and puts nothing into the word cloud
     wait_idle(qtbot, runner)
     assert session.activations.layers.digit == 7 and session.cloud.probes == ()
+
+
+def test_any_way_out_of_the_digits_drops_their_label_colouring(qtbot, cloud_room, session, runner):
+    """Not only Back: a set opened over the digits (File ▸ Open, a view) is not coloured by a column it has not."""
+    pad, cloud, images, glove = cloud_room
+    assert session.cloud.color_by == "meta:label"
+    session.set_embeddings(glove)
+    wait_idle(qtbot, runner, timeout=30000)
+    assert session.cloud.color_by == "frequency" and cloud.controls.color_by.currentData() == "frequency"

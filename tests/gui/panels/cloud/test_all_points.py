@@ -33,7 +33,8 @@ def test_all_shows_every_word_with_density_and_names(qtbot, runner, everything, 
     assert s.cloud.point_count == len(glove) == controls.count.value() == controls.count.maximum()
     assert controls.all.isChecked() and s.cloud.method == "pca" and controls.method.currentData() == "pca"
     qtbot.waitUntil(lambda: s.cloud.layout is not None and len(s.cloud.layout.rows) == len(glove), timeout=60000)
-    assert f"all {len(glove):,} words" in controls.note.text()
+    # the layout's arrival and the runner's "finished" (which clears the progress line) are two queued events
+    qtbot.waitUntil(lambda: f"all {len(glove):,} words" in controls.note.text(), timeout=10000)
     assert len(p.scene.rows) == len(glove) and len(p.view._pos) == len(glove)
     # level of detail: the density view is on by itself (the box shows it), shaded under the points
     assert len(glove) > DENSITY_ABOVE and s.cloud.density and controls.density.isChecked()
