@@ -36,7 +36,7 @@ What gets quantised
 * Parity is measured on this CPU's kernels and, where the CPU can hide its AVX-512 and VNNI
   (models/cpu_mask), again on the AVX2 kernels; quantized.json lists each kernel path measured
   (``measured_on``) and the file's ``arithmetic`` ("fp32" or "int8"). The app uses an "int8" file
-  only on a kernel path that was measured (core.inference.language_model.q4_manifest).
+  only on a kernel path that was measured (core.inference.q4_files.q4_manifest).
 
 Idempotent: a build is skipped when quantized.json's recipe (fp32 checksums from the
 manifest, options, onnxruntime version) matches and the files are intact.

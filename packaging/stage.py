@@ -94,7 +94,7 @@ def _copy_fast_language_model(dest: Path) -> int | None:
 def _copy_language_model(dest: Path) -> int:
     """The fast graph as the shipped model when it holds parity; else the 4-bit graph (manifest "precision":
     "q4", its parity recorded), or the fp32 graph when no faithful 4-bit file is built."""
-    from core.inference.language_model import q4_manifest
+    from core.inference.q4_files import q4_manifest
 
     fast = _copy_fast_language_model(dest)
     if fast is not None:

@@ -157,7 +157,7 @@ def verify(name: str) -> list[str]:
     d, m = model_dir(name), manifest(name)
     lines = verify_model(d, m)
     if spec(name).quantized is not None:
-        from .language_model import q4_manifest
+        from .q4_files import q4_manifest
 
         qm, faithful, why = q4_manifest(d, m)
         if why:
@@ -218,7 +218,7 @@ def precision_line(name: str) -> str:
         return f"{name}: 4-bit weights only (installed), {arith} arithmetic"
     if entry is None:
         return f"{name}: fp32 (no 4-bit file built)"
-    from .language_model import checked_here, unfaithful_reason
+    from .q4_files import checked_here, unfaithful_reason
 
     if entry.get("faithful") and checked_here(entry):
         return f"{name}: fp32 for inspection; 4-bit weights in {arith} arithmetic for cached steps (auto)"

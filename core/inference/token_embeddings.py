@@ -141,7 +141,7 @@ def _source(model_path: str) -> tuple[Path, Path, str, str]:
 
 def q4_unavailable() -> str:
     """Why the built language model has no 4-bit copy whose token embeddings can be read ("" when it has)."""
-    from .language_model import q4_manifest
+    from .q4_files import q4_manifest
     from .runtime import repair_hint
 
     name = registry.LANGUAGE_MODEL
@@ -162,7 +162,7 @@ def q4_unavailable() -> str:
 def _q4_source() -> tuple[Path, Path, str, str]:
     """(graph, tokenizer.json, display name, key) of the language model's 4-bit copy; ModelMissingError
     saying why when there is none."""
-    from .language_model import q4_manifest
+    from .q4_files import q4_manifest
 
     why = q4_unavailable()
     if why:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.cpu import CpuInfo, cpu_info
-from core.inference.language_model import checked_here, unfaithful_reason
+from core.inference.q4_files import checked_here, unfaithful_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from core.inference import registry
-from core.inference.language_model import LanguageModel, q4_manifest
+from core.inference.language_model import LanguageModel
+from core.inference.q4_files import q4_manifest
 from core.inference.runtime import load_manifest
 from tests.models.helpers import built
 
