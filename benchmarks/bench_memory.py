@@ -20,8 +20,10 @@ searching the news), a t-SNE and a UMAP of the cloud, and opening two files of i
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -66,6 +68,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="ee-memory-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # its files (a word2vec text of 400k words) go
     os.environ["EMBEDDING_EXPLORER_CONFIG"] = str(tmp / "config")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["EMBEDDING_EXPLORER_TESTING"] = "1"

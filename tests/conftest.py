@@ -3,10 +3,15 @@ both point at a temporary folder for the whole run. Built models are read from
 the real data folder (the test command builds them when missing)."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
+# The run's config and cache (GloVe converted into it: about 330 MB) go when the run ends: left behind,
+# every run of the suite kept its copy, and the shared disk filled up.
 _TMP = tempfile.mkdtemp(prefix="ee-tests-")
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ["EMBEDDING_EXPLORER_CONFIG"] = os.path.join(_TMP, "config")
 os.environ.setdefault("EMBEDDING_EXPLORER_CACHE", os.path.join(_TMP, "cache"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
