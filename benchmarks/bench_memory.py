@@ -154,13 +154,13 @@ def main() -> None:
     import gc
 
     from core import release
-    from core.inference import runtime
+    from core.inference import session_cache
 
     before_idle = rss_mb()
-    os.environ[runtime.IDLE_ENV] = str(args.idle)  # during the script the app's 5 minutes held
-    idle = runtime.idle_seconds()
+    os.environ[session_cache.IDLE_ENV] = str(args.idle)  # during the script the app's 5 minutes held
+    idle = session_cache.idle_seconds()
     QTest.qWait(int(idle * 1000) + 1000)
-    closed = runtime.release_idle()  # what the window's timer does every minute
+    closed = session_cache.release_idle()  # what the window's timer does every minute
     while release.pending():
         QTest.qWait(100)
     gc.collect()

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
-from core.inference import runtime
+from core.inference import session_cache
 from core.state import settings as settings_io
 from core.state.examples import WORKSPACES
 from core.state.session import Session
@@ -47,7 +47,7 @@ def first_size(available) -> tuple[int, int]:
     return min(w, max(min(int(w * 0.94), 1720), min(w, 1024))), min(h, max(min(int(h * 0.94), 1080), min(h, 640)))
 
 
-IDLE_CHECK_MS = 60_000  # how often the window looks for models to close (core.inference.runtime.release_idle)
+IDLE_CHECK_MS = 60_000  # how often the window looks for models to close (core.inference.session_cache.release_idle)
 
 
 def make_central(session: Session, runner: TaskRunner) -> QWidget:
@@ -104,7 +104,7 @@ class MainWindow(FileActions, GuideActions, ViewActions, QMainWindow):
         session.neighbours.metric, session.neighbours.k = self.settings.metric, self.settings.k
         self.controllers = Controllers(session, self.runner, self)
         # Models nobody used for $EE_MODEL_IDLE_S (5 minutes) are closed: the work with them has ended.
-        self._idle_models = QTimer(self, interval=IDLE_CHECK_MS, timeout=lambda: runtime.release_idle())
+        self._idle_models = QTimer(self, interval=IDLE_CHECK_MS, timeout=lambda: session_cache.release_idle())
         self._idle_models.start()
         self._restore_layout()
         self.message_bar.sync()

@@ -217,12 +217,12 @@ class AnyModel:
     # -- running -----------------------------------------------------------------------------
     def _session(self, extra: tuple[str, ...]):
         """A session answering the declared outputs plus ``extra`` intermediate tensors, from the
-        runtime's budgeted cache (core.inference.runtime.cached_session)."""
-        from . import runtime
+        runtime's budgeted cache (core.inference.session_cache.cached_session)."""
+        from . import session_cache
 
         key = (*file_stat_key(self.path), "any-model", extra)
         label = f"{self.path.name} [{len(extra)} inner tensors]" if extra else self.path.name
-        return runtime.cached_session(key, label, lambda: self._create(extra))
+        return session_cache.cached_session(key, label, lambda: self._create(extra))
 
     def _create(self, extra: tuple[str, ...]):
         """A new session and its estimated bytes (the graph's, plus its external weight files)."""

@@ -22,7 +22,8 @@ import numpy as np
 
 from ..errors import ModelCorruptError
 from .graph import TensorInfo, intermediate_tensors, load_graph, with_outputs
-from .runtime import OnnxSession, cached, model_file, open_graph, open_session, repair_hint
+from .runtime import OnnxSession, model_file, open_graph, open_session, repair_hint
+from .session_cache import cached
 
 _MISSING = object()
 

@@ -94,9 +94,9 @@ def held(session: Session) -> list[dict]:
                      nbytes((mnist.held(), session.activations), seen)))
     rows.append(_row("training runs", "word2vec runs and their epochs",
                      nbytes((session.training.run, session.training.other), seen)))
-    from ..inference import runtime
+    from ..inference import session_cache
 
-    models = runtime.alive()
+    models = session_cache.alive()
     cached = [(name, size) for name, size, in_cache in models if in_cache]
     kept = [(name, size) for name, size, in_cache in models if not in_cache]
     rows.append(_row("model sessions", ", ".join(name for name, _ in cached) or "none",
