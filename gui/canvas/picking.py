@@ -13,6 +13,14 @@ from threadpoolctl import threadpool_limits
 RADIUS = 6.0  # pixels
 
 
+def mvp_of(view) -> np.ndarray:
+    """projection x view matrix of a GLViewWidget (anything with width, height, projectionMatrix
+    and viewMatrix) as a numpy (4, 4) array (row-major)."""
+    w, h = max(view.width(), 1), max(view.height(), 1)
+    m = view.projectionMatrix((0, 0, w, h), (0, 0, w, h)) * view.viewMatrix()
+    return np.array(m.data(), np.float32).reshape(4, 4).T
+
+
 def project(
     points: np.ndarray, mvp: np.ndarray, width: float, height: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -2,14 +2,14 @@
 
 Items: the cloud (GLScatterPlotItem), highlighted points drawn on top, neighbour
 links and arithmetic arrows (GLLinePlotItem, mode 'lines'), axes, and labels
-(one GLTextItem subclass that paints many labels with a single QPainter, with a
-dark halo so they stay readable over the points). All use glOptions
+(labels_3d.LabelsItem: many labels painted at once, with a dark halo so they stay
+readable over the points), pictures (sprites.SpritesItem). All use glOptions
 'translucent': 'additive' burns dense clusters to white.
 
 Picking projects the points with the view's own matrices (see picking.py).
 Left-drag orbits, middle-drag (or Ctrl+left) pans, the wheel zooms.
 
-The view is a native OpenGL window (QOpenGLWindow with pyqtgraph's GLViewMixin) inside a window
+The view is a native OpenGL window (gl_window.GLWindow: pyqtgraph's GLViewMixin on a QOpenGLWindow) inside a window
 container, not a QOpenGLWidget: a QOpenGLWidget makes Qt compose the whole main window through
 OpenGL on every repaint, so a new word in the status bar cost 6 ms under Mesa's software renderer
 (0.1 ms now) and a panel's repaint 20-40 ms while the cores were busy. A native window is not in
@@ -27,26 +27,21 @@ import pyqtgraph.opengl as gl
 import shiboken6
 from OpenGL import GL
 from pyqtgraph import Vector
-from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetrics,
     QGuiApplication,
     QImage,
-    QMatrix4x4,
     QOffscreenSurface,
     QOpenGLContext,
     QPainter,
-    QPen,
     QPixmap,
 )
-from PySide6.QtOpenGL import QOpenGLWindow
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.projections.selection import in_polygon
-from gui.canvas import density, label_style, picking
-from gui.canvas.region import RegionDrawing
+from gui.canvas import density, picking
+from gui.canvas.gl_window import GLWindow
+from gui.canvas.labels_3d import LabelsItem
 from gui.canvas.scene import Label
 from gui.canvas.sprites import SpritesItem
 
@@ -55,9 +50,7 @@ BACKGROUND = (22, 24, 28)
 OVERLAY = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
            "glBlendFuncSeparate": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA, GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)}
 OUTLINE = 3.0  # pixels of dark rim around highlighted points
-CLICK_SLOP = 4  # pixels a press may move and still count as a click
 RESET_DISTANCE, RESET_FOV = 3.4, 60.0  # the camera of reset_camera (display units, degrees)
-MIN_TALL = 0.6  # the field of view's height is at least this much of its width (a wide, short view)
 _VIEWS: weakref.WeakSet[View3D] = weakref.WeakSet()
 
 
@@ -87,203 +80,6 @@ def gl_available() -> bool:
     return bool(ok)
 
 
-def mvp_of(view: gl.GLViewWidget) -> np.ndarray:
-    """projection x view matrix of a GLViewWidget as a numpy (4, 4) array (row-major)."""
-    w, h = max(view.width(), 1), max(view.height(), 1)
-    m = view.projectionMatrix((0, 0, w, h), (0, 0, w, h)) * view.viewMatrix()
-    return np.array(m.data(), np.float32).reshape(4, 4).T
-
-
-class LabelsItem(gl.GLTextItem):
-    """Many labels, one QPainter per frame, in priority order: a label that would overlap
-    an earlier one is skipped (declutter), as are labels behind the camera."""
-
-    def __init__(self, font_size: int = 10, bold: bool = False) -> None:
-        super().__init__(glOptions="translucent")
-        self.labels: list[Label] = []
-        self.shown: list[tuple[Label, QRectF]] = []  # the labels the last frame drew, and their boxes
-        self.declutter = True
-        self._direct = True  # glDrawPixels works (compatibility profile)
-        self.font = QFont("DejaVu Sans", font_size)
-        self.font.setBold(bold)
-
-    def set_labels(self, labels: list[Label]) -> None:
-        self.labels = list(labels)
-        self.update()
-
-    def paint(self) -> None:
-        view = self.view()
-        self.shown = []
-        if not self.labels or view is None:
-            return
-        self.setupGLState()
-        pts = np.array([lb.pos for lb in self.labels], np.float32)
-        xy, _, visible = picking.project(pts, mvp_of(view), view.width(), view.height())
-        # Text is drawn with the raster engine into one image, then blitted: drawText through the
-        # OpenGL paint engine costs ~1 ms a call on software GL (5 calls a label with its halo).
-        dpr = view.devicePixelRatioF()
-        # in the byte order glDrawPixels reads (GL_RGBA): no conversion of the whole image per frame
-        image = QImage(int(view.width() * dpr), int(view.height() * dpr), QImage.Format.Format_RGBA8888_Premultiplied)
-        image.setDevicePixelRatio(dpr)
-        image.fill(0)
-        painter = QPainter(image)
-        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        fonts: dict[tuple[str, bool], tuple[QFont, QFontMetrics]] = {}
-        bounds = QRectF(0, 0, view.width(), view.height())
-        taken: list[QRectF] = []
-        for lb, (x, y), ok in zip(self.labels, xy, visible):
-            if not ok:
-                continue
-            style = fonts.get((lb.kind, lb.bold))
-            if style is None:
-                f = label_style.font(lb, self.font)
-                style = fonts[(lb.kind, lb.bold)] = (f, QFontMetrics(f))
-            box = QRectF(style[1].boundingRect(lb.text)).adjusted(-2, -1, 2, 1)
-            rect = label_style.place(lb.kind, box.width(), box.height(), float(x), float(y), taken,
-                                     declutter=self.declutter, bounds=bounds if lb.kind == "cluster" else None)
-            if rect is None:
-                continue  # every place it may take is covered by labels with a higher priority
-            taken.append(rect)
-            self.shown.append((lb, rect))
-            at = rect.topLeft() - box.topLeft()  # the text's baseline origin
-            painter.setFont(style[0])
-            painter.setPen(QPen(label_style.HALO[lb.kind]))
-            for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-                painter.drawText(at + QPointF(dx, dy), lb.text)
-            painter.setPen(QColor.fromRgbF(*lb.color))
-            painter.drawText(at, lb.text)
-        painter.end()
-        if taken:
-            box = taken[0]
-            for r in taken[1:]:
-                box = box.united(r)
-            self._blit(view, image, box.adjusted(-2, -2, 2, 2))
-
-    def _blit(self, view, image: QImage, box: QRectF) -> None:
-        """Draw the label image over the frame with glDrawPixels (premultiplied alpha).
-
-        Not with QPainter(view): while QWidget.grab() renders the window, painting on the
-        widget is redirected to the grab's pixmap and then covered by the GL frame, so
-        labels vanished from window screenshots. Core-profile contexts have no
-        glDrawPixels; there QPainter is used.
-        """
-        if self._direct:
-            img = image if image.format() == QImage.Format.Format_RGBA8888_Premultiplied else \
-                image.convertToFormat(QImage.Format.Format_RGBA8888_Premultiplied)
-            h, w, bpl = img.height(), img.width(), img.bytesPerLine()
-            dpr = image.devicePixelRatio()
-            x0, x1 = (int(np.clip(v * dpr, 0, w)) for v in (box.left(), box.right()))
-            y0, y1 = (int(np.clip(v * dpr, 0, h)) for v in (box.top(), box.bottom()))
-            if x1 <= x0 or y1 <= y0:
-                return
-            rows = np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)
-            pixels = np.ascontiguousarray(rows[y0:y1][::-1, 4 * x0: 4 * x1])  # only the labels' box; GL is bottom-up
-            try:
-                GL.glDisable(GL.GL_DEPTH_TEST)
-                GL.glEnable(GL.GL_BLEND)
-                GL.glBlendFunc(GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
-                GL.glWindowPos2i(x0, h - y1)
-                GL.glDrawPixels(x1 - x0, y1 - y0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, pixels)
-                return
-            except GL.GLError:
-                self._direct = False
-        painter = QPainter(view)
-        painter.drawImage(0, 0, image)
-        painter.end()
-
-
-class _GLView(gl.GLViewWidget.__mro__[1], QOpenGLWindow):  # pyqtgraph's GLViewMixin on a native window
-    clicked = Signal(float, float)
-    hovered = Signal(float, float)
-    zoomed = Signal()  # a frame was drawn with another camera distance or field of view than the last
-    region = Signal(object, str)  # a box or lasso drawn: its polygon (m, 2) in pixels, and the mode
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.frames = 0
-        self._press: QPointF | None = None
-        self._moved = 0.0  # the farthest the pointer went from the press (a lasso ends where it began)
-        self._lens: tuple[float, float] | None = None
-        self.tool = ""  # "" (a left drag orbits) | box | lasso
-        self.drawing = RegionDrawing()
-
-    def devicePixelRatioF(self) -> float:
-        return float(self.devicePixelRatio())
-
-    def projectionMatrix(self, region, viewport):
-        """pyqtgraph's frustum, whose field of view spans the width, but never less than MIN_TALL of that
-        in height: a wide, short view (the cloud above Inside a network's bottom docks, 3.3 : 1) cut the
-        layout off at the top and bottom. Views up to 1 / MIN_TALL as wide as tall are as pyqtgraph
-        draws them. Picking and labels read this matrix too (mvp_of)."""
-        x0, y0, w, h = viewport
-        if h >= w * MIN_TALL:
-            return super().projectionMatrix(region, viewport)
-        near = self.opts["distance"] * 0.001
-        t = near * math.tan(0.5 * math.radians(self.opts["fov"])) * MIN_TALL
-        r = t * w / h
-        m = QMatrix4x4()
-        m.frustum(r * ((region[0] - x0) * (2.0 / w) - 1), r * ((region[0] + region[2] - x0) * (2.0 / w) - 1),
-                  t * ((region[1] - y0) * (2.0 / h) - 1), t * ((region[1] + region[3] - y0) * (2.0 / h) - 1),
-                  near, self.opts["distance"] * 1000.0)
-        return m
-
-    def initializeGL(self) -> None:
-        """pyqtgraph caches each item class's shader program once per process. Unless the app shares
-        OpenGL contexts (Qt.AA_ShareOpenGLContexts), a new context (a second view, or this one moved
-        to another window by floating its dock) cannot use programs made in the old one: drop them."""
-        if not QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts):
-            for cls in (gl.GLScatterPlotItem, gl.GLLinePlotItem, SpritesItem):
-                cls._shaderProgram = None
-        super().initializeGL()
-
-    def paintGL(self) -> None:
-        self.frames += 1
-        super().paintGL()
-        if self.drawing.points:
-            painter = QPainter(self)
-            self.drawing.paint(painter)
-            painter.end()
-        lens = (float(self.opts["distance"]), float(self.opts["fov"]))
-        if lens != self._lens:  # every way of zooming (wheel, Ctrl+wheel, focus, reset) ends in a frame
-            self._lens = lens
-            self.zoomed.emit()
-
-    def mousePressEvent(self, ev) -> None:
-        self._press, self._moved = ev.position(), 0.0
-        if self.tool and ev.button() == Qt.MouseButton.LeftButton:
-            self.drawing.start(self.tool, ev.position(), ev.modifiers())
-            return
-        super().mousePressEvent(ev)
-
-    def mouseMoveEvent(self, ev) -> None:
-        if ev.buttons() == Qt.MouseButton.NoButton:
-            self.hovered.emit(ev.position().x(), ev.position().y())
-            return
-        if self._press is not None:
-            self._moved = max(self._moved, (ev.position() - self._press).manhattanLength())
-        if self.drawing.points:
-            self.drawing.extend(ev.position())
-            self.update()
-            return
-        super().mouseMoveEvent(ev)
-
-    def mouseReleaseEvent(self, ev) -> None:
-        """A drag that went farther than CLICK_SLOP anywhere is a drag, even one that ends where it began (a
-        closed lasso, an orbit and back): judged by the end alone, it was a click on the point under it."""
-        p = ev.position()
-        moved = max(self._moved, (p - self._press).manhattanLength()) if self._press is not None else 0.0
-        if self.drawing.points:
-            done = self.drawing.finish(p)
-            self.update()
-            if done is not None and moved > CLICK_SLOP:
-                self.region.emit(*done)
-                self._press = None
-                return
-        if self._press is not None and ev.button() == Qt.MouseButton.LeftButton and moved <= CLICK_SLOP:
-            self.clicked.emit(p.x(), p.y())
-        self._press = None
-
-
 def grab(widget: QWidget) -> QPixmap:
     """``widget.grab()`` with the frame of every 3D view inside it painted in (a native window is
     not part of a widget's rendering)."""
@@ -310,7 +106,7 @@ class View3D(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.gl = _GLView()
+        self.gl = GLWindow()
         self.gl.setBackgroundColor(BACKGROUND)
         self.gl_box = QWidget.createWindowContainer(self.gl, self)
         # a zero-sized GL window gives "Framebuffer incomplete"; more than this and a short window (1366 x 768 with
@@ -475,12 +271,12 @@ class View3D(QWidget):
 
     def in_view(self, pos: np.ndarray) -> np.ndarray:
         w, h = self.gl.width(), self.gl.height()
-        xy, _, front = picking.project(np.asarray(pos, np.float32).reshape(-1, 3), mvp_of(self.gl), w, h)
+        xy, _, front = picking.project(np.asarray(pos, np.float32).reshape(-1, 3), picking.mvp_of(self.gl), w, h)
         return front & (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
 
     # -- picking -----------------------------------------------------------------------
     def pick(self, x: float, y: float) -> int:
-        return picking.pick(self._pos, mvp_of(self.gl), self.gl.width(), self.gl.height(), x, y)
+        return picking.pick(self._pos, picking.mvp_of(self.gl), self.gl.width(), self.gl.height(), x, y)
 
     def set_select_tool(self, tool: str) -> None:
         """"" (a left drag orbits), box or lasso (a left drag selects; Shift adds, Ctrl removes)."""
@@ -488,7 +284,7 @@ class View3D(QWidget):
 
     def select_region(self, polygon: np.ndarray) -> np.ndarray:
         """Indices of the points whose projection lies inside `polygon` (pixels), in front of the camera."""
-        xy, _, visible = picking.project(self._pos, mvp_of(self.gl), self.gl.width(), self.gl.height())
+        xy, _, visible = picking.project(self._pos, picking.mvp_of(self.gl), self.gl.width(), self.gl.height())
         return np.flatnonzero(in_polygon(xy, polygon, visible))
 
     def _on_region(self, polygon: np.ndarray, mode: str) -> None:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from gui.canvas.view_3d import _GLView
+from gui.canvas.gl_window import GLWindow
 
 
 def _drag(view, points) -> None:
@@ -30,7 +30,7 @@ def _closed_circle(cx, cy, r, n=24):
 
 
 def test_a_lasso_that_ends_where_it_began_selects_and_is_no_click(qtbot):
-    view = _GLView()
+    view = GLWindow()
     view.resize(400, 300)
     view.tool = "lasso"
     regions, clicks = [], []
@@ -43,7 +43,7 @@ def test_a_lasso_that_ends_where_it_began_selects_and_is_no_click(qtbot):
 
 
 def test_a_press_and_release_in_place_is_still_a_click(qtbot):
-    view = _GLView()
+    view = GLWindow()
     view.resize(400, 300)
     view.tool = "lasso"
     regions, clicks = [], []

@@ -8,8 +8,8 @@ from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 from PySide6.QtGui import QVector3D
 
 from gui.canvas import arrows, picking
+from gui.canvas.picking import mvp_of
 from gui.canvas.scene import CloudScene, Frame
-from gui.canvas.view_3d import mvp_of
 
 
 class Camera:

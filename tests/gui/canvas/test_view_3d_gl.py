@@ -44,7 +44,7 @@ def test_the_reset_camera_frames_the_layout_in_a_wide_or_a_tall_view(qtbot, size
         pytest.skip("no OpenGL: run under xvfb-run with QT_QPA_PLATFORM=xcb")
     from pyqtgraph.opengl import GLViewWidget
 
-    from gui.canvas.view_3d import mvp_of
+    from gui.canvas.picking import mvp_of
 
     view = View3D()
     qtbot.addWidget(view)

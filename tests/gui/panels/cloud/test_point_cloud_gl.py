@@ -18,7 +18,8 @@ from core.embeddings.arithmetic import Outcome, evaluate
 from core.embeddings.neighbours import lookup
 from core.state.session import CloudState, Session
 from gui.canvas import colors, picking
-from gui.canvas.view_3d import View3D, gl_available, grab, mvp_of
+from gui.canvas.picking import mvp_of
+from gui.canvas.view_3d import View3D, gl_available, grab
 from gui.panels.cloud.point_cloud_panel import PointCloudPanel
 from tests.conftest import MAPPED_POINTS
 from tests.gui.conftest import wait_idle
