@@ -33,12 +33,14 @@ class Arrangement:
     right_width: float = 0.3
     bottom_height: float = 0.35  # of the window's height
     bottom_full: bool = False  # the bottom area spans the whole width (else it sits between the side columns)
+    right_heights: tuple[float, ...] = ()  # shares of the right column's height, top group first (else equal)
     cloud: bool = True  # the 3D cloud in the middle (hidden: the bottom area fills its place)
     hint: str = ""  # one line in the bar: what this workspace is for
 
 
 ARRANGEMENTS: dict[str, Arrangement] = {
-    "words": Arrangement(left_width=0.22, right_width=0.3,
+    # the calculator's ten answers need less height than a direction's chart or a comparison's ranking
+    "words": Arrangement(left_width=0.22, right_width=0.3, right_heights=(0.42, 0.58),
                          hint="Nearest words, word arithmetic and directions on the live 3D map"),
     "language": Arrangement(left_width=0.36, bottom_height=0.9, cloud=False,
                             hint="What SmolLM2 predicts, layer by layer; a word in context; search by meaning"),
@@ -218,7 +220,8 @@ class Workspaces(QObject):
         for area in ("left", "right"):
             n = len(sized[area])
             if n > 1:
-                w.resizeDocks(sized[area], [height // n] * n, Qt.Orientation.Vertical)
+                shares = a.right_heights if area == "right" and len(a.right_heights) == n else (1 / n,) * n
+                w.resizeDocks(sized[area], [int(height * f) for f in shares], Qt.Orientation.Vertical)
 
     def _corners(self, a: Arrangement) -> None:
         bottom, left, right = (

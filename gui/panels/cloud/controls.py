@@ -23,16 +23,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QFlowLayout
 from superqt.utils import qdebounced, signals_blocked
 
 from core.projections.layout import DEFAULTS, MAX_POINTS, METHOD_LABELS, METHODS
 from core.state.session import Session
 from gui.lifetime import bind
+from gui.widgets.flow import flow_layout
 from gui.widgets.progress_bar import LazyProgressBar
 
 PAGE = {"pca": 0, "tsne": 1, "umap": 2, "axes": 3}
 COUNT_MAX = 400_000  # the point count's limit before a set is open (then: the set's size)
+NOTE_TWO_LINES = 560  # pixels: a narrower panel gives the note three lines
 
 
 class CurrentPageStack(QStackedWidget):
@@ -155,7 +156,8 @@ class CloudControls(QWidget):
         # Texts that change with every job keep a fixed size: a label that grows would resize the
         # 3D view below it, and a resized GL view is a full re-render (tens of ms on software GL).
         self.note = QLabel(objectName="cloud_note", wordWrap=True)
-        self.note.setFixedHeight(2 * self.note.fontMetrics().lineSpacing() + 2)
+        self._note_lines = 0
+        self._fit_note()
         self.quality = QLabel(objectName="cloud_quality")
         self.quality.setFixedWidth(self.quality.fontMetrics().horizontalAdvance(
             "trustworthiness 0.000 (k=10, 20,000 points)") + 8)
@@ -163,7 +165,7 @@ class CloudControls(QWidget):
     def _lay_out(self) -> None:
         """One flow of small groups that wraps with the panel's width: the panel's minimum width is that of
         its widest group, so no text or page shown here can widen the window."""
-        flow = QFlowLayout()
+        flow = flow_layout()
         flow.setContentsMargins(0, 0, 0, 0)
         for items in (
             (QLabel("Projection"), self.method),
@@ -181,6 +183,18 @@ class CloudControls(QWidget):
         lay.setContentsMargins(4, 4, 4, 0)
         lay.addLayout(flow)
         lay.addWidget(self.note)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_note()
+
+    def _fit_note(self) -> None:
+        """The note's height follows the panel's width, never its text: two lines, three in a narrow panel
+        (a long note had its first and last lines cut in the Train workspace on a 1366-pixel screen)."""
+        lines = 2 if self.width() >= NOTE_TWO_LINES else 3
+        if lines != self._note_lines:
+            self._note_lines = lines
+            self.note.setFixedHeight(lines * self.note.fontMetrics().lineSpacing() + 2)
 
     def _connect_widgets(self) -> None:
         """Widgets -> the Session (the camera and export buttons: the panel's signals)."""

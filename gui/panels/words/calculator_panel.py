@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QFlowLayout
 from superqt.utils import qdebounced, signals_blocked
 
 from core.embeddings.expression import parse
@@ -30,6 +29,7 @@ from core.state.session import Session
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 from gui.theme import error_color
+from gui.widgets.flow import flow_layout
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.score_table import ScoreTable
 
@@ -48,7 +48,7 @@ class CalculatorPanel(QWidget):
                                clearButtonEnabled=True)
         self._expr.setObjectName("expression")
         self._methods = QButtonGroup(self)
-        method_row = QFlowLayout()  # wraps: "among the 400,000 selected" must not widen the dock
+        method_row = flow_layout()  # wraps: "among the 400,000 selected" must not widen the dock
         for key, label in METHODS.items():
             b = QRadioButton(label)
             b.setProperty("method", key)
@@ -64,7 +64,7 @@ class CalculatorPanel(QWidget):
         analogy = QHBoxLayout()
         for w in (self._a, QLabel(":"), self._b, QLabel("::"), self._c, QLabel(": ?"), self._solve):
             analogy.addWidget(w)
-        seeds = QFlowLayout()
+        seeds = flow_layout()
         seeds.addWidget(QLabel("Try:"))
         self._seed_buttons = []
         for text in SEEDS:

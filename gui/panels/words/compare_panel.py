@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from core.state.compare import CANCELLED, SORTS, sources, token_sources
+from core.state.compare import CANCELLED, SORTS, TOKEN_PRECISIONS, sources, token_sources
 from core.state.session import Session
 from gui.lifetime import bind
 from gui.task_runner import TaskRunner
@@ -74,8 +74,12 @@ class ComparePanel(QWidget):
         self._table.setToolTip("moved: cosine distance after alignment; overlap: Jaccard index of the k nearest "
                                "neighbours in either set. Click a word to select it in the cloud.")
         header = self._table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # the word takes what is left (a long token is elided); sized to contents, 500 rows of words had made
+        # the table wider than a 1366-pixel screen's dock, the overlap column cut off
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self._table.verticalHeader().setDefaultSectionSize(22)  # as the other rankings (ScoreTable)
         grid = QGridLayout()
         grid.addWidget(QLabel("A:"), 0, 0)
         grid.addWidget(self._a, 0, 1)
@@ -166,7 +170,8 @@ class ComparePanel(QWidget):
         a, b = cmp.names
         overlaps = cmp.overlap[~np.isnan(cmp.overlap)]
         mean_ov = f"; mean overlap {overlaps.mean():.2f} among the {cmp.pool:,} most frequent" if len(overlaps) else ""
-        self._status.setText(f"{a} vs {b}: {cmp.shared:,} shared words, median moved "
+        unit = "tokens" if self._st.a in TOKEN_PRECISIONS and self._st.b in TOKEN_PRECISIONS else "words"
+        self._status.setText(f"{a} vs {b}: {cmp.shared:,} shared {unit}, median moved "
                              f"{moved_text(float(np.median(cmp.moved)))}{mean_ov} (k = {cmp.k})")
         if cmp.notice:
             self._message.show_message(cmp.notice, "warning")

@@ -42,10 +42,13 @@ from gui.panels.words.training_views import (
     score_text,
 )
 from gui.task_runner import TaskRunner
+from gui.widgets.flow import flow_layout
 from gui.widgets.inline_message import InlineMessage
 from gui.widgets.progress_bar import LazyProgressBar
 
 FILE = "file"
+NARROW = 980  # pixels: below this width the charts go under the settings (_arrange)
+CHARTS_WIDE = 230  # the charts column's widest, in three columns
 PLAY_MS = 700
 TEXT_FILTER, FOLDER_FILTER = "word2vec text (*.txt *.vec)", "Embedding Explorer folder (vectors.npy, words.txt)"
 
@@ -126,15 +129,26 @@ class TrainPanel(QWidget):
         self._score.title.hide()
 
     def _lay_out(self) -> None:
-        """Three columns: what to train | the epoch on show, its probe neighbours | the charts."""
-        left = _column(_row(QLabel("Corpus"), self._corpus), self._about, self._form,
-                       _row(self._train, self._compare, self._cancel), self._progress, self._status, self._message)
-        left.layout().addStretch(1)
-        middle = _column(_row(self._epoch_label, self._slider, self._play, self._save, self._vs_glove),
-                         _row(QLabel("Probes"), self._probes), self._scores_text, self._table)
-        right = _column(self._loss, self._score)
-        right.setMinimumWidth(140)
-        right.setMaximumWidth(230)
+        """Three columns: what to train | the epoch on show, its probe neighbours | the charts. Narrower than
+        :data:`NARROW` (a 1366-pixel screen's dock), the charts go under what to train, where the first
+        column had only empty space, and the middle keeps the room it needs."""
+        self._left = _column(_row(QLabel("Corpus"), self._corpus), self._about, self._form,
+                             _row(self._train, self._compare, self._cancel), self._progress, self._status,
+                             self._message)
+        self._left.layout().addStretch(1)
+        epoch = flow_layout()  # wraps: the buttons go under the slider in a narrow column
+        epoch.addWidget(_column(_row(self._epoch_label, self._slider)))
+        for w in (self._play, self._save, self._vs_glove):
+            epoch.addWidget(w)
+        middle = QWidget()
+        lay = QVBoxLayout(middle)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(epoch)
+        lay.addLayout(_row(QLabel("Probes"), self._probes))
+        lay.addWidget(self._scores_text)
+        lay.addWidget(self._table, 1)
+        self._charts = _column(self._loss, self._score)
+        self._charts.setMinimumWidth(140)
         for part, least in ((self._table, 80), (self._loss, 90), (self._score, 100)):
             policy = part.sizePolicy()  # their size hints are far too tall for a bottom dock
             policy.setVerticalPolicy(QSizePolicy.Policy.Ignored)
@@ -142,10 +156,32 @@ class TrainPanel(QWidget):
             part.setMinimumHeight(least)
         area = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame, minimumWidth=150)
         area.setWidget(middle)  # it scrolls when the dock is narrow: the window never widens for it
-        columns = QHBoxLayout(self)
-        for w, stretch in ((left, 0), (area, 1), (right, 0)):
-            columns.addWidget(w, stretch)
+        self._columns = QHBoxLayout(self)
+        for w, stretch in ((self._left, 0), (area, 1), (self._charts, 0)):
+            self._columns.addWidget(w, stretch)
+        self._narrow = False
+        self._charts.setMaximumWidth(CHARTS_WIDE)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange(self.width() < NARROW)
+
+    def _arrange(self, narrow: bool) -> None:
+        """The charts in a third column (wide) or under the settings in the first (narrow)."""
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        left = self._left.layout()
+        if narrow:
+            self._columns.removeWidget(self._charts)
+            left.takeAt(left.count() - 1)  # the stretch: the charts take the room
+            left.addWidget(self._charts, 1)
+            self._charts.setMaximumWidth(16777215)
+        else:
+            left.removeWidget(self._charts)
+            left.addStretch(1)
+            self._columns.addWidget(self._charts, 0)
+            self._charts.setMaximumWidth(CHARTS_WIDE)
 
     def _connect_widgets(self) -> None:
         """Widgets -> the Session."""

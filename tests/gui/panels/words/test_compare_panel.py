@@ -133,7 +133,7 @@ def test_smollm2_token_embeddings_fp32_against_its_4bit_copy(qtbot, session, run
     assert cmp.shared == 49152 and float(np.max(cmp.moved)) < 0.01
     overlaps = cmp.overlap[~np.isnan(cmp.overlap)]
     assert len(overlaps) == cmp.pool and overlaps.mean() > 0.8
-    assert "49,152 shared words" in panel._status.text() and panel.table.rowCount() == 500
+    assert "49,152 shared tokens" in panel._status.text() and panel.table.rowCount() == 500
     assert not session.compare.arrows and "neither" in session.compare.note
     # moves of about 5e-5 read as such, not as 0.000 on every row
     assert panel.table.item(0, 1).text().endswith("e-04") and "median moved 5" in panel._status.text()
