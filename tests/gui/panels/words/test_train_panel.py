@@ -149,3 +149,24 @@ def test_scores_a_small_vocabulary_cannot_give_draw_no_line(qtbot, session, runn
         panel._score.grab()  # paints; an exception in paint fails the test (pytest-qt)
         assert len(panel._score.data("skip-gram")[0]) == 0
     assert len(panel._loss.data("skip-gram")[0]) == 2
+
+
+def test_narrow_panel_puts_the_charts_under_the_settings(qtbot, session, show):
+    """A 1366-pixel screen's Train dock (about 720 pixels): the charts leave the third column for the empty
+    room under the settings, and every epoch button lies inside the middle column; wide again, three columns."""
+    from gui.panels.words.train_panel import NARROW
+
+    panel = show(TrainPanel)
+    panel.resize(NARROW - 260, 640)
+    qtbot.waitUntil(lambda: panel._charts.parent() is panel._left)
+    left = panel._left.geometry()
+    assert panel._charts.geometry().top() > panel._message.geometry().top() and panel._charts.width() > 200
+    middle = panel._table.parentWidget()
+    for button in (panel._play, panel._save, panel._vs_glove):
+        box = button.geometry().translated(button.parentWidget().mapTo(middle, button.pos()) - button.pos())
+        assert middle.rect().contains(box), (button.text(), box, middle.rect())
+    panel.resize(NARROW + 300, 640)
+    qtbot.waitUntil(lambda: panel._charts.parent() is panel)
+    area = middle.parentWidget().parentWidget()  # the middle column's scroll area (viewport, then the area)
+    qtbot.waitUntil(lambda: area.geometry().right() < panel._charts.geometry().left())
+    assert left.right() < area.geometry().left()
