@@ -62,3 +62,36 @@ def test_the_reset_camera_frames_the_layout_in_a_wide_or_a_tall_view(qtbot, size
         ours = view.gl.projectionMatrix((0, 0, w, h), (0, 0, w, h))
         theirs = GLViewWidget.__mro__[1].projectionMatrix(view.gl, (0, 0, w, h), (0, 0, w, h))
         assert np.allclose(np.array(ours.data()), np.array(theirs.data()))
+
+
+def test_many_points_get_their_densities_off_the_gui_thread(qtbot):
+    """Above ASYNC_DENSITY points the density view's densities come from a worker: the points drawn before stay
+    until they arrive, points replaced meanwhile drop the stale answer, and a view closed meanwhile gets none."""
+    if not gl_available():
+        pytest.skip("no OpenGL: run under xvfb-run with QT_QPA_PLATFORM=xcb")
+    import shiboken6
+
+    from gui.canvas import density
+    from gui.canvas.view_3d import ASYNC_DENSITY
+
+    rng = np.random.default_rng(0)
+    n = ASYNC_DENSITY * 2
+    first, second = (rng.standard_normal((n, 3)).astype(np.float32) * s for s in (0.2, 0.4))
+    col = np.tile(np.array([[0.4, 0.7, 1.0, 0.8]], np.float32), (n, 1))
+    view = View3D()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_points(first, col, 2.0)
+    assert len(view.scatter.pos) == n  # every point, plain
+    view.set_density(True)
+    view.set_points(second, col, 2.0)  # before the first points' densities came back
+    assert view.density_pending() and len(view.scatter.pos) == n  # still what was drawn before
+    qtbot.waitUntil(lambda: not view.density_pending(), timeout=10000)
+    keep, _ = density.thinned(col, second, d=density.point_density(second))
+    np.testing.assert_array_equal(view.scatter.pos, second[keep])  # the second points', not the first's
+    view.set_points(first, col, 2.0)
+    assert view.density_pending()
+    shiboken6.delete(view)  # closed while the worker computes: its answer goes nowhere
+    qtbot.wait(300)

@@ -67,6 +67,8 @@ def test_all_400000_words_in_3d_are_thinned_where_they_pile_up(qtbot, runner, cl
     qtbot.waitUntil(lambda: p.layout_ is not None and len(p.layout_.rows) == len(glove), timeout=60000)
     wait_idle(qtbot, runner, timeout=60000)
     assert s.cloud.density and len(v._pos) == len(glove)
+    # the densities of 400,000 points are computed off the GUI thread; the thinned points are drawn then
+    qtbot.waitUntil(lambda: not v.density_pending() and len(v.scatter.pos) < len(glove), timeout=20000)
     drawn = len(v.scatter.pos)
     assert 0.2 * len(glove) < drawn < 0.8 * len(glove)  # level of detail: a fraction drawn
     d = density.point_density(v._pos)
