@@ -68,7 +68,8 @@ class CloudScene:
         self.coords = np.asarray(coords, dtype=np.float32)
         self.placed = np.zeros(len(rows), bool) if placed is None else np.asarray(placed, bool)
         if refit:
-            projected = self.coords[~self.placed] if (~self.placed).any() else self.coords
+            some = self.placed.any()
+            projected = self.coords[~self.placed] if some and (~self.placed).any() else self.coords
             self.frame = (Frame.fit(projected, framed=self.framed) if len(projected)
                           else Frame(np.zeros(3, np.float32), 1.0))
         self._index: dict[int, int] | None = None  # built on first use
@@ -79,6 +80,9 @@ class CloudScene:
         """A layout's points plus the words placed into it (flagged as placed)."""
         inside = set(rows.tolist()) if placed else set()
         extra = [r for r in placed if r not in inside]
+        if not extra:  # no copies of 400,000 rows and coordinates
+            self.set_points(rows, coords, None, refit=refit)
+            return
         self.set_points(np.concatenate([rows, np.asarray(extra, np.int64)]),
                         np.vstack([coords, np.asarray([placed[r] for r in extra], np.float32).reshape(-1, 3)]),
                         np.r_[np.zeros(len(rows), bool), np.ones(len(extra), bool)], refit=refit)
