@@ -39,14 +39,14 @@ class Arrangement:
 
 
 ARRANGEMENTS: dict[str, Arrangement] = {
-    # the calculator's ten answers need less height than a direction's chart or a comparison's ranking
-    "words": Arrangement(left_width=0.22, right_width=0.3, right_heights=(0.42, 0.58),
+    "words": Arrangement(left_width=0.22, right_width=0.3,
                          hint="Nearest words, word arithmetic and directions on the live 3D map"),
     "language": Arrangement(left_width=0.36, bottom_height=0.9, cloud=False,
                             hint="What SmolLM2 predicts, layer by layer; a word in context; search by meaning"),
     "network": Arrangement(left_width=0.28, bottom_height=0.9, cloud=False,
                            hint="A digit classifier's layers, its image embeddings, any ONNX model's layers"),
-    "train": Arrangement(left_width=0.6,
+    # the Train panel folds its charts under its settings when narrow: the cloud keeps a third of the width
+    "train": Arrangement(left_width=0.5, right_width=0.24,
                          hint="Train word2vec on a corpus and watch its vectors settle, epoch by epoch"),
 }
 AREA = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,

@@ -20,7 +20,7 @@ from gui.lifetime import bind
 from gui.task_runner import TaskRunner
 
 KIND = "compare"
-NOT_SHOWN = "The cloud shows neither set: make one of them the active set to see the moves as arrows."
+NOT_SHOWN = "No arrows: the cloud shows neither set (make A or B the active set)."
 
 
 def same_set(x: EmbeddingSet | None, y: EmbeddingSet | None) -> bool:

@@ -63,6 +63,10 @@ class ComparePanel(QWidget):
         self._run = QPushButton("Compare")
         self._cancel = QPushButton("Cancel", enabled=False)
         self._progress = LazyProgressBar(maximum=1000, text_visible=True)
+        policy = self._progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # shown while comparing and with a result: nothing below moves
+        self._progress.setSizePolicy(policy)
+        self._progress.hide()
         self._status = QLabel("Pick two sets and press Compare.", wordWrap=True)
         self._message = InlineMessage()
         self._note = QLabel(wordWrap=True)
@@ -80,6 +84,7 @@ class ComparePanel(QWidget):
         for col in (1, 2):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self._table.verticalHeader().setDefaultSectionSize(22)  # as the other rankings (ScoreTable)
+        self._table.setMinimumHeight(6 * 22 + 26)  # a few rows at least: a short dock scrolls instead
         grid = QGridLayout()
         grid.addWidget(QLabel("A:"), 0, 0)
         grid.addWidget(self._a, 0, 1)
@@ -144,6 +149,7 @@ class ComparePanel(QWidget):
             self._status.setText(act.message)
         self._run.setEnabled(not busy)
         self._cancel.setEnabled(busy)
+        self._progress.setVisible(busy or self._st.result is not None)
 
     def _on_problem_changed(self) -> None:
         problem = self._st.problem
@@ -165,14 +171,17 @@ class ComparePanel(QWidget):
         t = self._table
         if cmp is None:
             t.setRowCount(0)
+            self._progress.setVisible(self._st.activity is not None)
             return
         self._progress.setValue(1000)
-        a, b = cmp.names
+        self._progress.show()
         overlaps = cmp.overlap[~np.isnan(cmp.overlap)]
-        mean_ov = f"; mean overlap {overlaps.mean():.2f} among the {cmp.pool:,} most frequent" if len(overlaps) else ""
+        mean_ov = f" · mean overlap {overlaps.mean():.2f} among the {cmp.pool:,} most frequent" if len(overlaps) else ""
         unit = "tokens" if self._st.a in TOKEN_PRECISIONS and self._st.b in TOKEN_PRECISIONS else "words"
-        self._status.setText(f"{a} vs {b}: {cmp.shared:,} shared {unit}, median moved "
+        # the sets' names are in A and B above (and in the tooltip): the text leaves the ranking its room
+        self._status.setText(f"{cmp.shared:,} shared {unit} · median moved "
                              f"{moved_text(float(np.median(cmp.moved)))}{mean_ov} (k = {cmp.k})")
+        self._status.setToolTip(" vs ".join(cmp.names))
         if cmp.notice:
             self._message.show_message(cmp.notice, "warning")
         idx = cmp.order(self._st.sort)[:ROWS_SHOWN]

@@ -32,10 +32,12 @@ def test_a_trained_word2vec_against_glove_ranks_selects_and_draws_arrows(qtbot, 
     assert session.embeddings is run.final
     labels = [panel._a.itemText(i) for i in range(panel._a.count())]
     assert any("latest epoch" in t for t in labels) and any("GloVe" in t for t in labels)
+    assert panel._progress.isHidden()  # no "0 %" bar before anything was compared
 
     train.compare_with_glove()
     _compared(qtbot, session, runner)
     cmp = session.compare.result
+    assert not panel._progress.isHidden()
     assert cmp is not None and not session.compare.problem
     assert cmp.names[0] == run.final.name and cmp.names[1] == "GloVe 6B 50d"
     assert 1000 < cmp.shared <= len(run.final)
