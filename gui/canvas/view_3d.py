@@ -18,6 +18,7 @@ QWidget.grab(): screenshots go through :func:`grab`, which paints each view's fr
 from __future__ import annotations
 
 import atexit
+import logging
 import math
 import time
 import weakref
@@ -60,7 +61,11 @@ _DENSITY_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="density"
 def _densities_for(view: weakref.ref, key: bytes, pos: np.ndarray) -> None:
     """On the worker: the densities of ``pos``, sent to the view if it still exists (a view closed meanwhile
     gets nothing; numpy lets go of the GIL for most of the work, so the GUI thread goes on)."""
-    d = density.point_density(pos)
+    try:
+        d = density.point_density(pos)
+    except Exception:  # never left waiting: the points are drawn unshaded, and the log says why
+        logging.getLogger(__name__).exception("the densities of %d points", len(pos))
+        d = np.zeros(len(pos), np.float32)
     target = view()
     if target is not None and shiboken6.isValid(target):
         try:
