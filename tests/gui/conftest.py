@@ -86,8 +86,10 @@ def scores(session: Session) -> list:
     return list(out.scores) if out is not None else []
 
 
-def wait_idle(qtbot, runner: TaskRunner, timeout: int = 10000) -> None:
-    """Until no job has run for 150 ms: debounced requests (30 ms) have fired and their jobs ended."""
+def wait_idle(qtbot, runner: TaskRunner, timeout: int = 30000) -> None:
+    """Until no job has run for 150 ms: debounced requests (30 ms) have fired and their jobs ended. The
+    timeout is generous: on a 2-core machine busy with other work (a build beside the test run), a layout's
+    follow-up jobs (trustworthiness, names) once took longer than 10 s, and a fixture failed."""
     waited, stable = 0, 0
     while stable < 5:
         qtbot.wait(30)
