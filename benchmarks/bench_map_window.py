@@ -41,17 +41,23 @@ def _load() -> str:
     return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1 / 5 / 15 min)"
 
 
-def _frame_ms(view) -> float:
-    """The median of 15 frames of a 3D view, the camera orbiting 2° between them (the first frame after new
-    data uploads it: not counted)."""
-    view.render_frame()
+def frame_times(view, frames: int = 15, degrees: float = 2.0, warmup: int = 1) -> list[float]:
+    """Seconds per frame of a 3D view, the camera orbiting `degrees` between frames; the first `warmup` frames
+    (the first after new data uploads it) are not counted. bench_projections.py uses it too."""
+    for _ in range(warmup):
+        view.render_frame()
     times = []
-    for _ in range(15):
-        view.camera_orbit(2.0)
+    for _ in range(frames):
+        view.camera_orbit(degrees)
         t = time.perf_counter()
         view.render_frame()
         times.append(time.perf_counter() - t)
-    return 1000 * float(np.median(times))
+    return times
+
+
+def _frame_ms(view) -> float:
+    """The median of 15 frames, in ms."""
+    return 1000 * float(np.median(frame_times(view)))
 
 
 def bench_frames(es: EmbeddingSet) -> None:

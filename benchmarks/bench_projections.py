@@ -69,6 +69,8 @@ def bench_render(es) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    from bench_map_window import frame_times  # this folder is on sys.path
+
     from core.projections.cloud_jobs import projection_job
     from core.state.session import Session
     from gui.canvas.view_3d import View3D, gl_available
@@ -88,14 +90,7 @@ def bench_render(es) -> None:
         col = np.tile(np.array([[0.4, 0.7, 1.0, 0.8]], np.float32), (n, 1))
         size = 4.0 if n <= 20_000 else 3.0 if n <= 120_000 else 2.0  # as the panel sizes them
         view.set_points(pos, col, np.full(n, size, np.float32))
-        for _ in range(3):
-            view.render_frame()
-        times = []
-        for _ in range(20):
-            view.camera_orbit(3.0)
-            t = time.perf_counter()
-            view.render_frame()
-            times.append(time.perf_counter() - t)
+        times = frame_times(view, frames=20, degrees=3.0, warmup=3)
         print(f"frame, {n:,} points of {size:.0f} px, 800x600 software GL: median {1000 * np.median(times):.1f} ms, "
               f"max {1000 * max(times):.1f} ms [{load()}]", flush=True)
     view.close()
